@@ -1,0 +1,66 @@
+/*
+ * The faultline command line: verbs, their option tables, exit codes.
+ * The CLI is a client of libfaultline and nothing more.
+ */
+#ifndef FL_CLI_H
+#define FL_CLI_H
+
+#include <stdint.h>
+
+#include "faultline.h"
+
+/* Exit codes (docs/cli.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FINDING = 1, /* reserved for verbs that judge (check) */
+	EXIT_USAGE = 2,   /* bad command line */
+	EXIT_INPUT = 3,   /* an input file is unreadable, malformed or inconsistent */
+	EXIT_OUTPUT = 4,  /* an output could not be written */
+	EXIT_INTERNAL = 5 /* out of memory or an internal failure */
+};
+
+typedef enum { OPT_FLAG, OPT_STR, OPT_INT, OPT_NUM, OPT_LIST } opt_kind;
+
+#define OPT_LIST_MAX 16
+
+typedef struct opt_list {
+	const char *items[OPT_LIST_MAX];
+	int n;
+} opt_list;
+
+/* One row of a verb's option table: drives parsing and --help alike. */
+typedef struct opt {
+	const char *name;    /* long name without "--" */
+	opt_kind kind;
+	const char *metavar; /* shown in --help */
+	const char *help;
+	void *target;        /* int*, const char**, int64_t*, double*, opt_list* */
+} opt;
+
+/*
+ * Parse argv[first..argc) against the table. Returns -1 when --help was
+ * printed (exit 0), EXIT_USAGE after printing a usage error, 0 otherwise.
+ * Non-option arguments go to `positional` (may be NULL: then an error).
+ */
+int opts_parse(const opt *table, int argc, char **argv, const char *verb,
+	       const char *usage, opt_list *positional);
+
+/* Print "faultline: error: <msg>" and a hint to stderr; return EXIT_USAGE. */
+int usage_error(const char *verb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print "faultline: <msg>" to stderr and return `code`. */
+int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Map a library error code to an exit code for errors about inputs. */
+int exit_for_input(int rc);
+
+/* Progress on stderr, only when it is a terminal and not --quiet. */
+void progress_init(int quiet);
+void progress_cb(void *user, const char *stage, int64_t done, int64_t total);
+void progress_done(void);
+
+int cmd_discover(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+
+#endif

@@ -1,0 +1,442 @@
+/*
+ * faultline discover: load what a model did (labels, probabilities or
+ * logits or predictions, or a failure signal), one or more embedding views
+ * and optional metadata; check that they agree; derive the failure signal;
+ * find slices in every view; rank them and report.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct args {
+	const char *labels, *probs, *logits, *preds, *failure, *meta, *id_column;
+	const char *class_column, *json, *failure_kind;
+	opt_list views;
+	int64_t top, seed, threads, k, min_size, max_members;
+	int quiet, normalize;
+} args;
+
+/* Everything loaded; freed in one place. */
+typedef struct inputs {
+	fl_array *arrays[6 + OPT_LIST_MAX];
+	int n_arrays;
+	fl_table *meta;
+	int64_t n;            /* rows, from the first input read */
+	const char *n_from;   /* the input that set n */
+	int32_t n_classes;
+	const int64_t *labels, *preds;
+	const float *probs;
+	double *failure;      /* owned */
+	float *softmax;       /* owned, from logits */
+	int64_t *argmax;      /* owned, from probabilities */
+	const char **class_names; /* borrowed strings, owned array */
+} inputs;
+
+static void inputs_free(inputs *in)
+{
+	for (int i = 0; i < in->n_arrays; i++)
+		fl_array_free(in->arrays[i]);
+	fl_table_free(in->meta);
+	free(in->failure);
+	free(in->softmax);
+	free(in->argmax);
+	free(in->class_names);
+}
+
+/* Rows must agree across every input: the message names both. */
+static int check_rows(inputs *in, const char *name, int64_t rows)
+{
+	if (!in->n_from) {
+		in->n = rows;
+		in->n_from = name;
+		return 0;
+	}
+	if (rows != in->n)
+		return fail(EXIT_INPUT, "row counts disagree: %s has %lld rows, %s has %lld",
+			    name, (long long)rows, in->n_from, (long long)in->n);
+	return 0;
+}
+
+/* Open "path" or "archive.npz:key", check its shape class (1-D or 2-D). */
+static int open_array(inputs *in, fl_array **out, const char *spec, const char *what, int want_2d)
+{
+	char path[4096];
+	const char *key = NULL, *colon = strstr(spec, ".npz:");
+	fl_array *a;
+	int rc;
+
+	snprintf(path, sizeof path, "%s", spec);
+	if (colon) {
+		path[colon - spec + 4] = '\0';
+		key = colon + 5;
+	}
+	if ((rc = fl_array_open(&a, path, key)) != 0)
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	in->arrays[in->n_arrays++] = a;
+	*out = a;
+	if (want_2d && fl_array_ndim(a) != 2)
+		return fail(EXIT_INPUT, "%s: %s must be 2-D (rows x %s), got 1-D", spec, what,
+			    want_2d == 2 ? "classes" : "dimensions");
+	if (!want_2d && fl_array_ndim(a) != 1 && fl_array_cols(a) != 1)
+		return fail(EXIT_INPUT, "%s: %s must be 1-D, got %lld x %lld", spec, what,
+			    (long long)fl_array_rows(a), (long long)fl_array_cols(a));
+	return check_rows(in, spec, fl_array_rows(a));
+}
+
+static int load_outputs(inputs *in, const args *a)
+{
+	fl_array *arr;
+	int rc;
+
+	if (a->labels) {
+		if ((rc = open_array(in, &arr, a->labels, "labels", 0)))
+			return rc;
+		if ((rc = fl_array_i64(arr, &in->labels)))
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+	}
+	if (a->probs || a->logits) {
+		const char *spec = a->probs ? a->probs : a->logits;
+		const float *p;
+
+		if ((rc = open_array(in, &arr, spec, a->probs ? "probabilities" : "logits", 2)))
+			return rc;
+		if ((rc = fl_array_f32(arr, &p)))
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+		if (fl_array_cols(arr) < 2 || fl_array_cols(arr) > INT32_MAX)
+			return fail(EXIT_INPUT, "%s: needs at least 2 class columns, has %lld", spec,
+				    (long long)fl_array_cols(arr));
+		in->n_classes = (int32_t)fl_array_cols(arr);
+		if (a->logits) {
+			in->softmax = malloc((size_t)in->n * (size_t)in->n_classes * sizeof(float));
+			if (!in->softmax)
+				return fail(EXIT_INTERNAL, "out of memory for %s", spec);
+			rc = fl_softmax_rows(in->softmax, p, in->n, in->n_classes, spec);
+			p = in->softmax;
+		} else {
+			rc = fl_check_probs(p, in->n, in->n_classes, spec);
+		}
+		if (rc)
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+		in->probs = p;
+	}
+	if (a->preds) {
+		if ((rc = open_array(in, &arr, a->preds, "predictions", 0)))
+			return rc;
+		if ((rc = fl_array_i64(arr, &in->preds)))
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+	}
+	return 0;
+}
+
+/* Class count, label and prediction ranges, argmax predictions. */
+static int check_classes(inputs *in, const args *a)
+{
+	int rc;
+
+	if (!in->labels)
+		return 0;
+	if (!in->probs) {
+		int64_t mx = 0;
+
+		if (!in->preds)
+			return 0;
+		for (int64_t i = 0; i < in->n; i++) {
+			if (in->labels[i] > mx)
+				mx = in->labels[i];
+			if (in->preds[i] > mx)
+				mx = in->preds[i];
+		}
+		if (mx >= INT32_MAX)
+			return fail(EXIT_INPUT, "%s: label %lld is too large", a->labels, (long long)mx);
+		in->n_classes = (int32_t)mx + 1;
+	}
+	if ((rc = fl_check_labels(in->labels, in->n, in->n_classes, a->labels)))
+		return fail(EXIT_INPUT, "%s", fl_last_error());
+	if (in->preds && (rc = fl_check_labels(in->preds, in->n, in->n_classes, a->preds)))
+		return fail(EXIT_INPUT, "%s", fl_last_error());
+	if (!in->preds) {
+		in->argmax = malloc((size_t)in->n * sizeof *in->argmax);
+		if (!in->argmax)
+			return fail(EXIT_INTERNAL, "out of memory");
+		for (int64_t i = 0; i < in->n; i++) {
+			const float *row = in->probs + i * in->n_classes;
+			int32_t best = 0;
+
+			for (int32_t c = 1; c < in->n_classes; c++)
+				if (row[c] > row[best])
+					best = c;
+			in->argmax[i] = best;
+		}
+		in->preds = in->argmax;
+	}
+	return 0;
+}
+
+static int derive_failure(inputs *in, const args *a, char *name, size_t len)
+{
+	fl_failure_kind kind = FL_FAILURE_ERROR;
+	fl_array *arr;
+	const double *f;
+	int rc;
+
+	in->failure = malloc((size_t)in->n * sizeof *in->failure);
+	if (!in->failure)
+		return fail(EXIT_INTERNAL, "out of memory for the failure signal");
+	if (a->failure) {
+		if ((rc = open_array(in, &arr, a->failure, "failure", 0)))
+			return rc;
+		if ((rc = fl_array_f64(arr, &f)) || (rc = fl_check_finite_f64(f, in->n, a->failure)))
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+		memcpy(in->failure, f, (size_t)in->n * sizeof *f);
+		snprintf(name, len, "file:%s", a->failure);
+		return 0;
+	}
+	if (strcmp(a->failure_kind, "loss") == 0)
+		kind = FL_FAILURE_LOSS;
+	else if (strcmp(a->failure_kind, "confidence") == 0)
+		kind = FL_FAILURE_CONFIDENCE;
+	if (kind != FL_FAILURE_ERROR && !in->probs)
+		return usage_error("discover", "--failure-kind %s needs --probs or --logits",
+				   a->failure_kind);
+	rc = fl_failure_compute(in->failure, kind, in->n, in->n_classes, in->labels, in->probs,
+				in->preds);
+	if (rc)
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	snprintf(name, len, "%s", fl_failure_kind_name(kind));
+	return 0;
+}
+
+/* Class names come from a metadata column that is constant within every
+ * label: --class-column, or the first categorical column that qualifies. */
+static int find_class_names(inputs *in, const args *a)
+{
+	int64_t first = 0, last = fl_table_cols(in->meta);
+
+	if (a->class_column) {
+		first = fl_table_find(in->meta, a->class_column);
+		if (first < 0)
+			return fail(EXIT_INPUT, "%s: no column '%s' (--class-column)", a->meta,
+				    a->class_column);
+		last = first + 1;
+	}
+	for (int64_t j = first; j < last; j++) {
+		const int32_t *codes = fl_table_codes(in->meta, j);
+		int32_t *seen;
+		int ok = 1;
+
+		if (!codes || fl_table_col_type(in->meta, j) != FL_COL_CATEGORICAL)
+			continue;
+		seen = malloc((size_t)in->n_classes * sizeof *seen);
+		if (!seen)
+			return fail(EXIT_INTERNAL, "out of memory");
+		for (int32_t c = 0; c < in->n_classes; c++)
+			seen[c] = -1;
+		for (int64_t i = 0; i < in->n && ok; i++) {
+			int32_t *s = &seen[in->labels[i]];
+
+			ok = codes[i] >= 0 && (*s < 0 || *s == codes[i]);
+			*s = codes[i];
+		}
+		if (ok) {
+			in->class_names = calloc((size_t)in->n_classes, sizeof *in->class_names);
+			if (!in->class_names) {
+				free(seen);
+				return fail(EXIT_INTERNAL, "out of memory");
+			}
+			for (int32_t c = 0; c < in->n_classes; c++)
+				in->class_names[c] = seen[c] < 0 ? NULL :
+					fl_table_level(in->meta, j, seen[c]);
+			free(seen);
+			return 0;
+		}
+		free(seen);
+		if (a->class_column)
+			return fail(EXIT_INPUT, "%s: column '%s' is not constant within each label",
+				    a->meta, a->class_column);
+	}
+	return 0;
+}
+
+static int load_meta(inputs *in, const args *a, int64_t *id_col)
+{
+	int rc;
+
+	*id_col = -1;
+	if (!a->meta)
+		return 0;
+	if ((rc = fl_table_read_csv(&in->meta, a->meta)))
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	if ((rc = check_rows(in, a->meta, fl_table_rows(in->meta))))
+		return rc;
+	if (a->id_column && (*id_col = fl_table_find(in->meta, a->id_column)) < 0)
+		return fail(EXIT_INPUT, "%s: no column '%s' (--id-column)", a->meta, a->id_column);
+	return in->labels ? find_class_names(in, a) : 0;
+}
+
+static int validate_args(const args *a)
+{
+	if (a->probs && a->logits)
+		return usage_error("discover", "give --probs or --logits, not both");
+	if (!a->failure && !a->labels)
+		return usage_error("discover", "need --labels (with --probs, --logits or --preds) or --failure");
+	if (!a->failure && !a->probs && !a->logits && !a->preds)
+		return usage_error("discover", "--labels needs --probs, --logits or --preds");
+	if (!a->failure && a->preds && !a->labels)
+		return usage_error("discover", "--preds needs --labels");
+	if (a->views.n == 0)
+		return usage_error("discover", "need at least one --view NAME=FILE.npy");
+	if (strcmp(a->failure_kind, "error") && strcmp(a->failure_kind, "loss") &&
+	    strcmp(a->failure_kind, "confidence"))
+		return usage_error("discover", "--failure-kind must be error, loss or confidence");
+	if (a->id_column && !a->meta)
+		return usage_error("discover", "--id-column needs --meta");
+	if (a->top < 0 || a->k < 0 || a->threads < 0 || a->min_size < 0 || a->max_members < 0)
+		return usage_error("discover", "--top, --k, --threads, --min-size and --max-members must be >= 0");
+	for (int i = 0; i < a->views.n; i++) {
+		const char *eq = strchr(a->views.items[i], '=');
+
+		if (!eq || eq == a->views.items[i] || !eq[1] || eq - a->views.items[i] > 63)
+			return usage_error("discover", "--view expects NAME=FILE.npy (name of 1-63 characters), got '%s'",
+					   a->views.items[i]);
+		for (int j = 0; j < i; j++)
+			if (strncmp(a->views.items[j], a->views.items[i], (size_t)(eq - a->views.items[i] + 1)) == 0)
+				return usage_error("discover", "view name '%.*s' given twice",
+						   (int)(eq - a->views.items[i]), a->views.items[i]);
+	}
+	return 0;
+}
+
+static int record_params(fl_report *r, const args *a)
+{
+	char buf[64];
+	int rc = 0;
+
+	rc |= fl_report_set_param(r, "methods", "kmeans");
+	snprintf(buf, sizeof buf, "%lld", (long long)a->seed);
+	rc |= fl_report_set_param(r, "seed", buf);
+	snprintf(buf, sizeof buf, "%lld", (long long)a->top);
+	rc |= fl_report_set_param(r, "top", buf);
+	snprintf(buf, sizeof buf, "%lld", (long long)a->k);
+	rc |= fl_report_set_param(r, "k", a->k ? buf : "auto");
+	snprintf(buf, sizeof buf, "%lld", (long long)a->min_size);
+	rc |= fl_report_set_param(r, "min_size", a->min_size ? buf : "auto");
+	rc |= fl_report_set_param(r, "normalize", a->normalize ? "true" : "false");
+	return rc;
+}
+
+/* Discovery in each view; candidates are moved into the report. */
+static int discover_views(inputs *in, const args *a, fl_report *r, fl_failure_summary *s)
+{
+	for (int v = 0; v < a->views.n; v++) {
+		const char *item = a->views.items[v], *eq = strchr(item, '=');
+		char name[64];
+		fl_discover_kmeans_opts ko = FL_DISCOVER_KMEANS_OPTS_INIT;
+		fl_candidate *cands = NULL;
+		int32_t n_cands = 0;
+		fl_array *arr;
+		const float *x;
+		int rc;
+
+		snprintf(name, sizeof name, "%.*s", (int)(eq - item), item);
+		if ((rc = open_array(in, &arr, eq + 1, "a view", 1)))
+			return rc;
+		if ((rc = fl_array_f32(arr, &x)) ||
+		    (rc = fl_check_finite_f32(x, in->n, fl_array_cols(arr), fl_array_cols(arr), eq + 1)))
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+		if ((rc = fl_report_add_view(r, name, fl_array_cols(arr), eq + 1)))
+			return fail(EXIT_INTERNAL, "%s", fl_last_error());
+		ko.k = (int32_t)a->k;
+		ko.min_size = a->min_size;
+		ko.normalize = a->normalize;
+		ko.seed = (uint64_t)a->seed;
+		ko.threads = (int32_t)a->threads;
+		ko.progress = progress_cb;
+		rc = fl_discover_kmeans(&cands, &n_cands, x, in->n, fl_array_cols(arr),
+					fl_array_cols(arr), name, s, in->failure, &ko);
+		progress_done();
+		if (rc == 0)
+			rc = fl_report_add_candidates(r, cands, n_cands);
+		for (int32_t i = 0; i < n_cands; i++)
+			fl_candidate_clear(&cands[i]);
+		free(cands);
+		if (rc)
+			return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT, "view %s: %s", name,
+				    fl_last_error());
+	}
+	return 0;
+}
+
+int cmd_discover(int argc, char **argv)
+{
+	args a = {0};
+	inputs in = {0};
+	fl_failure_summary *s = NULL;
+	fl_report *r = NULL;
+	char failure_name[4200];
+	int64_t id_col = -1;
+	int rc;
+	const opt table[] = {
+		{"labels", OPT_STR, "L.npy", "true labels, integers in [0, C)", &a.labels},
+		{"probs", OPT_STR, "P.npy", "predicted probabilities, N x C, rows sum to 1", &a.probs},
+		{"logits", OPT_STR, "Z.npy", "raw scores, N x C (softmax is applied)", &a.logits},
+		{"preds", OPT_STR, "Y.npy", "predicted labels (default: argmax of --probs)", &a.preds},
+		{"failure", OPT_STR, "F.npy", "per-sample failure signal, larger = worse", &a.failure},
+		{"failure-kind", OPT_STR, "KIND", "error (default), loss or confidence", &a.failure_kind},
+		{"view", OPT_LIST, "NAME=E.npy", "an embedding view, N x D (repeatable)", &a.views},
+		{"meta", OPT_STR, "meta.csv", "metadata table, one row per sample", &a.meta},
+		{"id-column", OPT_STR, "COL", "metadata column naming each sample", &a.id_column},
+		{"class-column", OPT_STR, "COL", "metadata column naming each label", &a.class_column},
+		{"json", OPT_STR, "OUT.json", "write the report as JSON ('-' = stdout)", &a.json},
+		{"top", OPT_INT, "K", "slices to report (default 10)", &a.top},
+		{"k", OPT_INT, "K", "clusters per view (default: automatic)", &a.k},
+		{"min-size", OPT_INT, "M", "smallest slice reported (default: automatic)", &a.min_size},
+		{"normalize", OPT_FLAG, NULL, "L2-normalise embeddings (cosine geometry)", &a.normalize},
+		{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members},
+		{"seed", OPT_INT, "S", "random seed (default 0)", &a.seed},
+		{"threads", OPT_INT, "T", "threads (default: all cores); results do not depend on it", &a.threads},
+		{"quiet", OPT_FLAG, NULL, "no progress on stderr", &a.quiet},
+		{NULL, OPT_FLAG, NULL, NULL, NULL}
+	};
+
+	a.top = 10;
+	a.failure_kind = "error";
+	rc = opts_parse(table, argc, argv, "discover",
+			"--labels L.npy --probs P.npy --view NAME=E.npy [options]", NULL);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = validate_args(&a)))
+		return rc;
+	progress_init(a.quiet);
+	if ((rc = load_outputs(&in, &a)) || (rc = check_classes(&in, &a)) ||
+	    (rc = load_meta(&in, &a, &id_col)) ||
+	    (rc = derive_failure(&in, &a, failure_name, sizeof failure_name)))
+		goto cleanup;
+	if ((rc = fl_failure_summary_new(&s, in.failure, in.n)) ||
+	    (rc = fl_report_new(&r, s, in.n, failure_name)) ||
+	    (rc = fl_report_set_table(r, in.meta, id_col)) || (rc = record_params(r, &a)) ||
+	    (in.labels && in.preds &&
+	     (rc = fl_report_set_classes(r, in.labels, in.preds, in.n_classes,
+					 in.class_names)))) {
+		rc = fail(exit_for_input(rc), "%s", fl_last_error());
+		goto cleanup;
+	}
+	if ((rc = discover_views(&in, &a, r, s)))
+		goto cleanup;
+	if ((rc = fl_report_rank(r, (int32_t)a.top))) {
+		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
+		goto cleanup;
+	}
+	if (a.json && (rc = fl_report_write_json(r, a.json, a.max_members))) {
+		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
+		goto cleanup;
+	}
+	if ((!a.json || strcmp(a.json, "-") != 0) && fl_report_write_text(r, stdout))
+		rc = fail(EXIT_OUTPUT, "<stdout>: %s", fl_last_error());
+cleanup:
+	fl_report_free(r);
+	fl_failure_summary_free(s);
+	inputs_free(&in);
+	return rc;
+}

@@ -1,0 +1,35 @@
+/*
+ * faultline.h - the public interface of libfaultline.
+ *
+ * faultline finds where a trained model fails systematically: given what a
+ * model did on an evaluation set (labels, predicted probabilities, or any
+ * per-sample failure signal) and one or more views of the samples
+ * (embeddings, metadata), it returns a ranked list of error slices with
+ * honest statistics. This header includes every part of the API:
+ *
+ *   faultline/core.h     error codes, messages, version, progress callback
+ *   faultline/io.h       .npy / .npz / CSV readers, .npy writer
+ *   faultline/stats.h    failure signal, slice statistics
+ *   faultline/data.h     validation of a model's outputs
+ *   faultline/cluster.h  k-means and k-means discovery of failing clusters
+ *   faultline/synth.h    synthetic data with planted failing slices
+ *   faultline/report.h   ranked slices and the JSON report
+ *
+ * Conventions (all headers): functions return 0 or a negative FL_E* code
+ * and leave a message in fl_last_error(); out-parameters come first; what
+ * comes back through `T **out` is owned by the caller and released by the
+ * matching _free (which accepts NULL); options structs carry a version and
+ * have an FL_..._INIT initialiser; NULL options mean defaults.
+ */
+#ifndef FAULTLINE_H
+#define FAULTLINE_H
+
+#include "faultline/core.h"
+#include "faultline/io.h"
+#include "faultline/stats.h"
+#include "faultline/data.h"
+#include "faultline/cluster.h"
+#include "faultline/synth.h"
+#include "faultline/report.h"
+
+#endif

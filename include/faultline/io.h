@@ -1,0 +1,141 @@
+/*
+ * faultline/io.h - readers for NumPy arrays (.npy, .npz) and CSV tables.
+ *
+ * Arrays: an fl_array is a 1-D or 2-D numeric array read from a .npy file
+ * (versions 1.0, 2.0, 3.0) or from one member of a .npz archive (stored or
+ * deflate-compressed). A 1-D array of length n is seen as n rows x 1 column.
+ * Data stay memory-mapped when the file holds native-endian, C-order data
+ * and the caller asks for the dtype the file already has; any other request
+ * converts once into a buffer owned by the array (cached: a second request
+ * for the same type returns the same pointer).
+ *
+ * Tables: an fl_table is a CSV file with a header row. Each column's type
+ * is inferred from its non-missing cells: boolean (true/false, yes/no, t/f,
+ * y/n, 0/1 only when every cell is 0 or 1 is NOT boolean but numeric),
+ * numeric (every cell parses as a finite or infinite double), otherwise
+ * categorical. Missing cells: empty, "NA", "N/A", "NaN", "nan", "null",
+ * "None" (case-insensitive for NA/NaN/null/None).
+ *
+ * Every error names the file, and where it applies the array key, the
+ * column and the 1-based line or 0-based row: see fl_last_error().
+ */
+#ifndef FAULTLINE_IO_H
+#define FAULTLINE_IO_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Element types an fl_array can hold (as found in the file). */
+typedef enum fl_dtype {
+	FL_DT_BOOL,
+	FL_DT_I8, FL_DT_I16, FL_DT_I32, FL_DT_I64,
+	FL_DT_U8, FL_DT_U16, FL_DT_U32, FL_DT_U64,
+	FL_DT_F16, FL_DT_F32, FL_DT_F64
+} fl_dtype;
+
+typedef struct fl_array fl_array;
+
+/**
+ * Open an array.
+ * @param[out] out   the array, owned by the caller (fl_array_free); NULL on error
+ * @param path       a .npy file, or a .npz archive
+ * @param key        for .npz: the member name without ".npy"; NULL selects the
+ *                   only member (an error if there are several). Ignored for .npy.
+ * @return 0, or FL_EIO (cannot open/read), FL_EFORMAT (bad magic, header,
+ *         truncated data, shape larger than the file, overflowing shape),
+ *         FL_EUNSUP (3-D or more, structured/object/complex dtypes),
+ *         FL_EINVAL (key not found), FL_ENOMEM.
+ * Fortran-order 2-D arrays are transposed into C order on load (a copy).
+ */
+FL_API int fl_array_open(fl_array **out, const char *path, const char *key);
+
+/** Release an array and any converted buffers. Accepts NULL. */
+FL_API void fl_array_free(fl_array *a);
+
+/** Number of rows (the first dimension; 1 for a 0-d scalar). */
+FL_API int64_t fl_array_rows(const fl_array *a);
+/** Number of columns (1 for a 1-D array). */
+FL_API int64_t fl_array_cols(const fl_array *a);
+/** 1 or 2 (a 0-d scalar reports 1). */
+FL_API int fl_array_ndim(const fl_array *a);
+/** The element type stored in the file. */
+FL_API fl_dtype fl_array_dtype(const fl_array *a);
+/** Name of a dtype in NumPy's words: "float32", "int64", "bool", ... */
+FL_API const char *fl_dtype_name(fl_dtype t);
+/** The name used in messages: "path" or "path:key". Borrowed. */
+FL_API const char *fl_array_name(const fl_array *a);
+/** Nonzero when the data are memory-mapped from the file (no copy). */
+FL_API int fl_array_is_mapped(const fl_array *a);
+
+/**
+ * The data as row-major float / double / int64, rows x cols elements.
+ * Zero-copy when the file already holds that type in native byte order and
+ * C order; otherwise converted once and cached inside the array. Integers
+ * and booleans convert exactly to double and int64 (uint64 above INT64_MAX
+ * is FL_ERANGE for the int64 view); float16 converts exactly to float32 and
+ * float64. For the int64 view, floating values must be integral (an error
+ * naming the row otherwise). NaN and Inf are passed through in float views:
+ * callers check them where they matter.
+ * @param[out] out  borrowed pointer, valid until fl_array_free(a)
+ */
+FL_API int fl_array_f32(fl_array *a, const float **out);
+FL_API int fl_array_f64(fl_array *a, const double **out);
+FL_API int fl_array_i64(fl_array *a, const int64_t **out);
+
+/**
+ * Write a 1-D (cols == 0) or 2-D C-order little-endian .npy file (version
+ * 1.0). Used by `faultline synth` and tests. Checks every write and fclose.
+ * @param dtype  FL_DT_F32, FL_DT_F64, FL_DT_I64 or FL_DT_I32.
+ */
+FL_API int fl_npy_write(const char *path, const void *data, fl_dtype dtype,
+			int64_t rows, int64_t cols);
+
+/* ---- CSV tables ------------------------------------------------------- */
+
+typedef enum fl_coltype {
+	FL_COL_NUMERIC,     /**< doubles; missing = NaN */
+	FL_COL_CATEGORICAL, /**< codes into a level list; missing = -1 */
+	FL_COL_BOOLEAN      /**< codes 0 (false) / 1 (true); missing = -1 */
+} fl_coltype;
+
+typedef struct fl_table fl_table;
+
+/**
+ * Read a CSV file with a header row. RFC 4180 quoting (quoted fields may
+ * hold commas, doubled quotes and newlines), LF or CRLF line ends, an
+ * optional UTF-8 byte order mark. A trailing empty line is ignored.
+ * @param[out] out  the table, owned by the caller (fl_table_free)
+ * @return 0, FL_EIO, FL_ENOMEM, or FL_EFORMAT naming the line for: a row
+ *         with the wrong number of fields, an unterminated quote, an empty
+ *         file or a header without columns, duplicate column names.
+ */
+FL_API int fl_table_read_csv(fl_table **out, const char *path);
+FL_API void fl_table_free(fl_table *t);
+
+FL_API int64_t fl_table_rows(const fl_table *t);
+FL_API int64_t fl_table_cols(const fl_table *t);
+/** Column name (borrowed). */
+FL_API const char *fl_table_col_name(const fl_table *t, int64_t col);
+FL_API fl_coltype fl_table_col_type(const fl_table *t, int64_t col);
+/** Index of the column called `name`, or -1. */
+FL_API int64_t fl_table_find(const fl_table *t, const char *name);
+/** Count of missing cells in a column. */
+FL_API int64_t fl_table_missing(const fl_table *t, int64_t col);
+/** Numeric column values (rows of them, NaN = missing); NULL for other types. */
+FL_API const double *fl_table_numeric(const fl_table *t, int64_t col);
+/** Categorical/boolean codes (rows of them, -1 = missing); NULL for numeric. */
+FL_API const int32_t *fl_table_codes(const fl_table *t, int64_t col);
+/** Number of distinct levels of a categorical/boolean column (2 for boolean). */
+FL_API int32_t fl_table_nlevels(const fl_table *t, int64_t col);
+/** Level `code` of a categorical column (borrowed); "false"/"true" for boolean. */
+FL_API const char *fl_table_level(const fl_table *t, int64_t col, int32_t code);
+/** The cell's text exactly as in the file after unquoting ("" when empty). Borrowed. */
+FL_API const char *fl_table_cell(const fl_table *t, int64_t row, int64_t col);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,107 @@
+/*
+ * faultline/report.h - the ranked list of error slices of one run, and its
+ * JSON and text renderings.
+ *
+ * A report collects candidate slices from every discovery method and view,
+ * ranks them, keeps the top K, and writes them out. It also knows the
+ * dataset summary (rows, failure signal, views, metadata columns), the run's
+ * parameters, and optionally labels, predictions, class names and sample
+ * ids, from which each slice's dominant confusions and prototypes are
+ * derived. The JSON schema is documented in docs/report-json.md.
+ */
+#ifndef FAULTLINE_REPORT_H
+#define FAULTLINE_REPORT_H
+
+#include <stdio.h>
+
+#include "core.h"
+#include "cluster.h"
+#include "io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** JSON schema version written in the report's "version" field. */
+#define FL_REPORT_SCHEMA_VERSION 1
+
+typedef struct fl_report fl_report;
+
+/**
+ * @param[out] out     owned by the caller (fl_report_free)
+ * @param s            failure summary of the n rows (borrowed; must outlive the report)
+ * @param failure_name how the signal was made: "error", "loss", "1-confidence",
+ *                     or "file:F.npy" (copied)
+ */
+FL_API int fl_report_new(fl_report **out, const fl_failure_summary *s,
+			 int64_t n, const char *failure_name);
+FL_API void fl_report_free(fl_report *r);
+
+/** Record a view (name, dimension, source file). Strings are copied. */
+FL_API int fl_report_add_view(fl_report *r, const char *name, int64_t dim,
+			      const char *source);
+/** Record the metadata table (borrowed; must outlive the report). */
+FL_API int fl_report_set_table(fl_report *r, const fl_table *t, int64_t id_col);
+/**
+ * Record labels and predictions (borrowed, n each) for confusion
+ * summaries, and optionally class names (n_classes strings, copied; NULL
+ * for numeric labels).
+ */
+FL_API int fl_report_set_classes(fl_report *r, const int64_t *labels,
+				 const int64_t *preds, int32_t n_classes,
+				 const char *const *class_names);
+/** Record a run parameter shown in the report (key and value copied). */
+FL_API int fl_report_set_param(fl_report *r, const char *key, const char *value);
+
+/**
+ * Move candidates into the report: their buffers now belong to the report
+ * and each `cands[i]` is zeroed. The array itself stays the caller's.
+ */
+FL_API int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n);
+
+/**
+ * Sort all candidates by score (descending; ties by method, view, then
+ * component, so the order is deterministic) and keep the first `top`
+ * (0 = keep all). Slices are then named "S1", "S2", ... in rank order.
+ */
+FL_API int fl_report_rank(fl_report *r, int32_t top);
+
+/** Number of slices (after ranking: at most `top`). */
+FL_API int32_t fl_report_n_slices(const fl_report *r);
+/** Slice i in rank order (borrowed). */
+FL_API const fl_candidate *fl_report_slice(const fl_report *r, int32_t i);
+
+/** A confusion inside a slice: true label -> predicted label. */
+typedef struct fl_confusion {
+	int64_t label, pred;
+	int64_t count;  /**< members with this (label, pred) and label != pred */
+	double share;   /**< count / failing members of the slice */
+} fl_confusion;
+
+/**
+ * The up to `max` most frequent confusions among a slice's failing members
+ * (label != pred), most frequent first; ties by (label, pred).
+ * @return the number written; 0 when no labels/predictions were recorded.
+ */
+FL_API int32_t fl_report_confusions(const fl_report *r, int32_t slice,
+				    fl_confusion *out, int32_t max);
+
+/**
+ * Write the report as JSON to `path` ("-" = stdout). Written to a temporary
+ * file in the same directory then renamed, so a failure (full disk, bad
+ * directory) leaves no partial file and overwrites nothing.
+ * @param max_members  members listed per slice (0 = all)
+ */
+FL_API int fl_report_write_json(const fl_report *r, const char *path,
+				int64_t max_members);
+
+/**
+ * Write a readable table (at most 100 columns wide) to an open stream.
+ * The library writes only where it is told.
+ */
+FL_API int fl_report_write_text(const fl_report *r, FILE *fp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,106 @@
+/*
+ * faultline/stats.h - the per-sample failure signal and the statistics of a
+ * slice (a set of rows).
+ *
+ * Failure signal: one double per sample, larger = worse. Derived from
+ * labels and predictions (0/1 error, cross-entropy loss, 1 - confidence) or
+ * given by the user (any per-sample metric). A signal whose values are all
+ * 0 or 1 is "binary" and gets exact binomial statistics; any other is
+ * "continuous" and gets rank-based statistics.
+ */
+#ifndef FAULTLINE_STATS_H
+#define FAULTLINE_STATS_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fl_failure_kind {
+	FL_FAILURE_ERROR,      /**< 1 when argmax(probs) (or preds) != label, else 0 */
+	FL_FAILURE_LOSS,       /**< -log(max(probs[label], 1e-12)) (cross-entropy) */
+	FL_FAILURE_CONFIDENCE  /**< 1 - probs[label] */
+} fl_failure_kind;
+
+/** Name of a failure kind: "error", "loss", "1-confidence". */
+FL_API const char *fl_failure_kind_name(fl_failure_kind k);
+
+/**
+ * Derive the failure signal.
+ * @param[out] out  n doubles, caller-allocated
+ * @param n         rows
+ * @param n_classes C, the number of columns of probs
+ * @param labels    n true labels in [0, C)
+ * @param probs     n x C row-major probabilities, or NULL when preds is given
+ *                  (then only FL_FAILURE_ERROR is available)
+ * @param preds     n predicted labels, or NULL to use argmax(probs)
+ *                  (ties broken towards the lowest class index)
+ * @return 0, or FL_EINVAL when the kind needs probs and probs is NULL.
+ * Inputs are assumed validated (fl_inputs_check in faultline/data.h).
+ */
+FL_API int fl_failure_compute(double *out, fl_failure_kind kind, int64_t n,
+			      int32_t n_classes, const int64_t *labels,
+			      const float *probs, const int64_t *preds);
+
+/** Nonzero when every value is exactly 0 or 1. */
+FL_API int fl_failure_is_binary(const double *failure, int64_t n);
+
+/**
+ * Precomputed facts about a failure signal, shared by every slice's
+ * statistics: the total, whether it is binary, and for continuous signals
+ * the mid-ranks used by the rank test.
+ */
+typedef struct fl_failure_summary fl_failure_summary;
+
+/**
+ * @param[out] out  owned by the caller (fl_failure_summary_free)
+ * @param failure   n finite values; borrowed, must outlive the summary
+ */
+FL_API int fl_failure_summary_new(fl_failure_summary **out,
+				  const double *failure, int64_t n);
+FL_API void fl_failure_summary_free(fl_failure_summary *s);
+FL_API int fl_failure_summary_binary(const fl_failure_summary *s);
+/** Mean failure over all n rows. */
+FL_API double fl_failure_summary_mean(const fl_failure_summary *s);
+
+/** Statistics of a slice against the rest of the rows. */
+typedef struct fl_slice_stats {
+	int64_t size;                /**< members */
+	double failure_rate;         /**< mean failure inside */
+	double failure_rate_outside; /**< mean failure outside; NaN when the slice is everything */
+	double lift;                 /**< inside / overall mean; NaN when the overall mean is 0 */
+	double ci_low, ci_high;      /**< 95% interval of the inside rate: Wilson
+	                                  score for binary signals, mean +/- 1.96
+	                                  standard errors (t-free, clipped to the
+	                                  signal's range) for continuous ones */
+	double p_value;              /**< one-sided: inside > outside. Binary:
+	                                  Fisher's exact test (hypergeometric
+	                                  upper tail). Continuous: Mann-Whitney U
+	                                  with tie correction, normal approximation. */
+} fl_slice_stats;
+
+/**
+ * Compute a slice's statistics.
+ * @param[out] out    filled
+ * @param s           the failure summary of all n rows
+ * @param members     row indices in [0, n), no duplicates (not checked), any order
+ * @param n_members   count; 0 gives size 0, NaN rates, p-value 1
+ */
+FL_API int fl_slice_stats_compute(fl_slice_stats *out,
+				  const fl_failure_summary *s,
+				  const int64_t *members, int64_t n_members);
+
+/** Wilson score interval for k successes in n trials at z (1.96 for 95%). */
+FL_API void fl_wilson_interval(double k, double n, double z, double *lo, double *hi);
+
+/**
+ * One-sided Fisher exact p-value: P(X >= k) for X ~ Hypergeometric(N, K, n)
+ * (N rows, K failures among them, n drawn, k failures drawn).
+ */
+FL_API double fl_fisher_greater(int64_t N, int64_t K, int64_t n, int64_t k);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

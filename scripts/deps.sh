@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install the Debian packages that building and testing faultline need,
+# when they are missing. Used by scripts/example.sh, scripts/test.sh and
+# .ci/run. Set FL_DEPS_EXTRA to add packages (e.g. the example's python3-torch).
+set -eu
+
+need="cmake make gcc pkg-config libc6-dev libopenblas-dev zlib1g-dev clang libclang-rt-14-dev ${FL_DEPS_EXTRA:-}"
+missing=""
+for pkg in $need; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps.sh: installing$missing" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,78 @@
+/*
+ * Internal helpers shared by every module: error recording, checked
+ * arithmetic for sizes read from files, small allocation wrappers.
+ * Not installed; never included by the CLI.
+ */
+#ifndef FL_INTERNAL_H
+#define FL_INTERNAL_H
+
+#include "faultline.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#if defined(__GNUC__)
+#define FL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define FL_PRINTF(a, b)
+/* Deterministic RNG (splitmix64 seeding a xoshiro256**). Each consumer
+ * seeds its own from (seed, stream) so results never depend on call order
+ * across modules or on thread count. */
+typedef struct fl_rng {
+	uint64_t s[4];
+} fl_rng;
+
+void fl__rng_seed(fl_rng *r, uint64_t seed, uint64_t stream);
+uint64_t fl__rng_next(fl_rng *r);
+/* uniform in [0, 1) with 53 random bits */
+double fl__rng_uniform(fl_rng *r);
+/* uniform integer in [0, n), unbiased */
+uint64_t fl__rng_below(fl_rng *r, uint64_t n);
+/* standard normal (Box-Muller, no cached second value) */
+double fl__rng_normal(fl_rng *r);
+
+#endif
+
+/* Record a one-line message for fl_last_error() and return `code`, so that
+ * error paths read `return fl__error(FL_EFORMAT, "%s: ...", path);`. */
+int fl__error(int code, const char *fmt, ...) FL_PRINTF(2, 3);
+
+/* Overflow-checked size arithmetic: return 0 and set *out, or -1 on overflow. */
+static inline int fl__mul_size(size_t a, size_t b, size_t *out)
+{
+	if (a != 0 && b > SIZE_MAX / a)
+		return -1;
+	*out = a * b;
+	return 0;
+}
+
+static inline int fl__add_size(size_t a, size_t b, size_t *out)
+{
+	if (b > SIZE_MAX - a)
+		return -1;
+	*out = a + b;
+	return 0;
+}
+
+/* malloc/calloc that record FL_ENOMEM with `what` when they fail. */
+void *fl__malloc(size_t n, const char *what);
+void *fl__calloc(size_t count, size_t size, const char *what);
+
+/* Deterministic RNG (splitmix64 seeding a xoshiro256**). Each consumer
+ * seeds its own from (seed, stream) so results never depend on call order
+ * across modules or on thread count. */
+typedef struct fl_rng {
+	uint64_t s[4];
+} fl_rng;
+
+void fl__rng_seed(fl_rng *r, uint64_t seed, uint64_t stream);
+uint64_t fl__rng_next(fl_rng *r);
+/* uniform in [0, 1) with 53 random bits */
+double fl__rng_uniform(fl_rng *r);
+/* uniform integer in [0, n), unbiased */
+uint64_t fl__rng_below(fl_rng *r, uint64_t n);
+/* standard normal (Box-Muller, no cached second value) */
+double fl__rng_normal(fl_rng *r);
+
+#endif

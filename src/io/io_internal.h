@@ -1,0 +1,49 @@
+/*
+ * Internals shared by the .npy, .npz and array-view code of src/io.
+ * An fl_array is a parsed header plus a pointer to its raw element bytes,
+ * which live either in a read-only mapping of the file or in a buffer the
+ * array owns (a decompressed .npz member); converted views are cached.
+ */
+#ifndef FL_IO_INTERNAL_H
+#define FL_IO_INTERNAL_H
+
+#include "common/internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fl_array {
+	char *name;                 /* "path" or "path:key", for messages */
+	fl_dtype dtype;
+	int ndim;                   /* 1 or 2 (a 0-d scalar is 1) */
+	int64_t rows, cols;
+	size_t itemsize;
+	int swap;                   /* file byte order differs from the host's */
+	int fortran;                /* column-major with rows > 1 and cols > 1 */
+	const unsigned char *data;  /* rows * cols * itemsize raw bytes */
+	void *map;                  /* mmap of the whole file, or NULL */
+	size_t map_len;
+	unsigned char *owned;       /* owned raw bytes (inflated member), or NULL */
+	float *f32;                 /* cached conversions, owned */
+	double *f64;
+	int64_t *i64;
+};
+
+/* 1 on a little-endian host. */
+int fl_io__host_little(void);
+
+/* a->name = "path", or "path:key" when key is non-NULL. */
+int fl_io__set_name(fl_array *a, const char *path, const char *key);
+
+/* Parse an .npy image of `len` bytes at `buf` (a mapping or a buffer that
+ * outlives `a`): fills the shape/dtype fields and a->data, which points
+ * into `buf`. Checks that the data fit in `buf` before anything else uses
+ * the shape. Errors name a->name. */
+int fl_io__npy_parse(fl_array *a, const unsigned char *buf, size_t len);
+
+/* Select member `key` of the zip archive mapped at a->map (NULL: the only
+ * member), set a->name to "path:key", check its CRC, inflate it if needed
+ * and parse it with fl_io__npy_parse. */
+int fl_io__npz_select(fl_array *a, const char *path, const char *key);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * The JSON report (schema: docs/report-json.md). Numbers are written with
+ * enough digits to round-trip (%.17g for double, %.9g for float), with a
+ * '.' decimal point whatever the process locale, and NaN/Inf as null.
+ * The file is written beside its destination and renamed into place, so a
+ * failure never leaves a partial report or clobbers an old one.
+ */
+#include "report_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct jw {
+	FILE *fp;
+} jw;
+
+static void put_str(jw *w, const char *s)
+{
+	fputc('"', w->fp);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", w->fp); break;
+		case '\\': fputs("\\\\", w->fp); break;
+		case '\n': fputs("\\n", w->fp); break;
+		case '\r': fputs("\\r", w->fp); break;
+		case '\t': fputs("\\t", w->fp); break;
+		default:
+			if (*p < 0x20)
+				fprintf(w->fp, "\\u%04x", *p);
+			else
+				fputc(*p, w->fp);
+		}
+	}
+	fputc('"', w->fp);
+}
+
+/* A locale may print "0,5": numbers never contain ',' otherwise. */
+static void put_num(jw *w, double x, int digits)
+{
+	char buf[40];
+
+	if (!isfinite(x)) {
+		fputs("null", w->fp);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%.*g", digits, x);
+	for (char *p = buf; *p; p++)
+		if (*p == ',')
+			*p = '.';
+	fputs(buf, w->fp);
+}
+
+static void put_double(jw *w, double x)
+{
+	put_num(w, x, 17);
+}
+
+static void put_float(jw *w, float x)
+{
+	put_num(w, x, 9);
+}
+
+static void put_key(jw *w, const char *key)
+{
+	put_str(w, key);
+	fputc(':', w->fp);
+}
+
+static void put_int(jw *w, int64_t v)
+{
+	fprintf(w->fp, "%lld", (long long)v);
+}
+
+static const char *coltype_name(fl_coltype t)
+{
+	return t == FL_COL_NUMERIC ? "numeric" : t == FL_COL_BOOLEAN ? "boolean" : "categorical";
+}
+
+static void write_dataset(jw *w, const fl_report *r)
+{
+	FILE *fp = w->fp;
+
+	fputs("\"dataset\":{", fp);
+	put_key(w, "n");
+	put_int(w, r->n);
+	fputs(",\"failure\":{", fp);
+	put_key(w, "signal");
+	put_str(w, r->failure_name);
+	fputs(",\"binary\":", fp);
+	fputs(fl_failure_summary_binary(r->summary) ? "true" : "false", fp);
+	fputs(",\"mean\":", fp);
+	put_double(w, fl_failure_summary_mean(r->summary));
+	fputs("},\"failure_rate\":", fp);
+	put_double(w, fl_failure_summary_mean(r->summary));
+	if (r->labels) {
+		fputs(",\"n_classes\":", fp);
+		put_int(w, r->n_classes);
+	}
+	fputs(",\"views\":[", fp);
+	for (int32_t i = 0; i < r->n_views; i++) {
+		fputs(i ? ",{" : "{", fp);
+		put_key(w, "name");
+		put_str(w, r->views[i].name);
+		fputs(",\"dim\":", fp);
+		put_int(w, r->views[i].dim);
+		fputs(",\"source\":", fp);
+		put_str(w, r->views[i].source);
+		fputc('}', fp);
+	}
+	fputs("],\"columns\":[", fp);
+	for (int64_t j = 0; r->table && j < fl_table_cols(r->table); j++) {
+		fputs(j ? ",{" : "{", fp);
+		put_key(w, "name");
+		put_str(w, fl_table_col_name(r->table, j));
+		fputs(",\"type\":", fp);
+		put_str(w, j == r->id_col ? "id" : coltype_name(fl_table_col_type(r->table, j)));
+		fputs(",\"missing\":", fp);
+		put_int(w, fl_table_missing(r->table, j));
+		fputc('}', fp);
+	}
+	fputs("]}", fp);
+}
+
+static void write_confusions(jw *w, const fl_report *r, int32_t i)
+{
+	fl_confusion conf[3];
+	int32_t nc = fl_report_confusions(r, i, conf, 3);
+	char b1[24], b2[24];
+
+	fputs(",\"confusions\":[", w->fp);
+	for (int32_t k = 0; k < nc; k++) {
+		fputs(k ? ",{" : "{", w->fp);
+		put_key(w, "label");
+		put_int(w, conf[k].label);
+		fputs(",\"label_name\":", w->fp);
+		put_str(w, fl_report__class_name(r, conf[k].label, b1, sizeof b1));
+		fputs(",\"predicted\":", w->fp);
+		put_int(w, conf[k].pred);
+		fputs(",\"predicted_name\":", w->fp);
+		put_str(w, fl_report__class_name(r, conf[k].pred, b2, sizeof b2));
+		fputs(",\"count\":", w->fp);
+		put_int(w, conf[k].count);
+		fputs(",\"share\":", w->fp);
+		put_double(w, conf[k].share);
+		fputc('}', w->fp);
+	}
+	fputc(']', w->fp);
+}
+
+static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_members)
+{
+	const fl_candidate *c = &r->slices[i];
+	const fl_slice_stats *st = &c->stats;
+	FILE *fp = w->fp;
+	int64_t m = max_members > 0 && max_members < c->n_members ? max_members : c->n_members;
+
+	fprintf(fp, "{\"id\":\"S%d\",\"rank\":%d", (int)i + 1, (int)i + 1);
+	fputs(",\"size\":", fp);
+	put_int(w, st->size);
+	fputs(",\"failure_rate\":", fp);
+	put_double(w, st->failure_rate);
+	fputs(",\"failure_rate_outside\":", fp);
+	put_double(w, st->failure_rate_outside);
+	fputs(",\"lift\":", fp);
+	put_double(w, st->lift);
+	fputs(",\"ci95\":[", fp);
+	put_double(w, st->ci_low);
+	fputc(',', fp);
+	put_double(w, st->ci_high);
+	fputs("],\"p_value\":", fp);
+	put_double(w, st->p_value);
+	fputs(",\"score\":", fp);
+	put_double(w, c->score);
+	fputs(",\"found_by\":[{\"method\":", fp);
+	put_str(w, c->method);
+	fputs(",\"view\":", fp);
+	put_str(w, c->view);
+	fputs(",\"component\":", fp);
+	put_int(w, c->component);
+	fputs("}]", fp);
+	if (c->centroid) {
+		fputs(",\"spec\":{\"type\":\"centroid\",\"view\":", fp);
+		put_str(w, c->view);
+		fputs(",\"radius\":", fp);
+		put_float(w, c->radius);
+		fputs(",\"centroid\":[", fp);
+		for (int64_t k = 0; k < c->dim; k++) {
+			if (k)
+				fputc(',', fp);
+			put_float(w, c->centroid[k]);
+		}
+		fputs("]}", fp);
+	}
+	write_confusions(w, r, i);
+	if (r->id_col >= 0) {
+		fputs(",\"prototypes\":[", fp);
+		for (int64_t k = 0; k < c->n_members && k < 5; k++) {
+			if (k)
+				fputc(',', fp);
+			put_str(w, fl_report__row_id(r, c->members[k]));
+		}
+		fputc(']', fp);
+	}
+	fputs(",\"n_members_listed\":", fp);
+	put_int(w, m);
+	fputs(",\"members\":[", fp);
+	for (int64_t k = 0; k < m; k++) {
+		if (k)
+			fputc(',', fp);
+		put_int(w, c->members[k]);
+	}
+	fputs("],\"member_scores\":[", fp);
+	for (int64_t k = 0; k < m; k++) {
+		if (k)
+			fputc(',', fp);
+		put_float(w, c->member_scores[k]);
+	}
+	fputs("]}", fp);
+}
+
+static void write_report(jw *w, const fl_report *r, int64_t max_members)
+{
+	FILE *fp = w->fp;
+
+	fprintf(fp, "{\"version\":%d,\"faultline\":", FL_REPORT_SCHEMA_VERSION);
+	put_str(w, fl_version());
+	fputc(',', fp);
+	write_dataset(w, r);
+	fputs(",\"parameters\":{", fp);
+	for (int32_t i = 0; i < r->n_params; i++) {
+		if (i)
+			fputc(',', fp);
+		put_key(w, r->params[i].key);
+		put_str(w, r->params[i].value);
+	}
+	fputs("},\"slices\":[", fp);
+	for (int32_t i = 0; i < r->n_slices; i++) {
+		fputs(i ? ",\n" : "\n", fp);
+		write_slice(w, r, i, max_members);
+	}
+	fputs("\n]}\n", fp);
+}
+
+int fl_report_write_json(const fl_report *r, const char *path, int64_t max_members)
+{
+	char *tmp = NULL;
+	jw w = {NULL};
+	int fd, rc = FL_OK;
+	size_t len;
+
+	if (strcmp(path, "-") == 0) {
+		w.fp = stdout;
+		write_report(&w, r, max_members);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			return fl__error(FL_EIO, "<stdout>: write failed");
+		return FL_OK;
+	}
+	len = strlen(path) + sizeof ".tmp.XXXXXX";
+	if (!(tmp = fl__malloc(len, "temporary file name")))
+		return FL_ENOMEM;
+	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		rc = fl__error(FL_EIO, "%s: cannot create file: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	fchmod(fd, 0644); /* mkstemp's 0600 would hide the report from others */
+	if (!(w.fp = fdopen(fd, "w"))) {
+		close(fd);
+		rc = fl__error(FL_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
+		goto unlink;
+	}
+	write_report(&w, r, max_members);
+	if (fflush(w.fp) != 0 || ferror(w.fp)) {
+		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
+		fclose(w.fp);
+		goto unlink;
+	}
+	if (fclose(w.fp) != 0) {
+		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
+		goto unlink;
+	}
+	if (rename(tmp, path) != 0) {
+		rc = fl__error(FL_EIO, "%s: cannot write: %s", path, strerror(errno));
+		goto unlink;
+	}
+	goto cleanup;
+unlink:
+	unlink(tmp);
+cleanup:
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,279 @@
+/*
+ * Building and ranking a report: candidates from every method and view are
+ * moved in, sorted by score with a total tie order, and cut to the top K.
+ */
+#include "report_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static char *dup_str(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *p = fl__malloc(len, "report string");
+
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
+
+int fl_report_new(fl_report **out, const fl_failure_summary *s, int64_t n,
+		  const char *failure_name)
+{
+	fl_report *r;
+
+	*out = NULL;
+	if (!s || n < 1 || !failure_name)
+		return fl__error(FL_EINVAL, "fl_report_new: need a failure summary, n >= 1 and a name");
+	r = fl__calloc(1, sizeof *r, "report");
+	if (!r)
+		return FL_ENOMEM;
+	r->summary = s;
+	r->n = n;
+	r->id_col = -1;
+	r->failure_name = dup_str(failure_name);
+	if (!r->failure_name) {
+		free(r);
+		return FL_ENOMEM;
+	}
+	*out = r;
+	return FL_OK;
+}
+
+void fl_report_free(fl_report *r)
+{
+	if (!r)
+		return;
+	for (int32_t i = 0; i < r->n_views; i++) {
+		free(r->views[i].name);
+		free(r->views[i].source);
+	}
+	for (int32_t i = 0; i < r->n_params; i++) {
+		free(r->params[i].key);
+		free(r->params[i].value);
+	}
+	if (r->class_names)
+		for (int32_t c = 0; c < r->n_classes; c++)
+			free(r->class_names[c]);
+	for (int32_t i = 0; i < r->n_slices; i++)
+		fl_candidate_clear(&r->slices[i]);
+	free(r->class_names);
+	free(r->views);
+	free(r->params);
+	free(r->slices);
+	free(r->failure_name);
+	free(r);
+}
+
+int fl_report_add_view(fl_report *r, const char *name, int64_t dim, const char *source)
+{
+	fl_report_view *v = realloc(r->views, (size_t)(r->n_views + 1) * sizeof *v);
+
+	if (!v)
+		return fl__error(FL_ENOMEM, "out of memory adding view %s", name);
+	r->views = v;
+	v += r->n_views;
+	v->name = dup_str(name);
+	v->source = dup_str(source ? source : "");
+	v->dim = dim;
+	if (!v->name || !v->source) {
+		free(v->name);
+		free(v->source);
+		return FL_ENOMEM;
+	}
+	r->n_views++;
+	return FL_OK;
+}
+
+int fl_report_set_table(fl_report *r, const fl_table *t, int64_t id_col)
+{
+	if (t && fl_table_rows(t) != r->n)
+		return fl__error(FL_ESHAPE, "metadata has %lld rows, the report %lld",
+				 (long long)fl_table_rows(t), (long long)r->n);
+	if (t && (id_col < -1 || id_col >= fl_table_cols(t)))
+		return fl__error(FL_EINVAL, "id column %lld out of range", (long long)id_col);
+	r->table = t;
+	r->id_col = t ? id_col : -1;
+	return FL_OK;
+}
+
+int fl_report_set_classes(fl_report *r, const int64_t *labels, const int64_t *preds,
+			  int32_t n_classes, const char *const *class_names)
+{
+	if (!labels || !preds || n_classes < 1)
+		return fl__error(FL_EINVAL, "fl_report_set_classes: need labels, predictions and classes");
+	r->labels = labels;
+	r->preds = preds;
+	r->n_classes = n_classes;
+	if (!class_names)
+		return FL_OK;
+	r->class_names = fl__calloc((size_t)n_classes, sizeof *r->class_names, "class names");
+	if (!r->class_names)
+		return FL_ENOMEM;
+	for (int32_t c = 0; c < n_classes; c++)
+		if (!(r->class_names[c] = dup_str(class_names[c] ? class_names[c] : "")))
+			return FL_ENOMEM;
+	return FL_OK;
+}
+
+int fl_report_set_param(fl_report *r, const char *key, const char *value)
+{
+	fl_report_param *p = realloc(r->params, (size_t)(r->n_params + 1) * sizeof *p);
+
+	if (!p)
+		return fl__error(FL_ENOMEM, "out of memory adding parameter %s", key);
+	r->params = p;
+	p += r->n_params;
+	p->key = dup_str(key);
+	p->value = dup_str(value);
+	if (!p->key || !p->value) {
+		free(p->key);
+		free(p->value);
+		return FL_ENOMEM;
+	}
+	r->n_params++;
+	return FL_OK;
+}
+
+int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n)
+{
+	if (n < 0 || (n > 0 && !cands))
+		return fl__error(FL_EINVAL, "fl_report_add_candidates: bad candidate array");
+	if (r->n_slices + n > r->cap_slices) {
+		int32_t cap = r->cap_slices ? r->cap_slices : 16;
+		fl_candidate *p;
+
+		while (cap < r->n_slices + n)
+			cap *= 2;
+		p = realloc(r->slices, (size_t)cap * sizeof *p);
+		if (!p)
+			return fl__error(FL_ENOMEM, "out of memory collecting %d slices", (int)cap);
+		r->slices = p;
+		r->cap_slices = cap;
+	}
+	for (int32_t i = 0; i < n; i++) {
+		r->slices[r->n_slices++] = cands[i];
+		memset(&cands[i], 0, sizeof cands[i]);
+	}
+	return FL_OK;
+}
+
+/* Score descending (NaN last), then method, view and component: a total
+ * order, so the ranking never depends on qsort's instability. */
+static int cmp_rank(const void *pa, const void *pb)
+{
+	const fl_candidate *a = pa, *b = pb;
+	int c;
+
+	if (a->score != b->score) {
+		if (a->score != a->score)
+			return 1;
+		if (b->score != b->score)
+			return -1;
+		return a->score > b->score ? -1 : 1;
+	}
+	if ((c = strcmp(a->method, b->method)) != 0)
+		return c;
+	if ((c = strcmp(a->view, b->view)) != 0)
+		return c;
+	return (a->component > b->component) - (a->component < b->component);
+}
+
+int fl_report_rank(fl_report *r, int32_t top)
+{
+	if (top < 0)
+		return fl__error(FL_EINVAL, "top must be >= 0, got %d", (int)top);
+	if (r->n_slices > 1)
+		qsort(r->slices, (size_t)r->n_slices, sizeof *r->slices, cmp_rank);
+	if (top > 0 && r->n_slices > top) {
+		for (int32_t i = top; i < r->n_slices; i++)
+			fl_candidate_clear(&r->slices[i]);
+		r->n_slices = top;
+	}
+	return FL_OK;
+}
+
+int32_t fl_report_n_slices(const fl_report *r)
+{
+	return r->n_slices;
+}
+
+const fl_candidate *fl_report_slice(const fl_report *r, int32_t i)
+{
+	return i >= 0 && i < r->n_slices ? &r->slices[i] : NULL;
+}
+
+static int cmp_i64(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+static int cmp_confusion(const void *pa, const void *pb)
+{
+	const fl_confusion *a = pa, *b = pb;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->label != b->label)
+		return a->label < b->label ? -1 : 1;
+	return (a->pred > b->pred) - (a->pred < b->pred);
+}
+
+int32_t fl_report_confusions(const fl_report *r, int32_t slice, fl_confusion *out, int32_t max)
+{
+	const fl_candidate *c = fl_report_slice(r, slice);
+	int64_t *pairs, n_fail = 0, n_runs = 0;
+	fl_confusion *runs;
+	int32_t n_out;
+
+	if (!c || !r->labels || max < 1)
+		return 0;
+	/* (label, pred) pairs of failing members, sorted, counted in runs. */
+	pairs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *pairs);
+	runs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *runs);
+	if (!pairs || !runs) {
+		free(pairs);
+		free(runs);
+		return 0;
+	}
+	for (int64_t i = 0; i < c->n_members; i++) {
+		int64_t row = c->members[i];
+
+		if (r->labels[row] != r->preds[row])
+			pairs[n_fail++] = r->labels[row] * r->n_classes + r->preds[row];
+	}
+	qsort(pairs, (size_t)n_fail, sizeof *pairs, cmp_i64);
+	for (int64_t i = 0; i < n_fail; i++) {
+		if (i == 0 || pairs[i] != pairs[i - 1]) {
+			runs[n_runs].label = pairs[i] / r->n_classes;
+			runs[n_runs].pred = pairs[i] % r->n_classes;
+			runs[n_runs].count = 0;
+			n_runs++;
+		}
+		runs[n_runs - 1].count++;
+	}
+	qsort(runs, (size_t)n_runs, sizeof *runs, cmp_confusion);
+	n_out = n_runs < max ? (int32_t)n_runs : max;
+	for (int32_t i = 0; i < n_out; i++) {
+		out[i] = runs[i];
+		out[i].share = (double)runs[i].count / (double)n_fail;
+	}
+	free(pairs);
+	free(runs);
+	return n_out;
+}
+
+const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len)
+{
+	if (r->class_names && c >= 0 && c < r->n_classes)
+		return r->class_names[c];
+	snprintf(buf, len, "%lld", (long long)c);
+	return buf;
+}
+
+const char *fl_report__row_id(const fl_report *r, int64_t row)
+{
+	return r->table && r->id_col >= 0 ? fl_table_cell(r->table, row, r->id_col) : NULL;
+}

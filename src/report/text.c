@@ -1,0 +1,104 @@
+/* The readable table of a report: one line per slice plus its top confusion
+ * and prototypes, at most 100 columns wide. */
+#include "report_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define WIDTH 100
+
+static void pct(char *buf, size_t len, double x)
+{
+	if (isfinite(x))
+		snprintf(buf, len, "%.1f%%", 100.0 * x);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* Print `s` indented, cut to the table width. */
+static void put_cut(FILE *fp, const char *indent, const char *s)
+{
+	int room = WIDTH - (int)strlen(indent);
+
+	if ((int)strlen(s) <= room)
+		fprintf(fp, "%s%s\n", indent, s);
+	else
+		fprintf(fp, "%s%.*s...\n", indent, room - 3, s);
+}
+
+static void header(const fl_report *r, FILE *fp)
+{
+	char line[512], rate[16];
+	int len;
+
+	pct(rate, sizeof rate, fl_failure_summary_mean(r->summary));
+	snprintf(line, sizeof line, "faultline %s: %lld samples, failure = %s (%s), overall %s",
+		 fl_version(), (long long)r->n, r->failure_name,
+		 fl_failure_summary_binary(r->summary) ? "binary" : "continuous", rate);
+	put_cut(fp, "", line);
+	len = snprintf(line, sizeof line, "views:");
+	for (int32_t i = 0; i < r->n_views && len < (int)sizeof line; i++)
+		len += snprintf(line + len, sizeof line - (size_t)len, "%s %s (%lld-d)",
+				i ? "," : "", r->views[i].name, (long long)r->views[i].dim);
+	put_cut(fp, "", line);
+}
+
+static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
+{
+	const fl_candidate *c = &r->slices[i];
+	const fl_slice_stats *st = &c->stats;
+	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512];
+	fl_confusion conf[2];
+	int32_t nc;
+
+	pct(rate, sizeof rate, st->failure_rate);
+	pct(out, sizeof out, st->failure_rate_outside);
+	snprintf(lo, sizeof lo, "%.1f", 100.0 * st->ci_low);
+	snprintf(hi, sizeof hi, "%.1f", 100.0 * st->ci_high);
+	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+	snprintf(id, sizeof id, "S%d", (int)i + 1);
+	snprintf(found, sizeof found, "%s/%s", c->method, c->view);
+	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6.2f %9.2g  %.40s\n", id, (long long)st->size,
+		rate, ci, out, st->lift, st->p_value, found);
+	nc = fl_report_confusions(r, i, conf, 2);
+	if (nc > 0) {
+		char b1[24], b2[24], b3[24], b4[24];
+		int len = snprintf(line, sizeof line, "confusions: %s -> %s %.0f%%",
+				   fl_report__class_name(r, conf[0].label, b1, sizeof b1),
+				   fl_report__class_name(r, conf[0].pred, b2, sizeof b2),
+				   100.0 * conf[0].share);
+
+		if (nc > 1 && len > 0 && len < (int)sizeof line)
+			snprintf(line + len, sizeof line - (size_t)len, ", %s -> %s %.0f%%",
+				 fl_report__class_name(r, conf[1].label, b3, sizeof b3),
+				 fl_report__class_name(r, conf[1].pred, b4, sizeof b4),
+				 100.0 * conf[1].share);
+		put_cut(fp, "     ", line);
+	}
+	if (r->id_col >= 0 && c->n_members > 0) {
+		int len = snprintf(line, sizeof line, "typical:");
+
+		for (int64_t k = 0; k < c->n_members && k < 4 && len < (int)sizeof line; k++)
+			len += snprintf(line + len, sizeof line - (size_t)len, "%s %s", k ? "," : "",
+					fl_report__row_id(r, c->members[k]));
+		put_cut(fp, "     ", line);
+	}
+}
+
+int fl_report_write_text(const fl_report *r, FILE *fp)
+{
+	header(r, fp);
+	fputc('\n', fp);
+	if (r->n_slices == 0) {
+		fputs("no slice fails more than the rest of the data.\n", fp);
+	} else {
+		fprintf(fp, "%-4s %7s %7s %-14s %7s %6s %9s  %s\n", "id", "size", "fail", "95% CI",
+			"outside", "lift", "p-value", "found by");
+		for (int32_t i = 0; i < r->n_slices; i++)
+			slice_lines(r, i, fp);
+	}
+	if (fflush(fp) != 0 || ferror(fp))
+		return fl__error(FL_EIO, "write failed");
+	return FL_OK;
+}

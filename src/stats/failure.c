@@ -1,0 +1,77 @@
+/*
+ * The per-sample failure signal derived from labels and predictions.
+ * Inputs: n labels, an n x C probability matrix and/or n predicted labels.
+ * Output: n doubles, larger = worse (0/1 error, cross-entropy, 1 - p[label]).
+ */
+#include "internal.h"
+
+#include <math.h>
+
+const char *fl_failure_kind_name(fl_failure_kind k)
+{
+	switch (k) {
+	case FL_FAILURE_ERROR: return "error";
+	case FL_FAILURE_LOSS: return "loss";
+	case FL_FAILURE_CONFIDENCE: return "1-confidence";
+	}
+	return "unknown";
+}
+
+/* argmax with ties to the lowest index, so results do not depend on how a
+ * model happens to order equal scores */
+static int64_t argmax_row(const float *p, int32_t c)
+{
+	int64_t best = 0;
+
+	for (int32_t j = 1; j < c; j++)
+		if (p[j] > p[best])
+			best = j;
+	return best;
+}
+
+int fl_failure_compute(double *out, fl_failure_kind kind, int64_t n,
+		       int32_t n_classes, const int64_t *labels,
+		       const float *probs, const int64_t *preds)
+{
+	if (n < 0 || n_classes < 1 || (n > 0 && (!out || !labels)))
+		return fl__error(FL_EINVAL, "failure signal: invalid arguments (n = %lld, classes = %d)",
+				 (long long)n, (int)n_classes);
+	if (kind != FL_FAILURE_ERROR && kind != FL_FAILURE_LOSS && kind != FL_FAILURE_CONFIDENCE)
+		return fl__error(FL_EINVAL, "failure signal: unknown kind %d", (int)kind);
+	if (!probs && (kind != FL_FAILURE_ERROR || !preds))
+		return fl__error(FL_EINVAL, "failure signal: '%s' needs predicted probabilities",
+				 fl_failure_kind_name(kind));
+
+	for (int64_t i = 0; i < n; i++) {
+		int64_t y = labels[i];
+		const float *row = probs ? probs + i * (int64_t)n_classes : NULL;
+
+		/* validation is the caller's job, but an out-of-range label
+		 * would read outside the row: refuse it rather than crash */
+		if (y < 0 || y >= n_classes)
+			return fl__error(FL_ERANGE, "labels: row %lld: label %lld outside [0, %d)",
+					 (long long)i, (long long)y, (int)n_classes);
+		switch (kind) {
+		case FL_FAILURE_ERROR:
+			out[i] = (preds ? preds[i] : argmax_row(row, n_classes)) != y;
+			break;
+		case FL_FAILURE_LOSS:
+			/* clamped at 0: a probability may exceed 1 by the rounding
+			 * tolerance fl_check_probs allows */
+			out[i] = fmax(0.0, -log(fmax((double)row[y], 1e-12)));
+			break;
+		case FL_FAILURE_CONFIDENCE:
+			out[i] = fmax(0.0, 1.0 - (double)row[y]);
+			break;
+		}
+	}
+	return 0;
+}
+
+int fl_failure_is_binary(const double *failure, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (failure[i] != 0.0 && failure[i] != 1.0)
+			return 0;
+	return 1;
+}
