@@ -181,12 +181,12 @@ static int derive_failure(inputs *in, const args *a, char *name, size_t len)
 	const double *f;
 	int rc;
 
+	if (a->failure && (rc = open_array(in, &arr, a->failure, "failure", 0)))
+		return rc;
 	in->failure = malloc((size_t)in->n * sizeof *in->failure);
 	if (!in->failure)
 		return fail(EXIT_INTERNAL, "out of memory for the failure signal");
 	if (a->failure) {
-		if ((rc = open_array(in, &arr, a->failure, "failure", 0)))
-			return rc;
 		if ((rc = fl_array_f64(arr, &f)) || (rc = fl_check_finite_f64(f, in->n, a->failure)))
 			return fail(exit_for_input(rc), "%s", fl_last_error());
 		memcpy(in->failure, f, (size_t)in->n * sizeof *f);

@@ -10,11 +10,14 @@
  * for the same type returns the same pointer).
  *
  * Tables: an fl_table is a CSV file with a header row. Each column's type
- * is inferred from its non-missing cells: boolean (true/false, yes/no, t/f,
- * y/n, 0/1 only when every cell is 0 or 1 is NOT boolean but numeric),
- * numeric (every cell parses as a finite or infinite double), otherwise
- * categorical. Missing cells: empty, "NA", "N/A", "NaN", "nan", "null",
- * "None" (case-insensitive for NA/NaN/null/None).
+ * is inferred from its non-missing cells: numeric when every cell parses
+ * fully as a double (spaces around it allowed, "inf" too, hexadecimal not;
+ * always in the C locale, whatever LC_NUMERIC says, without setlocale);
+ * otherwise boolean when every cell is one of true/false, yes/no, t/f, y/n
+ * (case-insensitive; a 0/1 column is numeric, not boolean); otherwise
+ * categorical. A column with no non-missing cell is numeric, all NaN.
+ * Missing cells: empty, NA, N/A, NaN, null, None, case-insensitive, with
+ * surrounding spaces ignored.
  *
  * Every error names the file, and where it applies the array key, the
  * column and the 1-based line or 0-based row: see fl_last_error().
@@ -39,16 +42,21 @@ typedef enum fl_dtype {
 typedef struct fl_array fl_array;
 
 /**
- * Open an array.
+ * Open an array. The file is recognised by its contents (not its name) and
+ * memory-mapped; it must not be truncated while the array is open.
  * @param[out] out   the array, owned by the caller (fl_array_free); NULL on error
  * @param path       a .npy file, or a .npz archive
- * @param key        for .npz: the member name without ".npy"; NULL selects the
- *                   only member (an error if there are several). Ignored for .npy.
+ * @param key        for .npz: the member name without ".npy" (with it also
+ *                   works); NULL selects the only member. Ignored for .npy.
  * @return 0, or FL_EIO (cannot open/read), FL_EFORMAT (bad magic, header,
- *         truncated data, shape larger than the file, overflowing shape),
- *         FL_EUNSUP (3-D or more, structured/object/complex dtypes),
- *         FL_EINVAL (key not found), FL_ENOMEM.
- * Fortran-order 2-D arrays are transposed into C order on load (a copy).
+ *         truncated data, shape larger than the file, overflowing shape,
+ *         corrupt archive or CRC mismatch), FL_EUNSUP (3-D or more,
+ *         structured/object/complex dtypes, .npy versions above 3.0, zip
+ *         methods other than stored and deflate, encrypted members),
+ *         FL_EINVAL (key not found, or NULL for an archive of several
+ *         arrays: the message lists the keys), FL_ENOMEM.
+ * Fortran-order 2-D arrays are transposed into C order when a view is
+ * first requested (a copy).
  */
 FL_API int fl_array_open(fl_array **out, const char *path, const char *key);
 
@@ -67,7 +75,13 @@ FL_API fl_dtype fl_array_dtype(const fl_array *a);
 FL_API const char *fl_dtype_name(fl_dtype t);
 /** The name used in messages: "path" or "path:key". Borrowed. */
 FL_API const char *fl_array_name(const fl_array *a);
-/** Nonzero when the data are memory-mapped from the file (no copy). */
+/**
+ * Nonzero when the data are served straight from the file's mapping: host
+ * byte order, C order, aligned. The view of the file's own dtype
+ * (fl_array_f32 for float32, fl_array_f64 for float64, fl_array_i64 for
+ * int64) then points into the mapping, without a copy. Deflated .npz
+ * members are never mapped.
+ */
 FL_API int fl_array_is_mapped(const fl_array *a);
 
 /**
@@ -106,18 +120,24 @@ typedef struct fl_table fl_table;
 /**
  * Read a CSV file with a header row. RFC 4180 quoting (quoted fields may
  * hold commas, doubled quotes and newlines), LF or CRLF line ends, an
- * optional UTF-8 byte order mark. A trailing empty line is ignored.
+ * optional UTF-8 byte order mark. Blank lines at the end are ignored; a
+ * blank line elsewhere is a row with one empty field. Line numbers in
+ * messages are physical lines, 1-based, counting the newlines inside
+ * quoted fields. Memory: the file's size, plus 4 bytes per cell, plus 8
+ * per numeric or 4 per categorical/boolean cell.
  * @param[out] out  the table, owned by the caller (fl_table_free)
  * @return 0, FL_EIO, FL_ENOMEM, or FL_EFORMAT naming the line for: a row
- *         with the wrong number of fields, an unterminated quote, an empty
- *         file or a header without columns, duplicate column names.
+ *         with the wrong number of fields, an unterminated quote (the line
+ *         where the field starts), text after a closing quote, a NUL byte,
+ *         an empty file or header row, duplicate column names.
  */
 FL_API int fl_table_read_csv(fl_table **out, const char *path);
 FL_API void fl_table_free(fl_table *t);
 
 FL_API int64_t fl_table_rows(const fl_table *t);
 FL_API int64_t fl_table_cols(const fl_table *t);
-/** Column name (borrowed). */
+/** Column name (borrowed; NULL when col is out of range). The accessors
+ * below return 0, -1 or NULL for an out-of-range column or row. */
 FL_API const char *fl_table_col_name(const fl_table *t, int64_t col);
 FL_API fl_coltype fl_table_col_type(const fl_table *t, int64_t col);
 /** Index of the column called `name`, or -1. */
@@ -126,7 +146,8 @@ FL_API int64_t fl_table_find(const fl_table *t, const char *name);
 FL_API int64_t fl_table_missing(const fl_table *t, int64_t col);
 /** Numeric column values (rows of them, NaN = missing); NULL for other types. */
 FL_API const double *fl_table_numeric(const fl_table *t, int64_t col);
-/** Categorical/boolean codes (rows of them, -1 = missing); NULL for numeric. */
+/** Categorical/boolean codes (rows of them, -1 = missing); NULL for numeric.
+ * Categorical codes number the levels in order of first appearance. */
 FL_API const int32_t *fl_table_codes(const fl_table *t, int64_t col);
 /** Number of distinct levels of a categorical/boolean column (2 for boolean). */
 FL_API int32_t fl_table_nlevels(const fl_table *t, int64_t col);

@@ -16,22 +16,6 @@
 #define FL_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define FL_PRINTF(a, b)
-/* Deterministic RNG (splitmix64 seeding a xoshiro256**). Each consumer
- * seeds its own from (seed, stream) so results never depend on call order
- * across modules or on thread count. */
-typedef struct fl_rng {
-	uint64_t s[4];
-} fl_rng;
-
-void fl__rng_seed(fl_rng *r, uint64_t seed, uint64_t stream);
-uint64_t fl__rng_next(fl_rng *r);
-/* uniform in [0, 1) with 53 random bits */
-double fl__rng_uniform(fl_rng *r);
-/* uniform integer in [0, n), unbiased */
-uint64_t fl__rng_below(fl_rng *r, uint64_t n);
-/* standard normal (Box-Muller, no cached second value) */
-double fl__rng_normal(fl_rng *r);
-
 #endif
 
 /* Record a one-line message for fl_last_error() and return `code`, so that

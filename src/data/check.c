@@ -5,7 +5,7 @@
  * that do not sum to 1 are refused, never renormalised: they are usually raw
  * scores, and renormalising them would silently change every statistic.
  */
-#include "internal.h"
+#include "common/internal.h"
 
 #include <math.h>
 

@@ -1,5 +1,5 @@
 /*
- * Internals shared by the .npy, .npz and array-view code of src/io.
+ * Internals shared by the files of src/io.
  * An fl_array is a parsed header plus a pointer to its raw element bytes,
  * which live either in a read-only mapping of the file or in a buffer the
  * array owns (a decompressed .npz member); converted views are cached.
@@ -32,9 +32,6 @@ struct fl_array {
 /* 1 on a little-endian host. */
 int fl_io__host_little(void);
 
-/* a->name = "path", or "path:key" when key is non-NULL. */
-int fl_io__set_name(fl_array *a, const char *path, const char *key);
-
 /* Parse an .npy image of `len` bytes at `buf` (a mapping or a buffer that
  * outlives `a`): fills the shape/dtype fields and a->data, which points
  * into `buf`. Checks that the data fit in `buf` before anything else uses
@@ -45,5 +42,29 @@ int fl_io__npy_parse(fl_array *a, const unsigned char *buf, size_t len);
  * member), set a->name to "path:key", check its CRC, inflate it if needed
  * and parse it with fl_io__npy_parse. */
 int fl_io__npz_select(fl_array *a, const char *path, const char *key);
+
+/* A CSV table: the file's bytes with every cell unquoted in place and
+ * NUL-terminated, so a cell costs 4 bytes of offset and no allocation. */
+typedef struct fl_table_col {
+	const char *name;           /* points into buf */
+	fl_coltype type;
+	int64_t missing;
+	double *num;                /* numeric: rows values, NaN = missing */
+	int32_t *codes;             /* categorical/boolean: rows codes, -1 = missing */
+	const char **levels;        /* categorical: nlevels strings in buf */
+	int32_t nlevels;
+} fl_table_col;
+
+struct fl_table {
+	char *buf;
+	size_t *row_off;            /* offset in buf of each row's first cell */
+	uint32_t *cell_off;         /* rows * cols offsets from the row's first cell */
+	int64_t rows, cols;
+	fl_table_col *col;
+};
+
+/* Check the column names and infer every column's type (table.c).
+ * `path` names the file in messages. */
+int fl_io__table_finish(fl_table *t, const char *path);
 
 #endif

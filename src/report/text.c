@@ -8,9 +8,13 @@
 
 #define WIDTH 100
 
-static void pct(char *buf, size_t len, double x)
+/* Rates of a binary signal read as percentages; a continuous signal's means
+ * (a loss, say) keep their own units. */
+static void pct(char *buf, size_t len, double x, int binary)
 {
-	if (isfinite(x))
+	if (isfinite(x) && !binary)
+		snprintf(buf, len, "%.4g", x);
+	else if (isfinite(x))
 		snprintf(buf, len, "%.1f%%", 100.0 * x);
 	else
 		snprintf(buf, len, "-");
@@ -30,9 +34,9 @@ static void put_cut(FILE *fp, const char *indent, const char *s)
 static void header(const fl_report *r, FILE *fp)
 {
 	char line[512], rate[16];
-	int len;
+	int len, binary = fl_failure_summary_binary(r->summary);
 
-	pct(rate, sizeof rate, fl_failure_summary_mean(r->summary));
+	pct(rate, sizeof rate, fl_failure_summary_mean(r->summary), binary);
 	snprintf(line, sizeof line, "faultline %s: %lld samples, failure = %s (%s), overall %s",
 		 fl_version(), (long long)r->n, r->failure_name,
 		 fl_failure_summary_binary(r->summary) ? "binary" : "continuous", rate);
@@ -51,11 +55,12 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512];
 	fl_confusion conf[2];
 	int32_t nc;
+	int binary = fl_failure_summary_binary(r->summary);
 
-	pct(rate, sizeof rate, st->failure_rate);
-	pct(out, sizeof out, st->failure_rate_outside);
-	snprintf(lo, sizeof lo, "%.1f", 100.0 * st->ci_low);
-	snprintf(hi, sizeof hi, "%.1f", 100.0 * st->ci_high);
+	pct(rate, sizeof rate, st->failure_rate, binary);
+	pct(out, sizeof out, st->failure_rate_outside, binary);
+	snprintf(lo, sizeof lo, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_low);
+	snprintf(hi, sizeof hi, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_high);
 	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
 	snprintf(id, sizeof id, "S%d", (int)i + 1);
 	snprintf(found, sizeof found, "%s/%s", c->method, c->view);

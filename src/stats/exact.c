@@ -13,7 +13,7 @@
  * is evaluated this way; the rest follow from the exact ratio of successive
  * terms, summed relative to the first so that nothing underflows early.
  */
-#include "internal.h"
+#include "common/internal.h"
 
 #include <math.h>
 

@@ -3,7 +3,7 @@
  * Inputs: n labels, an n x C probability matrix and/or n predicted labels.
  * Output: n doubles, larger = worse (0/1 error, cross-entropy, 1 - p[label]).
  */
-#include "internal.h"
+#include "common/internal.h"
 
 #include <math.h>
 

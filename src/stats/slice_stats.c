@@ -7,7 +7,7 @@
  * (Lehmann, "Nonparametrics", 1975, ch. 1). The summary ranks all rows once
  * (O(n log n)) so that each slice costs O(members).
  */
-#include "internal.h"
+#include "common/internal.h"
 
 #include <math.h>
 

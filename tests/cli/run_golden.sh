@@ -5,6 +5,7 @@
 #   CASE.status  expected exit code (default 0)
 #   CASE.stdout  expected stdout, exact (optional)
 #   CASE.stderr  expected stderr, exact (optional)
+#   CASE.setup   optional shell snippet run first in the scratch dir
 #   CASE.check   optional shell snippet run afterwards in the scratch dir
 #                (e.g. to check a written file); must exit 0
 set -u
@@ -15,6 +16,9 @@ while IFS= read -r line || [ -n "$line" ]; do
 	line=$(printf '%s' "$line" | sed -e "s|@ROOT@|$root|g" -e "s|@TMP@|$tmp|g")
 	set -- "$@" "$line"
 done < "$case.args"
+if [ -f "$case.setup" ] && ! (cd "$tmp" && sh "$case.setup"); then
+	echo "setup failed: $case.setup"; exit 1
+fi
 "$bin" "$@" >"$tmp/stdout" 2>"$tmp/stderr" </dev/null
 status=$?
 want=0

@@ -3,7 +3,8 @@
 
 Run from anywhere: /usr/bin/python3 tests/data/make_fixtures.py
 The values written here are recomputed by tests/unit/test_io_*.c, so keep
-the formulas (see `expected_*`) in step with those tests.
+the formulas (see `expected_*`) in step with those tests. The corpus files
+named found_* were found by libFuzzer runs and are kept as they are.
 """
 import io
 import os
@@ -84,6 +85,8 @@ def make_npy():
     put("scalar_f8.npy", npy_bytes(np.array(42.5, dtype="<f8")))
     put("empty_f4.npy", npy_bytes(np.zeros(0, dtype="<f4")))
     put("empty2d_f8.npy", npy_bytes(np.zeros((0, 3), dtype="<f8")))
+    put("empty_huge_rows.npy", raw_npy(
+        "{'descr': '>f8', 'fortran_order': True, 'shape': (4611686018427387904, 0), }", b""))
     put("big_f8.npy", npy_bytes(np.array([2.0 ** 53, 1e19, 3.0, -4.0], dtype="<f8")))
 
     d4 = np.array([1.0, 2.0, 3.0, 4.0], dtype="<f8").tobytes()
@@ -233,7 +236,7 @@ CSV = {
     "pandas_index.csv": ",a,b\n0,1,x\n1,2,y\n",
     "ragged.csv": "a,b,c,d,e\n" + "".join("%d,%d,%d,%d,%d\n" % (i, i, i, i, i) for i in range(8))
                   + '1,2,"three\nlines\nhere",4,5\n'
-                  + "".join("%d,%d,%d,%d,%d\n" % (i, i, i, i, i) for i in range(5))
+                  + "".join("%d,%d,%d,%d,%d\n" % (i, i, i, i, i) for i in range(4))
                   + "1,2,3\n" + "9,9,9,9,9\n",
     "unterminated.csv": "a,b\n1,2\n3,4\n5,\"open\n6,7\n8,9\n",
     "after_quote.csv": "a,b\n\"x\"y,2\n",
@@ -256,7 +259,7 @@ def make_corpus():
                 "scalar_f8.npy", "empty2d_f8.npy", "crafted_order.npy", "crafted_dquote.npy",
                 "misaligned.npy", "bad_magic.npy", "trunc_header.npy", "trunc_data.npy",
                 "huge_shape.npy", "dtype_struct.npy", "three_d.npy", "garbage_header.npy",
-                "hlen_past_end.npy", "big_f8.npy"],
+                "hlen_past_end.npy", "big_f8.npy", "empty_huge_rows.npy"],
         "npz": ["stored.npz", "deflated.npz", "single.npz", "corrupt_crc.npz", "truncated.npz",
                 "zip64.npz", "bad_method.npz", "inner_bad.npz", "empty.npz", "size_lie.npz",
                 "deflate_corrupt.npz"],

@@ -1,0 +1,564 @@
+/*
+ * k-means: minimise the inertia sum_i min_j |x_i - c_j|^2 over k centroids.
+ *
+ * Seeding: greedy k-means++ (Arthur & Vassilvitskii, "k-means++: the
+ * advantages of careful seeding", SODA 2007, section 6): every new centre
+ * is the best, by the inertia it leaves, of 2 + floor(ln k) candidates drawn
+ * by D^2 sampling. It costs 2 + ln k distance passes per centre instead of
+ * one and is more robust than plain D^2 sampling (it is what scikit-learn
+ * runs; Grunau et al., SODA 2023, analyse it). Then Lloyd iterations (Lloyd
+ * 1982) until the relative inertia decrease falls below tol, or no row
+ * changes cluster, or max_iter updates.
+ *
+ * Distances of a block of rows to all centroids are |x|^2 - 2 X C^T + |c|^2,
+ * one sgemm per block. Rows are first shifted by the data mean (k-means is
+ * translation invariant): it keeps the cancellation in that expansion small
+ * when the data sit far from the origin.
+ *
+ * Threads and determinism: rows are cut into fixed blocks whose size depends
+ * on d only; OpenMP threads take whole blocks, and every reduction over
+ * blocks (centroid sums in double, inertia, seeding potentials) runs in
+ * block order inside an `ordered` section, so results are bit-identical for
+ * any thread count. The serial part is O(k d) per block against O(B k d)
+ * of sgemm work.
+ *
+ * BLAS threads: Debian's OpenBLAS is the pthread build, which would start
+ * its own threads inside each of ours (oversubscription, and a result that
+ * could depend on how it splits the product). So while a solver runs,
+ * OpenBLAS is held at 1 thread; a process-wide count of running solvers
+ * restores the caller's setting when the last one leaves. A BLAS call made
+ * meanwhile by another thread of the process runs single-threaded: slower,
+ * never wrong.
+ */
+#include "kmeans_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <string.h>
+
+static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
+static int blas_users, blas_saved;
+
+static void blas_single_enter(void)
+{
+	pthread_mutex_lock(&blas_lock);
+	if (blas_users++ == 0) {
+		blas_saved = openblas_get_num_threads();
+		if (blas_saved != 1)
+			openblas_set_num_threads(1);
+	}
+	pthread_mutex_unlock(&blas_lock);
+}
+
+static void blas_single_leave(void)
+{
+	pthread_mutex_lock(&blas_lock);
+	if (--blas_users == 0 && blas_saved != 1)
+		openblas_set_num_threads(blas_saved);
+	pthread_mutex_unlock(&blas_lock);
+}
+
+
+/* Workspace of one solver: shared state plus per-thread block scratch. */
+typedef struct km_ws {
+	const fl_km_data *data;
+	int64_t n, d, block, n_blocks, kcap;
+	int threads;
+	float *mu;     /* d: the shift applied to every row */
+	float *cn;     /* kcap: squared norms of the current centres */
+	double *tot;   /* kcap x d: sums reduced over blocks */
+	int64_t *cnt;  /* kcap: counts reduced over blocks */
+	float *xb;     /* per thread, block x d: the shifted rows of a block */
+	float *xn;     /* per thread, block: their squared norms */
+	float *dots;   /* per thread, block x kcap: -2 x.c */
+	double *psum;  /* per thread, kcap x d: one block's partial sums */
+	int64_t *pcnt; /* per thread, kcap */
+} km_ws;
+
+static void ws_free(km_ws *w)
+{
+	free(w->mu);
+	free(w->cn);
+	free(w->tot);
+	free(w->cnt);
+	free(w->xb);
+	free(w->xn);
+	free(w->dots);
+	free(w->psum);
+	free(w->pcnt);
+}
+
+static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threads)
+{
+	int64_t d = data->d;
+	size_t t, sz;
+
+	memset(w, 0, sizeof *w);
+	w->data = data;
+	w->n = data->n;
+	w->d = d;
+	w->kcap = kcap;
+	/* about 512 KiB of rows per block: enough for sgemm to run near peak,
+	 * little enough to stay in cache for the argmin and the sums. Depends
+	 * on d only, never on the thread count. */
+	w->block = 131072 / d;
+	w->block = w->block < 64 ? 64 : w->block > 1024 ? 1024 : w->block;
+	w->n_blocks = (w->n + w->block - 1) / w->block;
+	w->threads = threads > 0 ? threads : omp_get_max_threads();
+	if (w->threads > w->n_blocks)
+		w->threads = w->n_blocks > 0 ? (int)w->n_blocks : 1;
+	t = (size_t)w->threads;
+	if (fl__mul_size(t * (size_t)w->block, (size_t)(d > kcap ? d : kcap) * sizeof(double), &sz) ||
+	    fl__mul_size(t * (size_t)kcap, (size_t)d * sizeof(double), &sz))
+		return fl__error(FL_ENOMEM, "k-means: workspace size overflows (k=%lld, d=%lld)",
+				 (long long)kcap, (long long)d);
+	w->mu = fl__calloc((size_t)d, sizeof(float), "k-means shift");
+	w->cn = fl__malloc((size_t)kcap * sizeof(float), "k-means centre norms");
+	w->tot = fl__malloc((size_t)(kcap * d) * sizeof(double), "k-means sums");
+	w->cnt = fl__malloc((size_t)kcap * sizeof(int64_t), "k-means counts");
+	w->xb = fl__malloc(t * (size_t)(w->block * d) * sizeof(float), "k-means blocks");
+	w->xn = fl__malloc(t * (size_t)w->block * sizeof(float), "k-means norms");
+	w->dots = fl__malloc(t * (size_t)(w->block * kcap) * sizeof(float), "k-means distances");
+	w->psum = fl__malloc(t * (size_t)(kcap * d) * sizeof(double), "k-means partial sums");
+	w->pcnt = fl__malloc(t * (size_t)kcap * sizeof(int64_t), "k-means partial counts");
+	if (!w->mu || !w->cn || !w->tot || !w->cnt || !w->xb || !w->xn || !w->dots ||
+	    !w->psum || !w->pcnt) {
+		ws_free(w);
+		return FL_ENOMEM;
+	}
+	return 0;
+}
+
+/* Rows [i0, i0 + m) of the problem, normalised if asked, minus mu, into dst
+ * (m x d); their squared norms into xn. */
+static void load_rows(const km_ws *w, float *dst, float *xn, int64_t i0, int64_t m)
+{
+	const fl_km_data *p = w->data;
+	int64_t d = w->d;
+
+	for (int64_t r = 0; r < m; r++) {
+		const float *src = p->x + (p->rows ? p->rows[i0 + r] : i0 + r) * p->ldx;
+		float *o = dst + r * d;
+		double scale = 1.0, s = 0;
+
+		if (p->normalize) {
+			for (int64_t j = 0; j < d; j++)
+				s += (double)src[j] * src[j];
+			scale = s > 0 ? 1.0 / sqrt(s) : 0.0;
+			s = 0;
+		}
+		for (int64_t j = 0; j < d; j++) {
+			o[j] = (float)(src[j] * scale) - w->mu[j];
+			s += (double)o[j] * o[j];
+		}
+		xn[r] = (float)s;
+	}
+}
+
+/* |a - b|^2 computed directly: the expansion picks the nearest centre, but
+ * its cancellation error (~1e-7 |x|^2) would otherwise show in the inertia
+ * and the distances we report. Eight partial sums let the compiler
+ * vectorise without reassociating. */
+static float sqdist(const float *a, const float *b, int64_t d)
+{
+	float acc[8] = {0}, t;
+	int64_t l = 0;
+
+	for (; l + 8 <= d; l += 8)
+		for (int q = 0; q < 8; q++) {
+			t = a[l + q] - b[l + q];
+			acc[q] += t * t;
+		}
+	for (; l < d; l++) {
+		t = a[l] - b[l];
+		acc[0] += t * t;
+	}
+	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* What one pass over all rows computes. */
+enum km_mode {
+	P_MEAN,   /* tot[0..d) = sum of the unshifted rows */
+	P_LLOYD,  /* assign, changed, inertia, tot = per-centre sums, cnt */
+	P_EVAL,   /* tot[j] = sum_i min(mind2_i, |x_i - c_j|^2) */
+	P_UPDATE, /* mind2 = min(mind2, |x - c_0|^2); inertia = sum of mind2 */
+	P_ASSIGN  /* assign, dist2 */
+};
+
+typedef struct km_pass {
+	enum km_mode mode;
+	const float *c; /* m x d shifted centres */
+	int64_t m;
+	int32_t *assign;
+	float *dist2;   /* P_ASSIGN, may be NULL */
+	float *mind2;   /* seeding: squared distance to the nearest centre so far */
+	int first;      /* P_UPDATE: mind2 is not set yet */
+	double inertia;
+	int64_t changed;
+} km_pass;
+
+static void run_pass(km_ws *w, km_pass *p)
+{
+	int64_t d = w->d, m = p->m, kc = w->kcap;
+	int64_t nsum = p->mode == P_MEAN ? d : p->mode == P_LLOYD ? m * d : p->mode == P_EVAL ? m : 0;
+	double inertia = 0;
+	int64_t changed = 0;
+
+	for (int64_t j = 0; j < m; j++) {
+		double s = 0;
+		for (int64_t l = 0; l < d; l++)
+			s += (double)p->c[j * d + l] * p->c[j * d + l];
+		w->cn[j] = (float)s;
+	}
+	memset(w->tot, 0, (size_t)nsum * sizeof(double));
+	memset(w->cnt, 0, (size_t)m * sizeof(int64_t));
+#pragma omp parallel num_threads(w->threads) reduction(+ : changed)
+	{
+		int t = omp_get_thread_num();
+		float *xb = w->xb + (size_t)t * w->block * d, *xn = w->xn + (size_t)t * w->block;
+		float *dots = w->dots + (size_t)t * w->block * kc;
+		double *ps = w->psum + (size_t)t * kc * d;
+		int64_t *pc = w->pcnt + (size_t)t * kc;
+
+#pragma omp for schedule(static, 1) ordered
+		for (int64_t b = 0; b < w->n_blocks; b++) {
+			int64_t i0 = b * w->block, rows = w->n - i0 < w->block ? w->n - i0 : w->block;
+			double pin = 0;
+
+			load_rows(w, xb, xn, i0, rows);
+			if (p->mode != P_MEAN)
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m,
+					    (int)d, -2.0f, xb, (int)d, p->c, (int)d, 0.0f, dots, (int)kc);
+			memset(ps, 0, (size_t)nsum * sizeof(double));
+			memset(pc, 0, (size_t)m * sizeof(int64_t));
+			for (int64_t r = 0; r < rows; r++) {
+				const float *x = xb + r * d, *dr = dots + r * kc;
+				int64_t i = i0 + r, best = 0;
+				float v, bv;
+
+				switch (p->mode) {
+				case P_MEAN:
+					for (int64_t l = 0; l < d; l++)
+						ps[l] += x[l];
+					break;
+				case P_EVAL:
+					for (int64_t j = 0; j < m; j++) {
+						v = xn[r] + (dr[j] + w->cn[j]);
+						v = v > 0 ? v : 0;
+						ps[j] += v < p->mind2[i] ? v : p->mind2[i];
+					}
+					break;
+				case P_UPDATE:
+					v = xn[r] + (dr[0] + w->cn[0]);
+					v = v > 0 ? v : 0;
+					if (p->first || v < p->mind2[i])
+						p->mind2[i] = v;
+					pin += p->mind2[i];
+					break;
+				case P_LLOYD:
+				case P_ASSIGN:
+					bv = dr[0] + w->cn[0];
+					for (int64_t j = 1; j < m; j++) {
+						v = dr[j] + w->cn[j];
+						if (v < bv) /* ties go to the lowest index */
+							bv = v, best = j;
+					}
+					v = sqdist(x, p->c + best * d, d);
+					if (p->mode == P_ASSIGN) {
+						p->assign[i] = (int32_t)best;
+						if (p->dist2)
+							p->dist2[i] = v;
+						break;
+					}
+					changed += p->assign[i] != best;
+					p->assign[i] = (int32_t)best;
+					pin += v;
+					pc[best]++;
+					for (int64_t l = 0; l < d; l++)
+						ps[best * d + l] += x[l];
+					break;
+				}
+			}
+#pragma omp ordered
+			{
+				for (int64_t l = 0; l < nsum; l++)
+					w->tot[l] += ps[l];
+				for (int64_t j = 0; j < m; j++)
+					w->cnt[j] += pc[j];
+				inertia += pin;
+			}
+		}
+	}
+	p->inertia = inertia;
+	p->changed = changed;
+}
+
+/* A row index drawn with probability proportional to mind2 (target is a
+ * uniform fraction of the total); falls back to the last positive row when
+ * rounding leaves the target just above the running sum. */
+static int64_t sample_d2(const float *mind2, int64_t n, double target)
+{
+	double acc = 0;
+	int64_t last = 0;
+
+	for (int64_t i = 0; i < n; i++) {
+		if (mind2[i] > 0) {
+			acc += mind2[i];
+			last = i;
+			if (acc > target)
+				return i;
+		}
+	}
+	return last;
+}
+
+/* Greedy k-means++ seeding into c (k x d, shifted). cand holds L rows. */
+static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *cand,
+			  fl_rng *rng)
+{
+	int64_t n = w->n, d = w->d, trials = 2 + (int64_t)log((double)k);
+	float dummy;
+	km_pass up = {P_UPDATE, c, 1, NULL, NULL, mind2, 1, 0, 0};
+
+	load_rows(w, c, &dummy, (int64_t)fl__rng_below(rng, (uint64_t)n), 1);
+	run_pass(w, &up);
+	for (int32_t j = 1; j < k; j++) {
+		double pot = up.inertia;
+		int64_t best = 0;
+
+		for (int64_t l = 0; l < trials; l++) {
+			/* all rows on a centre already (duplicates): any row will do */
+			int64_t i = pot > 0 ? sample_d2(mind2, n, fl__rng_uniform(rng) * pot)
+					    : (int64_t)fl__rng_below(rng, (uint64_t)n);
+			load_rows(w, cand + l * d, &dummy, i, 1);
+		}
+		km_pass ev = {P_EVAL, cand, trials, NULL, NULL, mind2, 0, 0, 0};
+		run_pass(w, &ev);
+		for (int64_t l = 1; l < trials; l++)
+			if (w->tot[l] < w->tot[best])
+				best = l;
+		memcpy(c + (int64_t)j * d, cand + best * d, (size_t)d * sizeof(float));
+		up.c = c + (int64_t)j * d;
+		up.first = 0;
+		run_pass(w, &up);
+	}
+}
+
+/* Centroids from the sums of the last Lloyd pass. An empty cluster takes
+ * the row farthest from its (old) centroid among clusters that keep at least
+ * one row, which strictly lowers the inertia; ties go to the lowest row. */
+static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *assign,
+			   float *row)
+{
+	int64_t d = w->d;
+	float dummy;
+
+	memcpy(old, c, (size_t)(k * d) * sizeof(float));
+	for (int64_t j = 0; j < k; j++)
+		for (int64_t l = 0; l < d && w->cnt[j] > 0; l++)
+			c[j * d + l] = (float)(w->tot[j * d + l] / (double)w->cnt[j]);
+	for (int64_t e = 0; e < k; e++) {
+		int64_t far = -1;
+		double fd = -1;
+
+		if (w->cnt[e] > 0)
+			continue;
+		for (int64_t b = 0; b < w->n_blocks; b++) {
+			int64_t i0 = b * w->block, rows = w->n - i0 < w->block ? w->n - i0 : w->block;
+
+			load_rows(w, w->xb, w->xn, i0, rows);
+			for (int64_t r = 0; r < rows; r++) {
+				int32_t a = assign[i0 + r];
+				double s = 0;
+
+				if (w->cnt[a] < 2)
+					continue;
+				for (int64_t l = 0; l < d; l++) {
+					double t = (double)w->xb[r * d + l] - old[a * d + l];
+					s += t * t;
+				}
+				if (s > fd)
+					fd = s, far = i0 + r;
+			}
+		}
+		/* n >= k guarantees a cluster with two rows while one is empty */
+		int32_t a = assign[far];
+		load_rows(w, row, &dummy, far, 1);
+		w->cnt[a]--;
+		for (int64_t l = 0; l < d; l++) {
+			w->tot[a * d + l] -= row[l];
+			c[a * d + l] = (float)(w->tot[a * d + l] / (double)w->cnt[a]);
+			w->tot[e * d + l] = row[l];
+			c[e * d + l] = row[l];
+		}
+		w->cnt[e] = 1;
+		assign[far] = (int32_t)e;
+	}
+}
+
+static int check_data(const fl_km_data *p, const char *fn)
+{
+	if (!p->x || p->n < 0 || p->d < 1 || p->ldx < p->d)
+		return fl__error(FL_EINVAL, "%s: invalid data (x=%p, n=%lld, d=%lld, ldx=%lld)",
+				 fn, (const void *)p->x, (long long)p->n, (long long)p->d,
+				 (long long)p->ldx);
+	if (p->d > INT32_MAX || p->ldx > INT32_MAX)
+		return fl__error(FL_EINVAL, "%s: d=%lld too large for BLAS", fn, (long long)p->d);
+	return 0;
+}
+
+int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *n_iter,
+		   const fl_km_data *data, const fl_kmeans_opts *opts, const float *init)
+{
+	static const fl_kmeans_opts defaults = FL_KMEANS_OPTS_INIT;
+	const fl_kmeans_opts *o = opts ? opts : &defaults;
+	km_ws w;
+	float *c = NULL, *old = NULL, *best = NULL, *cand = NULL, *row = NULL, *mind2 = NULL;
+	int32_t *own = NULL, best_it = 0;
+	int64_t d = data->d, trials, best_r = -1, restarts;
+	double best_in = HUGE_VAL;
+	int rc = check_data(data, "fl_kmeans_fit");
+
+	if (rc)
+		return rc;
+	if (!centroids || o->version != FL_KMEANS_OPTS_VERSION || o->k < 1 || o->k > data->n ||
+	    o->max_iter < 0 || o->n_init < 1 || !(o->tol >= 0) || o->threads < 0)
+		return fl__error(FL_EINVAL, "fl_kmeans_fit: invalid arguments (k=%d, n=%lld, "
+				 "max_iter=%d, n_init=%d, tol=%g, threads=%d, version=%d)",
+				 o->k, (long long)data->n, o->max_iter, o->n_init, o->tol,
+				 o->threads, o->version);
+	trials = 2 + (int64_t)log((double)o->k);
+	rc = ws_init(&w, data, o->k > trials ? o->k : trials, o->threads);
+	if (rc)
+		return rc;
+	c = fl__malloc((size_t)(o->k * d) * sizeof(float), "k-means centroids");
+	old = fl__malloc((size_t)(o->k * d) * sizeof(float), "k-means centroids");
+	best = fl__malloc((size_t)(o->k * d) * sizeof(float), "k-means centroids");
+	cand = fl__malloc((size_t)(trials * d) * sizeof(float), "k-means candidates");
+	row = fl__malloc((size_t)d * sizeof(float), "k-means row");
+	mind2 = init ? NULL : fl__malloc((size_t)data->n * sizeof(float), "k-means seeding");
+	if (!assign)
+		assign = own = fl__malloc((size_t)data->n * sizeof(int32_t), "k-means assignment");
+	if (!c || !old || !best || !cand || !row || (!init && !mind2) || !assign) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+
+	blas_single_enter();
+	km_pass mean = {P_MEAN, NULL, 0, NULL, NULL, NULL, 0, 0, 0};
+	run_pass(&w, &mean);
+	for (int64_t l = 0; l < d; l++)
+		w.mu[l] = (float)(w.tot[l] / (double)data->n);
+
+	restarts = init ? 1 : o->n_init; /* restarts from one start are equal */
+	for (int64_t r = 0; r < restarts; r++) {
+		km_pass lp = {P_LLOYD, c, o->k, assign, NULL, NULL, 0, 0, 0};
+		double prev = HUGE_VAL;
+		int32_t it = 0;
+
+		if (init) {
+			for (int64_t l = 0; l < o->k * d; l++)
+				c[l] = init[l] - w.mu[l % d];
+		} else {
+			fl_rng rng;
+			fl__rng_seed(&rng, o->seed, 0x6b6d65616e73ULL + (uint64_t)r);
+			seed_plusplus(&w, c, o->k, mind2, cand, &rng);
+		}
+		for (;;) {
+			run_pass(&w, &lp);
+			if (it == o->max_iter ||
+			    (it > 0 && (lp.changed == 0 || prev - lp.inertia <= o->tol * prev)))
+				break;
+			update_centres(&w, c, old, o->k, assign, row);
+			prev = lp.inertia;
+			it++;
+		}
+		if (lp.inertia < best_in) {
+			best_in = lp.inertia;
+			best_r = r;
+			best_it = it;
+			memcpy(best, c, (size_t)(o->k * d) * sizeof(float));
+		}
+	}
+	if (best_r != restarts - 1 && !own) { /* the caller's assignment must match */
+		km_pass ap = {P_ASSIGN, best, o->k, assign, NULL, NULL, 0, 0, 0};
+		run_pass(&w, &ap);
+	}
+	blas_single_leave();
+	for (int64_t l = 0; l < o->k * d; l++)
+		centroids[l] = best[l] + w.mu[l % d];
+	if (inertia)
+		*inertia = best_in;
+	if (n_iter)
+		*n_iter = best_it;
+cleanup:
+	ws_free(&w);
+	free(c);
+	free(old);
+	free(best);
+	free(cand);
+	free(row);
+	free(mind2);
+	free(own);
+	return rc;
+}
+
+int fl_kmeans__assign(int32_t *assign, float *dist2, const fl_km_data *data,
+		      const float *centroids, int32_t k, int32_t threads)
+{
+	km_ws w;
+	float *c = NULL;
+	int64_t d = data->d;
+	int rc = check_data(data, "fl_kmeans_assign");
+
+	if (rc)
+		return rc;
+	if (!assign || !centroids || k < 1 || threads < 0)
+		return fl__error(FL_EINVAL, "fl_kmeans_assign: invalid arguments (k=%d, threads=%d)",
+				 k, threads);
+	if (data->n == 0)
+		return 0;
+	rc = ws_init(&w, data, k, threads);
+	if (rc)
+		return rc;
+	c = fl__malloc((size_t)((int64_t)k * d) * sizeof(float), "k-means centroids");
+	if (!c) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	/* shift by the centroids' mean: the same cancellation argument as in fit */
+	for (int64_t l = 0; l < d; l++) {
+		double s = 0;
+		for (int64_t j = 0; j < k; j++)
+			s += centroids[j * d + l];
+		w.mu[l] = (float)(s / k);
+	}
+	for (int64_t l = 0; l < (int64_t)k * d; l++)
+		c[l] = centroids[l] - w.mu[l % d];
+	blas_single_enter();
+	km_pass ap = {P_ASSIGN, c, k, assign, dist2, NULL, 0, 0, 0};
+	run_pass(&w, &ap);
+	blas_single_leave();
+cleanup:
+	ws_free(&w);
+	free(c);
+	return rc;
+}
+
+int fl_kmeans_fit(float *centroids, int32_t *assign, double *inertia, const float *x,
+		  int64_t n, int64_t d, int64_t ldx, const fl_kmeans_opts *opts)
+{
+	fl_km_data data = {x, n, d, ldx, NULL, 0};
+
+	return fl_kmeans__fit(centroids, assign, inertia, NULL, &data, opts, NULL);
+}
+
+int fl_kmeans_assign(int32_t *assign, float *dist2, const float *x, int64_t n, int64_t d,
+		     int64_t ldx, const float *centroids, int32_t k, int32_t threads)
+{
+	fl_km_data data = {x, n, d, ldx, NULL, 0};
+
+	return fl_kmeans__assign(assign, dist2, &data, centroids, k, threads);
+}

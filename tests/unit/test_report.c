@@ -1,0 +1,132 @@
+/* Report: ranking order, confusions against a hand count, JSON rendering
+ * (escaping, NaN as null, round-trip digits), atomic writes. */
+#include "faultline.h"
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)len + 1);
+	if (buf && fread(buf, 1, (size_t)len, fp) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+static fl_candidate make_cand(const char *view, int32_t comp, double score,
+			      const int64_t *rows, int64_t m, const fl_failure_summary *s)
+{
+	fl_candidate c;
+
+	memset(&c, 0, sizeof c);
+	c.members = malloc((size_t)m * sizeof *c.members);
+	c.member_scores = malloc((size_t)m * sizeof *c.member_scores);
+	for (int64_t i = 0; i < m; i++) {
+		c.members[i] = rows[i];
+		c.member_scores[i] = -(float)i / 3.0f;
+	}
+	c.n_members = m;
+	c.score = score;
+	c.component = comp;
+	snprintf(c.method, sizeof c.method, "kmeans");
+	snprintf(c.view, sizeof c.view, "%s", view);
+	fl_slice_stats_compute(&c.stats, s, c.members, m);
+	return c;
+}
+
+int main(void)
+{
+	enum { N = 12 };
+	double failure[N] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	int64_t labels[N] = {0, 0, 1, 0, 1, 2, 0, 1, 2, 0, 1, 2};
+	int64_t preds[N] = {1, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 0};
+	const char *names[3] = {"cat \"tabby\"", "dog\\wolf", "bird\n"};
+	int64_t a_rows[3] = {0, 1, 2}, b_rows[4] = {3, 4, 5, 11}, all[N];
+	fl_failure_summary *s = NULL;
+	fl_report *r = NULL;
+	fl_candidate c[3];
+	fl_confusion conf[4];
+	char path[512], *json;
+
+	for (int i = 0; i < N; i++)
+		all[i] = i;
+	CHECK_RC(fl_failure_summary_new(&s, failure, N), FL_OK);
+	CHECK_RC(fl_report_new(&r, s, N, "error"), FL_OK);
+	CHECK_RC(fl_report_add_view(r, "emb\"x", 4, "e.npy"), FL_OK);
+	CHECK_RC(fl_report_set_classes(r, labels, preds, 3, names), FL_OK);
+	CHECK_RC(fl_report_set_param(r, "seed", "7"), FL_OK);
+
+	/* Equal scores tie-break on view then component; the whole-data slice
+	 * has no outside rate (NaN -> null in JSON). */
+	c[0] = make_cand("b", 0, 2.0, b_rows, 4, s);
+	c[1] = make_cand("a", 5, 2.0, a_rows, 3, s);
+	c[2] = make_cand("a", 1, 0.5, all, N, s);
+	CHECK_RC(fl_report_add_candidates(r, c, 3), FL_OK);
+	CHECK(c[0].members == NULL); /* moved */
+	CHECK_RC(fl_report_rank(r, 0), FL_OK);
+	CHECK_EQ_INT(fl_report_n_slices(r), 3);
+	CHECK(strcmp(fl_report_slice(r, 0)->view, "a") == 0);
+	CHECK_EQ_INT(fl_report_slice(r, 0)->component, 5);
+	CHECK(strcmp(fl_report_slice(r, 1)->view, "b") == 0);
+	CHECK_EQ_INT(fl_report_slice(r, 2)->n_members, N);
+
+	/* Slice S1 = rows 0,1,2: failing pairs (0->1) x2, (1->2) x1. */
+	CHECK_EQ_INT(fl_report_confusions(r, 0, conf, 4), 2);
+	CHECK_EQ_INT(conf[0].label, 0);
+	CHECK_EQ_INT(conf[0].pred, 1);
+	CHECK_EQ_INT(conf[0].count, 2);
+	CHECK_NEAR(conf[0].share, 2.0 / 3.0, 1e-12);
+	CHECK_EQ_INT(conf[1].label, 1);
+	/* Whole data: failing rows 0,1,2,11 -> (0,1) x2, (1,2), (2,0); ties by label. */
+	CHECK_EQ_INT(fl_report_confusions(r, 2, conf, 4), 3);
+	CHECK_EQ_INT(conf[2].label, 2);
+	CHECK_EQ_INT(conf[2].pred, 0);
+
+	snprintf(path, sizeof path, "%s/report_test.json", FL_TEST_TMP);
+	CHECK_RC(fl_report_write_json(r, path, 2), FL_OK);
+	json = slurp(path);
+	CHECK(json != NULL);
+	if (json) {
+		CHECK(strstr(json, "\"version\":1,") != NULL);
+		CHECK(strstr(json, "\"name\":\"emb\\\"x\"") != NULL);
+		CHECK(strstr(json, "\"label_name\":\"cat \\\"tabby\\\"\"") != NULL);
+		CHECK(strstr(json, "\"predicted_name\":\"dog\\\\wolf\"") != NULL);
+		CHECK(strstr(json, "\"bird\\n\"") != NULL);
+		CHECK(strstr(json, "\"failure_rate_outside\":null") != NULL);
+		CHECK(strstr(json, "NaN") == NULL && strstr(json, "nan") == NULL);
+		CHECK(strstr(json, "\"failure_rate\":0.33333333333333331") != NULL);
+		CHECK(strstr(json, "\"members\":[0,1],\"member_scores\":[-0,-0.333333343]") != NULL);
+		CHECK(strstr(json, "\"n_members_listed\":2") != NULL);
+		CHECK(strstr(json, "\"id\":\"S3\"") != NULL);
+		free(json);
+	}
+	/* A report that cannot be written leaves nothing and keeps what was there. */
+	CHECK_RC(fl_report_write_json(r, "/nonexistent-dir/x.json", 0), FL_EIO);
+	CHECK(strstr(fl_last_error(), "/nonexistent-dir/x.json") != NULL);
+
+	/* Keep the top 1 only. */
+	CHECK_RC(fl_report_rank(r, 1), FL_OK);
+	CHECK_EQ_INT(fl_report_n_slices(r), 1);
+	CHECK(fl_report_slice(r, 1) == NULL);
+	CHECK_RC(fl_report_rank(r, -1), FL_EINVAL);
+
+	unlink(path);
+	fl_report_free(r);
+	fl_report_free(NULL);
+	fl_failure_summary_free(s);
+	return check_done();
+}
