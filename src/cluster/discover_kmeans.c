@@ -143,19 +143,20 @@ typedef struct {
 	double *axis; /* 2 x d */
 } merge_ws;
 
-/* Row i of the failing data as k-means saw it (normalised if asked). */
+/* Row i of the failing data as k-means saw it (normalised as in kmeans.c). */
 static void load_row(const fl_km_data *p, int64_t i, float *out)
 {
 	const float *src = p->x + p->rows[i] * p->ldx;
-	double s = 0, scale = 1;
+	float scale = 1;
 
 	if (p->normalize) {
+		double s = 0;
 		for (int64_t j = 0; j < p->d; j++)
 			s += (double)src[j] * src[j];
-		scale = s > 0 ? 1.0 / sqrt(s) : 0.0;
+		scale = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
 	}
 	for (int64_t j = 0; j < p->d; j++)
-		out[j] = (float)(src[j] * scale);
+		out[j] = src[j] * scale;
 }
 
 /* distances of cluster c's rows to its mean, and its core radius */

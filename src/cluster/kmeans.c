@@ -60,7 +60,6 @@ static void blas_single_leave(void)
 	pthread_mutex_unlock(&blas_lock);
 }
 
-
 /* Workspace of one solver: shared state plus per-thread block scratch. */
 typedef struct km_ws {
 	const fl_km_data *data;
@@ -132,29 +131,52 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 }
 
 /* Rows [i0, i0 + m) of the problem, normalised if asked, minus mu, into dst
- * (m x d); their squared norms into xn. */
+ * (m x d); their squared norms into xn unless it is NULL. The inner loops
+ * run in fixed groups of 8 so that the compiler can vectorise them: 8
+ * independent partial sums need no reassociation. */
 static void load_rows(const km_ws *w, float *dst, float *xn, int64_t i0, int64_t m)
 {
 	const fl_km_data *p = w->data;
-	int64_t d = w->d;
+	const float *mu = w->mu;
+	int64_t d = w->d, d8 = d / 8 * 8;
 
 	for (int64_t r = 0; r < m; r++) {
 		const float *src = p->x + (p->rows ? p->rows[i0 + r] : i0 + r) * p->ldx;
-		float *o = dst + r * d;
-		double scale = 1.0, s = 0;
+		float *o = dst + r * d, acc[8] = {0};
+		float scale = 1;
 
 		if (p->normalize) {
+			double s = 0;
 			for (int64_t j = 0; j < d; j++)
 				s += (double)src[j] * src[j];
-			scale = s > 0 ? 1.0 / sqrt(s) : 0.0;
-			s = 0;
+			scale = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
 		}
-		for (int64_t j = 0; j < d; j++) {
-			o[j] = (float)(src[j] * scale) - w->mu[j];
-			s += (double)o[j] * o[j];
-		}
-		xn[r] = (float)s;
+		for (int64_t j = 0; j < d8; j += 8)
+			for (int q = 0; q < 8; q++)
+				o[j + q] = src[j + q] * scale - mu[j + q];
+		for (int64_t j = d8; j < d; j++)
+			o[j] = src[j] * scale - mu[j];
+		if (!xn)
+			continue;
+		for (int64_t j = 0; j < d8; j += 8)
+			for (int q = 0; q < 8; q++)
+				acc[q] += o[j + q] * o[j + q];
+		for (int64_t j = d8; j < d; j++)
+			acc[0] += o[j] * o[j];
+		xn[r] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 	}
+}
+
+/* s[0..d) += x[0..d) in double, in groups of 8 like load_rows */
+static void add_row(double *s, const float *x, int64_t d)
+{
+	int64_t d8 = d / 8 * 8;
+
+	for (int64_t j = 0; j < d8; j += 8)
+		for (int q = 0; q < 8; q++)
+			s[j + q] += x[j + q];
+	for (int64_t j = d8; j < d; j++)
+		s[j] += x[j];
 }
 
 /* |a - b|^2 computed directly: the expansion picks the nearest centre, but
@@ -227,7 +249,8 @@ static void run_pass(km_ws *w, km_pass *p)
 			int64_t i0 = b * w->block, rows = w->n - i0 < w->block ? w->n - i0 : w->block;
 			double pin = 0;
 
-			load_rows(w, xb, xn, i0, rows);
+			/* the argmin modes need no |x|^2: sqdist gives the distance */
+			load_rows(w, xb, p->mode == P_EVAL || p->mode == P_UPDATE ? xn : NULL, i0, rows);
 			if (p->mode != P_MEAN)
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m,
 					    (int)d, -2.0f, xb, (int)d, p->c, (int)d, 0.0f, dots, (int)kc);
@@ -240,8 +263,7 @@ static void run_pass(km_ws *w, km_pass *p)
 
 				switch (p->mode) {
 				case P_MEAN:
-					for (int64_t l = 0; l < d; l++)
-						ps[l] += x[l];
+					add_row(ps, x, d);
 					break;
 				case P_EVAL:
 					for (int64_t j = 0; j < m; j++) {
@@ -276,8 +298,7 @@ static void run_pass(km_ws *w, km_pass *p)
 					p->assign[i] = (int32_t)best;
 					pin += v;
 					pc[best]++;
-					for (int64_t l = 0; l < d; l++)
-						ps[best * d + l] += x[l];
+					add_row(ps + best * d, x, d);
 					break;
 				}
 			}
@@ -314,15 +335,14 @@ static int64_t sample_d2(const float *mind2, int64_t n, double target)
 	return last;
 }
 
-/* Greedy k-means++ seeding into c (k x d, shifted). cand holds L rows. */
+/* Greedy k-means++ seeding into c (k x d, shifted); cand holds the trials. */
 static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *cand,
 			  fl_rng *rng)
 {
 	int64_t n = w->n, d = w->d, trials = 2 + (int64_t)log((double)k);
-	float dummy;
 	km_pass up = {P_UPDATE, c, 1, NULL, NULL, mind2, 1, 0, 0};
 
-	load_rows(w, c, &dummy, (int64_t)fl__rng_below(rng, (uint64_t)n), 1);
+	load_rows(w, c, NULL, (int64_t)fl__rng_below(rng, (uint64_t)n), 1);
 	run_pass(w, &up);
 	for (int32_t j = 1; j < k; j++) {
 		double pot = up.inertia;
@@ -332,7 +352,7 @@ static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *ca
 			/* all rows on a centre already (duplicates): any row will do */
 			int64_t i = pot > 0 ? sample_d2(mind2, n, fl__rng_uniform(rng) * pot)
 					    : (int64_t)fl__rng_below(rng, (uint64_t)n);
-			load_rows(w, cand + l * d, &dummy, i, 1);
+			load_rows(w, cand + l * d, NULL, i, 1);
 		}
 		km_pass ev = {P_EVAL, cand, trials, NULL, NULL, mind2, 0, 0, 0};
 		run_pass(w, &ev);
@@ -348,12 +368,11 @@ static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *ca
 
 /* Centroids from the sums of the last Lloyd pass. An empty cluster takes
  * the row farthest from its (old) centroid among clusters that keep at least
- * one row, which strictly lowers the inertia; ties go to the lowest row. */
+ * one row, which never raises the inertia; ties go to the lowest row. */
 static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *assign,
 			   float *row)
 {
 	int64_t d = w->d;
-	float dummy;
 
 	memcpy(old, c, (size_t)(k * d) * sizeof(float));
 	for (int64_t j = 0; j < k; j++)
@@ -368,7 +387,7 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 		for (int64_t b = 0; b < w->n_blocks; b++) {
 			int64_t i0 = b * w->block, rows = w->n - i0 < w->block ? w->n - i0 : w->block;
 
-			load_rows(w, w->xb, w->xn, i0, rows);
+			load_rows(w, w->xb, NULL, i0, rows);
 			for (int64_t r = 0; r < rows; r++) {
 				int32_t a = assign[i0 + r];
 				double s = 0;
@@ -385,7 +404,7 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 		}
 		/* n >= k guarantees a cluster with two rows while one is empty */
 		int32_t a = assign[far];
-		load_rows(w, row, &dummy, far, 1);
+		load_rows(w, row, NULL, far, 1);
 		w->cnt[a]--;
 		for (int64_t l = 0; l < d; l++) {
 			w->tot[a * d + l] -= row[l];

@@ -8,6 +8,8 @@
 #   CASE.setup   optional shell snippet run first in the scratch dir
 #   CASE.check   optional shell snippet run afterwards in the scratch dir
 #                (e.g. to check a written file); must exit 0
+# With FL_BLESS=1 the outputs of this run become the expected .stdout and
+# .stderr of the case (review the diff before committing it).
 set -u
 bin=$1 case=$2 root=$3 tmp=$4/$(basename "$case")
 rm -rf "$tmp" && mkdir -p "$tmp"
@@ -28,8 +30,10 @@ if [ "$status" != "$want" ]; then
 	echo "exit code $status, expected $want"; fail=1
 fi
 for s in stdout stderr; do
-	if [ -f "$case.$s" ]; then
-		sed "s|$root|@ROOT@|g; s|$tmp|@TMP@|g" "$tmp/$s" > "$tmp/$s.norm"
+	sed "s|$root|@ROOT@|g; s|$tmp|@TMP@|g" "$tmp/$s" > "$tmp/$s.norm"
+	if [ "${FL_BLESS:-0}" = 1 ]; then
+		cp "$tmp/$s.norm" "$case.$s"
+	elif [ -f "$case.$s" ]; then
 		if ! diff -u "$case.$s" "$tmp/$s.norm"; then
 			echo "$s differs from $case.$s"; fail=1
 		fi

@@ -242,12 +242,13 @@ static void test_invalid(void)
 	o.k = 0;
 	o.version = 0;
 	CHECK_RC(fl_discover_kmeans(&c, &nc, x, 10, 4, 4, "v", sum, f, &o), FL_EINVAL);
-	/* degenerate but valid: identical rows; tiny n; progress reported */
+	/* degenerate but valid: 10 identical rows make one region holding
+	 * everything, no worse than overall, so no candidate; progress reported */
 	o.version = FL_DISCOVER_KMEANS_OPTS_VERSION;
 	o.progress = progress;
 	o.progress_user = calls;
 	CHECK_RC(fl_discover_kmeans(&c, &nc, x, 10, 4, 4, "v", sum, f, &o), 0);
-	CHECK_EQ_INT(nc, 0); /* 10 rows < min_size 10? no: failure rate = overall */
+	CHECK_EQ_INT(nc, 0);
 	CHECK(calls[0] >= 2 && calls[1] == 1);
 	free_candidates(c, nc);
 	fl_failure_summary_free(sum);

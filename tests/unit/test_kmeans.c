@@ -228,7 +228,7 @@ static void test_rows_normalize(uint64_t *st)
 		for (int64_t l = 0; l < d; l++)
 			s += (double)x[i * d + l] * x[i * d + l];
 		for (int64_t l = 0; l < d; l++)
-			y[m * d + l] = (float)(x[i * d + l] * (1.0 / sqrt(s)));
+			y[m * d + l] = x[i * d + l] * (float)(1.0 / sqrt(s)); /* as the solver does */
 		rows[m++] = i;
 	}
 	fl_km_data sub = {x, m, d, d, rows, 1}, dense = {y, m, d, d, NULL, 0};
