@@ -11,6 +11,7 @@
  *   faultline/io.h       .npy / .npz / CSV readers, .npy writer
  *   faultline/stats.h    failure signal, slice statistics
  *   faultline/data.h     validation of a model's outputs
+ *   faultline/candidate.h a candidate slice, as methods return it
  *   faultline/cluster.h  k-means and k-means discovery of failing clusters
  *   faultline/synth.h    synthetic data with planted failing slices
  *   faultline/report.h   ranked slices and the JSON report
@@ -28,6 +29,7 @@
 #include "faultline/io.h"
 #include "faultline/stats.h"
 #include "faultline/data.h"
+#include "faultline/candidate.h"
 #include "faultline/cluster.h"
 #include "faultline/synth.h"
 #include "faultline/report.h"

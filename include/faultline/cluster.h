@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "stats.h"
+#include "candidate.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,23 +86,6 @@ FL_API int fl_kmeans_assign(int32_t *assign, float *dist2, const float *x,
 			    int64_t n, int64_t d, int64_t ldx,
 			    const float *centroids, int32_t k, int32_t threads);
 
-/** A candidate slice found by a discovery method. */
-typedef struct fl_candidate {
-	int64_t *members;       /**< row indices, most typical first */
-	float *member_scores;   /**< membership strength, same order, non-increasing */
-	int64_t n_members;
-	fl_slice_stats stats;
-	double score;           /**< ranking score (method-specific, larger = better) */
-	char method[32];        /**< "kmeans", ... */
-	char view[64];          /**< view name (truncated to 63 bytes) */
-	int32_t component;      /**< cluster index within its method/view */
-	float *centroid;        /**< dim floats (the slice spec), may be NULL */
-	int64_t dim;            /**< length of centroid */
-	float radius;           /**< kmeans: the region's radius (see fl_discover_kmeans) */
-} fl_candidate;
-
-/** Release the buffers inside a candidate (not the struct). Accepts NULL. */
-FL_API void fl_candidate_clear(fl_candidate *c);
 
 /** Options of fl_discover_kmeans. Start from FL_DISCOVER_KMEANS_OPTS_INIT. */
 typedef struct fl_discover_kmeans_opts {
@@ -151,7 +135,8 @@ typedef struct fl_discover_kmeans_opts {
  * 5. Each region's members, ordered by distance to the centroid (nearest
  *    first, ties by row index; member_scores = -distance), get
  *    fl_slice_stats_compute. Dropped: fewer than min_size members, or a
- *    failure rate not above the overall mean.
+ *    95% interval whose lower end does not clear the overall mean (a
+ *    slice that may be no worse than everyone is not reported).
  * 6. score = stats.ci_low / overall mean: a lower bound on the lift, which
  *    rewards a high failure rate and charges small slices for their wide
  *    interval (ci_low - overall when the overall mean is <= 0).

@@ -30,19 +30,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void fl_candidate_clear(fl_candidate *c)
-{
-	if (!c)
-		return;
-	free(c->members);
-	free(c->member_scores);
-	free(c->centroid);
-	c->members = NULL;
-	c->member_scores = NULL;
-	c->centroid = NULL;
-	c->n_members = 0;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -477,7 +464,9 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 			fl_candidate_clear(c);
 			goto cleanup;
 		}
-		if (!(c->stats.failure_rate > overall)) { /* not worse than everyone */
+		/* not clearly worse than everyone: the lower 95% bound of its rate
+		 * must clear the overall rate, or the slice is likely noise */
+		if (!(c->stats.ci_low > overall)) {
 			fl_candidate_clear(c);
 			continue;
 		}

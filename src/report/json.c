@@ -182,7 +182,14 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 	fputs(",\"component\":", fp);
 	put_int(w, c->component);
 	fputs("}]", fp);
-	if (c->centroid) {
+	if (c->description) {
+		fputs(",\"description\":", fp);
+		put_str(w, c->description);
+	}
+	if (c->spec_json) {
+		fputs(",\"spec\":", fp);
+		fputs(c->spec_json, fp);
+	} else if (c->centroid) {
 		fputs(",\"spec\":{\"type\":\"centroid\",\"view\":", fp);
 		put_str(w, c->view);
 		fputs(",\"radius\":", fp);

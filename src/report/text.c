@@ -66,6 +66,8 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	snprintf(found, sizeof found, "%s/%s", c->method, c->view);
 	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6.2f %9.2g  %.40s\n", id, (long long)st->size,
 		rate, ci, out, st->lift, st->p_value, found);
+	if (c->description)
+		put_cut(fp, "     ", c->description);
 	nc = fl_report_confusions(r, i, conf, 2);
 	if (nc > 0) {
 		char b1[24], b2[24], b3[24], b4[24];

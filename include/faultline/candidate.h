@@ -1,0 +1,45 @@
+/*
+ * faultline/candidate.h - a candidate slice, as every discovery method
+ * returns it and the report ranks it.
+ */
+#ifndef FAULTLINE_CANDIDATE_H
+#define FAULTLINE_CANDIDATE_H
+
+#include "core.h"
+#include "stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * A candidate slice found by a discovery method. Every pointer is owned by
+ * the candidate (released by fl_candidate_clear) and may be NULL unless
+ * marked otherwise.
+ */
+typedef struct fl_candidate {
+	int64_t *members;       /**< row indices, most typical first (not NULL when n_members > 0) */
+	float *member_scores;   /**< membership strength, same order, non-increasing */
+	int64_t n_members;
+	fl_slice_stats stats;
+	double score;           /**< ranking score (method-specific, larger = better) */
+	char method[32];        /**< "kmeans", "mixture", "predicates", ... */
+	char view[64];          /**< view name (truncated to 63 bytes); "" for metadata */
+	int32_t component;      /**< cluster / component index within its method and view */
+	float *centroid;        /**< kmeans: dim floats, the region's centre */
+	int64_t dim;            /**< length of centroid */
+	float radius;           /**< kmeans: the region's radius (see fl_discover_kmeans) */
+	char *description;      /**< plain-words description ("age in [37, 45) AND sex = F") */
+	char *spec_json;        /**< the rule that re-identifies the slice in new data, as
+	                             one JSON object written by the method (embedded
+	                             verbatim in the report's "spec"); NULL for kmeans,
+	                             whose spec the report writes from centroid/radius */
+} fl_candidate;
+
+/** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */
+FL_API void fl_candidate_clear(fl_candidate *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

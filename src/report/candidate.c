@@ -1,0 +1,16 @@
+/* Candidates: the common currency of discovery methods and the report. */
+#include "common/internal.h"
+
+#include <string.h>
+
+void fl_candidate_clear(fl_candidate *c)
+{
+	if (!c)
+		return;
+	free(c->members);
+	free(c->member_scores);
+	free(c->centroid);
+	free(c->description);
+	free(c->spec_json);
+	memset(c, 0, sizeof *c);
+}
