@@ -30,7 +30,7 @@ if [ "$status" != "$want" ]; then
 	echo "exit code $status, expected $want"; fail=1
 fi
 for s in stdout stderr; do
-	sed "s|$root|@ROOT@|g; s|$tmp|@TMP@|g" "$tmp/$s" > "$tmp/$s.norm"
+	sed "s|$tmp|@TMP@|g; s|$root|@ROOT@|g" "$tmp/$s" > "$tmp/$s.norm"
 	if [ "${FL_BLESS:-0}" = 1 ]; then
 		cp "$tmp/$s.norm" "$case.$s"
 	elif [ -f "$case.$s" ]; then
