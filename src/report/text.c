@@ -36,9 +36,15 @@ static void header(const fl_report *r, FILE *fp)
 	char line[512], rate[16];
 	int len, binary = fl_failure_summary_binary(r->summary);
 
+	const char *fname = r->failure_name, *slash = strrchr(fname, '/');
+
+	/* a signal from a file is named by the file's base name: the table
+	 * stays narrow, and the same wherever the file lives */
+	if (strncmp(fname, "file:", 5) == 0 && slash)
+		fname = slash + 1;
 	pct(rate, sizeof rate, fl_failure_summary_mean(r->summary), binary);
 	snprintf(line, sizeof line, "faultline %s: %lld samples, failure = %s (%s), overall %s",
-		 fl_version(), (long long)r->n, r->failure_name,
+		 fl_version(), (long long)r->n, fname,
 		 fl_failure_summary_binary(r->summary) ? "binary" : "continuous", rate);
 	put_cut(fp, "", line);
 	len = snprintf(line, sizeof line, "views:");

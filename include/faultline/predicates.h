@@ -1,0 +1,253 @@
+/*
+ * faultline/predicates.h - exact search for the conjunctions of metadata
+ * predicates on which a model fails ("night AND camera B"), after SliceLine
+ * (Sagadeeva & Boehm, "SliceLine: Fast, Linear-Algebra-based Slice Finding
+ * for ML Model Debugging", SIGMOD 2021).
+ *
+ * Predicates. Every usable column of a metadata table (faultline/io.h)
+ * becomes a set of disjoint predicates that cover its rows:
+ *  - categorical and boolean columns: `column = value` for every value that
+ *    occurs, plus `column is missing` when a cell is missing;
+ *  - numeric columns with at most `bins` distinct values: `column = v` for
+ *    every value v; with more: equal-frequency bins `column < e1`,
+ *    `column in [e1, e2)`, ..., `column >= ek`, whose edges are the
+ *    j/bins quantiles of the non-missing values (a quantile inside a run of
+ *    tied values moves to the nearer end of the run; duplicates dropped,
+ *    infinite edges dropped, so +-inf values fall in the first/last bin);
+ *    plus `column is missing` when a cell is missing. A column without any
+ *    edge but with missing cells gives `column is not missing`.
+ *    Readable edges: each edge is the number with the fewest significant
+ *    digits between the largest value below the cut (exclusive) and the
+ *    smallest value above it (inclusive), so `age in [37, 45)` holds
+ *    exactly the rows the quantile cut put there, and the edge printed is
+ *    the edge used (the spec re-identifies the same rows).
+ * Columns skipped, each with a note (see fl_predicate_result.notes): those
+ * listed in skip_cols (an id column), categorical columns with more than
+ * max_levels_per_column distinct values, and columns whose one predicate
+ * would cover every row (constant, or all missing).
+ *
+ * Score. A slice S is a conjunction of predicates on distinct columns; with
+ * |S| rows and mean failure e_S, over n rows of mean failure e:
+ *     score(S) = alpha * (e_S / e - 1) - (1 - alpha) * (n / |S| - 1)
+ * S is valid when |S| >= min_support and score(S) > 0. The search returns
+ * the exact top-K valid slices with at most max_level predicates: the same
+ * set, scores and order as scoring every such conjunction one by one, only
+ * faster (level-wise enumeration pruned by size and by an upper bound on
+ * the score of every extension; the bound is derived in
+ * src/predicates/search.c and tested against brute force).
+ *
+ * Order (total, deterministic, whatever the thread count): score
+ * descending, then fewer predicates first, then the predicates' indices
+ * (fl_predicate_result.preds) compared lexicographically. Slices with
+ * identical rows (education = Bachelors vs education = Bachelors AND
+ * education-num = 13) are distinct conjunctions and may both appear, as in
+ * SliceLine; fl_discover_predicates keeps only the first.
+ *
+ * Failure signal: n finite values >= 0 (a 0/1 error or any loss-like
+ * metric). Negative values are refused (FL_ERANGE): the score's ratio
+ * e_S / e and the pruning bound assume failure >= 0; shift a signed metric
+ * first. A signal that is 0 everywhere has no failing slice (empty result).
+ *
+ * Memory: one bitset per usable predicate (n / 8 bytes each; predicates
+ * with fewer than min_support rows get none), plus 40-60 bytes per slice
+ * kept as a parent for the next level, at most max_slices of them per
+ * level; the input table is read, never copied.
+ */
+#ifndef FAULTLINE_PREDICATES_H
+#define FAULTLINE_PREDICATES_H
+
+#include "core.h"
+#include "io.h"
+#include "stats.h"
+#include "candidate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Receives one note (a column skipped, a search stopped early), one line
+ * without a newline, from the thread that called the search. */
+typedef void (*fl_predicate_note_fn)(void *user_data, const char *message);
+
+/** Options of fl_predicates_search and fl_discover_predicates. Start from
+ * FL_PREDICATE_OPTS_INIT. */
+typedef struct fl_predicate_opts {
+	int version;               /**< FL_PREDICATE_OPTS_VERSION */
+	double alpha;              /**< weight of the failure term, in (0, 1] (default 0.95) */
+	int32_t max_level;         /**< most predicates in a slice, >= 1 (default 3) */
+	int64_t min_support;       /**< least rows of a valid slice; > 0 overrides
+	                                min_support_frac (default 0) */
+	double min_support_frac;   /**< when min_support is 0: ceil(frac * n), at least 1;
+	                                in [0, 1] (default 0.01) */
+	int32_t bins;              /**< numeric bins, >= 2 (default 10) */
+	int32_t top;               /**< K, slices returned, >= 1 (default 10) */
+	int32_t max_levels_per_column; /**< categorical columns with more distinct values
+	                                    are skipped with a note, >= 1 (default 1000) */
+	const int64_t *skip_cols;  /**< column indices not to use (e.g. an id column), or NULL */
+	int32_t n_skip;            /**< length of skip_cols, >= 0 */
+	int32_t threads;           /**< OpenMP threads, >= 0; 0 = omp_get_max_threads().
+	                                Results do not depend on it. */
+	int64_t max_slices;        /**< most slices kept per level as parents of the next;
+	                                when a level would keep more, the search stops after
+	                                that level with a note (results exact up to it);
+	                                >= 1 (default 4,000,000, about 200 MB) */
+	fl_predicate_note_fn note; /**< NULL, or called for every note */
+	void *note_user;
+	fl_progress_fn progress;   /**< NULL, or called with stage "predicates level=L",
+	                                done/total = slices of level L-1 expanded so far */
+	void *progress_user;
+} fl_predicate_opts;
+
+#define FL_PREDICATE_OPTS_VERSION 1
+#define FL_PREDICATE_OPTS_INIT {FL_PREDICATE_OPTS_VERSION, 0.95, 3, 0, 0.01, 10, 10, 1000, \
+	NULL, 0, 0, 4000000, NULL, NULL, NULL, NULL}
+
+/** What a predicate tests. */
+typedef enum fl_predicate_op {
+	FL_PRED_EQ,       /**< categorical/boolean: code == `code`;
+	                       numeric: value == `low` (and high == low) */
+	FL_PRED_RANGE,    /**< numeric: low <= value < high, value not missing
+	                       (low = -inf / high = +inf for an open end) */
+	FL_PRED_MISSING   /**< the cell is missing */
+} fl_predicate_op;
+
+/** One predicate on one column. */
+typedef struct fl_predicate {
+	int64_t column;        /**< table column */
+	fl_predicate_op op;
+	int32_t code;          /**< FL_PRED_EQ on categorical/boolean: the level code */
+	double low, high;      /**< numeric FL_PRED_EQ and FL_PRED_RANGE */
+	int64_t size;          /**< rows it holds */
+	char *text;            /**< plain words: "class = Shirt", "age in [37, 45)",
+	                            "age < 37", "age >= 60", "age = 3", "age is missing" */
+} fl_predicate;
+
+/** One slice of the result: a conjunction of predicates. */
+typedef struct fl_predicate_slice {
+	int32_t n_preds;       /**< its level, 1..max_level */
+	int32_t *preds;        /**< n_preds indices into fl_predicate_result.preds, ascending
+	                            (so in column order); points into the result */
+	int64_t size;          /**< |S| */
+	double error_sum;      /**< sum of failure over its rows (in row order) */
+	double error_max;      /**< largest failure among its rows */
+	double score;          /**< the SliceLine score */
+} fl_predicate_slice;
+
+/** The result of a search. Everything is owned by the result. */
+typedef struct fl_predicate_result {
+	fl_predicate *preds;   /**< every predicate built, by column then value/bin,
+	                            missing last; including those below min_support */
+	int32_t n_preds;
+	fl_predicate_slice *slices; /**< the top-K valid slices, best first (the order above) */
+	int32_t n_slices;
+	char **notes;          /**< columns skipped and why, early stops; one line each */
+	int32_t n_notes;
+	int64_t n_rows;        /**< n */
+	double mean_failure;   /**< e */
+	int64_t min_support;   /**< the count used */
+	int32_t levels_done;   /**< levels searched completely (< max_level when a level had
+	                            no candidates or the search stopped at max_slices) */
+	int64_t evaluated[8];  /**< slices evaluated (sizes and sums computed) at levels
+	                            1..8 (index 0 = level 1); deeper levels add to [7] */
+	int64_t pruned[8];     /**< candidates of each level dropped by the bounds
+	                            without evaluation */
+} fl_predicate_result;
+
+/**
+ * Exact SliceLine top-K over a metadata table.
+ *
+ * Enumeration: level 1 scores every predicate; level L joins two slices of
+ * level L-1 that share their first L-2 predicates, and keeps a candidate
+ * only when all L of its parents were kept (Apriori). A slice is kept as a
+ * parent when it holds at least min_support rows, some failure, and an
+ * upper bound on the score of any of its extensions reaches the current
+ * K-th best score. Sizes are popcounts of ANDed bitsets (one per predicate);
+ * failure sums are popcounts against a failure bitset for a 0/1 signal, and
+ * sums over the set bits, in row order, otherwise. Candidates are evaluated
+ * on `threads` OpenMP threads in fixed blocks; the top-K and the parents of
+ * the next level are updated in a fixed order, so results are identical
+ * for any thread count.
+ *
+ * @param[out] out   the result, owned by the caller (fl_predicate_result_free);
+ *                   NULL on error
+ * @param t          the table (borrowed, read only)
+ * @param failure    fl_table_rows(t) values, finite and >= 0
+ * @param opts       NULL for FL_PREDICATE_OPTS_INIT
+ * @return 0 (also when nothing is found: n_slices = 0, with notes saying why
+ *         when it is the data's fault: no rows, no usable column, no failure);
+ *         FL_EINVAL (NULL arguments, an option out of range, a skip_cols
+ *         index outside the table, an unknown version); FL_ERANGE naming
+ *         the row of a NaN, infinite or negative failure; FL_ENOMEM.
+ */
+FL_API int fl_predicates_search(fl_predicate_result **out, const fl_table *t,
+				const double *failure, const fl_predicate_opts *opts);
+
+/** Release a result. Accepts NULL. */
+FL_API void fl_predicate_result_free(fl_predicate_result *r);
+
+/**
+ * The rows of slice `slice` of a result, in row order, recomputed from the
+ * table the result was built from (or another table with the same columns).
+ * @param[out] out    rows, owned by the caller (free()); NULL when there are none
+ * @param[out] n_out  their count
+ * @return 0; FL_EINVAL for a slice index out of range or a table without
+ *         the columns; FL_ENOMEM
+ */
+FL_API int fl_predicate_slice_rows(int64_t **out, int64_t *n_out,
+				   const fl_predicate_result *r, int32_t slice,
+				   const fl_table *t);
+
+/**
+ * Nonzero when row `row` of table `t` satisfies predicate `p` (built on a
+ * table with the same column types).
+ */
+FL_API int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row);
+
+/**
+ * Predicate search as a discovery method: the candidates of `faultline
+ * discover --meta`.
+ *
+ * Runs fl_predicates_search, then turns its top-K slices into candidates,
+ * best SliceLine score first, dropping (a) a slice whose rows equal those
+ * of a better one, and (b) a slice whose 95% interval (stats.ci_low) does
+ * not clear the overall failure rate (noise control; the raw search keeps
+ * them). Each candidate has:
+ *  - method "predicates", view "" (metadata), component = the slice's rank
+ *    in the search result (0-based);
+ *  - members: every row of the slice in row order, member_scores all 1
+ *    (membership is all or nothing);
+ *  - stats from fl_slice_stats_compute; score = stats.ci_low / overall
+ *    mean (a lower bound on the lift, the score the report ranks every
+ *    method by);
+ *  - description: the predicates in plain words joined by " AND "
+ *    ("class = Shirt AND brightness in [0.31, 0.42)");
+ *  - spec_json, one object re-identifying the slice in new data:
+ *    {"type":"predicates","predicates":[P, ...],"sliceline_score":X,
+ *     "alpha":A,"level":L}
+ *    where each P is {"column":NAME,"op":"==","value":V} (V a string for
+ *    categorical, true/false for boolean, a number for numeric, null for
+ *    missing) or {"column":NAME,"op":"in","low":LO,"high":HI} (numeric,
+ *    low <= x < high, x not missing; null for an open end, both null for
+ *    "not missing"). Numbers are written in the fewest digits that
+ *    round-trip.
+ * Candidates are returned best first (score, then p-value, then component).
+ *
+ * @param[out] out    candidates owned by the caller: fl_candidate_clear each,
+ *                    then free(*out); NULL when there are none or on error
+ * @param[out] n_out  their count
+ * @param t           the metadata table, fl_table_rows(t) rows
+ * @param failure     the same rows' failure signal (see fl_predicates_search)
+ * @param s           the summary of `failure` (fl_failure_summary_new)
+ * @param opts        NULL for FL_PREDICATE_OPTS_INIT (notes go to opts->note)
+ * @return as fl_predicates_search; FL_EINVAL also for a NULL s, or one
+ *         that summarises fewer rows than the table has
+ */
+FL_API int fl_discover_predicates(fl_candidate **out, int32_t *n_out,
+				  const fl_table *t, const double *failure,
+				  const fl_failure_summary *s,
+				  const fl_predicate_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

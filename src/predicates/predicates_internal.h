@@ -1,0 +1,49 @@
+/*
+ * Shared between the files of src/predicates and their tests: the bitset
+ * space of usable predicates (build.c), the score and its bound (search.c).
+ */
+#ifndef FL_PREDICATES_INTERNAL_H
+#define FL_PREDICATES_INTERNAL_H
+
+#include "common/internal.h"
+
+/* The usable ("active") predicates: those with min_support <= size < n.
+ * Bitset a covers words 64-bit words at bits + a * words; bit r of the
+ * set is (word r / 64) >> (r % 64). Bits past n are zero. */
+typedef struct fl_pred_space {
+	int64_t n, words;
+	int32_t n_active;
+	uint64_t *bits;   /* n_active x words */
+	int32_t *column;  /* active -> table column (two predicates of one column never meet) */
+	int32_t *pred;    /* active -> index into fl_predicate_result.preds (increasing) */
+} fl_pred_space;
+
+/* Build r->preds and r->notes from the table and the bitsets of the active
+ * predicates; notes also go to o->note. */
+int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
+			 const fl_predicate_opts *o, int64_t min_support);
+void fl_predicates__space_free(fl_pred_space *sp);
+
+/* Append a note to r (and pass it to o->note). */
+int fl_predicates__note(fl_predicate_result *r, const fl_predicate_opts *o, const char *fmt, ...)
+	FL_PRINTF(3, 4);
+
+/* Shortest decimal text of a finite double that reads back as the same
+ * double ('.' whatever the locale); buf of at least 32 bytes. */
+void fl_predicates__fmt(char *buf, size_t len, double x);
+
+/* The SliceLine score of a slice of `size` rows whose failure sums to
+ * err_sum, over n rows of mean failure mean. */
+static inline double fl_predicates__score(double alpha, double err_sum, double size, double n,
+					  double mean)
+{
+	return alpha * (err_sum / size / mean - 1) - (1 - alpha) * (n / size - 1);
+}
+
+/* Upper bound on the score of every slice T with min_support <= |T| <=
+ * size_ub, failure sum <= err_ub and largest failure <= max_ub (failure
+ * >= 0): see search.c. -INFINITY when no such T can be valid. */
+double fl_predicates__bound(double alpha, double n, double mean, double min_support,
+			    double size_ub, double err_ub, double max_ub);
+
+#endif
