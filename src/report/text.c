@@ -58,7 +58,7 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 {
 	const fl_candidate *c = &r->slices[i];
 	const fl_slice_stats *st = &c->stats;
-	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512];
+	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512], p[16];
 	fl_confusion conf[2];
 	int32_t nc;
 	int binary = fl_failure_summary_binary(r->summary);
@@ -70,8 +70,13 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
 	snprintf(id, sizeof id, "S%d", (int)i + 1);
 	snprintf(found, sizeof found, "%s/%s", c->method, c->view);
-	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6.2f %9.2g  %.40s\n", id, (long long)st->size,
-		rate, ci, out, st->lift, st->p_value, found);
+	/* Fisher's p underflows to 0 below about 1e-308 */
+	if (st->p_value > 0)
+		snprintf(p, sizeof p, "%.2g", st->p_value);
+	else
+		snprintf(p, sizeof p, "<1e-300");
+	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6.2f %9s  %.40s\n", id, (long long)st->size,
+		rate, ci, out, st->lift, p, found);
 	if (c->description)
 		put_cut(fp, "     ", c->description);
 	nc = fl_report_confusions(r, i, conf, 2);
