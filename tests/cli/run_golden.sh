@@ -7,7 +7,7 @@
 #   CASE.stderr  expected stderr, exact (optional)
 #   CASE.setup   optional shell snippet run first in the scratch dir
 #   CASE.check   optional shell snippet run afterwards in the scratch dir
-#                (e.g. to check a written file); must exit 0
+#                (e.g. to check a written file; $ROOT and $BIN are set); must exit 0
 # With FL_BLESS=1 the outputs of this run become the expected .stdout and
 # .stderr of the case (review the diff before committing it).
 set -u
@@ -39,7 +39,7 @@ for s in stdout stderr; do
 		fi
 	fi
 done
-if [ -f "$case.check" ] && ! (cd "$tmp" && ROOT=$root sh "$case.check"); then
+if [ -f "$case.check" ] && ! (cd "$tmp" && ROOT=$root BIN=$bin sh "$case.check"); then
 	echo "check failed: $case.check"; fail=1
 fi
 [ $fail -eq 0 ] || { echo "--- stderr:"; cat "$tmp/stderr"; }
