@@ -13,6 +13,9 @@
  *   faultline/data.h     validation of a model's outputs
  *   faultline/candidate.h a candidate slice, as methods return it
  *   faultline/cluster.h  k-means and k-means discovery of failing clusters
+ *   faultline/mixture.h  PCA, the error-aware mixture (Domino) and its discovery
+ *   faultline/direction.h failure directions (cross-fitted linear classifier)
+ *   faultline/predicates.h exact search for failing conjunctions of metadata predicates
  *   faultline/synth.h    synthetic data with planted failing slices
  *   faultline/report.h   ranked slices and the JSON report
  *
@@ -31,6 +34,9 @@
 #include "faultline/data.h"
 #include "faultline/candidate.h"
 #include "faultline/cluster.h"
+#include "faultline/mixture.h"
+#include "faultline/direction.h"
+#include "faultline/predicates.h"
 #include "faultline/synth.h"
 #include "faultline/report.h"
 

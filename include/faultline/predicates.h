@@ -74,12 +74,12 @@ typedef void (*fl_predicate_note_fn)(void *user_data, const char *message);
 typedef struct fl_predicate_opts {
 	int version;               /**< FL_PREDICATE_OPTS_VERSION */
 	double alpha;              /**< weight of the failure term, in (0, 1] (default 0.95) */
-	int32_t max_level;         /**< most predicates in a slice, >= 1 (default 3) */
+	int32_t max_level;         /**< most predicates in a slice, 1..64 (default 3) */
 	int64_t min_support;       /**< least rows of a valid slice; > 0 overrides
 	                                min_support_frac (default 0) */
 	double min_support_frac;   /**< when min_support is 0: ceil(frac * n), at least 1;
 	                                in [0, 1] (default 0.01) */
-	int32_t bins;              /**< numeric bins, >= 2 (default 10) */
+	int32_t bins;              /**< numeric bins, 2..256 (default 10) */
 	int32_t top;               /**< K, slices returned, >= 1 (default 10) */
 	int32_t max_levels_per_column; /**< categorical columns with more distinct values
 	                                    are skipped with a note, >= 1 (default 1000) */
@@ -90,7 +90,8 @@ typedef struct fl_predicate_opts {
 	int64_t max_slices;        /**< most slices kept per level as parents of the next;
 	                                when a level would keep more, the search stops after
 	                                that level with a note (results exact up to it);
-	                                >= 1 (default 4,000,000, about 200 MB) */
+	                                >= 1, at most INT32_MAX (default 4,000,000: about
+	                                250 MB at level 3) */
 	fl_predicate_note_fn note; /**< NULL, or called for every note */
 	void *note_user;
 	fl_progress_fn progress;   /**< NULL, or called with stage "predicates level=L",
@@ -115,8 +116,9 @@ typedef enum fl_predicate_op {
 typedef struct fl_predicate {
 	int64_t column;        /**< table column */
 	fl_predicate_op op;
-	int32_t code;          /**< FL_PRED_EQ on categorical/boolean: the level code */
-	double low, high;      /**< numeric FL_PRED_EQ and FL_PRED_RANGE */
+	int32_t code;          /**< FL_PRED_EQ on categorical/boolean: the level code
+	                            (fl_table_level); -1 otherwise */
+	double low, high;      /**< numeric FL_PRED_EQ and FL_PRED_RANGE; NaN otherwise */
 	int64_t size;          /**< rows it holds */
 	char *text;            /**< plain words: "class = Shirt", "age in [37, 45)",
 	                            "age < 37", "age >= 60", "age = 3", "age is missing" */
@@ -145,12 +147,13 @@ typedef struct fl_predicate_result {
 	int64_t n_rows;        /**< n */
 	double mean_failure;   /**< e */
 	int64_t min_support;   /**< the count used */
-	int32_t levels_done;   /**< levels searched completely (< max_level when a level had
-	                            no candidates or the search stopped at max_slices) */
+	int32_t levels_done;   /**< levels searched: max_level, or fewer when a level kept
+	                            fewer than two slices to join, or the search stopped
+	                            at max_slices (then a note says so) */
 	int64_t evaluated[8];  /**< slices evaluated (sizes and sums computed) at levels
 	                            1..8 (index 0 = level 1); deeper levels add to [7] */
-	int64_t pruned[8];     /**< candidates of each level dropped by the bounds
-	                            without evaluation */
+	int64_t pruned[8];     /**< joins of each level dropped without evaluation (score
+	                            bound below the K-th score, or a parent not kept) */
 } fl_predicate_result;
 
 /**
@@ -208,10 +211,15 @@ FL_API int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t 
  * discover --meta`.
  *
  * Runs fl_predicates_search, then turns its top-K slices into candidates,
- * best SliceLine score first, dropping (a) a slice whose rows equal those
- * of a better one, and (b) a slice whose 95% interval (stats.ci_low) does
- * not clear the overall failure rate (noise control; the raw search keeps
- * them). Each candidate has:
+ * best SliceLine score first, dropping (noise control; the raw search
+ * keeps them all):
+ *  (a) a slice whose rows equal those of a kept one;
+ *  (b) a refinement of a kept slice (all of its predicates and more) whose
+ *      failure rate is not higher: "class = Shirt AND height >= 28" after
+ *      "class = Shirt" when it fails no more often;
+ *  (c) a slice whose 95% interval (stats.ci_low) does not clear the
+ *      overall failure rate.
+ * Each candidate has:
  *  - method "predicates", view "" (metadata), component = the slice's rank
  *    in the search result (0-based);
  *  - members: every row of the slice in row order, member_scores all 1

@@ -41,8 +41,9 @@ static inline double fl_predicates__score(double alpha, double err_sum, double s
 }
 
 /* Upper bound on the score of every slice T with min_support <= |T| <=
- * size_ub, failure sum <= err_ub and largest failure <= max_ub (failure
- * >= 0): see search.c. -INFINITY when no such T can be valid. */
+ * size_ub, 0 < failure sum <= err_ub and largest failure <= max_ub
+ * (failure >= 0): see search.c. -INFINITY when there is no such T (a
+ * slice without failure scores <= -alpha and is never valid). */
 double fl_predicates__bound(double alpha, double n, double mean, double min_support,
 			    double size_ub, double err_ub, double max_ub);
 

@@ -1,0 +1,304 @@
+/*
+ * Predicate slices as discovery candidates: the rows of a slice, its
+ * statistics, a plain-words description and a JSON spec that finds the
+ * same rows in new data. The candidates keep SliceLine's exact top-K
+ * (search.c) minus duplicates and slices whose 95% interval does not
+ * clear the overall failure rate, and are scored like every other method
+ * of `faultline discover` (lower bound on the lift).
+ */
+#include "predicates_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
+{
+	if (!p || !t || row < 0 || row >= fl_table_rows(t) || p->column < 0 || p->column >= fl_table_cols(t))
+		return 0;
+	if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC) {
+		double x = fl_table_numeric(t, p->column)[row];
+		switch (p->op) {
+		case FL_PRED_MISSING: return isnan(x);
+		case FL_PRED_EQ: return x == p->low;
+		case FL_PRED_RANGE: return !isnan(x) && x >= p->low && x < p->high;
+		}
+		return 0;
+	}
+	int32_t code = fl_table_codes(t, p->column)[row];
+	return p->op == FL_PRED_MISSING ? code < 0 : p->op == FL_PRED_EQ && code == p->code;
+}
+
+int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_result *r,
+			    int32_t slice, const fl_table *t)
+{
+	const fl_predicate_slice *s;
+	int64_t n, m = 0, *rows;
+
+	if (!out || !n_out)
+		return fl__error(FL_EINVAL, "fl_predicate_slice_rows: out or n_out is NULL");
+	*out = NULL;
+	*n_out = 0;
+	if (!r || !t || slice < 0 || slice >= r->n_slices)
+		return fl__error(FL_EINVAL, "fl_predicate_slice_rows: slice %d outside [0, %d)", slice,
+				 r ? r->n_slices : 0);
+	s = &r->slices[slice];
+	n = fl_table_rows(t);
+	for (int32_t j = 0; j < s->n_preds; j++) {
+		const fl_predicate *p = &r->preds[s->preds[j]];
+		/* numeric predicates carry a number in low; the others NaN */
+		int wants_numeric = p->op == FL_PRED_RANGE || (p->op == FL_PRED_EQ && !isnan(p->low));
+		if (p->column >= fl_table_cols(t) ||
+		    (p->op != FL_PRED_MISSING &&
+		     wants_numeric != (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)))
+			return fl__error(FL_EINVAL, "fl_predicate_slice_rows: the table has no column %lld "
+					 "of the type of predicate '%.100s'", (long long)p->column, p->text);
+	}
+	if (!(rows = fl__malloc((size_t)n * sizeof *rows, "slice rows")))
+		return FL_ENOMEM;
+	for (int64_t i = 0; i < n; i++) {
+		int32_t j = 0;
+		while (j < s->n_preds && fl_predicate_match(&r->preds[s->preds[j]], t, i))
+			j++;
+		if (j == s->n_preds)
+			rows[m++] = i;
+	}
+	if (m == 0) {
+		free(rows);
+		rows = NULL;
+	}
+	*out = rows;
+	*n_out = m;
+	return 0;
+}
+
+/* a growable string */
+typedef struct {
+	char *s;
+	size_t len, cap;
+	int oom;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t len)
+{
+	if (b->oom)
+		return;
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 128;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns) {
+			b->oom = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, len);
+	b->len += len;
+	b->s[b->len] = 0;
+}
+
+static void puts_(sbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void put_jstr(sbuf *b, const char *s)
+{
+	char esc[8];
+
+	puts_(b, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			put(b, esc, 2);
+		} else if (*p < 0x20) {
+			snprintf(esc, sizeof esc, "\\u%04x", *p);
+			puts_(b, esc);
+		} else {
+			put(b, (const char *)p, 1);
+		}
+	}
+	puts_(b, "\"");
+}
+
+/* a finite number in the fewest digits that round-trip; null otherwise */
+static void put_jnum(sbuf *b, double x)
+{
+	char num[40];
+
+	if (!isfinite(x)) {
+		puts_(b, "null");
+		return;
+	}
+	fl_predicates__fmt(num, sizeof num, x);
+	puts_(b, num);
+}
+
+static void put_pred_json(sbuf *b, const fl_predicate *p, const fl_table *t)
+{
+	puts_(b, "{\"column\":");
+	put_jstr(b, fl_table_col_name(t, p->column));
+	if (p->op == FL_PRED_RANGE) {
+		puts_(b, ",\"op\":\"in\",\"low\":");
+		put_jnum(b, p->low);
+		puts_(b, ",\"high\":");
+		put_jnum(b, p->high);
+	} else {
+		puts_(b, ",\"op\":\"==\",\"value\":");
+		if (p->op == FL_PRED_MISSING)
+			puts_(b, "null");
+		else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)
+			put_jnum(b, p->low);
+		else if (fl_table_col_type(t, p->column) == FL_COL_BOOLEAN)
+			puts_(b, p->code ? "true" : "false");
+		else
+			put_jstr(b, fl_table_level(t, p->column, p->code));
+	}
+	puts_(b, "}");
+}
+
+/* description and spec of slice i */
+static int describe(fl_candidate *c, const fl_predicate_result *r, int32_t i, const fl_table *t,
+		    double alpha)
+{
+	const fl_predicate_slice *s = &r->slices[i];
+	sbuf d = {0}, j = {0};
+	char num[40];
+
+	puts_(&j, "{\"type\":\"predicates\",\"predicates\":[");
+	for (int32_t k = 0; k < s->n_preds; k++) {
+		const fl_predicate *p = &r->preds[s->preds[k]];
+		if (k) {
+			puts_(&d, " AND ");
+			puts_(&j, ",");
+		}
+		puts_(&d, p->text);
+		put_pred_json(&j, p, t);
+	}
+	puts_(&j, "],\"sliceline_score\":");
+	put_jnum(&j, s->score);
+	puts_(&j, ",\"alpha\":");
+	put_jnum(&j, alpha);
+	snprintf(num, sizeof num, ",\"level\":%d}", s->n_preds);
+	puts_(&j, num);
+	if (d.oom || j.oom) {
+		free(d.s);
+		free(j.s);
+		return fl__error(FL_ENOMEM, "out of memory describing a slice");
+	}
+	c->description = d.s;
+	c->spec_json = j.s;
+	return 0;
+}
+
+/* nonzero when every predicate of b is one of a's (a narrows b down) */
+static int refines(const fl_predicate_slice *a, const fl_predicate_slice *b)
+{
+	int32_t j = 0;
+
+	for (int32_t k = 0; k < a->n_preds && j < b->n_preds; k++)
+		j += a->preds[k] == b->preds[j];
+	return j == b->n_preds;
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+	const fl_candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->stats.p_value != y->stats.p_value)
+		return x->stats.p_value < y->stats.p_value ? -1 : 1;
+	return (x->component > y->component) - (x->component < y->component);
+}
+
+int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t,
+			   const double *failure, const fl_failure_summary *s,
+			   const fl_predicate_opts *opts)
+{
+	static const fl_predicate_opts defaults = FL_PREDICATE_OPTS_INIT;
+	const fl_predicate_opts *o = opts ? opts : &defaults;
+	fl_predicate_result *r = NULL;
+	fl_candidate *cand = NULL;
+	fl_slice_stats probe;
+	int32_t nc = 0;
+	int64_t n, last;
+	double overall;
+	int rc;
+
+	if (!out || !n_out)
+		return fl__error(FL_EINVAL, "fl_discover_predicates: out or n_out is NULL");
+	*out = NULL;
+	*n_out = 0;
+	if (!t || !s)
+		return fl__error(FL_EINVAL, "fl_discover_predicates: table or failure summary is NULL");
+	n = fl_table_rows(t);
+	last = n - 1;
+	if (n > 0 && fl_slice_stats_compute(&probe, s, &last, 1) != 0)
+		return fl__error(FL_EINVAL, "fl_discover_predicates: the failure summary has fewer rows "
+				 "than the table's %lld", (long long)n);
+	if ((rc = fl_predicates_search(&r, t, failure, o)) != 0)
+		return rc;
+	overall = fl_failure_summary_mean(s);
+	if (r->n_slices && !(cand = fl__calloc((size_t)r->n_slices, sizeof *cand, "candidates"))) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int32_t i = 0; i < r->n_slices; i++) {
+		fl_candidate *c = &cand[nc];
+		int dup = 0;
+
+		if ((rc = fl_predicate_slice_rows(&c->members, &c->n_members, r, i, t)) != 0)
+			goto cleanup;
+		/* the same rows as a better slice: the longer conjunction adds nothing */
+		for (int32_t k = 0; k < nc && !dup; k++)
+			dup = cand[k].n_members == c->n_members &&
+			      !memcmp(cand[k].members, c->members, (size_t)c->n_members * sizeof *c->members);
+		if (!dup && (rc = fl_slice_stats_compute(&c->stats, s, c->members, c->n_members)) == 0)
+			for (int32_t k = 0; k < nc && !dup; k++)
+				dup = refines(&r->slices[i], &r->slices[cand[k].component]) &&
+				      c->stats.failure_rate <= cand[k].stats.failure_rate;
+		if (dup || rc || !(c->stats.ci_low > overall)) {
+			fl_candidate_clear(c);
+			if (rc)
+				goto cleanup;
+			continue;
+		}
+		if (!(c->member_scores = fl__malloc((size_t)c->n_members * sizeof *c->member_scores,
+						    "member scores"))) {
+			fl_candidate_clear(c);
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		for (int64_t k = 0; k < c->n_members; k++)
+			c->member_scores[k] = 1.0f;
+		c->score = overall > 0 ? c->stats.ci_low / overall : c->stats.ci_low - overall;
+		snprintf(c->method, sizeof c->method, "predicates");
+		c->view[0] = 0;
+		c->component = i;
+		if ((rc = describe(c, r, i, t, o->alpha)) != 0) {
+			fl_candidate_clear(c);
+			goto cleanup;
+		}
+		nc++;
+	}
+	if (nc)
+		qsort(cand, (size_t)nc, sizeof *cand, cmp_candidate);
+	else {
+		free(cand);
+		cand = NULL;
+	}
+	*out = cand;
+	*n_out = nc;
+	cand = NULL;
+cleanup:
+	for (int32_t k = 0; cand && k < nc; k++)
+		fl_candidate_clear(&cand[k]);
+	free(cand);
+	fl_predicate_result_free(r);
+	return rc;
+}

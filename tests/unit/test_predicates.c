@@ -1,0 +1,914 @@
+/*
+ * Predicate search: the top-K equals brute-force enumeration of every
+ * conjunction on many random small tables (sets, scores and order; 1 and 3
+ * threads), the pruning bound is never below the score of any descendant,
+ * binning and its readable edges, the discovery candidates, early stops,
+ * and bad inputs (a 100k-value column, all-missing, constant, one row,
+ * negative or NaN failure, invalid options).
+ */
+#include "check.h"
+#include "faultline.h"
+#include "predicates/predicates_internal.h"
+
+#include <string.h>
+
+static int table_from_rows(fl_table **t, const char *name, const char *header, char **cells,
+			   int64_t rows, int64_t cols)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/pred_%s.csv", FL_TEST_TMP, name);
+	if (!(fp = fopen(path, "w")))
+		return FL_EIO;
+	fprintf(fp, "%s\n", header);
+	for (int64_t r = 0; r < rows; r++)
+		for (int64_t c = 0; c < cols; c++)
+			fprintf(fp, "%s%c", cells[r * cols + c], c + 1 < cols ? ',' : '\n');
+	if (fclose(fp))
+		return FL_EIO;
+	return fl_table_read_csv(t, path);
+}
+
+static int table_from_text(fl_table **t, const char *name, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/pred_%s.csv", FL_TEST_TMP, name);
+	if (!(fp = fopen(path, "w")))
+		return FL_EIO;
+	fputs(text, fp);
+	if (fclose(fp))
+		return FL_EIO;
+	return fl_table_read_csv(t, path);
+}
+
+static int has_note(const fl_predicate_result *r, const char *part)
+{
+	for (int32_t i = 0; i < r->n_notes; i++)
+		if (strstr(r->notes[i], part))
+			return 1;
+	return 0;
+}
+
+static int find_pred(const fl_predicate_result *r, const char *text)
+{
+	for (int32_t i = 0; i < r->n_preds; i++)
+		if (!strcmp(r->preds[i].text, text))
+			return i;
+	return -1;
+}
+
+/* ---- brute force ------------------------------------------------------ */
+
+typedef struct {
+	int32_t level, items[4];
+	int64_t size;
+	double err, score;
+} bf_slice;
+
+static int bf_order(const void *a, const void *b)
+{
+	const bf_slice *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	for (int32_t j = 0; j < x->level; j++)
+		if (x->items[j] != y->items[j])
+			return x->items[j] < y->items[j] ? -1 : 1;
+	return 0;
+}
+
+typedef struct {
+	const fl_predicate_result *r;
+	const unsigned char *member; /* n_preds x n */
+	const double *f;
+	int64_t n, minsup;
+	double alpha, mean;
+	int32_t max_level;
+	bf_slice *out;
+	int64_t count, cap;
+} bf_state;
+
+/* every conjunction of predicates with ascending indices on distinct
+ * columns, extending items[0..level) */
+static void bf_walk(bf_state *s, int32_t *items, int32_t level)
+{
+	int32_t from = level ? items[level - 1] + 1 : 0;
+
+	for (int32_t p = from; p < s->r->n_preds; p++) {
+		int same = 0;
+		for (int32_t j = 0; j < level; j++)
+			same |= s->r->preds[items[j]].column == s->r->preds[p].column;
+		if (same)
+			continue;
+		items[level] = p;
+		int64_t size = 0;
+		double err = 0;
+		for (int64_t i = 0; i < s->n; i++) {
+			int in = 1;
+			for (int32_t j = 0; j <= level && in; j++)
+				in = s->member[(size_t)items[j] * (size_t)s->n + (size_t)i];
+			if (in) {
+				size++;
+				err += s->f[i];
+			}
+		}
+		if (size >= s->minsup && size > 0) {
+			double sc = fl_predicates__score(s->alpha, err, (double)size, (double)s->n, s->mean);
+			if (sc > 0) {
+				if (s->count == s->cap) {
+					s->cap = s->cap ? 2 * s->cap : 256;
+					s->out = realloc(s->out, (size_t)s->cap * sizeof *s->out);
+				}
+				bf_slice *b = &s->out[s->count++];
+				memset(b, 0, sizeof *b);
+				b->level = level + 1;
+				memcpy(b->items, items, (size_t)(level + 1) * sizeof *items);
+				b->size = size;
+				b->err = err;
+				b->score = sc;
+			}
+		}
+		if (level + 1 < s->max_level && size > 0)
+			bf_walk(s, items, level + 1);
+	}
+}
+
+static unsigned char *memberships(const fl_predicate_result *r, const fl_table *t)
+{
+	int64_t n = fl_table_rows(t);
+	unsigned char *m = malloc((size_t)r->n_preds * (size_t)n + 1);
+
+	for (int32_t p = 0; p < r->n_preds; p++)
+		for (int64_t i = 0; i < n; i++)
+			m[(size_t)p * (size_t)n + (size_t)i] = (unsigned char)fl_predicate_match(&r->preds[p], t, i);
+	return m;
+}
+
+/* ---- random tables ---------------------------------------------------- */
+
+/* rows x cols of mixed columns, a failure signal that depends on two of
+ * them (binary or continuous), written and read back */
+static fl_table *random_table(uint64_t *st, int64_t rows, int32_t cols, double **failure, int binary)
+{
+	char header[256] = "", **cells = malloc((size_t)(rows * cols) * sizeof *cells);
+	int32_t *kind = malloc((size_t)cols * sizeof *kind), *nlev = malloc((size_t)cols * sizeof *nlev);
+	double *missing = malloc((size_t)cols * sizeof *missing);
+	int32_t *code = malloc((size_t)(rows * cols) * sizeof *code);
+	fl_table *t = NULL;
+
+	for (int32_t c = 0; c < cols; c++) {
+		char name[16];
+		snprintf(name, sizeof name, "%sc%d", c ? "," : "", c);
+		strcat(header, name);
+		kind[c] = (int32_t)(check_rand(st) % 4); /* categorical, boolean, few ints, continuous */
+		nlev[c] = 2 + (int32_t)(check_rand(st) % 4);
+		missing[c] = check_uniform(st) < 0.4 ? 0.1 : 0;
+	}
+	for (int64_t r = 0; r < rows; r++)
+		for (int32_t c = 0; c < cols; c++) {
+			char buf[48];
+			int32_t v = (int32_t)(check_rand(st) % (uint64_t)nlev[c]);
+			code[r * cols + c] = v;
+			if (check_uniform(st) < missing[c]) {
+				code[r * cols + c] = -1;
+				buf[0] = 0;
+			} else if (kind[c] == 0) {
+				snprintf(buf, sizeof buf, "lev%d", v);
+			} else if (kind[c] == 1) {
+				snprintf(buf, sizeof buf, "%s", v % 2 ? "true" : "false");
+			} else if (kind[c] == 2) {
+				snprintf(buf, sizeof buf, "%d", v);
+			} else {
+				/* continuous with ties: rounded to 2 decimals, skewed */
+				double x = check_uniform(st);
+				snprintf(buf, sizeof buf, "%.2f", x * x * 10);
+			}
+			cells[r * cols + c] = strdup(buf);
+		}
+	*failure = malloc((size_t)rows * sizeof **failure);
+	for (int64_t r = 0; r < rows; r++) {
+		int hot = code[r * cols] == 0 && (cols < 2 || code[r * cols + 1] != 1);
+		double p = hot ? 0.6 : 0.15, u = check_uniform(st);
+		(*failure)[r] = binary ? (u < p) : (u < p ? -log(1 - check_uniform(st)) * (hot ? 2 : 1) : 0);
+	}
+	if (table_from_rows(&t, "random", header, cells, rows, cols) != 0)
+		t = NULL;
+	for (int64_t k = 0; k < rows * cols; k++)
+		free(cells[k]);
+	free(cells);
+	free(kind);
+	free(nlev);
+	free(missing);
+	free(code);
+	return t;
+}
+
+static int cases_pruned;
+
+/* one random case against brute force; returns nonzero on a mismatch */
+static int brute_force_case(uint64_t seed)
+{
+	uint64_t st = seed;
+	int64_t rows = 20 + (int64_t)(check_rand(&st) % 250);
+	int32_t cols = 2 + (int32_t)(check_rand(&st) % 6);
+	int binary = check_rand(&st) % 2;
+	double *f = NULL;
+	fl_table *t = random_table(&st, rows, cols, &f, binary);
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	fl_predicate_result *r1 = NULL, *r2 = NULL;
+	static const double alphas[] = {0.6, 0.8, 0.9, 0.95, 0.99, 1.0};
+	int bad = 0;
+
+	if (!t) {
+		printf("seed %llu: could not build the table: %s\n", (unsigned long long)seed, fl_last_error());
+		return 1;
+	}
+	o.alpha = alphas[check_rand(&st) % 6];
+	o.max_level = 1 + (int32_t)(check_rand(&st) % 4);
+	o.top = 1 + (int32_t)(check_rand(&st) % 8);
+	o.bins = 2 + (int32_t)(check_rand(&st) % 4);
+	if (check_rand(&st) % 2)
+		o.min_support = 1 + (int64_t)(check_rand(&st) % 12);
+	else
+		o.min_support_frac = 0.02 * (double)(check_rand(&st) % 6);
+	o.threads = 1;
+	if (fl_predicates_search(&r1, t, f, &o) != 0) {
+		printf("seed %llu: search failed: %s\n", (unsigned long long)seed, fl_last_error());
+		bad = 1;
+		goto done;
+	}
+	o.threads = 3;
+	if (fl_predicates_search(&r2, t, f, &o) != 0) {
+		bad = 1;
+		goto done;
+	}
+
+	double total = 0;
+	for (int64_t i = 0; i < rows; i++)
+		total += f[i];
+	unsigned char *mem = memberships(r1, t);
+	bf_state s = {r1, mem, f, rows, r1->min_support, o.alpha, total / (double)rows, o.max_level, NULL, 0, 0};
+	int32_t items[4];
+	bf_walk(&s, items, 0);
+	if (s.count)
+		qsort(s.out, (size_t)s.count, sizeof *s.out, bf_order);
+	int64_t k = s.count < o.top ? s.count : o.top, pruned = 0;
+
+	bad |= r1->n_slices != k || r2->n_slices != k;
+	for (int32_t i = 0; !bad && i < r1->n_slices; i++) {
+		const fl_predicate_slice *a = &r1->slices[i], *b = &r2->slices[i];
+		bad |= a->n_preds != s.out[i].level || a->size != s.out[i].size ||
+		       a->error_sum != s.out[i].err || a->score != s.out[i].score;
+		bad |= b->n_preds != a->n_preds || b->size != a->size || b->score != a->score;
+		for (int32_t j = 0; !bad && j < a->n_preds; j++)
+			bad |= a->preds[j] != s.out[i].items[j] || b->preds[j] != a->preds[j];
+	}
+	/* the search's own predicate sizes agree with the predicates' rows */
+	for (int32_t p = 0; p < r1->n_preds; p++) {
+		int64_t m = 0;
+		for (int64_t i = 0; i < rows; i++)
+			m += mem[(size_t)p * (size_t)rows + (size_t)i];
+		bad |= m != r1->preds[p].size;
+	}
+	if (bad) {
+		printf("seed %llu: rows %lld cols %d binary %d alpha %g level %d top %d bins %d minsup %lld: "
+		       "search %d slices, brute force %lld\n", (unsigned long long)seed, (long long)rows, cols,
+		       binary, o.alpha, o.max_level, o.top, o.bins, (long long)r1->min_support,
+		       r1->n_slices, (long long)s.count);
+		for (int32_t i = 0; i < (r1->n_slices > k ? r1->n_slices : (int32_t)k); i++) {
+			if (i < r1->n_slices)
+				printf("  search %d: L%d score %.17g size %lld\n", i, r1->slices[i].n_preds,
+				       r1->slices[i].score, (long long)r1->slices[i].size);
+			if (i < k)
+				printf("  brute  %d: L%d score %.17g size %lld\n", i, s.out[i].level,
+				       s.out[i].score, (long long)s.out[i].size);
+		}
+	}
+	for (int32_t L = 0; L < 8; L++)
+		pruned += r1->pruned[L];
+	cases_pruned += pruned > 0;
+	if (getenv("BF_VERBOSE")) /* the shape of each case, to tune the generator */
+		printf("case %llu: rows %lld cols %d L%d top %d alpha %g minsup %lld: evaluated %lld %lld "
+		       "%lld pruned %lld %lld, valid %lld\n", (unsigned long long)seed, (long long)rows, cols,
+		       o.max_level, o.top, o.alpha, (long long)r1->min_support, (long long)r1->evaluated[0],
+		       (long long)r1->evaluated[1], (long long)r1->evaluated[2], (long long)r1->pruned[1],
+		       (long long)r1->pruned[2], (long long)s.count);
+	free(s.out);
+	free(mem);
+done:
+	fl_predicate_result_free(r1);
+	fl_predicate_result_free(r2);
+	fl_table_free(t);
+	free(f);
+	return bad;
+}
+
+static void test_brute_force(uint64_t base)
+{
+	int failures = 0;
+
+	for (uint64_t i = 0; i < 300; i++)
+		failures += brute_force_case(base + i);
+	printf("brute force: %d of 300 random tables differ; pruning by the bound in %d\n", failures,
+	       cases_pruned);
+	CHECK_EQ_INT(failures, 0);
+}
+
+/* ---- the bound -------------------------------------------------------- */
+
+/* size, failure sum and largest failure of the conjunction set[0..len) */
+static void conj_stats(const unsigned char *mem, int64_t rows, const double *f, const int32_t *set,
+		       int32_t len, int64_t *size, double *err, double *mx)
+{
+	*size = 0;
+	*err = *mx = 0;
+	for (int64_t i = 0; i < rows; i++) {
+		int in = 1;
+		for (int32_t x = 0; x < len && in; x++)
+			in = mem[(size_t)set[x] * (size_t)rows + (size_t)i];
+		if (in) {
+			++*size;
+			*err += f[i];
+			*mx = fmax(*mx, f[i]);
+		}
+	}
+}
+
+typedef struct {
+	const fl_predicate_result *r;
+	const unsigned char *mem;
+	const double *f;
+	int64_t rows, minsup;
+	double alpha, mean;
+	int64_t checked, violations;
+	uint64_t seed;
+} bound_state;
+
+static int fits(const fl_predicate_result *r, const int32_t *set, int32_t len, int32_t p)
+{
+	for (int32_t x = 0; x < len; x++)
+		if (set[x] == p || r->preds[set[x]].column == r->preds[p].column)
+			return 0;
+	return 1;
+}
+
+/* every descendant of set[0..len) adding up to `more` predicates with
+ * indices above `from` (each added set once): its score <= both bounds */
+static void walk_desc(bound_state *b, int32_t *set, int32_t len, int32_t from, int32_t more,
+		      double b_self, double b_par)
+{
+	int64_t size;
+	double err, mx;
+
+	conj_stats(b->mem, b->rows, b->f, set, len, &size, &err, &mx);
+	/* a slice without failure scores <= -alpha: never valid, and the bound
+	 * of an ancestor without failure is -inf */
+	if (size >= b->minsup && err > 0) {
+		double sc = fl_predicates__score(b->alpha, err, (double)size, (double)b->rows, b->mean);
+		double tol = 1e-12 * fmax(1, fabs(sc));
+		b->checked++;
+		if ((b_self < sc - tol || b_par < sc - tol) && b->violations++ < 5)
+			printf("bound violated (seed %llu): self %.17g parents %.17g < score %.17g\n",
+			       (unsigned long long)b->seed, b_self, b_par, sc);
+	}
+	if (!more || size == 0)
+		return;
+	for (int32_t p = from; p < b->r->n_preds; p++)
+		if (fits(b->r, set, len, p)) {
+			set[len] = p;
+			walk_desc(b, set, len + 1, p + 1, more - 1, b_self, b_par);
+		}
+}
+
+/* every slice T of up to 3 predicates: the bound from T's own stats and the
+ * bound from the minima over its parents */
+static void walk_slices(bound_state *b, int32_t *set, int32_t len)
+{
+	int32_t from = len ? set[len - 1] + 1 : 0;
+
+	for (int32_t p = from; p < b->r->n_preds; p++) {
+		if (!fits(b->r, set, len, p))
+			continue;
+		set[len] = p;
+		int32_t L = len + 1, par[4];
+		int64_t size;
+		double err, mx, s_ub = INFINITY, e_ub = INFINITY, m_ub = INFINITY;
+		conj_stats(b->mem, b->rows, b->f, set, L, &size, &err, &mx);
+		for (int32_t drop = 0; drop < L && L > 1; drop++) {
+			int32_t q = 0;
+			int64_t ps;
+			double pe, pm;
+			for (int32_t x = 0; x < L; x++)
+				if (x != drop)
+					par[q++] = set[x];
+			conj_stats(b->mem, b->rows, b->f, par, q, &ps, &pe, &pm);
+			s_ub = fmin(s_ub, (double)ps);
+			e_ub = fmin(e_ub, pe);
+			m_ub = fmin(m_ub, pm);
+		}
+		double n = (double)b->rows, ms = (double)b->minsup;
+		double b_self = fl_predicates__bound(b->alpha, n, b->mean, ms, (double)size, err, mx);
+		double b_par = L > 1 ? fl_predicates__bound(b->alpha, n, b->mean, ms, s_ub, e_ub, m_ub) : b_self;
+		int32_t d[8];
+		memcpy(d, set, (size_t)L * sizeof *d);
+		walk_desc(b, d, L, 0, 2, b_self, b_par);
+		if (L < 3)
+			walk_slices(b, set, L);
+	}
+}
+
+/* For every slice T up to level 3 of random tables: the bound from T's
+ * parents and the bound from T itself are >= the score of T and of every
+ * descendant of T with up to two more predicates and min_support rows. */
+static void test_bound(uint64_t base)
+{
+	int64_t checked = 0, violations = 0;
+
+	for (uint64_t sd = 0; sd < 60; sd++) {
+		uint64_t st = base + 1000 + sd;
+		int64_t rows = 30 + (int64_t)(check_rand(&st) % 120);
+		int32_t cols = 4 + (int32_t)(check_rand(&st) % 3);
+		double *f = NULL, total = 0;
+		fl_table *t = random_table(&st, rows, cols, &f, (int)(sd % 2));
+		fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+		fl_predicate_result *r = NULL;
+
+		o.bins = 3;
+		o.max_level = 1;
+		o.min_support = 1;
+		if (!t || fl_predicates_search(&r, t, f, &o) != 0) {
+			CHECK(0);
+			fl_table_free(t);
+			free(f);
+			continue;
+		}
+		for (int64_t i = 0; i < rows; i++)
+			total += f[i];
+		unsigned char *mem = memberships(r, t);
+		bound_state b = {r, mem, f, rows, 1 + (int64_t)(sd % 5),
+				 sd % 3 == 0 ? 0.5 : sd % 3 == 1 ? 0.95 : 1.0, total / (double)rows, 0, 0,
+				 base + 1000 + sd};
+		int32_t set[8];
+		walk_slices(&b, set, 0);
+		checked += b.checked;
+		violations += b.violations;
+		free(mem);
+		fl_predicate_result_free(r);
+		fl_table_free(t);
+		free(f);
+	}
+	printf("bound: %lld (slice, descendant) pairs checked, %lld violations\n", (long long)checked,
+	       (long long)violations);
+	CHECK(checked > 50000);
+	CHECK_EQ_INT(violations, 0);
+}
+
+/* the bound is attained: a slice made only of failures, at its own size */
+static void test_bound_tight(void)
+{
+	double n = 1000, mean = 0.1, alpha = 0.95;
+	double sc = fl_predicates__score(alpha, 50, 50, n, mean);
+	double b = fl_predicates__bound(alpha, n, mean, 10, 50, 50, 1);
+
+	/* equal up to rounding (a compiler may fuse a multiply-add in one and
+	 * not the other: the search prunes with a 1e-9 relative margin) */
+	CHECK_NEAR(b, sc, 1e-15);
+	/* more rows cannot help without more failure */
+	CHECK(fl_predicates__bound(alpha, n, mean, 10, 200, 50, 1) >= sc - 1e-12);
+	CHECK(fl_predicates__bound(alpha, n, mean, 60, 50, 50, 1) == -INFINITY);
+	CHECK(fl_predicates__bound(alpha, n, mean, 10, 50, 0, 1) == -INFINITY);
+	/* score by hand: alpha (e_S/e - 1) - (1 - alpha)(n/|S| - 1) */
+	CHECK_NEAR(fl_predicates__score(0.9, 30, 100, 1000, 0.1), 0.9 * (3 - 1) - 0.1 * (10 - 1), 1e-15);
+}
+
+/* ---- binning and predicates ------------------------------------------- */
+
+static void test_binning(void)
+{
+	char text[4096], *p = text;
+	fl_table *t = NULL;
+	fl_predicate_result *r = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	double *f = calloc(100, sizeof *f);
+
+	p += sprintf(p, "age,gain,few,cat,flag\n");
+	for (int i = 1; i <= 100; i++)
+		p += sprintf(p, "%d,%.1f,%d,%s,%s\n", i, i <= 92 ? 0.0 : i * 100 + 0.5,
+			     i % 3, i % 10 == 0 ? "" : i % 2 ? "odd" : "even", i % 4 ? "true" : "false");
+	for (int i = 0; i < 100; i++)
+		f[i] = i % 7 == 0;
+	CHECK_RC(table_from_text(&t, "bins", text), 0);
+	o.bins = 4;
+	o.min_support = 1;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	if (!r) {
+		fl_table_free(t);
+		free(f);
+		return;
+	}
+	/* quantile cuts at 25, 50, 75 rows: edges 26, 51, 76 */
+	int a0 = find_pred(r, "age < 26"), a1 = find_pred(r, "age in [26, 51)");
+	int a2 = find_pred(r, "age in [51, 76)"), a3 = find_pred(r, "age >= 76");
+	CHECK(a0 >= 0 && a1 == a0 + 1 && a2 == a0 + 2 && a3 == a0 + 3);
+	if (a3 >= 0) {
+		CHECK_EQ_INT(r->preds[a0].size, 25);
+		CHECK_EQ_INT(r->preds[a3].size, 25);
+		CHECK(r->preds[a0].op == FL_PRED_RANGE && isinf(r->preds[a0].low) && r->preds[a0].high == 26);
+		CHECK(isinf(r->preds[a3].high) && r->preds[a3].low == 76);
+	}
+	/* 92 zeros: every quantile falls in the run and moves to its end; the
+	 * edge is the shortest number in (0, 9300.5] */
+	int g0 = find_pred(r, "gain < 9000"), g1 = find_pred(r, "gain >= 9000");
+	CHECK(g0 >= 0 && g1 == g0 + 1);
+	if (g1 >= 0) {
+		CHECK_EQ_INT(r->preds[g0].size, 92);
+		CHECK_EQ_INT(r->preds[g1].size, 8);
+	}
+	/* at most `bins` distinct values: one predicate per value */
+	CHECK(find_pred(r, "few = 0") >= 0 && find_pred(r, "few = 2") >= 0);
+	CHECK(find_pred(r, "cat = odd") >= 0 && find_pred(r, "cat is missing") >= 0);
+	CHECK(find_pred(r, "flag = true") >= 0 && find_pred(r, "flag = false") >= 0);
+	int cm = find_pred(r, "cat is missing");
+	if (cm >= 0)
+		CHECK_EQ_INT(r->preds[cm].size, 10);
+	CHECK_EQ_INT(r->n_notes, 0);
+	fl_predicate_result_free(r);
+	fl_table_free(t);
+	free(f);
+}
+
+/* random continuous columns: the bins hold the rows the quantile cut puts
+ * there, edges are short, and the printed edge reads back as the edge */
+static void test_readable_edges(uint64_t base)
+{
+	int bad = 0;
+
+	for (uint64_t sd = 0; sd < 20; sd++) {
+		uint64_t st = base + 5000 + sd;
+		int64_t n = 200 + (int64_t)(check_rand(&st) % 300);
+		int32_t bins = 2 + (int32_t)(check_rand(&st) % 12);
+		char *text = malloc((size_t)n * 40 + 16), *p = text;
+		double *x = malloc((size_t)n * sizeof *x), *f = calloc((size_t)n, sizeof *f);
+		double scale = pow(10, (double)(check_rand(&st) % 9) - 4);
+		fl_table *t = NULL;
+		fl_predicate_result *r = NULL;
+		fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+
+		p += sprintf(p, "x\n");
+		for (int64_t i = 0; i < n; i++) {
+			x[i] = (check_uniform(&st) - 0.3) * scale * 1000; /* both signs */
+			p += sprintf(p, "%.17g\n", x[i]);
+			f[i] = 1;
+		}
+		o.bins = bins;
+		o.min_support = 1;
+		if (table_from_text(&t, "edges", text) != 0 || fl_predicates_search(&r, t, f, &o) != 0) {
+			bad++;
+			goto next;
+		}
+		x = memcpy(x, fl_table_numeric(t, 0), (size_t)n * sizeof *x);
+		for (int32_t k = 0; k < r->n_preds; k++) {
+			const fl_predicate *q = &r->preds[k];
+			char buf[64];
+			/* the bin's size is close to n / bins (no ties here) */
+			bad += q->size < n / bins - 2 || q->size > n / bins + 2;
+			if (isfinite(q->low)) {
+				fl_predicates__fmt(buf, sizeof buf, q->low);
+				bad += strtod(buf, NULL) != q->low || !strstr(q->text, buf);
+				/* few digits: no more than 5 significant ones for random data
+				 * in bins of >= 16 rows */
+				int digits = 0;
+				for (const char *c = buf; *c && *c != 'e'; c++)
+					digits += *c >= '0' && *c <= '9';
+				bad += digits > 8;
+				/* the edge separates: every row below is < low, above >= low */
+				int64_t below = 0;
+				for (int64_t i = 0; i < n; i++)
+					below += x[i] < q->low;
+				int64_t before = 0;
+				for (int32_t j = 0; j < k; j++)
+					before += r->preds[j].size;
+				bad += below != before;
+			}
+		}
+	next:
+		fl_predicate_result_free(r);
+		fl_table_free(t);
+		free(text);
+		free(x);
+		free(f);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
+/* ---- discovery -------------------------------------------------------- */
+
+/* every predicate of description b (" AND "-separated) is one of a's */
+static int refines_text(const char *a, const char *b)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof buf, "%s", b);
+	for (char *p = buf, *end; p; p = end) {
+		end = strstr(p, " AND ");
+		if (end) {
+			*end = 0;
+			end += 5;
+		}
+		const char *hit = strstr(a, p);
+		size_t len = strlen(p);
+		int whole = 0;
+		while (hit && !whole) {
+			whole = (hit == a || !strncmp(hit - 5, " AND ", 5)) && (!hit[len] || !strncmp(hit + len, " AND ", 5));
+			hit = strstr(hit + 1, p);
+		}
+		if (!whole)
+			return 0;
+	}
+	return 1;
+}
+
+static void test_discover(uint64_t base)
+{
+	uint64_t st = base + 7;
+	int64_t n = 4000;
+	char *text = malloc((size_t)n * 64 + 64), *p = text;
+	double *f = malloc((size_t)n * sizeof *f);
+	static const char *weather[] = {"sun", "rain", "night", "fog"};
+	fl_table *t = NULL;
+	fl_failure_summary *s = NULL;
+	fl_candidate *c = NULL;
+	int32_t nc = 0;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+
+	p += sprintf(p, "id,weather,camera,speed\n");
+	for (int64_t i = 0; i < n; i++) {
+		int w = (int)(check_rand(&st) % 4), cam = (int)(check_rand(&st) % 3);
+		double speed = (double)(i % 100);
+		int hot = w == 2 && cam == 1;
+		f[i] = check_uniform(&st) < (hot ? 0.7 : 0.1);
+		p += sprintf(p, "row%lld,%s,%c,%.1f\n", (long long)i, weather[w], "ABC"[cam], speed);
+	}
+	CHECK_RC(table_from_text(&t, "discover", text), 0);
+	CHECK_RC(fl_failure_summary_new(&s, f, n), 0);
+	int64_t skip = 0;
+	o.skip_cols = &skip;
+	o.n_skip = 1;
+	CHECK_RC(fl_discover_predicates(&c, &nc, t, f, s, &o), 0);
+	CHECK(nc >= 1);
+	for (int32_t q = 0; q < nc; q++)
+		printf("  candidate %d: %s (rate %.3f, score %.3f)\n", q, c[q].description,
+		       c[q].stats.failure_rate, c[q].score);
+	if (nc >= 1) {
+		CHECK(!strcmp(c[0].description, "weather = night AND camera = B"));
+		CHECK(!strcmp(c[0].method, "predicates") && c[0].view[0] == 0);
+		CHECK(strstr(c[0].spec_json, "{\"type\":\"predicates\",\"predicates\":[{\"column\":\"weather\","
+					     "\"op\":\"==\",\"value\":\"night\"},{\"column\":\"camera\","
+					     "\"op\":\"==\",\"value\":\"B\"}],\"sliceline_score\":") == c[0].spec_json);
+	}
+	double overall = fl_failure_summary_mean(s);
+	for (int32_t q = 0; q < nc; q++) {
+		int ok = c[q].stats.ci_low > overall && c[q].n_members == c[q].stats.size;
+		ok &= c[q].score == c[q].stats.ci_low / overall && (q == 0 || c[q - 1].score >= c[q].score);
+		for (int64_t m = 0; m < c[q].n_members; m++)
+			ok &= c[q].member_scores[m] == 1.0f && (m == 0 || c[q].members[m - 1] < c[q].members[m]);
+		for (int32_t k = 0; k < nc; k++) {
+			if (k == q)
+				continue;
+			ok &= !(c[k].n_members == c[q].n_members &&
+				!memcmp(c[k].members, c[q].members, (size_t)c[q].n_members * sizeof(int64_t)));
+			/* a refinement of a better-ranked slice fails more than it */
+			if (c[k].component < c[q].component && refines_text(c[q].description, c[k].description))
+				ok &= c[q].stats.failure_rate > c[k].stats.failure_rate;
+		}
+		CHECK(ok);
+	}
+	for (int32_t q = 0; q < nc; q++)
+		fl_candidate_clear(&c[q]);
+	free(c);
+
+	/* a summary of fewer rows is refused */
+	fl_failure_summary *small = NULL;
+	CHECK_RC(fl_failure_summary_new(&small, f, 10), 0);
+	CHECK_RC(fl_discover_predicates(&c, &nc, t, f, small, NULL), FL_EINVAL);
+	CHECK(c == NULL && nc == 0);
+	fl_failure_summary_free(small);
+
+	/* a continuous signal: numeric bins in the JSON spec */
+	for (int64_t i = 0; i < n; i++)
+		f[i] = fl_table_numeric(t, 3)[i] >= 90 ? 2.0 * check_uniform(&st) : 0.3 * check_uniform(&st);
+	fl_failure_summary_free(s);
+	CHECK_RC(fl_failure_summary_new(&s, f, n), 0);
+	CHECK_RC(fl_discover_predicates(&c, &nc, t, f, s, &o), 0);
+	/* the slice with the best SliceLine score (alpha 0.95 favours the
+	 * whole bin over its subsets) is among the candidates */
+	int found = -1;
+	for (int32_t q = 0; q < nc; q++)
+		if (!strcmp(c[q].description, "speed >= 90"))
+			found = q;
+	CHECK(found >= 0);
+	if (found >= 0) {
+		CHECK(c[found].component == 0 && c[found].n_members == 400);
+		CHECK(strstr(c[found].spec_json, "{\"column\":\"speed\",\"op\":\"in\",\"low\":90,\"high\":null}") != NULL);
+	}
+	for (int32_t q = 0; q < nc; q++)
+		fl_candidate_clear(&c[q]);
+	free(c);
+	fl_failure_summary_free(s);
+	fl_table_free(t);
+	free(text);
+	free(f);
+}
+
+/* a tiny max_slices: stops after level 2 with a note, exact up to there */
+static void test_stop(void)
+{
+	uint64_t st = 99;
+	double *f = NULL;
+	fl_table *t = random_table(&st, 300, 5, &f, 1);
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	fl_predicate_result *r = NULL, *r2 = NULL;
+
+	o.min_support = 1;
+	o.alpha = 0.99;
+	o.max_level = 4;
+	o.max_slices = 3;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	if (r) {
+		CHECK(r->levels_done < 4 && has_note(r, "search stopped after level"));
+		o.max_level = r->levels_done;
+		o.max_slices = 4000000;
+		CHECK_RC(fl_predicates_search(&r2, t, f, &o), 0);
+		CHECK(r2 && r2->n_slices == r->n_slices);
+		for (int32_t i = 0; r2 && i < r->n_slices && i < r2->n_slices; i++)
+			CHECK(r->slices[i].score == r2->slices[i].score);
+	}
+	fl_predicate_result_free(r);
+	fl_predicate_result_free(r2);
+	fl_table_free(t);
+	free(f);
+}
+
+/* the note and progress callbacks */
+typedef struct {
+	int notes, calls, bad;
+	int64_t last_done;
+	char stage[64];
+} cb_state;
+
+static void on_note(void *user, const char *msg)
+{
+	cb_state *c = user;
+
+	c->notes++;
+	c->bad |= msg == NULL || strchr(msg, '\n') != NULL;
+}
+
+static void on_progress(void *user, const char *stage, int64_t done, int64_t total)
+{
+	cb_state *c = user;
+
+	c->calls++;
+	c->bad |= done < 0 || done > total || strncmp(stage, "predicates level=", 17);
+	if (strcmp(stage, c->stage)) {
+		snprintf(c->stage, sizeof c->stage, "%s", stage);
+		c->last_done = 0;
+	}
+	c->bad |= done < c->last_done;
+	c->last_done = done;
+}
+
+static void test_callbacks(void)
+{
+	fl_table *t = NULL;
+	fl_predicate_result *r = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	cb_state cs = {0, 0, 0, 0, ""};
+	double f[6] = {1, 0, 1, 0, 0, 1};
+
+	CHECK_RC(table_from_text(&t, "cb", "a,b,c,d\nx,1,k,\ny,2,k,\nx,3,k,\ny,4,k,\nx,5,k,\nx,6,k,\n"), 0);
+	o.note = on_note;
+	o.note_user = &cs;
+	o.progress = on_progress;
+	o.progress_user = &cs;
+	o.min_support = 1;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	CHECK(r && cs.notes == r->n_notes && cs.notes == 2); /* c constant, d all missing */
+	CHECK(cs.calls >= 2 * (r ? r->levels_done - 1 : 0) && !cs.bad);
+	CHECK(r && r->levels_done == 3); /* level 3 is searched, and has no candidate */
+	CHECK(r && r->evaluated[2] == 0 && r->n_slices > 0);
+	fl_predicate_result_free(r);
+	fl_table_free(t);
+}
+
+/* ---- bad input -------------------------------------------------------- */
+
+static void test_bad_input(void)
+{
+	int64_t n = 100000;
+	char *text = malloc((size_t)n * 48 + 64), *p = text;
+	double *f = malloc((size_t)n * sizeof *f);
+	fl_table *t = NULL;
+	fl_predicate_result *r = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+
+	/* 100k distinct values, all missing, constant, and one good column */
+	p += sprintf(p, "id,empty,const,good\n");
+	for (int64_t i = 0; i < n; i++) {
+		p += sprintf(p, "u%lld,,k,%s\n", (long long)i, i % 5 == 0 ? "x" : "y");
+		f[i] = i % 5 == 0 ? (i % 10 == 0) : (i % 20 == 1);
+	}
+	CHECK_RC(table_from_text(&t, "bad", text), 0);
+	CHECK_RC(fl_predicates_search(&r, t, f, NULL), 0);
+	if (r) {
+		CHECK(has_note(r, "column 'id': 100000 distinct values (more than 1000): skipped"));
+		CHECK(has_note(r, "column 'empty': every value is missing: skipped"));
+		CHECK(has_note(r, "column 'const': constant: skipped"));
+		CHECK_EQ_INT(r->n_preds, 2);
+		CHECK(r->n_slices == 1 && r->slices[0].n_preds == 1 && r->slices[0].size == 20000);
+	}
+	fl_predicate_result_free(r);
+	r = NULL;
+
+	/* negative, NaN failure; options out of range */
+	f[17] = -0.5;
+	CHECK_RC(fl_predicates_search(&r, t, f, NULL), FL_ERANGE);
+	CHECK(strstr(fl_last_error(), "row 17") != NULL);
+	f[17] = NAN;
+	CHECK_RC(fl_predicates_search(&r, t, f, NULL), FL_ERANGE);
+	f[17] = 0;
+	CHECK(r == NULL);
+	static const struct {
+		double alpha;
+		int32_t level, bins, top;
+		double frac;
+	} bad[] = {{0, 3, 10, 10, 0.01}, {1.5, 3, 10, 10, 0.01}, {NAN, 3, 10, 10, 0.01}, {0.9, 0, 10, 10, 0.01},
+		   {0.9, 3, 1, 10, 0.01}, {0.9, 3, 300, 10, 0.01}, {0.9, 3, 10, 0, 0.01}, {0.9, 3, 10, 10, 2}};
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		fl_predicate_opts b = FL_PREDICATE_OPTS_INIT;
+		b.alpha = bad[k].alpha;
+		b.max_level = bad[k].level;
+		b.bins = bad[k].bins;
+		b.top = bad[k].top;
+		b.min_support_frac = bad[k].frac;
+		CHECK_RC(fl_predicates_search(&r, t, f, &b), FL_EINVAL);
+	}
+	int64_t col = 9;
+	o.skip_cols = &col;
+	o.n_skip = 1;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), FL_EINVAL);
+	o = (fl_predicate_opts)FL_PREDICATE_OPTS_INIT;
+	o.version = 99;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), FL_EINVAL);
+	CHECK_RC(fl_predicates_search(NULL, t, f, NULL), FL_EINVAL);
+	CHECK_RC(fl_predicates_search(&r, NULL, f, NULL), FL_EINVAL);
+
+	/* nothing fails: an empty result with a note */
+	memset(f, 0, (size_t)n * sizeof *f);
+	CHECK_RC(fl_predicates_search(&r, t, f, NULL), 0);
+	CHECK(r && r->n_slices == 0 && has_note(r, "0 on every row"));
+	fl_predicate_result_free(r);
+	r = NULL;
+	fl_table_free(t);
+	t = NULL;
+
+	/* one row: every column is constant */
+	CHECK_RC(table_from_text(&t, "one", "a,b\nx,1\n"), 0);
+	f[0] = 1;
+	CHECK_RC(fl_predicates_search(&r, t, f, NULL), 0);
+	CHECK(r && r->n_slices == 0 && r->n_preds == 0 && has_note(r, "no predicate holds"));
+	fl_predicate_result_free(r);
+	r = NULL;
+	fl_table_free(t);
+	t = NULL;
+
+	/* no rows */
+	CHECK_RC(table_from_text(&t, "none", "a,b\n"), 0);
+	CHECK_RC(fl_predicates_search(&r, t, NULL, NULL), 0);
+	CHECK(r && r->n_slices == 0 && has_note(r, "no rows"));
+	fl_predicate_result_free(r);
+	fl_table_free(t);
+	free(text);
+	free(f);
+}
+
+int main(void)
+{
+	uint64_t seed = check_seed(20240601);
+
+	test_bound_tight();
+	test_binning();
+	test_readable_edges(seed);
+	test_bad_input();
+	test_discover(seed);
+	test_stop();
+	test_callbacks();
+	test_bound(seed);
+	test_brute_force(seed);
+	return check_done();
+}
