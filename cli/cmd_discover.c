@@ -10,12 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Discovery methods, as bits of args.methods. */
+enum { M_KMEANS = 1, M_PREDICATES = 2 };
+
+static const struct method {
+	const char *name;
+	int bit;
+	int needs_view; /* else: needs --meta */
+} methods[] = {
+	{"kmeans", M_KMEANS, 1},
+	{"predicates", M_PREDICATES, 0},
+};
+
+#define N_METHODS ((int)(sizeof methods / sizeof methods[0]))
+
 typedef struct args {
 	const char *labels, *probs, *logits, *preds, *failure, *meta, *id_column;
 	const char *class_column, *json, *failure_kind;
-	opt_list views;
-	int64_t top, seed, threads, k, min_size, max_members;
-	int quiet, normalize;
+	opt_list views, method_names;
+	int64_t top, seed, threads, k, min_size, max_members, max_level, bins;
+	double alpha, min_support;
+	int quiet, normalize, methods;
 } args;
 
 /* Everything loaded; freed in one place. */
@@ -275,7 +290,33 @@ static int load_meta(inputs *in, const args *a, int64_t *id_col)
 	return in->labels ? find_class_names(in, a) : 0;
 }
 
-static int validate_args(const args *a)
+/* --method NAME (repeatable) selects methods; by default every method whose
+ * inputs were given runs. */
+static int select_methods(args *a)
+{
+	for (int i = 0; i < a->method_names.n; i++) {
+		int m = 0;
+
+		while (m < N_METHODS && strcmp(methods[m].name, a->method_names.items[i]) != 0)
+			m++;
+		if (m == N_METHODS)
+			return usage_error("discover", "unknown method '%s' (kmeans, predicates)",
+					   a->method_names.items[i]);
+		if (methods[m].needs_view && a->views.n == 0)
+			return usage_error("discover", "method %s needs a --view", methods[m].name);
+		if (!methods[m].needs_view && !a->meta)
+			return usage_error("discover", "method %s needs --meta", methods[m].name);
+		a->methods |= methods[m].bit;
+	}
+	for (int m = 0; m < N_METHODS && a->method_names.n == 0; m++)
+		if (methods[m].needs_view ? a->views.n > 0 : a->meta != NULL)
+			a->methods |= methods[m].bit;
+	if (!a->methods)
+		return usage_error("discover", "need a --view NAME=FILE.npy or --meta FILE.csv to search");
+	return 0;
+}
+
+static int validate_args(args *a)
 {
 	if (a->probs && a->logits)
 		return usage_error("discover", "give --probs or --logits, not both");
@@ -285,8 +326,6 @@ static int validate_args(const args *a)
 		return usage_error("discover", "--labels needs --probs, --logits or --preds");
 	if (!a->failure && a->preds && !a->labels)
 		return usage_error("discover", "--preds needs --labels");
-	if (a->views.n == 0)
-		return usage_error("discover", "need at least one --view NAME=FILE.npy");
 	if (strcmp(a->failure_kind, "error") && strcmp(a->failure_kind, "loss") &&
 	    strcmp(a->failure_kind, "confidence"))
 		return usage_error("discover", "--failure-kind must be error, loss or confidence");
@@ -294,6 +333,9 @@ static int validate_args(const args *a)
 		return usage_error("discover", "--id-column needs --meta");
 	if (a->top < 0 || a->k < 0 || a->threads < 0 || a->min_size < 0 || a->max_members < 0)
 		return usage_error("discover", "--top, --k, --threads, --min-size and --max-members must be >= 0");
+	if (!(a->alpha > 0 && a->alpha <= 1) || a->max_level < 1 || a->max_level > 64 ||
+	    a->bins < 2 || a->bins > 256 || !(a->min_support >= 0))
+		return usage_error("discover", "need 0 < --alpha <= 1, 1 <= --max-level <= 64, 2 <= --bins <= 256, --min-support >= 0");
 	for (int i = 0; i < a->views.n; i++) {
 		const char *eq = strchr(a->views.items[i], '=');
 
@@ -305,7 +347,7 @@ static int validate_args(const args *a)
 				return usage_error("discover", "view name '%.*s' given twice",
 						   (int)(eq - a->views.items[i]), a->views.items[i]);
 	}
-	return 0;
+	return select_methods(a);
 }
 
 static int record_params(fl_report *r, const args *a)
@@ -313,7 +355,12 @@ static int record_params(fl_report *r, const args *a)
 	char buf[64];
 	int rc = 0;
 
-	rc |= fl_report_set_param(r, "methods", "kmeans");
+	buf[0] = '\0';
+	for (int m = 0; m < N_METHODS; m++)
+		if (a->methods & methods[m].bit)
+			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? "," : "",
+				 methods[m].name);
+	rc |= fl_report_set_param(r, "methods", buf);
 	snprintf(buf, sizeof buf, "%lld", (long long)a->seed);
 	rc |= fl_report_set_param(r, "seed", buf);
 	snprintf(buf, sizeof buf, "%lld", (long long)a->top);
@@ -323,7 +370,68 @@ static int record_params(fl_report *r, const args *a)
 	snprintf(buf, sizeof buf, "%lld", (long long)a->min_size);
 	rc |= fl_report_set_param(r, "min_size", a->min_size ? buf : "auto");
 	rc |= fl_report_set_param(r, "normalize", a->normalize ? "true" : "false");
+	if (a->methods & M_PREDICATES) {
+		snprintf(buf, sizeof buf, "%.17g", a->alpha);
+		rc |= fl_report_set_param(r, "alpha", buf);
+		snprintf(buf, sizeof buf, "%lld", (long long)a->max_level);
+		rc |= fl_report_set_param(r, "max_level", buf);
+		snprintf(buf, sizeof buf, "%.17g", a->min_support);
+		rc |= fl_report_set_param(r, "min_support", buf);
+		snprintf(buf, sizeof buf, "%lld", (long long)a->bins);
+		rc |= fl_report_set_param(r, "bins", buf);
+	}
 	return rc;
+}
+
+static void note_cb(void *user, const char *message)
+{
+	if (!*(const int *)user)
+		fprintf(stderr, "faultline: note: %s\n", message);
+}
+
+/* Candidates of one method are moved into the report. */
+static int add_candidates(fl_report *r, fl_candidate *cands, int32_t n_cands, int rc,
+			  const char *what)
+{
+	if (rc == 0)
+		rc = fl_report_add_candidates(r, cands, n_cands);
+	for (int32_t i = 0; i < n_cands; i++)
+		fl_candidate_clear(&cands[i]);
+	free(cands);
+	if (rc)
+		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT, "%s: %s", what,
+			    fl_last_error());
+	return 0;
+}
+
+/* Predicate search over the metadata table (the id column is not a predicate). */
+static int discover_meta(inputs *in, const args *a, fl_report *r, fl_failure_summary *s,
+			 int64_t id_col)
+{
+	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
+	fl_candidate *cands = NULL;
+	int32_t n_cands = 0;
+	int rc, quiet = a->quiet;
+
+	if (!(a->methods & M_PREDICATES))
+		return 0;
+	po.alpha = a->alpha;
+	po.max_level = (int32_t)a->max_level;
+	if (a->min_support >= 1)
+		po.min_support = (int64_t)a->min_support;
+	else
+		po.min_support_frac = a->min_support;
+	po.bins = (int32_t)a->bins;
+	po.top = a->top > 10 ? (int32_t)a->top : 10;
+	po.skip_cols = &id_col;
+	po.n_skip = id_col >= 0;
+	po.threads = (int32_t)a->threads;
+	po.note = note_cb;
+	po.note_user = &quiet;
+	po.progress = progress_cb;
+	rc = fl_discover_predicates(&cands, &n_cands, in->meta, in->failure, s, &po);
+	progress_done();
+	return add_candidates(r, cands, n_cands, rc, a->meta);
 }
 
 /* Discovery in each view; candidates are moved into the report. */
@@ -331,7 +439,7 @@ static int discover_views(inputs *in, const args *a, fl_report *r, fl_failure_su
 {
 	for (int v = 0; v < a->views.n; v++) {
 		const char *item = a->views.items[v], *eq = strchr(item, '=');
-		char name[64];
+		char name[64], what[80];
 		fl_discover_kmeans_opts ko = FL_DISCOVER_KMEANS_OPTS_INIT;
 		fl_candidate *cands = NULL;
 		int32_t n_cands = 0;
@@ -347,6 +455,8 @@ static int discover_views(inputs *in, const args *a, fl_report *r, fl_failure_su
 			return fail(exit_for_input(rc), "%s", fl_last_error());
 		if ((rc = fl_report_add_view(r, name, fl_array_cols(arr), eq + 1)))
 			return fail(EXIT_INTERNAL, "%s", fl_last_error());
+		if (!(a->methods & M_KMEANS))
+			continue;
 		ko.k = (int32_t)a->k;
 		ko.min_size = a->min_size;
 		ko.normalize = a->normalize;
@@ -356,14 +466,9 @@ static int discover_views(inputs *in, const args *a, fl_report *r, fl_failure_su
 		rc = fl_discover_kmeans(&cands, &n_cands, x, in->n, fl_array_cols(arr),
 					fl_array_cols(arr), name, s, in->failure, &ko);
 		progress_done();
-		if (rc == 0)
-			rc = fl_report_add_candidates(r, cands, n_cands);
-		for (int32_t i = 0; i < n_cands; i++)
-			fl_candidate_clear(&cands[i]);
-		free(cands);
-		if (rc)
-			return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT, "view %s: %s", name,
-				    fl_last_error());
+		snprintf(what, sizeof what, "view %s", name);
+		if ((rc = add_candidates(r, cands, n_cands, rc, what)))
+			return rc;
 	}
 	return 0;
 }
@@ -396,14 +501,23 @@ int cmd_discover(int argc, char **argv)
 		{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members},
 		{"seed", OPT_INT, "S", "random seed (default 0)", &a.seed},
 		{"threads", OPT_INT, "T", "threads (default: all cores); results do not depend on it", &a.threads},
-		{"quiet", OPT_FLAG, NULL, "no progress on stderr", &a.quiet},
+		{"method", OPT_LIST, "NAME", "run only this method (repeatable): kmeans, predicates", &a.method_names},
+		{"alpha", OPT_NUM, "A", "predicates: weight of failure vs size, (0, 1] (default 0.95)", &a.alpha},
+		{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &a.max_level},
+		{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &a.min_support},
+		{"bins", OPT_INT, "B", "predicates: equal-frequency bins per numeric column (default 10)", &a.bins},
+		{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &a.quiet},
 		{NULL, OPT_FLAG, NULL, NULL, NULL}
 	};
 
 	a.top = 10;
 	a.failure_kind = "error";
+	a.alpha = 0.95;
+	a.max_level = 3;
+	a.min_support = 0.01;
+	a.bins = 10;
 	rc = opts_parse(table, argc, argv, "discover",
-			"--labels L.npy --probs P.npy --view NAME=E.npy [options]", NULL);
+			"--labels L.npy --probs P.npy --view NAME=E.npy [--meta M.csv] [options]", NULL);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = validate_args(&a)))
@@ -422,7 +536,7 @@ int cmd_discover(int argc, char **argv)
 		rc = fail(exit_for_input(rc), "%s", fl_last_error());
 		goto cleanup;
 	}
-	if ((rc = discover_views(&in, &a, r, s)))
+	if ((rc = discover_views(&in, &a, r, s)) || (rc = discover_meta(&in, &a, r, s, id_col)))
 		goto cleanup;
 	if ((rc = fl_report_rank(r, (int32_t)a.top))) {
 		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());

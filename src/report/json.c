@@ -178,7 +178,10 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 	fputs(",\"found_by\":[{\"method\":", fp);
 	put_str(w, c->method);
 	fputs(",\"view\":", fp);
-	put_str(w, c->view);
+	if (c->view[0])
+		put_str(w, c->view);
+	else
+		fputs("null", fp); /* metadata methods see no view */
 	fputs(",\"component\":", fp);
 	put_int(w, c->component);
 	fputs("}]", fp);

@@ -47,10 +47,13 @@ static void header(const fl_report *r, FILE *fp)
 		 fl_version(), (long long)r->n, fname,
 		 fl_failure_summary_binary(r->summary) ? "binary" : "continuous", rate);
 	put_cut(fp, "", line);
-	len = snprintf(line, sizeof line, "views:");
+	len = snprintf(line, sizeof line, "views:%s", r->n_views ? "" : " none");
 	for (int32_t i = 0; i < r->n_views && len < (int)sizeof line; i++)
 		len += snprintf(line + len, sizeof line - (size_t)len, "%s %s (%lld-d)",
 				i ? "," : "", r->views[i].name, (long long)r->views[i].dim);
+	if (r->table && len < (int)sizeof line)
+		snprintf(line + len, sizeof line - (size_t)len, "; metadata: %lld columns",
+			 (long long)fl_table_cols(r->table));
 	put_cut(fp, "", line);
 }
 
@@ -69,7 +72,7 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	snprintf(hi, sizeof hi, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_high);
 	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
 	snprintf(id, sizeof id, "S%d", (int)i + 1);
-	snprintf(found, sizeof found, "%s/%s", c->method, c->view);
+	snprintf(found, sizeof found, "%s%s%s", c->method, c->view[0] ? "/" : "", c->view);
 	/* Fisher's p underflows to 0 below about 1e-308 */
 	if (st->p_value > 0)
 		snprintf(p, sizeof p, "%.2g", st->p_value);

@@ -1,0 +1,404 @@
+/*
+ * Error-aware mixture discovery (Domino, Eyuboglu et al., ICLR 2022): PCA a
+ * view, fit the mixture over the reduced embedding, the label, the
+ * prediction and (our addition) the failure itself, assign every row to its
+ * most responsible component, and report the components that fail more
+ * than everyone, ranked by their statistics.
+ *
+ * Departures from the reference implementation, each measured in
+ * tests/unit/test_discover_mixture.c and docs/mixture.md:
+ *  - ranking by the slice's failure statistics (lower end of the 95%
+ *    interval of its rate over the overall rate), not by max_c |phat_s -
+ *    p_s|, which cannot see a slice whose labels and predictions are both
+ *    uniform (symmetric label noise);
+ *  - a failure term gamma_f log P(f_i | s), which lets a component gather
+ *    failures that labels and predictions do not tell apart;
+ *  - the reduced embedding is held in half precision: the working copy is
+ *    n x r x 2 bytes beside the (memory-mapped) input, and its rounding
+ *    (relative 2^-11 per coordinate) sits below the variance floor.
+ */
+#include "mixture_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+typedef struct {
+	float others, own;
+	int64_t row;
+} member;
+
+/* most responsible first: smaller share of the other components, then the
+ * higher own log-joint, then the row */
+static int cmp_member(const void *a, const void *b)
+{
+	const member *x = a, *y = b;
+
+	if (x->others != y->others)
+		return x->others < y->others ? -1 : 1;
+	if (x->own != y->own)
+		return x->own > y->own ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+static int cmp_candidate(const void *a, const void *b)
+{
+	const fl_candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->stats.p_value != y->stats.p_value)
+		return x->stats.p_value < y->stats.p_value ? -1 : 1;
+	return (x->component > y->component) - (x->component < y->component);
+}
+
+/* A growing string for the spec. */
+typedef struct {
+	char *s;
+	size_t len, cap;
+	int failed;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
+
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0) {
+			b->failed = 1;
+			return;
+		}
+		if (b->s && b->len + (size_t)k < b->cap) {
+			b->len += (size_t)k;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 256) + (size_t)k;
+		char *t = realloc(b->s, cap);
+		if (!t) {
+			b->failed = 1;
+			return;
+		}
+		b->s = t;
+		b->cap = cap;
+	}
+}
+
+/* a JSON string: quotes, backslashes and control characters escaped;
+ * other bytes (UTF-8) pass through */
+static void sb_str(sbuf *b, const char *s)
+{
+	sb_add(b, "\"");
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			sb_add(b, "\\%c", c);
+		else if (c < 0x20)
+			sb_add(b, "\\u%04x", c);
+		else
+			sb_add(b, "%c", c);
+	}
+	sb_add(b, "\"");
+}
+
+/* The shared part of every spec of this run: the model it needs. */
+static char *model_json(const fl_pca *p, const fl_mixture *m, const char *path)
+{
+	sbuf b = {NULL, 0, 0, 0};
+	char fp[17];
+
+	fl_mixture_model_fingerprint(fp, p, m);
+	sb_add(&b, "\"model\":{\"file\":");
+	if (path)
+		sb_str(&b, path);
+	else
+		sb_add(&b, "null");
+	sb_add(&b, ",\"fingerprint\":\"%s\",\"input_dim\":%lld,\"pca_dims\":%lld,\"k\":%d,"
+		   "\"n_classes\":%d,\"terms\":[\"embedding\"", fp, (long long)p->d,
+	       (long long)p->r, m->k, m->n_classes);
+	if (m->has_labels)
+		sb_add(&b, ",\"label\"");
+	if (m->has_probs)
+		sb_add(&b, ",\"prediction\"");
+	if (m->failure == FL_MIXTURE_FAILURE_BERNOULLI)
+		sb_add(&b, ",\"failure_bernoulli\"");
+	else if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN)
+		sb_add(&b, ",\"failure_gaussian\"");
+	sb_add(&b, "],\"gamma\":%.17g,\"gamma_hat\":%.17g,\"gamma_f\":%.17g}", m->gamma, m->gamma_hat,
+	       m->gamma_f);
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+static char *spec_json(const char *view, int32_t s, const fl_mixture *m, const char *model)
+{
+	sbuf b = {NULL, 0, 0, 0};
+
+	sb_add(&b, "{\"type\":\"mixture_component\",\"view\":");
+	sb_str(&b, view);
+	sb_add(&b, ",\"component\":%d,\"rule\":\"argmax_responsibility\",\"weight\":%.17g,%s}", s,
+	       m->weights[s], model);
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+static void report(const fl_discover_mixture_opts *o, const char *stage, int64_t done)
+{
+	if (o->progress)
+		o->progress(o->progress_user, stage, done, 3);
+}
+
+static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const int64_t *labels,
+		      const float *probs, int32_t C, const fl_failure_summary *s,
+		      const double *failure, const fl_discover_mixture_opts *o)
+{
+	if (!x || !s || !failure || n < 2 || d < 1 || ldx < d ||
+	    o->version != FL_DISCOVER_MIXTURE_OPTS_VERSION || o->k < 1 || o->pca_dims < 1 ||
+	    o->pca_rows < -1 || o->pca_rows == 1 || !(o->gamma >= 0 && o->gamma < HUGE_VAL) ||
+	    !(o->gamma_hat >= 0 && o->gamma_hat < HUGE_VAL) ||
+	    !(o->gamma_f >= 0 && o->gamma_f < HUGE_VAL) || !(o->reg >= 0 && o->reg < 1) ||
+	    !(o->tol >= 0) || o->max_iter < 0 || o->warm_rows < -1 || o->min_size < 0 ||
+	    o->threads < 0 ||
+	    (o->assign != FL_MIXTURE_ASSIGN_EMBEDDING && o->assign != FL_MIXTURE_ASSIGN_JOINT) ||
+	    (o->init != FL_MIXTURE_INIT_CONFUSION && o->init != FL_MIXTURE_INIT_KMEANS))
+		return fl__error(FL_EINVAL, "fl_discover_mixture: invalid arguments (n=%lld, d=%lld, "
+				 "ldx=%lld, k=%d, pca_dims=%d, pca_rows=%lld, gamma=%g, gamma_hat=%g, "
+				 "gamma_f=%g, reg=%g, tol=%g, max_iter=%d, min_size=%lld, threads=%d, "
+				 "version=%d)",
+				 (long long)n, (long long)d, (long long)ldx, o->k, o->pca_dims,
+				 (long long)o->pca_rows, o->gamma, o->gamma_hat, o->gamma_f, o->reg,
+				 o->tol, o->max_iter, (long long)o->min_size, o->threads, o->version);
+	if ((labels || probs) && C < 2)
+		return fl__error(FL_EINVAL, "fl_discover_mixture: n_classes=%d, need at least 2", C);
+	if (labels && fl_check_labels(labels, n, C, "labels") != 0)
+		return fl__error(FL_EINVAL, "fl_discover_mixture: %s", fl_last_error());
+	if (probs && fl_check_probs(probs, n, C, "probs") != 0)
+		return fl__error(FL_EINVAL, "fl_discover_mixture: %s", fl_last_error());
+	return 0;
+}
+
+/* The members of every component, grouped by component (counting sort)
+ * and ordered within; cand[] gets one candidate per component that passes
+ * the filters. */
+static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo,
+			    const fl_mixture *m, const fl_pca *p, int64_t n,
+			    const fl_failure_summary *s, const char *view, int64_t min_size,
+			    const char *model)
+{
+	int64_t *start = fl__calloc((size_t)m->k + 1, sizeof(int64_t), "slice members");
+	member *mem = fl__malloc((size_t)n * sizeof(member), "slice members");
+	double overall = fl_failure_summary_mean(s);
+	int rc = 0;
+
+	*nc = 0;
+	if (!start || !mem) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t i = 0; i < n; i++)
+		start[fo->assign[i] + 1]++;
+	for (int32_t c = 0; c < m->k; c++)
+		start[c + 1] += start[c];
+	for (int64_t i = 0; i < n; i++) /* rows in order: each group starts sorted by row */
+		mem[start[fo->assign[i]]++] = (member){fo->others[i], fo->own[i], i};
+	for (int32_t c = m->k; c > 0; c--)
+		start[c] = start[c - 1];
+	start[0] = 0;
+
+	for (int32_t comp = 0; comp < m->k; comp++) {
+		int64_t a = start[comp], sz = start[comp + 1] - a;
+		fl_candidate *c = &cand[*nc];
+
+		if (sz < min_size || sz == 0)
+			continue;
+		qsort(mem + a, (size_t)sz, sizeof(member), cmp_member);
+		c->members = fl__malloc((size_t)sz * sizeof(int64_t), "slice members");
+		c->member_scores = fl__malloc((size_t)sz * sizeof(float), "slice members");
+		c->centroid = fl__malloc((size_t)p->d * sizeof(float), "slice centroid");
+		if (!c->members || !c->member_scores || !c->centroid) {
+			fl_candidate_clear(c);
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		for (int64_t q = 0; q < sz; q++) {
+			c->members[q] = mem[a + q].row;
+			/* the responsibility, from the same sum as the sort key: the
+			 * scores are non-increasing in member order */
+			c->member_scores[q] = 1.0f / (1.0f + mem[a + q].others);
+		}
+		c->n_members = sz;
+		if ((rc = fl_slice_stats_compute(&c->stats, s, c->members, sz)) != 0) {
+			fl_candidate_clear(c);
+			goto cleanup;
+		}
+		/* as in fl_discover_kmeans: only slices clearly worse than everyone */
+		if (!(c->stats.ci_low > overall)) {
+			fl_candidate_clear(c);
+			continue;
+		}
+		c->score = overall > 0 ? c->stats.ci_low / overall : c->stats.ci_low - overall;
+		snprintf(c->method, sizeof c->method, "mixture");
+		snprintf(c->view, sizeof c->view, "%s", view);
+		c->component = comp;
+		c->dim = p->d;
+		for (int64_t j = 0; j < p->d; j++) {
+			double v = p->mean[j];
+			for (int64_t t = 0; t < p->r; t++)
+				v += m->means[comp * p->r + t] * p->components[t * p->d + j];
+			c->centroid[j] = (float)v;
+		}
+		c->radius = 0;
+		if (!(c->spec_json = spec_json(view, comp, m, model))) {
+			fl_candidate_clear(c);
+			rc = fl__error(FL_ENOMEM, "out of memory writing a slice spec");
+			goto cleanup;
+		}
+		(*nc)++;
+	}
+cleanup:
+	free(start);
+	free(mem);
+	return rc;
+}
+
+int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
+			int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
+			const float *probs, int32_t n_classes, const fl_failure_summary *s,
+			const double *failure, const fl_discover_mixture_opts *opts)
+{
+	static const fl_discover_mixture_opts defaults = FL_DISCOVER_MIXTURE_OPTS_INIT;
+	const fl_discover_mixture_opts *o = opts ? opts : &defaults;
+	const char *view = view_name ? view_name : "";
+	fl_pca_opts po = FL_PCA_OPTS_INIT;
+	fl_mixture_opts mo = FL_MIXTURE_OPTS_INIT;
+	fl_pca pca = {0};
+	fl_mixture mix = {0};
+	fl_mx_out fo = {NULL, NULL, NULL, NULL, NULL, 0};
+	fl_candidate *cand = NULL;
+	uint16_t *h = NULL;
+	float *hscale = NULL, *inv = NULL;
+	char stage[96], *model = NULL;
+	int32_t nc = 0;
+	int64_t min_size;
+	size_t hsz;
+	int rc;
+
+	if (!out || !n_out)
+		return fl__error(FL_EINVAL, "fl_discover_mixture: out or n_out is NULL");
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = check_args(x, n, d, ldx, labels, probs, n_classes, s, failure, o)) != 0)
+		return rc;
+	snprintf(stage, sizeof stage, "mixture view=%s", view);
+	report(o, stage, 0);
+	min_size = o->min_size ? o->min_size : (int64_t)ceil(0.002 * (double)n);
+	min_size = min_size < 10 && !o->min_size ? 10 : min_size;
+
+	po.n_components = o->pca_dims;
+	po.max_rows = o->pca_rows;
+	po.seed = o->seed;
+	po.threads = o->threads;
+	if ((rc = fl_pca_fit(&pca, x, n, d, ldx, &po)) != 0)
+		goto cleanup;
+	if (pca.r < 1) { /* every column constant: no direction to cluster on */
+		report(o, stage, 3);
+		goto cleanup;
+	}
+	/* half precision, each column scaled by its standard deviation so that
+	 * values sit in the half range with full relative precision */
+	hscale = fl__malloc((size_t)pca.r * sizeof(float), "reduced view");
+	inv = fl__malloc((size_t)pca.r * sizeof(float), "reduced view");
+	if (fl__mul_size((size_t)n, (size_t)pca.r * sizeof(uint16_t), &hsz) || !hscale || !inv ||
+	    !(h = fl__malloc(hsz, "reduced view (half precision)"))) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t j = 0; j < pca.r; j++) {
+		hscale[j] = (float)sqrt(pca.variance[j]);
+		inv[j] = 1.0f / hscale[j];
+	}
+	if ((rc = fl_pca__transform(&pca, x, n, ldx, o->threads, NULL, 0, h, inv)) != 0)
+		goto cleanup;
+	report(o, stage, 1);
+
+	mo.k = o->k < n ? o->k : (int32_t)n;
+	mo.gamma = o->gamma;
+	mo.gamma_hat = o->gamma_hat;
+	mo.gamma_f = o->gamma_f;
+	mo.reg = o->reg;
+	mo.tol = o->tol;
+	mo.max_iter = o->max_iter;
+	mo.init = o->init;
+	mo.warm_rows = o->warm_rows;
+	mo.seed = o->seed;
+	mo.threads = o->threads;
+	fo.assign = fl__malloc((size_t)n * sizeof(int32_t), "mixture assignment");
+	fo.others = fl__malloc((size_t)n * sizeof(float), "mixture assignment");
+	fo.own = fl__malloc((size_t)n * sizeof(float), "mixture assignment");
+	if (!fo.assign || !fo.others || !fo.own) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	{
+		fl_mx_data data = {n, pca.r, NULL, 0, h, pca.r, hscale, NULL, labels, probs,
+				   labels || probs ? n_classes : 0, failure, pca.variance};
+		if ((rc = fl_mixture__fit_from(&mix, &data, &mo, NULL,
+					       o->assign == FL_MIXTURE_ASSIGN_JOINT ? &fo : NULL)) != 0)
+			goto cleanup;
+		if (o->assign == FL_MIXTURE_ASSIGN_EMBEDDING) {
+			data.labels = NULL;
+			data.probs = NULL;
+			data.failure = NULL;
+			if ((rc = fl_mixture__predict(&fo, &mix, &data, o->threads)) != 0)
+				goto cleanup;
+		}
+	}
+	free(h); /* the working copy is not needed past the last pass */
+	h = NULL;
+	report(o, stage, 2);
+
+	if (o->model_path && (rc = fl_mixture_model_save(o->model_path, &pca, &mix)) != 0)
+		goto cleanup;
+	if (!(model = model_json(&pca, &mix, o->model_path)) ||
+	    !(cand = fl__calloc((size_t)mix.k, sizeof(fl_candidate), "candidates"))) {
+		rc = fl__error(FL_ENOMEM, "out of memory building mixture candidates");
+		goto cleanup;
+	}
+	if ((rc = build_candidates(cand, &nc, &fo, &mix, &pca, n, s, view, min_size, model)) != 0)
+		goto cleanup;
+	qsort(cand, (size_t)nc, sizeof(fl_candidate), cmp_candidate);
+	report(o, stage, 3);
+	if (nc == 0) {
+		free(cand);
+		cand = NULL;
+	}
+	*out = cand;
+	*n_out = nc;
+	cand = NULL;
+cleanup:
+	for (int32_t j = 0; cand && j < nc; j++)
+		fl_candidate_clear(&cand[j]);
+	free(cand);
+	free(model);
+	free(h);
+	free(hscale);
+	free(inv);
+	free(fo.assign);
+	free(fo.others);
+	free(fo.own);
+	fl_pca_clear(&pca);
+	fl_mixture_clear(&mix);
+	return rc;
+}

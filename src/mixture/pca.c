@@ -1,0 +1,520 @@
+/*
+ * PCA: the mean of the rows and the r directions of largest variance, i.e.
+ * the top eigenvectors of the covariance (1/(m-1)) sum_i (x_i - mu)(x_i - mu)^T
+ * over the m rows used (all rows, or a seeded random subset: the leading
+ * subspace of a d-dimensional covariance is pinned by far fewer rows than
+ * a large evaluation set has).
+ *
+ * Two solvers, both on float32 products of row blocks summed in double in
+ * block order (deterministic for any thread count, like src/cluster):
+ *  - EXACT: the d x d covariance with ssyrk, then LAPACK dsyevr for its top
+ *    r eigenpairs. Cost m d^2 / 2 multiply-adds.
+ *  - RANDOMIZED: randomized subspace iteration (Halko, Martinsson & Tropp,
+ *    "Finding structure with randomness", SIAM Review 2011, algorithm 4.4):
+ *    Y = A Omega with a Gaussian d x l test matrix (l = r + oversample),
+ *    q rounds of Q = qr(Y), Q' = qr(A^T Q), Y = A Q', then G = A^T qr(Y)
+ *    (d x l, the transpose of B = Q^T A) and the exact eigenvectors of the
+ *    small G^T G = B B^T. Cost (2 + 2q) m d l multiply-adds.
+ *    AUTO picks the cheaper: EXACT when d <= 4 (1 + q) l.
+ * Directions whose variance is at most rank_tol times the largest are
+ * dropped (dead ReLU units give exactly constant columns).
+ */
+#include "mixture_internal.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <omp.h>
+
+#define AUTO_ROWS 65536
+
+void fl_pca_clear(fl_pca *p)
+{
+	if (!p)
+		return;
+	free(p->mean);
+	free(p->components);
+	free(p->variance);
+	memset(p, 0, sizeof *p);
+}
+
+void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng)
+{
+	int64_t got = 0;
+
+	/* Knuth's selection sampling: each row is kept with probability
+	 * (still needed) / (still left), which yields m rows in order */
+	for (int64_t i = 0; i < n && got < m; i++)
+		if ((double)(n - i) * fl__rng_uniform(rng) < (double)(m - got))
+			out[got++] = i;
+}
+
+/* The rows of a pass: row i is x[rows ? rows[i] : i] minus mu. */
+typedef struct pca_src {
+	const float *x;
+	int64_t n, d, ldx;
+	const int64_t *rows;
+	const float *mu;
+	int64_t block, n_blocks;
+	int threads;
+	float *xb; /* per thread: block x d */
+} pca_src;
+
+static int64_t pca_block(int64_t d)
+{
+	int64_t b = 1048576 / d;
+
+	return b < 64 ? 64 : b > 4096 ? 4096 : b;
+}
+
+static int src_init(pca_src *s, const float *x, int64_t n, int64_t d, int64_t ldx,
+		    const int64_t *rows, const float *mu, int32_t threads)
+{
+	s->x = x;
+	s->n = n;
+	s->d = d;
+	s->ldx = ldx;
+	s->rows = rows;
+	s->mu = mu;
+	s->block = pca_block(d);
+	s->n_blocks = (n + s->block - 1) / s->block;
+	s->threads = threads > 0 ? threads : omp_get_max_threads();
+	if (s->threads > s->n_blocks)
+		s->threads = s->n_blocks > 0 ? (int)s->n_blocks : 1;
+	s->xb = fl__malloc((size_t)s->threads * (size_t)(s->block * d) * sizeof(float), "PCA blocks");
+	return s->xb ? 0 : FL_ENOMEM;
+}
+
+static void load_rows(const pca_src *s, float *dst, int64_t i0, int64_t m)
+{
+	int64_t d = s->d;
+
+	for (int64_t r = 0; r < m; r++) {
+		const float *src = s->x + (s->rows ? s->rows[i0 + r] : i0 + r) * s->ldx;
+		float *o = dst + r * d;
+		if (s->mu)
+			for (int64_t j = 0; j < d; j++)
+				o[j] = src[j] - s->mu[j];
+		else
+			memcpy(o, src, (size_t)d * sizeof(float));
+	}
+}
+
+/* sum of the rows in double, in block order */
+static int row_mean(float *mean, const pca_src *s)
+{
+	int64_t d = s->d;
+	double *tot = fl__calloc((size_t)d, sizeof(double), "PCA mean");
+	double *part = fl__malloc((size_t)s->threads * (size_t)d * sizeof(double), "PCA mean");
+
+	if (!tot || !part) {
+		free(tot);
+		free(part);
+		return FL_ENOMEM;
+	}
+#pragma omp parallel num_threads(s->threads)
+	{
+		int t = omp_get_thread_num();
+		float *xb = s->xb + (size_t)t * (size_t)(s->block * d);
+		double *ps = part + (size_t)t * (size_t)d;
+
+#pragma omp for schedule(static, 1) ordered
+		for (int64_t b = 0; b < s->n_blocks; b++) {
+			int64_t i0 = b * s->block, m = s->n - i0 < s->block ? s->n - i0 : s->block;
+			load_rows(s, xb, i0, m);
+			memset(ps, 0, (size_t)d * sizeof(double));
+			for (int64_t r = 0; r < m; r++)
+				for (int64_t j = 0; j < d; j++)
+					ps[j] += xb[r * d + j];
+#pragma omp ordered
+			for (int64_t j = 0; j < d; j++)
+				tot[j] += ps[j];
+		}
+	}
+	for (int64_t j = 0; j < d; j++)
+		mean[j] = (float)(tot[j] / (double)s->n);
+	free(tot);
+	free(part);
+	return 0;
+}
+
+/* What a product pass computes over the shifted rows A (n x d). */
+enum pca_op {
+	OP_COV,   /* acc (d x d, upper, row-major) += A^T A */
+	OP_ATQ,   /* acc (d x l, col-major) += A^T Q, Q = y (n x l col-major, ld n) */
+	OP_AG     /* y (n x l col-major, ld n) = A g, g (d x l col-major, float) */
+};
+
+static int product_pass(const pca_src *s, enum pca_op op, double *acc, float *y,
+			const float *g, int64_t l)
+{
+	int64_t d = s->d, plen = op == OP_COV ? d * d : op == OP_ATQ ? d * l : 0;
+	float *part = NULL;
+
+	if (plen && !(part = fl__malloc((size_t)s->threads * (size_t)plen * sizeof(float),
+					"PCA partial products")))
+		return FL_ENOMEM;
+#pragma omp parallel num_threads(s->threads)
+	{
+		int t = omp_get_thread_num();
+		float *xb = s->xb + (size_t)t * (size_t)(s->block * d);
+		float *pp = part ? part + (size_t)t * (size_t)plen : NULL;
+
+#pragma omp for schedule(static, 1) ordered
+		for (int64_t b = 0; b < s->n_blocks; b++) {
+			int64_t i0 = b * s->block, m = s->n - i0 < s->block ? s->n - i0 : s->block;
+
+			load_rows(s, xb, i0, m);
+			if (op == OP_COV)
+				cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0f,
+					    xb, (int)d, 0.0f, pp, (int)d);
+			else if (op == OP_ATQ) /* xb read column-major is A_b^T (d x m) */
+				cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)l,
+					    (int)m, 1.0f, xb, (int)d, y + i0, (int)s->n, 0.0f, pp,
+					    (int)d);
+			else
+				cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)l,
+					    (int)d, 1.0f, xb, (int)d, g, (int)d, 0.0f, y + i0,
+					    (int)s->n);
+#pragma omp ordered
+			{
+				if (op == OP_COV) {
+					for (int64_t i = 0; i < d; i++)
+						for (int64_t j = i; j < d; j++)
+							acc[i * d + j] += pp[i * d + j];
+				} else if (op == OP_ATQ) {
+					for (int64_t q = 0; q < plen; q++)
+						acc[q] += pp[q];
+				}
+			}
+		}
+	}
+	free(part);
+	return 0;
+}
+
+/* Orthonormalise the columns of y (rows x cols, column-major) in place. */
+static int orthonormalise(float *y, int64_t rows, int64_t cols, float *tau)
+{
+	lapack_int info = LAPACKE_sgeqrf(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)cols, y,
+					 (lapack_int)rows, tau);
+
+	if (info == 0)
+		info = LAPACKE_sorgqr(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)cols,
+				      (lapack_int)cols, y, (lapack_int)rows, tau);
+	if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR)
+		return fl__error(FL_ENOMEM, "PCA: out of memory in LAPACK QR");
+	if (info != 0)
+		return fl__error(FL_ENOCONV, "PCA: LAPACK QR failed (info %d)", (int)info);
+	return 0;
+}
+
+/* Keep the eigenpairs (val[t], vec column t of a d-vector list) whose value
+ * clears the rank tolerance; order descending; fix signs. vec(t, j) is
+ * read through the callback-free layout: vec[t * d + j]. */
+static void finish(fl_pca *p, const double *val, const double *vec, int64_t cand, double rank_tol,
+		   double denom)
+{
+	int64_t d = p->d, r = 0;
+	double top = cand > 0 ? val[0] : 0;
+
+	for (int64_t t = 0; t < cand && r < p->r; t++) {
+		double v = val[t] / denom, big = 0;
+		int64_t arg = 0;
+
+		if (!(val[t] > rank_tol * top) || !(val[t] > 0))
+			break;
+		for (int64_t j = 0; j < d; j++)
+			if (fabs(vec[t * d + j]) > big)
+				big = fabs(vec[t * d + j]), arg = j;
+		for (int64_t j = 0; j < d; j++)
+			p->components[r * d + j] = (float)(vec[arg] < 0 ? -vec[t * d + j] : vec[t * d + j]);
+		p->variance[r] = v;
+		r++;
+	}
+	p->r = r;
+}
+
+static int solve_exact(fl_pca *p, const pca_src *s, int64_t r, double rank_tol)
+{
+	int64_t d = s->d;
+	double *cov = fl__calloc((size_t)(d * d), sizeof(double), "PCA covariance");
+	double *w = fl__malloc((size_t)d * sizeof(double), "PCA eigenvalues");
+	double *z = fl__malloc((size_t)(d * r) * sizeof(double), "PCA eigenvectors");
+	double *val = fl__malloc((size_t)r * sizeof(double), "PCA eigenvalues");
+	double *vec = fl__malloc((size_t)(d * r) * sizeof(double), "PCA eigenvectors");
+	lapack_int *supp = fl__malloc((size_t)(2 * r) * sizeof(lapack_int), "PCA eigenvectors");
+	lapack_int found = 0, info;
+	int rc;
+
+	if (!cov || !w || !z || !val || !vec || !supp) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	if ((rc = product_pass(s, OP_COV, cov, NULL, NULL, 0)) != 0)
+		goto cleanup;
+	p->total_variance = 0;
+	for (int64_t i = 0; i < d; i++)
+		p->total_variance += cov[i * d + i] / (double)(s->n - 1);
+	/* the row-major upper triangle is the column-major lower one */
+	info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', (lapack_int)d, cov, (lapack_int)d, 0,
+			      0, (lapack_int)(d - r + 1), (lapack_int)d, 0.0, &found, w, z,
+			      (lapack_int)d, supp);
+	if (info != 0 || found != r) {
+		rc = info == LAPACK_WORK_MEMORY_ERROR ? FL_ENOMEM : FL_ENOCONV;
+		fl__error(rc, "PCA: LAPACK dsyevr failed (info %d, %d of %lld eigenpairs)", (int)info,
+			  (int)found, (long long)r);
+		goto cleanup;
+	}
+	/* ascending -> descending; column t of z is eigenvector t */
+	for (int64_t t = 0; t < r; t++) {
+		val[t] = w[r - 1 - t];
+		memcpy(vec + t * d, z + (r - 1 - t) * d, (size_t)d * sizeof(double));
+	}
+	finish(p, val, vec, r, rank_tol, (double)(s->n - 1));
+cleanup:
+	free(cov);
+	free(w);
+	free(z);
+	free(val);
+	free(vec);
+	free(supp);
+	return rc;
+}
+
+static int solve_randomized(fl_pca *p, const pca_src *s, int64_t r, int64_t l, int32_t q,
+			    double rank_tol, uint64_t seed)
+{
+	int64_t d = s->d, m = s->n;
+	float *y = NULL, *g = fl__malloc((size_t)(d * l) * sizeof(float), "PCA test matrix");
+	float *tau = fl__malloc((size_t)l * sizeof(float), "PCA QR");
+	double *acc = fl__malloc((size_t)(d * l) * sizeof(double), "PCA products");
+	double *bbt = fl__malloc((size_t)(l * l) * sizeof(double), "PCA small matrix");
+	double *w = fl__malloc((size_t)l * sizeof(double), "PCA eigenvalues");
+	double *val = fl__malloc((size_t)l * sizeof(double), "PCA eigenvalues");
+	double *vec = fl__malloc((size_t)(l * d) * sizeof(double), "PCA eigenvectors");
+	size_t ysz;
+	fl_rng rng;
+	int rc = 0;
+
+	if (fl__mul_size((size_t)m, (size_t)l * sizeof(float), &ysz) ||
+	    !(y = fl__malloc(ysz, "PCA range")) || !g || !tau || !acc || !bbt || !w || !val || !vec) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	fl__rng_seed(&rng, seed, 0x706361ULL);
+	for (int64_t t = 0; t < d * l; t++)
+		g[t] = (float)fl__rng_normal(&rng);
+	if ((rc = product_pass(s, OP_AG, NULL, y, g, l)) != 0)
+		goto cleanup;
+	for (int32_t it = 0; it <= q; it++) {
+		if ((rc = orthonormalise(y, m, l, tau)) != 0)
+			goto cleanup;
+		memset(acc, 0, (size_t)(d * l) * sizeof(double));
+		if ((rc = product_pass(s, OP_ATQ, acc, y, NULL, l)) != 0)
+			goto cleanup;
+		if (it == q)
+			break; /* acc = A^T Q = B^T */
+		for (int64_t t = 0; t < d * l; t++)
+			g[t] = (float)acc[t];
+		if ((rc = orthonormalise(g, d, l, tau)) != 0 ||
+		    (rc = product_pass(s, OP_AG, NULL, y, g, l)) != 0)
+			goto cleanup;
+	}
+	/* B B^T = G^T G (l x l), its eigenvectors u give B's right singular
+	 * vectors G u / sigma */
+	cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)l, (int)l, (int)d, 1.0, acc,
+		    (int)d, acc, (int)d, 0.0, bbt, (int)l);
+	{
+		lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)l, bbt,
+						 (lapack_int)l, w);
+		if (info != 0) {
+			rc = info == LAPACK_WORK_MEMORY_ERROR ? FL_ENOMEM : FL_ENOCONV;
+			fl__error(rc, "PCA: LAPACK dsyevd failed (info %d)", (int)info);
+			goto cleanup;
+		}
+	}
+	for (int64_t t = 0; t < l; t++) {
+		int64_t c = l - 1 - t; /* descending */
+		double sig = sqrt(fmax(w[c], 0));
+		val[t] = w[c];
+		for (int64_t j = 0; j < d; j++) {
+			double v = 0;
+			for (int64_t u = 0; u < l; u++)
+				v += acc[u * d + j] * bbt[c * l + u];
+			vec[t * d + j] = sig > 0 ? v / sig : 0;
+		}
+	}
+	finish(p, val, vec, l < r ? l : r, rank_tol, (double)(m - 1));
+cleanup:
+	free(y);
+	free(g);
+	free(tau);
+	free(acc);
+	free(bbt);
+	free(w);
+	free(val);
+	free(vec);
+	return rc;
+}
+
+/* trace of the covariance: the mean squared norm of the shifted rows */
+static double total_variance(const pca_src *s)
+{
+	double tot = 0;
+
+	for (int64_t i = 0; i < s->n; i++) {
+		const float *src = s->x + (s->rows ? s->rows[i] : i) * s->ldx;
+		double t = 0;
+		for (int64_t j = 0; j < s->d; j++) {
+			double u = (double)src[j] - s->mu[j];
+			t += u * u;
+		}
+		tot += t;
+	}
+	return tot / (double)(s->n - 1);
+}
+
+int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
+	       const fl_pca_opts *opts)
+{
+	static const fl_pca_opts defaults = FL_PCA_OPTS_INIT;
+	const fl_pca_opts *o = opts ? opts : &defaults;
+	pca_src src = {0};
+	int64_t *rows = NULL, m, r, l;
+	fl_pca_solver solver;
+	int rc;
+
+	if (!out)
+		return fl__error(FL_EINVAL, "fl_pca_fit: out is NULL");
+	memset(out, 0, sizeof *out);
+	if (!x || n < 2 || d < 1 || ldx < d || d > INT32_MAX / 8 ||
+	    o->version != FL_PCA_OPTS_VERSION || o->n_components < 1 || o->max_rows < -1 ||
+	    o->max_rows == 1 || (o->solver != FL_PCA_AUTO && o->solver != FL_PCA_EXACT &&
+				 o->solver != FL_PCA_RANDOMIZED) ||
+	    o->oversample < 0 || o->power_iter < 0 || !(o->rank_tol >= 0 && o->rank_tol < 1) ||
+	    o->threads < 0)
+		return fl__error(FL_EINVAL, "fl_pca_fit: invalid arguments (x=%p, n=%lld, d=%lld, "
+				 "ldx=%lld, n_components=%d, max_rows=%lld, solver=%d, oversample=%d, "
+				 "power_iter=%d, rank_tol=%g, threads=%d, version=%d)",
+				 (const void *)x, (long long)n, (long long)d, (long long)ldx,
+				 o->n_components, (long long)o->max_rows, (int)o->solver,
+				 o->oversample, o->power_iter, o->rank_tol, o->threads, o->version);
+	m = o->max_rows == -1 ? n : o->max_rows == 0 ? AUTO_ROWS : o->max_rows;
+	m = m < n ? m : n;
+	r = o->n_components < d ? o->n_components : d;
+	r = r < m - 1 ? r : m - 1; /* m rows span at most m - 1 centred directions */
+	l = r + o->oversample;
+	l = l < d ? l : d;
+	l = l < m ? l : m;
+	solver = o->solver;
+	if (solver == FL_PCA_AUTO)
+		solver = d <= 4 * (1 + (int64_t)o->power_iter) * l ? FL_PCA_EXACT : FL_PCA_RANDOMIZED;
+	if (l >= d)
+		solver = FL_PCA_EXACT; /* nothing to gain: the range is everything */
+
+	out->d = d;
+	out->r = r;
+	out->rows_used = m;
+	out->mean = fl__malloc((size_t)d * sizeof(float), "PCA mean");
+	out->components = fl__malloc((size_t)(r * d) * sizeof(float), "PCA components");
+	out->variance = fl__malloc((size_t)r * sizeof(double), "PCA variances");
+	if (m < n) {
+		fl_rng rng;
+		if ((rows = fl__malloc((size_t)m * sizeof(int64_t), "PCA rows"))) {
+			fl__rng_seed(&rng, o->seed, 0x726f7773ULL);
+			fl_mixture__sample_rows(rows, m, n, &rng);
+		}
+	}
+	if (!out->mean || !out->components || !out->variance || (m < n && !rows)) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	if ((rc = src_init(&src, x, m, d, ldx, rows, NULL, o->threads)) != 0)
+		goto cleanup;
+	fl_mixture__blas_enter();
+	if ((rc = row_mean(out->mean, &src)) == 0) {
+		src.mu = out->mean;
+		if (solver == FL_PCA_EXACT) {
+			rc = solve_exact(out, &src, r, o->rank_tol);
+		} else {
+			rc = solve_randomized(out, &src, r, l, o->power_iter, o->rank_tol, o->seed);
+			out->total_variance = rc ? 0 : total_variance(&src);
+		}
+	}
+	fl_mixture__blas_leave();
+cleanup:
+	free(src.xb);
+	free(rows);
+	if (rc)
+		fl_pca_clear(out);
+	return rc;
+}
+
+int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, int32_t threads,
+		      float *z, int64_t ldz, uint16_t *h, const float *inv_scale)
+{
+	pca_src s;
+	int64_t d = p->d, r = p->r, bad = -1;
+	float *zb = NULL;
+	int rc, nt;
+
+	if (n == 0)
+		return 0;
+	if ((rc = src_init(&s, x, n, d, ldx, NULL, p->mean, threads)) != 0)
+		return rc;
+	nt = s.threads;
+	if (h && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
+				   "PCA projection"))) {
+		free(s.xb);
+		return FL_ENOMEM;
+	}
+	fl_mixture__blas_enter();
+#pragma omp parallel num_threads(nt)
+	{
+		int t = omp_get_thread_num();
+		float *xb = s.xb + (size_t)t * (size_t)(s.block * d);
+		float *ob = zb ? zb + (size_t)t * (size_t)(s.block * r) : NULL;
+
+#pragma omp for schedule(static, 1) ordered
+		for (int64_t b = 0; b < s.n_blocks; b++) {
+			int64_t i0 = b * s.block, m = n - i0 < s.block ? n - i0 : s.block, first = -1;
+
+			load_rows(&s, xb, i0, m);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)r, (int)d, 1.0f,
+				    xb, (int)d, p->components, (int)d, 0.0f, ob ? ob : z + i0 * ldz,
+				    (int)(ob ? r : ldz));
+			if (ob) {
+				for (int64_t q = 0; q < m; q++) {
+					for (int64_t j = 0; j < r; j++) {
+						float v = ob[q * r + j];
+						if (!isfinite(v) && first < 0)
+							first = i0 + q;
+						h[(i0 + q) * r + j] = fl_mx_to_half(v * inv_scale[j]);
+					}
+				}
+			}
+#pragma omp ordered
+			if (first >= 0 && bad < 0)
+				bad = first;
+		}
+	}
+	fl_mixture__blas_leave();
+	free(s.xb);
+	free(zb);
+	if (bad >= 0)
+		return fl__error(FL_ERANGE, "PCA projection: row %lld is not finite (NaN or Inf in the "
+				 "embedding?)", (long long)bad);
+	return 0;
+}
+
+int fl_pca_transform(float *z, int64_t ldz, const fl_pca *pca, const float *x, int64_t n,
+		     int64_t ldx, int32_t threads)
+{
+	if (!pca || !pca->mean || !pca->components || pca->r < 1 || !z || ldz < pca->r ||
+	    (n > 0 && !x) || n < 0 || ldx < pca->d || threads < 0)
+		return fl__error(FL_EINVAL, "fl_pca_transform: invalid arguments (n=%lld, ldz=%lld, "
+				 "ldx=%lld, threads=%d)", (long long)n, (long long)ldz,
+				 (long long)ldx, threads);
+	return fl_pca__transform(pca, x, n, ldx, threads, z, ldz, NULL, NULL);
+}
