@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Discovery methods, as bits of args.methods. */
-enum { M_KMEANS = 1, M_PREDICATES = 2 };
+enum { M_KMEANS = 1, M_PREDICATES = 2, M_DIRECTION = 4 };
 
 static const struct method {
 	const char *name;
@@ -19,6 +19,7 @@ static const struct method {
 	int needs_view; /* else: needs --meta */
 } methods[] = {
 	{"kmeans", M_KMEANS, 1},
+	{"direction", M_DIRECTION, 1},
 	{"predicates", M_PREDICATES, 0},
 };
 
@@ -30,7 +31,7 @@ typedef struct args {
 	opt_list views, method_names;
 	int64_t top, seed, threads, k, min_size, max_members, max_level, bins;
 	double alpha, min_support;
-	int quiet, normalize, methods;
+	int quiet, normalize, methods, per_class;
 } args;
 
 /* Everything loaded; freed in one place. */
@@ -300,7 +301,7 @@ static int select_methods(args *a)
 		while (m < N_METHODS && strcmp(methods[m].name, a->method_names.items[i]) != 0)
 			m++;
 		if (m == N_METHODS)
-			return usage_error("discover", "unknown method '%s' (kmeans, predicates)",
+			return usage_error("discover", "unknown method '%s' (kmeans, direction, predicates)",
 					   a->method_names.items[i]);
 		if (methods[m].needs_view && a->views.n == 0)
 			return usage_error("discover", "method %s needs a --view", methods[m].name);
@@ -329,6 +330,8 @@ static int validate_args(args *a)
 	if (strcmp(a->failure_kind, "error") && strcmp(a->failure_kind, "loss") &&
 	    strcmp(a->failure_kind, "confidence"))
 		return usage_error("discover", "--failure-kind must be error, loss or confidence");
+	if (a->per_class && !a->labels)
+		return usage_error("discover", "--per-class needs --labels");
 	if (a->id_column && !a->meta)
 		return usage_error("discover", "--id-column needs --meta");
 	if (a->top < 0 || a->k < 0 || a->threads < 0 || a->min_size < 0 || a->max_members < 0)
@@ -434,6 +437,31 @@ static int discover_meta(inputs *in, const args *a, fl_report *r, fl_failure_sum
 	return add_candidates(r, cands, n_cands, rc, a->meta);
 }
 
+/* Failure directions (cross-fitted logistic regression) in one view. */
+static int discover_direction(inputs *in, const args *a, fl_report *r, fl_failure_summary *s,
+			      const float *x, int64_t d, const char *name)
+{
+	fl_direction_opts dopt = FL_DIRECTION_OPTS_INIT;
+	fl_candidate *cands = NULL;
+	int32_t n_cands = 0;
+	char what[80];
+	int rc;
+
+	if (!(a->methods & M_DIRECTION))
+		return 0;
+	dopt.per_class = a->per_class;
+	dopt.normalize = a->normalize;
+	dopt.min_size = a->min_size;
+	dopt.seed = (uint64_t)a->seed;
+	dopt.threads = (int32_t)a->threads;
+	dopt.progress = progress_cb;
+	rc = fl_discover_direction(&cands, &n_cands, x, in->n, d, d, name, in->labels,
+				   in->n_classes, s, in->failure, &dopt);
+	progress_done();
+	snprintf(what, sizeof what, "view %s", name);
+	return add_candidates(r, cands, n_cands, rc, what);
+}
+
 /* Discovery in each view; candidates are moved into the report. */
 static int discover_views(inputs *in, const args *a, fl_report *r, fl_failure_summary *s)
 {
@@ -455,6 +483,8 @@ static int discover_views(inputs *in, const args *a, fl_report *r, fl_failure_su
 			return fail(exit_for_input(rc), "%s", fl_last_error());
 		if ((rc = fl_report_add_view(r, name, fl_array_cols(arr), eq + 1)))
 			return fail(EXIT_INTERNAL, "%s", fl_last_error());
+		if ((rc = discover_direction(in, a, r, s, x, fl_array_cols(arr), name)))
+			return rc;
 		if (!(a->methods & M_KMEANS))
 			continue;
 		ko.k = (int32_t)a->k;
@@ -501,11 +531,12 @@ int cmd_discover(int argc, char **argv)
 		{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members},
 		{"seed", OPT_INT, "S", "random seed (default 0)", &a.seed},
 		{"threads", OPT_INT, "T", "threads (default: all cores); results do not depend on it", &a.threads},
-		{"method", OPT_LIST, "NAME", "run only this method (repeatable): kmeans, predicates", &a.method_names},
+		{"method", OPT_LIST, "NAME", "run only this method (repeatable): kmeans, direction, predicates", &a.method_names},
 		{"alpha", OPT_NUM, "A", "predicates: weight of failure vs size, (0, 1] (default 0.95)", &a.alpha},
 		{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &a.max_level},
 		{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &a.min_support},
 		{"bins", OPT_INT, "B", "predicates: equal-frequency bins per numeric column (default 10)", &a.bins},
+		{"per-class", OPT_FLAG, NULL, "direction: one failure direction per true class", &a.per_class},
 		{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &a.quiet},
 		{NULL, OPT_FLAG, NULL, NULL, NULL}
 	};

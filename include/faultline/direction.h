@@ -116,9 +116,9 @@ FL_API void fl_direction_clear(fl_direction *dir);
  *    scored by a model that saw it. The scores of different folds share the
  *    log-odds scale, so they are ranked together.
  * 4. The reported direction is the mean of the fold models (weights and
- *    bias, in the original space): it is no model fitted on all rows, but
- *    its values on new rows are on the scale of the cross-fitted scores,
- *    which is what thresholds chosen on those scores need.
+ *    bias, mapped back to the original space), not a model refitted on all
+ *    rows: it costs no further fit, and its values stay class-balanced
+ *    log-odds like the cross-fitted scores.
  * Standardisation statistics (column means and deviations) come from the
  * fitted rows' features only, never from their failure.
  * lambda: the best penalty depends on rows per dimension and on how
@@ -132,8 +132,8 @@ FL_API void fl_direction_clear(fl_direction *dir);
  * down with warm starts and stops at the first value whose loss is not
  * lower. A training set with fewer than 2 failing or 2 passing rows gets
  * 1. The choice is made on half the training rows and used on all of
- * them, so it errs towards a stronger penalty. It costs two to three times
- * a fit at a fixed lambda.
+ * them, so it errs towards a stronger penalty. It costs about three times
+ * a fit at a fixed lambda (bench/bench_direction.c).
  *
  * Deterministic for a seed whatever `threads` is. Cost: about
  * folds x iterations passes over the fitted rows (two float32 sgemv per

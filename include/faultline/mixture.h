@@ -297,8 +297,11 @@ typedef struct fl_discover_mixture_opts {
 	int64_t pca_rows;     /**< fl_pca_opts.max_rows (default 0 = automatic) */
 	double gamma;         /**< label term (default 10) */
 	double gamma_hat;     /**< prediction term (default 10) */
-	double gamma_f;       /**< failure term (default 1, see docs/mixture.md);
-	                           0 = Domino's model */
+	double gamma_f;       /**< failure term, >= 0, or < 0 for automatic (the
+	                           default): 0 when labels or probs are given (it
+	                           adds nothing to them, measured in docs/mixture.md),
+	                           1 otherwise, so that the mixture is error-aware
+	                           with a failure signal alone */
 	double reg, tol;      /**< as in fl_mixture_opts (1e-6, 1e-4) */
 	int32_t max_iter;     /**< as in fl_mixture_opts (200) */
 	fl_mixture_init init; /**< as in fl_mixture_opts (CONFUSION) */
@@ -317,7 +320,7 @@ typedef struct fl_discover_mixture_opts {
 
 #define FL_DISCOVER_MIXTURE_OPTS_VERSION 1
 #define FL_DISCOVER_MIXTURE_OPTS_INIT {FL_DISCOVER_MIXTURE_OPTS_VERSION, 25, 128, 0, \
-		10.0, 10.0, 1.0, 1e-6, 1e-4, 200, FL_MIXTURE_INIT_CONFUSION, 0, \
+		10.0, 10.0, -1.0, 1e-6, 1e-4, 200, FL_MIXTURE_INIT_CONFUSION, 0, \
 		FL_MIXTURE_ASSIGN_EMBEDDING, 0, NULL, 0, 0, NULL, NULL}
 
 /**

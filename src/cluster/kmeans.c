@@ -22,43 +22,15 @@
  * any thread count. The serial part is O(k d) per block against O(B k d)
  * of sgemm work.
  *
- * BLAS threads: Debian's OpenBLAS is the pthread build, which would start
- * its own threads inside each of ours (oversubscription, and a result that
- * could depend on how it splits the product). So while a solver runs,
- * OpenBLAS is held at 1 thread; a process-wide count of running solvers
- * restores the caller's setting when the last one leaves. A BLAS call made
- * meanwhile by another thread of the process runs single-threaded: slower,
- * never wrong.
+ * BLAS threads: OpenBLAS is held at 1 thread while a solver runs (see
+ * common/blas.c).
  */
 #include "kmeans_internal.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 #include <string.h>
-
-static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
-static int blas_users, blas_saved;
-
-static void blas_single_enter(void)
-{
-	pthread_mutex_lock(&blas_lock);
-	if (blas_users++ == 0) {
-		blas_saved = openblas_get_num_threads();
-		if (blas_saved != 1)
-			openblas_set_num_threads(1);
-	}
-	pthread_mutex_unlock(&blas_lock);
-}
-
-static void blas_single_leave(void)
-{
-	pthread_mutex_lock(&blas_lock);
-	if (--blas_users == 0 && blas_saved != 1)
-		openblas_set_num_threads(blas_saved);
-	pthread_mutex_unlock(&blas_lock);
-}
 
 /* Workspace of one solver: shared state plus per-thread block scratch. */
 typedef struct km_ws {
@@ -465,7 +437,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 		goto cleanup;
 	}
 
-	blas_single_enter();
+	fl__blas_single_enter();
 	km_pass mean = {P_MEAN, NULL, 0, NULL, NULL, NULL, 0, 0, 0};
 	run_pass(&w, &mean);
 	for (int64_t l = 0; l < d; l++)
@@ -505,7 +477,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 		km_pass ap = {P_ASSIGN, best, o->k, assign, NULL, NULL, 0, 0, 0};
 		run_pass(&w, &ap);
 	}
-	blas_single_leave();
+	fl__blas_single_leave();
 	for (int64_t l = 0; l < o->k * d; l++)
 		centroids[l] = best[l] + w.mu[l % d];
 	if (inertia)
@@ -556,10 +528,10 @@ int fl_kmeans__assign(int32_t *assign, float *dist2, const fl_km_data *data,
 	}
 	for (int64_t l = 0; l < (int64_t)k * d; l++)
 		c[l] = centroids[l] - w.mu[l % d];
-	blas_single_enter();
+	fl__blas_single_enter();
 	km_pass ap = {P_ASSIGN, c, k, assign, dist2, NULL, 0, 0, 0};
 	run_pass(&w, &ap);
-	blas_single_leave();
+	fl__blas_single_leave();
 cleanup:
 	ws_free(&w);
 	free(c);

@@ -43,6 +43,11 @@ static inline int fl__add_size(size_t a, size_t b, size_t *out)
 void *fl__malloc(size_t n, const char *what);
 void *fl__calloc(size_t count, size_t size, const char *what);
 
+/* Hold OpenBLAS at one thread while our OpenMP threads call it (blas.c);
+ * calls nest and may come from several threads. */
+void fl__blas_single_enter(void);
+void fl__blas_single_leave(void);
+
 /* Deterministic RNG (splitmix64 seeding a xoshiro256**). Each consumer
  * seeds its own from (seed, stream) so results never depend on call order
  * across modules or on thread count. */

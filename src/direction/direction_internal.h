@@ -78,8 +78,4 @@ int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x
 int fl_direction__check(const float *x, int64_t n, int64_t d, int64_t ldx,
 			const fl_direction_opts *o, const char *fn);
 
-/* Hold OpenBLAS at one thread while a solver runs (see kmeans.c). */
-void fl_direction__blas_enter(void);
-void fl_direction__blas_leave(void);
-
 #endif

@@ -33,7 +33,6 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 #include <string.h>
 
 #define LBFGS_PAIRS 10
@@ -41,28 +40,6 @@
 #define MAX_BACKTRACK 40
 #define F_NOISE 1e-6
 #define WOLFE_DELTA 0.1
-
-static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
-static int blas_users, blas_saved;
-
-void fl_direction__blas_enter(void)
-{
-	pthread_mutex_lock(&blas_lock);
-	if (blas_users++ == 0) {
-		blas_saved = openblas_get_num_threads();
-		if (blas_saved != 1)
-			openblas_set_num_threads(1);
-	}
-	pthread_mutex_unlock(&blas_lock);
-}
-
-void fl_direction__blas_leave(void)
-{
-	pthread_mutex_lock(&blas_lock);
-	if (--blas_users == 0 && blas_saved != 1)
-		openblas_set_num_threads(blas_saved);
-	pthread_mutex_unlock(&blas_lock);
-}
 
 /* Per-thread block scratch; strides are multiples of 16 floats so every
  * thread's buffers have the same alignment and sgemv takes the same path. */
@@ -262,9 +239,9 @@ int fl_direction__objective(double *f, double *grad, const double *theta,
 	if ((rc = check_data(data)) != 0 || (rc = class_weights(data, cw)) != 0 ||
 	    (rc = ws_init(&w, data, threads)) != 0)
 		return rc;
-	fl_direction__blas_enter();
+	fl__blas_single_enter();
 	*f = evaluate(&w, theta, cw, lambda, grad);
-	fl_direction__blas_leave();
+	fl__blas_single_leave();
 	ws_free(&w);
 	return 0;
 }
@@ -340,7 +317,7 @@ int fl_direction__logreg(double *theta, fl_lr_info *info, double *trace,
 	g = buf, gn = g + p, xn = gn + p, dir = xn + p, S = dir + p;
 	Y = S + LBFGS_PAIRS * p, rho = Y + LBFGS_PAIRS * p, alpha = rho + LBFGS_PAIRS;
 
-	fl_direction__blas_enter();
+	fl__blas_single_enter();
 	f = inf.f_start = evaluate(&w, theta, cw, o->lambda, g);
 	if (trace)
 		trace[0] = f;
@@ -403,7 +380,7 @@ int fl_direction__logreg(double *theta, fl_lr_info *info, double *trace,
 			trace[inf.n_iter] = f;
 		inf.converged = max_abs(g, p) <= o->tol * g0;
 	}
-	fl_direction__blas_leave();
+	fl__blas_single_leave();
 	inf.f_end = f;
 	if (info)
 		*info = inf;
@@ -426,7 +403,7 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 	if ((rc = ws_init(&w, data, threads)) != 0)
 		return rc;
 	memcpy(w.wf, wv, (size_t)data->d * sizeof(float));
-	fl_direction__blas_enter();
+	fl__blas_single_enter();
 #pragma omp parallel num_threads(w.threads)
 	{
 		int t = omp_get_thread_num();
@@ -445,7 +422,7 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 				out[i0 + r] = (float)((double)fb[r] + b);
 		}
 	}
-	fl_direction__blas_leave();
+	fl__blas_single_leave();
 	ws_free(&w);
 	return 0;
 }

@@ -168,7 +168,7 @@ static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const i
 	    o->version != FL_DISCOVER_MIXTURE_OPTS_VERSION || o->k < 1 || o->pca_dims < 1 ||
 	    o->pca_rows < -1 || o->pca_rows == 1 || !(o->gamma >= 0 && o->gamma < HUGE_VAL) ||
 	    !(o->gamma_hat >= 0 && o->gamma_hat < HUGE_VAL) ||
-	    !(o->gamma_f >= 0 && o->gamma_f < HUGE_VAL) || !(o->reg >= 0 && o->reg < 1) ||
+	    !(o->gamma_f < HUGE_VAL) || !(o->reg >= 0 && o->reg < 1) ||
 	    !(o->tol >= 0) || o->max_iter < 0 || o->warm_rows < -1 || o->min_size < 0 ||
 	    o->threads < 0 ||
 	    (o->assign != FL_MIXTURE_ASSIGN_EMBEDDING && o->assign != FL_MIXTURE_ASSIGN_JOINT) ||
@@ -336,7 +336,7 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	mo.k = o->k < n ? o->k : (int32_t)n;
 	mo.gamma = o->gamma;
 	mo.gamma_hat = o->gamma_hat;
-	mo.gamma_f = o->gamma_f;
+	mo.gamma_f = o->gamma_f >= 0 ? o->gamma_f : labels || probs ? 0.0 : 1.0;
 	mo.reg = o->reg;
 	mo.tol = o->tol;
 	mo.max_iter = o->max_iter;

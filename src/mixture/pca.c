@@ -60,9 +60,12 @@ typedef struct pca_src {
 	float *xb; /* per thread: block x d */
 } pca_src;
 
+/* about 1 MiB of rows per block: sgemm/ssyrk with d ~ 500 are near their
+ * peak from ~256 rows, and the per-thread buffers stay small beside the
+ * input */
 static int64_t pca_block(int64_t d)
 {
-	int64_t b = 1048576 / d;
+	int64_t b = 262144 / d;
 
 	return b < 64 ? 64 : b > 4096 ? 4096 : b;
 }

@@ -5,8 +5,8 @@
  * stratified folds, the cross-fitting property (flipping one row's failure
  * changes only the models that trained on it), determinism (same seed; 1
  * vs 2 threads), a planted linear failure direction (cosine >= 0.9, members
- * from the high end), planted clusters (precision@10 printed), random
- * failures (nothing strong), the spec, and argument checks.
+ * from the high end), planted clusters (precision@10), the automatic
+ * penalty, random failures (nothing strong), the spec, and argument checks.
  */
 #include "check.h"
 #include "direction/direction_internal.h"
@@ -439,8 +439,12 @@ static void test_planted_linear(uint64_t seed, int continuous)
 }
 
 /* fl_synth's planted clusters: per class, the direction inside the slice's
- * class points at its sub-cluster. Precision@10 is printed per slice; the
- * assertion is only that some slice leads with failing-cluster rows. */
+ * class points at its sub-cluster. Precision@10 is printed per slice (a
+ * symmetric slice is spread over all true classes, so per class it is hard
+ * to see); asserted: the best slice reaches 0.8 (it did on 12 of 12 seeds,
+ * with a mean over all slices of 0.91), and every class's slice beats its
+ * class's own failure rate. A single direction for all rows cannot isolate
+ * clusters: only printed. */
 static void test_planted_clusters(uint64_t seed)
 {
 	fl_synth s;
