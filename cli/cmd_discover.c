@@ -569,6 +569,12 @@ int cmd_discover(int argc, char **argv)
 	}
 	if ((rc = discover_views(&in, &a, r, s)) || (rc = discover_meta(&in, &a, r, s, id_col)))
 		goto cleanup;
+	/* one method alone gives its raw top-K, to compare with its peer tool */
+	if ((a.methods & (a.methods - 1)) &&
+	    (rc = fl_report_merge(r, FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT))) {
+		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
+		goto cleanup;
+	}
 	if ((rc = fl_report_rank(r, (int32_t)a.top))) {
 		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
 		goto cleanup;

@@ -12,6 +12,15 @@
 extern "C" {
 #endif
 
+/** Another method/view result merged into a slice (fl_report_merge). */
+typedef struct fl_source {
+	char method[32];
+	char view[64];
+	int32_t component;
+	double jaccard;         /**< overlap of its members with the slice's */
+	double score;           /**< its own score */
+} fl_source;
+
 /**
  * A candidate slice found by a discovery method. Every pointer is owned by
  * the candidate (released by fl_candidate_clear) and may be NULL unless
@@ -34,6 +43,8 @@ typedef struct fl_candidate {
 	                             one JSON object written by the method (embedded
 	                             verbatim in the report's "spec"); NULL for kmeans,
 	                             whose spec the report writes from centroid/radius */
+	fl_source *also;        /**< results of other methods or views merged into this one */
+	int32_t n_also;
 } fl_candidate;
 
 /** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */

@@ -60,6 +60,20 @@ FL_API int fl_report_set_param(fl_report *r, const char *key, const char *value)
 FL_API int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n);
 
 /**
+ * Fuse candidates that describe the same failure: taken best score first,
+ * a candidate joins the first kept slice whose members it overlaps with
+ * Jaccard >= `jaccard`, or whose members hold >= `containment` of its own;
+ * the kept slice lists it in `also`. Each distinct other (method, view)
+ * that joined a slice raises its score by 10% (at most 3 of them count),
+ * so agreement between viewpoints ranks higher. Call before fl_report_rank.
+ * Defaults used by the CLI: FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT.
+ */
+FL_API int fl_report_merge(fl_report *r, double jaccard, double containment);
+
+#define FL_MERGE_JACCARD 0.5
+#define FL_MERGE_CONTAINMENT 0.8
+
+/**
  * Sort all candidates by score (descending; ties by method, view, then
  * component, so the order is deterministic) and keep the first `top`
  * (0 = keep all). Slices are then named "S1", "S2", ... in rank order.

@@ -12,5 +12,6 @@ void fl_candidate_clear(fl_candidate *c)
 	free(c->centroid);
 	free(c->description);
 	free(c->spec_json);
+	free(c->also);
 	memset(c, 0, sizeof *c);
 }

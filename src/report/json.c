@@ -151,6 +151,49 @@ static void write_confusions(jw *w, const fl_report *r, int32_t i)
 	fputc(']', w->fp);
 }
 
+/* One entry of found_by; jaccard is the overlap with the slice's members. */
+static void put_source(jw *w, const char *method, const char *view, int32_t component,
+		       double jaccard, double score)
+{
+	fputs("{\"method\":", w->fp);
+	put_str(w, method);
+	fputs(",\"view\":", w->fp);
+	if (view[0])
+		put_str(w, view);
+	else
+		fputs("null", w->fp); /* metadata methods see no view */
+	fputs(",\"component\":", w->fp);
+	put_int(w, component);
+	fputs(",\"jaccard\":", w->fp);
+	put_double(w, jaccard);
+	fputs(",\"score\":", w->fp);
+	put_double(w, score);
+	fputc('}', w->fp);
+}
+
+/* The distinct views among a slice's sources ("meta" for metadata methods). */
+static void put_views(jw *w, const fl_candidate *c)
+{
+	int32_t listed = 0;
+
+	for (int32_t k = -1; k < c->n_also; k++) {
+		const char *v = k < 0 ? c->view : c->also[k].view;
+		int seen = 0;
+
+		v = v[0] ? v : "meta";
+		for (int32_t j = -1; j < k && !seen; j++) {
+			const char *u = j < 0 ? c->view : c->also[j].view;
+
+			seen = !strcmp(u[0] ? u : "meta", v);
+		}
+		if (!seen) {
+			if (listed++)
+				fputc(',', w->fp);
+			put_str(w, v);
+		}
+	}
+}
+
 static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_members)
 {
 	const fl_candidate *c = &r->slices[i];
@@ -175,16 +218,17 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 	put_double(w, st->p_value);
 	fputs(",\"score\":", fp);
 	put_double(w, c->score);
-	fputs(",\"found_by\":[{\"method\":", fp);
-	put_str(w, c->method);
-	fputs(",\"view\":", fp);
-	if (c->view[0])
-		put_str(w, c->view);
-	else
-		fputs("null", fp); /* metadata methods see no view */
-	fputs(",\"component\":", fp);
-	put_int(w, c->component);
-	fputs("}]", fp);
+	fputs(",\"found_by\":[", fp);
+	put_source(w, c->method, c->view, c->component, 1.0, c->score);
+	for (int32_t k = 0; k < c->n_also; k++) {
+		fputc(',', fp);
+		put_source(w, c->also[k].method, c->also[k].view, c->also[k].component,
+			   c->also[k].jaccard, c->also[k].score);
+	}
+	fputs("],\"views\":[", fp);
+	put_views(w, c);
+	fputs("],\"agreement\":", fp);
+	put_int(w, fl_report__agreeing(c));
 	if (c->description) {
 		fputs(",\"description\":", fp);
 		put_str(w, c->description);

@@ -30,6 +30,9 @@ struct fl_report {
 	int32_t n_slices, cap_slices;
 };
 
+/* Distinct other (method, view) pairs merged into a slice (merge.c). */
+int32_t fl_report__agreeing(const fl_candidate *c);
+
 /* The display name of class c: its name when known, else its number in buf. */
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len);
 /* The id of row i when an id column was given, else NULL. */

@@ -72,7 +72,11 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	snprintf(hi, sizeof hi, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_high);
 	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
 	snprintf(id, sizeof id, "S%d", (int)i + 1);
-	snprintf(found, sizeof found, "%s%s%s", c->method, c->view[0] ? "/" : "", c->view);
+	if (c->n_also)
+		snprintf(found, sizeof found, "%s%s%s +%d", c->method, c->view[0] ? "/" : "", c->view,
+			 (int)c->n_also);
+	else
+		snprintf(found, sizeof found, "%s%s%s", c->method, c->view[0] ? "/" : "", c->view);
 	/* Fisher's p underflows to 0 below about 1e-308 */
 	if (st->p_value > 0)
 		snprintf(p, sizeof p, "%.2g", st->p_value);
@@ -82,6 +86,14 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 		rate, ci, out, st->lift, p, found);
 	if (c->description)
 		put_cut(fp, "     ", c->description);
+	if (c->n_also) {
+		int len = snprintf(line, sizeof line, "also found by:");
+
+		for (int32_t k = 0; k < c->n_also && len < (int)sizeof line; k++)
+			len += snprintf(line + len, sizeof line - (size_t)len, "%s %s%s%s", k ? "," : "",
+					c->also[k].method, c->also[k].view[0] ? "/" : "", c->also[k].view);
+		put_cut(fp, "     ", line);
+	}
 	nc = fl_report_confusions(r, i, conf, 2);
 	if (nc > 0) {
 		char b1[24], b2[24], b3[24], b4[24];

@@ -126,6 +126,33 @@ int main(void)
 
 	unlink(path);
 	fl_report_free(r);
+
+	/* Fusion: {0..5} and {0..4} (Jaccard 5/6) merge, with a 10% agreement
+	 * bonus as they come from two views; {6..8} stays alone; {0,1,6}
+	 * overlaps neither enough (Jaccard 1/3 and 1/4, containment 2/3). */
+	{
+		int64_t big[6] = {0, 1, 2, 3, 4, 5}, sub[5] = {0, 1, 2, 3, 4}, other[3] = {6, 7, 8};
+		int64_t mixed[3] = {0, 1, 6};
+		fl_candidate m[4];
+
+		CHECK_RC(fl_report_new(&r, s, N, "error"), FL_OK);
+		m[0] = make_cand("emb", 0, 3.0, big, 6, s);
+		m[1] = make_cand("clip", 2, 2.0, sub, 5, s);
+		m[2] = make_cand("emb", 1, 1.0, other, 3, s);
+		m[3] = make_cand("emb", 4, 0.5, mixed, 3, s);
+		CHECK_RC(fl_report_add_candidates(r, m, 4), FL_OK);
+		CHECK_RC(fl_report_merge(r, 0.5, 0.8), FL_OK);
+		CHECK_RC(fl_report_rank(r, 0), FL_OK);
+		CHECK_EQ_INT(fl_report_n_slices(r), 3);
+		CHECK_EQ_INT(fl_report_slice(r, 0)->n_also, 1);
+		CHECK(strcmp(fl_report_slice(r, 0)->also[0].view, "clip") == 0);
+		CHECK_NEAR(fl_report_slice(r, 0)->also[0].jaccard, 5.0 / 6.0, 1e-12);
+		CHECK_NEAR(fl_report_slice(r, 0)->score, 3.3, 1e-12);
+		CHECK_EQ_INT(fl_report_slice(r, 1)->n_also, 0);
+		CHECK_EQ_INT(fl_report_slice(r, 2)->component, 4);
+		CHECK_RC(fl_report_merge(r, 0, 0.8), FL_EINVAL);
+		fl_report_free(r);
+	}
 	fl_report_free(NULL);
 	fl_failure_summary_free(s);
 	return check_done();
