@@ -18,6 +18,7 @@
  *   faultline/predicates.h exact search for failing conjunctions of metadata predicates
  *   faultline/synth.h    synthetic data with planted failing slices
  *   faultline/report.h   ranked slices and the JSON report
+ *   faultline/spec.h     slice specs applied to held-out or new rows
  *
  * Conventions (all headers): functions return 0 or a negative FL_E* code
  * and leave a message in fl_last_error(); out-parameters come first; what
@@ -39,5 +40,6 @@
 #include "faultline/predicates.h"
 #include "faultline/synth.h"
 #include "faultline/report.h"
+#include "faultline/spec.h"
 
 #endif

@@ -142,6 +142,15 @@ FL_API const char *fl_table_col_name(const fl_table *t, int64_t col);
 FL_API fl_coltype fl_table_col_type(const fl_table *t, int64_t col);
 /** Index of the column called `name`, or -1. */
 FL_API int64_t fl_table_find(const fl_table *t, const char *name);
+/**
+ * A table of some rows of `t`, in the given order (used to search one half
+ * of the data and confirm on the other). Column types and level codes are
+ * those of `t`; cell text is shared, so `t` must outlive the subset.
+ * @param[out] out  owned by the caller (fl_table_free)
+ * @return 0, FL_EINVAL (a row out of range), FL_ENOMEM
+ */
+FL_API int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int64_t m);
+
 /** Count of missing cells in a column. */
 FL_API int64_t fl_table_missing(const fl_table *t, int64_t col);
 /** Numeric column values (rows of them, NaN = missing); NULL for other types. */

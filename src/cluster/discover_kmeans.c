@@ -330,6 +330,21 @@ static int cmp_member(const void *a, const void *b)
 }
 
 /* best first; ties by p-value, then by cluster index, so the order is total */
+/* The rule that finds the slice again: a ball in the view. */
+static char *centroid_spec(const fl_candidate *c, int normalize)
+{
+	fl_strbuf b = {0};
+
+	fl__sb_printf(&b, "{\"type\":\"centroid\",\"view\":");
+	fl__sb_json_str(&b, c->view);
+	fl__sb_printf(&b, ",\"normalize\":%s,\"radius\":%.9g,\"centroid\":[",
+		      normalize ? "true" : "false", (double)c->radius);
+	for (int64_t j = 0; j < c->dim; j++)
+		fl__sb_printf(&b, "%s%.9g", j ? "," : "", (double)c->centroid[j]);
+	fl__sb_printf(&b, "]}");
+	return fl__sb_finish(&b, "k-means spec");
+}
+
 static int cmp_candidate(const void *a, const void *b)
 {
 	const fl_candidate *x = a, *y = b;
@@ -479,6 +494,11 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		memcpy(c->centroid, cen + (int64_t)mem[a].c * d, (size_t)d * sizeof(float));
 		c->dim = d;
 		c->radius = radius;
+		if (!(c->spec_json = centroid_spec(c, o->normalize))) {
+			fl_candidate_clear(c);
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
 		nc++;
 	}
 	qsort(cand, (size_t)nc, sizeof(fl_candidate), cmp_candidate);

@@ -43,6 +43,20 @@ static inline int fl__add_size(size_t a, size_t b, size_t *out)
 void *fl__malloc(size_t n, const char *what);
 void *fl__calloc(size_t count, size_t size, const char *what);
 
+/* A growing string (strbuf.c): start from {0}; after the last append,
+ * fl__sb_finish returns the string (the caller's) or NULL with FL_ENOMEM
+ * recorded, naming `what`. */
+typedef struct fl_strbuf {
+	char *s;
+	size_t len, cap;
+	int oom;
+} fl_strbuf;
+
+void fl__sb_printf(fl_strbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
+/* a JSON string literal: quotes, backslashes, control bytes escaped */
+void fl__sb_json_str(fl_strbuf *b, const char *s);
+char *fl__sb_finish(fl_strbuf *b, const char *what);
+
 /* Hold OpenBLAS at one thread while our OpenMP threads call it (blas.c);
  * calls nest and may come from several threads. */
 void fl__blas_single_enter(void);

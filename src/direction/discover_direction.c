@@ -55,84 +55,24 @@ static int cmp_candidate(const void *a, const void *b)
 	return (x->component > y->component) - (x->component < y->component);
 }
 
-/* A growing string for the spec. */
-typedef struct {
-	char *s;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
-
-static void sb_put(sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (k < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->s && b->len + (size_t)k < b->cap) {
-			b->len += (size_t)k;
-			return;
-		}
-		size_t cap = (b->cap ? 2 * b->cap : 256) + (size_t)k;
-		char *t = realloc(b->s, cap);
-		if (!t) {
-			b->oom = 1;
-			return;
-		}
-		b->s = t;
-		b->cap = cap;
-	}
-}
-
-/* A JSON string: quotes, backslashes and control bytes escaped; other
- * bytes (UTF-8) verbatim. */
-static void sb_json_str(sbuf *b, const char *s)
-{
-	sb_put(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sb_put(b, "\\%c", *p);
-		else if (*p < 0x20)
-			sb_put(b, "\\u%04x", *p);
-		else
-			sb_put(b, "%c", *p);
-	}
-	sb_put(b, "\"");
-}
-
 static char *spec_json(const fl_direction *dir, const char *view, int64_t label, double t)
 {
-	sbuf b = {NULL, 0, 0, 0};
+	fl_strbuf b = {0};
 
-	sb_put(&b, "{\"type\":\"direction\",\"view\":");
-	sb_json_str(&b, view);
-	sb_put(&b, ",\"normalize\":%s", dir->normalize ? "true" : "false");
+	fl__sb_printf(&b, "{\"type\":\"direction\",\"view\":");
+	fl__sb_json_str(&b, view);
+	fl__sb_printf(&b, ",\"normalize\":%s", dir->normalize ? "true" : "false");
 	if (label >= 0)
-		sb_put(&b, ",\"label\":%lld", (long long)label);
-	sb_put(&b, ",\"weights\":[");
+		fl__sb_printf(&b, ",\"label\":%lld", (long long)label);
+	fl__sb_printf(&b, ",\"weights\":[");
 	for (int64_t j = 0; j < dir->dim; j++)
-		sb_put(&b, "%s%.9g", j ? "," : "", (double)dir->weights[j]);
-	sb_put(&b, "],\"bias\":%.17g,\"threshold\":%.17g,\"auc\":", dir->bias, t);
+		fl__sb_printf(&b, "%s%.9g", j ? "," : "", (double)dir->weights[j]);
+	fl__sb_printf(&b, "],\"bias\":%.17g,\"threshold\":%.17g,\"auc\":", dir->bias, t);
 	if (isfinite(dir->auc))
-		sb_put(&b, "%.17g}", dir->auc);
+		fl__sb_printf(&b, "%.17g}", dir->auc);
 	else
-		sb_put(&b, "null}");
-	if (b.oom) {
-		free(b.s);
-		fl__error(FL_ENOMEM, "out of memory: direction spec");
-		return NULL;
-	}
-	return b.s;
+		fl__sb_printf(&b, "null}");
+	return fl__sb_finish(&b, "direction spec");
 }
 
 /* Progress across scopes: every fold model of every scope is one unit. */

@@ -228,6 +228,7 @@ int fl_table_read_csv(fl_table **out, const char *path)
 		return fl__error(FL_EINVAL, "fl_table_read_csv: path is NULL");
 	if (!(t = fl__calloc(1, sizeof *t, "table")))
 		return FL_ENOMEM;
+	t->owns_buf = 1;
 	if ((rc = read_file(path, &t->buf, &len)) != 0)
 		goto cleanup;
 	/* cells are C strings: a NUL byte would silently cut one short */

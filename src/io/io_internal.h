@@ -56,7 +56,8 @@ typedef struct fl_table_col {
 } fl_table_col;
 
 struct fl_table {
-	char *buf;
+	char *buf;                  /* cell text; NULL-owned in a subset (see owns_buf) */
+	int owns_buf;               /* 0 for fl_table_subset: buf belongs to the parent */
 	size_t *row_off;            /* offset in buf of each row's first cell */
 	uint32_t *cell_off;         /* rows * cols offsets from the row's first cell */
 	int64_t rows, cols;

@@ -252,8 +252,70 @@ void fl_table_free(fl_table *t)
 	free(t->col);
 	free(t->row_off);
 	free(t->cell_off);
-	free(t->buf);
+	if (t->owns_buf)
+		free(t->buf);
 	free(t);
+}
+
+int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int64_t m)
+{
+	fl_table *s;
+	size_t cols = (size_t)t->cols;
+
+	*out = NULL;
+	for (int64_t i = 0; i < m; i++)
+		if (rows[i] < 0 || rows[i] >= t->rows)
+			return fl__error(FL_EINVAL, "fl_table_subset: row %lld out of range",
+					 (long long)rows[i]);
+	if (!(s = fl__calloc(1, sizeof *s, "table subset")))
+		return FL_ENOMEM;
+	s->buf = t->buf;
+	s->rows = m;
+	s->cols = t->cols;
+	s->row_off = fl__malloc((size_t)m * sizeof *s->row_off, "table subset");
+	s->cell_off = fl__malloc((size_t)m * cols * sizeof *s->cell_off, "table subset");
+	s->col = fl__calloc(cols, sizeof *s->col, "table subset");
+	if (!s->row_off || !s->cell_off || !s->col)
+		goto nomem;
+	for (int64_t i = 0; i < m; i++) {
+		s->row_off[i] = t->row_off[rows[i]];
+		memcpy(s->cell_off + (size_t)i * cols, t->cell_off + (size_t)rows[i] * cols,
+		       cols * sizeof *s->cell_off);
+	}
+	for (size_t c = 0; c < cols; c++) {
+		const fl_table_col *from = &t->col[c];
+		fl_table_col *to = &s->col[c];
+
+		*to = *from;
+		to->num = NULL;
+		to->codes = NULL;
+		to->levels = NULL;
+		to->missing = 0;
+		if (from->levels) {
+			if (!(to->levels = fl__malloc((size_t)from->nlevels * sizeof *to->levels, "levels")))
+				goto nomem;
+			memcpy(to->levels, from->levels, (size_t)from->nlevels * sizeof *to->levels);
+		}
+		if (from->num && !(to->num = fl__malloc((size_t)m * sizeof *to->num, "column")))
+			goto nomem;
+		if (from->codes && !(to->codes = fl__malloc((size_t)m * sizeof *to->codes, "column")))
+			goto nomem;
+		for (int64_t i = 0; i < m; i++) {
+			if (to->num) {
+				to->num[i] = from->num[rows[i]];
+				to->missing += isnan(to->num[i]);
+			}
+			if (to->codes) {
+				to->codes[i] = from->codes[rows[i]];
+				to->missing += to->codes[i] < 0 && !to->num;
+			}
+		}
+	}
+	*out = s;
+	return FL_OK;
+nomem:
+	fl_table_free(s);
+	return FL_ENOMEM;
 }
 
 static const fl_table_col *get_col(const fl_table *t, int64_t c)

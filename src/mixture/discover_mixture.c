@@ -139,14 +139,23 @@ static char *model_json(const fl_pca *p, const fl_mixture *m, const char *path)
 	return b.s;
 }
 
-static char *spec_json(const char *view, int32_t s, const fl_mixture *m, const char *model)
+/* joint: membership used every term of the model, else the embedding only */
+static char *spec_json(const char *view, int32_t s, const fl_mixture *m, const char *model,
+		       int joint)
 {
 	sbuf b = {NULL, 0, 0, 0};
 
 	sb_add(&b, "{\"type\":\"mixture_component\",\"view\":");
 	sb_str(&b, view);
-	sb_add(&b, ",\"component\":%d,\"rule\":\"argmax_responsibility\",\"weight\":%.17g,%s}", s,
-	       m->weights[s], model);
+	sb_add(&b, ",\"component\":%d,\"rule\":\"argmax_responsibility\",\"inputs\":[\"embedding\"",
+	       s);
+	if (joint && m->has_labels)
+		sb_add(&b, ",\"label\"");
+	if (joint && m->has_probs)
+		sb_add(&b, ",\"prediction\"");
+	if (joint && m->failure != FL_MIXTURE_FAILURE_NONE)
+		sb_add(&b, ",\"failure\"");
+	sb_add(&b, "],\"weight\":%.17g,%s}", m->weights[s], model);
 	if (b.failed) {
 		free(b.s);
 		return NULL;
@@ -182,10 +191,12 @@ static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const i
 				 o->tol, o->max_iter, (long long)o->min_size, o->threads, o->version);
 	if ((labels || probs) && C < 2)
 		return fl__error(FL_EINVAL, "fl_discover_mixture: n_classes=%d, need at least 2", C);
-	if (labels && fl_check_labels(labels, n, C, "labels") != 0)
-		return fl__error(FL_EINVAL, "fl_discover_mixture: %s", fl_last_error());
-	if (probs && fl_check_probs(probs, n, C, "probs") != 0)
-		return fl__error(FL_EINVAL, "fl_discover_mixture: %s", fl_last_error());
+	if ((labels && fl_check_labels(labels, n, C, "labels") != 0) ||
+	    (probs && fl_check_probs(probs, n, C, "probs") != 0)) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", fl_last_error()); /* not in place */
+		return fl__error(FL_EINVAL, "fl_discover_mixture: %s", msg);
+	}
 	return 0;
 }
 
@@ -195,7 +206,7 @@ static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const i
 static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo,
 			    const fl_mixture *m, const fl_pca *p, int64_t n,
 			    const fl_failure_summary *s, const char *view, int64_t min_size,
-			    const char *model)
+			    const char *model, int joint)
 {
 	int64_t *start = fl__calloc((size_t)m->k + 1, sizeof(int64_t), "slice members");
 	member *mem = fl__malloc((size_t)n * sizeof(member), "slice members");
@@ -236,7 +247,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 			c->members[q] = mem[a + q].row;
 			/* the responsibility, from the same sum as the sort key: the
 			 * scores are non-increasing in member order */
-			c->member_scores[q] = 1.0f / (1.0f + mem[a + q].others);
+			c->member_scores[q] = 1.0f - mem[a + q].others;
 		}
 		c->n_members = sz;
 		if ((rc = fl_slice_stats_compute(&c->stats, s, c->members, sz)) != 0) {
@@ -260,7 +271,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 			c->centroid[j] = (float)v;
 		}
 		c->radius = 0;
-		if (!(c->spec_json = spec_json(view, comp, m, model))) {
+		if (!(c->spec_json = spec_json(view, comp, m, model, joint))) {
 			fl_candidate_clear(c);
 			rc = fl__error(FL_ENOMEM, "out of memory writing a slice spec");
 			goto cleanup;
@@ -376,7 +387,8 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 		rc = fl__error(FL_ENOMEM, "out of memory building mixture candidates");
 		goto cleanup;
 	}
-	if ((rc = build_candidates(cand, &nc, &fo, &mix, &pca, n, s, view, min_size, model)) != 0)
+	if ((rc = build_candidates(cand, &nc, &fo, &mix, &pca, n, s, view, min_size, model,
+				   o->assign == FL_MIXTURE_ASSIGN_JOINT)) != 0)
 		goto cleanup;
 	qsort(cand, (size_t)nc, sizeof(fl_candidate), cmp_candidate);
 	report(o, stage, 3);

@@ -166,13 +166,26 @@ void fl_mixture__ctx_load(mx_ctx *x, const fl_mixture *m)
 	for (int32_t s = 0; s < x->k; s++) {
 		double cs = 0;
 
+		if (!(m->weights[s] > 0)) {
+			/* dead: inert finite coefficients, and log pi = -inf, so that its
+			 * responsibility is exactly 0 and nothing NaN reaches a row */
+			for (int64_t j = 0; j < 2 * d; j++)
+				x->w[s * 2 * d + j] = 0;
+			x->c[s] = -INFINITY;
+			for (int32_t c = 0; c < x->C; c++) {
+				x->lab[c * x->k + s] = 0;
+				x->ph[s * x->C + c] = 1.0f / (float)x->C;
+			}
+			x->fa[s] = x->fb[s] = x->fc[s] = 0;
+			continue;
+		}
 		for (int64_t j = 0; j < d; j++) {
 			double mu = m->means[s * d + j], v = m->variances[s * d + j];
 			x->w[s * 2 * d + j] = (float)(mu / v);
 			x->w[s * 2 * d + d + j] = (float)(-0.5 / v);
 			cs += mu * mu / v + log(v) + LOG_2PI;
 		}
-		x->c[s] = m->weights[s] > 0 ? (float)(log(m->weights[s]) - 0.5 * cs) : -INFINITY;
+		x->c[s] = (float)(log(m->weights[s]) - 0.5 * cs);
 		for (int32_t c = 0; c < x->C && x->use_labels; c++)
 			x->lab[c * x->k + s] = (float)(m->gamma * log(m->label_probs[s * x->C + c]));
 		for (int32_t c = 0; c < x->C && x->use_probs; c++)
@@ -191,7 +204,6 @@ void fl_mixture__ctx_load(mx_ctx *x, const fl_mixture *m)
 	x->gh = (float)m->gamma_hat;
 }
 
-/* Rows [i0, i0 + m) of the pass as [z, z^2], into xb (m x 2d). */
 void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m)
 {
 	int64_t d = p->d;

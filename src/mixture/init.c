@@ -78,13 +78,16 @@ static int32_t confusion_cells(int32_t *hard, const fl_mx_data *p, int32_t k)
 	return nseed;
 }
 
-/* Components [from, k) from single rows drawn by D^2 sampling (distance to
- * the nearest mean so far) among up to 16384 random rows; they start with
- * the column variances and the global label/prediction/failure statistics,
- * and the weight of an average component. */
+/* Every component left empty by a hard initialisation (weight 0: an unused
+ * cell, an empty cluster) from a single row drawn by D^2 sampling (distance
+ * to the nearest mean so far) among up to 16384 random rows; it starts with
+ * the column variances, the global label/prediction/failure statistics of
+ * those rows, and the weight of an average component. */
 static int seed_rest(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const double *col_var,
-		     int32_t from, fl_rng *rng)
+		     fl_rng *rng)
 {
+	int32_t empty = 0;
+	unsigned char *live = NULL;
 	int64_t d = p->d, C = x->C, ns = p->n < 16384 ? p->n : 16384;
 	int64_t *rows = fl__malloc((size_t)ns * sizeof(int64_t), "mixture seeding");
 	double *d2 = fl__malloc((size_t)ns * sizeof(double), "mixture seeding");
@@ -93,19 +96,26 @@ static int seed_rest(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const double
 	fl_mx_data one = *p;
 	int rc = 0;
 
-	if (!rows || !d2 || !row) {
+	for (int32_t s = 0; s < x->k; s++)
+		empty += !(m->weights[s] > 0);
+	if (!empty)
+		goto cleanup;
+	live = fl__malloc((size_t)x->k, "mixture seeding");
+	if (!rows || !d2 || !row || !live) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
+	for (int32_t s = 0; s < x->k; s++)
+		live[s] = m->weights[s] > 0;
 	fl_mixture__sample_rows(rows, ns, p->n, rng);
 	one.rows = rows;
 	one.n = ns;
 	for (int64_t i = 0; i < ns; i++) {
 		d2[i] = HUGE_VAL;
 		fl_mixture__load_rows(&one, row, i, 1);
-		for (int32_t s = 0; s < from; s++) {
+		for (int32_t s = 0; s < x->k; s++) {
 			double t = 0;
-			if (m->weights[s] <= 0)
+			if (!live[s])
 				continue;
 			for (int64_t j = 0; j < d; j++)
 				t += (row[j] - m->means[s * d + j]) * (row[j] - m->means[s * d + j]);
@@ -113,10 +123,12 @@ static int seed_rest(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const double
 		}
 	}
 	/* global statistics of the sampled rows for the new components */
-	for (int32_t s = from; s < x->k; s++) {
+	for (int32_t s = 0; s < x->k; s++) {
 		double tot = 0, u;
 		int64_t pick = 0;
 
+		if (live[s])
+			continue;
 		for (int64_t i = 0; i < ns; i++)
 			tot += d2[i] < HUGE_VAL ? d2[i] : 1;
 		u = fl__rng_uniform(rng) * tot;
@@ -179,6 +191,7 @@ cleanup:
 	free(rows);
 	free(d2);
 	free(row);
+	free(live);
 	return rc;
 }
 
@@ -218,8 +231,7 @@ int fl_mixture__init_kmeans(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const
 	for (int32_t s = 0; s < o->k; s++)
 		m->weights[s] = 1; /* every cluster is live */
 	fl_mixture__m_step(m, x, col_var, 1);
-	if (ko.k < o->k)
-		rc = seed_rest(m, x, p, col_var, ko.k, &rng);
+	rc = seed_rest(m, x, p, col_var, &rng);
 cleanup:
 	free(rows);
 	free(zs);
@@ -248,8 +260,7 @@ int fl_mixture__init_confusion(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, co
 		m->weights[s] = 1;
 	fl_mixture__m_step(m, x, col_var, 1);
 	fl__rng_seed(&rng, o->seed, 0x636f6e66ULL);
-	if (nseed < o->k)
-		rc = seed_rest(m, x, p, col_var, nseed, &rng);
+	rc = seed_rest(m, x, p, col_var, &rng);
 	free(hard);
 	return rc;
 }

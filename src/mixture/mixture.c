@@ -18,6 +18,7 @@
 #include "em.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <time.h>
 
 void fl_mixture_clear(fl_mixture *m)
@@ -318,14 +319,16 @@ static int check_side(const char *fn, int64_t n, const int64_t *labels, const fl
 {
 	int rc;
 
+	char msg[512];
+
 	if ((labels || probs) && C < 2)
 		return fl__error(FL_EINVAL, "%s: n_classes=%d, need at least 2", fn, C);
-	if (labels && (rc = fl_check_labels(labels, n, C, "labels")) != 0)
-		return fl__error(FL_EINVAL, "%s: %s", fn, fl_last_error());
-	if (probs && (rc = fl_check_probs(probs, n, C, "probs")) != 0)
-		return fl__error(FL_EINVAL, "%s: %s", fn, fl_last_error());
-	if (failure && (rc = fl_check_finite_f64(failure, n, "failure")) != 0)
-		return fl__error(FL_EINVAL, "%s: %s", fn, fl_last_error());
+	if ((labels && (rc = fl_check_labels(labels, n, C, "labels")) != 0) ||
+	    (probs && (rc = fl_check_probs(probs, n, C, "probs")) != 0) ||
+	    (failure && (rc = fl_check_finite_f64(failure, n, "failure")) != 0)) {
+		snprintf(msg, sizeof msg, "%s", fl_last_error()); /* not in place */
+		return fl__error(FL_EINVAL, "%s: %s", fn, msg);
+	}
 	return 0;
 }
 
@@ -347,8 +350,11 @@ int fl_mixture_fit(fl_mixture *out, const float *z, int64_t n, int64_t d, int64_
 	if ((rc = check_opts(o, n)) != 0 ||
 	    (rc = check_side("fl_mixture_fit", n, labels, probs, n_classes, failure)) != 0)
 		return rc;
-	if ((rc = fl_check_finite_f32(z, n, d, ldz, "z")) != 0)
-		return fl__error(FL_EINVAL, "fl_mixture_fit: %s", fl_last_error());
+	if ((rc = fl_check_finite_f32(z, n, d, ldz, "z")) != 0) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", fl_last_error());
+		return fl__error(FL_EINVAL, "fl_mixture_fit: %s", msg);
+	}
 	if (!labels && !probs)
 		data.n_classes = 0;
 	return fl_mixture__fit(out, &data, o);

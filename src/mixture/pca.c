@@ -212,9 +212,9 @@ static int orthonormalise(float *y, int64_t rows, int64_t cols, float *tau)
 	return 0;
 }
 
-/* Keep the eigenpairs (val[t], vec column t of a d-vector list) whose value
- * clears the rank tolerance; order descending; fix signs. vec(t, j) is
- * read through the callback-free layout: vec[t * d + j]. */
+/* Keep the eigenpairs (val[t], vec[t * d .. t * d + d)), sorted descending,
+ * whose value clears the rank tolerance, with the sign that makes each
+ * vector's largest entry positive. */
 static void finish(fl_pca *p, const double *val, const double *vec, int64_t cand, double rank_tol,
 		   double denom)
 {
@@ -231,7 +231,8 @@ static void finish(fl_pca *p, const double *val, const double *vec, int64_t cand
 			if (fabs(vec[t * d + j]) > big)
 				big = fabs(vec[t * d + j]), arg = j;
 		for (int64_t j = 0; j < d; j++)
-			p->components[r * d + j] = (float)(vec[arg] < 0 ? -vec[t * d + j] : vec[t * d + j]);
+			p->components[r * d + j] =
+				(float)(vec[t * d + arg] < 0 ? -vec[t * d + j] : vec[t * d + j]);
 		p->variance[r] = v;
 		r++;
 	}

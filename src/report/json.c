@@ -236,18 +236,6 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 	if (c->spec_json) {
 		fputs(",\"spec\":", fp);
 		fputs(c->spec_json, fp);
-	} else if (c->centroid) {
-		fputs(",\"spec\":{\"type\":\"centroid\",\"view\":", fp);
-		put_str(w, c->view);
-		fputs(",\"radius\":", fp);
-		put_float(w, c->radius);
-		fputs(",\"centroid\":[", fp);
-		for (int64_t k = 0; k < c->dim; k++) {
-			if (k)
-				fputc(',', fp);
-			put_float(w, c->centroid[k]);
-		}
-		fputs("]}", fp);
 	}
 	write_confusions(w, r, i);
 	if (r->id_col >= 0) {

@@ -247,11 +247,12 @@ static double max_rel(const double *a, const double *b, int64_t n, double scale_
 	return m;
 }
 
-/* Tolerances, measured (worst over seeds 1..20) and set about 10x above:
- * after 8 iterations from the same start, float32 on BLAS and the double
- * reference agree to ~1e-5 relative. */
-#define TOL_PARAM 2e-4 /* weights, means (relative to 1), variances, p, phat, q */
-#define TOL_RESP 1e-4  /* responsibilities, same parameters */
+/* Tolerances: after 8 iterations from the same start, float32 on BLAS and
+ * the double reference agreed (worst over seeds 1..21) to 2.4e-6 relative
+ * on variances, 8.4e-7 on phat, 1.8e-7 on means, 5.4e-7 absolute on
+ * responsibilities; the bounds are about 10x that. */
+#define TOL_PARAM 2e-5 /* weights, means (relative to 1), variances, p, phat, q */
+#define TOL_RESP 5e-6  /* responsibilities, same parameters */
 
 static void test_reference(uint64_t seed)
 {
@@ -329,11 +330,12 @@ static void test_reference(uint64_t seed)
 }
 
 /* Monotone objective over a long run, ours (float rounding allowed) and
- * the reference's; Domino's weighted-mean phat update is not monotone on
- * soft predictions (found on this data: the reason for the MM update). */
-static void test_monotone(uint64_t seed)
+ * the reference's. Domino's weighted-mean phat update is not monotone on
+ * soft predictions: shown on fixed data (`demo`), where it lowers the
+ * objective (the reason for the EM update of mixture weights). */
+static void test_monotone(uint64_t seed, int demo)
 {
-	uint64_t st = seed ^ 0x9e37;
+	uint64_t st = demo ? 1 : seed ^ 0x9e37;
 	tdata t;
 	fl_mixture m, m0;
 	fl_mixture_opts o = FL_MIXTURE_OPTS_INIT;
@@ -346,7 +348,7 @@ static void test_monotone(uint64_t seed)
 	o.tol = 0;
 	o.max_iter = 60;
 	o.warm_rows = -1;
-	o.seed = seed;
+	o.seed = demo ? 1 : seed;
 	o.gamma_f = 2;
 	CHECK_RC(fl_mixture_fit(&m, t.z, t.n, t.d, t.d, t.labels, t.probs, t.C, t.failure, &o), 0);
 	for (int32_t i = 1; i <= m.n_iter; i++) {
@@ -378,9 +380,10 @@ static void test_monotone(uint64_t seed)
 			CHECK(mono);
 		ref_free(&r);
 	}
-	printf("monotone: Domino's weighted-mean phat lowered the objective in %d of 60 iterations\n",
-	       domino_drops);
-	CHECK(domino_drops > 0);
+	printf("monotone: Domino's weighted-mean phat lowered the objective in %d of 60 iterations%s\n",
+	       domino_drops, demo ? " (fixed data)" : "");
+	if (demo)
+		CHECK(domino_drops > 0);
 	free(R);
 	fl_mixture_clear(&m);
 	fl_mixture_clear(&m0);
@@ -668,7 +671,8 @@ int main(void)
 	test_kernels(seed);
 	for (uint64_t r = 0; r < 3; r++)
 		test_reference(seed + r);
-	test_monotone(seed);
+	test_monotone(seed, 0);
+	test_monotone(seed, 1);
 	test_threads(seed);
 	test_degenerate(seed);
 	test_terms(seed);

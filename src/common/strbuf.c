@@ -1,0 +1,61 @@
+/* A growing string, for the JSON specs that methods write. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void fl__sb_printf(fl_strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t cap;
+		char *t;
+
+		va_start(ap, fmt);
+		k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0) {
+			b->oom = 1;
+			return;
+		}
+		if (b->s && b->len + (size_t)k < b->cap) {
+			b->len += (size_t)k;
+			return;
+		}
+		cap = (b->cap ? 2 * b->cap : 256) + (size_t)k;
+		if (!(t = realloc(b->s, cap))) {
+			b->oom = 1;
+			return;
+		}
+		b->s = t;
+		b->cap = cap;
+	}
+}
+
+void fl__sb_json_str(fl_strbuf *b, const char *s)
+{
+	fl__sb_printf(b, "\"");
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fl__sb_printf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			fl__sb_printf(b, "\\u%04x", *p);
+		else
+			fl__sb_printf(b, "%c", *p);
+	}
+	fl__sb_printf(b, "\"");
+}
+
+char *fl__sb_finish(fl_strbuf *b, const char *what)
+{
+	if (b->oom || !b->s) {
+		free(b->s);
+		fl__error(FL_ENOMEM, "out of memory: %s", what);
+		return NULL;
+	}
+	return b->s;
+}
