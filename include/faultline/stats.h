@@ -125,6 +125,23 @@ FL_API void fl_wilson_interval(double k, double n, double z, double *lo, double 
  */
 FL_API double fl_fisher_greater(int64_t N, int64_t K, int64_t n, int64_t k);
 
+/**
+ * Split rows into a discovery half and a holdout half, stratified by
+ * failure: binary signals put the same number of failing rows (to one) in
+ * each half; continuous ones pair rows of adjacent failure and send one of
+ * each pair to the holdout. Deterministic in `seed`.
+ * @param[out] holdout  n bytes: 1 for a holdout row, 0 for a discovery row
+ */
+FL_API int fl_split_holdout(uint8_t *holdout, const double *failure, int64_t n, uint64_t seed);
+
+/**
+ * Benjamini-Hochberg adjusted p-values: adjusted[i] = min over j with
+ * p_j >= p_i of p_j m / rank(p_j), capped at 1 (NaN counts as 1). A
+ * hypothesis is rejected at false discovery rate q when adjusted <= q.
+ * @param[out] adjusted  m doubles (may equal p)
+ */
+FL_API int fl_bh_adjust(double *adjusted, const double *p, int64_t m);
+
 #ifdef __cplusplus
 }
 #endif

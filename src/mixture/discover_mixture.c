@@ -21,6 +21,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 typedef struct {
 	float others, own;
@@ -161,6 +162,113 @@ static char *spec_json(const char *view, int32_t s, const fl_mixture *m, const c
 		return NULL;
 	}
 	return b.s;
+}
+
+/* Merge components the embedding cannot tell apart (members are assigned
+ * by the embedding alone, so two such components would split one region
+ * arbitrarily: with gamma = 10 the fit splits a region of mixed labels into
+ * one component per label). Greedy, cheapest pair first: two components
+ * are replaced by their moment-matched diagonal Gaussian (weights,
+ * label/prediction/failure parameters averaged by weight) while the
+ * embedding log-likelihood lost, 1/2 sum_d (n_m log v_m - n_s log v_s -
+ * n_t log v_t) minus what the mixing weights gain, stays below the BIC
+ * price of one component, (2 d + 1) / 2 log n (Schwarz 1978). Dead
+ * components are dropped. Returns the number of merges. */
+static int32_t merge_regions(fl_mixture *m, int64_t n)
+{
+	int64_t d = m->d, C = m->n_classes;
+	double limit = (double)(2 * d + 1) / 2 * log((double)n);
+	int32_t merges = 0, k = 0;
+
+	for (int32_t s = 0; s < m->k; s++) { /* drop the dead */
+		if (!(m->weights[s] > 0))
+			continue;
+		if (k != s) {
+			m->weights[k] = m->weights[s];
+			memmove(m->means + k * d, m->means + s * d, (size_t)d * sizeof(double));
+			memmove(m->variances + k * d, m->variances + s * d, (size_t)d * sizeof(double));
+			if (m->has_labels)
+				memmove(m->label_probs + k * C, m->label_probs + s * C, (size_t)C * sizeof(double));
+			if (m->has_probs)
+				memmove(m->pred_probs + k * C, m->pred_probs + s * C, (size_t)C * sizeof(double));
+			if (m->fail_mean)
+				m->fail_mean[k] = m->fail_mean[s];
+			if (m->fail_var)
+				m->fail_var[k] = m->fail_var[s];
+		}
+		k++;
+	}
+	m->k = k;
+	for (;;) {
+		double best = limit;
+		int32_t bs = -1, bt = -1;
+
+		for (int32_t s = 0; s < m->k; s++)
+			for (int32_t t = s + 1; t < m->k; t++) {
+				double ns = m->weights[s] * (double)n, nt = m->weights[t] * (double)n;
+				double nm = ns + nt, cost = 0;
+				for (int64_t j = 0; j < d; j++) {
+					double ms = m->means[s * d + j], mt = m->means[t * d + j];
+					double vs = m->variances[s * d + j], vt = m->variances[t * d + j];
+					double mm = (ns * ms + nt * mt) / nm;
+					double vm = (ns * (vs + ms * ms) + nt * (vt + mt * mt)) / nm - mm * mm;
+					vm = vm > vs || vm > vt ? vm : fmax(vs, vt);
+					cost += 0.5 * (nm * log(vm) - ns * log(vs) - nt * log(vt));
+				}
+				cost -= ns * log(nm / ns) + nt * log(nm / nt);
+				if (cost < best)
+					best = cost, bs = s, bt = t;
+			}
+		if (bs < 0)
+			break;
+		{
+			double ws = m->weights[bs], wt = m->weights[bt], wm = ws + wt;
+			for (int64_t j = 0; j < d; j++) {
+				double ms = m->means[bs * d + j], mt = m->means[bt * d + j];
+				double mm = (ws * ms + wt * mt) / wm;
+				double vm = (ws * (m->variances[bs * d + j] + ms * ms) +
+					     wt * (m->variances[bt * d + j] + mt * mt)) / wm - mm * mm;
+				m->means[bs * d + j] = mm;
+				m->variances[bs * d + j] = fmax(vm, m->floor[j]);
+			}
+			for (int64_t c = 0; c < C && m->has_labels; c++)
+				m->label_probs[bs * C + c] = (ws * m->label_probs[bs * C + c] +
+							      wt * m->label_probs[bt * C + c]) / wm;
+			for (int64_t c = 0; c < C && m->has_probs; c++)
+				m->pred_probs[bs * C + c] = (ws * m->pred_probs[bs * C + c] +
+							     wt * m->pred_probs[bt * C + c]) / wm;
+			if (m->fail_mean && m->fail_var) { /* Gaussian: moment-matched */
+				double fm = (ws * m->fail_mean[bs] + wt * m->fail_mean[bt]) / wm;
+				m->fail_var[bs] = (ws * (m->fail_var[bs] + m->fail_mean[bs] * m->fail_mean[bs]) +
+						   wt * (m->fail_var[bt] + m->fail_mean[bt] * m->fail_mean[bt])) /
+						  wm - fm * fm;
+				m->fail_mean[bs] = fm;
+			} else if (m->fail_mean) {
+				m->fail_mean[bs] = (ws * m->fail_mean[bs] + wt * m->fail_mean[bt]) / wm;
+			}
+			m->weights[bs] = wm;
+		}
+		/* the last component takes bt's place */
+		{
+			int32_t l = m->k - 1;
+			if (bt != l) {
+				m->weights[bt] = m->weights[l];
+				memcpy(m->means + bt * d, m->means + l * d, (size_t)d * sizeof(double));
+				memcpy(m->variances + bt * d, m->variances + l * d, (size_t)d * sizeof(double));
+				if (m->has_labels)
+					memcpy(m->label_probs + bt * C, m->label_probs + l * C, (size_t)C * sizeof(double));
+				if (m->has_probs)
+					memcpy(m->pred_probs + bt * C, m->pred_probs + l * C, (size_t)C * sizeof(double));
+				if (m->fail_mean)
+					m->fail_mean[bt] = m->fail_mean[l];
+				if (m->fail_var)
+					m->fail_var[bt] = m->fail_var[l];
+			}
+			m->k--;
+		}
+		merges++;
+	}
+	return merges;
 }
 
 static void report(const fl_discover_mixture_opts *o, const char *stage, int64_t done)
@@ -369,6 +477,8 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 					       o->assign == FL_MIXTURE_ASSIGN_JOINT ? &fo : NULL)) != 0)
 			goto cleanup;
 		if (o->assign == FL_MIXTURE_ASSIGN_EMBEDDING) {
+			if (getenv("FL_MERGE"))
+				merge_regions(&mix, n);
 			data.labels = NULL;
 			data.probs = NULL;
 			data.failure = NULL;
