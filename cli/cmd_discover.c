@@ -30,8 +30,8 @@ typedef struct args {
 	const char *class_column, *json, *failure_kind;
 	opt_list views, method_names;
 	int64_t top, seed, threads, k, min_size, max_members, max_level, bins;
-	double alpha, min_support;
-	int quiet, normalize, methods, per_class;
+	double alpha, min_support, fdr;
+	int quiet, normalize, methods, per_class, no_holdout;
 } args;
 
 /* Everything loaded; freed in one place. */
@@ -48,6 +48,10 @@ typedef struct inputs {
 	float *softmax;       /* owned, from logits */
 	int64_t *argmax;      /* owned, from probabilities */
 	const char **class_names; /* borrowed strings, owned array */
+	int n_views;
+	char view_name[OPT_LIST_MAX][64];
+	const float *view_x[OPT_LIST_MAX]; /* borrowed from the arrays */
+	int64_t view_d[OPT_LIST_MAX];
 } inputs;
 
 static void inputs_free(inputs *in)
@@ -336,6 +340,8 @@ static int validate_args(args *a)
 		return usage_error("discover", "--id-column needs --meta");
 	if (a->top < 0 || a->k < 0 || a->threads < 0 || a->min_size < 0 || a->max_members < 0)
 		return usage_error("discover", "--top, --k, --threads, --min-size and --max-members must be >= 0");
+	if (!(a->fdr > 0 && a->fdr < 1))
+		return usage_error("discover", "--fdr must be in (0, 1)");
 	if (!(a->alpha > 0 && a->alpha <= 1) || a->max_level < 1 || a->max_level > 64 ||
 	    a->bins < 2 || a->bins > 256 || !(a->min_support >= 0))
 		return usage_error("discover", "need 0 < --alpha <= 1, 1 <= --max-level <= 64, 2 <= --bins <= 256, --min-support >= 0");
@@ -373,6 +379,9 @@ static int record_params(fl_report *r, const args *a)
 	snprintf(buf, sizeof buf, "%lld", (long long)a->min_size);
 	rc |= fl_report_set_param(r, "min_size", a->min_size ? buf : "auto");
 	rc |= fl_report_set_param(r, "normalize", a->normalize ? "true" : "false");
+	snprintf(buf, sizeof buf, "%.17g", a->fdr);
+	rc |= fl_report_set_param(r, "holdout", a->no_holdout ? "none" : "half");
+	rc |= fl_report_set_param(r, "fdr", buf);
 	if (a->methods & M_PREDICATES) {
 		snprintf(buf, sizeof buf, "%.17g", a->alpha);
 		rc |= fl_report_set_param(r, "alpha", buf);
@@ -392,10 +401,98 @@ static void note_cb(void *user, const char *message)
 		fprintf(stderr, "faultline: note: %s\n", message);
 }
 
-/* Candidates of one method are moved into the report. */
-static int add_candidates(fl_report *r, fl_candidate *cands, int32_t n_cands, int rc,
-			  const char *what)
+/* The rows a search runs on: all of them, or the discovery half. Arrays
+ * are borrowed from `inputs` (all rows) or owned here (a half's copies). */
+typedef struct half {
+	int64_t n;
+	int64_t *rows;        /* owned: the original row of each, NULL = identity */
+	double *failure;
+	int64_t *labels;
+	float *probs;
+	float *views[OPT_LIST_MAX];
+	fl_table *meta;
+	fl_failure_summary *summary;
+	int owned;
+} half;
+
+static void half_free(half *h)
 {
+	if (h->owned) {
+		free(h->failure);
+		free(h->labels);
+		free(h->probs);
+		for (int v = 0; v < OPT_LIST_MAX; v++)
+			free(h->views[v]);
+		fl_table_free(h->meta);
+	}
+	free(h->rows);
+	fl_failure_summary_free(h->summary);
+}
+
+/* Gather rows[0..m) of an n x d float array. */
+static float *gather_f32(const float *x, int64_t d, const int64_t *rows, int64_t m)
+{
+	float *out = malloc((size_t)(m ? m : 1) * (size_t)d * sizeof *out);
+
+	for (int64_t i = 0; out && i < m; i++)
+		memcpy(out + i * d, x + rows[i] * d, (size_t)d * sizeof *out);
+	return out;
+}
+
+/* The discovery half: the rows with holdout[i] == 0 (all rows when NULL). */
+static int half_make(half *h, const inputs *in, const uint8_t *holdout)
+{
+	int64_t m = 0;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	if (!holdout) {
+		h->n = in->n;
+		h->failure = in->failure;
+		h->labels = (int64_t *)(uintptr_t)in->labels;
+		h->probs = (float *)(uintptr_t)in->probs;
+		for (int v = 0; v < in->n_views; v++)
+			h->views[v] = (float *)(uintptr_t)in->view_x[v];
+		h->meta = in->meta;
+	} else {
+		h->owned = 1;
+		if (!(h->rows = malloc((size_t)in->n * sizeof *h->rows)))
+			return fail(EXIT_INTERNAL, "out of memory");
+		for (int64_t i = 0; i < in->n; i++)
+			if (!holdout[i])
+				h->rows[m++] = i;
+		h->n = m;
+		if (!(h->failure = malloc((size_t)(m ? m : 1) * sizeof *h->failure)))
+			return fail(EXIT_INTERNAL, "out of memory");
+		for (int64_t i = 0; i < m; i++)
+			h->failure[i] = in->failure[h->rows[i]];
+		if (in->labels) {
+			if (!(h->labels = malloc((size_t)(m ? m : 1) * sizeof *h->labels)))
+				return fail(EXIT_INTERNAL, "out of memory");
+			for (int64_t i = 0; i < m; i++)
+				h->labels[i] = in->labels[h->rows[i]];
+		}
+		if (in->probs && !(h->probs = gather_f32(in->probs, in->n_classes, h->rows, m)))
+			return fail(EXIT_INTERNAL, "out of memory");
+		for (int v = 0; v < in->n_views; v++)
+			if (!(h->views[v] = gather_f32(in->view_x[v], in->view_d[v], h->rows, m)))
+				return fail(EXIT_INTERNAL, "out of memory");
+		if (in->meta && (rc = fl_table_subset(&h->meta, in->meta, h->rows, m)))
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+	}
+	if ((rc = fl_failure_summary_new(&h->summary, h->failure, h->n)))
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	return 0;
+}
+
+/* Candidates of one method are moved into the report, their members
+ * renamed from the half's rows to the original ones. */
+static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int32_t n_cands,
+			  int rc, const char *what)
+{
+	for (int32_t i = 0; rc == 0 && h->rows && i < n_cands; i++)
+		for (int64_t k = 0; k < cands[i].n_members; k++)
+			cands[i].members[k] = h->rows[cands[i].members[k]];
 	if (rc == 0)
 		rc = fl_report_add_candidates(r, cands, n_cands);
 	for (int32_t i = 0; i < n_cands; i++)
@@ -408,8 +505,7 @@ static int add_candidates(fl_report *r, fl_candidate *cands, int32_t n_cands, in
 }
 
 /* Predicate search over the metadata table (the id column is not a predicate). */
-static int discover_meta(inputs *in, const args *a, fl_report *r, fl_failure_summary *s,
-			 int64_t id_col)
+static int discover_meta(const half *h, const args *a, fl_report *r, int64_t id_col)
 {
 	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
 	fl_candidate *cands = NULL;
@@ -432,75 +528,120 @@ static int discover_meta(inputs *in, const args *a, fl_report *r, fl_failure_sum
 	po.note = note_cb;
 	po.note_user = &quiet;
 	po.progress = progress_cb;
-	rc = fl_discover_predicates(&cands, &n_cands, in->meta, in->failure, s, &po);
+	rc = fl_discover_predicates(&cands, &n_cands, h->meta, h->failure, h->summary, &po);
 	progress_done();
-	return add_candidates(r, cands, n_cands, rc, a->meta);
+	return add_candidates(r, h, cands, n_cands, rc, a->meta);
 }
 
-/* Failure directions (cross-fitted logistic regression) in one view. */
-static int discover_direction(inputs *in, const args *a, fl_report *r, fl_failure_summary *s,
-			      const float *x, int64_t d, const char *name)
+/* The view methods (failure direction, k-means) in view v. */
+static int discover_view(const inputs *in, const half *h, const args *a, fl_report *r, int v)
 {
-	fl_direction_opts dopt = FL_DIRECTION_OPTS_INIT;
+	const char *name = in->view_name[v];
+	int64_t d = in->view_d[v];
 	fl_candidate *cands = NULL;
 	int32_t n_cands = 0;
 	char what[80];
-	int rc;
+	int rc = 0;
 
-	if (!(a->methods & M_DIRECTION))
-		return 0;
-	dopt.per_class = a->per_class;
-	dopt.normalize = a->normalize;
-	dopt.min_size = a->min_size;
-	dopt.seed = (uint64_t)a->seed;
-	dopt.threads = (int32_t)a->threads;
-	dopt.progress = progress_cb;
-	rc = fl_discover_direction(&cands, &n_cands, x, in->n, d, d, name, in->labels,
-				   in->n_classes, s, in->failure, &dopt);
-	progress_done();
 	snprintf(what, sizeof what, "view %s", name);
-	return add_candidates(r, cands, n_cands, rc, what);
-}
+	if (a->methods & M_DIRECTION) {
+		fl_direction_opts dopt = FL_DIRECTION_OPTS_INIT;
 
-/* Discovery in each view; candidates are moved into the report. */
-static int discover_views(inputs *in, const args *a, fl_report *r, fl_failure_summary *s)
-{
-	for (int v = 0; v < a->views.n; v++) {
-		const char *item = a->views.items[v], *eq = strchr(item, '=');
-		char name[64], what[80];
+		dopt.per_class = a->per_class;
+		dopt.normalize = a->normalize;
+		dopt.min_size = a->min_size;
+		dopt.seed = (uint64_t)a->seed;
+		dopt.threads = (int32_t)a->threads;
+		dopt.progress = progress_cb;
+		rc = fl_discover_direction(&cands, &n_cands, h->views[v], h->n, d, d, name,
+					   h->labels, in->n_classes, h->summary, h->failure, &dopt);
+		progress_done();
+		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)))
+			return rc;
+	}
+	if (a->methods & M_KMEANS) {
 		fl_discover_kmeans_opts ko = FL_DISCOVER_KMEANS_OPTS_INIT;
-		fl_candidate *cands = NULL;
-		int32_t n_cands = 0;
-		fl_array *arr;
-		const float *x;
-		int rc;
 
-		snprintf(name, sizeof name, "%.*s", (int)(eq - item), item);
-		if ((rc = open_array(in, &arr, eq + 1, "a view", 1)))
-			return rc;
-		if ((rc = fl_array_f32(arr, &x)) ||
-		    (rc = fl_check_finite_f32(x, in->n, fl_array_cols(arr), fl_array_cols(arr), eq + 1)))
-			return fail(exit_for_input(rc), "%s", fl_last_error());
-		if ((rc = fl_report_add_view(r, name, fl_array_cols(arr), eq + 1)))
-			return fail(EXIT_INTERNAL, "%s", fl_last_error());
-		if ((rc = discover_direction(in, a, r, s, x, fl_array_cols(arr), name)))
-			return rc;
-		if (!(a->methods & M_KMEANS))
-			continue;
 		ko.k = (int32_t)a->k;
 		ko.min_size = a->min_size;
 		ko.normalize = a->normalize;
 		ko.seed = (uint64_t)a->seed;
 		ko.threads = (int32_t)a->threads;
 		ko.progress = progress_cb;
-		rc = fl_discover_kmeans(&cands, &n_cands, x, in->n, fl_array_cols(arr),
-					fl_array_cols(arr), name, s, in->failure, &ko);
+		rc = fl_discover_kmeans(&cands, &n_cands, h->views[v], h->n, d, d, name, h->summary,
+					h->failure, &ko);
 		progress_done();
-		snprintf(what, sizeof what, "view %s", name);
-		if ((rc = add_candidates(r, cands, n_cands, rc, what)))
+		rc = add_candidates(r, h, cands, n_cands, rc, what);
+	}
+	return rc;
+}
+
+/* Every view is read, checked and recorded before any search. */
+static int load_views(inputs *in, const args *a, fl_report *r)
+{
+	for (int v = 0; v < a->views.n; v++) {
+		const char *item = a->views.items[v], *eq = strchr(item, '=');
+		fl_array *arr;
+		int rc;
+
+		snprintf(in->view_name[v], sizeof in->view_name[v], "%.*s", (int)(eq - item), item);
+		if ((rc = open_array(in, &arr, eq + 1, "a view", 1)))
 			return rc;
+		in->view_d[v] = fl_array_cols(arr);
+		if ((rc = fl_array_f32(arr, &in->view_x[v])) ||
+		    (rc = fl_check_finite_f32(in->view_x[v], in->n, in->view_d[v], in->view_d[v], eq + 1)))
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+		if ((rc = fl_report_add_view(r, in->view_name[v], in->view_d[v], eq + 1)))
+			return fail(EXIT_INTERNAL, "%s", fl_last_error());
+		in->n_views++;
 	}
 	return 0;
+}
+
+/* Search the discovery half (or everything with --no-holdout), fuse, and
+ * confirm every slice on the holdout half. */
+static int search(inputs *in, const args *a, fl_report *r, int64_t id_col)
+{
+	uint8_t *holdout = NULL;
+	half h;
+	int rc;
+
+	if (!a->no_holdout) {
+		if (!(holdout = malloc((size_t)in->n)))
+			return fail(EXIT_INTERNAL, "out of memory");
+		if ((rc = fl_split_holdout(holdout, in->failure, in->n, (uint64_t)a->seed))) {
+			free(holdout);
+			return fail(EXIT_INTERNAL, "%s", fl_last_error());
+		}
+	}
+	rc = half_make(&h, in, holdout);
+	for (int v = 0; rc == 0 && v < in->n_views; v++)
+		rc = discover_view(in, &h, a, r, v);
+	if (rc == 0)
+		rc = discover_meta(&h, a, r, id_col);
+	/* one method alone gives its raw top-K, to compare with its peer tool */
+	if (rc == 0 && (a->methods & (a->methods - 1)) &&
+	    fl_report_merge(r, FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT))
+		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
+	if (rc == 0 && holdout) {
+		fl_spec_data sd = FL_SPEC_DATA_INIT;
+		fl_spec_view sv[OPT_LIST_MAX];
+
+		for (int v = 0; v < in->n_views; v++)
+			sv[v] = (fl_spec_view){in->view_name[v], in->view_x[v], in->view_d[v]};
+		sd.n = in->n;
+		sd.views = sv;
+		sd.n_views = in->n_views;
+		sd.table = in->meta;
+		sd.labels = in->labels;
+		sd.probs = in->probs;
+		sd.n_classes = in->n_classes;
+		if ((rc = fl_report_confirm(r, &sd, in->failure, holdout, a->fdr)))
+			rc = fail(exit_for_input(rc), "confirming on the holdout: %s", fl_last_error());
+	}
+	half_free(&h);
+	free(holdout);
+	return rc;
 }
 
 int cmd_discover(int argc, char **argv)
@@ -536,6 +677,8 @@ int cmd_discover(int argc, char **argv)
 		{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &a.max_level},
 		{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &a.min_support},
 		{"bins", OPT_INT, "B", "predicates: equal-frequency bins per numeric column (default 10)", &a.bins},
+		{"no-holdout", OPT_FLAG, NULL, "search all rows; confirm nothing (small data only)", &a.no_holdout},
+		{"fdr", OPT_NUM, "Q", "false discovery rate of the holdout confirmation (default 0.05)", &a.fdr},
 		{"per-class", OPT_FLAG, NULL, "direction: one failure direction per true class", &a.per_class},
 		{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &a.quiet},
 		{NULL, OPT_FLAG, NULL, NULL, NULL}
@@ -544,6 +687,7 @@ int cmd_discover(int argc, char **argv)
 	a.top = 10;
 	a.failure_kind = "error";
 	a.alpha = 0.95;
+	a.fdr = 0.05;
 	a.max_level = 3;
 	a.min_support = 0.01;
 	a.bins = 10;
@@ -567,14 +711,11 @@ int cmd_discover(int argc, char **argv)
 		rc = fail(exit_for_input(rc), "%s", fl_last_error());
 		goto cleanup;
 	}
-	if ((rc = discover_views(&in, &a, r, s)) || (rc = discover_meta(&in, &a, r, s, id_col)))
+	if ((rc = load_views(&in, &a, r)) || (rc = search(&in, &a, r, id_col)))
 		goto cleanup;
-	/* one method alone gives its raw top-K, to compare with its peer tool */
-	if ((a.methods & (a.methods - 1)) &&
-	    (rc = fl_report_merge(r, FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT))) {
-		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
-		goto cleanup;
-	}
+	if (a.no_holdout && !a.quiet)
+		fprintf(stderr, "faultline: note: --no-holdout: slices are measured on the data they "
+			"were found in; their p-values are optimistic and nothing is confirmed\n");
 	if ((rc = fl_report_rank(r, (int32_t)a.top))) {
 		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
 		goto cleanup;

@@ -45,6 +45,14 @@ typedef struct fl_candidate {
 	                             whose spec the report writes from centroid/radius */
 	fl_source *also;        /**< results of other methods or views merged into this one */
 	int32_t n_also;
+	/* confirmation on held-out rows (fl_report_confirm); has_holdout 0 before */
+	int has_holdout;
+	fl_slice_stats holdout;     /**< the slice's rule re-measured on the holdout rows */
+	int64_t *holdout_members;   /**< holdout rows the rule selects, in row order */
+	int64_t n_holdout_members;
+	double p_adjusted;          /**< holdout p-value adjusted (Benjamini-Hochberg) over
+	                                 every slice confirmed in the same call */
+	int replicated;             /**< p_adjusted <= the call's q */
 } fl_candidate;
 
 /** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */

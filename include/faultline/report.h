@@ -17,6 +17,7 @@
 #include "core.h"
 #include "cluster.h"
 #include "io.h"
+#include "spec.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,6 +73,23 @@ FL_API int fl_report_merge(fl_report *r, double jaccard, double containment);
 
 #define FL_MERGE_JACCARD 0.5
 #define FL_MERGE_CONTAINMENT 0.8
+
+/**
+ * Confirm every slice on held-out rows: apply its spec (fl_spec_apply) to
+ * the rows with holdout[i] = 1, measure it there against the other
+ * holdout rows, adjust the holdout p-values of all slices together
+ * (Benjamini-Hochberg) and mark a slice replicated when its adjusted
+ * p-value is <= q. The slices' own members and statistics should come
+ * from the other rows (discovery), so that the holdout is untouched by
+ * the search. Afterwards fl_report_rank puts replicated slices first.
+ * @param data     the rows (all n) with the views, table and labels specs need
+ * @param failure  the n failure values
+ * @param holdout  n bytes, 1 for a holdout row
+ * @param q        false discovery rate, e.g. 0.05
+ * @return 0; an error of fl_spec_apply, naming the slice; FL_ENOMEM
+ */
+FL_API int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *failure,
+			     const uint8_t *holdout, double q);
 
 /**
  * Sort all candidates by score (descending; ties by method, view, then

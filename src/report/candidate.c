@@ -13,5 +13,6 @@ void fl_candidate_clear(fl_candidate *c)
 	free(c->description);
 	free(c->spec_json);
 	free(c->also);
+	free(c->holdout_members);
 	memset(c, 0, sizeof *c);
 }

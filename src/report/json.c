@@ -100,6 +100,16 @@ static void write_dataset(jw *w, const fl_report *r)
 		fputs(",\"n_classes\":", fp);
 		put_int(w, r->n_classes);
 	}
+	fputs(",\"holdout\":", fp);
+	if (r->n_holdout) {
+		fputs("{\"rows\":", fp);
+		put_int(w, r->n_holdout);
+		fputs(",\"fdr\":", fp);
+		put_double(w, r->confirm_q);
+		fputc('}', fp);
+	} else {
+		fputs("null", fp);
+	}
 	fputs(",\"views\":[", fp);
 	for (int32_t i = 0; i < r->n_views; i++) {
 		fputs(i ? ",{" : "{", fp);
@@ -236,6 +246,33 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 	if (c->spec_json) {
 		fputs(",\"spec\":", fp);
 		fputs(c->spec_json, fp);
+	}
+	fputs(",\"replicated\":", fp);
+	fputs(!c->has_holdout ? "null" : c->replicated ? "true" : "false", fp);
+	if (c->has_holdout) {
+		fputs(",\"holdout\":{\"size\":", fp);
+		put_int(w, c->holdout.size);
+		fputs(",\"failure_rate\":", fp);
+		put_double(w, c->holdout.failure_rate);
+		fputs(",\"failure_rate_outside\":", fp);
+		put_double(w, c->holdout.failure_rate_outside);
+		fputs(",\"lift\":", fp);
+		put_double(w, c->holdout.lift);
+		fputs(",\"ci95\":[", fp);
+		put_double(w, c->holdout.ci_low);
+		fputc(',', fp);
+		put_double(w, c->holdout.ci_high);
+		fputs("],\"p_value\":", fp);
+		put_double(w, c->holdout.p_value);
+		fputs(",\"p_adjusted\":", fp);
+		put_double(w, c->p_adjusted);
+		fputs(",\"members\":[", fp);
+		for (int64_t k = 0; k < c->n_holdout_members && (max_members <= 0 || k < max_members); k++) {
+			if (k)
+				fputc(',', fp);
+			put_int(w, c->holdout_members[k]);
+		}
+		fputs("]}", fp);
 	}
 	write_confusions(w, r, i);
 	if (r->id_col >= 0) {

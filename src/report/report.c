@@ -158,13 +158,16 @@ int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n)
 	return FL_OK;
 }
 
-/* Score descending (NaN last), then method, view and component: a total
+/* Replicated first, then score descending (NaN last), then method, view and component: a total
  * order, so the ranking never depends on qsort's instability. */
 static int cmp_rank(const void *pa, const void *pb)
 {
 	const fl_candidate *a = pa, *b = pb;
 	int c;
 
+	/* a slice that replicated outranks one that did not */
+	if (a->replicated != b->replicated)
+		return b->replicated - a->replicated;
 	if (a->score != b->score) {
 		if (a->score != a->score)
 			return 1;

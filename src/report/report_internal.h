@@ -28,6 +28,8 @@ struct fl_report {
 	int32_t n_params;
 	fl_candidate *slices;
 	int32_t n_slices, cap_slices;
+	int64_t n_holdout;              /* rows of the holdout (0 without confirmation) */
+	double confirm_q;               /* false discovery rate of the confirmation */
 };
 
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */

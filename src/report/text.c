@@ -94,6 +94,17 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 					c->also[k].method, c->also[k].view[0] ? "/" : "", c->also[k].view);
 		put_cut(fp, "     ", line);
 	}
+	if (c->has_holdout) {
+		char hr[16], ho[16], hp[16];
+
+		pct(hr, sizeof hr, c->holdout.failure_rate, binary);
+		pct(ho, sizeof ho, c->holdout.failure_rate_outside, binary);
+		snprintf(hp, sizeof hp, c->p_adjusted > 0 ? "%.2g" : "<1e-300", c->p_adjusted);
+		snprintf(line, sizeof line, "holdout: %lld rows, %s vs %s outside, adjusted p %s: %s",
+			 (long long)c->holdout.size, hr, ho, hp,
+			 c->replicated ? "replicated" : "NOT replicated");
+		put_cut(fp, "     ", line);
+	}
 	nc = fl_report_confusions(r, i, conf, 2);
 	if (nc > 0) {
 		char b1[24], b2[24], b3[24], b4[24];

@@ -1,0 +1,89 @@
+/*
+ * Held-out confirmation. Each slice's rule (its spec) is applied to rows
+ * the search never saw; its failure rate there is tested against the rest
+ * of the holdout (the same exact / rank tests as in discovery), and the
+ * p-values of every slice are adjusted together for the number of slices
+ * tested (Benjamini-Hochberg). Because the holdout played no part in
+ * choosing the slices, these p-values are honest even though discovery
+ * examined many candidates: the multiplicity left is the number of slices
+ * confirmed, which the adjustment covers.
+ */
+#include "report_internal.h"
+
+#include <string.h>
+
+int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *failure,
+		      const uint8_t *holdout, double q)
+{
+	fl_failure_summary *hs = NULL;
+	int64_t *rows = NULL, *hm = NULL, m = 0;
+	double *hf = NULL, *p = NULL;
+	uint8_t *member = NULL;
+	int rc = FL_OK;
+
+	if (!data || !failure || !holdout || !(q > 0 && q < 1) || data->n != r->n)
+		return fl__error(FL_EINVAL, "fl_report_confirm: invalid arguments");
+	rows = fl__malloc((size_t)r->n * sizeof *rows, "holdout rows");
+	hf = fl__malloc((size_t)r->n * sizeof *hf, "holdout failure");
+	member = fl__malloc((size_t)r->n, "holdout members");
+	hm = fl__malloc((size_t)r->n * sizeof *hm, "holdout members");
+	p = fl__malloc((size_t)(r->n_slices ? r->n_slices : 1) * sizeof *p, "holdout p-values");
+	if (!rows || !hf || !member || !hm || !p) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t i = 0; i < r->n; i++)
+		if (holdout[i]) {
+			hf[m] = failure[i];
+			rows[m++] = i;
+		}
+	if (m < 2) {
+		rc = fl__error(FL_EINVAL, "holdout has %lld rows; need at least 2", (long long)m);
+		goto cleanup;
+	}
+	if ((rc = fl_failure_summary_new(&hs, hf, m)))
+		goto cleanup;
+	for (int32_t s = 0; s < r->n_slices; s++) {
+		fl_candidate *c = &r->slices[s];
+		int64_t k = 0;
+
+		if (!c->spec_json) {
+			rc = fl__error(FL_EINVAL, "slice %s/%s %d has no spec to confirm", c->method,
+				       c->view, (int)c->component);
+			goto cleanup;
+		}
+		if ((rc = fl_spec_apply(member, c->spec_json, data, rows, m)))
+			goto cleanup;
+		for (int64_t i = 0; i < m; i++)
+			if (member[i])
+				hm[k++] = i; /* holdout-local index */
+		if ((rc = fl_slice_stats_compute(&c->holdout, hs, hm, k)))
+			goto cleanup;
+		free(c->holdout_members);
+		if (!(c->holdout_members = fl__malloc((size_t)(k ? k : 1) * sizeof *hm, "holdout members"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		for (int64_t i = 0; i < k; i++)
+			c->holdout_members[i] = rows[hm[i]];
+		c->n_holdout_members = k;
+		c->has_holdout = 1;
+		p[s] = c->holdout.p_value;
+	}
+	if ((rc = fl_bh_adjust(p, p, r->n_slices)))
+		goto cleanup;
+	for (int32_t s = 0; s < r->n_slices; s++) {
+		r->slices[s].p_adjusted = p[s];
+		r->slices[s].replicated = p[s] <= q;
+	}
+	r->confirm_q = q;
+	r->n_holdout = m;
+cleanup:
+	fl_failure_summary_free(hs);
+	free(rows);
+	free(hf);
+	free(member);
+	free(hm);
+	free(p);
+	return rc;
+}
