@@ -716,7 +716,7 @@ int cmd_discover(int argc, char **argv)
 	if (a.no_holdout && !a.quiet)
 		fprintf(stderr, "faultline: note: --no-holdout: slices are measured on the data they "
 			"were found in; their p-values are optimistic and nothing is confirmed\n");
-	if ((rc = fl_report_rank(r, (int32_t)a.top))) {
+	if ((rc = fl_report_rank(r, (int32_t)a.top)) || (rc = fl_report_describe(r, NULL, id_col))) {
 		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
 		goto cleanup;
 	}

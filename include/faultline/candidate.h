@@ -53,6 +53,10 @@ typedef struct fl_candidate {
 	double p_adjusted;          /**< holdout p-value adjusted (Benjamini-Hochberg) over
 	                                 every slice confirmed in the same call */
 	int replicated;             /**< p_adjusted <= the call's q */
+	/* the metadata conjunction that best describes the members (fl_report_describe) */
+	char *explanation;          /**< "class = Shirt AND width in [17, 20)", or NULL */
+	double explanation_precision; /**< share of the rows it selects that are members */
+	double explanation_recall;    /**< share of the members it selects */
 } fl_candidate;
 
 /** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */

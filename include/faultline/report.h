@@ -92,6 +92,18 @@ FL_API int fl_report_confirm(fl_report *r, const fl_spec_data *data, const doubl
 			     const uint8_t *holdout, double q);
 
 /**
+ * Describe every slice by metadata: the conjunction of at most two
+ * predicates (fl_predicates_search with slice membership as the target,
+ * holding at least a quarter of the slice) with the best F1 of precision
+ * (share of its rows in the slice) and recall (share of the slice it
+ * covers). Membership is the slice's members plus its holdout members.
+ * Slices found by the predicate search already are their description.
+ * @param t        the metadata of all n rows (the report's table when NULL)
+ * @param skip_col a column never used (the id column), or -1
+ */
+FL_API int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col);
+
+/**
  * Sort all candidates by score (descending; ties by method, view, then
  * component, so the order is deterministic) and keep the first `top`
  * (0 = keep all). Slices are then named "S1", "S2", ... in rank order.

@@ -330,18 +330,22 @@ static int cmp_member(const void *a, const void *b)
 }
 
 /* best first; ties by p-value, then by cluster index, so the order is total */
-/* The rule that finds the slice again: a ball in the view. */
-static char *centroid_spec(const fl_candidate *c, int normalize)
+/* The rule that finds the slice again: nearest to this centroid among all
+ * of the run's, and within the radius (the same rule as in discovery). */
+static char *centroid_spec(const fl_candidate *c, int normalize, const float *cen, int32_t k)
 {
 	fl_strbuf b = {0};
 
 	fl__sb_printf(&b, "{\"type\":\"centroid\",\"view\":");
 	fl__sb_json_str(&b, c->view);
-	fl__sb_printf(&b, ",\"normalize\":%s,\"radius\":%.9g,\"centroid\":[",
-		      normalize ? "true" : "false", (double)c->radius);
+	fl__sb_printf(&b, ",\"normalize\":%s,\"radius\":%.9g,\"component\":%d,\"centroid\":[",
+		      normalize ? "true" : "false", (double)c->radius, (int)c->component);
 	for (int64_t j = 0; j < c->dim; j++)
 		fl__sb_printf(&b, "%s%.9g", j ? "," : "", (double)c->centroid[j]);
-	fl__sb_printf(&b, "]}");
+	fl__sb_printf(&b, "],\"centroids\":[");
+	for (int64_t j = 0; j < (int64_t)k * c->dim; j++)
+		fl__sb_printf(&b, "%s%.9g", j == 0 ? "[" : j % c->dim ? "," : "],[", (double)cen[j]);
+	fl__sb_printf(&b, "%s]}", k ? "]" : "");
 	return fl__sb_finish(&b, "k-means spec");
 }
 
@@ -494,7 +498,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		memcpy(c->centroid, cen + (int64_t)mem[a].c * d, (size_t)d * sizeof(float));
 		c->dim = d;
 		c->radius = radius;
-		if (!(c->spec_json = centroid_spec(c, o->normalize))) {
+		if (!(c->spec_json = centroid_spec(c, o->normalize, cen, ko.k))) {
 			fl_candidate_clear(c);
 			rc = FL_ENOMEM;
 			goto cleanup;

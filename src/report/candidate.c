@@ -14,5 +14,6 @@ void fl_candidate_clear(fl_candidate *c)
 	free(c->spec_json);
 	free(c->also);
 	free(c->holdout_members);
+	free(c->explanation);
 	memset(c, 0, sizeof *c);
 }

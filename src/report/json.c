@@ -247,6 +247,15 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 		fputs(",\"spec\":", fp);
 		fputs(c->spec_json, fp);
 	}
+	if (c->explanation) {
+		fputs(",\"explanation\":{\"predicates\":", fp);
+		put_str(w, c->explanation);
+		fputs(",\"precision\":", fp);
+		put_double(w, c->explanation_precision);
+		fputs(",\"recall\":", fp);
+		put_double(w, c->explanation_recall);
+		fputc('}', fp);
+	}
 	fputs(",\"replicated\":", fp);
 	fputs(!c->has_holdout ? "null" : c->replicated ? "true" : "false", fp);
 	if (c->has_holdout) {

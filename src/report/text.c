@@ -86,6 +86,11 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 		rate, ci, out, st->lift, p, found);
 	if (c->description)
 		put_cut(fp, "     ", c->description);
+	if (c->explanation) {
+		snprintf(line, sizeof line, "metadata: %s (precision %.0f%%, recall %.0f%%)",
+			 c->explanation, 100 * c->explanation_precision, 100 * c->explanation_recall);
+		put_cut(fp, "     ", line);
+	}
 	if (c->n_also) {
 		int len = snprintf(line, sizeof line, "also found by:");
 

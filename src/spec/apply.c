@@ -85,16 +85,35 @@ static const float *row_of(const fl_spec_view *v, int64_t r, int normalize, floa
 	return buf;
 }
 
-/* centroid: within radius; direction: w.x + b >= threshold (label given). */
+/* The index of the centroid nearest x (ties to the lowest); -1 when none given. */
+static int64_t nearest(const float *c, int64_t k, int64_t dim, const float *x)
+{
+	int64_t best = -1;
+	double best_d = INFINITY;
+
+	for (int64_t s = 0; s < k; s++) {
+		double d2 = 0;
+
+		for (int64_t j = 0; j < dim; j++)
+			d2 += ((double)x[j] - c[s * dim + j]) * ((double)x[j] - c[s * dim + j]);
+		if (d2 < best_d) {
+			best_d = d2;
+			best = s;
+		}
+	}
+	return best;
+}
+
+/* centroid: within radius (and nearest its own centroid); direction: w.x + b >= threshold (label given). */
 static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *d,
 			const int64_t *rows, int64_t m, int is_direction)
 {
 	const char *type = is_direction ? "direction" : "centroid";
 	const fl_spec_view *v = NULL;
 	const cJSON *lab = field(spec, "label");
-	float *w = NULL, *buf = NULL;
+	float *w = NULL, *buf = NULL, *others = NULL;
 	double cut = 0, bias = 0;
-	int64_t dim = 0, label = -1;
+	int64_t dim = 0, label = -1, n_others = 0, own = -1;
 	int normalize = cJSON_IsTrue(field(spec, "normalize")), rc;
 
 	if ((rc = vector(&w, &dim, spec, is_direction ? "weights" : "centroid", type)) ||
@@ -114,6 +133,29 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
+	/* k-means: also nearest to its own centroid among the run's ("centroids") */
+	if (!is_direction && cJSON_IsArray(field(spec, "centroids"))) {
+		const cJSON *row, *e;
+		int64_t j = 0;
+
+		n_others = cJSON_GetArraySize(field(spec, "centroids"));
+		own = cJSON_IsNumber(field(spec, "component")) ?
+		      (int64_t)field(spec, "component")->valuedouble : -1;
+		if (!(others = fl__malloc((size_t)(n_others * dim) * sizeof *others, "centroids"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		cJSON_ArrayForEach(row, field(spec, "centroids")) {
+			if (cJSON_GetArraySize(row) != dim || own < 0 || own >= n_others) {
+				rc = fl__error(FL_EFORMAT, "centroid spec: \"centroids\" must be %lld rows "
+					       "of %lld numbers, with \"component\" one of them",
+					       (long long)n_others, (long long)dim);
+				goto cleanup;
+			}
+			cJSON_ArrayForEach(e, row)
+				others[j++] = cJSON_IsNumber(e) ? (float)e->valuedouble : NAN;
+		}
+	}
 	for (int64_t i = 0; i < m; i++) {
 		int64_t r = rows ? rows[i] : i;
 		const float *x = row_of(v, r, normalize, buf);
@@ -126,12 +168,13 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 		} else {
 			for (int64_t j = 0; j < dim; j++)
 				acc += ((double)x[j] - w[j]) * ((double)x[j] - w[j]);
-			member[i] = sqrt(acc) <= cut;
+			member[i] = sqrt(acc) <= cut && nearest(others, n_others, dim, x) == own;
 		}
 	}
 cleanup:
 	free(w);
 	free(buf);
+	free(others);
 	return rc;
 }
 

@@ -1,0 +1,93 @@
+/*
+ * Metadata descriptions of slices found in embeddings: which short
+ * conjunction of predicates selects (mostly) the slice's members? The
+ * predicate search answers it exactly when the target is membership (0/1):
+ * its score favours predicates whose rows are mostly members, and among its
+ * top candidates the one with the best F1 of precision and recall wins, so
+ * the description neither covers a sliver of the slice nor the whole table.
+ */
+#include "report_internal.h"
+
+#include <string.h>
+
+#define TOP 8
+
+static int describe_one(fl_candidate *c, const fl_table *t, double *target, int64_t n,
+			const fl_predicate_opts *base)
+{
+	fl_predicate_opts po = *base;
+	fl_predicate_result *res = NULL;
+	int64_t size = 0, *rows = NULL, n_rows = 0;
+	double best_f1 = 0;
+	int rc;
+
+	memset(target, 0, (size_t)n * sizeof *target);
+	for (int64_t k = 0; k < c->n_members; k++)
+		target[c->members[k]] = 1;
+	for (int64_t k = 0; k < c->n_holdout_members; k++)
+		target[c->holdout_members[k]] = 1;
+	for (int64_t i = 0; i < n; i++)
+		size += target[i] > 0;
+	if (size < 2)
+		return FL_OK;
+	po.min_support = size / 4 > 5 ? size / 4 : 5;
+	if ((rc = fl_predicates_search(&res, t, target, &po)))
+		return rc;
+	for (int32_t s = 0; s < res->n_slices; s++) {
+		double prec, rec, f1;
+		int64_t hit = 0;
+
+		free(rows);
+		if ((rc = fl_predicate_slice_rows(&rows, &n_rows, res, s, t)))
+			break;
+		for (int64_t i = 0; i < n_rows; i++)
+			hit += target[rows[i]] > 0;
+		prec = n_rows ? (double)hit / (double)n_rows : 0;
+		rec = (double)hit / (double)size;
+		f1 = prec + rec > 0 ? 2 * prec * rec / (prec + rec) : 0;
+		if (f1 > best_f1) {
+			fl_strbuf b = {0};
+
+			for (int32_t j = 0; j < res->slices[s].n_preds; j++)
+				fl__sb_printf(&b, "%s%s", j ? " AND " : "",
+					      res->preds[res->slices[s].preds[j]].text);
+			free(c->explanation);
+			if (!(c->explanation = fl__sb_finish(&b, "slice description"))) {
+				rc = FL_ENOMEM;
+				break;
+			}
+			best_f1 = f1;
+			c->explanation_precision = prec;
+			c->explanation_recall = rec;
+		}
+	}
+	free(rows);
+	fl_predicate_result_free(res);
+	return rc;
+}
+
+int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
+{
+	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
+	double *target;
+	int rc = FL_OK;
+
+	t = t ? t : r->table;
+	if (!t || r->n_slices == 0)
+		return FL_OK;
+	if (fl_table_rows(t) != r->n)
+		return fl__error(FL_ESHAPE, "describing slices: metadata has %lld rows, the report %lld",
+				 (long long)fl_table_rows(t), (long long)r->n);
+	po.max_level = 2;
+	po.top = TOP;
+	po.alpha = 0.99;
+	po.skip_cols = &skip_col;
+	po.n_skip = skip_col >= 0;
+	if (!(target = fl__malloc((size_t)r->n * sizeof *target, "slice membership")))
+		return FL_ENOMEM;
+	for (int32_t s = 0; s < r->n_slices && rc == FL_OK; s++)
+		if (strcmp(r->slices[s].method, "predicates") != 0)
+			rc = describe_one(&r->slices[s], t, target, r->n, &po);
+	free(target);
+	return rc;
+}
