@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ static const struct method {
 
 typedef struct args {
 	const char *labels, *probs, *logits, *preds, *failure, *meta, *id_column;
-	const char *class_column, *json, *failure_kind;
+	const char *class_column, *json, *failure_kind, *phrases, *phrase_emb, *phrase_view;
 	opt_list views, method_names;
 	int64_t top, seed, threads, k, min_size, max_members, max_level, bins;
 	double alpha, min_support, fdr;
@@ -334,6 +335,8 @@ static int validate_args(args *a)
 	if (strcmp(a->failure_kind, "error") && strcmp(a->failure_kind, "loss") &&
 	    strcmp(a->failure_kind, "confidence"))
 		return usage_error("discover", "--failure-kind must be error, loss or confidence");
+	if ((a->phrases != NULL) != (a->phrase_emb != NULL) || (a->phrases != NULL) != (a->phrase_view != NULL))
+		return usage_error("discover", "--phrases, --phrase-embeddings and --phrase-view go together");
 	if (a->per_class && !a->labels)
 		return usage_error("discover", "--per-class needs --labels");
 	if (a->id_column && !a->meta)
@@ -598,6 +601,65 @@ static int load_views(inputs *in, const args *a, fl_report *r)
 	return 0;
 }
 
+/* Phrases (one per non-empty line) ranked along every slice in a view. */
+static int describe_phrases(inputs *in, const args *a, fl_report *r)
+{
+	char line[4096], **list = NULL;
+	int32_t n = 0, cap = 0, v = 0;
+	fl_array *arr;
+	const float *emb;
+	FILE *fp;
+	int rc = 0;
+
+	if (!a->phrases)
+		return 0;
+	while (v < in->n_views && strcmp(in->view_name[v], a->phrase_view) != 0)
+		v++;
+	if (v == in->n_views)
+		return fail(EXIT_USAGE, "error: --phrase-view %s is not one of the --view names",
+			    a->phrase_view);
+	if (!(fp = fopen(a->phrases, "r")))
+		return fail(EXIT_INPUT, "%s: cannot open: %s", a->phrases, strerror(errno));
+	while (rc == 0 && fgets(line, sizeof line, fp)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0])
+			continue;
+		if (n == cap) {
+			char **p = realloc(list, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *p);
+
+			if (!p) {
+				rc = fail(EXIT_INTERNAL, "out of memory");
+				break;
+			}
+			list = p;
+		}
+		if (!(list[n] = strdup(line)))
+			rc = fail(EXIT_INTERNAL, "out of memory");
+		else
+			n++;
+	}
+	fclose(fp);
+	if (rc == 0 && (rc = fl_array_open(&arr, a->phrase_emb, NULL)) != 0)
+		rc = fail(exit_for_input(rc), "%s", fl_last_error());
+	else if (rc == 0) {
+		in->arrays[in->n_arrays++] = arr;
+		if (fl_array_rows(arr) != n || fl_array_cols(arr) != in->view_d[v])
+			rc = fail(EXIT_INPUT, "%s is %lld x %lld; need %d phrases (%s) x %lld (view %s)",
+				  a->phrase_emb, (long long)fl_array_rows(arr),
+				  (long long)fl_array_cols(arr), (int)n, a->phrases,
+				  (long long)in->view_d[v], in->view_name[v]);
+		else if ((rc = fl_array_f32(arr, &emb)) ||
+			 (rc = fl_check_finite_f32(emb, n, in->view_d[v], in->view_d[v], a->phrase_emb)) ||
+			 (rc = fl_report_describe_phrases(r, in->view_x[v], in->view_d[v],
+							  (const char *const *)list, emb, n)))
+			rc = fail(exit_for_input(rc), "%s", fl_last_error());
+	}
+	for (int32_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	return rc;
+}
+
 /* Search the discovery half (or everything with --no-holdout), fuse, and
  * confirm every slice on the holdout half. */
 static int search(inputs *in, const args *a, fl_report *r, int64_t id_col)
@@ -677,6 +739,9 @@ int cmd_discover(int argc, char **argv)
 		{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &a.max_level},
 		{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &a.min_support},
 		{"bins", OPT_INT, "B", "predicates: equal-frequency bins per numeric column (default 10)", &a.bins},
+		{"phrases", OPT_STR, "FILE", "candidate descriptions, one phrase per line", &a.phrases},
+		{"phrase-embeddings", OPT_STR, "P.npy", "their embeddings, in the space of --phrase-view", &a.phrase_emb},
+		{"phrase-view", OPT_STR, "NAME", "the view the phrases were embedded for (e.g. CLIP)", &a.phrase_view},
 		{"no-holdout", OPT_FLAG, NULL, "search all rows; confirm nothing (small data only)", &a.no_holdout},
 		{"fdr", OPT_NUM, "Q", "false discovery rate of the holdout confirmation (default 0.05)", &a.fdr},
 		{"per-class", OPT_FLAG, NULL, "direction: one failure direction per true class", &a.per_class},
@@ -717,9 +782,11 @@ int cmd_discover(int argc, char **argv)
 		fprintf(stderr, "faultline: note: --no-holdout: slices are measured on the data they "
 			"were found in; their p-values are optimistic and nothing is confirmed\n");
 	if ((rc = fl_report_rank(r, (int32_t)a.top)) || (rc = fl_report_describe(r, NULL, id_col))) {
-		rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
+		rc = fail(exit_for_input(rc), "%s", fl_last_error());
 		goto cleanup;
 	}
+	if ((rc = describe_phrases(&in, &a, r)))
+		goto cleanup;
 	if (a.json && (rc = fl_report_write_json(r, a.json, a.max_members))) {
 		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 		goto cleanup;

@@ -57,6 +57,10 @@ typedef struct fl_candidate {
 	char *explanation;          /**< "class = Shirt AND width in [17, 20)", or NULL */
 	double explanation_precision; /**< share of the rows it selects that are members */
 	double explanation_recall;    /**< share of the members it selects */
+	/* phrases aligned with the slice in a text-image space (fl_report_describe_phrases) */
+	int32_t phrase_idx[3];      /**< indices into the phrase list, best first */
+	double phrase_score[3];     /**< phrase embedding . (slice mean - overall mean) */
+	int32_t n_phrases;
 } fl_candidate;
 
 /** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */

@@ -104,6 +104,20 @@ FL_API int fl_report_confirm(fl_report *r, const fl_spec_data *data, const doubl
 FL_API int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col);
 
 /**
+ * Describe every slice by phrases, as Domino does: in a view whose space
+ * the phrases were embedded in (a CLIP image embedding and its text
+ * embeddings), score each phrase by phrase . (mean of the slice's rows -
+ * mean of all rows) and keep the three best. Membership is the slice's
+ * members plus its holdout members.
+ * @param x        n x d view (row-major)
+ * @param phrases  n_phrases strings (copied into the report)
+ * @param emb      n_phrases x d phrase embeddings
+ */
+FL_API int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
+				      const char *const *phrases, const float *emb,
+				      int32_t n_phrases);
+
+/**
  * Sort all candidates by score (descending; ties by method, view, then
  * component, so the order is deterministic) and keep the first `top`
  * (0 = keep all). Slices are then named "S1", "S2", ... in rank order.

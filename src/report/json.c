@@ -256,6 +256,17 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 		put_double(w, c->explanation_recall);
 		fputc('}', fp);
 	}
+	if (c->n_phrases) {
+		fputs(",\"phrases\":[", fp);
+		for (int32_t k = 0; k < c->n_phrases; k++) {
+			fputs(k ? ",{\"text\":" : "{\"text\":", fp);
+			put_str(w, r->phrases[c->phrase_idx[k]]);
+			fputs(",\"score\":", fp);
+			put_double(w, c->phrase_score[k]);
+			fputc('}', fp);
+		}
+		fputc(']', fp);
+	}
 	fputs(",\"replicated\":", fp);
 	fputs(!c->has_holdout ? "null" : c->replicated ? "true" : "false", fp);
 	if (c->has_holdout) {

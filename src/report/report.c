@@ -57,6 +57,9 @@ void fl_report_free(fl_report *r)
 			free(r->class_names[c]);
 	for (int32_t i = 0; i < r->n_slices; i++)
 		fl_candidate_clear(&r->slices[i]);
+	for (int32_t i = 0; i < r->n_phrases; i++)
+		free(r->phrases[i]);
+	free(r->phrases);
 	free(r->class_names);
 	free(r->views);
 	free(r->params);

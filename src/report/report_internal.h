@@ -28,6 +28,8 @@ struct fl_report {
 	int32_t n_params;
 	fl_candidate *slices;
 	int32_t n_slices, cap_slices;
+	char **phrases;                 /* the phrase list of describe_phrases, or NULL */
+	int32_t n_phrases;
 	int64_t n_holdout;              /* rows of the holdout (0 without confirmation) */
 	double confirm_q;               /* false discovery rate of the confirmation */
 };

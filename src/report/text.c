@@ -91,6 +91,14 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 			 c->explanation, 100 * c->explanation_precision, 100 * c->explanation_recall);
 		put_cut(fp, "     ", line);
 	}
+	if (c->n_phrases) {
+		int len = snprintf(line, sizeof line, "phrases:");
+
+		for (int32_t k = 0; k < c->n_phrases && len < (int)sizeof line; k++)
+			len += snprintf(line + len, sizeof line - (size_t)len, "%s \"%s\"", k ? "," : "",
+					r->phrases[c->phrase_idx[k]]);
+		put_cut(fp, "     ", line);
+	}
 	if (c->n_also) {
 		int len = snprintf(line, sizeof line, "also found by:");
 

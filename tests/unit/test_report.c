@@ -151,6 +151,24 @@ int main(void)
 		CHECK_EQ_INT(fl_report_slice(r, 1)->n_also, 0);
 		CHECK_EQ_INT(fl_report_slice(r, 2)->component, 4);
 		CHECK_RC(fl_report_merge(r, 0, 0.8), FL_EINVAL);
+
+		/* Phrases: the top slice {0..5} sits east of the rest in x;
+		 * "east" leads, "west" (pointing away) is last of three. */
+		{
+			float x[N * 2], emb[4 * 2] = {1, 0, -1, 0, 0, 1, 0.5f, 0.1f};
+			const char *ph[4] = {"east", "west", "north", "east-ish"};
+
+			for (int i = 0; i < N; i++) {
+				x[2 * i] = i < 6 ? 3.0f : 0.0f;
+				x[2 * i + 1] = (float)(i % 2);
+			}
+			CHECK_RC(fl_report_describe_phrases(r, x, 2, ph, emb, 4), FL_OK);
+			CHECK_EQ_INT(fl_report_slice(r, 0)->n_phrases, 3);
+			CHECK_EQ_INT(fl_report_slice(r, 0)->phrase_idx[0], 0);
+			CHECK_EQ_INT(fl_report_slice(r, 0)->phrase_idx[1], 3);
+			CHECK_NEAR(fl_report_slice(r, 0)->phrase_score[0], 1.5, 1e-9);
+			CHECK_RC(fl_report_describe_phrases(r, x, 2, ph, emb, 4), FL_EINVAL); /* once */
+		}
 		fl_report_free(r);
 	}
 	fl_report_free(NULL);
