@@ -10,15 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Discovery methods, as bits of args.methods. */
-enum { M_KMEANS = 1, M_PREDICATES = 2, M_DIRECTION = 4 };
+enum { M_KMEANS = 1, M_PREDICATES = 2, M_DIRECTION = 4, M_MIXTURE = 8 };
 
 static const struct method {
 	const char *name;
 	int bit;
 	int needs_view; /* else: needs --meta */
 } methods[] = {
+	{"mixture", M_MIXTURE, 1},
 	{"kmeans", M_KMEANS, 1},
 	{"direction", M_DIRECTION, 1},
 	{"predicates", M_PREDICATES, 0},
@@ -30,7 +32,7 @@ typedef struct args {
 	const char *labels, *probs, *logits, *preds, *failure, *meta, *id_column;
 	const char *class_column, *json, *failure_kind, *phrases, *phrase_emb, *phrase_view;
 	opt_list views, method_names;
-	int64_t top, seed, threads, k, min_size, max_members, max_level, bins;
+	int64_t top, seed, threads, k, min_size, max_members, max_level, bins, components, pca_dims;
 	double alpha, min_support, fdr;
 	int quiet, normalize, methods, per_class, no_holdout;
 } args;
@@ -53,6 +55,8 @@ typedef struct inputs {
 	char view_name[OPT_LIST_MAX][64];
 	const float *view_x[OPT_LIST_MAX]; /* borrowed from the arrays */
 	int64_t view_d[OPT_LIST_MAX];
+	char *model_path[OPT_LIST_MAX]; /* mixture models written by this run (owned) */
+	int keep_models;                /* they belong to the report: keep on success */
 } inputs;
 
 static void inputs_free(inputs *in)
@@ -64,6 +68,11 @@ static void inputs_free(inputs *in)
 	free(in->softmax);
 	free(in->argmax);
 	free(in->class_names);
+	for (int v = 0; v < OPT_LIST_MAX; v++) {
+		if (in->model_path[v] && !in->keep_models)
+			unlink(in->model_path[v]);
+		free(in->model_path[v]);
+	}
 }
 
 /* Rows must agree across every input: the message names both. */
@@ -306,7 +315,7 @@ static int select_methods(args *a)
 		while (m < N_METHODS && strcmp(methods[m].name, a->method_names.items[i]) != 0)
 			m++;
 		if (m == N_METHODS)
-			return usage_error("discover", "unknown method '%s' (kmeans, direction, predicates)",
+			return usage_error("discover", "unknown method '%s' (mixture, kmeans, direction, predicates)",
 					   a->method_names.items[i]);
 		if (methods[m].needs_view && a->views.n == 0)
 			return usage_error("discover", "method %s needs a --view", methods[m].name);
@@ -343,6 +352,8 @@ static int validate_args(args *a)
 		return usage_error("discover", "--id-column needs --meta");
 	if (a->top < 0 || a->k < 0 || a->threads < 0 || a->min_size < 0 || a->max_members < 0)
 		return usage_error("discover", "--top, --k, --threads, --min-size and --max-members must be >= 0");
+	if (a->components < 1 || a->components > 1000 || a->pca_dims < 1 || a->pca_dims > 4096)
+		return usage_error("discover", "need 1 <= --components <= 1000 and 1 <= --pca-dims <= 4096");
 	if (!(a->fdr > 0 && a->fdr < 1))
 		return usage_error("discover", "--fdr must be in (0, 1)");
 	if (!(a->alpha > 0 && a->alpha <= 1) || a->max_level < 1 || a->max_level > 64 ||
@@ -382,6 +393,12 @@ static int record_params(fl_report *r, const args *a)
 	snprintf(buf, sizeof buf, "%lld", (long long)a->min_size);
 	rc |= fl_report_set_param(r, "min_size", a->min_size ? buf : "auto");
 	rc |= fl_report_set_param(r, "normalize", a->normalize ? "true" : "false");
+	if (a->methods & M_MIXTURE) {
+		snprintf(buf, sizeof buf, "%lld", (long long)a->components);
+		rc |= fl_report_set_param(r, "components", buf);
+		snprintf(buf, sizeof buf, "%lld", (long long)a->pca_dims);
+		rc |= fl_report_set_param(r, "pca_dims", buf);
+	}
 	snprintf(buf, sizeof buf, "%.17g", a->fdr);
 	rc |= fl_report_set_param(r, "holdout", a->no_holdout ? "none" : "half");
 	rc |= fl_report_set_param(r, "fdr", buf);
@@ -536,8 +553,44 @@ static int discover_meta(const half *h, const args *a, fl_report *r, int64_t id_
 	return add_candidates(r, h, cands, n_cands, rc, a->meta);
 }
 
-/* The view methods (failure direction, k-means) in view v. */
-static int discover_view(const inputs *in, const half *h, const args *a, fl_report *r, int v)
+/* Where the mixture model of view v is saved, so that its slices' specs can
+ * be applied later: beside the JSON report (OUT.json -> OUT.mixture-VIEW.npz,
+ * kept), or a temporary file for the holdout alone (removed at exit). */
+static int model_path(inputs *in, const args *a, int v)
+{
+	const char *dir = getenv("TMPDIR");
+	size_t len;
+	char *p;
+
+	if (a->json && strcmp(a->json, "-") != 0) {
+		len = strlen(a->json) + strlen(in->view_name[v]) + 32;
+		if (!(p = malloc(len)))
+			return fail(EXIT_INTERNAL, "out of memory");
+		snprintf(p, len, "%.*s.mixture-%s.npz",
+			 (int)(strlen(a->json) - (strlen(a->json) > 5 &&
+			       !strcmp(a->json + strlen(a->json) - 5, ".json") ? 5 : 0)),
+			 a->json, in->view_name[v]);
+	} else {
+		int fd;
+
+		dir = dir && *dir ? dir : "/tmp";
+		len = strlen(dir) + 40;
+		if (!(p = malloc(len)))
+			return fail(EXIT_INTERNAL, "out of memory");
+		snprintf(p, len, "%s/faultline-model-XXXXXX", dir);
+		if ((fd = mkstemp(p)) < 0) {
+			free(p);
+			return fail(EXIT_OUTPUT, "%s: cannot create a temporary file: %s", dir,
+				    strerror(errno));
+		}
+		close(fd);
+	}
+	in->model_path[v] = p;
+	return 0;
+}
+
+/* The view methods (mixture, failure direction, k-means) in view v. */
+static int discover_view(inputs *in, const half *h, const args *a, fl_report *r, int v)
 {
 	const char *name = in->view_name[v];
 	int64_t d = in->view_d[v];
@@ -558,6 +611,24 @@ static int discover_view(const inputs *in, const half *h, const args *a, fl_repo
 		dopt.progress = progress_cb;
 		rc = fl_discover_direction(&cands, &n_cands, h->views[v], h->n, d, d, name,
 					   h->labels, in->n_classes, h->summary, h->failure, &dopt);
+		progress_done();
+		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)))
+			return rc;
+	}
+	if (a->methods & M_MIXTURE) {
+		fl_discover_mixture_opts mo = FL_DISCOVER_MIXTURE_OPTS_INIT;
+
+		if ((rc = model_path(in, a, v)))
+			return rc;
+		mo.k = (int32_t)a->components;
+		mo.pca_dims = (int32_t)a->pca_dims;
+		mo.min_size = a->min_size;
+		mo.model_path = in->model_path[v];
+		mo.seed = (uint64_t)a->seed;
+		mo.threads = (int32_t)a->threads;
+		mo.progress = progress_cb;
+		rc = fl_discover_mixture(&cands, &n_cands, h->views[v], h->n, d, d, name, h->labels,
+					 h->probs, in->n_classes, h->summary, h->failure, &mo);
 		progress_done();
 		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)))
 			return rc;
@@ -734,7 +805,7 @@ int cmd_discover(int argc, char **argv)
 		{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members},
 		{"seed", OPT_INT, "S", "random seed (default 0)", &a.seed},
 		{"threads", OPT_INT, "T", "threads (default: all cores); results do not depend on it", &a.threads},
-		{"method", OPT_LIST, "NAME", "run only this method (repeatable): kmeans, direction, predicates", &a.method_names},
+		{"method", OPT_LIST, "NAME", "run only this method (repeatable): mixture, kmeans, direction, predicates", &a.method_names},
 		{"alpha", OPT_NUM, "A", "predicates: weight of failure vs size, (0, 1] (default 0.95)", &a.alpha},
 		{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &a.max_level},
 		{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &a.min_support},
@@ -744,6 +815,8 @@ int cmd_discover(int argc, char **argv)
 		{"phrase-view", OPT_STR, "NAME", "the view the phrases were embedded for (e.g. CLIP)", &a.phrase_view},
 		{"no-holdout", OPT_FLAG, NULL, "search all rows; confirm nothing (small data only)", &a.no_holdout},
 		{"fdr", OPT_NUM, "Q", "false discovery rate of the holdout confirmation (default 0.05)", &a.fdr},
+		{"components", OPT_INT, "K", "mixture: components per view (default 25)", &a.components},
+		{"pca-dims", OPT_INT, "D", "mixture: PCA dimensions per view (default 128)", &a.pca_dims},
 		{"per-class", OPT_FLAG, NULL, "direction: one failure direction per true class", &a.per_class},
 		{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &a.quiet},
 		{NULL, OPT_FLAG, NULL, NULL, NULL}
@@ -753,6 +826,8 @@ int cmd_discover(int argc, char **argv)
 	a.failure_kind = "error";
 	a.alpha = 0.95;
 	a.fdr = 0.05;
+	a.components = 25;
+	a.pca_dims = 128;
 	a.max_level = 3;
 	a.min_support = 0.01;
 	a.bins = 10;
@@ -791,6 +866,7 @@ int cmd_discover(int argc, char **argv)
 		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 		goto cleanup;
 	}
+	in.keep_models = a.json && strcmp(a.json, "-") != 0;
 	if ((!a.json || strcmp(a.json, "-") != 0) && fl_report_write_text(r, stdout))
 		rc = fail(EXIT_OUTPUT, "<stdout>: %s", fl_last_error());
 cleanup:
