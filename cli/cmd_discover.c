@@ -518,9 +518,9 @@ static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int3
 	for (int32_t i = 0; i < n_cands; i++)
 		fl_candidate_clear(&cands[i]);
 	free(cands);
-	if (rc)
-		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT, "%s: %s", what,
-			    fl_last_error());
+	if (rc) /* FL_EIO here is a model file that could not be written */
+		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : rc == FL_EIO ? EXIT_OUTPUT : EXIT_INPUT,
+			    "%s: %s", what, fl_last_error());
 	return 0;
 }
 

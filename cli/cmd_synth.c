@@ -24,10 +24,17 @@ static int write_meta(const char *path, const fl_synth *s)
 			close(fd);
 		return fail(EXIT_OUTPUT, "%s: cannot write: %s", path, strerror(errno));
 	}
+	static const char *const weather[] = {"sunny", "rain", "night"}, *const camera[] = {"A", "B", "C"};
+
 	fchmod(fd, 0644);
-	fputs("id,class\n", fp);
-	for (int64_t i = 0; i < s->n; i++)
-		fprintf(fp, "row-%06lld,class-%lld\n", (long long)i, (long long)s->labels[i]);
+	fputs(s->weather ? "id,class,weather,camera,age\n" : "id,class\n", fp);
+	for (int64_t i = 0; i < s->n; i++) {
+		fprintf(fp, "row-%06lld,class-%lld", (long long)i, (long long)s->labels[i]);
+		if (s->weather)
+			fprintf(fp, ",%s,%s,%d", weather[s->weather[i]], camera[s->camera[i]],
+				(int)s->age[i]);
+		fputc('\n', fp);
+	}
 	ok = fflush(fp) == 0 && !ferror(fp);
 	ok = (fclose(fp) == 0) && ok;
 	if (!ok || rename(tmp, path) != 0) {
@@ -50,12 +57,15 @@ static int write_all(const char *dir, const fl_synth *s)
 		{"preds.npy", s->preds, FL_DT_I64, 0},
 		{"probs.npy", s->probs, FL_DT_F32, s->n_classes},
 		{"truth.npy", s->truth, FL_DT_I32, 0},
+		{"emb2.npy", s->emb2, FL_DT_F32, s->d2},
 	};
 	char path[4200];
 
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return fail(EXIT_OUTPUT, "%s: cannot create directory: %s", dir, strerror(errno));
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (!files[i].data)
+			continue;
 		if (snprintf(path, sizeof path, "%s/%s", dir, files[i].file) >= (int)sizeof path)
 			return fail(EXIT_OUTPUT, "%s: path too long", dir);
 		if (fl_npy_write(path, files[i].data, files[i].dtype, s->n, files[i].cols))
@@ -70,7 +80,7 @@ int cmd_synth(int argc, char **argv)
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
 	fl_synth s = {0};
 	const char *out = NULL;
-	int64_t n = so.n, d = so.d, classes = so.n_classes, slices = so.n_slices, seed = 0;
+	int64_t n = so.n, d = so.d, classes = so.n_classes, slices = so.n_slices, seed = 0, d2 = 0;
 	int no_symmetric = 0, rc;
 	const opt table[] = {
 		{"out", OPT_STR, "DIR", "directory to write (created if missing)", &out},
@@ -82,6 +92,9 @@ int cmd_synth(int argc, char **argv)
 		{"base-error", OPT_NUM, "E", "error rate outside the slices (default 0.05)", &so.base_error},
 		{"slice-error", OPT_NUM, "E", "error rate inside the slices (default 0.6)", &so.slice_error},
 		{"no-symmetric", OPT_FLAG, NULL, "plant only confusion slices (no symmetric label noise)", &no_symmetric},
+		{"view2", OPT_FLAG, NULL, "also write a second view emb2.npy (slices 0, 1, 4, 5, ... visible in it)", &so.view2},
+		{"d2", OPT_INT, "D", "dimension of the second view (default: D)", &d2},
+		{"meta-slice", OPT_FLAG, NULL, "weather, camera, age columns; plant weather=night AND camera=B", &so.meta_slice},
 		{"seed", OPT_INT, "S", "random seed (default 0)", &seed},
 		{NULL, OPT_FLAG, NULL, NULL, NULL}
 	};
@@ -91,20 +104,23 @@ int cmd_synth(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (!out)
 		return usage_error("synth", "need --out DIR");
-	if (n < 1 || d < 1 || classes < 2 || classes > 100000 || slices < 0 || slices > 1000)
-		return usage_error("synth", "need n >= 1, d >= 1, 2 <= classes <= 100000, 0 <= slices <= 1000");
+	if (n < 1 || d < 1 || classes < 2 || classes > 100000 || slices < 0 || slices > 1000 || d2 < 0)
+		return usage_error("synth", "need n >= 1, d >= 1, 2 <= classes <= 100000, 0 <= slices <= 1000, d2 >= 0");
+	if (d2 && !so.view2)
+		return usage_error("synth", "--d2 needs --view2");
 	so.n = n;
 	so.d = d;
 	so.n_classes = (int32_t)classes;
 	so.n_slices = (int32_t)slices;
 	so.symmetric = !no_symmetric;
 	so.seed = (uint64_t)seed;
+	so.d2 = d2;
 	if ((rc = fl_synth_generate(&s, &so)))
 		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_USAGE, "%s", fl_last_error());
 	rc = write_all(out, &s);
 	if (rc == 0)
-		printf("wrote %lld samples, %d planted slices to %s/\n", (long long)s.n,
-		       (int)s.n_slices, out);
+		printf("wrote %lld samples, %d planted slices%s to %s/\n", (long long)s.n,
+		       (int)s.n_slices, s.meta_slice >= 0 ? " and a metadata slice" : "", out);
 	fl_synth_clear(&s);
 	return rc;
 }

@@ -24,6 +24,32 @@
  * Kinds alternate CONFUSION, SYMMETRIC, CONFUSION, ... unless `symmetric`
  * is 0 (all CONFUSION). Predicted probabilities put mass `confidence` on
  * the predicted class and spread the rest evenly, so argmax(probs) = preds.
+ *
+ * Optional second view (`view2` nonzero): `emb2`, n x d2, is another
+ * encoder of the same rows: class centres drawn afresh (same scale, in
+ * d2 dimensions), unit noise drawn independently of view 1. Planted slice j
+ * is visible in view 2 when j mod 4 is 0 or 1 (slices 0, 1, 4, 5, ...):
+ * there it is again a tight sub-cluster (its own centre, a typical point of
+ * its home class, spread `slice_spread`). Otherwise it is seen in view 1
+ * only: in view 2 its rows lie like background rows of their label's class.
+ * With the default 4 slices: 0 confusion in both views, 1 symmetric noise
+ * in both views, 2 confusion in view 1 only, 3 symmetric noise in view 1
+ * only. View 2 uses its own random streams: emb, labels, preds, probs and
+ * truth are the same bits with or without it.
+ *
+ * Optional metadata slice (`meta_slice` nonzero): every row gets
+ *   weather in {0 sunny, 1 rain, 2 night} with probabilities 0.5, 0.3, 0.2,
+ *   camera  in {0 A, 1 B, 2 C}            with probabilities 0.4, 0.25, 0.35,
+ *   age     uniform integer in [18, 80], independent of everything;
+ * and the rows with weather = night AND camera = B (5% of the rows outside
+ * the embedding slices) form one more planted slice, truth index
+ * n_slices (`meta_slice` of the result). Its rows draw a class uniformly
+ * and sit like background rows of that class in every view (nothing to see
+ * in an embedding); the model errs on them with probability `slice_error`,
+ * predicting another class uniformly. Rows of embedding slices never have
+ * that conjunction (their weather and camera are redrawn until they do
+ * not), so the metadata slice is exactly the rows where it holds. Turning
+ * it on changes which rows are background, hence emb, labels and preds.
  */
 #ifndef FAULTLINE_SYNTH_H
 #define FAULTLINE_SYNTH_H
@@ -52,10 +78,18 @@ typedef struct fl_synth_opts {
 	double confidence;   /**< probability on the predicted class, in (1/C, 1] (0.8) */
 	int symmetric;       /**< nonzero: alternate confusion / symmetric slices (1) */
 	uint64_t seed;
+	int view2;           /**< nonzero: also generate view 2, `emb2` (default 0) */
+	int64_t d2;          /**< dimension of view 2, >= 0; 0 = d (default 0) */
+	int meta_slice;      /**< nonzero: weather / camera / age columns and the
+	                          planted slice weather = night AND camera = B (0) */
 } fl_synth_opts;
 
 #define FL_SYNTH_OPTS_VERSION 1
-#define FL_SYNTH_OPTS_INIT {FL_SYNTH_OPTS_VERSION, 10000, 32, 10, 4, 0.02, 0.05, 0.6, 4.0, 0.3, 0.8, 1, 0}
+#define FL_SYNTH_OPTS_INIT {FL_SYNTH_OPTS_VERSION, 10000, 32, 10, 4, 0.02, 0.05, 0.6, 4.0, 0.3, 0.8, 1, 0, 0, 0, 0}
+
+/** Codes of the metadata columns (fl_synth.weather, fl_synth.camera). */
+typedef enum fl_synth_weather { FL_SYNTH_SUNNY = 0, FL_SYNTH_RAIN = 1, FL_SYNTH_NIGHT = 2 } fl_synth_weather;
+typedef enum fl_synth_camera { FL_SYNTH_CAMERA_A = 0, FL_SYNTH_CAMERA_B = 1, FL_SYNTH_CAMERA_C = 2 } fl_synth_camera;
 
 /** A generated set. Every array belongs to the struct (fl_synth_clear). */
 typedef struct fl_synth {
@@ -65,8 +99,18 @@ typedef struct fl_synth {
 	int64_t *labels;  /**< n */
 	int64_t *preds;   /**< n */
 	float *probs;     /**< n x n_classes */
-	int32_t *truth;   /**< n: planted slice index, or -1 */
+	int32_t *truth;   /**< n: planted slice index (n_slices for the metadata
+	                       slice), or -1 */
 	int32_t *kinds;   /**< n_slices: fl_synth_kind of each planted slice */
+	/* with opts.view2; else d2 = 0 and the arrays NULL */
+	int64_t d2;
+	float *emb2;      /**< n x d2, view 2 */
+	int32_t *visible2; /**< n_slices: 1 when slice j is a cluster in view 2 too */
+	/* with opts.meta_slice; else meta_slice = -1 and the arrays NULL */
+	int32_t meta_slice; /**< truth index of the metadata slice (n_slices), or -1 */
+	int32_t *weather; /**< n: fl_synth_weather */
+	int32_t *camera;  /**< n: fl_synth_camera */
+	int32_t *age;     /**< n: 18 to 80 */
 } fl_synth;
 
 /**

@@ -70,18 +70,84 @@ static int add_source(fl_candidate *kept, const fl_candidate *c, double jac)
 	return FL_OK;
 }
 
+/* support[m]: how many merged results (besides the kept one) hold the kept
+ * slice's m-th member. Stamps are left zeroed. */
+static int count_support(fl_report *r, int32_t into, const fl_candidate *c, int32_t **support,
+			 uint32_t *stamp)
+{
+	const fl_candidate *kept = &r->slices[into];
+
+	if (!*support && !(*support = fl__calloc((size_t)kept->n_members, sizeof **support, "support")))
+		return FL_ENOMEM;
+	for (int64_t m = 0; m < c->n_members; m++)
+		stamp[c->members[m]] = 1;
+	for (int64_t m = 0; m < kept->n_members; m++)
+		(*support)[m] += (int32_t)stamp[kept->members[m]];
+	for (int64_t m = 0; m < c->n_members; m++)
+		stamp[c->members[m]] = 0;
+	return FL_OK;
+}
+
+typedef struct {
+	int32_t support;
+	int64_t pos;
+} ranked_member;
+
+static int cmp_support(const void *pa, const void *pb)
+{
+	const ranked_member *a = pa, *b = pb;
+
+	if (a->support != b->support)
+		return b->support - a->support;
+	return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* A merged slice lists first the members that most results agree on, then
+ * by the kept result's own order: rows found from several viewpoints are
+ * the most typical of the failure. member_scores become the support plus
+ * a fraction that falls with the original position, so they stay
+ * non-increasing. */
+static int order_by_support(fl_candidate *c, const int32_t *support)
+{
+	int64_t m = c->n_members;
+	ranked_member *rk = fl__malloc((size_t)(m ? m : 1) * sizeof *rk, "member order");
+	int64_t *rows = fl__malloc((size_t)(m ? m : 1) * sizeof *rows, "member order");
+
+	if (!rk || !rows) {
+		free(rk);
+		free(rows);
+		return FL_ENOMEM;
+	}
+	for (int64_t i = 0; i < m; i++)
+		rk[i] = (ranked_member){support[i], i};
+	qsort(rk, (size_t)m, sizeof *rk, cmp_support);
+	for (int64_t i = 0; i < m; i++) {
+		rows[i] = c->members[rk[i].pos];
+		c->member_scores[i] = (float)rk[i].support + 0.5f * (1.0f - (float)rk[i].pos / (float)m);
+	}
+	free(c->members);
+	free(rk);
+	c->members = rows;
+	return FL_OK;
+}
+
 int fl_report_merge(fl_report *r, double jaccard, double containment)
 {
 	uint32_t *stamp;
-	int32_t n_kept = 0;
+	int32_t **support, n_kept = 0;
 	int rc = FL_OK;
 
 	if (!(jaccard > 0 && jaccard <= 1) || !(containment > 0 && containment <= 1))
 		return fl__error(FL_EINVAL, "merge thresholds must be in (0, 1]");
 	if (r->n_slices < 2)
 		return FL_OK;
-	if (!(stamp = fl__calloc((size_t)r->n, sizeof *stamp, "merge marks")))
+	stamp = fl__calloc((size_t)r->n, sizeof *stamp, "merge marks");
+	support = fl__calloc((size_t)r->n_slices, sizeof *support, "merge support");
+	if (!stamp || !support) {
+		free(stamp);
+		free(support);
 		return FL_ENOMEM;
+	}
 	qsort(r->slices, (size_t)r->n_slices, sizeof *r->slices, cmp_score);
 	for (int32_t i = 0; i < r->n_slices; i++) {
 		fl_candidate *c = &r->slices[i];
@@ -103,6 +169,8 @@ int fl_report_merge(fl_report *r, double jaccard, double containment)
 			for (int64_t m = 0; m < kept->n_members; m++)
 				stamp[kept->members[m]] = 0;
 		}
+		if (into >= 0 && (rc = count_support(r, into, c, &support[into], stamp)))
+			break;
 		if (into < 0) {
 			if (n_kept != i) {
 				r->slices[n_kept] = *c;
@@ -115,6 +183,12 @@ int fl_report_merge(fl_report *r, double jaccard, double containment)
 			break;
 		fl_candidate_clear(c);
 	}
+	for (int32_t i = 0; i < n_kept && rc == 0; i++)
+		if (support[i])
+			rc = order_by_support(&r->slices[i], support[i]);
+	for (int32_t i = 0; i < r->n_slices; i++)
+		free(support[i]);
+	free(support);
 	free(stamp);
 	if (rc)
 		return rc;

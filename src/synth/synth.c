@@ -5,14 +5,16 @@
  * symmetric label noise. The planted slices play the role of dcbench's
  * "rare" and "noisy-label" slices (Eyuboglu et al., ICLR 2022) with a known
  * ground truth, so discovery methods can be scored by precision@10 and
- * Jaccard without real data.
+ * Jaccard without real data. Options add a second view, in which some
+ * slices are clusters and others invisible, and metadata columns with a
+ * planted conjunction that no embedding shows.
  */
 #include "common/internal.h"
 
 #include <math.h>
 #include <string.h>
 
-enum { STREAM_CENTRES = 1, STREAM_SHUFFLE = 2, STREAM_ROWS = 3 };
+enum { STREAM_CENTRES = 1, STREAM_SHUFFLE = 2, STREAM_ROWS = 3, STREAM_VIEW2 = 4, STREAM_META = 5 };
 
 void fl_synth_clear(fl_synth *s)
 {
@@ -24,6 +26,11 @@ void fl_synth_clear(fl_synth *s)
 	free(s->probs);
 	free(s->truth);
 	free(s->kinds);
+	free(s->emb2);
+	free(s->visible2);
+	free(s->weather);
+	free(s->camera);
+	free(s->age);
 	memset(s, 0, sizeof *s);
 }
 
@@ -37,18 +44,19 @@ static int check_opts(const fl_synth_opts *o, int64_t per_slice)
 	    !(o->slice_error >= 0 && o->slice_error <= 1) ||
 	    !(o->separation >= 0 && o->separation < HUGE_VAL) ||
 	    !(o->slice_spread >= 0 && o->slice_spread < HUGE_VAL) ||
-	    !(o->confidence > 1.0 / o->n_classes && o->confidence <= 1))
+	    !(o->confidence > 1.0 / o->n_classes && o->confidence <= 1) || o->d2 < 0)
 		return fl__error(FL_EINVAL, "fl_synth_generate: invalid options (version=%d, n=%lld, "
 				 "d=%lld, n_classes=%d, n_slices=%d, slice_frac=%g, base_error=%g, "
-				 "slice_error=%g, separation=%g, slice_spread=%g, confidence=%g)",
+				 "slice_error=%g, separation=%g, slice_spread=%g, confidence=%g, d2=%lld)",
 				 o->version, (long long)o->n, (long long)o->d, o->n_classes,
 				 o->n_slices, o->slice_frac, o->base_error, o->slice_error,
-				 o->separation, o->slice_spread, o->confidence);
+				 o->separation, o->slice_spread, o->confidence, (long long)o->d2);
 	if (per_slice * o->n_slices > o->n)
 		return fl__error(FL_EINVAL, "fl_synth_generate: %d slices of %lld rows exceed n=%lld",
 				 o->n_slices, (long long)per_slice, (long long)o->n);
 	if (fl__mul_size((size_t)o->n, (size_t)o->d * sizeof(float), &sz) ||
-	    fl__mul_size((size_t)o->n, (size_t)o->n_classes * sizeof(float), &sz))
+	    fl__mul_size((size_t)o->n, (size_t)o->n_classes * sizeof(float), &sz) ||
+	    fl__mul_size((size_t)o->n, (size_t)(o->d2 ? o->d2 : o->d) * sizeof(float), &sz))
 		return fl__error(FL_EINVAL, "fl_synth_generate: n=%lld rows too large", (long long)o->n);
 	return 0;
 }
@@ -57,6 +65,79 @@ static int check_opts(const fl_synth_opts *o, int64_t per_slice)
 static int64_t other_class(fl_rng *r, int64_t c, int32_t n_classes)
 {
 	return (c + 1 + (int64_t)fl__rng_below(r, (uint64_t)n_classes - 1)) % n_classes;
+}
+
+/* index drawn from the cumulative probabilities cum[0..k), cum[k-1] = 1 */
+static int32_t draw(fl_rng *r, const double *cum, int32_t k)
+{
+	double u = fl__rng_uniform(r);
+	int32_t i = 0;
+
+	while (i < k - 1 && u >= cum[i])
+		i++;
+	return i;
+}
+
+/* Metadata columns; background rows where weather = night AND camera = B
+ * join the metadata slice (truth S), embedding-slice rows are redrawn until
+ * the conjunction fails, so the slice is exactly the rows where it holds. */
+static void gen_meta(fl_synth *out, uint64_t seed)
+{
+	static const double weather[] = {0.5, 0.8, 1.0}, camera[] = {0.4, 0.65, 1.0};
+	fl_rng rng;
+
+	fl__rng_seed(&rng, seed, STREAM_META);
+	for (int64_t i = 0; i < out->n; i++) {
+		int32_t w, c;
+
+		do {
+			w = draw(&rng, weather, 3);
+			c = draw(&rng, camera, 3);
+		} while (out->truth[i] >= 0 && w == FL_SYNTH_NIGHT && c == FL_SYNTH_CAMERA_B);
+		out->weather[i] = w;
+		out->camera[i] = c;
+		out->age[i] = 18 + (int32_t)fl__rng_below(&rng, 63);
+		if (out->truth[i] < 0 && w == FL_SYNTH_NIGHT && c == FL_SYNTH_CAMERA_B)
+			out->truth[i] = out->meta_slice;
+	}
+}
+
+/* View 2: fresh class centres; slice j is a tight cluster again when
+ * visible2[j], else its rows sit like background rows of their label. */
+static int gen_view2(fl_synth *out, const fl_synth_opts *o, const int64_t *home)
+{
+	int64_t n = out->n, d2 = out->d2;
+	int32_t C = out->n_classes, S = out->n_slices;
+	double *centres, *scentres;
+	fl_rng rng;
+
+	centres = fl__malloc((size_t)C * (size_t)d2 * sizeof(double), "synthetic centres");
+	scentres = fl__malloc((size_t)(S ? S : 1) * (size_t)d2 * sizeof(double), "synthetic centres");
+	if (!centres || !scentres) {
+		free(centres);
+		free(scentres);
+		return FL_ENOMEM;
+	}
+	fl__rng_seed(&rng, o->seed, STREAM_VIEW2);
+	for (int64_t l = 0; l < C * d2; l++)
+		centres[l] = o->separation / sqrt((double)d2) * fl__rng_normal(&rng);
+	for (int32_t j = 0; j < S; j++) {
+		out->visible2[j] = j % 4 < 2;
+		for (int64_t l = 0; l < d2; l++)
+			scentres[j * d2 + l] = centres[home[j] * d2 + l] + fl__rng_normal(&rng);
+	}
+	for (int64_t i = 0; i < n; i++) {
+		int32_t j = out->truth[i];
+		int clustered = j >= 0 && j < S && out->visible2[j];
+		const double *mu = clustered ? scentres + (int64_t)j * d2 : centres + out->labels[i] * d2;
+		double noise = clustered ? o->slice_spread : 1.0;
+
+		for (int64_t l = 0; l < d2; l++)
+			out->emb2[i * d2 + l] = (float)(mu[l] + noise * fl__rng_normal(&rng));
+	}
+	free(centres);
+	free(scentres);
+	return 0;
 }
 
 int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
@@ -81,6 +162,25 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 	out->d = d;
 	out->n_classes = C;
 	out->n_slices = S;
+	out->meta_slice = o->meta_slice ? S : -1;
+	if (o->view2) {
+		out->d2 = o->d2 ? o->d2 : d;
+		out->emb2 = fl__malloc((size_t)(n * out->d2) * sizeof(float), "synthetic view 2");
+		out->visible2 = fl__malloc((size_t)(S ? S : 1) * sizeof(int32_t), "synthetic slices");
+		if (!out->emb2 || !out->visible2) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+	}
+	if (o->meta_slice) {
+		out->weather = fl__malloc((size_t)n * sizeof(int32_t), "synthetic metadata");
+		out->camera = fl__malloc((size_t)n * sizeof(int32_t), "synthetic metadata");
+		out->age = fl__malloc((size_t)n * sizeof(int32_t), "synthetic metadata");
+		if (!out->weather || !out->camera || !out->age) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+	}
 	out->emb = fl__malloc((size_t)(n * d) * sizeof(float), "synthetic embeddings");
 	out->labels = fl__malloc((size_t)n * sizeof(int64_t), "synthetic labels");
 	out->preds = fl__malloc((size_t)n * sizeof(int64_t), "synthetic predictions");
@@ -123,6 +223,8 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 		out->truth[i] = out->truth[j];
 		out->truth[j] = t;
 	}
+	if (o->meta_slice)
+		gen_meta(out, o->seed);
 
 	fl__rng_seed(&rng, o->seed, STREAM_ROWS);
 	for (int64_t i = 0; i < n; i++) {
@@ -132,10 +234,11 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 		double noise = 1.0;
 		int err;
 
-		if (j < 0) {
+		if (j < 0 || j == S) {
+			/* background, or the metadata slice: nothing in the embedding */
 			y = (int64_t)fl__rng_below(&rng, (uint64_t)C);
 			mu = centres + y * d;
-			err = fl__rng_uniform(&rng) < o->base_error;
+			err = fl__rng_uniform(&rng) < (j < 0 ? o->base_error : o->slice_error);
 			p = err ? other_class(&rng, y, C) : y;
 		} else if (out->kinds[j] == FL_SYNTH_CONFUSION) {
 			y = home[j];
@@ -160,6 +263,8 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 			out->probs[i * C + c] = (float)(c == p ? o->confidence
 							       : (1 - o->confidence) / (C - 1));
 	}
+	if (o->view2)
+		rc = gen_view2(out, o, home);
 
 cleanup:
 	free(centres);

@@ -151,6 +151,28 @@ int main(void)
 		CHECK_EQ_INT(fl_report_slice(r, 1)->n_also, 0);
 		CHECK_EQ_INT(fl_report_slice(r, 2)->component, 4);
 		CHECK_RC(fl_report_merge(r, 0, 0.8), FL_EINVAL);
+		fl_report_free(r);
+
+		/* Members that several results agree on are listed first:
+		 * {3,4,5} merges into {0..5}, whose order becomes 3,4,5,0,1,2
+		 * with non-increasing scores. */
+		{
+			int64_t tail[3] = {3, 4, 5};
+			const fl_candidate *top;
+
+			CHECK_RC(fl_report_new(&r, s, N, "error"), FL_OK);
+			m[0] = make_cand("emb", 0, 3.0, big, 6, s);
+			m[1] = make_cand("clip", 0, 2.0, tail, 3, s);
+			CHECK_RC(fl_report_add_candidates(r, m, 2), FL_OK);
+			CHECK_RC(fl_report_merge(r, 0.5, 0.8), FL_OK);
+			top = fl_report_slice(r, 0);
+			CHECK_EQ_INT(fl_report_n_slices(r), 1);
+			CHECK_EQ_INT(top->members[0], 3);
+			CHECK_EQ_INT(top->members[2], 5);
+			CHECK_EQ_INT(top->members[3], 0);
+			for (int k = 1; k < 6; k++)
+				CHECK(top->member_scores[k] <= top->member_scores[k - 1]);
+		}
 
 		/* Phrases: the top slice {0..5} sits east of the rest in x;
 		 * "east" leads, "west" (pointing away) is last of three. */
