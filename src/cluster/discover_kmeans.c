@@ -37,28 +37,6 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Otsu's threshold: failing = value > t for the split of the sorted values
- * that maximises w0 w1 (mean1 - mean0)^2. Returns NaN for a constant signal. */
-static double otsu_threshold(const double *f, int64_t n, double *sorted)
-{
-	double total = 0, left = 0, best = -1, t = NAN;
-
-	memcpy(sorted, f, (size_t)n * sizeof(double));
-	qsort(sorted, (size_t)n, sizeof(double), cmp_double);
-	for (int64_t i = 0; i < n; i++)
-		total += sorted[i];
-	for (int64_t i = 1; i < n; i++) {
-		left += sorted[i - 1];
-		if (sorted[i - 1] == sorted[i])
-			continue;
-		double w0 = (double)i / n, m0 = left / i, m1 = (total - left) / (n - i);
-		double between = w0 * (1 - w0) * (m1 - m0) * (m1 - m0);
-		if (between > best)
-			best = between, t = sorted[i - 1];
-	}
-	return t;
-}
-
 /* The radius rule: a cluster's region ends at CORE_SLACK x the CORE_QUANTILE
  * quantile (nearest rank) of its failing rows' distances: the failures it
  * was fitted to, with room for the passing rows between them. */
@@ -415,7 +393,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 			rc = FL_ENOMEM;
 			goto cleanup;
 		}
-		t = otsu_threshold(failure, n, tmp);
+		t = fl__otsu_threshold(failure, n, tmp);
 		for (int64_t i = 0; i < n; i++)
 			failing[i] = failure[i] > t; /* all false when t is NaN */
 	}

@@ -57,6 +57,11 @@ void fl__sb_printf(fl_strbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
 void fl__sb_json_str(fl_strbuf *b, const char *s);
 char *fl__sb_finish(fl_strbuf *b, const char *what);
 
+/* Otsu's threshold of n values (stats/otsu.c): the split of the sorted
+ * values maximising w0 w1 (mean1 - mean0)^2; "failing" = value > t. NaN for
+ * a constant signal. `sorted` is n doubles of scratch. */
+double fl__otsu_threshold(const double *f, int64_t n, double *sorted);
+
 /* Hold OpenBLAS at one thread while our OpenMP threads call it (blas.c);
  * calls nest and may come from several threads. */
 void fl__blas_single_enter(void);

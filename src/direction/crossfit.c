@@ -14,36 +14,6 @@
 #include <math.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Otsu's threshold, as in src/cluster/discover_kmeans.c: failing = value > t
- * for the split of the sorted values maximising w0 w1 (mean1 - mean0)^2.
- * NaN for a constant signal. */
-static double otsu_threshold(const double *f, int64_t n, double *sorted)
-{
-	double total = 0, left = 0, best = -1, t = NAN;
-
-	memcpy(sorted, f, (size_t)n * sizeof(double));
-	qsort(sorted, (size_t)n, sizeof(double), cmp_double);
-	for (int64_t i = 0; i < n; i++)
-		total += sorted[i];
-	for (int64_t i = 1; i < n; i++) {
-		left += sorted[i - 1];
-		if (sorted[i - 1] == sorted[i])
-			continue;
-		double w0 = (double)i / n, m0 = left / i, m1 = (total - left) / (n - i);
-		double between = w0 * (1 - w0) * (m1 - m0) * (m1 - m0);
-		if (between > best)
-			best = between, t = sorted[i - 1];
-	}
-	return t;
-}
-
 int fl_direction__failing(unsigned char *failing, const double *failure, int64_t n)
 {
 	double *tmp, t;
@@ -59,7 +29,7 @@ int fl_direction__failing(unsigned char *failing, const double *failure, int64_t
 	}
 	if (!(tmp = fl__malloc((size_t)n * sizeof(double), "failure threshold")))
 		return FL_ENOMEM;
-	t = otsu_threshold(failure, n, tmp);
+	t = fl__otsu_threshold(failure, n, tmp);
 	for (int64_t i = 0; i < n; i++)
 		failing[i] = failure[i] > t; /* all false when t is NaN */
 	free(tmp);
