@@ -48,8 +48,9 @@ typedef struct fl_pca_opts {
 	int32_t n_components;   /**< r, >= 1 (default 128); fewer are returned when d,
 	                             the rows used, or the rank is smaller */
 	int64_t max_rows;       /**< rows that estimate the mean and the basis: 0 =
-	                             automatic (65536), -1 = all; when n is larger a
-	                             seeded random subset is used (see fl_pca_fit) */
+	                             automatic (max(32768, 32 d)), -1 = all, else >= 2;
+	                             when n is larger a seeded random subset is used
+	                             (see fl_pca_fit) */
 	fl_pca_solver solver;   /**< default FL_PCA_AUTO */
 	int32_t oversample;     /**< RANDOMIZED: extra columns, >= 0 (default 10) */
 	int32_t power_iter;     /**< RANDOMIZED: power iterations, >= 0 (default 2) */
@@ -81,11 +82,13 @@ typedef struct fl_pca {
  * normalisation over the m rows used; signs fixed so that the largest
  * entry of each direction is positive).
  *
- * Rows used: all n when n <= max_rows, otherwise max_rows rows drawn
- * without replacement (seeded, read in increasing order). With an
- * embedding of a few hundred dimensions, 65536 rows pin the leading
- * subspace far more tightly than the mixture needs, at a fraction of the
- * cost (see docs/mixture.md); set max_rows = -1 for all rows.
+ * Rows used: all n when n <= max_rows, otherwise max_rows rows drawn as
+ * random runs of 64 consecutive rows (seeded, without replacement: every
+ * row has the same chance, and a memory-mapped input is touched in
+ * stretches rather than page by page). With an embedding of a few hundred
+ * dimensions, 32768 rows pin the leading subspace much more tightly than
+ * the mixture needs, at a fraction of the cost (see docs/mixture.md); set
+ * max_rows = -1 for all rows.
  *
  * Products run in float32 on row blocks (OpenBLAS held at one thread
  * while OpenMP threads take blocks; sums in double, in block order, so the
@@ -98,8 +101,9 @@ typedef struct fl_pca {
  * @param x         n x d row-major floats, leading dimension ldx >= d; finite
  * @param opts      NULL for FL_PCA_OPTS_INIT
  * @return 0; FL_EINVAL (NULL arguments, n < 2, d < 1, ldx < d, options out
- *         of range or an unknown version); FL_ENOMEM; FL_ENOCONV when
- *         LAPACK fails (the message carries its info code).
+ *         of range or an unknown version); FL_ERANGE naming the row and
+ *         column of a NaN or infinite value among the rows used; FL_ENOMEM;
+ *         FL_ENOCONV when LAPACK fails (the message carries its info code).
  */
 FL_API int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 		      const fl_pca_opts *opts);
@@ -252,15 +256,20 @@ FL_API int fl_mixture_fit(fl_mixture *out, const float *z, int64_t n, int64_t d,
 			  const fl_mixture_opts *opts);
 
 /**
- * Responsibilities of rows under a fitted model (one E-step). The model's
- * terms decide which of labels, probs and failure are needed; an unneeded
- * one may be NULL and is ignored.
+ * Responsibilities of rows under a fitted model (one E-step). Each term
+ * whose input is given (and is part of the model) is used; a term whose
+ * input is NULL is left out, which gives the posterior given the other
+ * inputs: labels, probs and failure all NULL give the posterior given the
+ * embedding alone (what fl_discover_mixture assigns slices by).
  * @param[out] resp    n x k floats (row sums 1), or NULL
  * @param[out] assign  n components (argmax responsibility, ties to the lowest
  *                     index), or NULL
- * @param[out] objective  the mean objective (without the prior), or NULL
- * @return 0; FL_EINVAL (a needed input missing, bad sizes, a label out of
- *         range, threads < 0); FL_ENOMEM
+ * @param[out] objective  the mean over rows of log sum_s exp(lj_s) for the
+ *                     terms used (no prior), or NULL; NaN when n is 0
+ * @param z            n x m->d rows, leading dimension ldz >= m->d
+ * @return 0; FL_EINVAL (bad sizes, a label out of range, probabilities that
+ *         do not sum to 1, a non-binary failure for a Bernoulli term,
+ *         threads < 0); FL_ENOMEM
  */
 FL_API int fl_mixture_predict(float *resp, int32_t *assign, double *objective,
 			      const fl_mixture *m, const float *z, int64_t n, int64_t ldz,
@@ -326,38 +335,51 @@ typedef struct fl_discover_mixture_opts {
 /**
  * Error-aware mixture discovery in one view.
  *
- * 1. PCA (fl_pca_fit) to min(pca_dims, d) dimensions; z is kept in half
- *    precision (11-bit significand, scaled per column: rounding noise
- *    below the variance floor) so that the working copy costs n x r x 2
- *    bytes beside the input.
- * 2. fl_mixture_fit on z with labels, probs and the failure signal
- *    (gamma_f > 0: Bernoulli for a binary signal, Gaussian for a
- *    continuous one).
+ * 1. PCA (fl_pca_fit) to min(pca_dims, d) dimensions (fewer when the view
+ *    is rank-deficient); the reduced rows are kept in half precision
+ *    (11-bit significand, each column scaled by its standard deviation:
+ *    rounding noise below the variance floor), so the working copy costs
+ *    n x r x 2 bytes beside the (memory-mapped) input.
+ * 2. fl_mixture_fit on them with labels, probs and the failure signal
+ *    (gamma_f > 0: a Bernoulli term for a binary signal, a Gaussian one for
+ *    a continuous signal).
  * 3. Hard assignment: every row joins the component of largest
- *    responsibility, so slices are disjoint. Members are ordered by
- *    responsibility, most certain first (the sort key is the sum of the
- *    other components' responsibilities, which keeps its precision where
- *    the responsibility itself rounds to 1; ties by the component's own
- *    log-density, then row index); member_scores = responsibility.
+ *    responsibility, given the embedding alone by default (see
+ *    fl_mixture_assign), so slices are disjoint regions of the view.
+ *    Members are ordered by that responsibility, most certain first, beyond
+ *    float precision: by the sum of the other components' responsibilities
+ *    (1 - r without r's rounding to 1), and where even that underflows, by
+ *    the log-odds against the runner-up; ties by row index. member_scores =
+ *    the responsibility.
  * 4. Every component becomes a candidate: fl_slice_stats_compute on its
- *    members; dropped when it has fewer than min_size members or when its
- *    95% interval's lower end does not clear the overall mean.
+ *    members; dropped when it has fewer than min_size members or when the
+ *    lower end of its 95% interval does not clear the overall mean.
  * 5. score = stats.ci_low / overall mean (a lower bound on the lift), as in
  *    fl_discover_kmeans, so the report ranks both methods together
  *    (ci_low - overall when the overall mean is <= 0). Components are
- *    ranked by failure, never by label/prediction divergence (Domino's
- *    max_c |p^_s - p_s| misses slices with symmetric label noise).
- *    Returned best first; ties by p-value, then component.
+ *    ranked by failure, never by label/prediction divergence: Domino's
+ *    max_c (p^_s - p_s) cannot see a slice whose labels and predictions are
+ *    both uniform (symmetric label noise). Returned best first; ties by
+ *    p-value, then component.
  *
- * Each candidate has method "mixture", component = its index, centroid =
- * its mean mapped back to the view's space (mean + mu_s components), dim =
- * d, radius 0, and spec_json = {"type":"mixture_component","view":..,
- * "component":s,"model":{"file":path or null,"fingerprint":"<16 hex>",
- * "k":..,"pca_dims":..,"n_classes":..,"terms":[..],"gamma":..,...},
- * "rule":"argmax_responsibility"}: a row of new data belongs to the slice
- * when component s has its largest responsibility under the saved model.
- * The model (PCA and mixture, one per view) is one file shared by the
- * view's slices, identified by a fingerprint of its parameters.
+ * Each candidate has method "mixture", component = its index in the model,
+ * centroid = its mean mapped back to the view's space (pca mean + mu_s
+ * components), dim = d, radius 0, description NULL, and spec_json =
+ *   {"type":"mixture_component","view":V,"component":s,
+ *    "rule":"argmax_responsibility","inputs":["embedding"],"weight":pi_s,
+ *    "model":{"file":model_path or null,"fingerprint":"<16 hex>",
+ *             "input_dim":d,"pca_dims":r,"k":k,"n_classes":C,
+ *             "terms":["embedding","label",...],"gamma":..,"gamma_hat":..,
+ *             "gamma_f":..}}
+ * ("inputs" lists label, prediction and failure too with
+ * FL_MIXTURE_ASSIGN_JOINT): a row of new data belongs to the slice when
+ * component s has its largest responsibility, given those inputs, under
+ * the model. The model (PCA and mixture) is one file shared by all the
+ * view's slices (fl_mixture_model_save), named by its fingerprint, so the
+ * report stays small (a model is ~r (d + 2k) numbers).
+ *
+ * Deterministic for a seed, whatever `threads` is. A view whose rows are
+ * all equal gives no candidates (and 0).
  *
  * @param[out] out     array of *n_out candidates owned by the caller: clear
  *                     each with fl_candidate_clear, then free(*out); NULL when
@@ -372,8 +394,10 @@ typedef struct fl_discover_mixture_opts {
  * @param failure      the n values s was built from
  * @param opts         NULL for FL_DISCOVER_MIXTURE_OPTS_INIT
  * @return 0; FL_EINVAL (NULL arguments, n < 2, d < 1, ldx < d, options out
- *         of range or an unknown version, a label out of range); FL_ENOMEM;
- *         FL_EIO (model_path could not be written); FL_ENOCONV (LAPACK)
+ *         of range or an unknown version, a label out of range, probabilities
+ *         that do not sum to 1); FL_ERANGE (a NaN or infinite value in x,
+ *         naming its row); FL_ENOMEM; FL_EIO (model_path could not be
+ *         written); FL_ENOCONV (LAPACK failed)
  */
 FL_API int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x,
 			       int64_t n, int64_t d, int64_t ldx, const char *view_name,

@@ -21,23 +21,19 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 typedef struct {
-	float others, own;
+	float key;
 	int64_t row;
 } member;
 
-/* most responsible first: smaller share of the other components, then the
- * higher own log-joint, then the row */
+/* most responsible first (the key of fl_mx_out), then by row */
 static int cmp_member(const void *a, const void *b)
 {
 	const member *x = a, *y = b;
 
-	if (x->others != y->others)
-		return x->others < y->others ? -1 : 1;
-	if (x->own != y->own)
-		return x->own > y->own ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	return (x->row > y->row) - (x->row < y->row);
 }
 
@@ -164,111 +160,11 @@ static char *spec_json(const char *view, int32_t s, const fl_mixture *m, const c
 	return b.s;
 }
 
-/* Merge components the embedding cannot tell apart (members are assigned
- * by the embedding alone, so two such components would split one region
- * arbitrarily: with gamma = 10 the fit splits a region of mixed labels into
- * one component per label). Greedy, cheapest pair first: two components
- * are replaced by their moment-matched diagonal Gaussian (weights,
- * label/prediction/failure parameters averaged by weight) while the
- * embedding log-likelihood lost, 1/2 sum_d (n_m log v_m - n_s log v_s -
- * n_t log v_t) minus what the mixing weights gain, stays below the BIC
- * price of one component, (2 d + 1) / 2 log n (Schwarz 1978). Dead
- * components are dropped. Returns the number of merges. */
-static int32_t merge_regions(fl_mixture *m, int64_t n)
+static int alloc_rows(fl_mx_out *fo, int64_t n)
 {
-	int64_t d = m->d, C = m->n_classes;
-	double limit = (double)(2 * d + 1) / 2 * log((double)n);
-	int32_t merges = 0, k = 0;
-
-	for (int32_t s = 0; s < m->k; s++) { /* drop the dead */
-		if (!(m->weights[s] > 0))
-			continue;
-		if (k != s) {
-			m->weights[k] = m->weights[s];
-			memmove(m->means + k * d, m->means + s * d, (size_t)d * sizeof(double));
-			memmove(m->variances + k * d, m->variances + s * d, (size_t)d * sizeof(double));
-			if (m->has_labels)
-				memmove(m->label_probs + k * C, m->label_probs + s * C, (size_t)C * sizeof(double));
-			if (m->has_probs)
-				memmove(m->pred_probs + k * C, m->pred_probs + s * C, (size_t)C * sizeof(double));
-			if (m->fail_mean)
-				m->fail_mean[k] = m->fail_mean[s];
-			if (m->fail_var)
-				m->fail_var[k] = m->fail_var[s];
-		}
-		k++;
-	}
-	m->k = k;
-	for (;;) {
-		double best = limit;
-		int32_t bs = -1, bt = -1;
-
-		for (int32_t s = 0; s < m->k; s++)
-			for (int32_t t = s + 1; t < m->k; t++) {
-				double ns = m->weights[s] * (double)n, nt = m->weights[t] * (double)n;
-				double nm = ns + nt, cost = 0;
-				for (int64_t j = 0; j < d; j++) {
-					double ms = m->means[s * d + j], mt = m->means[t * d + j];
-					double vs = m->variances[s * d + j], vt = m->variances[t * d + j];
-					double mm = (ns * ms + nt * mt) / nm;
-					double vm = (ns * (vs + ms * ms) + nt * (vt + mt * mt)) / nm - mm * mm;
-					vm = vm > vs || vm > vt ? vm : fmax(vs, vt);
-					cost += 0.5 * (nm * log(vm) - ns * log(vs) - nt * log(vt));
-				}
-				cost -= ns * log(nm / ns) + nt * log(nm / nt);
-				if (cost < best)
-					best = cost, bs = s, bt = t;
-			}
-		if (bs < 0)
-			break;
-		{
-			double ws = m->weights[bs], wt = m->weights[bt], wm = ws + wt;
-			for (int64_t j = 0; j < d; j++) {
-				double ms = m->means[bs * d + j], mt = m->means[bt * d + j];
-				double mm = (ws * ms + wt * mt) / wm;
-				double vm = (ws * (m->variances[bs * d + j] + ms * ms) +
-					     wt * (m->variances[bt * d + j] + mt * mt)) / wm - mm * mm;
-				m->means[bs * d + j] = mm;
-				m->variances[bs * d + j] = fmax(vm, m->floor[j]);
-			}
-			for (int64_t c = 0; c < C && m->has_labels; c++)
-				m->label_probs[bs * C + c] = (ws * m->label_probs[bs * C + c] +
-							      wt * m->label_probs[bt * C + c]) / wm;
-			for (int64_t c = 0; c < C && m->has_probs; c++)
-				m->pred_probs[bs * C + c] = (ws * m->pred_probs[bs * C + c] +
-							     wt * m->pred_probs[bt * C + c]) / wm;
-			if (m->fail_mean && m->fail_var) { /* Gaussian: moment-matched */
-				double fm = (ws * m->fail_mean[bs] + wt * m->fail_mean[bt]) / wm;
-				m->fail_var[bs] = (ws * (m->fail_var[bs] + m->fail_mean[bs] * m->fail_mean[bs]) +
-						   wt * (m->fail_var[bt] + m->fail_mean[bt] * m->fail_mean[bt])) /
-						  wm - fm * fm;
-				m->fail_mean[bs] = fm;
-			} else if (m->fail_mean) {
-				m->fail_mean[bs] = (ws * m->fail_mean[bs] + wt * m->fail_mean[bt]) / wm;
-			}
-			m->weights[bs] = wm;
-		}
-		/* the last component takes bt's place */
-		{
-			int32_t l = m->k - 1;
-			if (bt != l) {
-				m->weights[bt] = m->weights[l];
-				memcpy(m->means + bt * d, m->means + l * d, (size_t)d * sizeof(double));
-				memcpy(m->variances + bt * d, m->variances + l * d, (size_t)d * sizeof(double));
-				if (m->has_labels)
-					memcpy(m->label_probs + bt * C, m->label_probs + l * C, (size_t)C * sizeof(double));
-				if (m->has_probs)
-					memcpy(m->pred_probs + bt * C, m->pred_probs + l * C, (size_t)C * sizeof(double));
-				if (m->fail_mean)
-					m->fail_mean[bt] = m->fail_mean[l];
-				if (m->fail_var)
-					m->fail_var[bt] = m->fail_var[l];
-			}
-			m->k--;
-		}
-		merges++;
-	}
-	return merges;
+	fo->assign = fl__malloc((size_t)n * sizeof(int32_t), "mixture assignment");
+	fo->key = fl__malloc((size_t)n * sizeof(float), "mixture assignment");
+	return fo->assign && fo->key ? 0 : FL_ENOMEM;
 }
 
 static void report(const fl_discover_mixture_opts *o, const char *stage, int64_t done)
@@ -331,7 +227,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 	for (int32_t c = 0; c < m->k; c++)
 		start[c + 1] += start[c];
 	for (int64_t i = 0; i < n; i++) /* rows in order: each group starts sorted by row */
-		mem[start[fo->assign[i]]++] = (member){fo->others[i], fo->own[i], i};
+		mem[start[fo->assign[i]]++] = (member){fo->key[i], i};
 	for (int32_t c = m->k; c > 0; c--)
 		start[c] = start[c - 1];
 	start[0] = 0;
@@ -355,7 +251,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 			c->members[q] = mem[a + q].row;
 			/* the responsibility, from the same sum as the sort key: the
 			 * scores are non-increasing in member order */
-			c->member_scores[q] = 1.0f - mem[a + q].others;
+			c->member_scores[q] = 1.0f - (mem[a + q].key > 0 ? mem[a + q].key : 0.0f);
 		}
 		c->n_members = sz;
 		if ((rc = fl_slice_stats_compute(&c->stats, s, c->members, sz)) != 0) {
@@ -404,7 +300,7 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	fl_mixture_opts mo = FL_MIXTURE_OPTS_INIT;
 	fl_pca pca = {0};
 	fl_mixture mix = {0};
-	fl_mx_out fo = {NULL, NULL, NULL, NULL, NULL, 0};
+	fl_mx_out fo = {NULL, NULL, NULL, NULL, 0};
 	fl_candidate *cand = NULL;
 	uint16_t *h = NULL;
 	float *hscale = NULL, *inv = NULL;
@@ -463,26 +359,24 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	mo.warm_rows = o->warm_rows;
 	mo.seed = o->seed;
 	mo.threads = o->threads;
-	fo.assign = fl__malloc((size_t)n * sizeof(int32_t), "mixture assignment");
-	fo.others = fl__malloc((size_t)n * sizeof(float), "mixture assignment");
-	fo.own = fl__malloc((size_t)n * sizeof(float), "mixture assignment");
-	if (!fo.assign || !fo.others || !fo.own) {
-		rc = FL_ENOMEM;
-		goto cleanup;
-	}
 	{
 		fl_mx_data data = {n, pca.r, NULL, 0, h, pca.r, hscale, NULL, labels, probs,
 				   labels || probs ? n_classes : 0, failure, pca.variance};
-		if ((rc = fl_mixture__fit_from(&mix, &data, &mo, NULL,
-					       o->assign == FL_MIXTURE_ASSIGN_JOINT ? &fo : NULL)) != 0)
+		int joint = o->assign == FL_MIXTURE_ASSIGN_JOINT;
+
+		/* the per-row results come from the fit's last pass (joint) or from
+		 * an embedding-only pass after the fit (then they are allocated
+		 * after it, not held during it) */
+		if (joint && (rc = alloc_rows(&fo, n)) != 0)
 			goto cleanup;
-		if (o->assign == FL_MIXTURE_ASSIGN_EMBEDDING) {
-			if (getenv("FL_MERGE"))
-				merge_regions(&mix, n);
+		if ((rc = fl_mixture__fit_from(&mix, &data, &mo, NULL, joint ? &fo : NULL)) != 0)
+			goto cleanup;
+		if (!joint) {
 			data.labels = NULL;
 			data.probs = NULL;
 			data.failure = NULL;
-			if ((rc = fl_mixture__predict(&fo, &mix, &data, o->threads)) != 0)
+			if ((rc = alloc_rows(&fo, n)) != 0 ||
+			    (rc = fl_mixture__predict(&fo, &mix, &data, o->threads)) != 0)
 				goto cleanup;
 		}
 	}
@@ -518,8 +412,7 @@ cleanup:
 	free(hscale);
 	free(inv);
 	free(fo.assign);
-	free(fo.others);
-	free(fo.own);
+	free(fo.key);
 	fl_pca_clear(&pca);
 	fl_mixture_clear(&mix);
 	return rc;

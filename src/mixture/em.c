@@ -32,9 +32,9 @@
 #include "em.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 
 #define LOG_2PI 1.8378770664093453
 /* Sums of a pass are reduced over at most this many fixed groups of blocks. */
@@ -42,28 +42,6 @@
 #ifndef FL_MX_BLOCK_BYTES
 #define FL_MX_BLOCK_BYTES 1048576
 #endif
-
-static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
-static int blas_users, blas_saved;
-
-void fl_mixture__blas_enter(void)
-{
-	pthread_mutex_lock(&blas_lock);
-	if (blas_users++ == 0) {
-		blas_saved = openblas_get_num_threads();
-		if (blas_saved != 1)
-			openblas_set_num_threads(1);
-	}
-	pthread_mutex_unlock(&blas_lock);
-}
-
-void fl_mixture__blas_leave(void)
-{
-	pthread_mutex_lock(&blas_lock);
-	if (--blas_users == 0 && blas_saved != 1)
-		openblas_set_num_threads(blas_saved);
-	pthread_mutex_unlock(&blas_lock);
-}
 
 int64_t fl_mixture__block(int64_t d)
 {
@@ -214,15 +192,21 @@ void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m
 
 		if (p->z) {
 			const float *src = p->z + row * p->ldz;
-			for (int64_t j = 0; j < d; j++)
+#pragma omp simd
+			for (int64_t j = 0; j < d; j++) {
 				o[j] = src[j];
+				o[d + j] = src[j] * src[j];
+			}
 		} else {
 			const uint16_t *src = p->h + row * p->ldh;
-			for (int64_t j = 0; j < d; j++)
-				o[j] = fl_mx_from_half(src[j]) * p->hscale[j];
+			const float *sc = p->hscale;
+#pragma omp simd
+			for (int64_t j = 0; j < d; j++) {
+				float v = fl_mx_from_half(src[j]) * sc[j];
+				o[j] = v;
+				o[d + j] = v * v;
+			}
 		}
-		for (int64_t j = 0; j < d; j++)
-			o[d + j] = o[j] * o[j];
 	}
 }
 
@@ -252,6 +236,7 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 	if (x->use_probs) {
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, x->C, 1.0f,
 			    prb, x->C, x->ph, x->C, 0.0f, pb, (int)k);
+#pragma omp simd
 		for (int64_t t = 0; t < m * k; t++)
 			lj[t] += x->gh * fl_mx_log(pb[t]);
 	}
@@ -260,21 +245,26 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 		float *L = lj + r * k, mx;
 		const float *lab = x->use_labels ? x->lab + p->labels[row] * k : NULL;
 
+#pragma omp simd
 		for (int64_t s = 0; s < k; s++)
 			L[s] += x->c[s];
 		if (lab)
+#pragma omp simd
 			for (int64_t s = 0; s < k; s++)
 				L[s] += lab[s];
 		if (x->fk == FL_MIXTURE_FAILURE_BERNOULLI) {
 			float f = (float)p->failure[row], g = 1.0f - f;
+#pragma omp simd
 			for (int64_t s = 0; s < k; s++)
 				L[s] += f * x->fa[s] + g * x->fb[s];
 		} else if (x->fk == FL_MIXTURE_FAILURE_GAUSSIAN) {
 			float f = (float)p->failure[row];
+#pragma omp simd
 			for (int64_t s = 0; s < k; s++)
 				L[s] += (f - x->fa[s]) * (f - x->fa[s]) * x->fb[s] + x->fc[s];
 		}
 		mx = L[0];
+#pragma omp simd reduction(max : mx)
 		for (int64_t s = 1; s < k; s++)
 			mx = L[s] > mx ? L[s] : mx;
 		rowmax[r] = mx;
@@ -283,14 +273,21 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 		float *L = lj + r * k, mx = rowmax[r], sum = 0, inv;
 		int64_t best = 0;
 
-		if (out && out->assign) /* ties to the lowest index */
+		float second = -INFINITY;
+
+		if (out && out->assign) { /* ties to the lowest index */
 			while (L[best] != mx)
 				best++;
-		for (int64_t s = 0; s < k; s++)
+			for (int64_t s = 0; s < k; s++)
+				second = s != best && L[s] > second ? L[s] : second;
+		}
+#pragma omp simd reduction(+ : sum)
+		for (int64_t s = 0; s < k; s++) {
 			L[s] = fl_mx_exp(L[s] - mx);
-		for (int64_t s = 0; s < k; s++)
 			sum += L[s];
+		}
 		inv = 1.0f / sum;
+#pragma omp simd
 		for (int64_t s = 0; s < k; s++)
 			L[s] *= inv;
 		ll += (double)mx + log((double)sum);
@@ -305,11 +302,12 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 				out->assign[i] = (int32_t)best;
 				if (out->rmax)
 					out->rmax[i] = L[best];
-				/* the others' share, from their own exps: no 1 - r rounding */
-				if (out->others)
-					out->others[i] = oth;
-				if (out->own)
-					out->own[i] = mx;
+				/* the others' share, from their own exps (no 1 - r rounding);
+				 * once it underflows, minus the log-odds against the
+				 * runner-up, which keeps ordering the most certain rows */
+				if (out->key)
+					out->key[i] = oth > 0 ? oth
+						    : second > -INFINITY ? -(mx - second) : -FLT_MAX;
 			}
 		}
 	}
@@ -363,16 +361,19 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 				continue;
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d2, (int)m,
 				    1.0f, lj, (int)k, xb, (int)d2, 0.0f, s12p, (int)d2);
+#pragma omp simd
 			for (int64_t q = 0; q < k * d2; q++)
 				gs[q] += s12p[q];
 			for (int64_t r = 0; r < m; r++) {
 				int64_t row = p->rows ? p->rows[i0 + r] : i0 + r;
 				const float *R = lj + r * k;
 
+#pragma omp simd
 				for (int64_t s = 0; s < k; s++)
 					nkp[s] += R[s];
 				if (x->use_labels) {
 					double *nc = ncp + p->labels[row] * k;
+#pragma omp simd
 					for (int64_t s = 0; s < k; s++)
 						nc[s] += R[s];
 				}

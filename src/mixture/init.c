@@ -56,8 +56,9 @@ static int32_t confusion_cells(int32_t *hard, const fl_mx_data *p, int32_t k)
 		return -1;
 	}
 	for (int64_t i = 0; i < p->n; i++) {
-		int32_t y = p->labels ? (int32_t)p->labels[i] : -1;
-		int32_t yh = p->probs ? argmax_row(p->probs + i * C, C) : -1;
+		int64_t row = p->rows ? p->rows[i] : i;
+		int32_t y = p->labels ? (int32_t)p->labels[row] : -1;
+		int32_t yh = p->probs ? argmax_row(p->probs + row * C, C) : -1;
 		hard[i] = both ? y * C + yh : y >= 0 ? y : yh;
 		cr[hard[i]].count++;
 	}
@@ -108,6 +109,8 @@ static int seed_rest(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const double
 	for (int32_t s = 0; s < x->k; s++)
 		live[s] = m->weights[s] > 0;
 	fl_mixture__sample_rows(rows, ns, p->n, rng);
+	for (int64_t i = 0; i < ns && p->rows; i++) /* positions -> rows */
+		rows[i] = p->rows[rows[i]];
 	one.rows = rows;
 	one.n = ns;
 	for (int64_t i = 0; i < ns; i++) {
@@ -215,6 +218,8 @@ int fl_mixture__init_kmeans(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const
 	}
 	fl__rng_seed(&rng, o->seed, 0x6d78696e6974ULL);
 	fl_mixture__sample_rows(rows, ns, p->n, &rng);
+	for (int64_t i = 0; i < ns && p->rows; i++) /* positions -> rows */
+		rows[i] = p->rows[rows[i]];
 	sub.rows = rows;
 	sub.n = ns;
 	fl_mixture__load_rows(&sub, zs, 0, ns); /* [z, z^2]: k-means reads z with ldx = 2d */

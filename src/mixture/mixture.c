@@ -173,6 +173,7 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 	int32_t C = data->n_classes;
 	int rc, converged = 0;
 	progress_state ps = {o, 0, 0};
+	fl_mx_data sub = *data;
 
 	memset(out, 0, sizeof *out);
 	memset(&m, 0, sizeof m);
@@ -199,7 +200,7 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 		goto cleanup;
 	x.fvar = varf;
 	x.ffloor = fmax(o->reg * varf, 1e-12 * varf);
-	fl_mixture__blas_enter();
+	fl__blas_single_enter();
 	if (!(col_var = fl__malloc((size_t)d * sizeof(double), "column variances"))) {
 		rc = FL_ENOMEM;
 		goto leave;
@@ -211,6 +212,21 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 	for (int64_t j = 0; j < d; j++)
 		m.floor[j] = col_var[j] > 0 ? fmax(o->reg * col_var[j], 1e-12 * col_var[j]) : 1.0;
 
+	/* the warm-up subset, which also initialises: initial moments need no
+	 * more rows than the warm-up itself */
+	if (warm == 0)
+		warm = data->n >= 65536 ? (data->n / 4 < 32768 ? data->n / 4 : 32768) : -1;
+	if (warm > 0 && warm < data->n && o->max_iter > 0) {
+		fl_rng rng;
+		if (!(wrows = fl__malloc((size_t)warm * sizeof(int64_t), "mixture warm-up rows"))) {
+			rc = FL_ENOMEM;
+			goto leave;
+		}
+		fl__rng_seed(&rng, o->seed, 0x7761726dULL);
+		fl_mixture__sample_rows(wrows, warm, data->n, &rng);
+		sub.rows = wrows;
+		sub.n = warm;
+	}
 	if (start) {
 		m.init = start->init;
 		memcpy(m.weights, start->weights, (size_t)o->k * sizeof(double));
@@ -227,28 +243,15 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 	} else if (o->init == FL_MIXTURE_INIT_CONFUSION && (data->labels || data->probs) &&
 		   data->n_classes >= 1) {
 		m.init = FL_MIXTURE_INIT_CONFUSION;
-		rc = fl_mixture__init_confusion(&m, &x, data, col_var, o);
+		rc = fl_mixture__init_confusion(&m, &x, &sub, col_var, o);
 	} else {
 		m.init = FL_MIXTURE_INIT_KMEANS;
-		rc = fl_mixture__init_kmeans(&m, &x, data, col_var, o);
+		rc = fl_mixture__init_kmeans(&m, &x, &sub, col_var, o);
 	}
 	if (rc)
 		goto leave;
-
-	if (warm == 0)
-		warm = data->n >= 65536 ? (data->n / 4 < 32768 ? data->n / 4 : 32768) : -1;
-	if (warm > 0 && warm < data->n && o->max_iter > 0) {
-		fl_mx_data sub = *data;
-		fl_rng rng;
+	if (sub.rows) {
 		double obj;
-		if (!(wrows = fl__malloc((size_t)warm * sizeof(int64_t), "mixture warm-up rows"))) {
-			rc = FL_ENOMEM;
-			goto leave;
-		}
-		fl__rng_seed(&rng, o->seed, 0x7761726dULL);
-		fl_mixture__sample_rows(wrows, warm, data->n, &rng);
-		sub.rows = wrows;
-		sub.n = warm;
 		m.n_iter_warm = em_stage(&m, &x, &sub, col_var, o, NULL, &converged, &obj, NULL, NULL);
 	}
 	if (!(m.trace = fl__malloc(((size_t)o->max_iter + 1) * sizeof(double), "mixture trace"))) {
@@ -259,7 +262,7 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 			    &ps);
 	progress(&ps, 1);
 leave:
-	fl_mixture__blas_leave();
+	fl__blas_single_leave();
 	fl_mixture__ctx_free(&x);
 cleanup:
 	free(col_var);
@@ -288,10 +291,10 @@ int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *d
 
 	if (rc)
 		return rc;
-	fl_mixture__blas_enter();
+	fl__blas_single_enter();
 	fl_mixture__ctx_load(&x, m);
 	fl_mixture__pass(&x, data, MX_PREDICT, NULL, out);
-	fl_mixture__blas_leave();
+	fl__blas_single_leave();
 	fl_mixture__ctx_free(&x);
 	return 0;
 }
@@ -364,7 +367,7 @@ int fl_mixture_predict(float *resp, int32_t *assign, double *objective, const fl
 		       const float *z, int64_t n, int64_t ldz, const int64_t *labels,
 		       const float *probs, const double *failure, int32_t threads)
 {
-	fl_mx_out out = {resp, assign, NULL, NULL, NULL, 0};
+	fl_mx_out out = {resp, assign, NULL, NULL, 0};
 	fl_mx_data data;
 	int rc;
 

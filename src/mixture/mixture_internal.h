@@ -1,8 +1,9 @@
 /*
  * Shared inside src/mixture (and with its unit tests and bench): the rows an
  * EM pass reads (float32, or half precision scaled per column, optionally a
- * row subset), the internal fit entry point, small vectorisable float
- * kernels (exp, log, half <-> float) and the OpenBLAS single-thread guard.
+ * row subset), the internal fit entry point, and small vectorisable float
+ * kernels (exp, log, half <-> float). OpenBLAS is held at one thread with
+ * fl__blas_single_enter/leave (src/common/blas.c).
  */
 #ifndef FL_MIXTURE_INTERNAL_H
 #define FL_MIXTURE_INTERNAL_H
@@ -33,15 +34,17 @@ typedef struct fl_mx_data {
 } fl_mx_data;
 
 /* What a prediction pass writes per row (each may be NULL): resp (n x k),
- * assign, the responsibility of the assigned component, the sum of the
- * other components' responsibilities (precise where resp rounds to 1), and
- * the assigned component's log joint (log pi + log density + terms). */
+ * assign, the responsibility of the assigned component, and a sort key
+ * that orders rows by that responsibility beyond float precision: the sum
+ * of the other components' responsibilities (1 - r without the rounding of
+ * r to 1), or, where that sum underflows to 0, minus the log-odds of the
+ * assigned component against the runner-up (negative: more certain still).
+ * Smaller key = more certain. */
 typedef struct fl_mx_out {
 	float *resp;
 	int32_t *assign;
 	float *rmax;
-	float *others;
-	float *own;
+	float *key;
 	double objective; /* mean objective, without the prior */
 } fl_mx_out;
 
@@ -68,10 +71,6 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 /* Block of rows for EM passes: depends on d only (never on threads). */
 int64_t fl_mixture__block(int64_t d);
 
-/* Hold OpenBLAS at one thread while our OpenMP threads call it (see
- * kmeans.c for why); nests, restores the caller's setting at the end. */
-void fl_mixture__blas_enter(void);
-void fl_mixture__blas_leave(void);
 
 /* ---- float kernels, written so that GCC vectorises loops over them ---- */
 

@@ -26,7 +26,9 @@
 #include <math.h>
 #include <omp.h>
 
-#define AUTO_ROWS 65536
+/* automatic max_rows: max(AUTO_ROWS, AUTO_PER_DIM d) */
+#define AUTO_ROWS 32768
+#define AUTO_PER_DIM 32
 
 void fl_pca_clear(fl_pca *p)
 {
@@ -47,6 +49,43 @@ void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng)
 	for (int64_t i = 0; i < n && got < m; i++)
 		if ((double)(n - i) * fl__rng_uniform(rng) < (double)(m - got))
 			out[got++] = i;
+}
+
+/* m rows of [0, n) as runs of RUN consecutive rows starting at run
+ * boundaries chosen uniformly without replacement (the last run may be
+ * short), in increasing order. Every row has the same chance m / n of being
+ * used, so the covariance is estimated without bias; runs rather than
+ * scattered rows touch m / RUN stretches of a memory-mapped input instead
+ * of m pages (a page fault costs ~15 us in a VM) and read whole cache
+ * lines. */
+#define RUN 64
+static void sample_runs(int64_t *out, int64_t m, int64_t n, fl_rng *rng)
+{
+	int64_t runs = (n + RUN - 1) / RUN, want = (m + RUN - 1) / RUN, got = 0;
+
+	for (int64_t q = 0; q < runs && got < m; q++) {
+		if (!((double)(runs - q) * fl__rng_uniform(rng) < (double)(want)))
+			continue;
+		want--;
+		for (int64_t i = q * RUN; i < (q + 1) * RUN && i < n && got < m; i++)
+			out[got++] = i;
+	}
+	/* a short last run can leave a few rows to take: the next rows not used */
+	for (int64_t i = 0, j = 0; got < m && i < n; i++) {
+		while (j < got && out[j] < i)
+			j++;
+		if (j < got && out[j] == i)
+			continue;
+		out[got++] = i; /* appended out of order: sort below */
+	}
+	for (int64_t a = 1; a < got; a++) { /* nearly sorted: insertion sort */
+		int64_t v = out[a], b = a;
+		while (b > 0 && out[b - 1] > v) {
+			out[b] = out[b - 1];
+			b--;
+		}
+		out[b] = v;
+	}
 }
 
 /* The rows of a pass: row i is x[rows ? rows[i] : i] minus mu. */
@@ -96,6 +135,7 @@ static void load_rows(const pca_src *s, float *dst, int64_t i0, int64_t m)
 		const float *src = s->x + (s->rows ? s->rows[i0 + r] : i0 + r) * s->ldx;
 		float *o = dst + r * d;
 		if (s->mu)
+#pragma omp simd
 			for (int64_t j = 0; j < d; j++)
 				o[j] = src[j] - s->mu[j];
 		else
@@ -138,6 +178,29 @@ static int row_mean(float *mean, const pca_src *s)
 		mean[j] = (float)(tot[j] / (double)s->n);
 	free(tot);
 	free(part);
+	return 0;
+}
+
+/* A NaN or Inf in the rows used shows in their mean: then name the first
+ * such row, before LAPACK sees it. (Rows outside a subset are checked by
+ * the projection.) */
+static int check_finite(const float *mean, const pca_src *s)
+{
+	int64_t d = s->d;
+
+	for (int64_t j = 0; j < d; j++) {
+		if (isfinite(mean[j]))
+			continue;
+		for (int64_t i = 0; i < s->n; i++) {
+			const float *row = s->x + (s->rows ? s->rows[i] : i) * s->ldx;
+			for (int64_t c = 0; c < d; c++)
+				if (!isfinite(row[c]))
+					return fl__error(FL_ERANGE, "PCA: row %lld, column %lld: value is %s",
+							 (long long)(s->rows ? s->rows[i] : i), (long long)c,
+							 isnan(row[c]) ? "NaN" : "infinite");
+		}
+		return fl__error(FL_ERANGE, "PCA: the mean of column %lld overflows", (long long)j);
+	}
 	return 0;
 }
 
@@ -404,7 +467,8 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 				 (const void *)x, (long long)n, (long long)d, (long long)ldx,
 				 o->n_components, (long long)o->max_rows, (int)o->solver,
 				 o->oversample, o->power_iter, o->rank_tol, o->threads, o->version);
-	m = o->max_rows == -1 ? n : o->max_rows == 0 ? AUTO_ROWS : o->max_rows;
+	m = o->max_rows == -1 ? n : o->max_rows ? o->max_rows
+		: AUTO_ROWS > AUTO_PER_DIM * d ? AUTO_ROWS : AUTO_PER_DIM * d;
 	m = m < n ? m : n;
 	r = o->n_components < d ? o->n_components : d;
 	r = r < m - 1 ? r : m - 1; /* m rows span at most m - 1 centred directions */
@@ -427,7 +491,7 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 		fl_rng rng;
 		if ((rows = fl__malloc((size_t)m * sizeof(int64_t), "PCA rows"))) {
 			fl__rng_seed(&rng, o->seed, 0x726f7773ULL);
-			fl_mixture__sample_rows(rows, m, n, &rng);
+			sample_runs(rows, m, n, &rng);
 		}
 	}
 	if (!out->mean || !out->components || !out->variance || (m < n && !rows)) {
@@ -436,8 +500,8 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 	}
 	if ((rc = src_init(&src, x, m, d, ldx, rows, NULL, o->threads)) != 0)
 		goto cleanup;
-	fl_mixture__blas_enter();
-	if ((rc = row_mean(out->mean, &src)) == 0) {
+	fl__blas_single_enter();
+	if ((rc = row_mean(out->mean, &src)) == 0 && (rc = check_finite(out->mean, &src)) == 0) {
 		src.mu = out->mean;
 		if (solver == FL_PCA_EXACT) {
 			rc = solve_exact(out, &src, r, o->rank_tol);
@@ -446,7 +510,7 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 			out->total_variance = rc ? 0 : total_variance(&src);
 		}
 	}
-	fl_mixture__blas_leave();
+	fl__blas_single_leave();
 cleanup:
 	free(src.xb);
 	free(rows);
@@ -473,7 +537,7 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 		free(s.xb);
 		return FL_ENOMEM;
 	}
-	fl_mixture__blas_enter();
+	fl__blas_single_enter();
 #pragma omp parallel num_threads(nt)
 	{
 		int t = omp_get_thread_num();
@@ -503,7 +567,7 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 				bad = first;
 		}
 	}
-	fl_mixture__blas_leave();
+	fl__blas_single_leave();
 	free(s.xb);
 	free(zb);
 	if (bad >= 0)

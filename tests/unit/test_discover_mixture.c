@@ -183,7 +183,7 @@ static void test_planted(uint64_t seed)
 
 /* Domino ranks components by max_c (phat_s - p_s): symmetric label noise
  * moves neither, so their components fall outside its top 5 (its default
- * n_slices). Our ranking puts them among the planted slices at the top. */
+ * n_slices). Our ranking puts every planted slice in the top 5. */
 static void test_domino_ranking(uint64_t seed)
 {
 	fl_synth s;
@@ -232,7 +232,7 @@ static void test_domino_ranking(uint64_t seed)
 				ours = q + 1;
 		printf("ranking: slice %d (%s) in component %d: Domino's rank %d of %d, ours %d\n", j,
 		       s.kinds[j] == FL_SYNTH_SYMMETRIC ? "symmetric" : "confusion", b, rank, m.k, ours);
-		CHECK(ours >= 1 && ours <= s.n_slices);
+		CHECK(ours >= 1 && ours <= 5);
 		if (s.kinds[j] == FL_SYNTH_SYMMETRIC)
 			CHECK(rank > 5);
 	}
@@ -319,10 +319,19 @@ static void test_fashion(void)
 	printf("fashion-mnist: %d slices (overall error %.1f%%); the top 10:\n", nc,
 	       100 * fl_failure_summary_mean(sum));
 	CHECK(nc >= 5);
+	/* 23 of the 64 units are dead: PCA keeps at most the 41 others */
+	if (nc > 0) {
+		const char *dims = strstr(c[0].spec_json, "\"pca_dims\":");
+		CHECK(dims != NULL);
+		if (dims) {
+			long kept = strtol(dims + 11, NULL, 10);
+			printf("  (PCA kept %ld of %lld dimensions)\n", kept, (long long)d);
+			CHECK(kept >= 30 && kept <= 41);
+		}
+	}
 	for (int32_t q = 0; q < nc; q++) {
 		int32_t lab, pred;
 		int64_t cnt;
-		const char *dims = c[q].spec_json ? strstr(c[q].spec_json, "\"pca_dims\":") : NULL;
 
 		top_confusion(&c[q], labels, preds, 10, &lab, &pred, &cnt);
 		if (q < 10)
@@ -336,15 +345,6 @@ static void test_fashion(void)
 			CHECK(lab >= 0 && group[lab] != 0 && group[lab] == group[pred]);
 		}
 		shirt_tshirt += (lab == 6 && pred == 0) || (lab == 0 && pred == 6);
-		/* 23 of the 64 units are dead: PCA keeps at most the 41 others */
-		if (q == 0) {
-			CHECK(dims != NULL);
-			if (dims) {
-				long kept = strtol(dims + 11, NULL, 10);
-				printf("  PCA kept %ld of %lld dimensions\n", kept, (long long)d);
-				CHECK(kept >= 30 && kept <= 41);
-			}
-		}
 	}
 	CHECK(shirt_tshirt >= 1);
 	free_candidates(c, nc);
@@ -450,7 +450,8 @@ static void test_threads_and_signals(uint64_t seed)
 	double best = 1;
 
 	so.seed = seed;
-	so.n = 8000;
+	so.n = 4000;
+	so.slice_frac = 0.04;
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	double *f = error_signal(&s);
 	CHECK_RC(fl_failure_summary_new(&sum, f, s.n), 0);
@@ -467,7 +468,7 @@ static void test_threads_and_signals(uint64_t seed)
 	o.assign = FL_MIXTURE_ASSIGN_JOINT;
 	CHECK_RC(fl_discover_mixture(&b, &nb, s.emb, s.n, s.d, s.d, "v", s.labels, s.probs,
 				     s.n_classes, sum, f, &o), 0);
-	check_candidates(b, nb, sum, s.n, s.d, 16, "v");
+	check_candidates(b, nb, sum, s.n, s.d, 10, "v");
 	CHECK(nb > 0 && strstr(b[0].spec_json, "\"inputs\":[\"embedding\",\"label\",\"prediction\"]"));
 	free_candidates(a, na);
 	free_candidates(b, nb);
@@ -480,7 +481,7 @@ static void test_threads_and_signals(uint64_t seed)
 	o = (fl_discover_mixture_opts)FL_DISCOVER_MIXTURE_OPTS_INIT;
 	o.seed = seed;
 	CHECK_RC(fl_discover_mixture(&a, &na, s.emb, s.n, s.d, s.d, "v", NULL, NULL, 0, sum, f, &o), 0);
-	check_candidates(a, na, sum, s.n, s.d, 16, "v");
+	check_candidates(a, na, sum, s.n, s.d, 10, "v");
 	CHECK(na > 0 && strstr(a[0].spec_json, "failure_gaussian"));
 	for (int32_t j = 0; j < s.n_slices; j++)
 		CHECK(recover(&s, j, a, na).p10 >= 0.8);

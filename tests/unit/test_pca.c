@@ -330,6 +330,11 @@ static void test_invalid(void)
 	o.version = 2;
 	CHECK_RC(fl_pca_fit(&p, x, 4, 3, 3, &o), FL_EINVAL);
 	o.version = FL_PCA_OPTS_VERSION;
+	/* a NaN is named by row and column */
+	x[7] = NAN;
+	CHECK_RC(fl_pca_fit(&p, x, 4, 3, 3, &o), FL_ERANGE);
+	CHECK(strstr(fl_last_error(), "row 2, column 1") != NULL);
+	x[7] = 7;
 	/* 2 rows span one centred direction */
 	CHECK_RC(fl_pca_fit(&p, x, 2, 3, 3, &o), 0);
 	CHECK_EQ_INT(p.r, 1);
