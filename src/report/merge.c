@@ -183,8 +183,9 @@ int fl_report_merge(fl_report *r, double jaccard, double containment)
 			break;
 		fl_candidate_clear(c);
 	}
+	/* a predicate slice's rows are all equally members: they stay in row order */
 	for (int32_t i = 0; i < n_kept && rc == 0; i++)
-		if (support[i])
+		if (support[i] && strcmp(r->slices[i].method, "predicates") != 0)
 			rc = order_by_support(&r->slices[i], support[i]);
 	for (int32_t i = 0; i < r->n_slices; i++)
 		free(support[i]);
