@@ -66,7 +66,11 @@ FL_API int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n
  * Jaccard >= `jaccard`, or whose members hold >= `containment` of its own;
  * the kept slice lists it in `also`. Each distinct other (method, view)
  * that joined a slice raises its score by 10% (at most 3 of them count),
- * so agreement between viewpoints ranks higher. Call before fl_report_rank.
+ * so agreement between viewpoints ranks higher. A merged slice (unless
+ * found by the predicate search, whose rows stay in row order) lists first
+ * the members that most merged results hold; its member_scores become that
+ * count plus a fraction falling with the original position. Call before
+ * fl_report_rank.
  * Defaults used by the CLI: FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT.
  */
 FL_API int fl_report_merge(fl_report *r, double jaccard, double containment);
