@@ -48,116 +48,52 @@ static int cmp_candidate(const void *a, const void *b)
 	return (x->component > y->component) - (x->component < y->component);
 }
 
-/* A growing string for the spec. */
-typedef struct {
-	char *s;
-	size_t len, cap;
-	int failed;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (k < 0) {
-			b->failed = 1;
-			return;
-		}
-		if (b->s && b->len + (size_t)k < b->cap) {
-			b->len += (size_t)k;
-			return;
-		}
-		size_t cap = (b->cap ? b->cap * 2 : 256) + (size_t)k;
-		char *t = realloc(b->s, cap);
-		if (!t) {
-			b->failed = 1;
-			return;
-		}
-		b->s = t;
-		b->cap = cap;
-	}
-}
-
-/* a JSON string: quotes, backslashes and control characters escaped;
- * other bytes (UTF-8) pass through */
-static void sb_str(sbuf *b, const char *s)
-{
-	sb_add(b, "\"");
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sb_add(b, "\\%c", c);
-		else if (c < 0x20)
-			sb_add(b, "\\u%04x", c);
-		else
-			sb_add(b, "%c", c);
-	}
-	sb_add(b, "\"");
-}
-
 /* The shared part of every spec of this run: the model it needs. */
 static char *model_json(const fl_pca *p, const fl_mixture *m, const char *path)
 {
-	sbuf b = {NULL, 0, 0, 0};
+	fl_strbuf b = {0};
 	char fp[17];
 
 	fl_mixture_model_fingerprint(fp, p, m);
-	sb_add(&b, "\"model\":{\"file\":");
+	fl__sb_printf(&b, "\"model\":{\"file\":");
 	if (path)
-		sb_str(&b, path);
+		fl__sb_json_str(&b, path);
 	else
-		sb_add(&b, "null");
-	sb_add(&b, ",\"fingerprint\":\"%s\",\"input_dim\":%lld,\"pca_dims\":%lld,\"k\":%d,"
+		fl__sb_printf(&b, "null");
+	fl__sb_printf(&b, ",\"fingerprint\":\"%s\",\"input_dim\":%lld,\"pca_dims\":%lld,\"k\":%d,"
 		   "\"n_classes\":%d,\"terms\":[\"embedding\"", fp, (long long)p->d,
 	       (long long)p->r, m->k, m->n_classes);
 	if (m->has_labels)
-		sb_add(&b, ",\"label\"");
+		fl__sb_printf(&b, ",\"label\"");
 	if (m->has_probs)
-		sb_add(&b, ",\"prediction\"");
+		fl__sb_printf(&b, ",\"prediction\"");
 	if (m->failure == FL_MIXTURE_FAILURE_BERNOULLI)
-		sb_add(&b, ",\"failure_bernoulli\"");
+		fl__sb_printf(&b, ",\"failure_bernoulli\"");
 	else if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN)
-		sb_add(&b, ",\"failure_gaussian\"");
-	sb_add(&b, "],\"gamma\":%.17g,\"gamma_hat\":%.17g,\"gamma_f\":%.17g}", m->gamma, m->gamma_hat,
+		fl__sb_printf(&b, ",\"failure_gaussian\"");
+	fl__sb_printf(&b, "],\"gamma\":%.17g,\"gamma_hat\":%.17g,\"gamma_f\":%.17g}", m->gamma, m->gamma_hat,
 	       m->gamma_f);
-	if (b.failed) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return fl__sb_finish(&b, "mixture spec");
 }
 
 /* joint: membership used every term of the model, else the embedding only */
 static char *spec_json(const char *view, int32_t s, const fl_mixture *m, const char *model,
 		       int joint)
 {
-	sbuf b = {NULL, 0, 0, 0};
+	fl_strbuf b = {0};
 
-	sb_add(&b, "{\"type\":\"mixture_component\",\"view\":");
-	sb_str(&b, view);
-	sb_add(&b, ",\"component\":%d,\"rule\":\"argmax_responsibility\",\"inputs\":[\"embedding\"",
+	fl__sb_printf(&b, "{\"type\":\"mixture_component\",\"view\":");
+	fl__sb_json_str(&b, view);
+	fl__sb_printf(&b, ",\"component\":%d,\"rule\":\"argmax_responsibility\",\"inputs\":[\"embedding\"",
 	       s);
 	if (joint && m->has_labels)
-		sb_add(&b, ",\"label\"");
+		fl__sb_printf(&b, ",\"label\"");
 	if (joint && m->has_probs)
-		sb_add(&b, ",\"prediction\"");
+		fl__sb_printf(&b, ",\"prediction\"");
 	if (joint && m->failure != FL_MIXTURE_FAILURE_NONE)
-		sb_add(&b, ",\"failure\"");
-	sb_add(&b, "],\"weight\":%.17g,%s}", m->weights[s], model);
-	if (b.failed) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+		fl__sb_printf(&b, ",\"failure\"");
+	fl__sb_printf(&b, "],\"weight\":%.17g,%s}", m->weights[s], model);
+	return fl__sb_finish(&b, "mixture spec");
 }
 
 static int alloc_rows(fl_mx_out *fo, int64_t n)

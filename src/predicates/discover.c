@@ -72,93 +72,40 @@ int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_re
 	return 0;
 }
 
-/* a growable string */
-typedef struct {
-	char *s;
-	size_t len, cap;
-	int oom;
-} sbuf;
-
-static void put(sbuf *b, const char *s, size_t len)
-{
-	if (b->oom)
-		return;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = 0;
-}
-
-static void puts_(sbuf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void put_jstr(sbuf *b, const char *s)
-{
-	char esc[8];
-
-	puts_(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			put(b, esc, 2);
-		} else if (*p < 0x20) {
-			snprintf(esc, sizeof esc, "\\u%04x", *p);
-			puts_(b, esc);
-		} else {
-			put(b, (const char *)p, 1);
-		}
-	}
-	puts_(b, "\"");
-}
-
 /* a finite number in the fewest digits that round-trip; null otherwise */
-static void put_jnum(sbuf *b, double x)
+static void put_jnum(fl_strbuf *b, double x)
 {
 	char num[40];
 
 	if (!isfinite(x)) {
-		puts_(b, "null");
+		fl__sb_printf(b, "%s", "null");
 		return;
 	}
 	fl_predicates__fmt(num, sizeof num, x);
-	puts_(b, num);
+	fl__sb_printf(b, "%s", num);
 }
 
-static void put_pred_json(sbuf *b, const fl_predicate *p, const fl_table *t)
+static void put_pred_json(fl_strbuf *b, const fl_predicate *p, const fl_table *t)
 {
-	puts_(b, "{\"column\":");
-	put_jstr(b, fl_table_col_name(t, p->column));
+	fl__sb_printf(b, "%s", "{\"column\":");
+	fl__sb_json_str(b, fl_table_col_name(t, p->column));
 	if (p->op == FL_PRED_RANGE) {
-		puts_(b, ",\"op\":\"in\",\"low\":");
+		fl__sb_printf(b, "%s", ",\"op\":\"in\",\"low\":");
 		put_jnum(b, p->low);
-		puts_(b, ",\"high\":");
+		fl__sb_printf(b, "%s", ",\"high\":");
 		put_jnum(b, p->high);
 	} else {
-		puts_(b, ",\"op\":\"==\",\"value\":");
+		fl__sb_printf(b, "%s", ",\"op\":\"==\",\"value\":");
 		if (p->op == FL_PRED_MISSING)
-			puts_(b, "null");
+			fl__sb_printf(b, "%s", "null");
 		else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)
 			put_jnum(b, p->low);
 		else if (fl_table_col_type(t, p->column) == FL_COL_BOOLEAN)
-			puts_(b, p->code ? "true" : "false");
+			fl__sb_printf(b, "%s", p->code ? "true" : "false");
 		else
-			put_jstr(b, fl_table_level(t, p->column, p->code));
+			fl__sb_json_str(b, fl_table_level(t, p->column, p->code));
 	}
-	puts_(b, "}");
+	fl__sb_printf(b, "%s", "}");
 }
 
 /* description and spec of slice i */
@@ -166,33 +113,26 @@ static int describe(fl_candidate *c, const fl_predicate_result *r, int32_t i, co
 		    double alpha)
 {
 	const fl_predicate_slice *s = &r->slices[i];
-	sbuf d = {0}, j = {0};
-	char num[40];
+	fl_strbuf d = {0}, j = {0};
 
-	puts_(&j, "{\"type\":\"predicates\",\"predicates\":[");
+	fl__sb_printf(&j, "%s", "{\"type\":\"predicates\",\"predicates\":[");
 	for (int32_t k = 0; k < s->n_preds; k++) {
 		const fl_predicate *p = &r->preds[s->preds[k]];
 		if (k) {
-			puts_(&d, " AND ");
-			puts_(&j, ",");
+			fl__sb_printf(&d, "%s", " AND ");
+			fl__sb_printf(&j, "%s", ",");
 		}
-		puts_(&d, p->text);
+		fl__sb_printf(&d, "%s", p->text);
 		put_pred_json(&j, p, t);
 	}
-	puts_(&j, "],\"sliceline_score\":");
+	fl__sb_printf(&j, "%s", "],\"sliceline_score\":");
 	put_jnum(&j, s->score);
-	puts_(&j, ",\"alpha\":");
+	fl__sb_printf(&j, "%s", ",\"alpha\":");
 	put_jnum(&j, alpha);
-	snprintf(num, sizeof num, ",\"level\":%d}", s->n_preds);
-	puts_(&j, num);
-	if (d.oom || j.oom) {
-		free(d.s);
-		free(j.s);
-		return fl__error(FL_ENOMEM, "out of memory describing a slice");
-	}
-	c->description = d.s;
-	c->spec_json = j.s;
-	return 0;
+	fl__sb_printf(&j, ",\"level\":%d}", s->n_preds);
+	c->description = fl__sb_finish(&d, "slice description");
+	c->spec_json = fl__sb_finish(&j, "slice spec");
+	return c->description && c->spec_json ? 0 : FL_ENOMEM;
 }
 
 /* nonzero when every predicate of b is one of a's (a narrows b down) */
