@@ -327,17 +327,6 @@ static char *centroid_spec(const fl_candidate *c, int normalize, const float *ce
 	return fl__sb_finish(&b, "k-means spec");
 }
 
-static int cmp_candidate(const void *a, const void *b)
-{
-	const fl_candidate *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	if (x->stats.p_value != y->stats.p_value)
-		return x->stats.p_value < y->stats.p_value ? -1 : 1;
-	return (x->component > y->component) - (x->component < y->component);
-}
-
 static void report(const fl_discover_kmeans_opts *o, const char *stage, int64_t done)
 {
 	if (o->progress)
@@ -483,7 +472,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		}
 		nc++;
 	}
-	qsort(cand, (size_t)nc, sizeof(fl_candidate), cmp_candidate);
+	qsort(cand, (size_t)nc, sizeof(fl_candidate), fl__candidate_cmp);
 done:
 	report(o, stage, 3);
 	*out = cand;

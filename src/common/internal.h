@@ -62,6 +62,10 @@ char *fl__sb_finish(fl_strbuf *b, const char *what);
  * a constant signal. `sorted` is n doubles of scratch. */
 double fl__otsu_threshold(const double *f, int64_t n, double *sorted);
 
+/* The order every method returns its candidates in (report/candidate.c):
+ * score descending, then p-value ascending, then component. For qsort. */
+int fl__candidate_cmp(const void *a, const void *b);
+
 /* Hold OpenBLAS at one thread while our OpenMP threads call it (blas.c);
  * calls nest and may come from several threads. */
 void fl__blas_single_enter(void);

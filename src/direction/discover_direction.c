@@ -44,17 +44,6 @@ static int cmp_float_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-static int cmp_candidate(const void *a, const void *b)
-{
-	const fl_candidate *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	if (x->stats.p_value != y->stats.p_value)
-		return x->stats.p_value < y->stats.p_value ? -1 : 1;
-	return (x->component > y->component) - (x->component < y->component);
-}
-
 static char *spec_json(const fl_direction *dir, const char *view, int64_t label, double t)
 {
 	fl_strbuf b = {0};
@@ -295,7 +284,7 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 		pc.done += o->folds;
 	}
 #undef ELIGIBLE
-	qsort(cand, (size_t)nc, sizeof(fl_candidate), cmp_candidate);
+	qsort(cand, (size_t)nc, sizeof(fl_candidate), fl__candidate_cmp);
 	if (nc > 0) {
 		*out = cand;
 		*n_out = nc;

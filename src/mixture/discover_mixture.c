@@ -37,17 +37,6 @@ static int cmp_member(const void *a, const void *b)
 	return (x->row > y->row) - (x->row < y->row);
 }
 
-static int cmp_candidate(const void *a, const void *b)
-{
-	const fl_candidate *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	if (x->stats.p_value != y->stats.p_value)
-		return x->stats.p_value < y->stats.p_value ? -1 : 1;
-	return (x->component > y->component) - (x->component < y->component);
-}
-
 /* The shared part of every spec of this run: the model it needs. */
 static char *model_json(const fl_pca *p, const fl_mixture *m, const char *path)
 {
@@ -330,7 +319,7 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	if ((rc = build_candidates(cand, &nc, &fo, &mix, &pca, n, s, view, min_size, model,
 				   o->assign == FL_MIXTURE_ASSIGN_JOINT)) != 0)
 		goto cleanup;
-	qsort(cand, (size_t)nc, sizeof(fl_candidate), cmp_candidate);
+	qsort(cand, (size_t)nc, sizeof(fl_candidate), fl__candidate_cmp);
 	report(o, stage, 3);
 	if (nc == 0) {
 		free(cand);

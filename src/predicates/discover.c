@@ -145,17 +145,6 @@ static int refines(const fl_predicate_slice *a, const fl_predicate_slice *b)
 	return j == b->n_preds;
 }
 
-static int cmp_candidate(const void *a, const void *b)
-{
-	const fl_candidate *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	if (x->stats.p_value != y->stats.p_value)
-		return x->stats.p_value < y->stats.p_value ? -1 : 1;
-	return (x->component > y->component) - (x->component < y->component);
-}
-
 int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			   const double *failure, const fl_failure_summary *s,
 			   const fl_predicate_opts *opts)
@@ -227,7 +216,7 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 		nc++;
 	}
 	if (nc)
-		qsort(cand, (size_t)nc, sizeof *cand, cmp_candidate);
+		qsort(cand, (size_t)nc, sizeof *cand, fl__candidate_cmp);
 	else {
 		free(cand);
 		cand = NULL;

@@ -17,3 +17,14 @@ void fl_candidate_clear(fl_candidate *c)
 	free(c->explanation);
 	memset(c, 0, sizeof *c);
 }
+
+int fl__candidate_cmp(const void *a, const void *b)
+{
+	const fl_candidate *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->stats.p_value != y->stats.p_value)
+		return x->stats.p_value < y->stats.p_value ? -1 : 1;
+	return (x->component > y->component) - (x->component < y->component);
+}
