@@ -1,0 +1,55 @@
+/*
+ * What `faultline discover` reads: its arguments and the inputs they name,
+ * loaded and checked (discover_inputs.c) before any search.
+ */
+#ifndef FL_DISCOVER_H
+#define FL_DISCOVER_H
+
+#include "cli.h"
+
+typedef struct args {
+	const char *labels, *probs, *logits, *preds, *failure, *meta, *id_column;
+	const char *class_column, *json, *failure_kind, *phrases, *phrase_emb, *phrase_view;
+	opt_list views, method_names;
+	int64_t top, seed, threads, k, min_size, max_members, max_level, bins, components, pca_dims;
+	double alpha, min_support, fdr;
+	int quiet, normalize, methods, per_class, no_holdout;
+} args;
+
+/* Everything loaded; freed in one place. */
+typedef struct inputs {
+	fl_array *arrays[6 + OPT_LIST_MAX];
+	int n_arrays;
+	fl_table *meta;
+	int64_t n;            /* rows, from the first input read */
+	const char *n_from;   /* the input that set n */
+	int32_t n_classes;
+	const int64_t *labels, *preds;
+	const float *probs;
+	double *failure;      /* owned */
+	float *softmax;       /* owned, from logits */
+	int64_t *argmax;      /* owned, from probabilities */
+	const char **class_names; /* borrowed strings, owned array */
+	int n_views;
+	char view_name[OPT_LIST_MAX][64];
+	const float *view_x[OPT_LIST_MAX]; /* borrowed from the arrays */
+	int64_t view_d[OPT_LIST_MAX];
+	char *model_path[OPT_LIST_MAX]; /* mixture models written by this run (owned) */
+	int keep_models;                /* they belong to the report: keep on success */
+} inputs;
+
+void inputs_free(inputs *in);
+/* Open "path" or "archive.npz:key"; want_2d: 0 = 1-D, 1 = a view, 2 = classes. */
+int open_array(inputs *in, fl_array **out, const char *spec, const char *what, int want_2d);
+/* Labels, probabilities (or logits, softmaxed) and predictions. */
+int load_outputs(inputs *in, const args *a);
+/* Class count, label and prediction ranges, argmax predictions. */
+int check_classes(inputs *in, const args *a);
+/* The failure signal; its name goes to `name`. */
+int derive_failure(inputs *in, const args *a, char *name, size_t len);
+/* The metadata table, its id column and class names. */
+int load_meta(inputs *in, const args *a, int64_t *id_col);
+/* Every view, read, checked and recorded in the report. */
+int load_views(inputs *in, const args *a, fl_report *r);
+
+#endif
