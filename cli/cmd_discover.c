@@ -309,6 +309,17 @@ static int model_path(inputs *in, const args *a, int v)
 		close(fd);
 	}
 	in->model_path[v] = p;
+	/* specs name their model by file name; this is the folder of them all */
+	if (!in->model_dir) {
+		char *slash;
+
+		if (!(in->model_dir = strdup(p)))
+			return fail(EXIT_INTERNAL, "out of memory");
+		if (!(slash = strrchr(in->model_dir, '/')))
+			strcpy(in->model_dir, ".");
+		else
+			slash[slash == in->model_dir] = '\0'; /* "/x" -> "/" */
+	}
 	return 0;
 }
 
@@ -470,6 +481,7 @@ static int search(inputs *in, const args *a, fl_report *r, int64_t id_col)
 		sd.labels = in->labels;
 		sd.probs = in->probs;
 		sd.n_classes = in->n_classes;
+		sd.base_dir = in->model_dir;
 		if ((rc = fl_report_confirm(r, &sd, in->failure, holdout, a->fdr)))
 			rc = fail(exit_for_input(rc), "confirming on the holdout: %s", fl_last_error());
 	}

@@ -35,6 +35,7 @@ typedef struct inputs {
 	const float *view_x[OPT_LIST_MAX]; /* borrowed from the arrays */
 	int64_t view_d[OPT_LIST_MAX];
 	char *model_path[OPT_LIST_MAX]; /* mixture models written by this run (owned) */
+	char *model_dir;                /* the folder of those files (owned) */
 	int keep_models;                /* they belong to the report: keep on success */
 } inputs;
 

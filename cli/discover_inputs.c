@@ -18,6 +18,7 @@ void inputs_free(inputs *in)
 	free(in->softmax);
 	free(in->argmax);
 	free(in->class_names);
+	free(in->model_dir);
 	for (int v = 0; v < OPT_LIST_MAX; v++) {
 		if (in->model_path[v] && !in->keep_models)
 			unlink(in->model_path[v]);

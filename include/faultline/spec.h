@@ -41,10 +41,12 @@ typedef struct fl_spec_data {
 	const int64_t *labels;  /**< n true labels */
 	const float *probs;     /**< n x n_classes predicted probabilities */
 	int32_t n_classes;
+	const char *base_dir;   /**< relative model files of specs are looked up here
+	                             first (the saved report's folder), or NULL */
 } fl_spec_data;
 
 #define FL_SPEC_DATA_VERSION 1
-#define FL_SPEC_DATA_INIT {FL_SPEC_DATA_VERSION, 0, NULL, 0, NULL, NULL, NULL, 0}
+#define FL_SPEC_DATA_INIT {FL_SPEC_DATA_VERSION, 0, NULL, 0, NULL, NULL, NULL, 0, NULL}
 
 /**
  * Evaluate a spec on rows of `data`.
@@ -58,6 +60,33 @@ typedef struct fl_spec_data {
  */
 FL_API int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *data,
 			 const int64_t *rows, int64_t m);
+
+/* ---- saved reports ---------------------------------------------------- */
+
+/** One slice of a saved JSON report, as needed to apply it to new data. */
+typedef struct fl_saved_slice {
+	char *id;             /**< "S1", ... */
+	char *label;          /**< its description, or "method/view" when it has none */
+	char *spec_json;      /**< its spec object, re-serialised */
+	int64_t size;         /**< as reported when it was found */
+	double failure_rate;
+	double failure_rate_outside;
+} fl_saved_slice;
+
+typedef struct fl_saved_report fl_saved_report;
+
+/**
+ * Read the slices of a report written by `faultline discover --json`.
+ * @param[out] out  owned by the caller (fl_saved_report_free)
+ * @return 0; FL_EIO (cannot read); FL_EFORMAT (not JSON, no "slices", a
+ *         slice without "id" or "spec", naming it); FL_EUNSUP (a schema
+ *         version this library does not know); FL_ENOMEM
+ */
+FL_API int fl_saved_report_load(fl_saved_report **out, const char *path);
+FL_API void fl_saved_report_free(fl_saved_report *r);
+FL_API int32_t fl_saved_report_n_slices(const fl_saved_report *r);
+/** Slice i (borrowed), or NULL out of range. */
+FL_API const fl_saved_slice *fl_saved_report_slice(const fl_saved_report *r, int32_t i);
 
 #ifdef __cplusplus
 }

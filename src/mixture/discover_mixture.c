@@ -21,6 +21,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct {
 	float key;
@@ -45,8 +46,8 @@ static char *model_json(const fl_pca *p, const fl_mixture *m, const char *path)
 
 	fl_mixture_model_fingerprint(fp, p, m);
 	fl__sb_printf(&b, "\"model\":{\"file\":");
-	if (path)
-		fl__sb_json_str(&b, path);
+	if (path) /* the file's name: it lives beside the report that names it */
+		fl__sb_json_str(&b, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	else
 		fl__sb_printf(&b, "null");
 	fl__sb_printf(&b, ",\"fingerprint\":\"%s\",\"input_dim\":%lld,\"pca_dims\":%lld,\"k\":%d,"

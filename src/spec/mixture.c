@@ -10,6 +10,23 @@
 
 #include <string.h>
 
+/* A relative model path names a file beside the report it came from. */
+static int load_model(fl_pca *pca, fl_mixture *mx, const char *file, const char *base_dir)
+{
+	fl_strbuf b = {0};
+	char *path;
+	int rc;
+
+	if (file[0] == '/' || !base_dir)
+		return fl_mixture_model_load(pca, mx, file);
+	fl__sb_printf(&b, "%s/%s", base_dir, file);
+	if (!(path = fl__sb_finish(&b, "model path")))
+		return FL_ENOMEM;
+	rc = fl_mixture_model_load(pca, mx, path);
+	free(path);
+	return rc;
+}
+
 int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_data *d,
 			   const int64_t *rows, int64_t m)
 {
@@ -31,7 +48,7 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 	if (!cJSON_IsString(file))
 		return fl__error(FL_EINVAL, "mixture_component spec of view %s: its model was not "
 				 "saved to a file, so it cannot be applied", view->valuestring);
-	if ((rc = fl_mixture_model_load(&pca, &mx, file->valuestring)))
+	if ((rc = load_model(&pca, &mx, file->valuestring, d->base_dir)))
 		return rc;
 	for (int32_t i = 0; i < d->n_views && !v; i++)
 		if (strcmp(d->views[i].name, view->valuestring) == 0)

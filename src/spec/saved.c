@@ -1,0 +1,163 @@
+/* Reading back the slices of a JSON report, to apply their specs to new data. */
+#include "spec_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <math.h>
+#include <string.h>
+
+struct fl_saved_report {
+	fl_saved_slice *slices;
+	int32_t n;
+};
+
+void fl_saved_report_free(fl_saved_report *r)
+{
+	if (!r)
+		return;
+	for (int32_t i = 0; i < r->n; i++) {
+		free(r->slices[i].id);
+		free(r->slices[i].label);
+		free(r->slices[i].spec_json);
+	}
+	free(r->slices);
+	free(r);
+}
+
+int32_t fl_saved_report_n_slices(const fl_saved_report *r)
+{
+	return r ? r->n : 0;
+}
+
+const fl_saved_slice *fl_saved_report_slice(const fl_saved_report *r, int32_t i)
+{
+	return r && i >= 0 && i < r->n ? &r->slices[i] : NULL;
+}
+
+static char *read_all(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!fp) {
+		fl__error(FL_EIO, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (len + 65536 + 1 > cap) {
+			char *p = realloc(buf, cap = 2 * cap + 65536 + 1);
+
+			if (!p) {
+				free(buf);
+				fclose(fp);
+				fl__error(FL_ENOMEM, "%s: out of memory reading", path);
+				return NULL;
+			}
+			buf = p;
+		}
+		got = fread(buf + len, 1, cap - len - 1, fp);
+		len += got;
+	} while (got > 0);
+	if (ferror(fp)) {
+		free(buf);
+		fclose(fp);
+		fl__error(FL_EIO, "%s: read error", path);
+		return NULL;
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	return buf;
+}
+
+static char *dup_or_null(const char *s)
+{
+	char *p = s ? malloc(strlen(s) + 1) : NULL;
+
+	if (p)
+		strcpy(p, s);
+	return p;
+}
+
+/* "method/view" of the first found_by entry */
+static char *found_by_label(const cJSON *slice)
+{
+	const cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(slice, "found_by"), 0);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(f, "method");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "view");
+	fl_strbuf b = {0};
+
+	fl__sb_printf(&b, "%s%s%s", cJSON_IsString(m) ? m->valuestring : "?",
+		      cJSON_IsString(v) ? "/" : "", cJSON_IsString(v) ? v->valuestring : "");
+	return fl__sb_finish(&b, "slice label");
+}
+
+static double number(const cJSON *o, const char *name)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(f) ? f->valuedouble : NAN;
+}
+
+int fl_saved_report_load(fl_saved_report **out, const char *path)
+{
+	fl_saved_report *r = NULL;
+	const cJSON *slices, *slice, *version;
+	cJSON *doc = NULL;
+	char *text;
+	int rc = FL_OK;
+
+	*out = NULL;
+	if (!(text = read_all(path)))
+		return fl_last_error()[0] && strstr(fl_last_error(), "memory") ? FL_ENOMEM : FL_EIO;
+	doc = cJSON_Parse(text);
+	free(text);
+	if (!doc)
+		return fl__error(FL_EFORMAT, "%s: not a JSON report", path);
+	version = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	slices = cJSON_GetObjectItemCaseSensitive(doc, "slices");
+	if (!cJSON_IsNumber(version) || !cJSON_IsArray(slices)) {
+		rc = fl__error(FL_EFORMAT, "%s: no \"version\" or \"slices\": not a faultline report", path);
+		goto cleanup;
+	}
+	if (version->valueint != FL_REPORT_SCHEMA_VERSION) {
+		rc = fl__error(FL_EUNSUP, "%s: report schema version %d; this faultline reads %d", path,
+			       version->valueint, FL_REPORT_SCHEMA_VERSION);
+		goto cleanup;
+	}
+	if (!(r = fl__calloc(1, sizeof *r, "saved report")) ||
+	    !(r->slices = fl__calloc((size_t)cJSON_GetArraySize(slices) + 1, sizeof *r->slices,
+				     "saved slices"))) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(slice, slices) {
+		fl_saved_slice *s = &r->slices[r->n];
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(slice, "id");
+		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(slice, "spec");
+		const cJSON *desc = cJSON_GetObjectItemCaseSensitive(slice, "description");
+
+		if (!cJSON_IsString(id) || !cJSON_IsObject(spec)) {
+			rc = fl__error(FL_EFORMAT, "%s: slice %d has no \"id\" or no \"spec\"", path,
+				       (int)r->n + 1);
+			goto cleanup;
+		}
+		r->n++;
+		s->id = dup_or_null(id->valuestring);
+		s->label = cJSON_IsString(desc) ? dup_or_null(desc->valuestring) : found_by_label(slice);
+		s->spec_json = cJSON_PrintUnformatted(spec);
+		s->size = (int64_t)number(slice, "size");
+		s->failure_rate = number(slice, "failure_rate");
+		s->failure_rate_outside = number(slice, "failure_rate_outside");
+		if (!s->id || !s->label || !s->spec_json) {
+			rc = fl__error(FL_ENOMEM, "%s: out of memory", path);
+			goto cleanup;
+		}
+	}
+	*out = r;
+	r = NULL;
+cleanup:
+	fl_saved_report_free(r);
+	cJSON_Delete(doc);
+	return rc;
+}
