@@ -61,6 +61,7 @@ void progress_cb(void *user, const char *stage, int64_t done, int64_t total);
 void progress_done(void);
 
 int cmd_discover(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 
 #endif

@@ -5,7 +5,7 @@
 #   CASE.status  expected exit code (default 0)
 #   CASE.stdout  expected stdout, exact (optional)
 #   CASE.stderr  expected stderr, exact (optional)
-#   CASE.setup   optional shell snippet run first in the scratch dir
+#   CASE.setup   optional shell snippet run first in the scratch dir ($ROOT, $BIN set)
 #   CASE.check   optional shell snippet run afterwards in the scratch dir
 #                (e.g. to check a written file; $ROOT and $BIN are set); must exit 0
 # With FL_BLESS=1 the outputs of this run become the expected .stdout and
@@ -18,7 +18,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	line=$(printf '%s' "$line" | sed -e "s|@ROOT@|$root|g" -e "s|@TMP@|$tmp|g")
 	set -- "$@" "$line"
 done < "$case.args"
-if [ -f "$case.setup" ] && ! (cd "$tmp" && sh "$case.setup"); then
+if [ -f "$case.setup" ] && ! (cd "$tmp" && ROOT=$root BIN=$bin sh "$case.setup"); then
 	echo "setup failed: $case.setup"; exit 1
 fi
 "$bin" "$@" >"$tmp/stdout" 2>"$tmp/stderr" </dev/null
