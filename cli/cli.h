@@ -12,7 +12,7 @@
 /* Exit codes (docs/cli.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FINDING = 1, /* reserved for verbs that judge (check) */
+	EXIT_FINDING = 1, /* check: a known slice fails its limit */
 	EXIT_USAGE = 2,   /* bad command line */
 	EXIT_INPUT = 3,   /* an input file is unreadable, malformed or inconsistent */
 	EXIT_OUTPUT = 4,  /* an output could not be written */
@@ -62,6 +62,7 @@ void progress_done(void);
 
 int cmd_discover(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 
 #endif

@@ -63,31 +63,80 @@ static int apply_slice(fl_candidate *c, const fl_saved_slice *saved, const fl_sp
 	return 0;
 }
 
-int cmd_apply(int argc, char **argv)
+/*
+ * Load the new data named by `a`, apply every slice of the saved report
+ * `run` and collect them, in the saved order, into *r. Everything created
+ * is returned for the caller to free (also on error).
+ */
+int apply_saved(const args *a, const char *run, applied *out)
 {
-	args a = {0};
-	inputs in = {0};
-	opt_list pos = {0};
-	fl_saved_report *saved = NULL;
-	fl_failure_summary *s = NULL;
-	fl_report *r = NULL;
 	fl_spec_view sv[OPT_LIST_MAX];
 	fl_spec_data sd = FL_SPEC_DATA_INIT;
 	uint8_t *member = NULL;
 	char failure_name[4200], *dir = NULL;
 	int64_t id_col = -1;
 	int rc;
+
+	if ((rc = fl_saved_report_load(&out->saved, run)))
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	if ((rc = load_outputs(&out->in, a)) || (rc = check_classes(&out->in, a)) ||
+	    (rc = load_meta(&out->in, a, &id_col)) ||
+	    (rc = derive_failure(&out->in, a, failure_name, sizeof failure_name)))
+		return rc;
+	if ((rc = fl_failure_summary_new(&out->summary, out->in.failure, out->in.n)) ||
+	    (rc = fl_report_new(&out->report, out->summary, out->in.n, failure_name)) ||
+	    (rc = fl_report_set_table(out->report, out->in.meta, id_col)) ||
+	    (rc = fl_report_set_param(out->report, "applied", run)) ||
+	    (out->in.labels && out->in.preds &&
+	     (rc = fl_report_set_classes(out->report, out->in.labels, out->in.preds,
+					 out->in.n_classes, out->in.class_names))))
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	if ((rc = load_views(&out->in, a, out->report)))
+		return rc;
+	for (int v = 0; v < out->in.n_views; v++)
+		sv[v] = (fl_spec_view){out->in.view_name[v], out->in.view_x[v], out->in.view_d[v]};
+	if (!(dir = folder_of(run)) || !(member = malloc((size_t)out->in.n))) {
+		free(dir);
+		return fail(EXIT_INTERNAL, "out of memory");
+	}
+	sd.n = out->in.n;
+	sd.views = sv;
+	sd.n_views = out->in.n_views;
+	sd.table = out->in.meta;
+	sd.labels = out->in.labels;
+	sd.probs = out->in.probs;
+	sd.n_classes = out->in.n_classes;
+	sd.base_dir = dir;
+	for (int32_t i = 0; rc == 0 && i < fl_saved_report_n_slices(out->saved); i++) {
+		fl_candidate c;
+
+		rc = apply_slice(&c, fl_saved_report_slice(out->saved, i), &sd, out->summary, member);
+		if (rc == 0 && fl_report_add_candidates(out->report, &c, 1))
+			rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
+		fl_candidate_clear(&c);
+	}
+	/* no ranking: the slices keep the saved order, and so their ids */
+	free(member);
+	free(dir);
+	return rc;
+}
+
+void applied_free(applied *x)
+{
+	fl_report_free(x->report);
+	fl_failure_summary_free(x->summary);
+	fl_saved_report_free(x->saved);
+	inputs_free(&x->in);
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	args a = {0};
+	opt_list pos = {0};
+	applied x = {0};
+	int rc;
 	const opt table[] = {
-		{"labels", OPT_STR, "L.npy", "true labels of the new data", &a.labels},
-		{"probs", OPT_STR, "P.npy", "predicted probabilities, N x C", &a.probs},
-		{"logits", OPT_STR, "Z.npy", "raw scores, N x C (softmax is applied)", &a.logits},
-		{"preds", OPT_STR, "Y.npy", "predicted labels (default: argmax of --probs)", &a.preds},
-		{"failure", OPT_STR, "F.npy", "per-sample failure signal, larger = worse", &a.failure},
-		{"failure-kind", OPT_STR, "KIND", "error (default), loss or confidence", &a.failure_kind},
-		{"view", OPT_LIST, "NAME=E.npy", "a view the specs need, N x D (repeatable)", &a.views},
-		{"meta", OPT_STR, "meta.csv", "metadata the predicate specs need", &a.meta},
-		{"id-column", OPT_STR, "COL", "metadata column naming each sample", &a.id_column},
-		{"class-column", OPT_STR, "COL", "metadata column naming each label", &a.class_column},
+		DATA_OPTIONS(a),
 		{"json", OPT_STR, "OUT.json", "write the results as a report ('-' = stdout)", &a.json},
 		{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members},
 		{"quiet", OPT_FLAG, NULL, "no notes on stderr", &a.quiet},
@@ -99,68 +148,26 @@ int cmd_apply(int argc, char **argv)
 			"[--view NAME=E.npy ...] [--meta M.csv] [options]", &pos);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (pos.n != 1)
-		return usage_error("apply", "need exactly one saved report (RUN.json)");
-	if (a.probs && a.logits)
-		return usage_error("apply", "give --probs or --logits, not both");
-	if (!a.failure && (!a.labels || (!a.probs && !a.logits && !a.preds)))
-		return usage_error("apply", "need --labels with --probs, --logits or --preds, or --failure");
-	if ((rc = fl_saved_report_load(&saved, pos.items[0]))) {
-		rc = fail(exit_for_input(rc), "%s", fl_last_error());
+	if ((rc = check_data_args(&a, &pos, "apply")) || (rc = apply_saved(&a, pos.items[0], &x)))
 		goto cleanup;
-	}
-	if ((rc = load_outputs(&in, &a)) || (rc = check_classes(&in, &a)) ||
-	    (rc = load_meta(&in, &a, &id_col)) ||
-	    (rc = derive_failure(&in, &a, failure_name, sizeof failure_name)))
-		goto cleanup;
-	if ((rc = fl_failure_summary_new(&s, in.failure, in.n)) ||
-	    (rc = fl_report_new(&r, s, in.n, failure_name)) ||
-	    (rc = fl_report_set_table(r, in.meta, id_col)) ||
-	    (rc = fl_report_set_param(r, "applied", pos.items[0])) ||
-	    (in.labels && in.preds &&
-	     (rc = fl_report_set_classes(r, in.labels, in.preds, in.n_classes, in.class_names)))) {
-		rc = fail(exit_for_input(rc), "%s", fl_last_error());
-		goto cleanup;
-	}
-	if ((rc = load_views(&in, &a, r)))
-		goto cleanup;
-	for (int v = 0; v < in.n_views; v++)
-		sv[v] = (fl_spec_view){in.view_name[v], in.view_x[v], in.view_d[v]};
-	if (!(dir = folder_of(pos.items[0])) || !(member = malloc((size_t)in.n))) {
-		rc = fail(EXIT_INTERNAL, "out of memory");
-		goto cleanup;
-	}
-	sd.n = in.n;
-	sd.views = sv;
-	sd.n_views = in.n_views;
-	sd.table = in.meta;
-	sd.labels = in.labels;
-	sd.probs = in.probs;
-	sd.n_classes = in.n_classes;
-	sd.base_dir = dir;
-	for (int32_t i = 0; i < fl_saved_report_n_slices(saved); i++) {
-		fl_candidate c;
-
-		rc = apply_slice(&c, fl_saved_report_slice(saved, i), &sd, s, member);
-		if (rc == 0 && fl_report_add_candidates(r, &c, 1))
-			rc = fail(EXIT_INTERNAL, "%s", fl_last_error());
-		fl_candidate_clear(&c);
-		if (rc)
-			goto cleanup;
-	}
-	/* no ranking: the slices keep the saved order, and so their ids */
-	if (a.json && (rc = fl_report_write_json(r, a.json, a.max_members))) {
+	if (a.json && (rc = fl_report_write_json(x.report, a.json, a.max_members))) {
 		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 		goto cleanup;
 	}
-	if ((!a.json || strcmp(a.json, "-") != 0) && fl_report_write_text(r, stdout))
+	if ((!a.json || strcmp(a.json, "-") != 0) && fl_report_write_text(x.report, stdout))
 		rc = fail(EXIT_OUTPUT, "<stdout>: %s", fl_last_error());
 cleanup:
-	free(member);
-	free(dir);
-	fl_report_free(r);
-	fl_failure_summary_free(s);
-	fl_saved_report_free(saved);
-	inputs_free(&in);
+	applied_free(&x);
 	return rc;
+}
+
+int check_data_args(const args *a, const opt_list *pos, const char *verb)
+{
+	if (pos->n != 1)
+		return usage_error(verb, "need exactly one saved report (RUN.json)");
+	if (a->probs && a->logits)
+		return usage_error(verb, "give --probs or --logits, not both");
+	if (!a->failure && (!a->labels || (!a->probs && !a->logits && !a->preds)))
+		return usage_error(verb, "need --labels with --probs, --logits or --preds, or --failure");
+	return 0;
 }

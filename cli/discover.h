@@ -39,6 +39,32 @@ typedef struct inputs {
 	int keep_models;                /* they belong to the report: keep on success */
 } inputs;
 
+/* The new data of `apply` and `check`, with the saved slices applied to it. */
+typedef struct applied {
+	inputs in;
+	fl_saved_report *saved;
+	fl_failure_summary *summary;
+	fl_report *report;     /* one slice per saved slice, in the saved order */
+} applied;
+
+int apply_saved(const args *a, const char *run, applied *out);
+void applied_free(applied *x);
+/* exactly one RUN.json and a usable description of the new model's outputs */
+int check_data_args(const args *a, const opt_list *pos, const char *verb);
+
+/* The option rows naming the data of apply and check. */
+#define DATA_OPTIONS(a) \
+	{"labels", OPT_STR, "L.npy", "true labels of the new data", &(a).labels}, \
+	{"probs", OPT_STR, "P.npy", "predicted probabilities, N x C", &(a).probs}, \
+	{"logits", OPT_STR, "Z.npy", "raw scores, N x C (softmax is applied)", &(a).logits}, \
+	{"preds", OPT_STR, "Y.npy", "predicted labels (default: argmax of --probs)", &(a).preds}, \
+	{"failure", OPT_STR, "F.npy", "per-sample failure signal, larger = worse", &(a).failure}, \
+	{"failure-kind", OPT_STR, "KIND", "error (default), loss or confidence", &(a).failure_kind}, \
+	{"view", OPT_LIST, "NAME=E.npy", "a view the specs need, N x D (repeatable)", &(a).views}, \
+	{"meta", OPT_STR, "meta.csv", "metadata the predicate specs need", &(a).meta}, \
+	{"id-column", OPT_STR, "COL", "metadata column naming each sample", &(a).id_column}, \
+	{"class-column", OPT_STR, "COL", "metadata column naming each label", &(a).class_column}
+
 void inputs_free(inputs *in);
 /* Open "path" or "archive.npz:key"; want_2d: 0 = 1-D, 1 = a view, 2 = classes. */
 int open_array(inputs *in, fl_array **out, const char *spec, const char *what, int want_2d);
