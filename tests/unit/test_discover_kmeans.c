@@ -8,42 +8,9 @@
  */
 #include "check.h"
 #include "faultline.h"
+#include "planted.h"
 
 #include <string.h>
-
-typedef struct {
-	double p10, jaccard;
-} recovery;
-
-/* best precision@10 and best Jaccard over the candidates, for planted slice j */
-static recovery recover(const fl_synth *s, int32_t j, const fl_candidate *c, int32_t nc)
-{
-	recovery r = {0, 0};
-	int64_t planted = 0;
-
-	for (int64_t i = 0; i < s->n; i++)
-		planted += s->truth[i] == j;
-	for (int32_t q = 0; q < nc; q++) {
-		int64_t top = c[q].n_members < 10 ? c[q].n_members : 10, hit = 0, inter = 0;
-		for (int64_t m = 0; m < c[q].n_members; m++) {
-			int in = s->truth[c[q].members[m]] == j;
-			inter += in;
-			hit += in && m < top;
-		}
-		r.p10 = fmax(r.p10, (double)hit / 10);
-		r.jaccard = fmax(r.jaccard, (double)inter / (double)(planted + c[q].n_members - inter));
-	}
-	return r;
-}
-
-static double *error_signal(const fl_synth *s)
-{
-	double *f = malloc((size_t)s->n * sizeof(double));
-
-	for (int64_t i = 0; i < s->n; i++)
-		f[i] = s->labels[i] != s->preds[i];
-	return f;
-}
 
 /* the invariants every candidate list must satisfy */
 static void check_candidates(const fl_candidate *c, int32_t nc, const fl_failure_summary *sum,
@@ -84,13 +51,6 @@ static int same_candidates(const fl_candidate *a, int32_t na, const fl_candidate
 		    memcmp(a[q].centroid, b[q].centroid, (size_t)a[q].dim * sizeof(float)))
 			return 0;
 	return 1;
-}
-
-static void free_candidates(fl_candidate *c, int32_t nc)
-{
-	for (int32_t q = 0; q < nc; q++)
-		fl_candidate_clear(&c[q]);
-	free(c);
 }
 
 static void test_planted(uint64_t seed)
