@@ -144,8 +144,7 @@ int cmd_apply(int argc, char **argv)
 	};
 
 	a.failure_kind = "error";
-	rc = opts_parse(table, argc, argv, "apply", "RUN.json --labels L.npy --probs P.npy "
-			"[--view NAME=E.npy ...] [--meta M.csv] [options]", &pos);
+	rc = opts_parse(table, argc, argv, "apply", "RUN.json --labels L.npy --probs P.npy [--view N=E.npy] [options]", &pos);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = check_data_args(&a, &pos, "apply")) || (rc = apply_saved(&a, pos.items[0], &x)))

@@ -130,8 +130,7 @@ int cmd_check(int argc, char **argv)
 	};
 
 	a.failure_kind = "error";
-	rc = opts_parse(table, argc, argv, "check", "RUN.json --labels L.npy --probs P.npy "
-			"[--view ...] [--meta ...] --max-failure-rate X | --max-lift Y | --max-regression Z",
+	rc = opts_parse(table, argc, argv, "check", "RUN.json --labels L.npy --probs P.npy [data options] --max-...=LIMIT",
 			&pos);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;

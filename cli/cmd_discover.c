@@ -518,7 +518,7 @@ int cmd_discover(int argc, char **argv)
 		{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members},
 		{"seed", OPT_INT, "S", "random seed (default 0)", &a.seed},
 		{"threads", OPT_INT, "T", "threads (default: all cores); results do not depend on it", &a.threads},
-		{"method", OPT_LIST, "NAME", "run only this method (repeatable): mixture, kmeans, direction, predicates", &a.method_names},
+		{"method", OPT_LIST, "NAME", "only this method (repeatable): mixture, kmeans, direction, predicates", &a.method_names},
 		{"alpha", OPT_NUM, "A", "predicates: weight of failure vs size, (0, 1] (default 0.95)", &a.alpha},
 		{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &a.max_level},
 		{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &a.min_support},

@@ -92,7 +92,7 @@ int cmd_synth(int argc, char **argv)
 		{"base-error", OPT_NUM, "E", "error rate outside the slices (default 0.05)", &so.base_error},
 		{"slice-error", OPT_NUM, "E", "error rate inside the slices (default 0.6)", &so.slice_error},
 		{"no-symmetric", OPT_FLAG, NULL, "plant only confusion slices (no symmetric label noise)", &no_symmetric},
-		{"view2", OPT_FLAG, NULL, "also write a second view emb2.npy (slices 0, 1, 4, 5, ... visible in it)", &so.view2},
+		{"view2", OPT_FLAG, NULL, "also write a view emb2.npy (slices 0, 1, 4, 5, ... visible)", &so.view2},
 		{"d2", OPT_INT, "D", "dimension of the second view (default: D)", &d2},
 		{"meta-slice", OPT_FLAG, NULL, "weather, camera, age columns; plant weather=night AND camera=B", &so.meta_slice},
 		{"seed", OPT_INT, "S", "random seed (default 0)", &seed},
