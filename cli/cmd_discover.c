@@ -54,7 +54,7 @@ static int select_methods(args *a)
 	return 0;
 }
 
-static int validate_args(args *a)
+int validate_args(args *a)
 {
 	if (a->probs && a->logits)
 		return usage_error("discover", "give --probs or --logits, not both");
@@ -490,6 +490,53 @@ static int search(inputs *in, const args *a, fl_report *r, int64_t id_col)
 	return rc;
 }
 
+void discover_defaults(args *a)
+{
+	a->top = 10;
+	a->failure_kind = "error";
+	a->alpha = 0.95;
+	a->fdr = 0.05;
+	a->components = 25;
+	a->pca_dims = 128;
+	a->max_level = 3;
+	a->min_support = 0.01;
+	a->bins = 10;
+}
+
+int discover_build(inputs *in, const args *a, int64_t id_col, const char *failure_name,
+		   fl_failure_summary **s, fl_report **r)
+{
+	int rc;
+
+	if ((rc = fl_failure_summary_new(s, in->failure, in->n)) ||
+	    (rc = fl_report_new(r, *s, in->n, failure_name)) ||
+	    (rc = fl_report_set_table(*r, in->meta, id_col)) || (rc = record_params(*r, a)) ||
+	    (in->labels && in->preds &&
+	     (rc = fl_report_set_classes(*r, in->labels, in->preds, in->n_classes,
+					 in->class_names))))
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	if ((rc = load_views(in, a, *r)) || (rc = search(in, a, *r, id_col)))
+		return rc;
+	if (a->no_holdout && !a->quiet)
+		fprintf(stderr, "faultline: note: --no-holdout: slices are measured on the data they "
+			"were found in; their p-values are optimistic and nothing is confirmed\n");
+	if ((rc = fl_report_rank(*r, (int32_t)a->top)) || (rc = fl_report_describe(*r, NULL, id_col)))
+		return fail(exit_for_input(rc), "%s", fl_last_error());
+	return describe_phrases(in, a, *r);
+}
+
+int discover_write(inputs *in, const args *a, const fl_report *r, const char *json)
+{
+	int rc;
+
+	if (json && (rc = fl_report_write_json(r, json, a->max_members)))
+		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
+	in->keep_models = json && strcmp(json, "-") != 0;
+	if ((!json || strcmp(json, "-") != 0) && fl_report_write_text(r, stdout))
+		return fail(EXIT_OUTPUT, "<stdout>: %s", fl_last_error());
+	return 0;
+}
+
 int cmd_discover(int argc, char **argv)
 {
 	args a = {0};
@@ -506,44 +553,12 @@ int cmd_discover(int argc, char **argv)
 		{"preds", OPT_STR, "Y.npy", "predicted labels (default: argmax of --probs)", &a.preds},
 		{"failure", OPT_STR, "F.npy", "per-sample failure signal, larger = worse", &a.failure},
 		{"failure-kind", OPT_STR, "KIND", "error (default), loss or confidence", &a.failure_kind},
-		{"view", OPT_LIST, "NAME=E.npy", "an embedding view, N x D (repeatable)", &a.views},
-		{"meta", OPT_STR, "meta.csv", "metadata table, one row per sample", &a.meta},
-		{"id-column", OPT_STR, "COL", "metadata column naming each sample", &a.id_column},
-		{"class-column", OPT_STR, "COL", "metadata column naming each label", &a.class_column},
+		SEARCH_OPTIONS(a),
 		{"json", OPT_STR, "OUT.json", "write the report as JSON ('-' = stdout)", &a.json},
-		{"top", OPT_INT, "K", "slices to report (default 10)", &a.top},
-		{"k", OPT_INT, "K", "clusters per view (default: automatic)", &a.k},
-		{"min-size", OPT_INT, "M", "smallest slice reported (default: automatic)", &a.min_size},
-		{"normalize", OPT_FLAG, NULL, "L2-normalise embeddings (cosine geometry)", &a.normalize},
-		{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members},
-		{"seed", OPT_INT, "S", "random seed (default 0)", &a.seed},
-		{"threads", OPT_INT, "T", "threads (default: all cores); results do not depend on it", &a.threads},
-		{"method", OPT_LIST, "NAME", "only this method (repeatable): mixture, kmeans, direction, predicates", &a.method_names},
-		{"alpha", OPT_NUM, "A", "predicates: weight of failure vs size, (0, 1] (default 0.95)", &a.alpha},
-		{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &a.max_level},
-		{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &a.min_support},
-		{"bins", OPT_INT, "B", "predicates: equal-frequency bins per numeric column (default 10)", &a.bins},
-		{"phrases", OPT_STR, "FILE", "candidate descriptions, one phrase per line", &a.phrases},
-		{"phrase-embeddings", OPT_STR, "P.npy", "their embeddings, in the space of --phrase-view", &a.phrase_emb},
-		{"phrase-view", OPT_STR, "NAME", "the view the phrases were embedded for (e.g. CLIP)", &a.phrase_view},
-		{"no-holdout", OPT_FLAG, NULL, "search all rows; confirm nothing (small data only)", &a.no_holdout},
-		{"fdr", OPT_NUM, "Q", "false discovery rate of the holdout confirmation (default 0.05)", &a.fdr},
-		{"components", OPT_INT, "K", "mixture: components per view (default 25)", &a.components},
-		{"pca-dims", OPT_INT, "D", "mixture: PCA dimensions per view (default 128)", &a.pca_dims},
-		{"per-class", OPT_FLAG, NULL, "direction: one failure direction per true class", &a.per_class},
-		{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &a.quiet},
 		{NULL, OPT_FLAG, NULL, NULL, NULL}
 	};
 
-	a.top = 10;
-	a.failure_kind = "error";
-	a.alpha = 0.95;
-	a.fdr = 0.05;
-	a.components = 25;
-	a.pca_dims = 128;
-	a.max_level = 3;
-	a.min_support = 0.01;
-	a.bins = 10;
+	discover_defaults(&a);
 	rc = opts_parse(table, argc, argv, "discover",
 			"--labels L.npy --probs P.npy --view NAME=E.npy [--meta M.csv] [options]", NULL);
 	if (rc)
@@ -553,35 +568,10 @@ int cmd_discover(int argc, char **argv)
 	progress_init(a.quiet);
 	if ((rc = load_outputs(&in, &a)) || (rc = check_classes(&in, &a)) ||
 	    (rc = load_meta(&in, &a, &id_col)) ||
-	    (rc = derive_failure(&in, &a, failure_name, sizeof failure_name)))
+	    (rc = derive_failure(&in, &a, failure_name, sizeof failure_name)) ||
+	    (rc = discover_build(&in, &a, id_col, failure_name, &s, &r)))
 		goto cleanup;
-	if ((rc = fl_failure_summary_new(&s, in.failure, in.n)) ||
-	    (rc = fl_report_new(&r, s, in.n, failure_name)) ||
-	    (rc = fl_report_set_table(r, in.meta, id_col)) || (rc = record_params(r, &a)) ||
-	    (in.labels && in.preds &&
-	     (rc = fl_report_set_classes(r, in.labels, in.preds, in.n_classes,
-					 in.class_names)))) {
-		rc = fail(exit_for_input(rc), "%s", fl_last_error());
-		goto cleanup;
-	}
-	if ((rc = load_views(&in, &a, r)) || (rc = search(&in, &a, r, id_col)))
-		goto cleanup;
-	if (a.no_holdout && !a.quiet)
-		fprintf(stderr, "faultline: note: --no-holdout: slices are measured on the data they "
-			"were found in; their p-values are optimistic and nothing is confirmed\n");
-	if ((rc = fl_report_rank(r, (int32_t)a.top)) || (rc = fl_report_describe(r, NULL, id_col))) {
-		rc = fail(exit_for_input(rc), "%s", fl_last_error());
-		goto cleanup;
-	}
-	if ((rc = describe_phrases(&in, &a, r)))
-		goto cleanup;
-	if (a.json && (rc = fl_report_write_json(r, a.json, a.max_members))) {
-		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
-		goto cleanup;
-	}
-	in.keep_models = a.json && strcmp(a.json, "-") != 0;
-	if ((!a.json || strcmp(a.json, "-") != 0) && fl_report_write_text(r, stdout))
-		rc = fail(EXIT_OUTPUT, "<stdout>: %s", fl_last_error());
+	rc = discover_write(&in, &a, r, a.json);
 cleanup:
 	fl_report_free(r);
 	fl_failure_summary_free(s);

@@ -65,6 +65,43 @@ int check_data_args(const args *a, const opt_list *pos, const char *verb);
 	{"id-column", OPT_STR, "COL", "metadata column naming each sample", &(a).id_column}, \
 	{"class-column", OPT_STR, "COL", "metadata column naming each label", &(a).class_column}
 
+/* The option rows of the search, shared by discover and compare. */
+#define SEARCH_OPTIONS(a) \
+	{"view", OPT_LIST, "NAME=E.npy", "an embedding view, N x D (repeatable)", &(a).views}, \
+	{"meta", OPT_STR, "meta.csv", "metadata table, one row per sample", &(a).meta}, \
+	{"id-column", OPT_STR, "COL", "metadata column naming each sample", &(a).id_column}, \
+	{"class-column", OPT_STR, "COL", "metadata column naming each label", &(a).class_column}, \
+	{"top", OPT_INT, "K", "slices to report (default 10)", &(a).top}, \
+	{"k", OPT_INT, "K", "clusters per view (default: automatic)", &(a).k}, \
+	{"min-size", OPT_INT, "M", "smallest slice reported (default: automatic)", &(a).min_size}, \
+	{"normalize", OPT_FLAG, NULL, "L2-normalise embeddings (cosine geometry)", &(a).normalize}, \
+	{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &(a).max_members}, \
+	{"seed", OPT_INT, "S", "random seed (default 0)", &(a).seed}, \
+	{"threads", OPT_INT, "T", "threads (default: all cores); results do not depend on it", &(a).threads}, \
+	{"method", OPT_LIST, "NAME", "only this method (repeatable): mixture, kmeans, direction, predicates", &(a).method_names}, \
+	{"alpha", OPT_NUM, "A", "predicates: weight of failure vs size, (0, 1] (default 0.95)", &(a).alpha}, \
+	{"max-level", OPT_INT, "L", "predicates: most predicates per slice (default 3)", &(a).max_level}, \
+	{"min-support", OPT_NUM, "S", "predicates: least rows, a count or a fraction (default 0.01)", &(a).min_support}, \
+	{"bins", OPT_INT, "B", "predicates: equal-frequency bins per numeric column (default 10)", &(a).bins}, \
+	{"phrases", OPT_STR, "FILE", "candidate descriptions, one phrase per line", &(a).phrases}, \
+	{"phrase-embeddings", OPT_STR, "P.npy", "their embeddings, in the space of --phrase-view", &(a).phrase_emb}, \
+	{"phrase-view", OPT_STR, "NAME", "the view the phrases were embedded for (e.g. CLIP)", &(a).phrase_view}, \
+	{"no-holdout", OPT_FLAG, NULL, "search all rows; confirm nothing (small data only)", &(a).no_holdout}, \
+	{"fdr", OPT_NUM, "Q", "false discovery rate of the holdout confirmation (default 0.05)", &(a).fdr}, \
+	{"components", OPT_INT, "K", "mixture: components per view (default 25)", &(a).components}, \
+	{"pca-dims", OPT_INT, "D", "mixture: PCA dimensions per view (default 128)", &(a).pca_dims}, \
+	{"per-class", OPT_FLAG, NULL, "direction: one failure direction per true class", &(a).per_class}, \
+	{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &(a).quiet}
+
+/* cmd_discover.c: the search, shared with compare */
+void discover_defaults(args *a);
+int validate_args(args *a);
+/* Summary, report, views, search, fusion, confirmation, ranking, descriptions. */
+int discover_build(inputs *in, const args *a, int64_t id_col, const char *failure_name,
+		   fl_failure_summary **s, fl_report **r);
+/* The JSON report (when json is not NULL) and the table on stdout. */
+int discover_write(inputs *in, const args *a, const fl_report *r, const char *json);
+
 void inputs_free(inputs *in);
 /* Open "path" or "archive.npz:key"; want_2d: 0 = 1-D, 1 = a view, 2 = classes. */
 int open_array(inputs *in, fl_array **out, const char *spec, const char *what, int want_2d);
