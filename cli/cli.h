@@ -63,6 +63,7 @@ void progress_done(void);
 int cmd_discover(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 
 #endif

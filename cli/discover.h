@@ -18,7 +18,7 @@ typedef struct args {
 
 /* Everything loaded; freed in one place. */
 typedef struct inputs {
-	fl_array *arrays[6 + OPT_LIST_MAX];
+	fl_array *arrays[8 + 2 * OPT_LIST_MAX]; /* views may be read twice (compare) */
 	int n_arrays;
 	fl_table *meta;
 	int64_t n;            /* rows, from the first input read */
@@ -103,6 +103,9 @@ int discover_build(inputs *in, const args *a, int64_t id_col, const char *failur
 int discover_write(inputs *in, const args *a, const fl_report *r, const char *json);
 
 void inputs_free(inputs *in);
+/* Forget the views and the models written for them (kept when the report
+ * naming them was written), so that a second search can load them again. */
+void inputs_reset_views(inputs *in);
 /* Open "path" or "archive.npz:key"; want_2d: 0 = 1-D, 1 = a view, 2 = classes. */
 int open_array(inputs *in, fl_array **out, const char *spec, const char *what, int want_2d);
 /* Labels, probabilities (or logits, softmaxed) and predictions. */

@@ -9,6 +9,20 @@
 #include <string.h>
 #include <unistd.h>
 
+void inputs_reset_views(inputs *in)
+{
+	for (int v = 0; v < OPT_LIST_MAX; v++) {
+		if (in->model_path[v] && !in->keep_models)
+			unlink(in->model_path[v]);
+		free(in->model_path[v]);
+		in->model_path[v] = NULL;
+	}
+	free(in->model_dir);
+	in->model_dir = NULL;
+	in->keep_models = 0;
+	in->n_views = 0;
+}
+
 void inputs_free(inputs *in)
 {
 	for (int i = 0; i < in->n_arrays; i++)
@@ -18,12 +32,7 @@ void inputs_free(inputs *in)
 	free(in->softmax);
 	free(in->argmax);
 	free(in->class_names);
-	free(in->model_dir);
-	for (int v = 0; v < OPT_LIST_MAX; v++) {
-		if (in->model_path[v] && !in->keep_models)
-			unlink(in->model_path[v]);
-		free(in->model_path[v]);
-	}
+	inputs_reset_views(in);
 }
 
 /* Rows must agree across every input: the message names both. */

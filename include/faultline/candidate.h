@@ -61,6 +61,10 @@ typedef struct fl_candidate {
 	int32_t phrase_idx[3];      /**< indices into the phrase list, best first */
 	double phrase_score[3];     /**< phrase embedding . (slice mean - overall mean) */
 	int32_t n_phrases;
+	/* two models compared on the slice's rows (members and holdout members):
+	 * both right, only the base right, only the candidate right, both wrong */
+	int has_pair_counts;
+	int64_t pair_counts[4];
 } fl_candidate;
 
 /** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */

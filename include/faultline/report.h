@@ -122,6 +122,15 @@ FL_API int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
 				      int32_t n_phrases);
 
 /**
+ * Count, over each slice's rows (members and holdout members), how two
+ * models did: both right, only the base right, only the candidate right,
+ * both wrong (written with the slice as "comparison").
+ * @param base_wrong, cand_wrong  n flags: the model erred on the row
+ */
+FL_API int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong,
+				 const uint8_t *cand_wrong);
+
+/**
  * Sort all candidates by score (descending; ties by method, view, then
  * component, so the order is deterministic) and keep the first `top`
  * (0 = keep all). Slices are then named "S1", "S2", ... in rank order.

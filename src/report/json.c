@@ -267,6 +267,12 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 		}
 		fputc(']', fp);
 	}
+	if (c->has_pair_counts) {
+		fprintf(fp, ",\"comparison\":{\"both_right\":%lld,\"only_base_right\":%lld,"
+			"\"only_candidate_right\":%lld,\"both_wrong\":%lld}",
+			(long long)c->pair_counts[0], (long long)c->pair_counts[1],
+			(long long)c->pair_counts[2], (long long)c->pair_counts[3]);
+	}
 	fputs(",\"replicated\":", fp);
 	fputs(!c->has_holdout ? "null" : c->replicated ? "true" : "false", fp);
 	if (c->has_holdout) {

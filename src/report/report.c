@@ -283,3 +283,24 @@ const char *fl_report__row_id(const fl_report *r, int64_t row)
 {
 	return r->table && r->id_col >= 0 ? fl_table_cell(r->table, row, r->id_col) : NULL;
 }
+
+int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong, const uint8_t *cand_wrong)
+{
+	if (!base_wrong || !cand_wrong)
+		return fl__error(FL_EINVAL, "fl_report_pair_counts: NULL flags");
+	for (int32_t s = 0; s < r->n_slices; s++) {
+		fl_candidate *c = &r->slices[s];
+
+		memset(c->pair_counts, 0, sizeof c->pair_counts);
+		for (int64_t k = 0; k < c->n_members + c->n_holdout_members; k++) {
+			int64_t row = k < c->n_members ? c->members[k] :
+						     c->holdout_members[k - c->n_members];
+
+			c->pair_counts[2 * base_wrong[row] + cand_wrong[row]]++;
+		}
+		/* index: base wrong x 2 + candidate wrong: 0 both right, 1 only the
+		 * base right, 2 only the candidate right, 3 both wrong */
+		c->has_pair_counts = 1;
+	}
+	return FL_OK;
+}

@@ -61,7 +61,7 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 {
 	const fl_candidate *c = &r->slices[i];
 	const fl_slice_stats *st = &c->stats;
-	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512], p[16];
+	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512], p[16], lift[16];
 	fl_confusion conf[2];
 	int32_t nc;
 	int binary = fl_failure_summary_binary(r->summary);
@@ -82,8 +82,12 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 		snprintf(p, sizeof p, "%.2g", st->p_value);
 	else
 		snprintf(p, sizeof p, "<1e-300");
-	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6.2f %9s  %.40s\n", id, (long long)st->size,
-		rate, ci, out, st->lift, p, found);
+	if (isfinite(st->lift))
+		snprintf(lift, sizeof lift, "%.2f", st->lift);
+	else
+		snprintf(lift, sizeof lift, "-");
+	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6s %9s  %.40s\n", id, (long long)st->size,
+		rate, ci, out, lift, p, found);
 	if (c->description)
 		put_cut(fp, "     ", c->description);
 	if (c->explanation) {
@@ -116,6 +120,13 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 		snprintf(line, sizeof line, "holdout: %lld rows, %s vs %s outside, adjusted p %s: %s",
 			 (long long)c->holdout.size, hr, ho, hp,
 			 c->replicated ? "replicated" : "NOT replicated");
+		put_cut(fp, "     ", line);
+	}
+	if (c->has_pair_counts) {
+		snprintf(line, sizeof line, "both right %lld, only base right %lld, only candidate "
+			 "right %lld, both wrong %lld", (long long)c->pair_counts[0],
+			 (long long)c->pair_counts[1], (long long)c->pair_counts[2],
+			 (long long)c->pair_counts[3]);
 		put_cut(fp, "     ", line);
 	}
 	nc = fl_report_confusions(r, i, conf, 2);

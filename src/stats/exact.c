@@ -31,9 +31,10 @@ void fl_wilson_interval(double k, double n, double z, double *lo, double *hi)
 	double center = (k + z2 / 2) / (n + z2);
 	double half = z / (n + z2) * sqrt(k * (n - k) / n + z2 / 4);
 
-	/* clamped: at k = 0 or k = n the bound is 0 or 1 up to rounding */
-	*lo = fmax(0.0, center - half);
-	*hi = fmin(1.0, center + half);
+	/* at k = 0 or k = n the bound is exactly 0 or 1; rounding must not
+	 * leave a positive lower bound on a slice with no failure */
+	*lo = k <= 0 ? 0.0 : fmax(0.0, center - half);
+	*hi = k >= n ? 1.0 : fmin(1.0, center + half);
 }
 
 /* log(n!) - log(sqrt(2 pi n) (n/e)^n) for an integer n >= 1 */
