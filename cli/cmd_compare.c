@@ -137,6 +137,7 @@ int cmd_compare(int argc, char **argv)
 		in.failure[i] = wrong_a[i] && !wrong_b[i];
 	inputs_reset_views(&in);
 	a.json = json_improved;
+	a.html = NULL; /* the HTML page shows the regressions */
 	if (!a.json || strcmp(a.json, "-") != 0)
 		printf("\n");
 	rc = one_side(&in, &a, id_col, "improvement", wrong_a, wrong_b,

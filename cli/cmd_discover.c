@@ -531,6 +531,8 @@ int discover_write(inputs *in, const args *a, const fl_report *r, const char *js
 
 	if (json && (rc = fl_report_write_json(r, json, a->max_members)))
 		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
+	if (a->html && (rc = fl_report_write_html(r, a->html)))
+		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 	in->keep_models = json && strcmp(json, "-") != 0;
 	if ((!json || strcmp(json, "-") != 0) && fl_report_write_text(r, stdout))
 		return fail(EXIT_OUTPUT, "<stdout>: %s", fl_last_error());

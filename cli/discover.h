@@ -9,7 +9,7 @@
 
 typedef struct args {
 	const char *labels, *probs, *logits, *preds, *failure, *meta, *id_column;
-	const char *class_column, *json, *failure_kind, *phrases, *phrase_emb, *phrase_view;
+	const char *class_column, *json, *failure_kind, *phrases, *phrase_emb, *phrase_view, *html;
 	opt_list views, method_names;
 	int64_t top, seed, threads, k, min_size, max_members, max_level, bins, components, pca_dims;
 	double alpha, min_support, fdr;
@@ -91,6 +91,7 @@ int check_data_args(const args *a, const opt_list *pos, const char *verb);
 	{"components", OPT_INT, "K", "mixture: components per view (default 25)", &(a).components}, \
 	{"pca-dims", OPT_INT, "D", "mixture: PCA dimensions per view (default 128)", &(a).pca_dims}, \
 	{"per-class", OPT_FLAG, NULL, "direction: one failure direction per true class", &(a).per_class}, \
+	{"html", OPT_STR, "OUT.html", "also write a self-contained HTML report", &(a).html}, \
 	{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &(a).quiet}
 
 /* cmd_discover.c: the search, shared with compare */

@@ -9,4 +9,5 @@ cmake --build build -j "$(nproc)" --target faultline >/dev/null
 d=examples/fashion_mnist/data
 exec build/faultline discover --labels $d/labels.npy --probs $d/probs.npy \
 	--view emb=$d/emb.npy --view pixels=$d/pixels.npy \
-	--meta $d/meta.csv --id-column id --json build/fashion_mnist.json "$@"
+	--meta $d/meta.csv --id-column id --json build/fashion_mnist.json \
+	--html build/fashion_mnist.html "$@"

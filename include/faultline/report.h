@@ -167,6 +167,14 @@ FL_API int fl_report_write_json(const fl_report *r, const char *path,
 				int64_t max_members);
 
 /**
+ * Write a self-contained HTML page (inline CSS and SVG; no script, nothing
+ * fetched): the run, the overall picture, a chart of each slice's failure
+ * rate with its interval, the ranked table, and a card per slice. Every
+ * string from the data is HTML-escaped. Written beside `path` and renamed.
+ */
+FL_API int fl_report_write_html(const fl_report *r, const char *path);
+
+/**
  * Write a readable table (at most 100 columns wide) to an open stream.
  * The library writes only where it is told.
  */

@@ -39,7 +39,7 @@ for s in stdout stderr; do
 		fi
 	fi
 done
-if [ -f "$case.check" ] && ! (cd "$tmp" && ROOT=$root BIN=$bin sh "$case.check"); then
+if [ -f "$case.check" ] && ! (cd "$tmp" && ROOT=$root BIN=$bin sh -e "$case.check"); then
 	echo "check failed: $case.check"; fail=1
 fi
 [ $fail -eq 0 ] || { echo "--- stderr:"; cat "$tmp/stderr"; }

@@ -1,0 +1,293 @@
+/*
+ * The HTML report: one self-contained page (inline CSS and SVG, no script,
+ * nothing fetched) that a person can open anywhere: the run, the overall
+ * picture, a chart of every slice's failure rate with its interval, the
+ * ranked table, and a card per slice (description, metadata explanation,
+ * phrases, held-out numbers, confusions, overlap with the other slices,
+ * prototypes). Every string that comes from the user's data is escaped.
+ */
+#include "report_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Text for an HTML element or a double-quoted attribute. */
+static void esc(FILE *fp, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '&': fputs("&amp;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		case '\'': fputs("&#39;", fp); break;
+		default: fputc(*s, fp);
+		}
+	}
+}
+
+static void pct(FILE *fp, double x)
+{
+	if (isfinite(x))
+		fprintf(fp, "%.1f%%", 100 * x);
+	else
+		fputs("&ndash;", fp);
+}
+
+static const char *const style =
+	"body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}"
+	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse}"
+	"td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left}"
+	"td.n,th.n{text-align:right}.card{border:1px solid #ccc;border-radius:6px;padding:8px 14px;"
+	"margin:14px 0}.yes{color:#186a2b;font-weight:600}.no{color:#a12;font-weight:600}"
+	".muted{color:#666}code{background:#f4f4f4;padding:0 3px}";
+
+static void header(FILE *fp, const fl_report *r)
+{
+	int32_t replicated = 0;
+
+	for (int32_t i = 0; i < r->n_slices; i++)
+		replicated += r->slices[i].replicated;
+	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		"<title>faultline report</title><style>%s</style></head><body>\n", style);
+	fprintf(fp, "<h1>faultline report</h1>\n<p class=\"muted\">faultline %s &middot; ",
+		fl_version());
+	for (int32_t i = 0; i < r->n_params; i++) {
+		esc(fp, r->params[i].key);
+		fputc('=', fp);
+		esc(fp, r->params[i].value);
+		fputs(i + 1 < r->n_params ? ", " : "", fp);
+	}
+	fputs("</p>\n<p>", fp);
+	fprintf(fp, "%lld samples; failure signal <code>", (long long)r->n);
+	esc(fp, r->failure_name);
+	fputs("</code>, overall rate ", fp);
+	pct(fp, fl_failure_summary_mean(r->summary));
+	fputs("; views:", fp);
+	for (int32_t v = 0; v < r->n_views; v++) {
+		fputs(v ? ", " : " ", fp);
+		esc(fp, r->views[v].name);
+		fprintf(fp, " (%lld-d)", (long long)r->views[v].dim);
+	}
+	fprintf(fp, "%s.</p>\n<p><b>%d slices</b>", r->n_views ? "" : " none", (int)r->n_slices);
+	if (r->n_holdout)
+		fprintf(fp, ", <b>%d replicated</b> on %lld held-out samples (false discovery rate %g)",
+			(int)replicated, (long long)r->n_holdout, r->confirm_q);
+	fputs(".</p>\n", fp);
+}
+
+/* Failure rate of each slice with its 95% interval, against the overall rate. */
+static void chart(FILE *fp, const fl_report *r)
+{
+	const int w = 900, row = 22, left = 60;
+	double overall = fl_failure_summary_mean(r->summary), top = overall;
+	int h = row * r->n_slices + 30;
+
+	for (int32_t i = 0; i < r->n_slices; i++)
+		if (isfinite(r->slices[i].stats.ci_high) && r->slices[i].stats.ci_high > top)
+			top = r->slices[i].stats.ci_high;
+	top = top > 0 ? top * 1.05 : 1;
+	fprintf(fp, "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"failure rate per slice\">\n",
+		w, h);
+#define X(v) (left + (w - left - 20) * ((isfinite(v) ? (v) : 0) / top))
+	fprintf(fp, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\" "
+		"stroke-dasharray=\"4\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\">overall</text>\n",
+		X(overall), X(overall), h - 16, X(overall) + 3, h - 4);
+	for (int32_t i = 0; i < r->n_slices; i++) {
+		const fl_candidate *c = &r->slices[i];
+		int y = i * row + 12;
+
+		fprintf(fp, "<text x=\"0\" y=\"%d\" font-size=\"12\">S%d</text>"
+			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\"/>"
+			"<circle cx=\"%.1f\" cy=\"%d\" r=\"4\" fill=\"%s\"/>\n", y + 4, (int)i + 1,
+			X(c->stats.ci_low), y, X(c->stats.ci_high), y, X(c->stats.failure_rate), y,
+			!c->has_holdout ? "#36c" : c->replicated ? "#186a2b" : "#a12");
+	}
+#undef X
+	fputs("</svg>\n", fp);
+}
+
+static void table(FILE *fp, const fl_report *r)
+{
+	fputs("<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">failure</th>"
+	      "<th>95% interval</th><th class=\"n\">lift</th><th>replicated</th><th>found by</th>"
+	      "<th>description</th></tr>\n", fp);
+	for (int32_t i = 0; i < r->n_slices; i++) {
+		const fl_candidate *c = &r->slices[i];
+
+		fprintf(fp, "<tr><td><a href=\"#S%d\">S%d</a></td><td class=\"n\">%lld</td><td class=\"n\">",
+			(int)i + 1, (int)i + 1, (long long)c->stats.size);
+		pct(fp, c->stats.failure_rate);
+		fputs("</td><td>", fp);
+		pct(fp, c->stats.ci_low);
+		fputs(" &ndash; ", fp);
+		pct(fp, c->stats.ci_high);
+		fprintf(fp, "</td><td class=\"n\">%.2f</td><td>%s</td><td>", c->stats.lift,
+			!c->has_holdout ? "&ndash;" : c->replicated ? "<span class=\"yes\">yes</span>" :
+								      "<span class=\"no\">no</span>");
+		esc(fp, c->method);
+		fputs(c->view[0] ? "/" : "", fp);
+		esc(fp, c->view);
+		if (c->n_also)
+			fprintf(fp, " +%d", (int)c->n_also);
+		fputs("</td><td>", fp);
+		esc(fp, c->description ? c->description : c->explanation ? c->explanation : "");
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+}
+
+/* Jaccard overlap of slice i with each other slice, where it is at least 5%. */
+static void overlaps(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
+{
+	const fl_candidate *c = &r->slices[i];
+	int any = 0;
+
+	for (int64_t k = 0; k < c->n_members; k++)
+		mark[c->members[k]] = 1;
+	for (int32_t j = 0; j < r->n_slices; j++) {
+		const fl_candidate *o = &r->slices[j];
+		int64_t inter = 0;
+		double jac;
+
+		if (j == i)
+			continue;
+		for (int64_t k = 0; k < o->n_members; k++)
+			inter += mark[o->members[k]];
+		jac = (double)inter / (double)(c->n_members + o->n_members - inter);
+		if (jac >= 0.05)
+			fprintf(fp, "%s<a href=\"#S%d\">S%d</a> %.2f", any++ ? ", " : "<p>overlaps (Jaccard): ",
+				(int)j + 1, (int)j + 1, jac);
+	}
+	if (any)
+		fputs("</p>\n", fp);
+	for (int64_t k = 0; k < c->n_members; k++)
+		mark[c->members[k]] = 0;
+}
+
+static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
+{
+	const fl_candidate *c = &r->slices[i];
+	fl_confusion conf[5];
+	int32_t nc = fl_report_confusions(r, i, conf, 5);
+	char b1[24], b2[24];
+
+	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, failure ",
+		(int)i + 1, (int)i + 1, (long long)c->stats.size);
+	pct(fp, c->stats.failure_rate);
+	fputs(" vs ", fp);
+	pct(fp, c->stats.failure_rate_outside);
+	fprintf(fp, " outside (p = %.2g)</h2>\n", c->stats.p_value);
+	if (c->description) {
+		fputs("<p><b>", fp);
+		esc(fp, c->description);
+		fputs("</b></p>\n", fp);
+	}
+	if (c->explanation) {
+		fputs("<p>metadata: <code>", fp);
+		esc(fp, c->explanation);
+		fprintf(fp, "</code> (precision %.0f%%, recall %.0f%%)</p>\n",
+			100 * c->explanation_precision, 100 * c->explanation_recall);
+	}
+	for (int32_t k = 0; k < c->n_phrases; k++) {
+		fputs(k ? ", &ldquo;" : "<p>phrases: &ldquo;", fp);
+		esc(fp, r->phrases[c->phrase_idx[k]]);
+		fputs("&rdquo;", fp);
+	}
+	if (c->n_phrases)
+		fputs("</p>\n", fp);
+	if (c->has_holdout) {
+		fprintf(fp, "<p>held out: %lld samples, failure ", (long long)c->holdout.size);
+		pct(fp, c->holdout.failure_rate);
+		fputs(" vs ", fp);
+		pct(fp, c->holdout.failure_rate_outside);
+		fprintf(fp, ", adjusted p = %.2g: %s</p>\n", c->p_adjusted,
+			c->replicated ? "<span class=\"yes\">replicated</span>" :
+					"<span class=\"no\">not replicated</span>");
+	}
+	fputs("<p>found by: ", fp);
+	esc(fp, c->method);
+	fputs(c->view[0] ? "/" : "", fp);
+	esc(fp, c->view);
+	for (int32_t k = 0; k < c->n_also; k++) {
+		fputs(", ", fp);
+		esc(fp, c->also[k].method);
+		fputs(c->also[k].view[0] ? "/" : "", fp);
+		esc(fp, c->also[k].view);
+	}
+	fputs("</p>\n", fp);
+	if (nc > 0) {
+		fputs("<table><tr><th>label</th><th>predicted</th><th class=\"n\">count</th>"
+		      "<th class=\"n\">share of failures</th></tr>\n", fp);
+		for (int32_t k = 0; k < nc; k++) {
+			fputs("<tr><td>", fp);
+			esc(fp, fl_report__class_name(r, conf[k].label, b1, sizeof b1));
+			fputs("</td><td>", fp);
+			esc(fp, fl_report__class_name(r, conf[k].pred, b2, sizeof b2));
+			fprintf(fp, "</td><td class=\"n\">%lld</td><td class=\"n\">%.0f%%</td></tr>\n",
+				(long long)conf[k].count, 100 * conf[k].share);
+		}
+		fputs("</table>\n", fp);
+	}
+	overlaps(fp, r, i, mark);
+	if (r->id_col >= 0 && c->n_members) {
+		fputs("<p>typical members: ", fp);
+		for (int64_t k = 0; k < c->n_members && k < 8; k++) {
+			fputs(k ? ", <code>" : "<code>", fp);
+			esc(fp, fl_report__row_id(r, c->members[k]));
+			fputs("</code>", fp);
+		}
+		fputs("</p>\n", fp);
+	}
+	fputs("</div>\n", fp);
+}
+
+int fl_report_write_html(const fl_report *r, const char *path)
+{
+	uint8_t *mark = fl__calloc((size_t)r->n, 1, "slice marks");
+	size_t len = strlen(path) + sizeof ".tmp.XXXXXX";
+	char *tmp = fl__malloc(len, "temporary file name");
+	FILE *fp = NULL;
+	int fd = -1, rc = FL_OK;
+
+	if (!mark || !tmp) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0 || !(fp = fdopen(fd, "w"))) {
+		rc = fl__error(FL_EIO, "%s: cannot create file: %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		goto cleanup;
+	}
+	fchmod(fd, 0644);
+	header(fp, r);
+	if (r->n_slices) {
+		fputs("<h2>Failure rate of each slice (95% interval)</h2>\n", fp);
+		chart(fp, r);
+		fputs("<h2>Slices</h2>\n", fp);
+		table(fp, r);
+	}
+	for (int32_t i = 0; i < r->n_slices; i++)
+		card(fp, r, i, mark);
+	fputs("</body></html>\n", fp);
+	if (fflush(fp) != 0 || ferror(fp)) {
+		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
+		fclose(fp);
+		unlink(tmp);
+	} else if (fclose(fp) != 0 || rename(tmp, path) != 0) {
+		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+cleanup:
+	free(mark);
+	free(tmp);
+	return rc;
+}
