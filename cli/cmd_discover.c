@@ -122,15 +122,15 @@ static int record_params(fl_report *r, const args *a)
 		snprintf(buf, sizeof buf, "%lld", (long long)a->pca_dims);
 		rc |= fl_report_set_param(r, "pca_dims", buf);
 	}
-	snprintf(buf, sizeof buf, "%.17g", a->fdr);
+	snprintf(buf, sizeof buf, "%.15g", a->fdr);
 	rc |= fl_report_set_param(r, "holdout", a->no_holdout ? "none" : "half");
 	rc |= fl_report_set_param(r, "fdr", buf);
 	if (a->methods & M_PREDICATES) {
-		snprintf(buf, sizeof buf, "%.17g", a->alpha);
+		snprintf(buf, sizeof buf, "%.15g", a->alpha);
 		rc |= fl_report_set_param(r, "alpha", buf);
 		snprintf(buf, sizeof buf, "%lld", (long long)a->max_level);
 		rc |= fl_report_set_param(r, "max_level", buf);
-		snprintf(buf, sizeof buf, "%.17g", a->min_support);
+		snprintf(buf, sizeof buf, "%.15g", a->min_support);
 		rc |= fl_report_set_param(r, "min_support", buf);
 		snprintf(buf, sizeof buf, "%lld", (long long)a->bins);
 		rc |= fl_report_set_param(r, "bins", buf);

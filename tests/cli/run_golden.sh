@@ -6,7 +6,7 @@
 #   CASE.stdout  expected stdout, exact (optional)
 #   CASE.stderr  expected stderr, exact (optional)
 #   CASE.setup   optional shell snippet run first in the scratch dir ($ROOT, $BIN set)
-#   CASE.check   optional shell snippet run afterwards in the scratch dir
+#   CASE.check   optional shell snippet run afterwards in the scratch dir under sh -e
 #                (e.g. to check a written file; $ROOT and $BIN are set); must exit 0
 # With FL_BLESS=1 the outputs of this run become the expected .stdout and
 # .stderr of the case (review the diff before committing it).
