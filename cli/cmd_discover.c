@@ -531,6 +531,10 @@ int discover_write(inputs *in, const args *a, const fl_report *r, const char *js
 
 	if (json && (rc = fl_report_write_json(r, json, a->max_members)))
 		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
+	if (a->html && in->n_views > 0 && in->n > 1 &&
+	    fl_report_set_map((fl_report *)(uintptr_t)r, in->view_name[0], in->view_x[0],
+			      in->view_d[0], (uint64_t)a->seed))
+		return fail(EXIT_INTERNAL, "%s", fl_last_error());
 	if (a->html && (rc = fl_report_write_html(r, a->html)))
 		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 	in->keep_models = json && strcmp(json, "-") != 0;

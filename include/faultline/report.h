@@ -167,6 +167,14 @@ FL_API int fl_report_write_json(const fl_report *r, const char *path,
 				int64_t max_members);
 
 /**
+ * Give the HTML report a 2-D map: the first two principal components of a
+ * view (n x d, row-major), on which it draws a sample of all rows and the
+ * members of the top slices. The projection is computed here (fl_pca_fit).
+ */
+FL_API int fl_report_set_map(fl_report *r, const char *view, const float *x, int64_t d,
+			     uint64_t seed);
+
+/**
  * Write a self-contained HTML page (inline CSS and SVG; no script, nothing
  * fetched): the run, the overall picture, a chart of each slice's failure
  * rate with its interval, the ranked table, and a card per slice. Every

@@ -111,6 +111,50 @@ static void chart(FILE *fp, const fl_report *r)
 	fputs("</svg>\n", fp);
 }
 
+/* The 2-D map: a sample of all rows in grey, the top slices' members in colour. */
+static void map(FILE *fp, const fl_report *r)
+{
+	static const char *const colour[] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd"};
+	const int w = 900, h = 520, pad = 20, top = 5;
+	double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+	int64_t step = r->n > 4000 ? r->n / 4000 : 1;
+
+	for (int64_t i = 0; i < r->n; i++)
+		for (int k = 0; k < 2; k++) {
+			lo[k] = fmin(lo[k], r->map[2 * i + k]);
+			hi[k] = fmax(hi[k], r->map[2 * i + k]);
+		}
+	for (int k = 0; k < 2; k++)
+		if (!(hi[k] > lo[k]))
+			hi[k] = lo[k] + 1;
+	fputs("<h2>Map of view ", fp);
+	esc(fp, r->map_view);
+	fputs(" (first two principal components)</h2>\n<p>", fp);
+	for (int32_t s = 0; s < r->n_slices && s < top; s++)
+		fprintf(fp, "<span style=\"color:%s\">&#9679; S%d</span> ", colour[s], (int)s + 1);
+	fprintf(fp, "<span class=\"muted\">&#9679; others (1 in %lld)</span></p>\n"
+		"<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"map\">\n", (long long)step, w, h);
+#define PX(i) (pad + (w - 2 * pad) * (r->map[2 * (i)] - lo[0]) / (hi[0] - lo[0]))
+#define PY(i) (h - pad - (h - 2 * pad) * (r->map[2 * (i) + 1] - lo[1]) / (hi[1] - lo[1]))
+	for (int64_t i = 0; i < r->n; i += step)
+		fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.5\" fill=\"#bbb\"/>", PX(i), PY(i));
+	fputc('\n', fp);
+	for (int32_t s = (r->n_slices < top ? r->n_slices : top) - 1; s >= 0; s--) {
+		const fl_candidate *c = &r->slices[s];
+
+		for (int64_t k = 0; k < c->n_members + c->n_holdout_members; k++) {
+			int64_t i = k < c->n_members ? c->members[k] : c->holdout_members[k - c->n_members];
+
+			fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>", PX(i),
+				PY(i), colour[s]);
+		}
+		fputc('\n', fp);
+	}
+#undef PX
+#undef PY
+	fputs("</svg>\n", fp);
+}
+
 static void table(FILE *fp, const fl_report *r)
 {
 	fputs("<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">failure</th>"
@@ -274,6 +318,8 @@ int fl_report_write_html(const fl_report *r, const char *path)
 		chart(fp, r);
 		fputs("<h2>Slices</h2>\n", fp);
 		table(fp, r);
+		if (r->map)
+			map(fp, r);
 	}
 	for (int32_t i = 0; i < r->n_slices; i++)
 		card(fp, r, i, mark);

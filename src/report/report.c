@@ -60,6 +60,7 @@ void fl_report_free(fl_report *r)
 	for (int32_t i = 0; i < r->n_phrases; i++)
 		free(r->phrases[i]);
 	free(r->phrases);
+	free(r->map);
 	free(r->class_names);
 	free(r->views);
 	free(r->params);
@@ -302,5 +303,32 @@ int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong, const uint8_t
 		 * base right, 2 only the candidate right, 3 both wrong */
 		c->has_pair_counts = 1;
 	}
+	return FL_OK;
+}
+
+int fl_report_set_map(fl_report *r, const char *view, const float *x, int64_t d, uint64_t seed)
+{
+	fl_pca_opts po = FL_PCA_OPTS_INIT;
+	fl_pca pca;
+	int rc;
+
+	memset(&pca, 0, sizeof pca);
+	po.n_components = 2;
+	po.seed = seed;
+	if (!view || !x || d < 1 || r->n < 2)
+		return fl__error(FL_EINVAL, "fl_report_set_map: invalid arguments");
+	free(r->map);
+	if (!(r->map = fl__calloc((size_t)r->n * 2, sizeof *r->map, "report map")))
+		return FL_ENOMEM;
+	if ((rc = fl_pca_fit(&pca, x, r->n, d, d, &po)) == 0)
+		rc = fl_pca_transform(r->map, 2, &pca, x, r->n, d, 0);
+	/* a rank-1 view leaves the second coordinate at 0 (calloc) */
+	fl_pca_clear(&pca);
+	if (rc) {
+		free(r->map);
+		r->map = NULL;
+		return rc;
+	}
+	snprintf(r->map_view, sizeof r->map_view, "%s", view);
 	return FL_OK;
 }

@@ -30,6 +30,8 @@ struct fl_report {
 	int32_t n_slices, cap_slices;
 	char **phrases;                 /* the phrase list of describe_phrases, or NULL */
 	int32_t n_phrases;
+	float *map;                     /* n x 2 projection for the HTML map, or NULL */
+	char map_view[64];
 	int64_t n_holdout;              /* rows of the holdout (0 without confirmation) */
 	double confirm_q;               /* false discovery rate of the confirmation */
 };
