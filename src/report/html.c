@@ -213,6 +213,51 @@ static void overlaps(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 		mark[c->members[k]] = 0;
 }
 
+#define THUMB_MAX_BYTES (256 * 1024)
+
+/* An image file as a data URI, when the id names one: only regular files
+ * that exist, are at most THUMB_MAX_BYTES and start like a PNG, JPEG or
+ * GIF are embedded; anything else is left out. Paths are relative to the
+ * working directory. Returns 1 when written. */
+static int thumbnail(FILE *fp, const char *path)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned char *buf;
+	const char *mime;
+	struct stat st;
+	FILE *in;
+	size_t len;
+
+	if (!path || !*path || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8 ||
+	    st.st_size > THUMB_MAX_BYTES || !(in = fopen(path, "rb")))
+		return 0;
+	buf = malloc((size_t)st.st_size);
+	len = buf ? fread(buf, 1, (size_t)st.st_size, in) : 0;
+	fclose(in);
+	if (len != (size_t)st.st_size) {
+		free(buf);
+		return 0;
+	}
+	mime = !memcmp(buf, "\x89PNG\r\n\x1a\n", 8) ? "image/png" :
+	       !memcmp(buf, "\xff\xd8\xff", 3) ? "image/jpeg" :
+	       !memcmp(buf, "GIF8", 4) ? "image/gif" : NULL;
+	if (mime) {
+		fprintf(fp, "<img width=\"64\" alt=\"\" src=\"data:%s;base64,", mime);
+		for (size_t k = 0; k < len; k += 3) {
+			unsigned v = (unsigned)buf[k] << 16 | (k + 1 < len ? (unsigned)buf[k + 1] << 8 : 0) |
+				     (k + 2 < len ? buf[k + 2] : 0);
+
+			fputc(b64[v >> 18 & 63], fp);
+			fputc(b64[v >> 12 & 63], fp);
+			fputc(k + 1 < len ? b64[v >> 6 & 63] : '=', fp);
+			fputc(k + 2 < len ? b64[v & 63] : '=', fp);
+		}
+		fputs("\"> ", fp);
+	}
+	free(buf);
+	return mime != NULL;
+}
+
 static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 {
 	const fl_candidate *c = &r->slices[i];
@@ -279,6 +324,13 @@ static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 	}
 	overlaps(fp, r, i, mark);
 	if (r->id_col >= 0 && c->n_members) {
+		/* ids that look like file paths may be images: thumbnails first */
+		if (strpbrk(fl_report__row_id(r, c->members[0]), "./")) {
+			fputs("<p>", fp);
+			for (int64_t k = 0; k < c->n_members && k < 8; k++)
+				thumbnail(fp, fl_report__row_id(r, c->members[k]));
+			fputs("</p>\n", fp);
+		}
 		fputs("<p>typical members: ", fp);
 		for (int64_t k = 0; k < c->n_members && k < 8; k++) {
 			fputs(k ? ", <code>" : "<code>", fp);
