@@ -51,7 +51,7 @@ static int apply_slice(fl_candidate *c, const fl_saved_slice *saved, const fl_sp
 	c->n_members = m;
 	if ((rc = fl_slice_stats_compute(&c->stats, s, c->members, m)))
 		return fail(EXIT_INTERNAL, "%s", fl_last_error());
-	c->score = overall > 0 ? c->stats.ci_low / overall : c->stats.ci_low - overall;
+	c->score = fl_slice_score(&c->stats, overall);
 	snprintf(c->method, sizeof c->method, "saved");
 	snprintf(c->view, sizeof c->view, "%s", saved->id);
 	snprintf(text, sizeof text, "%s (when found: %lld rows, failure %.4g)", saved->label,

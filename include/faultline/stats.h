@@ -109,6 +109,14 @@ FL_API int fl_slice_stats_compute(fl_slice_stats *out,
 				  const int64_t *members, int64_t n_members);
 
 /**
+ * The score every discovery method ranks slices by, so that they rank on one
+ * scale: the lower end of the 95% interval over the overall mean, a lower
+ * bound on the lift in which small slices pay for their wide interval
+ * (ci_low - overall when the overall mean is <= 0).
+ */
+FL_API double fl_slice_score(const fl_slice_stats *st, double overall);
+
+/**
  * Wilson score interval for k successes in n trials at z (1.96 for 95%),
  * clamped to [0, 1]. n <= 0 gives [0, 1].
  */

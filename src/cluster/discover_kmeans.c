@@ -456,9 +456,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 			fl_candidate_clear(c);
 			continue;
 		}
-		/* a lower-bound lift: the rate the slice has at least (95%), per
-		 * unit of the overall rate; small slices pay for their wide interval */
-		c->score = overall > 0 ? c->stats.ci_low / overall : c->stats.ci_low - overall;
+		c->score = fl_slice_score(&c->stats, overall);
 		snprintf(c->method, sizeof c->method, "kmeans");
 		snprintf(c->view, sizeof c->view, "%s", view_name ? view_name : "");
 		c->component = mem[a].c;

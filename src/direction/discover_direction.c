@@ -130,7 +130,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 			continue;
 		if ((rc = fl_slice_stats_compute(&st, s, members, size)) != 0)
 			goto cleanup;
-		score = overall > 0 ? st.ci_low / overall : st.ci_low - overall;
+		score = fl_slice_score(&st, overall);
 		if (score > best) {
 			best = score;
 			best_m = size;

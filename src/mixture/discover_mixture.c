@@ -189,7 +189,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 			fl_candidate_clear(c);
 			continue;
 		}
-		c->score = overall > 0 ? c->stats.ci_low / overall : c->stats.ci_low - overall;
+		c->score = fl_slice_score(&c->stats, overall);
 		snprintf(c->method, sizeof c->method, "mixture");
 		snprintf(c->view, sizeof c->view, "%s", view);
 		c->component = comp;

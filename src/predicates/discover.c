@@ -205,7 +205,7 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 		}
 		for (int64_t k = 0; k < c->n_members; k++)
 			c->member_scores[k] = 1.0f;
-		c->score = overall > 0 ? c->stats.ci_low / overall : c->stats.ci_low - overall;
+		c->score = fl_slice_score(&c->stats, overall);
 		snprintf(c->method, sizeof c->method, "predicates");
 		c->view[0] = 0;
 		c->component = i;

@@ -193,3 +193,8 @@ int fl_slice_stats_compute(fl_slice_stats *out, const fl_failure_summary *s,
 	out->p_value = mann_whitney_greater(s, rank_sum, m);
 	return 0;
 }
+
+double fl_slice_score(const fl_slice_stats *st, double overall)
+{
+	return overall > 0 ? st->ci_low / overall : st->ci_low - overall;
+}

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "faultline.h"
 
@@ -53,6 +54,23 @@ static inline void free_candidates(fl_candidate *c, int32_t nc)
 	for (int32_t q = 0; q < nc; q++)
 		fl_candidate_clear(&c[q]);
 	free(c);
+}
+
+/* Two candidate lists are the same bits: members, scores and specs. */
+static inline int same_candidates(const fl_candidate *a, int32_t na, const fl_candidate *b,
+				  int32_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (int32_t q = 0; q < na; q++)
+		if (a[q].n_members != b[q].n_members || a[q].component != b[q].component ||
+		    memcmp(&a[q].score, &b[q].score, sizeof(double)) ||
+		    memcmp(a[q].members, b[q].members, (size_t)a[q].n_members * sizeof(int64_t)) ||
+		    memcmp(a[q].member_scores, b[q].member_scores, (size_t)a[q].n_members * sizeof(float)) ||
+		    (a[q].spec_json == NULL) != (b[q].spec_json == NULL) ||
+		    (a[q].spec_json && strcmp(a[q].spec_json, b[q].spec_json)))
+			return 0;
+	return 1;
 }
 
 #endif

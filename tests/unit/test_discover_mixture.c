@@ -54,20 +54,6 @@ static void check_candidates(const fl_candidate *c, int32_t nc, const fl_failure
 	free(seen);
 }
 
-static int same_candidates(const fl_candidate *a, int32_t na, const fl_candidate *b, int32_t nb)
-{
-	if (na != nb)
-		return 0;
-	for (int32_t q = 0; q < na; q++)
-		if (a[q].n_members != b[q].n_members || a[q].component != b[q].component ||
-		    memcmp(&a[q].score, &b[q].score, sizeof(double)) ||
-		    memcmp(a[q].members, b[q].members, (size_t)a[q].n_members * sizeof(int64_t)) ||
-		    memcmp(a[q].member_scores, b[q].member_scores, (size_t)a[q].n_members * sizeof(float)) ||
-		    strcmp(a[q].spec_json, b[q].spec_json))
-			return 0;
-	return 1;
-}
-
 /* Mixture vs k-means on planted slices; returns how many planted slices
  * each identified. labels = 0: the mixture sees the failure signal only. */
 static void compare(const char *regime, fl_synth_opts so, int with_labels, int *id_mix,
