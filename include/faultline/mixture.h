@@ -113,7 +113,8 @@ FL_API int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t
  * block. Deterministic for any `threads` (>= 0, 0 = default).
  * @param[out] z  n x pca->r floats, leading dimension ldz >= r, caller-allocated
  * @param x       n x pca->d, leading dimension ldx >= d; n may be 0
- * @return 0, FL_EINVAL, FL_ENOMEM
+ * @return 0, FL_EINVAL, FL_ENOMEM, FL_ERANGE naming the first row whose
+ *         projection is not finite (NaN or Inf in x)
  */
 FL_API int fl_pca_transform(float *z, int64_t ldz, const fl_pca *pca, const float *x,
 			    int64_t n, int64_t ldx, int32_t threads);

@@ -198,11 +198,13 @@ void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m
 				o[d + j] = src[j] * src[j];
 			}
 		} else {
-			const uint16_t *src = p->h + row * p->ldh;
-			const float *sc = p->hscale;
+			const fl_mx_codes *c = p->codes;
+			const uint8_t *src = c->code + row * d;
+			const float *lo = c->lo + row / FL_MX_QROWS * d;
+			const float *st = c->step + row / FL_MX_QROWS * d;
 #pragma omp simd
 			for (int64_t j = 0; j < d; j++) {
-				float v = fl_mx_from_half(src[j]) * sc[j];
+				float v = lo[j] + st[j] * (float)src[j];
 				o[j] = v;
 				o[d + j] = v * v;
 			}
@@ -264,7 +266,6 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 				L[s] += (f - x->fa[s]) * (f - x->fa[s]) * x->fb[s] + x->fc[s];
 		}
 		mx = L[0];
-#pragma omp simd reduction(max : mx)
 		for (int64_t s = 1; s < k; s++)
 			mx = L[s] > mx ? L[s] : mx;
 		rowmax[r] = mx;
@@ -389,6 +390,7 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 				/* EM: r / (yhat . phat); init: r itself (a weighted mean) */
 				const float *rr = lj;
 				if (mode == MX_EM) {
+#pragma omp simd
 					for (int64_t q = 0; q < m * k; q++)
 						pb[q] = lj[q] / pb[q];
 					rr = pb;

@@ -1,8 +1,8 @@
 /*
  * Shared inside src/mixture (and with its unit tests and bench): the rows an
- * EM pass reads (float32, or half precision scaled per column, optionally a
- * row subset), the internal fit entry point, and small vectorisable float
- * kernels (exp, log, half <-> float). OpenBLAS is held at one thread with
+ * EM pass reads (float32 or 8-bit codes, optionally a row subset), the
+ * internal fit entry point, and small vectorisable float kernels (exp,
+ * log). OpenBLAS is held at one thread with
  * fl__blas_single_enter/leave (src/common/blas.c).
  */
 #ifndef FL_MIXTURE_INTERNAL_H
@@ -12,19 +12,30 @@
 
 #include <string.h>
 
+/* A reduced view held in 8 bits a value: rows in groups of FL_MX_QROWS,
+ * each column of a group coded linearly between its minimum and maximum,
+ * value = lo[g r + j] + step[g r + j] code[i r + j] (g = i / FL_MX_QROWS),
+ * so the rounding error is at most half a step, 1/510 of the group's range. */
+#define FL_MX_QROWS 256
+typedef struct fl_mx_codes {
+	int64_t n, r;
+	uint8_t *code;
+	float *lo, *step;
+} fl_mx_codes;
+
+int fl_mx_codes_alloc(fl_mx_codes *c, int64_t n, int64_t r);
+void fl_mx_codes_free(fl_mx_codes *c);
+
 /* The rows of a fit: row i is z[rows ? rows[i] : i]. z is float32 (z != NULL,
- * leading dimension ldz) or half precision (h != NULL, leading dimension
- * ldh) times hscale[j] per column. labels/probs/failure are indexed by the
- * underlying row (rows[i]), and are NULL when absent. col_var (d values, or
- * NULL to compute) is the variance of each column over all rows: the
- * reference of the variance floor. */
+ * leading dimension ldz) or 8-bit codes (codes != NULL). labels/probs/failure
+ * are indexed by the underlying row (rows[i]), and are NULL when absent.
+ * col_var (d values, or NULL to compute) is the variance of each column over
+ * all rows: the reference of the variance floor. */
 typedef struct fl_mx_data {
 	int64_t n, d;
 	const float *z;
 	int64_t ldz;
-	const uint16_t *h;
-	int64_t ldh;
-	const float *hscale;
+	const fl_mx_codes *codes;
 	const int64_t *rows;
 	const int64_t *labels;
 	const float *probs;
@@ -63,10 +74,10 @@ int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *d
 void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng);
 
 /* Project rows with a fitted PCA: into z (float, leading dimension ldz), or,
- * when h is not NULL, into h (n x r halves) as half(z_j * inv_scale[j]).
- * FL_ERANGE naming the first row whose projection is not finite. */
+ * when codes is not NULL (allocated for n rows and p->r columns), into
+ * codes. FL_ERANGE naming the first row whose projection is not finite. */
 int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, int32_t threads,
-		      float *z, int64_t ldz, uint16_t *h, const float *inv_scale);
+		      float *z, int64_t ldz, fl_mx_codes *codes);
 
 /* Block of rows for EM passes: depends on d only (never on threads). */
 int64_t fl_mixture__block(int64_t d);
@@ -106,21 +117,19 @@ static inline float fl_mx_exp(float x)
 	return under ? 0.0f : p * b.f;
 }
 
-/* log(x) for normal x > 0: Cephes' logf (relative error about 1e-7). */
+/* log(x) for normal x > 0: Cephes' logf polynomial (relative error about
+ * 1e-7) after x = 2^e m, m in [sqrt(1/2), sqrt(2)), found with integer
+ * arithmetic as in musl's logf: no branch, so loops over it vectorise. */
 static inline float fl_mx_log(float x)
 {
 	fl_mx_bits b;
-	float m, f, z, y, e;
-	int big;
+	float f, z, y, e;
 
 	b.f = x;
+	b.u += 0x3f800000u - 0x3f3504f3u; /* m >= sqrt(1/2) moves to the next exponent */
 	e = (float)((int32_t)(b.u >> 23) - 127);
-	b.u = (b.u & 0x007fffffu) | 0x3f800000u;
-	m = b.f;
-	big = m > 1.41421356f;
-	m = big ? 0.5f * m : m;
-	e = big ? e + 1.0f : e;
-	f = m - 1.0f;
+	b.u = (b.u & 0x007fffffu) + 0x3f3504f3u;
+	f = b.f - 1.0f;
 	z = f * f;
 	y = 7.0376836292e-2f;
 	y = y * f - 1.1514610310e-1f;
@@ -135,49 +144,6 @@ static inline float fl_mx_log(float x)
 	y += -2.12194440e-4f * e;
 	y += -0.5f * z;
 	return f + y + 0.693359375f * e;
-}
-
-/* IEEE half precision, round to nearest even; values beyond the half range
- * saturate to +-65504 (callers scale columns so that this does not happen
- * in practice); NaN stays NaN. */
-static inline uint16_t fl_mx_to_half(float f)
-{
-	fl_mx_bits b;
-	uint32_t sign, x;
-	uint16_t o;
-
-	b.f = f;
-	sign = b.u & 0x80000000u;
-	x = b.u ^ sign;
-	if (x > 0x7f800000u) {
-		o = 0x7e00;
-	} else if (x >= 0x477ff000u) { /* rounds to 65536 or more */
-		o = 0x7bff;
-	} else if (x < 0x38800000u) { /* below 2^-14: subnormal half or 0 */
-		fl_mx_bits t;
-		t.u = x;
-		t.f += 0.5f; /* the sum's low bits are the rounded half */
-		o = (uint16_t)(t.u - 0x3f000000u);
-	} else {
-		uint32_t odd = (x >> 13) & 1u;
-		x += 0xc8000fffu; /* rebias (15 - 127) << 23, plus rounding */
-		x += odd;
-		o = (uint16_t)(x >> 13);
-	}
-	return (uint16_t)(o | (sign >> 16));
-}
-
-/* Half to float for finite halves: rebias by multiplying by 2^112, which
- * also normalises subnormals exactly. */
-static inline float fl_mx_from_half(uint16_t h)
-{
-	fl_mx_bits b, m;
-
-	b.u = (uint32_t)(h & 0x7fffu) << 13;
-	m.u = 0x77800000u; /* 2^112 */
-	b.f *= m.f;
-	b.u |= (uint32_t)(h & 0x8000u) << 16;
-	return b.f;
 }
 
 #endif

@@ -109,8 +109,9 @@ static int64_t pca_block(int64_t d)
 	return b < 64 ? 64 : b > 4096 ? 4096 : b;
 }
 
+/* align: the block is a multiple of it */
 static int src_init(pca_src *s, const float *x, int64_t n, int64_t d, int64_t ldx,
-		    const int64_t *rows, const float *mu, int32_t threads)
+		    const int64_t *rows, const float *mu, int32_t threads, int64_t align)
 {
 	s->x = x;
 	s->n = n;
@@ -118,7 +119,7 @@ static int src_init(pca_src *s, const float *x, int64_t n, int64_t d, int64_t ld
 	s->ldx = ldx;
 	s->rows = rows;
 	s->mu = mu;
-	s->block = pca_block(d);
+	s->block = (pca_block(d) + align - 1) / align * align;
 	s->n_blocks = (n + s->block - 1) / s->block;
 	s->threads = threads > 0 ? threads : omp_get_max_threads();
 	if (s->threads > s->n_blocks)
@@ -498,7 +499,7 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	if ((rc = src_init(&src, x, m, d, ldx, rows, NULL, o->threads)) != 0)
+	if ((rc = src_init(&src, x, m, d, ldx, rows, NULL, o->threads, 1)) != 0)
 		goto cleanup;
 	fl__blas_single_enter();
 	if ((rc = row_mean(out->mean, &src)) == 0 && (rc = check_finite(out->mean, &src)) == 0) {
@@ -519,8 +520,55 @@ cleanup:
 	return rc;
 }
 
+int fl_mx_codes_alloc(fl_mx_codes *c, int64_t n, int64_t r)
+{
+	int64_t groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
+	size_t sz;
+
+	memset(c, 0, sizeof *c);
+	if (fl__mul_size((size_t)n, (size_t)r, &sz) ||
+	    !(c->code = fl__malloc(sz, "reduced view (8-bit codes)")) ||
+	    !(c->lo = fl__malloc((size_t)(groups * r) * sizeof(float), "reduced view")) ||
+	    !(c->step = fl__malloc((size_t)(groups * r) * sizeof(float), "reduced view"))) {
+		fl_mx_codes_free(c);
+		return FL_ENOMEM;
+	}
+	c->n = n;
+	c->r = r;
+	return 0;
+}
+
+void fl_mx_codes_free(fl_mx_codes *c)
+{
+	free(c->code);
+	free(c->lo);
+	free(c->step);
+	memset(c, 0, sizeof *c);
+}
+
+/* Rows i0 .. i0 + m - 1 (one group), projected into z (m x r), to codes. */
+static void encode_group(fl_mx_codes *c, const float *z, int64_t i0, int64_t m)
+{
+	int64_t r = c->r, g = i0 / FL_MX_QROWS;
+
+	for (int64_t j = 0; j < r; j++) {
+		float lo = z[j], hi = z[j], inv;
+		for (int64_t q = 1; q < m; q++) {
+			lo = z[q * r + j] < lo ? z[q * r + j] : lo;
+			hi = z[q * r + j] > hi ? z[q * r + j] : hi;
+		}
+		c->lo[g * r + j] = lo;
+		c->step[g * r + j] = (float)(((double)hi - lo) / 255.0); /* no overflow */
+		inv = hi > lo ? (float)(255.0 / ((double)hi - lo)) : 0.0f;
+		for (int64_t q = 0; q < m; q++) {
+			float t = (z[q * r + j] - lo) * inv + 0.5f;
+			c->code[(i0 + q) * r + j] = (uint8_t)(t < 255.0f ? t : 255.0f);
+		}
+	}
+}
+
 int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, int32_t threads,
-		      float *z, int64_t ldz, uint16_t *h, const float *inv_scale)
+		      float *z, int64_t ldz, fl_mx_codes *codes)
 {
 	pca_src s;
 	int64_t d = p->d, r = p->r, bad = -1;
@@ -529,11 +577,11 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 
 	if (n == 0)
 		return 0;
-	if ((rc = src_init(&s, x, n, d, ldx, NULL, p->mean, threads)) != 0)
+	if ((rc = src_init(&s, x, n, d, ldx, NULL, p->mean, threads, codes ? FL_MX_QROWS : 1)) != 0)
 		return rc;
 	nt = s.threads;
-	if (h && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
-				   "PCA projection"))) {
+	if (codes && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
+				       "PCA projection"))) {
 		free(s.xb);
 		return FL_ENOMEM;
 	}
@@ -547,21 +595,21 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 #pragma omp for schedule(static, 1) ordered
 		for (int64_t b = 0; b < s.n_blocks; b++) {
 			int64_t i0 = b * s.block, m = n - i0 < s.block ? n - i0 : s.block, first = -1;
+			float *out = ob ? ob : z + i0 * ldz;
+			int64_t ldo = ob ? r : ldz;
 
 			load_rows(&s, xb, i0, m);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)r, (int)d, 1.0f,
-				    xb, (int)d, p->components, (int)d, 0.0f, ob ? ob : z + i0 * ldz,
-				    (int)(ob ? r : ldz));
-			if (ob) {
-				for (int64_t q = 0; q < m; q++) {
-					for (int64_t j = 0; j < r; j++) {
-						float v = ob[q * r + j];
-						if (!isfinite(v) && first < 0)
-							first = i0 + q;
-						h[(i0 + q) * r + j] = fl_mx_to_half(v * inv_scale[j]);
+				    xb, (int)d, p->components, (int)d, 0.0f, out, (int)ldo);
+			for (int64_t q = 0; q < m && first < 0; q++)
+				for (int64_t j = 0; j < r; j++)
+					if (!isfinite(out[q * ldo + j])) {
+						first = i0 + q;
+						break;
 					}
-				}
-			}
+			for (int64_t g = 0; ob && first < 0 && g < m; g += FL_MX_QROWS)
+				encode_group(codes, ob + g * r, i0 + g,
+					     m - g < FL_MX_QROWS ? m - g : FL_MX_QROWS);
 #pragma omp ordered
 			if (first >= 0 && bad < 0)
 				bad = first;
@@ -584,5 +632,5 @@ int fl_pca_transform(float *z, int64_t ldz, const fl_pca *pca, const float *x, i
 		return fl__error(FL_EINVAL, "fl_pca_transform: invalid arguments (n=%lld, ldz=%lld, "
 				 "ldx=%lld, threads=%d)", (long long)n, (long long)ldz,
 				 (long long)ldx, threads);
-	return fl_pca__transform(pca, x, n, ldx, threads, z, ldz, NULL, NULL);
+	return fl_pca__transform(pca, x, n, ldx, threads, z, ldz, NULL);
 }

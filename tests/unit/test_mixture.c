@@ -5,8 +5,7 @@
  * and the reference's; Domino's weighted-mean update of phat does decrease
  * it on soft predictions), responsibilities sum to 1, 1 and 2 threads give
  * the same bits, a component that every row leaves is handled, the warm-up
- * stage, prediction with terms left out, the float kernels (exp, log, half
- * precision) against libm, edge cases and argument checks.
+ * stage, prediction with terms left out, the float kernels (exp, log) against libm, the 8-bit working copy, edge cases and argument checks.
  */
 #include "check.h"
 #include "mixture/mixture_internal.h"
@@ -453,7 +452,7 @@ static void test_degenerate(uint64_t seed)
 	CHECK_RC(fl_mixture_fit(&s, t.z, t.n, t.d, t.d, t.labels, t.probs, t.C, t.failure, &o), 0);
 	for (int64_t j = 0; j < t.d; j++)
 		s.means[3 * t.d + j] = 1e4;
-	data = (fl_mx_data){t.n, t.d, t.z, t.d, NULL, 0, NULL, NULL, t.labels, t.probs, t.C,
+	data = (fl_mx_data){t.n, t.d, t.z, t.d, NULL, NULL, t.labels, t.probs, t.C,
 			    t.failure, NULL};
 	o.max_iter = 30;
 	o.tol = 0;
@@ -607,48 +606,105 @@ static void test_invalid(void)
 
 /* ---- float kernels ------------------------------------------------------ */
 
-static double half_value(uint16_t h)
+static double normal(uint64_t *st)
 {
-	int e = (h >> 10) & 31, f = h & 1023;
-	double v = e ? ldexp(1024 + f, e - 25) : ldexp(f, -24);
+	return sqrt(-2 * log(1 - check_uniform(st))) * cos(6.283185307179586 * check_uniform(st));
+}
 
-	return h & 0x8000 ? -v : v;
+/* The 8-bit working copy of a projection: per group of FL_MX_QROWS rows and
+ * column, the codes span the group's range exactly (code 0 at its minimum,
+ * 255 at its maximum), every value decodes within half a step, a group of
+ * identical rows decodes exactly, any thread count gives the same bytes, and EM on
+ * the codes equals EM on their decoded floats. */
+static void test_codes(uint64_t seed)
+{
+	uint64_t st = seed;
+	int64_t n = 1000, d = 20, r = 8, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
+	float *x = malloc((size_t)(n * d) * sizeof(float)), *z = malloc((size_t)(n * r) * sizeof(float));
+	float *dec = malloc((size_t)(n * r) * sizeof(float));
+	int64_t *labels = malloc((size_t)n * sizeof(int64_t));
+	fl_pca_opts po = FL_PCA_OPTS_INIT;
+	fl_mixture_opts mo = FL_MIXTURE_OPTS_INIT;
+	fl_mixture m1, m2;
+	fl_mx_codes c1, c2;
+	fl_pca p;
+	double worst = 0;
+	int ends = 1, same;
+
+	for (int64_t i = 0; i < n; i++) {
+		labels[i] = i % 3;
+		for (int64_t j = 0; j < d; j++) /* heavy tails in some columns */
+			x[i * d + j] = (float)(normal(&st) * (j % 4 == 0 ? exp(2 * check_uniform(&st)) : 1) +
+					       3.0 * (double)labels[i] * (j == 1));
+	}
+	for (int64_t i = 1; i < FL_MX_QROWS; i++) /* group 0: one row, repeated */
+		memcpy(x + i * d, x, (size_t)d * sizeof(float));
+	po.n_components = (int32_t)r;
+	CHECK_RC(fl_pca_fit(&p, x, n, d, d, &po), 0);
+	CHECK_EQ_INT(p.r, r);
+	CHECK_RC(fl_pca_transform(z, r, &p, x, n, d, 1), 0);
+	CHECK_RC(fl_mx_codes_alloc(&c1, n, r), 0);
+	CHECK_RC(fl_mx_codes_alloc(&c2, n, r), 0);
+	CHECK_RC(fl_pca__transform(&p, x, n, d, 1, NULL, 0, &c1), 0);
+	CHECK_RC(fl_pca__transform(&p, x, n, d, 2, NULL, 0, &c2), 0);
+	same = !memcmp(c1.code, c2.code, (size_t)(n * r)) &&
+	       !memcmp(c1.lo, c2.lo, (size_t)(groups * r) * sizeof(float)) &&
+	       !memcmp(c1.step, c2.step, (size_t)(groups * r) * sizeof(float));
+	CHECK(same);
+	for (int64_t g = 0; g < groups; g++)
+		for (int64_t j = 0; j < r; j++) {
+			int64_t a = g * FL_MX_QROWS, b = a + FL_MX_QROWS < n ? a + FL_MX_QROWS : n;
+			float lo = z[a * r + j], hi = lo, step = c1.step[g * r + j];
+			int saw0 = 0, saw255 = 0;
+			for (int64_t i = a; i < b; i++) {
+				float v = z[i * r + j], got = c1.lo[g * r + j] + step * c1.code[i * r + j];
+				lo = v < lo ? v : lo;
+				hi = v > hi ? v : hi;
+				saw0 |= c1.code[i * r + j] == 0;
+				saw255 |= c1.code[i * r + j] == 255;
+				worst = fmax(worst, step > 0 ? fabs(got - v) / step : fabs(got - v));
+				dec[i * r + j] = got;
+			}
+			if (g == 0) /* constant: step 0, exact */
+				ends &= step == 0 && hi == lo && c1.lo[j] == lo;
+			else
+				ends &= c1.lo[g * r + j] == lo && saw0 && saw255 &&
+					fabs(lo + 255.0 * step - hi) <= 1e-5 * (hi - lo);
+		}
+	printf("codes: worst rounding error %.4f steps\n", worst);
+	CHECK(ends);
+	CHECK(worst <= 0.5 + 1e-3);
+
+	/* EM on the codes is EM on the floats they decode to */
+	{
+		fl_mx_data q = {n, r, NULL, 0, &c1, NULL, labels, NULL, 3, NULL, p.variance};
+		fl_mx_data f = {n, r, dec, r, NULL, NULL, labels, NULL, 3, NULL, p.variance};
+		double worst_mean = 0;
+		mo.k = 3;
+		mo.warm_rows = -1;
+		CHECK_RC(fl_mixture__fit(&m1, &q, &mo), 0);
+		CHECK_RC(fl_mixture__fit(&m2, &f, &mo), 0);
+		CHECK_EQ_INT(m1.n_iter, m2.n_iter);
+		for (int64_t t = 0; t < 3 * r; t++)
+			worst_mean = fmax(worst_mean, fabs(m1.means[t] - m2.means[t]));
+		CHECK(worst_mean < 1e-5);
+		fl_mixture_clear(&m1);
+		fl_mixture_clear(&m2);
+	}
+	fl_mx_codes_free(&c2);
+	CHECK(c2.code == NULL);
+	fl_mx_codes_free(&c1);
+	fl_pca_clear(&p);
+	free(x);
+	free(z);
+	free(dec);
+	free(labels);
 }
 
 static void test_kernels(uint64_t seed)
 {
 	uint64_t st = seed;
-	int ok_from = 1, ok_round = 1, ok_near = 1, ok_sat = 1;
 	double worst_exp = 0, worst_log = 0;
-
-	/* every finite half: exact decoding, and encoding returns it */
-	for (uint32_t h = 0; h < 65536; h++) {
-		if (((h >> 10) & 31) == 31)
-			continue;
-		float f = fl_mx_from_half((uint16_t)h);
-		ok_from &= (double)f == half_value((uint16_t)h);
-		ok_round &= fl_mx_to_half(f) == (uint16_t)h || (h == 0x8000 && fl_mx_to_half(f) == 0x8000);
-	}
-	/* random floats: the nearest half (ties to even), saturation beyond */
-	for (int i = 0; i < 200000; i++) {
-		float f = (float)((check_uniform(&st) - 0.5) * ldexp(1, (int)(check_rand(&st) % 40) - 24));
-		uint16_t h = fl_mx_to_half(f);
-		double err = fabs(half_value(h) - f);
-		/* neighbours in the same direction are no closer */
-		uint16_t up = (uint16_t)(h + 1), dn = (uint16_t)(h - 1);
-		if (((up >> 10) & 31) != 31 && (up & 0x7fff) != 0)
-			ok_near &= fabs(half_value(up) - f) >= err;
-		if ((h & 0x7fff) != 0)
-			ok_near &= fabs(half_value(dn) - f) >= err;
-	}
-	ok_sat &= fl_mx_to_half(1e6f) == 0x7bff && fl_mx_to_half(-1e6f) == 0xfbff;
-	ok_sat &= fl_mx_to_half(65504.0f) == 0x7bff && fl_mx_to_half(2.5f) == 0x4100;
-	ok_near &= fl_mx_to_half(1.0f + 1.0f / 2048) == 0x3c00; /* tie: to even */
-	ok_near &= fl_mx_to_half(1.0f + 3.0f / 2048) == 0x3c02;
-	CHECK(ok_from);
-	CHECK(ok_round);
-	CHECK(ok_near);
-	CHECK(ok_sat);
 
 	for (int i = 0; i < 200000; i++) {
 		float x = (float)(-87.0 * check_uniform(&st));
@@ -669,6 +725,7 @@ int main(void)
 	uint64_t seed = check_seed(1);
 
 	test_kernels(seed);
+	test_codes(seed);
 	for (uint64_t r = 0; r < 3; r++)
 		test_reference(seed + r);
 	test_monotone(seed, 0);
