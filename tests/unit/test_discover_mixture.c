@@ -103,7 +103,7 @@ static void test_planted(uint64_t seed)
 
 	printf("planted slices: best precision@10 and Jaccard over the candidates\n"
 	       "  regime   seed     j  kind       mixture p@10 Jacc. | k-means p@10 Jacc.\n");
-	/* diffuse slices: measured over seeds 1..30, the mixture identified 117
+	/* diffuse slices: measured over seeds 1..30, the mixture identified 116
 	 * of 120 planted slices, k-means 66 */
 	so.d = 48;
 	so.slice_spread = 2;
@@ -352,12 +352,13 @@ static void test_model(uint64_t seed)
 			sure += c[q].member_scores[k] >= 0.9f;
 			sure_agree += ok && c[q].member_scores[k] >= 0.9f;
 		}
-	/* discovery worked on the half-precision copy, the model on float32:
-	 * only rows on a boundary may differ */
+	/* discovery worked on the 8-bit copy, the model on float32: only rows
+	 * on a boundary may differ (seeds 1-10: 0 to 4 of ~480 members, none
+	 * with responsibility >= 0.9; with a half-precision copy, none) */
 	printf("model: %s, fingerprint %s; %lld of %lld members re-identified (%lld of %lld with "
 	       "responsibility >= 0.9)\n", path, fp, (long long)agree, (long long)total,
 	       (long long)sure_agree, (long long)sure);
-	CHECK(agree >= total - total / 200);
+	CHECK(agree >= total - total / 100);
 	CHECK_EQ_INT(sure_agree, sure);
 	/* the same run without a model file: the same fingerprint, file null */
 	o.model_path = NULL;
