@@ -14,6 +14,7 @@ static const verb verbs[] = {
 	{"discover", cmd_discover, "find the slices where a model fails systematically"},
 	{"apply", cmd_apply, "re-measure a saved report's slices on new data"},
 	{"check", cmd_check, "judge a saved report's slices on new data (for CI)"},
+	{"report", cmd_report, "render a saved report again: table, HTML page, JSON"},
 	{"compare", cmd_compare, "where a candidate model regressed against a base, and improved"},
 	{"synth", cmd_synth, "write a synthetic evaluation set with planted failing slices"},
 	{NULL, NULL, NULL}

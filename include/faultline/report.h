@@ -38,6 +38,20 @@ FL_API int fl_report_new(fl_report **out, const fl_failure_summary *s,
 			 int64_t n, const char *failure_name);
 FL_API void fl_report_free(fl_report *r);
 
+/**
+ * Read a report back from the JSON that fl_report_write_json wrote, to
+ * render it again (fl_report_write_text, _html, _json; fl_report_set_map)
+ * without the data it was found in: each slice's statistics, sources,
+ * descriptions, holdout, members as listed, and what the JSON digested from
+ * the labels and the table (confusions with class names, prototypes).
+ * Building calls (merge, confirm, describe) need the data and do not apply.
+ * @param[out] out  owned by the caller (fl_report_free)
+ * @return 0; FL_EIO (cannot read); FL_EFORMAT (not JSON, or a field
+ *         missing or out of range: the message names the slice and field);
+ *         FL_EUNSUP (another schema version); FL_ENOMEM
+ */
+FL_API int fl_report_load_json(fl_report **out, const char *path);
+
 /** Record a view (name, dimension, source file). Strings are copied. */
 FL_API int fl_report_add_view(fl_report *r, const char *name, int64_t dim,
 			      const char *source);
@@ -136,6 +150,14 @@ FL_API int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong,
  * (0 = keep all). Slices are then named "S1", "S2", ... in rank order.
  */
 FL_API int fl_report_rank(fl_report *r, int32_t top);
+
+/** Rows of the data the report describes. */
+FL_API int64_t fl_report_n_rows(const fl_report *r);
+/** View i's name, dimension and source file (borrowed); FL_EINVAL out of range. */
+FL_API int fl_report_view_info(const fl_report *r, int32_t i, const char **name, int64_t *dim,
+			  const char **source);
+/** The value of a run parameter (borrowed), or NULL when not recorded. */
+FL_API const char *fl_report_param_value(const fl_report *r, const char *key);
 
 /** Number of slices (after ranking: at most `top`). */
 FL_API int32_t fl_report_n_slices(const fl_report *r);

@@ -57,6 +57,10 @@ void fl__sb_printf(fl_strbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
 void fl__sb_json_str(fl_strbuf *b, const char *s);
 char *fl__sb_finish(fl_strbuf *b, const char *what);
 
+/* The whole of a file as a NUL-terminated string (the caller's), or NULL
+ * with FL_EIO or FL_ENOMEM recorded, naming the path. */
+char *fl__read_text(const char *path);
+
 /* Otsu's threshold of n values (stats/otsu.c): the split of the sorted
  * values maximising w0 w1 (mean1 - mean0)^2; "failing" = value > t. NaN for
  * a constant signal. `sorted` is n doubles of scratch. */

@@ -66,7 +66,7 @@ static void header(FILE *fp, const fl_report *r)
 	fprintf(fp, "%lld samples; failure signal <code>", (long long)r->n);
 	esc(fp, r->failure_name);
 	fputs("</code>, overall rate ", fp);
-	pct(fp, fl_failure_summary_mean(r->summary));
+	pct(fp, r->overall);
 	fputs("; views:", fp);
 	for (int32_t v = 0; v < r->n_views; v++) {
 		fputs(v ? ", " : " ", fp);
@@ -84,7 +84,7 @@ static void header(FILE *fp, const fl_report *r)
 static void chart(FILE *fp, const fl_report *r)
 {
 	const int w = 900, row = 22, left = 60;
-	double overall = fl_failure_summary_mean(r->summary), top = overall;
+	double overall = r->overall, top = overall;
 	int h = row * r->n_slices + 30;
 
 	for (int32_t i = 0; i < r->n_slices; i++)
@@ -261,8 +261,8 @@ static int thumbnail(FILE *fp, const char *path)
 static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 {
 	const fl_candidate *c = &r->slices[i];
-	fl_confusion conf[5];
-	int32_t nc = fl_report_confusions(r, i, conf, 5);
+	fl_confusion conf[FL_REPORT_CONFUSIONS];
+	int32_t nc = fl_report_confusions(r, i, conf, FL_REPORT_CONFUSIONS);
 	char b1[24], b2[24];
 
 	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, failure ",
@@ -327,12 +327,12 @@ static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 		/* ids that look like file paths may be images: thumbnails first */
 		if (strpbrk(fl_report__row_id(r, c->members[0]), "./")) {
 			fputs("<p>", fp);
-			for (int64_t k = 0; k < c->n_members && k < 8; k++)
+			for (int64_t k = 0; k < c->n_members && k < FL_REPORT_PROTOTYPES; k++)
 				thumbnail(fp, fl_report__row_id(r, c->members[k]));
 			fputs("</p>\n", fp);
 		}
 		fputs("<p>typical members: ", fp);
-		for (int64_t k = 0; k < c->n_members && k < 8; k++) {
+		for (int64_t k = 0; k < c->n_members && k < FL_REPORT_PROTOTYPES; k++) {
 			fputs(k ? ", <code>" : "<code>", fp);
 			esc(fp, fl_report__row_id(r, c->members[k]));
 			fputs("</code>", fp);

@@ -91,12 +91,12 @@ static void write_dataset(jw *w, const fl_report *r)
 	put_key(w, "signal");
 	put_str(w, r->failure_name);
 	fputs(",\"binary\":", fp);
-	fputs(fl_failure_summary_binary(r->summary) ? "true" : "false", fp);
+	fputs(r->binary ? "true" : "false", fp);
 	fputs(",\"mean\":", fp);
-	put_double(w, fl_failure_summary_mean(r->summary));
+	put_double(w, r->overall);
 	fputs("},\"failure_rate\":", fp);
-	put_double(w, fl_failure_summary_mean(r->summary));
-	if (r->labels) {
+	put_double(w, r->overall);
+	if (r->n_classes > 0) {
 		fputs(",\"n_classes\":", fp);
 		put_int(w, r->n_classes);
 	}
@@ -121,7 +121,13 @@ static void write_dataset(jw *w, const fl_report *r)
 		put_str(w, r->views[i].source);
 		fputc('}', fp);
 	}
-	fputs("],\"columns\":[", fp);
+	fputs("],\"columns\":", fp);
+	if (!r->table && r->saved.columns_json) { /* read back from JSON */
+		fputs(r->saved.columns_json, fp);
+		fputc('}', fp);
+		return;
+	}
+	fputc('[', fp);
 	for (int64_t j = 0; r->table && j < fl_table_cols(r->table); j++) {
 		fputs(j ? ",{" : "{", fp);
 		put_key(w, "name");
@@ -137,8 +143,8 @@ static void write_dataset(jw *w, const fl_report *r)
 
 static void write_confusions(jw *w, const fl_report *r, int32_t i)
 {
-	fl_confusion conf[3];
-	int32_t nc = fl_report_confusions(r, i, conf, 3);
+	fl_confusion conf[FL_REPORT_CONFUSIONS];
+	int32_t nc = fl_report_confusions(r, i, conf, FL_REPORT_CONFUSIONS);
 	char b1[24], b2[24];
 
 	fputs(",\"confusions\":[", w->fp);
@@ -303,7 +309,7 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 	write_confusions(w, r, i);
 	if (r->id_col >= 0) {
 		fputs(",\"prototypes\":[", fp);
-		for (int64_t k = 0; k < c->n_members && k < 5; k++) {
+		for (int64_t k = 0; k < c->n_members && k < FL_REPORT_PROTOTYPES; k++) {
 			if (k)
 				fputc(',', fp);
 			put_str(w, fl_report__row_id(r, c->members[k]));

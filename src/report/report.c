@@ -28,8 +28,9 @@ int fl_report_new(fl_report **out, const fl_failure_summary *s, int64_t n,
 	r = fl__calloc(1, sizeof *r, "report");
 	if (!r)
 		return FL_ENOMEM;
-	r->summary = s;
 	r->n = n;
+	r->overall = fl_failure_summary_mean(s);
+	r->binary = fl_failure_summary_binary(s);
 	r->id_col = -1;
 	r->failure_name = dup_str(failure_name);
 	if (!r->failure_name) {
@@ -60,6 +61,12 @@ void fl_report_free(fl_report *r)
 	for (int32_t i = 0; i < r->n_phrases; i++)
 		free(r->phrases[i]);
 	free(r->phrases);
+	for (int64_t i = 0; i < r->saved.n_ids; i++)
+		free(r->saved.ids[i].id);
+	free(r->saved.ids);
+	free(r->saved.conf);
+	free(r->saved.n_conf);
+	free(r->saved.columns_json);
 	free(r->map);
 	free(r->class_names);
 	free(r->views);
@@ -97,6 +104,7 @@ int fl_report_set_table(fl_report *r, const fl_table *t, int64_t id_col)
 	if (t && (id_col < -1 || id_col >= fl_table_cols(t)))
 		return fl__error(FL_EINVAL, "id column %lld out of range", (long long)id_col);
 	r->table = t;
+	r->n_cols = t ? fl_table_cols(t) : 0;
 	r->id_col = t ? id_col : -1;
 	return FL_OK;
 }
@@ -200,6 +208,30 @@ int fl_report_rank(fl_report *r, int32_t top)
 	return FL_OK;
 }
 
+int64_t fl_report_n_rows(const fl_report *r)
+{
+	return r->n;
+}
+
+int fl_report_view_info(const fl_report *r, int32_t i, const char **name, int64_t *dim,
+		   const char **source)
+{
+	if (i < 0 || i >= r->n_views)
+		return FL_EINVAL;
+	*name = r->views[i].name;
+	*dim = r->views[i].dim;
+	*source = r->views[i].source;
+	return FL_OK;
+}
+
+const char *fl_report_param_value(const fl_report *r, const char *key)
+{
+	for (int32_t i = 0; i < r->n_params; i++)
+		if (!strcmp(r->params[i].key, key))
+			return r->params[i].value;
+	return NULL;
+}
+
 int32_t fl_report_n_slices(const fl_report *r)
 {
 	return r->n_slices;
@@ -235,8 +267,15 @@ int32_t fl_report_confusions(const fl_report *r, int32_t slice, fl_confusion *ou
 	fl_confusion *runs;
 	int32_t n_out;
 
-	if (!c || !r->labels || max < 1)
+	if (!c || max < 1)
 		return 0;
+	if (!r->labels) { /* read back from JSON: what it kept */
+		n_out = r->saved.n_conf ? r->saved.n_conf[slice] : 0;
+		n_out = n_out < max ? n_out : max;
+		for (int32_t i = 0; i < n_out; i++)
+			out[i] = r->saved.conf[slice * FL_REPORT_CONFUSIONS + i];
+		return n_out;
+	}
 	/* (label, pred) pairs of failing members, sorted, counted in runs. */
 	pairs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *pairs);
 	runs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *runs);
@@ -280,9 +319,23 @@ const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size
 	return buf;
 }
 
+int fl_report__cmp_row_id(const void *pa, const void *pb)
+{
+	const fl_report_row_id *a = pa, *b = pb;
+
+	return (a->row > b->row) - (a->row < b->row);
+}
+
 const char *fl_report__row_id(const fl_report *r, int64_t row)
 {
-	return r->table && r->id_col >= 0 ? fl_table_cell(r->table, row, r->id_col) : NULL;
+	fl_report_row_id key = {row, NULL}, *hit;
+
+	if (r->id_col < 0)
+		return NULL;
+	if (r->table)
+		return fl_table_cell(r->table, row, r->id_col);
+	hit = bsearch(&key, r->saved.ids, (size_t)r->saved.n_ids, sizeof key, fl_report__cmp_row_id);
+	return hit ? hit->id : "?";
 }
 
 int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong, const uint8_t *cand_wrong)

@@ -1,4 +1,5 @@
-/* The report's state, shared by report.c (building, ranking), json.c and text.c. */
+/* The report's state, shared by report.c (building, ranking), load.c (reading
+ * one back from JSON) and the writers json.c, text.c and html.c. */
 #ifndef FL_REPORT_INTERNAL_H
 #define FL_REPORT_INTERNAL_H
 
@@ -13,13 +14,25 @@ typedef struct fl_report_param {
 	char *key, *value;
 } fl_report_param;
 
+typedef struct fl_report_row_id {
+	int64_t row;
+	char *id;
+} fl_report_row_id;
+
+/* Confusions a JSON report keeps per slice (and the HTML shows). */
+#define FL_REPORT_CONFUSIONS 3
+/* Prototypes (ids of the first members) a JSON report keeps per slice. */
+#define FL_REPORT_PROTOTYPES 5
+
 struct fl_report {
-	const fl_failure_summary *summary;
 	int64_t n;
+	double overall;                 /* mean failure of all rows */
+	int binary;                     /* every failure value is 0 or 1 */
 	char *failure_name;
 	fl_report_view *views;
 	int32_t n_views;
 	const fl_table *table;
+	int64_t n_cols;                 /* metadata columns; 0 without */
 	int64_t id_col;                 /* -1 when no id column */
 	const int64_t *labels, *preds;  /* NULL when not recorded */
 	int32_t n_classes;
@@ -34,6 +47,15 @@ struct fl_report {
 	char map_view[64];
 	int64_t n_holdout;              /* rows of the holdout (0 without confirmation) */
 	double confirm_q;               /* false discovery rate of the confirmation */
+	/* what a report read back from JSON (load.c) keeps instead of the
+	 * table and labels it cannot see */
+	struct {
+		char *columns_json;     /* dataset.columns, re-serialised */
+		fl_confusion *conf;     /* FL_REPORT_CONFUSIONS per slice */
+		int32_t *n_conf;
+		fl_report_row_id *ids;  /* the prototypes' (row, id), sorted by row */
+		int64_t n_ids;
+	} saved;
 };
 
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
@@ -41,7 +63,10 @@ int32_t fl_report__agreeing(const fl_candidate *c);
 
 /* The display name of class c: its name when known, else its number in buf. */
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len);
-/* The id of row i when an id column was given, else NULL. */
+/* The id of row i when an id column was given (of a prototype only, in a
+ * report read back from JSON: "?" for other rows), else NULL. */
 const char *fl_report__row_id(const fl_report *r, int64_t row);
+/* fl_report_row_id by row, for qsort and bsearch */
+int fl_report__cmp_row_id(const void *a, const void *b);
 
 #endif

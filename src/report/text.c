@@ -34,7 +34,7 @@ static void put_cut(FILE *fp, const char *indent, const char *s)
 static void header(const fl_report *r, FILE *fp)
 {
 	char line[512], rate[16];
-	int len, binary = fl_failure_summary_binary(r->summary);
+	int len, binary = r->binary;
 
 	const char *fname = r->failure_name, *slash = strrchr(fname, '/');
 
@@ -42,18 +42,18 @@ static void header(const fl_report *r, FILE *fp)
 	 * stays narrow, and the same wherever the file lives */
 	if (strncmp(fname, "file:", 5) == 0 && slash)
 		fname = slash + 1;
-	pct(rate, sizeof rate, fl_failure_summary_mean(r->summary), binary);
+	pct(rate, sizeof rate, r->overall, binary);
 	snprintf(line, sizeof line, "faultline %s: %lld samples, failure = %s (%s), overall %s",
 		 fl_version(), (long long)r->n, fname,
-		 fl_failure_summary_binary(r->summary) ? "binary" : "continuous", rate);
+		 r->binary ? "binary" : "continuous", rate);
 	put_cut(fp, "", line);
 	len = snprintf(line, sizeof line, "views:%s", r->n_views ? "" : " none");
 	for (int32_t i = 0; i < r->n_views && len < (int)sizeof line; i++)
 		len += snprintf(line + len, sizeof line - (size_t)len, "%s %s (%lld-d)",
 				i ? "," : "", r->views[i].name, (long long)r->views[i].dim);
-	if (r->table && len < (int)sizeof line)
+	if (r->n_cols > 0 && len < (int)sizeof line)
 		snprintf(line + len, sizeof line - (size_t)len, "; metadata: %lld columns",
-			 (long long)fl_table_cols(r->table));
+			 (long long)r->n_cols);
 	put_cut(fp, "", line);
 }
 
@@ -64,7 +64,7 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512], p[16], lift[16];
 	fl_confusion conf[2];
 	int32_t nc;
-	int binary = fl_failure_summary_binary(r->summary);
+	int binary = r->binary;
 
 	pct(rate, sizeof rate, st->failure_rate, binary);
 	pct(out, sizeof out, st->failure_rate_outside, binary);

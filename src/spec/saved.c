@@ -34,40 +34,41 @@ const fl_saved_slice *fl_saved_report_slice(const fl_saved_report *r, int32_t i)
 	return r && i >= 0 && i < r->n ? &r->slices[i] : NULL;
 }
 
-static char *read_all(const char *path)
+static void print_value(fl_strbuf *b, const cJSON *v)
 {
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
+	const cJSON *e;
 
-	if (!fp) {
-		fl__error(FL_EIO, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (len + 65536 + 1 > cap) {
-			char *p = realloc(buf, cap = 2 * cap + 65536 + 1);
-
-			if (!p) {
-				free(buf);
-				fclose(fp);
-				fl__error(FL_ENOMEM, "%s: out of memory reading", path);
-				return NULL;
+	if (cJSON_IsNumber(v)) {
+		char num[40];
+		snprintf(num, sizeof num, isfinite(v->valuedouble) ? "%.17g" : "null", v->valuedouble);
+		for (char *p = num; *p; p++) /* a locale may write "0,5" */
+			*p = *p == ',' ? '.' : *p;
+		fl__sb_printf(b, "%s", num);
+	} else if (cJSON_IsString(v)) {
+		fl__sb_json_str(b, v->valuestring);
+	} else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+		fl__sb_printf(b, "%c", cJSON_IsArray(v) ? '[' : '{');
+		cJSON_ArrayForEach(e, v) {
+			if (e != v->child)
+				fl__sb_printf(b, ",");
+			if (cJSON_IsObject(v)) {
+				fl__sb_json_str(b, e->string);
+				fl__sb_printf(b, ":");
 			}
-			buf = p;
+			print_value(b, e);
 		}
-		got = fread(buf + len, 1, cap - len - 1, fp);
-		len += got;
-	} while (got > 0);
-	if (ferror(fp)) {
-		free(buf);
-		fclose(fp);
-		fl__error(FL_EIO, "%s: read error", path);
-		return NULL;
+		fl__sb_printf(b, "%c", cJSON_IsArray(v) ? ']' : '}');
+	} else {
+		fl__sb_printf(b, "%s", cJSON_IsTrue(v) ? "true" : cJSON_IsFalse(v) ? "false" : "null");
 	}
-	fclose(fp);
-	buf[len] = '\0';
-	return buf;
+}
+
+char *fl_spec__print(const cJSON *v)
+{
+	fl_strbuf b = {0};
+
+	print_value(&b, v);
+	return fl__sb_finish(&b, "a JSON value");
 }
 
 static char *dup_or_null(const char *s)
@@ -108,7 +109,7 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 	int rc = FL_OK;
 
 	*out = NULL;
-	if (!(text = read_all(path)))
+	if (!(text = fl__read_text(path)))
 		return fl_last_error()[0] && strstr(fl_last_error(), "memory") ? FL_ENOMEM : FL_EIO;
 	doc = cJSON_Parse(text);
 	free(text);
@@ -145,7 +146,7 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 		r->n++;
 		s->id = dup_or_null(id->valuestring);
 		s->label = cJSON_IsString(desc) ? dup_or_null(desc->valuestring) : found_by_label(slice);
-		s->spec_json = cJSON_PrintUnformatted(spec);
+		s->spec_json = fl_spec__print(spec);
 		s->size = (int64_t)number(slice, "size");
 		s->failure_rate = number(slice, "failure_rate");
 		s->failure_rate_outside = number(slice, "failure_rate_outside");

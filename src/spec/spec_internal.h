@@ -1,4 +1,5 @@
-/* Shared by the spec appliers (apply.c, mixture.c). */
+/* Shared by the spec appliers (apply.c, mixture.c) and the report readers
+ * (saved.c, report/load.c). */
 #ifndef FL_SPEC_INTERNAL_H
 #define FL_SPEC_INTERNAL_H
 
@@ -8,5 +9,10 @@
 
 int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_data *d,
 			   const int64_t *rows, int64_t m);
+
+/* JSON text of a parsed value, every number with 17 significant digits, so
+ * that it reads back as the same double (cJSON's printer may be 1 ulp off);
+ * NULL with FL_ENOMEM recorded. */
+char *fl_spec__print(const cJSON *v);
 
 #endif
