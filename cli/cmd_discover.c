@@ -107,6 +107,14 @@ static int record_params(fl_report *r, const args *a)
 			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? "," : "",
 				 methods[m].name);
 	rc |= fl_report_set_param(r, "methods", buf);
+	/* the input files (the views' are recorded with the views) */
+	if (a->labels)
+		rc |= fl_report_set_param(r, "labels", a->labels);
+	if (a->probs || a->logits || a->preds)
+		rc |= fl_report_set_param(r, a->probs ? "probs" : a->logits ? "logits" : "preds",
+					  a->probs ? a->probs : a->logits ? a->logits : a->preds);
+	if (a->meta)
+		rc |= fl_report_set_param(r, "meta", a->meta);
 	snprintf(buf, sizeof buf, "%lld", (long long)a->seed);
 	rc |= fl_report_set_param(r, "seed", buf);
 	snprintf(buf, sizeof buf, "%lld", (long long)a->top);

@@ -46,9 +46,20 @@ static const char *const style =
 	"margin:14px 0}.yes{color:#186a2b;font-weight:600}.no{color:#a12;font-weight:600}"
 	".muted{color:#666}code{background:#f4f4f4;padding:0 3px}";
 
+/* Parameters that name input files: shown with the inputs, not the settings. */
+static int is_input(const char *key)
+{
+	static const char *const keys[] = {"labels", "probs", "logits", "preds", "meta"};
+
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+		if (!strcmp(key, keys[k]))
+			return 1;
+	return 0;
+}
+
 static void header(FILE *fp, const fl_report *r)
 {
-	int32_t replicated = 0;
+	int32_t replicated = 0, shown = 0;
 
 	for (int32_t i = 0; i < r->n_slices; i++)
 		replicated += r->slices[i].replicated;
@@ -57,12 +68,37 @@ static void header(FILE *fp, const fl_report *r)
 	fprintf(fp, "<h1>faultline report</h1>\n<p class=\"muted\">faultline %s &middot; ",
 		fl_version());
 	for (int32_t i = 0; i < r->n_params; i++) {
+		if (is_input(r->params[i].key))
+			continue;
+		fputs(shown++ ? ", " : "", fp);
 		esc(fp, r->params[i].key);
 		fputc('=', fp);
 		esc(fp, r->params[i].value);
-		fputs(i + 1 < r->n_params ? ", " : "", fp);
 	}
-	fputs("</p>\n<p>", fp);
+	fputs("</p>\n<p class=\"muted\">inputs:", fp);
+	shown = 0;
+	for (int32_t i = 0; i < r->n_params; i++) {
+		if (!is_input(r->params[i].key))
+			continue;
+		fputs(shown++ ? ", " : " ", fp);
+		esc(fp, r->params[i].key);
+		fputs(" <code>", fp);
+		esc(fp, r->params[i].value);
+		fputs("</code>", fp);
+	}
+	for (int32_t v = 0; v < r->n_views; v++) {
+		fputs(shown++ ? ", view " : " view ", fp);
+		esc(fp, r->views[v].name);
+		fputs(" <code>", fp);
+		esc(fp, r->views[v].source);
+		fputs("</code>", fp);
+	}
+	if (!strncmp(r->failure_name, "file:", 5)) {
+		fputs(shown++ ? ", failure <code>" : " failure <code>", fp);
+		esc(fp, r->failure_name + 5);
+		fputs("</code>", fp);
+	}
+	fputs(shown ? "</p>\n<p>" : " &ndash;</p>\n<p>", fp);
 	fprintf(fp, "%lld samples; failure signal <code>", (long long)r->n);
 	esc(fp, r->failure_name);
 	fputs("</code>, overall rate ", fp);
