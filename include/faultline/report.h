@@ -164,11 +164,12 @@ FL_API int32_t fl_report_n_slices(const fl_report *r);
 /** Slice i in rank order (borrowed). */
 FL_API const fl_candidate *fl_report_slice(const fl_report *r, int32_t i);
 
-/** A confusion inside a slice: true label -> predicted label. */
+/** A (label, prediction) cell of a slice: true label -> predicted label. */
 typedef struct fl_confusion {
 	int64_t label, pred;
-	int64_t count;  /**< members with this (label, pred) and label != pred */
-	double share;   /**< count / failing members of the slice */
+	int64_t count;  /**< members with this (label, pred) */
+	double share;   /**< count / failing members (fl_report_confusions) or
+	                     / members (fl_report_breakdown) */
 } fl_confusion;
 
 /**
@@ -178,6 +179,15 @@ typedef struct fl_confusion {
  */
 FL_API int32_t fl_report_confusions(const fl_report *r, int32_t slice,
 				    fl_confusion *out, int32_t max);
+
+/**
+ * The label x prediction breakdown of a slice: the up to `max` most frequent
+ * (label, pred) cells among all its members, correct ones included, most
+ * frequent first (ties by label, pred); `share` is count / members.
+ * @return the number written; 0 when no labels/predictions were recorded.
+ */
+FL_API int32_t fl_report_breakdown(const fl_report *r, int32_t slice,
+				   fl_confusion *out, int32_t max);
 
 /**
  * Write the report as JSON to `path` ("-" = stdout). Written to a temporary

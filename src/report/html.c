@@ -3,8 +3,8 @@
  * nothing fetched) that a person can open anywhere: the run, the overall
  * picture, a chart of every slice's failure rate with its interval, the
  * ranked table, and a card per slice (description, metadata explanation,
- * phrases, held-out numbers, confusions, overlap with the other slices,
- * prototypes). Every string that comes from the user's data is escaped.
+ * phrases, held-out numbers, label x prediction breakdown and confusions,
+ * overlap with the other slices, prototypes). Every string that comes from the user's data is escaped.
  */
 #include "report_internal.h"
 
@@ -297,8 +297,9 @@ static int thumbnail(FILE *fp, const char *path)
 static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 {
 	const fl_candidate *c = &r->slices[i];
-	fl_confusion conf[FL_REPORT_CONFUSIONS];
+	fl_confusion conf[FL_REPORT_CONFUSIONS], cells[FL_REPORT_BREAKDOWN];
 	int32_t nc = fl_report_confusions(r, i, conf, FL_REPORT_CONFUSIONS);
+	int32_t nb = fl_report_breakdown(r, i, cells, FL_REPORT_BREAKDOWN);
 	char b1[24], b2[24];
 
 	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, failure ",
@@ -345,19 +346,28 @@ static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 		esc(fp, c->also[k].view);
 	}
 	fputs("</p>\n", fp);
-	if (nc > 0) {
-		fputs("<table><tr><th>label</th><th>predicted</th><th class=\"n\">count</th>"
-		      "<th class=\"n\">share of failures</th></tr>\n", fp);
-		for (int32_t k = 0; k < nc; k++) {
-			fputs("<tr><td>", fp);
-			esc(fp, fl_report__class_name(r, conf[k].label, b1, sizeof b1));
+	if (nb > 0) { /* the label x prediction breakdown, errors in red */
+		fputs("<table><tr><th>label</th><th>predicted</th><th class=\"n\">members</th>"
+		      "<th class=\"n\">share of the slice</th></tr>\n", fp);
+		for (int32_t k = 0; k < nb; k++) {
+			fputs(cells[k].label != cells[k].pred ? "<tr class=\"no\"><td>" : "<tr><td>", fp);
+			esc(fp, fl_report__class_name(r, cells[k].label, b1, sizeof b1));
 			fputs("</td><td>", fp);
-			esc(fp, fl_report__class_name(r, conf[k].pred, b2, sizeof b2));
+			esc(fp, fl_report__class_name(r, cells[k].pred, b2, sizeof b2));
 			fprintf(fp, "</td><td class=\"n\">%lld</td><td class=\"n\">%.0f%%</td></tr>\n",
-				(long long)conf[k].count, 100 * conf[k].share);
+				(long long)cells[k].count, 100 * cells[k].share);
 		}
 		fputs("</table>\n", fp);
 	}
+	for (int32_t k = 0; k < nc; k++) {
+		fputs(k ? ", " : "<p>failures: ", fp);
+		esc(fp, fl_report__class_name(r, conf[k].label, b1, sizeof b1));
+		fputs(" &rarr; ", fp);
+		esc(fp, fl_report__class_name(r, conf[k].pred, b2, sizeof b2));
+		fprintf(fp, " %.0f%%", 100 * conf[k].share);
+	}
+	if (nc > 0)
+		fputs(" of the slice's failures</p>\n", fp);
 	overlaps(fp, r, i, mark);
 	if (r->id_col >= 0 && c->n_members) {
 		/* ids that look like file paths may be images: thumbnails first */

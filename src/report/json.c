@@ -141,13 +141,15 @@ static void write_dataset(jw *w, const fl_report *r)
 	fputs("]}", fp);
 }
 
-static void write_confusions(jw *w, const fl_report *r, int32_t i)
+/* "confusions" (failing cells) or "breakdown" (every cell) of slice i */
+static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 {
-	fl_confusion conf[FL_REPORT_CONFUSIONS];
-	int32_t nc = fl_report_confusions(r, i, conf, FL_REPORT_CONFUSIONS);
+	fl_confusion conf[FL_REPORT_BREAKDOWN];
+	int32_t nc = failing ? fl_report_confusions(r, i, conf, FL_REPORT_CONFUSIONS)
+			     : fl_report_breakdown(r, i, conf, FL_REPORT_BREAKDOWN);
 	char b1[24], b2[24];
 
-	fputs(",\"confusions\":[", w->fp);
+	fputs(failing ? ",\"confusions\":[" : ",\"breakdown\":[", w->fp);
 	for (int32_t k = 0; k < nc; k++) {
 		fputs(k ? ",{" : "{", w->fp);
 		put_key(w, "label");
@@ -306,7 +308,8 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 		}
 		fputs("]}", fp);
 	}
-	write_confusions(w, r, i);
+	write_cells(w, r, i, 1);
+	write_cells(w, r, i, 0);
 	if (r->id_col >= 0) {
 		fputs(",\"prototypes\":[", fp);
 		for (int64_t k = 0; k < c->n_members && k < FL_REPORT_PROTOTYPES; k++) {

@@ -252,20 +252,26 @@ static int class_name(const loader *L, int64_t cls, const char *name)
 	return (r->class_names[cls] = dup(name)) ? 0 : FL_ENOMEM;
 }
 
-static int confusions(const loader *L, const cJSON *s, int32_t i)
+/* "confusions" (at most `per` cells, required) or "breakdown" (optional:
+ * reports before it lack it) of slice i, into kept + i * per */
+static int cells(const loader *L, const cJSON *s, int32_t i, const char *name, int32_t per,
+		 fl_confusion *kept, int32_t *n_kept)
 {
-	const cJSON *a = get(s, "confusions"), *e;
+	const cJSON *a = get(s, name), *e;
 	fl_report *r = L->r;
 	int32_t k = 0;
 	int rc;
 
-	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > FL_REPORT_CONFUSIONS)
-		return bad(L, "confusions", "an array of at most 3");
+	if (!a && per == FL_REPORT_BREAKDOWN)
+		return 0;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > per)
+		return fl__error(FL_EFORMAT, "%s: %s: \"%s\" is missing or not an array of at most %d",
+				 L->path, L->where, name, (int)per);
 	if (cJSON_GetArraySize(a) > 0 && r->n_classes < 1)
-		return fl__error(FL_EFORMAT, "%s: %s: confusions without dataset.n_classes", L->path,
-				 L->where);
+		return fl__error(FL_EFORMAT, "%s: %s: %s without dataset.n_classes", L->path,
+				 L->where, name);
 	cJSON_ArrayForEach(e, a) {
-		fl_confusion *cf = &r->saved.conf[i * FL_REPORT_CONFUSIONS + k];
+		fl_confusion *cf = &kept[i * per + k];
 		const char *ln = NULL, *pn = NULL;
 
 		if ((rc = integer(L, e, "label", 0, r->n_classes - 1, &cf->label)) ||
@@ -277,7 +283,7 @@ static int confusions(const loader *L, const cJSON *s, int32_t i)
 			return rc;
 		k++;
 	}
-	r->saved.n_conf[i] = k;
+	n_kept[i] = k;
 	return 0;
 }
 
@@ -342,7 +348,11 @@ static int slice(loader *L, const cJSON *s, int32_t i)
 
 	if ((rc = stats(L, s, &c->stats)) || (rc = num(L, s, "score", &c->score)) ||
 	    (rc = found_by(L, s, c)) || (rc = descriptions(L, s, c)) || (rc = holdout(L, s, c)) ||
-	    (rc = comparison(L, s, c)) || (rc = confusions(L, s, i)) || (rc = members(L, s, c)) ||
+	    (rc = comparison(L, s, c)) ||
+	    (rc = cells(L, s, i, "confusions", FL_REPORT_CONFUSIONS, L->r->saved.conf,
+			L->r->saved.n_conf)) ||
+	    (rc = cells(L, s, i, "breakdown", FL_REPORT_BREAKDOWN, L->r->saved.cells,
+			L->r->saved.n_cells)) || (rc = members(L, s, c)) ||
 	    (rc = prototypes(L, s, c)))
 		return rc;
 	if (spec && !cJSON_IsObject(spec))
@@ -444,7 +454,10 @@ int fl_report_load_json(fl_report **out, const char *path)
 	    !(L.r->slices = fl__calloc((size_t)ns + 1, sizeof *L.r->slices, "report slices")) ||
 	    !(L.r->saved.conf = fl__calloc((size_t)ns * FL_REPORT_CONFUSIONS + 1, sizeof(fl_confusion),
 					   "report confusions")) ||
-	    !(L.r->saved.n_conf = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report confusions"))) {
+	    !(L.r->saved.n_conf = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report confusions")) ||
+	    !(L.r->saved.cells = fl__calloc((size_t)ns * FL_REPORT_BREAKDOWN + 1, sizeof(fl_confusion),
+					    "report breakdown")) ||
+	    !(L.r->saved.n_cells = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report breakdown"))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}

@@ -66,6 +66,8 @@ void fl_report_free(fl_report *r)
 	free(r->saved.ids);
 	free(r->saved.conf);
 	free(r->saved.n_conf);
+	free(r->saved.cells);
+	free(r->saved.n_cells);
 	free(r->saved.columns_json);
 	free(r->map);
 	free(r->class_names);
@@ -260,23 +262,28 @@ static int cmp_confusion(const void *pa, const void *pb)
 	return (a->pred > b->pred) - (a->pred < b->pred);
 }
 
-int32_t fl_report_confusions(const fl_report *r, int32_t slice, fl_confusion *out, int32_t max)
+/* The (label, prediction) cells of slice's members, most frequent first
+ * (ties by label, then prediction): the failing cells with their share of
+ * the failures, or every cell with its share of the members. A report read
+ * back from JSON has no labels: it returns the `per` cells a slice kept. */
+static int32_t cells(const fl_report *r, int32_t slice, fl_confusion *out, int32_t max,
+		     int failing, const fl_confusion *kept, const int32_t *n_kept, int32_t per)
 {
 	const fl_candidate *c = fl_report_slice(r, slice);
-	int64_t *pairs, n_fail = 0, n_runs = 0;
+	int64_t *pairs, n_in = 0, n_runs = 0;
 	fl_confusion *runs;
 	int32_t n_out;
 
 	if (!c || max < 1)
 		return 0;
-	if (!r->labels) { /* read back from JSON: what it kept */
-		n_out = r->saved.n_conf ? r->saved.n_conf[slice] : 0;
+	if (!r->labels) {
+		n_out = n_kept ? n_kept[slice] : 0;
 		n_out = n_out < max ? n_out : max;
 		for (int32_t i = 0; i < n_out; i++)
-			out[i] = r->saved.conf[slice * FL_REPORT_CONFUSIONS + i];
+			out[i] = kept[slice * per + i];
 		return n_out;
 	}
-	/* (label, pred) pairs of failing members, sorted, counted in runs. */
+	/* (label, pred) pairs of the members counted, sorted, counted in runs */
 	pairs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *pairs);
 	runs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *runs);
 	if (!pairs || !runs) {
@@ -287,11 +294,11 @@ int32_t fl_report_confusions(const fl_report *r, int32_t slice, fl_confusion *ou
 	for (int64_t i = 0; i < c->n_members; i++) {
 		int64_t row = c->members[i];
 
-		if (r->labels[row] != r->preds[row])
-			pairs[n_fail++] = r->labels[row] * r->n_classes + r->preds[row];
+		if (!failing || r->labels[row] != r->preds[row])
+			pairs[n_in++] = r->labels[row] * r->n_classes + r->preds[row];
 	}
-	qsort(pairs, (size_t)n_fail, sizeof *pairs, cmp_i64);
-	for (int64_t i = 0; i < n_fail; i++) {
+	qsort(pairs, (size_t)n_in, sizeof *pairs, cmp_i64);
+	for (int64_t i = 0; i < n_in; i++) {
 		if (i == 0 || pairs[i] != pairs[i - 1]) {
 			runs[n_runs].label = pairs[i] / r->n_classes;
 			runs[n_runs].pred = pairs[i] % r->n_classes;
@@ -304,11 +311,21 @@ int32_t fl_report_confusions(const fl_report *r, int32_t slice, fl_confusion *ou
 	n_out = n_runs < max ? (int32_t)n_runs : max;
 	for (int32_t i = 0; i < n_out; i++) {
 		out[i] = runs[i];
-		out[i].share = (double)runs[i].count / (double)n_fail;
+		out[i].share = (double)runs[i].count / (double)n_in;
 	}
 	free(pairs);
 	free(runs);
 	return n_out;
+}
+
+int32_t fl_report_confusions(const fl_report *r, int32_t slice, fl_confusion *out, int32_t max)
+{
+	return cells(r, slice, out, max, 1, r->saved.conf, r->saved.n_conf, FL_REPORT_CONFUSIONS);
+}
+
+int32_t fl_report_breakdown(const fl_report *r, int32_t slice, fl_confusion *out, int32_t max)
+{
+	return cells(r, slice, out, max, 0, r->saved.cells, r->saved.n_cells, FL_REPORT_BREAKDOWN);
 }
 
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len)

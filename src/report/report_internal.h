@@ -21,6 +21,8 @@ typedef struct fl_report_row_id {
 
 /* Confusions a JSON report keeps per slice (and the HTML shows). */
 #define FL_REPORT_CONFUSIONS 3
+/* (label, prediction) cells of its members a JSON report keeps per slice. */
+#define FL_REPORT_BREAKDOWN 6
 /* Prototypes (ids of the first members) a JSON report keeps per slice. */
 #define FL_REPORT_PROTOTYPES 5
 
@@ -53,6 +55,8 @@ struct fl_report {
 		char *columns_json;     /* dataset.columns, re-serialised */
 		fl_confusion *conf;     /* FL_REPORT_CONFUSIONS per slice */
 		int32_t *n_conf;
+		fl_confusion *cells;    /* FL_REPORT_BREAKDOWN per slice */
+		int32_t *n_cells;
 		fl_report_row_id *ids;  /* the prototypes' (row, id), sorted by row */
 		int64_t n_ids;
 	} saved;
