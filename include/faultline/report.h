@@ -155,7 +155,7 @@ FL_API int fl_report_rank(fl_report *r, int32_t top);
 FL_API int64_t fl_report_n_rows(const fl_report *r);
 /** View i's name, dimension and source file (borrowed); FL_EINVAL out of range. */
 FL_API int fl_report_view_info(const fl_report *r, int32_t i, const char **name, int64_t *dim,
-			  const char **source);
+			       const char **source);
 /** The value of a run parameter (borrowed), or NULL when not recorded. */
 FL_API const char *fl_report_param_value(const fl_report *r, const char *key);
 

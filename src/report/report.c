@@ -216,7 +216,7 @@ int64_t fl_report_n_rows(const fl_report *r)
 }
 
 int fl_report_view_info(const fl_report *r, int32_t i, const char **name, int64_t *dim,
-		   const char **source)
+			const char **source)
 {
 	if (i < 0 || i >= r->n_views)
 		return FL_EINVAL;
