@@ -57,6 +57,9 @@ void fl__sb_printf(fl_strbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
 void fl__sb_json_str(fl_strbuf *b, const char *s);
 char *fl__sb_finish(fl_strbuf *b, const char *what);
 
+/* A copy of s (NULL for NULL), or NULL with FL_ENOMEM recorded. */
+char *fl__strdup(const char *s);
+
 /* The whole of a file as a NUL-terminated string (the caller's), or NULL
  * with FL_EIO or FL_ENOMEM recorded, naming the path. */
 char *fl__read_text(const char *path);

@@ -1,4 +1,5 @@
-/* A growing string, for the JSON specs that methods write; a whole text file. */
+/* A growing string, for the JSON specs that methods write; a string's copy;
+ * a whole text file. */
 #include "internal.h"
 
 #include <errno.h>
@@ -60,6 +61,16 @@ char *fl__sb_finish(fl_strbuf *b, const char *what)
 		return NULL;
 	}
 	return b->s;
+}
+
+char *fl__strdup(const char *s)
+{
+	size_t len = s ? strlen(s) + 1 : 0;
+	char *p = s ? fl__malloc(len, "a string") : NULL;
+
+	if (p)
+		memcpy(p, s, len);
+	return p;
 }
 
 char *fl__read_text(const char *path)

@@ -67,16 +67,6 @@ static int str(const loader *L, const cJSON *o, const char *name, const char **o
 	return 0;
 }
 
-static char *dup(const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *p = fl__malloc(len, "report string");
-
-	if (p)
-		memcpy(p, s, len);
-	return p;
-}
-
 /* The statistics of a slice or of its holdout. */
 static int stats(const loader *L, const cJSON *o, fl_slice_stats *st)
 {
@@ -164,7 +154,7 @@ static int32_t phrase_index(fl_report *r, const char *text)
 		if (!strcmp(r->phrases[i], text))
 			return i;
 	if (!(p = realloc(r->phrases, (size_t)(r->n_phrases + 1) * sizeof *p)) ||
-	    !(p[r->n_phrases] = dup(text))) {
+	    !(p[r->n_phrases] = fl__strdup(text))) {
 		if (p)
 			r->phrases = p;
 		fl__error(FL_ENOMEM, "out of memory reading phrases");
@@ -183,14 +173,14 @@ static int descriptions(const loader *L, const cJSON *s, fl_candidate *c)
 
 	if (d && !cJSON_IsString(d))
 		return bad(L, "description", "a string");
-	if (d && !(c->description = dup(d->valuestring)))
+	if (d && !(c->description = fl__strdup(d->valuestring)))
 		return FL_ENOMEM;
 	if (ex) {
 		if ((rc = str(L, ex, "predicates", &t)) ||
 		    (rc = num(L, ex, "precision", &c->explanation_precision)) ||
 		    (rc = num(L, ex, "recall", &c->explanation_recall)))
 			return rc;
-		if (!(c->explanation = dup(t)))
+		if (!(c->explanation = fl__strdup(t)))
 			return FL_ENOMEM;
 	}
 	if (ph && (!cJSON_IsArray(ph) || cJSON_GetArraySize(ph) > 3))
@@ -249,7 +239,7 @@ static int class_name(const loader *L, int64_t cls, const char *name)
 		return FL_ENOMEM;
 	if (r->class_names[cls])
 		return 0;
-	return (r->class_names[cls] = dup(name)) ? 0 : FL_ENOMEM;
+	return (r->class_names[cls] = fl__strdup(name)) ? 0 : FL_ENOMEM;
 }
 
 /* "confusions" (at most `per` cells, required) or "breakdown" (optional:
@@ -312,7 +302,7 @@ static int prototypes(const loader *L, const cJSON *s, const fl_candidate *c)
 			return fl__error(FL_ENOMEM, "out of memory reading prototypes");
 		r->saved.ids = ids;
 		ids[r->saved.n_ids].row = c->members[k++];
-		if (!(ids[r->saved.n_ids].id = dup(e->valuestring)))
+		if (!(ids[r->saved.n_ids].id = fl__strdup(e->valuestring)))
 			return FL_ENOMEM;
 		r->saved.n_ids++;
 	}
@@ -381,7 +371,7 @@ static int dataset(loader *L, const cJSON *doc)
 	if (!cJSON_IsBool(get(f, "binary")))
 		return bad(L, "binary", "true or false");
 	r->binary = cJSON_IsTrue(get(f, "binary"));
-	if (!(r->failure_name = dup(sig)))
+	if (!(r->failure_name = fl__strdup(sig)))
 		return FL_ENOMEM;
 	if (nc) {
 		if ((rc = integer(L, d, "n_classes", 1, INT32_MAX, &v)))
@@ -423,32 +413,18 @@ static int dataset(loader *L, const cJSON *doc)
 int fl_report_load_json(fl_report **out, const char *path)
 {
 	loader L = {path, "report", NULL};
-	const cJSON *version, *slices, *s;
+	const cJSON *slices, *s;
 	cJSON *doc = NULL;
-	char *text, where[64];
+	char where[64];
 	int32_t ns;
 	int rc;
 
 	if (!out || !path)
 		return fl__error(FL_EINVAL, "fl_report_load_json: out or path is NULL");
 	*out = NULL;
-	if (!(text = fl__read_text(path)))
-		return strstr(fl_last_error(), "out of memory") ? FL_ENOMEM : FL_EIO;
-	doc = cJSON_Parse(text);
-	free(text);
-	if (!doc)
-		return fl__error(FL_EFORMAT, "%s: not JSON", path);
-	version = get(doc, "version");
+	if ((rc = fl_spec__read_report(&doc, path)) != 0)
+		goto cleanup;
 	slices = get(doc, "slices");
-	if (!cJSON_IsNumber(version) || !cJSON_IsArray(slices)) {
-		rc = fl__error(FL_EFORMAT, "%s: no \"version\" or \"slices\": not a faultline report", path);
-		goto cleanup;
-	}
-	if (version->valueint != FL_REPORT_SCHEMA_VERSION) {
-		rc = fl__error(FL_EUNSUP, "%s: report schema version %d; this faultline reads %d", path,
-			       version->valueint, FL_REPORT_SCHEMA_VERSION);
-		goto cleanup;
-	}
 	ns = cJSON_GetArraySize(slices);
 	if (!(L.r = fl__calloc(1, sizeof *L.r, "report")) ||
 	    !(L.r->slices = fl__calloc((size_t)ns + 1, sizeof *L.r->slices, "report slices")) ||
@@ -479,7 +455,7 @@ int fl_report_load_json(fl_report **out, const char *path)
 		char buf[24];
 
 		snprintf(buf, sizeof buf, "%lld", (long long)i); /* classes no confusion named */
-		if (!L.r->class_names[i] && !(L.r->class_names[i] = dup(buf))) {
+		if (!L.r->class_names[i] && !(L.r->class_names[i] = fl__strdup(buf))) {
 			rc = FL_ENOMEM;
 			goto cleanup;
 		}

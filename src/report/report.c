@@ -7,16 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static char *dup_str(const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *p = fl__malloc(len, "report string");
-
-	if (p)
-		memcpy(p, s, len);
-	return p;
-}
-
 int fl_report_new(fl_report **out, const fl_failure_summary *s, int64_t n,
 		  const char *failure_name)
 {
@@ -32,7 +22,7 @@ int fl_report_new(fl_report **out, const fl_failure_summary *s, int64_t n,
 	r->overall = fl_failure_summary_mean(s);
 	r->binary = fl_failure_summary_binary(s);
 	r->id_col = -1;
-	r->failure_name = dup_str(failure_name);
+	r->failure_name = fl__strdup(failure_name);
 	if (!r->failure_name) {
 		free(r);
 		return FL_ENOMEM;
@@ -86,8 +76,8 @@ int fl_report_add_view(fl_report *r, const char *name, int64_t dim, const char *
 		return fl__error(FL_ENOMEM, "out of memory adding view %s", name);
 	r->views = v;
 	v += r->n_views;
-	v->name = dup_str(name);
-	v->source = dup_str(source ? source : "");
+	v->name = fl__strdup(name);
+	v->source = fl__strdup(source ? source : "");
 	v->dim = dim;
 	if (!v->name || !v->source) {
 		free(v->name);
@@ -125,7 +115,7 @@ int fl_report_set_classes(fl_report *r, const int64_t *labels, const int64_t *pr
 	if (!r->class_names)
 		return FL_ENOMEM;
 	for (int32_t c = 0; c < n_classes; c++)
-		if (!(r->class_names[c] = dup_str(class_names[c] ? class_names[c] : "")))
+		if (!(r->class_names[c] = fl__strdup(class_names[c] ? class_names[c] : "")))
 			return FL_ENOMEM;
 	return FL_OK;
 }
@@ -138,8 +128,8 @@ int fl_report_set_param(fl_report *r, const char *key, const char *value)
 		return fl__error(FL_ENOMEM, "out of memory adding parameter %s", key);
 	r->params = p;
 	p += r->n_params;
-	p->key = dup_str(key);
-	p->value = dup_str(value);
+	p->key = fl__strdup(key);
+	p->value = fl__strdup(value);
 	if (!p->key || !p->value) {
 		free(p->key);
 		free(p->value);

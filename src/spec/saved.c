@@ -71,15 +71,6 @@ char *fl_spec__print(const cJSON *v)
 	return fl__sb_finish(&b, "a JSON value");
 }
 
-static char *dup_or_null(const char *s)
-{
-	char *p = s ? malloc(strlen(s) + 1) : NULL;
-
-	if (p)
-		strcpy(p, s);
-	return p;
-}
-
 /* "method/view" of the first found_by entry */
 static char *found_by_label(const cJSON *slice)
 {
@@ -100,32 +91,40 @@ static double number(const cJSON *o, const char *name)
 	return cJSON_IsNumber(f) ? f->valuedouble : NAN;
 }
 
+int fl_spec__read_report(cJSON **doc, const char *path)
+{
+	const cJSON *version, *slices;
+	char *text;
+
+	*doc = NULL;
+	if (!(text = fl__read_text(path)))
+		return strstr(fl_last_error(), "out of memory") ? FL_ENOMEM : FL_EIO;
+	*doc = cJSON_Parse(text);
+	free(text);
+	if (!*doc)
+		return fl__error(FL_EFORMAT, "%s: not a JSON report", path);
+	version = cJSON_GetObjectItemCaseSensitive(*doc, "version");
+	slices = cJSON_GetObjectItemCaseSensitive(*doc, "slices");
+	if (!cJSON_IsNumber(version) || !cJSON_IsArray(slices))
+		return fl__error(FL_EFORMAT, "%s: no \"version\" or \"slices\": not a faultline report",
+				 path);
+	if (version->valueint != FL_REPORT_SCHEMA_VERSION)
+		return fl__error(FL_EUNSUP, "%s: report schema version %d; this faultline reads %d", path,
+				 version->valueint, FL_REPORT_SCHEMA_VERSION);
+	return 0;
+}
+
 int fl_saved_report_load(fl_saved_report **out, const char *path)
 {
 	fl_saved_report *r = NULL;
-	const cJSON *slices, *slice, *version;
+	const cJSON *slices, *slice;
 	cJSON *doc = NULL;
-	char *text;
 	int rc = FL_OK;
 
 	*out = NULL;
-	if (!(text = fl__read_text(path)))
-		return fl_last_error()[0] && strstr(fl_last_error(), "memory") ? FL_ENOMEM : FL_EIO;
-	doc = cJSON_Parse(text);
-	free(text);
-	if (!doc)
-		return fl__error(FL_EFORMAT, "%s: not a JSON report", path);
-	version = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	if ((rc = fl_spec__read_report(&doc, path)) != 0)
+		goto cleanup;
 	slices = cJSON_GetObjectItemCaseSensitive(doc, "slices");
-	if (!cJSON_IsNumber(version) || !cJSON_IsArray(slices)) {
-		rc = fl__error(FL_EFORMAT, "%s: no \"version\" or \"slices\": not a faultline report", path);
-		goto cleanup;
-	}
-	if (version->valueint != FL_REPORT_SCHEMA_VERSION) {
-		rc = fl__error(FL_EUNSUP, "%s: report schema version %d; this faultline reads %d", path,
-			       version->valueint, FL_REPORT_SCHEMA_VERSION);
-		goto cleanup;
-	}
 	if (!(r = fl__calloc(1, sizeof *r, "saved report")) ||
 	    !(r->slices = fl__calloc((size_t)cJSON_GetArraySize(slices) + 1, sizeof *r->slices,
 				     "saved slices"))) {
@@ -144,8 +143,8 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 			goto cleanup;
 		}
 		r->n++;
-		s->id = dup_or_null(id->valuestring);
-		s->label = cJSON_IsString(desc) ? dup_or_null(desc->valuestring) : found_by_label(slice);
+		s->id = fl__strdup(id->valuestring);
+		s->label = cJSON_IsString(desc) ? fl__strdup(desc->valuestring) : found_by_label(slice);
 		s->spec_json = fl_spec__print(spec);
 		s->size = (int64_t)number(slice, "size");
 		s->failure_rate = number(slice, "failure_rate");

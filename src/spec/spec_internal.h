@@ -15,4 +15,8 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
  * NULL with FL_ENOMEM recorded. */
 char *fl_spec__print(const cJSON *v);
 
+/* Parse a report file and check its schema version and "slices" array;
+ * *doc is the caller's (cJSON_Delete) also on error. */
+int fl_spec__read_report(cJSON **doc, const char *path);
+
 #endif
