@@ -61,8 +61,13 @@ char *fl__sb_finish(fl_strbuf *b, const char *what);
 char *fl__strdup(const char *s);
 
 /* The whole of a file as a NUL-terminated string (the caller's), or NULL
- * with FL_EIO or FL_ENOMEM recorded, naming the path. */
+ * with FL_EIO or FL_ENOMEM recorded, naming the path (file.c). */
 char *fl__read_text(const char *path);
+
+/* Create and open (write-only) a new "path.tmp.XXXXXX" in n bytes of tmp,
+ * mode 0666 less the umask, for writing beside `path` and renaming over
+ * it; -1 with errno set on failure (file.c). */
+int fl__create_temp(char *tmp, size_t n, const char *path);
 
 /* Otsu's threshold of n values (stats/otsu.c): the split of the sorted
  * values maximising w0 w1 (mean1 - mean0)^2; "failing" = value > t. NaN for

@@ -1,8 +1,6 @@
-/* A growing string, for the JSON specs that methods write; a string's copy;
- * a whole text file. */
+/* A growing string, for the JSON specs that methods write; a string's copy. */
 #include "internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,40 +69,4 @@ char *fl__strdup(const char *s)
 	if (p)
 		memcpy(p, s, len);
 	return p;
-}
-
-char *fl__read_text(const char *path)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-
-	if (!fp) {
-		fl__error(FL_EIO, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (len + 65536 + 1 > cap) {
-			char *p = realloc(buf, cap = 2 * cap + 65536 + 1);
-
-			if (!p) {
-				free(buf);
-				fclose(fp);
-				fl__error(FL_ENOMEM, "%s: out of memory reading", path);
-				return NULL;
-			}
-			buf = p;
-		}
-		got = fread(buf + len, 1, cap - len - 1, fp);
-		len += got;
-	} while (got > 0);
-	if (ferror(fp)) {
-		free(buf);
-		fclose(fp);
-		fl__error(FL_EIO, "%s: read error", path);
-		return NULL;
-	}
-	fclose(fp);
-	buf[len] = '\0';
-	return buf;
 }

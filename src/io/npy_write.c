@@ -8,39 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-/* Create "path.tmp.XXXXXX" with O_EXCL. Not mkstemp: its 0600 mode would
- * survive the rename, while open(..., 0666) lets the umask decide. */
-static int create_temp(char *tmp, size_t n, const char *path)
-{
-	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	static atomic_uint counter;
-	struct timespec ts;
-	uint64_t x;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 40;
-	for (int tries = 0; tries < 100; tries++) {
-		uint64_t z = x + (uint64_t)atomic_fetch_add(&counter, 1) * 0x9e3779b97f4a7c15ULL;
-		char suffix[7];
-		int fd;
-
-		z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ULL;
-		for (int i = 0; i < 6; i++, z /= 62)
-			suffix[i] = chars[z % 62];
-		suffix[6] = '\0';
-		snprintf(tmp, n, "%s.tmp.%s", path, suffix);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
-	}
-	return -1;
-}
 
 int fl_npy_write(const char *path, const void *data, fl_dtype dtype, int64_t rows, int64_t cols)
 {
@@ -78,7 +48,7 @@ int fl_npy_write(const char *path, const void *data, fl_dtype dtype, int64_t row
 	tmp = fl__malloc(strlen(path) + 16, "temporary file name");
 	if (!tmp)
 		return FL_ENOMEM;
-	fd = create_temp(tmp, strlen(path) + 16, path);
+	fd = fl__create_temp(tmp, strlen(path) + 16, path);
 	created = fd >= 0;
 	if (fd < 0 || !(f = fdopen(fd, "wb"))) {
 		rc = fl__error(FL_EIO, "%s: cannot create %s: %s", path, tmp, strerror(errno));

@@ -249,9 +249,8 @@ int fl_mixture_model_save(const char *path, const fl_pca *p, const fl_mixture *m
 	len = strlen(path) + 16;
 	if (!(tmp = fl__malloc(len, "model file name")))
 		return FL_ENOMEM;
-	snprintf(tmp, len, "%s.tmpXXXXXX", path);
 	{
-		int fd = mkstemp(tmp);
+		int fd = fl__create_temp(tmp, len, path);
 		if (fd < 0 || !(z.fp = fdopen(fd, "wb"))) {
 			rc = fl__error(FL_EIO, "%s: cannot create a temporary file beside it", path);
 			free(tmp);

@@ -400,8 +400,7 @@ int fl_report_write_html(const fl_report *r, const char *path)
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0 || !(fp = fdopen(fd, "w"))) {
+	if ((fd = fl__create_temp(tmp, len, path)) < 0 || !(fp = fdopen(fd, "w"))) {
 		rc = fl__error(FL_EIO, "%s: cannot create file: %s", path, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
@@ -409,7 +408,6 @@ int fl_report_write_html(const fl_report *r, const char *path)
 		}
 		goto cleanup;
 	}
-	fchmod(fd, 0644);
 	header(fp, r);
 	if (r->n_slices) {
 		fputs("<h2>Failure rate of each slice (95% interval)</h2>\n", fp);

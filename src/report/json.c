@@ -11,7 +11,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct jw {
@@ -376,12 +375,10 @@ int fl_report_write_json(const fl_report *r, const char *path, int64_t max_membe
 	len = strlen(path) + sizeof ".tmp.XXXXXX";
 	if (!(tmp = fl__malloc(len, "temporary file name")))
 		return FL_ENOMEM;
-	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
+	if ((fd = fl__create_temp(tmp, len, path)) < 0) {
 		rc = fl__error(FL_EIO, "%s: cannot create file: %s", path, strerror(errno));
 		goto cleanup;
 	}
-	fchmod(fd, 0644); /* mkstemp's 0600 would hide the report from others */
 	if (!(w.fp = fdopen(fd, "w"))) {
 		close(fd);
 		rc = fl__error(FL_EIO, "%s: cannot open for writing: %s", path, strerror(errno));

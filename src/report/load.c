@@ -122,7 +122,7 @@ static int found_by(const loader *L, const cJSON *s, fl_candidate *c)
 		char *vname = k < 0 ? c->view : c->also[k].view;
 		const char *m = NULL;
 		int64_t comp = 0;
-		double jac = 1, score;
+		double jac = 1, score = 0;
 		int rc;
 
 		if ((rc = str(L, e, "method", &m)) ||
@@ -359,7 +359,7 @@ static int dataset(loader *L, const cJSON *doc)
 	const cJSON *e, *params = get(doc, "parameters");
 	const char *sig = NULL;
 	fl_report *r = L->r;
-	int64_t v;
+	int64_t v = 0;
 	int rc;
 
 	L->where = "dataset";
