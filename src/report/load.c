@@ -8,13 +8,14 @@
  */
 #include "report_internal.h"
 #include "spec/spec_internal.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 typedef struct loader {
 	const char *path;
-	const char *where; /* "dataset", "slice S3", ... */
+	const char *where; /* "dataset", "slice 3", ... */
 	fl_report *r;
 } loader;
 
@@ -374,7 +375,7 @@ static int dataset(loader *L, const cJSON *doc)
 	if (!(r->failure_name = fl__strdup(sig)))
 		return FL_ENOMEM;
 	if (nc) {
-		if ((rc = integer(L, d, "n_classes", 1, INT32_MAX, &v)))
+		if ((rc = integer(L, d, "n_classes", 1, 1 << 24, &v)))
 			return rc;
 		r->n_classes = (int32_t)v;
 	}
@@ -451,15 +452,6 @@ int fl_report_load_json(fl_report **out, const char *path)
 	if (L.r->saved.n_ids > 1)
 		qsort(L.r->saved.ids, (size_t)L.r->saved.n_ids, sizeof *L.r->saved.ids,
 		      fl_report__cmp_row_id);
-	for (int64_t i = 0; i < L.r->n_classes && L.r->class_names; i++) {
-		char buf[24];
-
-		snprintf(buf, sizeof buf, "%lld", (long long)i); /* classes no confusion named */
-		if (!L.r->class_names[i] && !(L.r->class_names[i] = fl__strdup(buf))) {
-			rc = FL_ENOMEM;
-			goto cleanup;
-		}
-	}
 	*out = L.r;
 	L.r = NULL;
 	rc = 0;

@@ -320,8 +320,8 @@ int32_t fl_report_breakdown(const fl_report *r, int32_t slice, fl_confusion *out
 
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len)
 {
-	if (r->class_names && c >= 0 && c < r->n_classes)
-		return r->class_names[c];
+	if (r->class_names && c >= 0 && c < r->n_classes && r->class_names[c])
+		return r->class_names[c]; /* NULL: a class a report read back never named */
 	snprintf(buf, len, "%lld", (long long)c);
 	return buf;
 }
