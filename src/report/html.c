@@ -4,7 +4,8 @@
  * picture, a chart of every slice's failure rate with its interval, the
  * ranked table, and a card per slice (description, metadata explanation,
  * phrases, held-out numbers, label x prediction breakdown and confusions,
- * overlap with the other slices, prototypes). Every string that comes from the user's data is escaped.
+ * overlap with the other slices, prototypes). Every string that comes from
+ * the user's data is escaped.
  */
 #include "report_internal.h"
 
