@@ -8,18 +8,11 @@
  * never fails on a number.
  */
 #include "direction/direction_internal.h"
+#include "bench_util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <time.h>
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void die(const char *what)
 {

@@ -7,18 +7,11 @@
  * fails on a number.
  */
 #include "cluster/kmeans_internal.h"
+#include "bench_util.h"
 
 #include <cblas.h>
 #include <stdio.h>
 #include <time.h>
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* best of `reps` runs of fl_kmeans__fit from `init` with max_iter = iters */
 static double time_fit(const fl_km_data *data, const float *init, float *cen, int32_t *assign,

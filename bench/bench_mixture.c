@@ -27,45 +27,16 @@
  * Not a test: never fails on a number.
  */
 #include "mixture/mixture_internal.h"
+#include "bench_util.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double peak_rss_mb(void)
-{
-	struct rusage u;
-
-	getrusage(RUSAGE_SELF, &u);
-	return (double)u.ru_maxrss / 1024.0; /* Linux: kilobytes */
-}
-
-/* resident memory now (Linux: /proc/self/statm, in pages) */
-static double rss_mb(void)
-{
-	FILE *fp = fopen("/proc/self/statm", "r");
-	long size = 0, resident = 0;
-
-	if (!fp || fscanf(fp, "%ld %ld", &size, &resident) != 2)
-		resident = 0;
-	if (fp)
-		fclose(fp);
-	return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
-}
 
 static void die(const char *what)
 {

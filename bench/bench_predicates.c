@@ -21,30 +21,14 @@
  * Not a test; never fails on a number.
  */
 #include "common/internal.h"
+#include "bench_util.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double peak_mb(void)
-{
-	struct rusage u;
-
-	getrusage(RUSAGE_SELF, &u);
-	return (double)u.ru_maxrss / 1024.0; /* kilobytes on Linux */
-}
 
 /* index drawn with weights w[0..k) */
 static int32_t draw(fl_rng *r, const double *w, int32_t k)
@@ -182,7 +166,7 @@ static int run(const char *which, int32_t level, int32_t threads, double alpha, 
 		fprintf(stderr, "bench_predicates: %s\n", fl_last_error());
 		return 1;
 	}
-	double mb_read = peak_mb();
+	double mb_read = peak_rss_mb();
 	o.max_level = level;
 	o.threads = threads;
 	o.alpha = alpha > 0 ? alpha : o.alpha;
@@ -206,7 +190,7 @@ static int run(const char *which, int32_t level, int32_t threads, double alpha, 
 	printf("%s %lld x %lld, level %d, alpha %g, threads %d: search %.3f s (best of 5; first %.3f s), "
 	       "peak RSS %.1f MB (%.1f MB after reading the CSV in %.3f s)\n", which,
 	       (long long)fl_table_rows(t), (long long)fl_table_cols(t), level, o.alpha, threads, t_search,
-	       t_first, peak_mb(), mb_read, t_read);
+	       t_first, peak_rss_mb(), mb_read, t_read);
 	printf("  %d predicates, min support %lld;", res->n_preds, (long long)res->min_support);
 	for (int32_t L = 0; L < level && L < 8; L++)
 		printf(" level %d: %lld evaluated, %lld pruned;", L + 1, (long long)res->evaluated[L],

@@ -346,7 +346,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	float *cen = NULL, *rad = NULL, *dist2 = NULL;
 	int32_t *assign = NULL, nc = 0;
 	member *mem = NULL;
-	double *tmp = NULL, overall;
+	double *tmp = NULL;
 	fl_candidate *cand = NULL;
 	char stage[96];
 	int rc = 0;
@@ -363,7 +363,6 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 				 (long long)o->min_size, o->threads, o->version);
 	snprintf(stage, sizeof stage, "kmeans view=%s", view_name ? view_name : "");
 	report(o, stage, 0);
-	overall = fl_failure_summary_mean(s);
 	min_size = o->min_size ? o->min_size : (int64_t)ceil(0.002 * (double)n);
 	min_size = min_size < 10 && !o->min_size ? 10 : min_size;
 
@@ -446,19 +445,11 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 			c->member_scores[r] = -sqrtf(mem[a + r].dist2);
 		}
 		c->n_members = m;
-		if ((rc = fl_slice_stats_compute(&c->stats, s, c->members, m)) != 0) {
-			fl_candidate_clear(c);
+		if ((rc = fl__candidate_keep(c, s, "kmeans", view_name ? view_name : "")) < 0)
 			goto cleanup;
-		}
-		/* not clearly worse than everyone: the lower 95% bound of its rate
-		 * must clear the overall rate, or the slice is likely noise */
-		if (!(c->stats.ci_low > overall)) {
-			fl_candidate_clear(c);
+		if (rc == 0)
 			continue;
-		}
-		c->score = fl_slice_score(&c->stats, overall);
-		snprintf(c->method, sizeof c->method, "kmeans");
-		snprintf(c->view, sizeof c->view, "%s", view_name ? view_name : "");
+		rc = 0;
 		c->component = mem[a].c;
 		memcpy(c->centroid, cen + (int64_t)mem[a].c * d, (size_t)d * sizeof(float));
 		c->dim = d;
@@ -477,9 +468,7 @@ done:
 	*n_out = nc;
 	cand = NULL;
 cleanup:
-	for (int32_t j = 0; cand && j < nc; j++)
-		fl_candidate_clear(&cand[j]);
-	free(cand);
+	fl__candidates_free(cand, nc);
 	free(failing);
 	free(rows);
 	free(cen);

@@ -77,6 +77,15 @@ double fl__otsu_threshold(const double *f, int64_t n, double *sorted);
 /* The order every method returns its candidates in (report/candidate.c):
  * score descending, then p-value ascending, then component. For qsort. */
 int fl__candidate_cmp(const void *a, const void *b);
+/* Clear n candidates and free their array (NULL accepted). */
+void fl__candidates_free(fl_candidate *c, int32_t n);
+
+/* A discovery method's candidate c (members set) measured on s: its stats,
+ * score, method and view. 1 when it fails clearly more than everyone (the
+ * lower end of its 95% interval above the overall rate); 0 when not, or an
+ * error code: then c is cleared (report/candidate.c). */
+int fl__candidate_keep(fl_candidate *c, const fl_failure_summary *s, const char *method,
+		       const char *view);
 
 /* Hold OpenBLAS at one thread while our OpenMP threads call it (blas.c);
  * calls nest and may come from several threads. */

@@ -291,9 +291,7 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 		cand = NULL;
 	}
 cleanup:
-	for (int32_t j = 0; cand && j < nc; j++)
-		fl_candidate_clear(&cand[j]);
-	free(cand);
+	fl__candidates_free(cand, nc);
 	free(failing);
 	free(start);
 	free(cnt);

@@ -143,7 +143,6 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 {
 	int64_t *start = fl__calloc((size_t)m->k + 1, sizeof(int64_t), "slice members");
 	member *mem = fl__malloc((size_t)n * sizeof(member), "slice members");
-	double overall = fl_failure_summary_mean(s);
 	int rc = 0;
 
 	*nc = 0;
@@ -183,18 +182,11 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 			c->member_scores[q] = 1.0f - (mem[a + q].key > 0 ? mem[a + q].key : 0.0f);
 		}
 		c->n_members = sz;
-		if ((rc = fl_slice_stats_compute(&c->stats, s, c->members, sz)) != 0) {
-			fl_candidate_clear(c);
+		if ((rc = fl__candidate_keep(c, s, "mixture", view)) < 0)
 			goto cleanup;
-		}
-		/* as in fl_discover_kmeans: only slices clearly worse than everyone */
-		if (!(c->stats.ci_low > overall)) {
-			fl_candidate_clear(c);
+		if (rc == 0)
 			continue;
-		}
-		c->score = fl_slice_score(&c->stats, overall);
-		snprintf(c->method, sizeof c->method, "mixture");
-		snprintf(c->view, sizeof c->view, "%s", view);
+		rc = 0;
 		c->component = comp;
 		c->dim = p->d;
 		for (int64_t j = 0; j < p->d; j++) {
@@ -318,9 +310,7 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	*n_out = nc;
 	cand = NULL;
 cleanup:
-	for (int32_t j = 0; cand && j < nc; j++)
-		fl_candidate_clear(&cand[j]);
-	free(cand);
+	fl__candidates_free(cand, nc);
 	free(model);
 	fl_mx_codes_free(&codes);
 	free(fo.assign);

@@ -225,9 +225,7 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	*n_out = nc;
 	cand = NULL;
 cleanup:
-	for (int32_t k = 0; cand && k < nc; k++)
-		fl_candidate_clear(&cand[k]);
-	free(cand);
+	fl__candidates_free(cand, nc);
 	fl_predicate_result_free(r);
 	return rc;
 }

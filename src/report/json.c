@@ -211,28 +211,34 @@ static void put_views(jw *w, const fl_candidate *c)
 	}
 }
 
+/* size, failure_rate, failure_rate_outside, lift, ci95, p_value */
+static void put_stats(jw *w, const fl_slice_stats *st)
+{
+	fputs("\"size\":", w->fp);
+	put_int(w, st->size);
+	fputs(",\"failure_rate\":", w->fp);
+	put_double(w, st->failure_rate);
+	fputs(",\"failure_rate_outside\":", w->fp);
+	put_double(w, st->failure_rate_outside);
+	fputs(",\"lift\":", w->fp);
+	put_double(w, st->lift);
+	fputs(",\"ci95\":[", w->fp);
+	put_double(w, st->ci_low);
+	fputc(',', w->fp);
+	put_double(w, st->ci_high);
+	fputs("],\"p_value\":", w->fp);
+	put_double(w, st->p_value);
+}
+
 static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_members)
 {
 	const fl_candidate *c = &r->slices[i];
-	const fl_slice_stats *st = &c->stats;
 	FILE *fp = w->fp;
 	int64_t m = max_members > 0 && max_members < c->n_members ? max_members : c->n_members;
 
 	fprintf(fp, "{\"id\":\"S%d\",\"rank\":%d", (int)i + 1, (int)i + 1);
-	fputs(",\"size\":", fp);
-	put_int(w, st->size);
-	fputs(",\"failure_rate\":", fp);
-	put_double(w, st->failure_rate);
-	fputs(",\"failure_rate_outside\":", fp);
-	put_double(w, st->failure_rate_outside);
-	fputs(",\"lift\":", fp);
-	put_double(w, st->lift);
-	fputs(",\"ci95\":[", fp);
-	put_double(w, st->ci_low);
 	fputc(',', fp);
-	put_double(w, st->ci_high);
-	fputs("],\"p_value\":", fp);
-	put_double(w, st->p_value);
+	put_stats(w, &c->stats);
 	fputs(",\"score\":", fp);
 	put_double(w, c->score);
 	fputs(",\"found_by\":[", fp);
@@ -283,20 +289,8 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 	fputs(",\"replicated\":", fp);
 	fputs(!c->has_holdout ? "null" : c->replicated ? "true" : "false", fp);
 	if (c->has_holdout) {
-		fputs(",\"holdout\":{\"size\":", fp);
-		put_int(w, c->holdout.size);
-		fputs(",\"failure_rate\":", fp);
-		put_double(w, c->holdout.failure_rate);
-		fputs(",\"failure_rate_outside\":", fp);
-		put_double(w, c->holdout.failure_rate_outside);
-		fputs(",\"lift\":", fp);
-		put_double(w, c->holdout.lift);
-		fputs(",\"ci95\":[", fp);
-		put_double(w, c->holdout.ci_low);
-		fputc(',', fp);
-		put_double(w, c->holdout.ci_high);
-		fputs("],\"p_value\":", fp);
-		put_double(w, c->holdout.p_value);
+		fputs(",\"holdout\":{", fp);
+		put_stats(w, &c->holdout);
 		fputs(",\"p_adjusted\":", fp);
 		put_double(w, c->p_adjusted);
 		fputs(",\"members\":[", fp);
