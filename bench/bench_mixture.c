@@ -115,12 +115,13 @@ static void generate(const char *emb, const char *lab, const char *prob, int64_t
 /* the pipeline's stage times, from its progress calls (done = 0..3) */
 static double stage_t[4];
 
-static void on_progress(void *user, const char *stage, int64_t done, int64_t total)
+static int on_progress(void *user, const char *stage, int64_t done, int64_t total)
 {
 	(void)user;
 	(void)stage;
 	if (done >= 0 && done < 4 && total == 3)
 		stage_t[done] = now();
+	return 0;
 }
 
 static double sgemm_time(const float *a, const float *b, float *c, int m, int nn, int k, int ta)

@@ -57,7 +57,7 @@ int exit_for_input(int rc);
 
 /* Progress on stderr, only when it is a terminal and not --quiet. */
 void progress_init(int quiet);
-void progress_cb(void *user, const char *stage, int64_t done, int64_t total);
+int progress_cb(void *user, const char *stage, int64_t done, int64_t total);
 void progress_done(void);
 
 int cmd_discover(int argc, char **argv);

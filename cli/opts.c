@@ -159,19 +159,19 @@ void progress_init(int quiet)
 
 /* Redrawn at most 5 times a second; the first second stays quiet so short
  * runs print nothing. */
-void progress_cb(void *user, const char *stage, int64_t done, int64_t total)
+int progress_cb(void *user, const char *stage, int64_t done, int64_t total)
 {
 	static double start;
 	double t;
 
 	(void)user;
 	if (!progress_on)
-		return;
+		return 0;
 	t = now();
 	if (start == 0)
 		start = t;
 	if (t - start < 1.0 || (t - progress_last < 0.2 && done < total))
-		return;
+		return 0;
 	progress_last = t;
 	progress_dirty = 1;
 	if (total > 0)
@@ -179,6 +179,7 @@ void progress_cb(void *user, const char *stage, int64_t done, int64_t total)
 			100.0 * (double)done / (double)total, (long long)done, (long long)total);
 	else
 		fprintf(stderr, "\r\033[K%s...", stage);
+	return 0;
 }
 
 void progress_done(void)

@@ -42,7 +42,8 @@ enum fl_error {
 	FL_ESHAPE = -5,  /**< array shapes or row counts disagree */
 	FL_ENOCONV = -6, /**< an iterative method did not converge */
 	FL_ERANGE = -7,  /**< a value is out of its allowed range (NaN, Inf, label) */
-	FL_EUNSUP = -8   /**< a valid input the library does not support */
+	FL_EUNSUP = -8,  /**< a valid input the library does not support */
+	FL_ECANCELED = -9 /**< the progress callback asked to stop */
 };
 
 /**
@@ -63,9 +64,11 @@ FL_API const char *fl_version(void);
  * Progress callback. `stage` names the work ("kmeans view=emb"), `done` and
  * `total` count its units. Called from the thread that called the library,
  * never concurrently. The library calls it at most a few times a second.
+ * A non-zero return cancels the call: it stops at the next point it can,
+ * frees what it made and returns FL_ECANCELED.
  */
-typedef void (*fl_progress_fn)(void *user_data, const char *stage,
-			       int64_t done, int64_t total);
+typedef int (*fl_progress_fn)(void *user_data, const char *stage,
+			      int64_t done, int64_t total);
 
 #ifdef __cplusplus
 }

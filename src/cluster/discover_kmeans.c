@@ -327,10 +327,9 @@ static char *centroid_spec(const fl_candidate *c, int normalize, const float *ce
 	return fl__sb_finish(&b, "k-means spec");
 }
 
-static void report(const fl_discover_kmeans_opts *o, const char *stage, int64_t done)
+static int report(const fl_discover_kmeans_opts *o, const char *stage, int64_t done)
 {
-	if (o->progress)
-		o->progress(o->progress_user, stage, done, 3);
+	return fl__progress(o->progress, o->progress_user, stage, done, 3);
 }
 
 int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
@@ -362,7 +361,8 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 				 (long long)n, (long long)d, (long long)ldx, o->k,
 				 (long long)o->min_size, o->threads, o->version);
 	snprintf(stage, sizeof stage, "kmeans view=%s", view_name ? view_name : "");
-	report(o, stage, 0);
+	if ((rc = report(o, stage, 0)) != 0)
+		return rc;
 	min_size = o->min_size ? o->min_size : (int64_t)ceil(0.002 * (double)n);
 	min_size = min_size < 10 && !o->min_size ? 10 : min_size;
 
@@ -412,10 +412,11 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data)) != 0)
 		goto cleanup;
-	report(o, stage, 1);
-	if ((rc = fl_kmeans__assign(assign, dist2, &all, cen, ko.k, o->threads)) != 0)
+	if ((rc = report(o, stage, 1)) != 0 ||
+	    (rc = fl_kmeans__assign(assign, dist2, &all, cen, ko.k, o->threads)) != 0)
 		goto cleanup;
-	report(o, stage, 2);
+	if ((rc = report(o, stage, 2)) != 0)
+		goto cleanup;
 
 	for (int64_t i = 0; i < n; i++)
 		mem[i] = (member){assign[i], dist2[i], i};
@@ -463,7 +464,8 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	}
 	qsort(cand, (size_t)nc, sizeof(fl_candidate), fl__candidate_cmp);
 done:
-	report(o, stage, 3);
+	if ((rc = report(o, stage, 3)) != 0)
+		goto cleanup;
 	*out = cand;
 	*n_out = nc;
 	cand = NULL;

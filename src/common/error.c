@@ -51,6 +51,7 @@ const char *fl_strerror(int code)
 	case FL_ENOCONV: return "did not converge";
 	case FL_ERANGE: return "value out of range";
 	case FL_EUNSUP: return "unsupported input";
+	case FL_ECANCELED: return "cancelled";
 	default: return "unknown error";
 	}
 }
@@ -58,4 +59,11 @@ const char *fl_strerror(int code)
 const char *fl_version(void)
 {
 	return FL_VERSION_STRING;
+}
+
+int fl__progress(fl_progress_fn fn, void *user, const char *stage, int64_t done, int64_t total)
+{
+	if (fn && fn(user, stage, done, total) != 0)
+		return fl__error(FL_ECANCELED, "cancelled during %s", stage);
+	return 0;
 }

@@ -87,6 +87,11 @@ void fl__candidates_free(fl_candidate *c, int32_t n);
 int fl__candidate_keep(fl_candidate *c, const fl_failure_summary *s, const char *method,
 		       const char *view);
 
+/* Call a progress callback (none when fn is NULL): 0 to go on, or
+ * FL_ECANCELED recorded ("cancelled during <stage>") when it returned
+ * non-zero (error.c). */
+int fl__progress(fl_progress_fn fn, void *user, const char *stage, int64_t done, int64_t total);
+
 /* Hold OpenBLAS at one thread while our OpenMP threads call it (blas.c);
  * calls nest and may come from several threads. */
 void fl__blas_single_enter(void);

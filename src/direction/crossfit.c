@@ -341,8 +341,8 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		mean[d] += b / o->folds;
 		if (fold_models)
 			fold_models[f * p + d] = b;
-		if (o->progress)
-			o->progress(o->progress_user, "direction", f + 1, o->folds);
+		if ((rc = fl__progress(o->progress, o->progress_user, "direction", f + 1, o->folds)))
+			goto cleanup;
 	}
 	for (int64_t j = 0; j < d; j++)
 		dir.weights[j] = (float)mean[j];

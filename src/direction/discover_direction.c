@@ -71,13 +71,13 @@ typedef struct {
 	int64_t done, total;
 } progress_ctx;
 
-static void progress_fold(void *user, const char *stage, int64_t done, int64_t total)
+static int progress_fold(void *user, const char *stage, int64_t done, int64_t total)
 {
 	progress_ctx *p = user;
 
 	(void)stage;
 	(void)total;
-	p->o->progress(p->o->progress_user, p->stage, p->done + done, p->total);
+	return p->o->progress(p->o->progress_user, p->stage, p->done + done, p->total);
 }
 
 /* The candidate of one scope (rows, m of them; all rows when rows is NULL),
@@ -269,7 +269,8 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 	if (o->progress) {
 		so.progress = progress_fold;
 		so.progress_user = &pc;
-		o->progress(o->progress_user, stage, 0, pc.total);
+		if ((rc = fl__progress(o->progress, o->progress_user, stage, 0, pc.total)))
+			goto cleanup;
 	}
 	for (int32_t c = 0; c < n_scopes; c++) {
 		int made;

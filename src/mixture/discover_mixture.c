@@ -96,10 +96,9 @@ static int alloc_rows(fl_mx_out *fo, int64_t n)
 	return fo->assign && fo->key ? 0 : FL_ENOMEM;
 }
 
-static void report(const fl_discover_mixture_opts *o, const char *stage, int64_t done)
+static int report(const fl_discover_mixture_opts *o, const char *stage, int64_t done)
 {
-	if (o->progress)
-		o->progress(o->progress_user, stage, done, 3);
+	return fl__progress(o->progress, o->progress_user, stage, done, 3);
 }
 
 static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const int64_t *labels,
@@ -236,7 +235,8 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	if ((rc = check_args(x, n, d, ldx, labels, probs, n_classes, s, failure, o)) != 0)
 		return rc;
 	snprintf(stage, sizeof stage, "mixture view=%s", view);
-	report(o, stage, 0);
+	if ((rc = report(o, stage, 0)) != 0)
+		return rc;
 	min_size = o->min_size ? o->min_size : (int64_t)ceil(0.002 * (double)n);
 	min_size = min_size < 10 && !o->min_size ? 10 : min_size;
 
@@ -247,13 +247,14 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	if ((rc = fl_pca_fit(&pca, x, n, d, ldx, &po)) != 0)
 		goto cleanup;
 	if (pca.r < 1) { /* every column constant: no direction to cluster on */
-		report(o, stage, 3);
+		rc = report(o, stage, 3);
 		goto cleanup;
 	}
 	if ((rc = fl_mx_codes_alloc(&codes, n, pca.r)) != 0 ||
 	    (rc = fl_pca__transform(&pca, x, n, ldx, o->threads, NULL, 0, &codes)) != 0)
 		goto cleanup;
-	report(o, stage, 1);
+	if ((rc = report(o, stage, 1)) != 0)
+		goto cleanup;
 
 	mo.k = o->k < n ? o->k : (int32_t)n;
 	mo.gamma = o->gamma;
@@ -288,7 +289,8 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 		}
 	}
 	fl_mx_codes_free(&codes); /* the working copy is not needed past the last pass */
-	report(o, stage, 2);
+	if ((rc = report(o, stage, 2)) != 0)
+		goto cleanup;
 
 	if (o->model_path && (rc = fl_mixture_model_save(o->model_path, &pca, &mix)) != 0)
 		goto cleanup;
@@ -301,7 +303,8 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 				   o->assign == FL_MIXTURE_ASSIGN_JOINT)) != 0)
 		goto cleanup;
 	qsort(cand, (size_t)nc, sizeof(fl_candidate), fl__candidate_cmp);
-	report(o, stage, 3);
+	if ((rc = report(o, stage, 3)) != 0)
+		goto cleanup;
 	if (nc == 0) {
 		free(cand);
 		cand = NULL;

@@ -113,6 +113,7 @@ typedef struct {
 	const fl_mixture_opts *o;
 	double last;
 	int32_t done;
+	int cancelled;
 } progress_state;
 
 static void progress(progress_state *ps, int force)
@@ -123,7 +124,8 @@ static void progress(progress_state *ps, int force)
 		return;
 	t = now_s();
 	if (force || t - ps->last >= 0.25) {
-		ps->o->progress(ps->o->progress_user, "mixture", ps->done, ps->o->max_iter);
+		ps->cancelled |= ps->o->progress(ps->o->progress_user, "mixture", ps->done,
+						 ps->o->max_iter) != 0;
 		ps->last = t;
 	}
 }
@@ -158,6 +160,8 @@ static int32_t em_stage(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const dou
 		if (ps) {
 			ps->done = it + 1;
 			progress(ps, 0);
+			if (ps->cancelled)
+				break;
 		}
 	}
 	return it;
@@ -172,7 +176,7 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 	int64_t *wrows = NULL, warm = o->warm_rows, d = data->d;
 	int32_t C = data->n_classes;
 	int rc, converged = 0;
-	progress_state ps = {o, 0, 0};
+	progress_state ps = {o, 0, 0, 0};
 	fl_mx_data sub = *data;
 
 	memset(out, 0, sizeof *out);
@@ -261,6 +265,8 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 	m.n_iter = em_stage(&m, &x, data, col_var, o, m.trace, &m.converged, &m.objective, final,
 			    &ps);
 	progress(&ps, 1);
+	if (ps.cancelled)
+		rc = fl__error(FL_ECANCELED, "cancelled during the mixture fit");
 leave:
 	fl__blas_single_leave();
 	fl_mixture__ctx_free(&x);

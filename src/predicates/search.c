@@ -449,8 +449,8 @@ static int run_level(const ctx *c, const fl_predicate_opts *o, int32_t nthreads,
 	const int64_t block_pairs = 1 << 16, max_units = 4096;
 
 	snprintf(stage, sizeof stage, "predicates level=%d", L);
-	if (o->progress)
-		o->progress(o->progress_user, stage, 0, m);
+	if ((rc = fl__progress(o->progress, o->progress_user, stage, 0, m)) != 0)
+		return rc;
 	gend = fl__malloc((size_t)m * sizeof *gend, "slice groups");
 	ws = fl__calloc((size_t)nthreads, sizeof *ws, "search threads");
 	uo = fl__malloc((size_t)max_units * sizeof *uo, "search blocks");
@@ -514,8 +514,8 @@ static int run_level(const ctx *c, const fl_predicate_opts *o, int32_t nthreads,
 					rc = level_push(next, A, ch[q].last, ch[q].size, ch[q].err, ch[q].emax);
 			}
 		}
-		if (o->progress && omp_get_wtime() - last_report > 0.25) {
-			o->progress(o->progress_user, stage, u1, m);
+		if (rc == 0 && o->progress && omp_get_wtime() - last_report > 0.25) {
+			rc = fl__progress(o->progress, o->progress_user, stage, u1, m);
 			last_report = omp_get_wtime();
 		}
 	}
@@ -523,8 +523,8 @@ static int run_level(const ctx *c, const fl_predicate_opts *o, int32_t nthreads,
 		*evaluated += ws[t].evaluated;
 		*pruned += ws[t].pruned;
 	}
-	if (rc == 0 && o->progress)
-		o->progress(o->progress_user, stage, m, m);
+	if (rc == 0)
+		rc = fl__progress(o->progress, o->progress_user, stage, m, m);
 cleanup:
 	for (int32_t t = 0; ws && t < nthreads; t++) {
 		free(ws[t].c);

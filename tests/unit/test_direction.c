@@ -632,12 +632,13 @@ static void test_spec(uint64_t seed)
 	fl_failure_summary_free(sum);
 }
 
-static void progress(void *user, const char *stage, int64_t done, int64_t total)
+static int progress(void *user, const char *stage, int64_t done, int64_t total)
 {
 	int64_t *calls = user;
 
 	calls[0]++;
 	calls[1] = done == total && total == 2 && strcmp(stage, "direction view=v") == 0;
+	return 0;
 }
 
 static void test_invalid(void)

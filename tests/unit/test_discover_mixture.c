@@ -454,12 +454,13 @@ static void test_threads_and_signals(uint64_t seed)
 	fl_synth_clear(&s);
 }
 
-static void progress(void *user, const char *stage, int64_t done, int64_t total)
+static int progress(void *user, const char *stage, int64_t done, int64_t total)
 {
 	int64_t *calls = user;
 
 	calls[0]++;
 	calls[1] = done == total && strcmp(stage, "mixture view=v") == 0;
+	return 0;
 }
 
 static void test_invalid(void)

@@ -769,7 +769,7 @@ static void on_note(void *user, const char *msg)
 	c->bad |= msg == NULL || strchr(msg, '\n') != NULL;
 }
 
-static void on_progress(void *user, const char *stage, int64_t done, int64_t total)
+static int on_progress(void *user, const char *stage, int64_t done, int64_t total)
 {
 	cb_state *c = user;
 
@@ -781,6 +781,7 @@ static void on_progress(void *user, const char *stage, int64_t done, int64_t tot
 	}
 	c->bad |= done < c->last_done;
 	c->last_done = done;
+	return 0;
 }
 
 static void test_callbacks(void)
