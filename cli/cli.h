@@ -19,7 +19,11 @@ enum {
 	EXIT_INTERNAL = 5 /* out of memory or an internal failure */
 };
 
-typedef enum { OPT_FLAG, OPT_STR, OPT_INT, OPT_NUM, OPT_LIST } opt_kind;
+/* OPT_LIB: a library option (fl_discover_opts_set on the target, an
+ * fl_discover_opts, by the name in `lib`); OPT_LIBFLAG: a flag setting
+ * the library's boolean `lib` to true, or to false when the flag's name
+ * starts with "no-". Their help and default come from the library. */
+typedef enum { OPT_FLAG, OPT_STR, OPT_INT, OPT_NUM, OPT_LIST, OPT_LIB, OPT_LIBFLAG } opt_kind;
 
 #define OPT_LIST_MAX 16
 
@@ -33,9 +37,13 @@ typedef struct opt {
 	const char *name;    /* long name without "--" */
 	opt_kind kind;
 	const char *metavar; /* shown in --help */
-	const char *help;
-	void *target;        /* int*, const char**, int64_t*, double*, opt_list* */
+	const char *help;    /* NULL: the library's (from `lib`) */
+	void *target;        /* int*, const char**, int64_t*, double*, opt_list*, fl_discover_opts* */
+	const char *lib;     /* the library option a row sets or describes, or NULL */
 } opt;
+
+/* A library option as a row: --NAME METAVAR, help and default from the library. */
+#define LIB_OPT(name, metavar, lib, opts) {name, OPT_LIB, metavar, NULL, opts, lib}
 
 /*
  * Parse argv[first..argc) against the table. Returns -1 when --help was
@@ -55,10 +63,20 @@ int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Map a library error code to an exit code for errors about inputs. */
 int exit_for_input(int rc);
 
-/* Progress on stderr, only when it is a terminal and not --quiet. */
+/* Progress on stderr, only when it is a terminal and not --quiet; also
+ * the cancellation of a run by SIGINT or SIGTERM (progress_cb returns
+ * non-zero once one arrived; progress_cancelled() then gives 128 + its
+ * number, else 0). A second signal ends the process at once. */
 void progress_init(int quiet);
 int progress_cb(void *user, const char *stage, int64_t done, int64_t total);
 void progress_done(void);
+int progress_cancelled(void);
+
+/* Notes of the library on stderr ("faultline: note: ..."), unless *user (quiet). */
+void note_cb(void *user, const char *message);
+
+/* `faultline man`: the man page, from every verb's option table. */
+int cmd_man(int argc, char **argv);
 
 int cmd_discover(int argc, char **argv);
 int cmd_apply(int argc, char **argv);

@@ -73,10 +73,10 @@ int cmd_report(int argc, char **argv)
 	opt_list pos = {{0}, 0};
 	fl_report *r = NULL;
 	const opt table[] = {
-		{"html", OPT_STR, "OUT.html", "write the self-contained HTML page", &html},
-		{"json", OPT_STR, "OUT.json", "write the report as JSON again ('-' = stdout)", &json},
-		{"quiet", OPT_FLAG, NULL, "no notes on stderr", &quiet},
-		{NULL, OPT_FLAG, NULL, NULL, NULL}
+		{"html", OPT_STR, "OUT.html", "write the self-contained HTML page", &html, NULL},
+		{"json", OPT_STR, "OUT.json", "write the report as JSON again ('-' = stdout)", &json, NULL},
+		{"quiet", OPT_FLAG, NULL, "no notes on stderr", &quiet, NULL},
+		{NULL, OPT_FLAG, NULL, NULL, NULL, NULL}
 	};
 
 	rc = opts_parse(table, argc, argv, "report", "RUN.json [--html OUT.html] [--json OUT.json]",

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,17 +39,79 @@ int exit_for_input(int rc)
 	return rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT;
 }
 
+/* Set by `faultline man`: --help prints man-page (roff) sections instead. */
+int help_as_man;
+
+/* roff text: '-' and '\\' escaped (a line never starts with '.' here). */
+static void roff(const char *s)
+{
+	for (; *s; s++)
+		fputs(*s == '-' ? "\\-" : *s == '\\' ? "\\e" : (char[2]){*s, 0}, stdout);
+}
+
+/* A row's help: its own, or the library option's with its default. */
+static void row_help(const opt *o, char *buf, size_t len)
+{
+	const fl_option *lo = NULL;
+	fl_discover_opts defaults;
+	char dflt[128], choices[128];
+
+	fl_discover_opts_init(&defaults);
+	for (int32_t i = 0; o->lib && i < fl_discover_option_count(); i++)
+		if (strcmp(fl_discover_option(i)->name, o->lib) == 0)
+			lo = fl_discover_option(i);
+	if (o->help || !lo) {
+		snprintf(buf, len, "%s", o->help ? o->help : "");
+		return;
+	}
+	fl_discover_opts_get(&defaults, lo->name, dflt, sizeof dflt);
+	snprintf(choices, sizeof choices, "%s", lo->choices ? lo->choices : "");
+	for (char *c = strchr(choices, ','); c; c = strchr(c + 1, ','))
+		*c = '/';
+	switch (lo->type) {
+	case FL_OPTION_BOOL:
+		snprintf(buf, len, "%s", lo->help);
+		break;
+	case FL_OPTION_CHOICE:
+		snprintf(buf, len, "%s: %s (default %s)", lo->help, choices, dflt);
+		break;
+	case FL_OPTION_SET:
+		snprintf(buf, len, "%s; repeatable: %s", lo->help, choices);
+		break;
+	default:
+		snprintf(buf, len, "%s (default %s)", lo->help, dflt);
+	}
+}
+
 static void print_help(const opt *table, const char *verb, const char *usage)
 {
-	printf("usage: faultline %s %s\n\noptions:\n", verb, usage);
+	char help[512];
+
+	if (help_as_man) {
+		printf(".SS \"faultline %s\"\n.B faultline %s\n", verb, verb);
+		roff(usage);
+		printf("\n");
+	} else {
+		printf("usage: faultline %s %s\n\noptions:\n", verb, usage);
+	}
 	for (const opt *o = table; o->name; o++) {
 		char left[64];
 
 		snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
 			 o->metavar ? o->metavar : "");
-		printf("  %-26s %s\n", left, o->help);
+		row_help(o, help, sizeof help);
+		if (help_as_man) {
+			printf(".TP\n.B ");
+			roff(left);
+			printf("\n");
+			roff(help);
+			printf("\n");
+		} else {
+			printf("  %-26s %s\n", left, help);
+		}
 	}
-	printf("  %-26s %s\n", "--help", "show this help and exit");
+	if (!help_as_man)
+		printf("  %-26s %s\n", "--help", "show this help and exit");
 }
 
 static int set_value(const opt *o, const char *verb, const char *val)
@@ -87,7 +150,17 @@ static int set_value(const opt *o, const char *verb, const char *val)
 		*(double *)o->target = v;
 		return 0;
 	}
+	case OPT_LIB:
+		if (fl_discover_opts_set(o->target, o->lib, val) != 0) {
+			const char *msg = fl_last_error(), *colon = strstr(msg, ": ");
+
+			/* "option alpha: '1.5' is not ..." -> "--alpha: '1.5' is not ..." */
+			return usage_error(verb, "--%s: %s", o->name,
+					   strncmp(msg, "option ", 7) == 0 && colon ? colon + 2 : msg);
+		}
+		return 0;
 	case OPT_FLAG:
+	case OPT_LIBFLAG:
 		break;
 	}
 	return usage_error(verb, "--%s takes no value", o->name);
@@ -119,10 +192,14 @@ int opts_parse(const opt *table, int argc, char **argv, const char *verb,
 				break;
 		if (!o->name)
 			return usage_error(verb, "unknown option '--%.*s'", (int)len, arg);
-		if (o->kind == OPT_FLAG) {
+		if (o->kind == OPT_FLAG || o->kind == OPT_LIBFLAG) {
 			if (eq)
 				return usage_error(verb, "--%s takes no value", o->name);
-			*(int *)o->target = 1;
+			if (o->kind == OPT_FLAG)
+				*(int *)o->target = 1;
+			else
+				fl_discover_opts_set(o->target, o->lib,
+						     strncmp(o->name, "no-", 3) ? "true" : "false");
 			continue;
 		}
 		if (eq)
@@ -142,6 +219,26 @@ int opts_parse(const opt *table, int argc, char **argv, const char *verb,
 static int progress_on;
 static double progress_last;
 static int progress_dirty;
+static volatile sig_atomic_t caught; /* the signal that asked to stop, or 0 */
+
+/* The first SIGINT or SIGTERM asks the library to stop (it returns
+ * FL_ECANCELED and nothing is written); a second one ends the process. */
+static void on_signal(int sig)
+{
+	caught = sig;
+	signal(sig, SIG_DFL);
+}
+
+int progress_cancelled(void)
+{
+	return caught ? 128 + caught : 0;
+}
+
+void note_cb(void *user, const char *message)
+{
+	if (!user || !*(const int *)user)
+		fprintf(stderr, "faultline: note: %s\n", message);
+}
 
 static double now(void)
 {
@@ -155,6 +252,8 @@ void progress_init(int quiet)
 {
 	progress_on = !quiet && isatty(STDERR_FILENO);
 	progress_last = now();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 }
 
 /* Redrawn at most 5 times a second; the first second stays quiet so short
@@ -165,6 +264,8 @@ int progress_cb(void *user, const char *stage, int64_t done, int64_t total)
 	double t;
 
 	(void)user;
+	if (caught)
+		return 1;
 	if (!progress_on)
 		return 0;
 	t = now();

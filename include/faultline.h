@@ -19,6 +19,7 @@
  *   faultline/synth.h    synthetic data with planted failing slices
  *   faultline/report.h   ranked slices and the JSON report
  *   faultline/spec.h     slice specs applied to held-out or new rows
+ *   faultline/pipeline.h one call per verb: fl_discover, fl_apply, fl_check, fl_compare
  *
  * Conventions (all headers): functions return 0 or a negative FL_E* code
  * and leave a message in fl_last_error(); out-parameters come first; what
@@ -41,5 +42,6 @@
 #include "faultline/synth.h"
 #include "faultline/report.h"
 #include "faultline/spec.h"
+#include "faultline/pipeline.h"
 
 #endif

@@ -199,6 +199,20 @@ FL_API int fl_report_write_json(const fl_report *r, const char *path,
 				int64_t max_members);
 
 /**
+ * Save a report: its JSON (`json`; "-" = stdout; NULL = none), its HTML page
+ * (`html`, or NULL) and the mixture models its specs name (when the JSON
+ * goes to a file), as one unit. Each file is written beside its
+ * destination first; only when all were written are they renamed into
+ * place, so a failure (a full disk, a missing folder) leaves every earlier
+ * file, and the models an earlier report names, as they were.
+ * @param max_members  members listed per slice (0 = all)
+ * @return 0; FL_EIO naming the file; FL_EINVAL (json and html the same
+ *         file); FL_ENOMEM
+ */
+FL_API int fl_report_save(fl_report *r, const char *json, const char *html,
+			  int64_t max_members);
+
+/**
  * Give the HTML report a 2-D map: the first two principal components of a
  * view (n x d, row-major), on which it draws a sample of all rows and the
  * members of the top slices. The projection is computed here (fl_pca_fit).

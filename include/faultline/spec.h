@@ -85,6 +85,8 @@ typedef struct fl_saved_report fl_saved_report;
 FL_API int fl_saved_report_load(fl_saved_report **out, const char *path);
 FL_API void fl_saved_report_free(fl_saved_report *r);
 FL_API int32_t fl_saved_report_n_slices(const fl_saved_report *r);
+/** The path it was read from (borrowed): relative model files of its specs live beside it. */
+FL_API const char *fl_saved_report_path(const fl_saved_report *r);
 /** Slice i (borrowed), or NULL out of range. */
 FL_API const fl_saved_slice *fl_saved_report_slice(const fl_saved_report *r, int32_t i);
 

@@ -73,3 +73,57 @@ char *fl__read_text(const char *path)
 	buf[len] = '\0';
 	return buf;
 }
+
+int fl__stage_open(fl_staged *s, const char *path)
+{
+	size_t len = strlen(path) + sizeof ".tmp.XXXXXX";
+	int fd;
+
+	memset(s, 0, sizeof *s);
+	s->path = path;
+	if (!(s->tmp = fl__malloc(len, "temporary file name")))
+		return FL_ENOMEM;
+	if ((fd = fl__create_temp(s->tmp, len, path)) < 0 || !(s->fp = fdopen(fd, "w"))) {
+		int err = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(s->tmp);
+		}
+		free(s->tmp);
+		s->tmp = NULL;
+		return fl__error(FL_EIO, "%s: cannot create file: %s", path, strerror(err));
+	}
+	return 0;
+}
+
+int fl__stage_close(fl_staged *s)
+{
+	int ok = fflush(s->fp) == 0 && !ferror(s->fp), err = errno;
+
+	ok = fclose(s->fp) == 0 && ok;
+	s->fp = NULL;
+	if (!ok)
+		return fl__error(FL_EIO, "%s: write failed: %s", s->path, strerror(err ? err : errno));
+	return 0;
+}
+
+int fl__stage_commit(fl_staged *s)
+{
+	int rc = 0;
+
+	if (s->tmp && rename(s->tmp, s->path) != 0)
+		rc = fl__error(FL_EIO, "%s: cannot write: %s", s->path, strerror(errno));
+	fl__stage_discard(s);
+	return rc;
+}
+
+void fl__stage_discard(fl_staged *s)
+{
+	if (s->fp)
+		fclose(s->fp);
+	if (s->tmp)
+		unlink(s->tmp); /* after a commit: gone already */
+	free(s->tmp);
+	memset(s, 0, sizeof *s);
+}

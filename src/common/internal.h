@@ -9,6 +9,7 @@
 #include "faultline.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -68,6 +69,23 @@ char *fl__read_text(const char *path);
  * mode 0666 less the umask, for writing beside `path` and renaming over
  * it; -1 with errno set on failure (file.c). */
 int fl__create_temp(char *tmp, size_t n, const char *path);
+
+/* A file written beside its destination and renamed into place once
+ * everything it belongs with is written (file.c): open creates
+ * "path.tmp.XXXXXX" (fl__create_temp) and fdopens it as fp; close flushes
+ * and closes it, FL_EIO on any write error (a full disk); commit renames it
+ * over path; discard removes it. Each records its error; after commit or
+ * discard the struct is empty (discard of an empty one does nothing). */
+typedef struct fl_staged {
+	const char *path;
+	char *tmp;
+	FILE *fp;
+} fl_staged;
+
+int fl__stage_open(fl_staged *s, const char *path);
+int fl__stage_close(fl_staged *s);
+int fl__stage_commit(fl_staged *s);
+void fl__stage_discard(fl_staged *s);
 
 /* Otsu's threshold of n values (stats/otsu.c): the split of the sorted
  * values maximising w0 w1 (mean1 - mean0)^2; "failing" = value > t. NaN for

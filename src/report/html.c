@@ -389,26 +389,12 @@ static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 	fputs("</div>\n", fp);
 }
 
-int fl_report_write_html(const fl_report *r, const char *path)
+int fl_report__write_html_fp(const fl_report *r, FILE *fp)
 {
 	uint8_t *mark = fl__calloc((size_t)r->n, 1, "slice marks");
-	size_t len = strlen(path) + sizeof ".tmp.XXXXXX";
-	char *tmp = fl__malloc(len, "temporary file name");
-	FILE *fp = NULL;
-	int fd = -1, rc = FL_OK;
 
-	if (!mark || !tmp) {
-		rc = FL_ENOMEM;
-		goto cleanup;
-	}
-	if ((fd = fl__create_temp(tmp, len, path)) < 0 || !(fp = fdopen(fd, "w"))) {
-		rc = fl__error(FL_EIO, "%s: cannot create file: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		goto cleanup;
-	}
+	if (!mark)
+		return FL_ENOMEM;
 	header(fp, r);
 	if (r->n_slices) {
 		fputs("<h2>Failure rate of each slice (95% interval)</h2>\n", fp);
@@ -421,16 +407,19 @@ int fl_report_write_html(const fl_report *r, const char *path)
 	for (int32_t i = 0; i < r->n_slices; i++)
 		card(fp, r, i, mark);
 	fputs("</body></html>\n", fp);
-	if (fflush(fp) != 0 || ferror(fp)) {
-		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
-		fclose(fp);
-		unlink(tmp);
-	} else if (fclose(fp) != 0 || rename(tmp, path) != 0) {
-		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-cleanup:
 	free(mark);
-	free(tmp);
+	return 0;
+}
+
+int fl_report_write_html(const fl_report *r, const char *path)
+{
+	fl_staged st;
+	int rc;
+
+	if ((rc = fl__stage_open(&st, path)))
+		return rc;
+	if ((rc = fl_report__write_html_fp(r, st.fp)) || (rc = fl__stage_close(&st)) ||
+	    (rc = fl__stage_commit(&st)))
+		fl__stage_discard(&st);
 	return rc;
 }

@@ -352,50 +352,30 @@ static void write_report(jw *w, const fl_report *r, int64_t max_members)
 	fputs("\n]}\n", fp);
 }
 
+int fl_report__write_json_fp(const fl_report *r, FILE *fp, int64_t max_members)
+{
+	jw w = {NULL};
+
+	w.fp = fp;
+	write_report(&w, r, max_members);
+	return 0;
+}
+
 int fl_report_write_json(const fl_report *r, const char *path, int64_t max_members)
 {
-	char *tmp = NULL;
-	jw w = {NULL};
-	int fd, rc = FL_OK;
-	size_t len;
+	fl_staged st;
+	int rc;
 
 	if (strcmp(path, "-") == 0) {
-		w.fp = stdout;
-		write_report(&w, r, max_members);
+		fl_report__write_json_fp(r, stdout, max_members);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			return fl__error(FL_EIO, "<stdout>: write failed");
 		return FL_OK;
 	}
-	len = strlen(path) + sizeof ".tmp.XXXXXX";
-	if (!(tmp = fl__malloc(len, "temporary file name")))
-		return FL_ENOMEM;
-	if ((fd = fl__create_temp(tmp, len, path)) < 0) {
-		rc = fl__error(FL_EIO, "%s: cannot create file: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!(w.fp = fdopen(fd, "w"))) {
-		close(fd);
-		rc = fl__error(FL_EIO, "%s: cannot open for writing: %s", path, strerror(errno));
-		goto unlink;
-	}
-	write_report(&w, r, max_members);
-	if (fflush(w.fp) != 0 || ferror(w.fp)) {
-		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
-		fclose(w.fp);
-		goto unlink;
-	}
-	if (fclose(w.fp) != 0) {
-		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
-		goto unlink;
-	}
-	if (rename(tmp, path) != 0) {
-		rc = fl__error(FL_EIO, "%s: cannot write: %s", path, strerror(errno));
-		goto unlink;
-	}
-	goto cleanup;
-unlink:
-	unlink(tmp);
-cleanup:
-	free(tmp);
+	if ((rc = fl__stage_open(&st, path)))
+		return rc;
+	fl_report__write_json_fp(r, st.fp, max_members);
+	if ((rc = fl__stage_close(&st)) || (rc = fl__stage_commit(&st)))
+		fl__stage_discard(&st);
 	return rc;
 }

@@ -65,6 +65,9 @@ void fl_report_free(fl_report *r)
 	free(r->params);
 	free(r->slices);
 	free(r->failure_name);
+	fl_report__models_free(r);
+	if (r->release)
+		r->release(r->owner);
 	free(r);
 }
 

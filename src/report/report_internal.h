@@ -48,6 +48,17 @@ struct fl_report {
 	float *map;                     /* n x 2 projection for the HTML map, or NULL */
 	char map_view[64];
 	int64_t n_holdout;              /* rows of the holdout (0 without confirmation) */
+	/* what a report made by the pipeline owns besides its slices (the
+	 * predictions and arrays it borrows), released by fl_report_free */
+	void *owner;
+	void (*release)(void *owner);
+	/* the mixture models of this run (save.c): files named `files` in
+	 * `tmpdir` until fl_report_save moves them into `dir` */
+	struct {
+		char *tmpdir, *dir;
+		char **files;
+		int32_t n;
+	} models;
 	double confirm_q;               /* false discovery rate of the confirmation */
 	/* what a report read back from JSON (load.c) keeps instead of the
 	 * table and labels it cannot see */
@@ -61,6 +72,19 @@ struct fl_report {
 		int64_t n_ids;
 	} saved;
 };
+
+/* The writers to an open stream (json.c, html.c). */
+int fl_report__write_json_fp(const fl_report *r, FILE *fp, int64_t max_members);
+int fl_report__write_html_fp(const fl_report *r, FILE *fp);
+
+/* What the pipeline gives a report (save.c): an owner released with it;
+ * the path to write the mixture model of `view` to while the run lasts
+ * (in a temporary folder made on the first call: beside `prefix` when
+ * given, else in $TMPDIR), the caller's; that folder, or NULL. */
+int fl_report__set_owner(fl_report *r, void *owner, void (*release)(void *));
+int fl_report__model_path(fl_report *r, const char *prefix, const char *view, char **out);
+const char *fl_report__model_dir(const fl_report *r);
+void fl_report__models_free(fl_report *r);
 
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
 int32_t fl_report__agreeing(const fl_candidate *c);

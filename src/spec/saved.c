@@ -9,6 +9,7 @@
 struct fl_saved_report {
 	fl_saved_slice *slices;
 	int32_t n;
+	char *path;
 };
 
 void fl_saved_report_free(fl_saved_report *r)
@@ -21,7 +22,13 @@ void fl_saved_report_free(fl_saved_report *r)
 		free(r->slices[i].spec_json);
 	}
 	free(r->slices);
+	free(r->path);
 	free(r);
+}
+
+const char *fl_saved_report_path(const fl_saved_report *r)
+{
+	return r ? r->path : NULL;
 }
 
 int32_t fl_saved_report_n_slices(const fl_saved_report *r)
@@ -125,7 +132,7 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 	if ((rc = fl_spec__read_report(&doc, path)) != 0)
 		goto cleanup;
 	slices = cJSON_GetObjectItemCaseSensitive(doc, "slices");
-	if (!(r = fl__calloc(1, sizeof *r, "saved report")) ||
+	if (!(r = fl__calloc(1, sizeof *r, "saved report")) || !(r->path = fl__strdup(path)) ||
 	    !(r->slices = fl__calloc((size_t)cJSON_GetArraySize(slices) + 1, sizeof *r->slices,
 				     "saved slices"))) {
 		rc = FL_ENOMEM;

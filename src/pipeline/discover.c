@@ -1,0 +1,413 @@
+/*
+ * fl_discover: the whole pipeline of `faultline discover` in one call.
+ *
+ *   check the data, derive the failure signal           (prepare.c)
+ *   split: a seeded, failure-stratified holdout half    (fl_split_holdout)
+ *   search the other half: in every view the mixture, the failure
+ *     direction and k-means; in the metadata the predicate search
+ *   fuse what several methods found                    (fl_report_merge)
+ *   confirm every slice's spec on the holdout half      (fl_report_confirm)
+ *   rank, describe by metadata and by phrases          (fl_report_rank, _describe*)
+ *
+ * The methods see the discovery half as their own rows (gathered copies);
+ * their members are renamed back to the caller's rows before the report
+ * takes them. With one method alone its raw top-K is reported unmerged,
+ * to compare with that method's peer tool.
+ */
+#include "pipeline_internal.h"
+#include "report/report_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The rows a search runs on: all of them, or the discovery half. Arrays
+ * are borrowed from the caller (all rows) or owned here (a half's copies). */
+typedef struct half {
+	int64_t n;
+	int64_t *rows;        /* owned: the original row of each, NULL = identity */
+	const double *failure;
+	const int64_t *labels;
+	const float *probs;
+	const float **views;  /* owned array */
+	fl_table *meta;       /* owned when rows, else NULL (the caller's is used) */
+	fl_failure_summary *summary;
+	int owned;
+} half;
+
+static void half_free(half *h, int32_t n_views)
+{
+	if (h->owned) {
+		free((void *)(uintptr_t)h->failure);
+		free((void *)(uintptr_t)h->labels);
+		free((void *)(uintptr_t)h->probs);
+		for (int32_t v = 0; h->views && v < n_views; v++)
+			free((void *)(uintptr_t)h->views[v]);
+		fl_table_free(h->meta);
+	}
+	free(h->views);
+	free(h->rows);
+	fl_failure_summary_free(h->summary);
+}
+
+/* Rows[0..m) of an n x d array of `size`-byte items, or NULL (FL_ENOMEM). */
+static void *gather(const void *x, size_t size, int64_t d, const int64_t *rows, int64_t m)
+{
+	size_t row = size * (size_t)d;
+	char *out = fl__malloc((m ? (size_t)m : 1) * row, "the discovery half");
+
+	for (int64_t i = 0; out && i < m; i++)
+		memcpy(out + (size_t)i * row, (const char *)x + (size_t)rows[i] * row, row);
+	return out;
+}
+
+/* The discovery half: the rows with holdout[i] == 0 (all rows when NULL). */
+static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t *holdout)
+{
+	int64_t m = 0;
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	if (!(h->views = fl__calloc((size_t)d->n_views + 1, sizeof *h->views, "views")))
+		return FL_ENOMEM;
+	if (!holdout) {
+		h->n = p->n;
+		h->failure = p->failure;
+		h->labels = p->labels;
+		h->probs = p->probs;
+		for (int32_t v = 0; v < d->n_views; v++)
+			h->views[v] = d->views[v].x;
+	} else {
+		h->owned = 1;
+		if (!(h->rows = fl__malloc((size_t)p->n * sizeof *h->rows, "the discovery half")))
+			return FL_ENOMEM;
+		for (int64_t i = 0; i < p->n; i++)
+			if (!holdout[i])
+				h->rows[m++] = i;
+		h->n = m;
+		if (!(h->failure = gather(p->failure, sizeof(double), 1, h->rows, m)) ||
+		    (p->labels && !(h->labels = gather(p->labels, sizeof(int64_t), 1, h->rows, m))) ||
+		    (p->probs && !(h->probs = gather(p->probs, sizeof(float), p->n_classes, h->rows, m))))
+			return FL_ENOMEM;
+		for (int32_t v = 0; v < d->n_views; v++)
+			if (!(h->views[v] = gather(d->views[v].x, sizeof(float), d->views[v].dim, h->rows, m)))
+				return FL_ENOMEM;
+		if (d->meta && (rc = fl_table_subset(&h->meta, d->meta, h->rows, m)))
+			return rc;
+	}
+	return fl_failure_summary_new(&h->summary, h->failure, h->n);
+}
+
+/* The message of the last error, prefixed with what failed. */
+static int prefixed(int rc, const char *what)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof msg, "%s", fl_last_error());
+	return fl__error(rc, "%s: %s", what, msg);
+}
+
+/* Candidates of one method are moved into the report, their members
+ * renamed from the half's rows to the original ones. */
+static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int32_t n_cands,
+			  int rc, const char *what)
+{
+	for (int32_t i = 0; rc == 0 && h->rows && i < n_cands; i++)
+		for (int64_t k = 0; k < cands[i].n_members; k++)
+			cands[i].members[k] = h->rows[cands[i].members[k]];
+	if (rc == 0)
+		rc = fl_report_add_candidates(r, cands, n_cands);
+	fl__candidates_free(cands, n_cands);
+	return rc && rc != FL_ENOMEM && rc != FL_ECANCELED ? prefixed(rc, what) : rc;
+}
+
+/* The view methods (failure direction, mixture, k-means) in view v. */
+static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
+			 const fl_discover_opts *o, int32_t v)
+{
+	const char *name = d->views[v].name;
+	int64_t dim = d->views[v].dim;
+	fl_candidate *cands = NULL;
+	int32_t n_cands = 0;
+	char what[80];
+	int rc = 0;
+
+	snprintf(what, sizeof what, "view %s", name);
+	if (o->methods & FL_METHOD_DIRECTION) {
+		fl_direction_opts dopt = FL_DIRECTION_OPTS_INIT;
+
+		dopt.per_class = o->per_class;
+		dopt.normalize = o->normalize;
+		dopt.min_size = o->min_size;
+		dopt.seed = o->seed;
+		dopt.threads = o->threads;
+		dopt.progress = o->progress;
+		dopt.progress_user = o->progress_user;
+		rc = fl_discover_direction(&cands, &n_cands, h->views[v], h->n, dim, dim, name,
+					   h->labels, p->n_classes, h->summary, h->failure, &dopt);
+		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)))
+			return rc;
+	}
+	if (o->methods & FL_METHOD_MIXTURE) {
+		fl_discover_mixture_opts mo = FL_DISCOVER_MIXTURE_OPTS_INIT;
+		char *path = NULL;
+
+		if ((rc = fl_report__model_path(r, o->model_prefix, name, &path)))
+			return rc;
+		mo.k = o->components;
+		mo.pca_dims = o->pca_dims;
+		mo.min_size = o->min_size;
+		mo.model_path = path;
+		mo.seed = o->seed;
+		mo.threads = o->threads;
+		mo.progress = o->progress;
+		mo.progress_user = o->progress_user;
+		rc = fl_discover_mixture(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->labels,
+					 h->probs, p->n_classes, h->summary, h->failure, &mo);
+		free(path);
+		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)))
+			return rc;
+	}
+	if (o->methods & FL_METHOD_KMEANS) {
+		fl_discover_kmeans_opts ko = FL_DISCOVER_KMEANS_OPTS_INIT;
+
+		ko.k = o->k;
+		ko.min_size = o->min_size;
+		ko.normalize = o->normalize;
+		ko.seed = o->seed;
+		ko.threads = o->threads;
+		ko.progress = o->progress;
+		ko.progress_user = o->progress_user;
+		rc = fl_discover_kmeans(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->summary,
+					h->failure, &ko);
+		rc = add_candidates(r, h, cands, n_cands, rc, what);
+	}
+	return rc;
+}
+
+/* Predicate search over the metadata (the id column is not a predicate). */
+static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
+			 const fl_discover_opts *o)
+{
+	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
+	fl_candidate *cands = NULL;
+	int32_t n_cands = 0;
+	int rc;
+
+	po.alpha = o->alpha;
+	po.max_level = o->max_level;
+	if (o->min_support >= 1)
+		po.min_support = (int64_t)o->min_support;
+	else
+		po.min_support_frac = o->min_support;
+	po.bins = o->bins;
+	po.top = o->top > 10 ? o->top : 10;
+	po.skip_cols = &p->id_col;
+	po.n_skip = p->id_col >= 0;
+	po.threads = o->threads;
+	po.note = o->note;
+	po.note_user = o->note_user;
+	po.progress = o->progress;
+	po.progress_user = o->progress_user;
+	rc = fl_discover_predicates(&cands, &n_cands, h->meta ? h->meta : d->meta, h->failure,
+				    h->summary, &po);
+	return add_candidates(r, h, cands, n_cands, rc, d->meta_name ? d->meta_name : "metadata");
+}
+
+/* Search the discovery half (or everything without a holdout), fuse, and
+ * confirm every slice on the holdout half. */
+static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_discover_opts *o)
+{
+	uint8_t *holdout = NULL;
+	fl_spec_view *sv = NULL;
+	half h = {0};
+	int rc = 0;
+
+	if (o->holdout && (!(holdout = fl__malloc((size_t)p->n, "holdout rows")) ||
+			   (rc = fl_split_holdout(holdout, p->failure, p->n, o->seed)))) {
+		free(holdout);
+		return rc ? rc : FL_ENOMEM;
+	}
+	rc = half_make(&h, p, d, holdout);
+	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
+		rc = discover_view(r, &h, p, d, o, v);
+	if (rc == 0 && (o->methods & FL_METHOD_PREDICATES))
+		rc = discover_meta(r, &h, p, d, o);
+	if (rc == 0 && (o->methods & (o->methods - 1)))
+		rc = fl_report_merge(r, FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT);
+	if (rc == 0 && holdout) {
+		fl_spec_data sd = FL_SPEC_DATA_INIT;
+
+		if (!(sv = fl__calloc((size_t)d->n_views + 1, sizeof *sv, "views"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		for (int32_t v = 0; v < d->n_views; v++)
+			sv[v] = (fl_spec_view){d->views[v].name, d->views[v].x, d->views[v].dim};
+		sd.n = p->n;
+		sd.views = sv;
+		sd.n_views = d->n_views;
+		sd.table = d->meta;
+		sd.labels = p->labels;
+		sd.probs = p->probs;
+		sd.n_classes = p->n_classes;
+		sd.base_dir = fl_report__model_dir(r);
+		if ((rc = fl_report_confirm(r, &sd, p->failure, holdout, o->fdr)) && rc != FL_ENOMEM)
+			rc = prefixed(rc, "confirming on the holdout");
+	}
+cleanup:
+	half_free(&h, d->n_views);
+	free(sv);
+	free(holdout);
+	return rc;
+}
+
+/* The options as the report's parameters record them. */
+static int record_params(fl_report *r, const fl_data *d, const fl_discover_opts *o)
+{
+	static const char *const keys[] = {"seed", "top", "k", "min_size", "normalize",
+		"components", "pca_dims", "holdout", "fdr", "alpha", "max_level", "min_support", "bins"};
+	char buf[96];
+	int rc = 0;
+
+	if (fl_discover_opts_get(o, "methods", buf, sizeof buf))
+		return FL_EINVAL;
+	rc |= fl_report_set_param(r, "methods", buf);
+	/* the input files (the views' are recorded with the views) */
+	if (d->labels && d->labels_name)
+		rc |= fl_report_set_param(r, "labels", d->labels_name);
+	if ((d->probs || d->preds) && (d->probs ? d->probs_name : d->preds_name))
+		rc |= fl_report_set_param(r, !d->probs ? "preds" : d->probs_are_logits ? "logits" : "probs",
+					  d->probs ? d->probs_name : d->preds_name);
+	if (d->meta && d->meta_name)
+		rc |= fl_report_set_param(r, "meta", d->meta_name);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		const char *key = keys[i];
+
+		if ((!strcmp(key, "components") || !strcmp(key, "pca_dims")) &&
+		    !(o->methods & FL_METHOD_MIXTURE))
+			continue;
+		if ((!strcmp(key, "alpha") || !strcmp(key, "max_level") ||
+		     !strcmp(key, "min_support") || !strcmp(key, "bins")) &&
+		    !(o->methods & FL_METHOD_PREDICATES))
+			continue;
+		if (!strcmp(key, "holdout")) { /* "half" or "none" */
+			rc |= fl_report_set_param(r, "holdout", o->holdout ? "half" : "none");
+			continue;
+		}
+		if (fl_discover_opts_get(o, key, buf, sizeof buf))
+			return FL_EINVAL;
+		if (!strcmp(key, "k") || !strcmp(key, "min_size")) /* 0 = "auto" */
+			snprintf(buf, sizeof buf, "%s", strcmp(buf, "automatic") ? buf : "auto");
+		rc |= fl_report_set_param(r, key, buf);
+	}
+	return rc ? FL_ENOMEM : 0;
+}
+
+/* Phrases ranked along every slice in the view they were embedded for. */
+static int describe_phrases(fl_report *r, const fl_data *d)
+{
+	int32_t v = 0;
+	int rc;
+
+	if (!d->phrases)
+		return 0;
+	while (v < d->n_views && strcmp(d->views[v].name, d->phrase_view ? d->phrase_view : "") != 0)
+		v++;
+	if (v == d->n_views)
+		return fl__error(FL_EINVAL, "phrase view %s is not one of the views",
+				 d->phrase_view ? d->phrase_view : "(none)");
+	if (!d->phrase_emb)
+		return fl__error(FL_EINVAL, "phrases without their embeddings");
+	if ((rc = fl_check_finite_f32(d->phrase_emb, d->n_phrases, d->views[v].dim, d->views[v].dim,
+				      d->phrase_emb_name ? d->phrase_emb_name : "phrase embeddings")))
+		return rc;
+	return fl_report_describe_phrases(r, d->views[v].x, d->views[v].dim, d->phrases,
+					  d->phrase_emb, d->n_phrases);
+}
+
+/* Every method whose inputs are given, or the selected ones (which must have them). */
+static int select_methods(uint32_t *methods, const fl_data *d, uint32_t asked)
+{
+	static const char *const names[] = {"mixture", "kmeans", "direction", "predicates"};
+
+	*methods = asked;
+	for (int m = 0; m < 4; m++) {
+		int needs_view = (1u << m) != FL_METHOD_PREDICATES, has = needs_view ? d->n_views > 0 : d->meta != NULL;
+
+		if (!asked && has)
+			*methods |= 1u << m;
+		else if ((asked & 1u << m) && !has)
+			return fl__error(FL_EINVAL, "method %s needs %s", names[m],
+					 needs_view ? "a view" : "metadata");
+	}
+	if (!*methods)
+		return fl__error(FL_EINVAL, "need a view or metadata to search");
+	return 0;
+}
+
+int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
+			  const fl_discover_opts *opts)
+{
+	fl_discover_opts o = *opts;
+	fl_failure_summary *s = NULL;
+	fl_report *r = NULL;
+	int rc;
+
+	if ((rc = select_methods(&o.methods, d, opts->methods)))
+		return rc;
+	if (o.per_class && !p->labels)
+		return fl__error(FL_EINVAL, "option per_class needs labels");
+	if (d->phrases && (!d->phrase_emb || !d->phrase_view))
+		return fl__error(FL_EINVAL, "phrases need their embeddings and their view");
+	if ((rc = fl_failure_summary_new(&s, p->failure, p->n)) ||
+	    (rc = fl_report_new(&r, s, p->n, p->failure_name)) ||
+	    (rc = fl_report_set_table(r, d->meta, p->id_col)) || (rc = record_params(r, d, &o)) ||
+	    (p->labels && p->preds &&
+	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
+		goto cleanup;
+	for (int32_t v = 0; v < d->n_views; v++)
+		if ((rc = fl_report_add_view(r, d->views[v].name, d->views[v].dim,
+					     d->views[v].source ? d->views[v].source : d->views[v].name)))
+			goto cleanup;
+	if ((rc = search(r, p, d, &o)))
+		goto cleanup;
+	if (!o.holdout && o.note)
+		o.note(o.note_user, "no holdout: slices are measured on the data they were found in; "
+		       "their p-values are optimistic and nothing is confirmed");
+	if ((rc = fl_report_rank(r, o.top)) || (rc = fl_report_describe(r, NULL, p->id_col)) ||
+	    (rc = describe_phrases(r, d)))
+		goto cleanup;
+	if (o.map && d->n_views > 0 && p->n > 1)
+		rc = fl_report_set_map(r, d->views[0].name, d->views[0].x, d->views[0].dim, o.seed);
+cleanup:
+	fl_failure_summary_free(s);
+	if (rc) {
+		fl_report_free(r);
+		r = NULL;
+	}
+	*out = r;
+	return rc;
+}
+
+int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *opts)
+{
+	static const fl_discover_opts defaults = FL_DISCOVER_OPTS_INIT;
+	fl_prep *p = NULL;
+	int rc;
+
+	if (!out)
+		return fl__error(FL_EINVAL, "fl_discover: nowhere to put the report");
+	*out = NULL;
+	opts = opts ? opts : &defaults;
+	if ((rc = fl_discover_opts_check(opts)))
+		return rc;
+	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
+		return FL_ENOMEM;
+	if ((rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1)) ||
+	    (rc = fl_pipeline__discover(out, p, data, opts))) {
+		fl_pipeline__prep_release(p);
+		return rc;
+	}
+	/* the report borrows the predictions and class names derived here */
+	return fl_report__set_owner(*out, p, fl_pipeline__prep_release);
+}

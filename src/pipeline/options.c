@@ -1,0 +1,310 @@
+/*
+ * The options of fl_discover as a table: name, type, range, help. Clients
+ * (the CLI's parser and --help, the man page, the Python keyword arguments)
+ * read names, help and defaults from here, so each default is written once:
+ * in FL_DISCOVER_OPTS_INIT.
+ */
+#include "pipeline_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define METHODS "mixture,kmeans,direction,predicates"
+#define KINDS "error,loss,confidence"
+
+typedef struct entry {
+	fl_option o;
+	size_t offset; /* of the field in fl_discover_opts */
+	int width;     /* INT: bytes of the field (4 or 8) */
+} entry;
+
+#define INT(name, help, zero, lo, hi) \
+	{{#name, FL_OPTION_INT, help, NULL, zero, lo, hi}, offsetof(fl_discover_opts, name), \
+	 (int)sizeof(((fl_discover_opts *)0)->name)}
+#define NUM(name, help, lo, hi) \
+	{{#name, FL_OPTION_NUM, help, NULL, NULL, lo, hi}, offsetof(fl_discover_opts, name), 0}
+#define BOOL(name, help) \
+	{{#name, FL_OPTION_BOOL, help, NULL, NULL, 0, 1}, offsetof(fl_discover_opts, name), 0}
+
+static const entry table[] = {
+	{{"methods", FL_OPTION_SET, "the methods to run (default: every one whose inputs are given)",
+	  METHODS, NULL, 0, 0}, offsetof(fl_discover_opts, methods), 0},
+	{{"failure_kind", FL_OPTION_CHOICE, "failure from labels + probs",
+	  KINDS, NULL, 0, 0}, offsetof(fl_discover_opts, failure_kind), 0},
+	INT(top, "slices to report", "all", 0, 100000),
+	INT(k, "k-means clusters per view", "automatic", 0, 100000),
+	INT(min_size, "smallest slice reported", "automatic", 0, 1e15),
+	BOOL(normalize, "L2-normalise embeddings (cosine geometry)"),
+	INT(seed, "random seed", NULL, 0, 9007199254740991.0),
+	INT(threads, "threads; results do not depend on it", "all cores", 0, 1024),
+	NUM(alpha, "predicates: weight of failure against size, in (0, 1]", 0, 1),
+	INT(max_level, "predicates: most predicates per slice", NULL, 1, 64),
+	NUM(min_support, "predicates: least rows, a count (>= 1) or a fraction", 0, HUGE_VAL),
+	INT(bins, "predicates: equal-frequency bins per numeric column", NULL, 2, 256),
+	BOOL(holdout, "search half the rows, confirm every slice on the other half"),
+	NUM(fdr, "false discovery rate of the confirmation, in (0, 1)", 0, 1),
+	INT(components, "mixture: components per view", NULL, 1, 1000),
+	INT(pca_dims, "mixture: PCA dimensions per view", NULL, 1, 4096),
+	BOOL(per_class, "direction: one failure direction per true class"),
+	BOOL(map, "give the HTML report a 2-D map of the first view"),
+};
+
+#define N_TABLE ((int32_t)(sizeof table / sizeof table[0]))
+
+void fl_discover_opts_init(fl_discover_opts *o)
+{
+	static const fl_discover_opts defaults = FL_DISCOVER_OPTS_INIT;
+
+	*o = defaults;
+}
+
+int32_t fl_discover_option_count(void)
+{
+	return N_TABLE;
+}
+
+const fl_option *fl_discover_option(int32_t i)
+{
+	return i >= 0 && i < N_TABLE ? &table[i].o : NULL;
+}
+
+static const entry *find(const char *name)
+{
+	for (int32_t i = 0; name && i < N_TABLE; i++)
+		if (strcmp(table[i].o.name, name) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* The position of `word` (len bytes) in a comma-separated list, or -1. */
+static int choice_index(const char *list, const char *word, size_t len)
+{
+	for (int i = 0; *list; i++) {
+		size_t n = strcspn(list, ",");
+
+		if (n == len && strncmp(list, word, len) == 0)
+			return i;
+		list += n + (list[n] == ',');
+	}
+	return -1;
+}
+
+/* An integer or number field: *v within [lo, hi]? NUM ranges are open at 0
+ * for alpha and at both ends for fdr; the messages say which. */
+static int in_range(const entry *e, double v)
+{
+	if (e->o.type == FL_OPTION_INT)
+		return v == floor(v) && v >= e->o.min && v <= e->o.max;
+	if (e->offset == offsetof(fl_discover_opts, alpha))
+		return v > 0 && v <= 1;
+	if (e->offset == offsetof(fl_discover_opts, fdr))
+		return v > 0 && v < 1;
+	return v >= e->o.min && v <= e->o.max;
+}
+
+static double read_field(const fl_discover_opts *o, const entry *e)
+{
+	const char *p = (const char *)o + e->offset;
+
+	switch (e->o.type) {
+	case FL_OPTION_INT:
+		if (e->offset == offsetof(fl_discover_opts, seed))
+			return (double)*(const uint64_t *)(const void *)p;
+		return e->width == 8 ? (double)*(const int64_t *)(const void *)p
+				     : (double)*(const int32_t *)(const void *)p;
+	case FL_OPTION_NUM:
+		return *(const double *)(const void *)p;
+	case FL_OPTION_BOOL:
+		return *(const int *)(const void *)p;
+	case FL_OPTION_CHOICE:
+		return (double)*(const fl_failure_kind *)(const void *)p;
+	case FL_OPTION_SET:
+		return (double)*(const uint32_t *)(const void *)p;
+	}
+	return 0;
+}
+
+static void write_field(fl_discover_opts *o, const entry *e, double v)
+{
+	char *p = (char *)o + e->offset;
+
+	switch (e->o.type) {
+	case FL_OPTION_INT:
+		if (e->offset == offsetof(fl_discover_opts, seed))
+			*(uint64_t *)(void *)p = (uint64_t)v;
+		else if (e->width == 8)
+			*(int64_t *)(void *)p = (int64_t)v;
+		else
+			*(int32_t *)(void *)p = (int32_t)v;
+		break;
+	case FL_OPTION_NUM:
+		*(double *)(void *)p = v;
+		break;
+	case FL_OPTION_BOOL:
+		*(int *)(void *)p = v != 0;
+		break;
+	case FL_OPTION_CHOICE:
+		*(fl_failure_kind *)(void *)p = (fl_failure_kind)(int)v;
+		break;
+	case FL_OPTION_SET:
+		*(uint32_t *)(void *)p = (uint32_t)v;
+		break;
+	}
+}
+
+/* What an option accepts, for messages. */
+static void describe(const entry *e, char *buf, size_t len)
+{
+	switch (e->o.type) {
+	case FL_OPTION_INT:
+		snprintf(buf, len, "an integer in [%.15g, %.15g]", e->o.min, e->o.max);
+		break;
+	case FL_OPTION_NUM: /* "..., in (0, 1]" in the help gives the range */
+		if (strstr(e->o.help, ", in "))
+			snprintf(buf, len, "a number in %s", strstr(e->o.help, ", in ") + 5);
+		else
+			snprintf(buf, len, "a number >= %.15g", e->o.min);
+		break;
+	case FL_OPTION_BOOL:
+		snprintf(buf, len, "true or false");
+		break;
+	case FL_OPTION_CHOICE:
+		snprintf(buf, len, "one of %s", e->o.choices);
+		break;
+	case FL_OPTION_SET:
+		snprintf(buf, len, "a comma-separated list of %s", e->o.choices);
+		break;
+	}
+}
+
+static int invalid(const entry *e, const char *value)
+{
+	char what[128];
+
+	describe(e, what, sizeof what);
+	return fl__error(FL_EINVAL, "option %s: '%s' is not %s", e->o.name, value, what);
+}
+
+int fl_discover_opts_set(fl_discover_opts *o, const char *name, const char *value)
+{
+	const entry *e = find(name);
+	double v = 0;
+	char *end;
+
+	if (!o || !value)
+		return fl__error(FL_EINVAL, "fl_discover_opts_set: no options or no value");
+	if (!e)
+		return fl__error(FL_EINVAL, "no option '%s'", name ? name : "(null)");
+	switch (e->o.type) {
+	case FL_OPTION_INT:
+	case FL_OPTION_NUM:
+		errno = 0;
+		v = strtod(value, &end);
+		if (errno || end == value || *end || !in_range(e, v))
+			return invalid(e, value);
+		break;
+	case FL_OPTION_BOOL:
+		if (!strcmp(value, "true") || !strcmp(value, "1"))
+			v = 1;
+		else if (strcmp(value, "false") != 0 && strcmp(value, "0") != 0)
+			return invalid(e, value);
+		break;
+	case FL_OPTION_CHOICE:
+		if ((v = choice_index(e->o.choices, value, strlen(value))) < 0)
+			return invalid(e, value);
+		break;
+	case FL_OPTION_SET:
+		for (const char *p = value; *p; p += *p == ',') {
+			size_t n = strcspn(p, ",");
+			int i = choice_index(e->o.choices, p, n);
+
+			if (i < 0)
+				return fl__error(FL_EINVAL, "option %s: unknown value '%.*s' (%s)",
+						 e->o.name, (int)n, p, e->o.choices);
+			v = (double)((uint32_t)v | 1u << i);
+			p += n;
+		}
+		break;
+	}
+	write_field(o, e, v);
+	return 0;
+}
+
+int fl_discover_opts_get(const fl_discover_opts *o, const char *name, char *buf, size_t len)
+{
+	const entry *e = find(name);
+	double v;
+	int n = 0;
+
+	if (!o || !e || !buf || len == 0)
+		return fl__error(FL_EINVAL, "no option '%s'", name ? name : "(null)");
+	v = read_field(o, e);
+	buf[0] = '\0';
+	switch (e->o.type) {
+	case FL_OPTION_INT:
+		n = v == 0 && e->o.zero ? snprintf(buf, len, "%s", e->o.zero)
+					: snprintf(buf, len, "%.0f", v);
+		break;
+	case FL_OPTION_NUM:
+		n = snprintf(buf, len, "%.15g", v);
+		break;
+	case FL_OPTION_BOOL:
+		n = snprintf(buf, len, "%s", v != 0 ? "true" : "false");
+		break;
+	case FL_OPTION_CHOICE: {
+		const char *p = e->o.choices;
+
+		for (int i = 0; i < (int)v && *p; i++)
+			p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',');
+		n = snprintf(buf, len, "%.*s", (int)strcspn(p, ","), p);
+		break;
+	}
+	case FL_OPTION_SET: {
+		const char *p = e->o.choices;
+
+		for (int i = 0; *p; i++) {
+			size_t w = strcspn(p, ",");
+
+			if ((uint32_t)v & 1u << i)
+				n += snprintf(buf + (n < (int)len ? n : (int)len - 1),
+					      len - (size_t)(n < (int)len ? n : (int)len - 1), "%s%.*s",
+					      n ? "," : "", (int)w, p);
+			p += w + (p[w] == ',');
+		}
+		if (n == 0)
+			n = snprintf(buf, len, "automatic");
+		break;
+	}
+	}
+	if (n < 0 || (size_t)n >= len)
+		return fl__error(FL_EINVAL, "option %s: buffer of %zu bytes too small", name, len);
+	return 0;
+}
+
+int fl_discover_opts_check(const fl_discover_opts *o)
+{
+	if (!o || o->version != FL_DISCOVER_OPTS_VERSION)
+		return fl__error(FL_EINVAL, "discover options: version %d, this library knows %d",
+				 o ? o->version : -1, FL_DISCOVER_OPTS_VERSION);
+	for (int32_t i = 0; i < N_TABLE; i++) {
+		const entry *e = &table[i];
+		double v = read_field(o, e);
+		char text[64];
+
+		if (e->o.type == FL_OPTION_INT || e->o.type == FL_OPTION_NUM) {
+			if (in_range(e, v))
+				continue;
+			snprintf(text, sizeof text, "%.15g", v);
+			return invalid(e, text);
+		}
+		if ((e->o.type == FL_OPTION_CHOICE && (v < 0 || v > 2)) ||
+		    (e->o.type == FL_OPTION_SET && (uint32_t)v >> 4)) {
+			snprintf(text, sizeof text, "%.0f", v);
+			return invalid(e, text);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* What the verbs of src/pipeline share: the data of one model checked and
+ * completed (prepare.c), and the search of discover that compare reuses. */
+#ifndef FL_PIPELINE_INTERNAL_H
+#define FL_PIPELINE_INTERNAL_H
+
+#include "common/internal.h"
+
+/* fl_data checked, with what the verbs derive from it. Arrays are the
+ * caller's unless marked owned; the whole struct is released by
+ * fl_pipeline__prep_free (also when only partly filled). */
+typedef struct fl_prep {
+	int64_t n;
+	int32_t n_classes;
+	const int64_t *labels;
+	const int64_t *preds;       /* the caller's, or argmax */
+	const float *probs;         /* the caller's, or softmax */
+	int64_t *argmax;            /* owned: predictions from probs */
+	float *softmax;             /* owned: probabilities from logits */
+	double *failure;            /* owned: the failure signal */
+	char *failure_name;         /* owned: "error", "loss", "file:F.npy", ... */
+	int64_t id_col;             /* -1 without */
+	const char **class_names;   /* owned array of borrowed strings, or NULL */
+} fl_prep;
+
+/* Check `d` and derive predictions, probabilities and (unless want_failure
+ * is 0) the failure signal of `kind`. On failure the message names the
+ * input; p is left for fl_pipeline__prep_free. */
+int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure);
+void fl_pipeline__prep_free(fl_prep *p);
+/* The heap copy a report owns (fl_report__set_owner's release). */
+void fl_pipeline__prep_release(void *p);
+
+/* The report of a discovery on p's failure signal (compare passes its
+ * own): everything fl_discover does after the checks. `o` is checked. */
+int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
+			  const fl_discover_opts *o);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * The data of one model checked and completed before any search: class
+ * count, label and prediction ranges, probabilities (softmax of logits),
+ * argmax predictions, the failure signal, the metadata's id column and
+ * class names, the views. Every message names the input it is about.
+ */
+#include "pipeline_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NAME(s, dflt) ((s) ? (s) : (dflt))
+
+void fl_pipeline__prep_free(fl_prep *p)
+{
+	free(p->argmax);
+	free(p->softmax);
+	free(p->failure);
+	free(p->failure_name);
+	free(p->class_names);
+	memset(p, 0, sizeof *p);
+}
+
+void fl_pipeline__prep_release(void *p)
+{
+	if (p)
+		fl_pipeline__prep_free(p);
+	free(p);
+}
+
+/* TODO(merge): fl_argmax_rows of src/stats once it lands. */
+static void fl_argmax_rows(int64_t *out, const float *probs, int64_t n, int32_t c)
+{
+	for (int64_t i = 0; i < n; i++) {
+		const float *row = probs + i * c;
+		int32_t best = 0;
+
+		for (int32_t k = 1; k < c; k++)
+			if (row[k] > row[best])
+				best = k;
+		out[i] = best;
+	}
+}
+
+/* Class count, probabilities, label and prediction ranges, argmax. */
+static int outputs(fl_prep *p, const fl_data *d)
+{
+	const char *labels = NAME(d->labels_name, "labels"), *probs = NAME(d->probs_name, "probs");
+	int rc;
+
+	p->labels = d->labels;
+	p->preds = d->preds;
+	if (d->probs) {
+		if (d->n_classes < 2)
+			return fl__error(FL_EINVAL, "%s: needs at least 2 class columns, has %d", probs,
+					 (int)d->n_classes);
+		p->n_classes = d->n_classes;
+		if (d->probs_are_logits) {
+			size_t bytes;
+
+			if (fl__mul_size((size_t)d->n, (size_t)d->n_classes * sizeof(float), &bytes) ||
+			    !(p->softmax = fl__malloc(bytes, probs)))
+				return fl__error(FL_ENOMEM, "out of memory for %s", probs);
+			if ((rc = fl_softmax_rows(p->softmax, d->probs, d->n, d->n_classes, probs)))
+				return rc;
+			p->probs = p->softmax;
+		} else {
+			if ((rc = fl_check_probs(d->probs, d->n, d->n_classes, probs)))
+				return rc;
+			p->probs = d->probs;
+		}
+	}
+	if (!d->labels)
+		return 0;
+	if (!p->probs) {
+		int64_t mx = 0;
+
+		if (!d->preds)
+			return fl__error(FL_EINVAL, "%s: labels need probabilities, logits or predictions",
+					 labels);
+		for (int64_t i = 0; i < d->n; i++) {
+			mx = d->labels[i] > mx ? d->labels[i] : mx;
+			mx = d->preds[i] > mx ? d->preds[i] : mx;
+		}
+		if (mx >= INT32_MAX)
+			return fl__error(FL_ERANGE, "%s: label %lld is too large", labels, (long long)mx);
+		p->n_classes = (int32_t)mx + 1;
+	}
+	if ((rc = fl_check_labels(d->labels, d->n, p->n_classes, labels)) ||
+	    (d->preds && (rc = fl_check_labels(d->preds, d->n, p->n_classes,
+					       NAME(d->preds_name, "preds")))))
+		return rc;
+	if (!d->preds) {
+		if (!(p->argmax = fl__malloc((size_t)d->n * sizeof *p->argmax, "predictions")))
+			return FL_ENOMEM;
+		fl_argmax_rows(p->argmax, p->probs, d->n, p->n_classes);
+		p->preds = p->argmax;
+	}
+	return 0;
+}
+
+static int failure(fl_prep *p, const fl_data *d, fl_failure_kind kind)
+{
+	fl_strbuf b = {0};
+	int rc;
+
+	if (!(p->failure = fl__malloc((size_t)d->n * sizeof *p->failure, "the failure signal")))
+		return FL_ENOMEM;
+	if (d->failure) {
+		if ((rc = fl_check_finite_f64(d->failure, d->n, NAME(d->failure_name, "failure"))))
+			return rc;
+		memcpy(p->failure, d->failure, (size_t)d->n * sizeof *p->failure);
+		fl__sb_printf(&b, "file:%s", NAME(d->failure_name, "failure"));
+	} else {
+		if (!d->labels || !p->preds)
+			return fl__error(FL_EINVAL, "need a failure signal, or labels with probabilities, "
+					 "logits or predictions");
+		if (kind != FL_FAILURE_ERROR && !p->probs)
+			return fl__error(FL_EINVAL, "failure kind %s needs probabilities or logits",
+					 kind == FL_FAILURE_LOSS ? "loss" : "confidence");
+		if ((rc = fl_failure_compute(p->failure, kind, d->n, p->n_classes, d->labels, p->probs,
+					     p->preds)))
+			return rc;
+		fl__sb_printf(&b, "%s", fl_failure_kind_name(kind));
+	}
+	return (p->failure_name = fl__sb_finish(&b, "failure name")) ? 0 : FL_ENOMEM;
+}
+
+/* Class names come from a metadata column that is constant within every
+ * label: class_column, or the first categorical column that qualifies. */
+static int class_names(fl_prep *p, const fl_data *d)
+{
+	const char *meta = NAME(d->meta_name, "metadata");
+	int64_t first = 0, last = fl_table_cols(d->meta);
+	int32_t *seen;
+
+	if (d->class_column) {
+		if ((first = fl_table_find(d->meta, d->class_column)) < 0)
+			return fl__error(FL_EINVAL, "%s: no column '%s' (class column)", meta,
+					 d->class_column);
+		last = first + 1;
+	}
+	if (!(seen = fl__malloc((size_t)p->n_classes * sizeof *seen, "class names")))
+		return FL_ENOMEM;
+	for (int64_t j = first; j < last; j++) {
+		const int32_t *codes = fl_table_codes(d->meta, j);
+		int ok = 1;
+
+		if (!codes || fl_table_col_type(d->meta, j) != FL_COL_CATEGORICAL)
+			continue;
+		for (int32_t c = 0; c < p->n_classes; c++)
+			seen[c] = -1;
+		for (int64_t i = 0; i < d->n && ok; i++) {
+			int32_t *s = &seen[d->labels[i]];
+
+			ok = codes[i] >= 0 && (*s < 0 || *s == codes[i]);
+			*s = codes[i];
+		}
+		if (ok) {
+			p->class_names = fl__calloc((size_t)p->n_classes, sizeof *p->class_names,
+						    "class names");
+			for (int32_t c = 0; p->class_names && c < p->n_classes; c++)
+				p->class_names[c] = seen[c] < 0 ? NULL : fl_table_level(d->meta, j, seen[c]);
+			free(seen);
+			return p->class_names ? 0 : FL_ENOMEM;
+		}
+		if (d->class_column) {
+			free(seen);
+			return fl__error(FL_EINVAL, "%s: column '%s' is not constant within each label",
+					 meta, d->class_column);
+		}
+	}
+	free(seen);
+	return 0;
+}
+
+static int meta(fl_prep *p, const fl_data *d)
+{
+	const char *name = NAME(d->meta_name, "metadata");
+
+	p->id_col = -1;
+	if (!d->meta) {
+		if (d->id_column || d->class_column)
+			return fl__error(FL_EINVAL, "an id or class column needs metadata");
+		return 0;
+	}
+	if (fl_table_rows(d->meta) != d->n)
+		return fl__error(FL_ESHAPE, "%s has %lld rows, the other inputs %lld", name,
+				 (long long)fl_table_rows(d->meta), (long long)d->n);
+	if (d->id_column && (p->id_col = fl_table_find(d->meta, d->id_column)) < 0)
+		return fl__error(FL_EINVAL, "%s: no column '%s' (id column)", name, d->id_column);
+	return d->labels ? class_names(p, d) : 0;
+}
+
+static int views(const fl_data *d)
+{
+	for (int32_t v = 0; v < d->n_views; v++) {
+		const fl_view *w = &d->views[v];
+		int rc;
+
+		if (!w->name || !w->name[0] || strlen(w->name) > 63)
+			return fl__error(FL_EINVAL, "view %d: a name of 1-63 bytes is needed", (int)v);
+		if (!w->x || w->dim < 1)
+			return fl__error(FL_EINVAL, "view %s: no rows or no columns", w->name);
+		for (int32_t u = 0; u < v; u++)
+			if (strcmp(d->views[u].name, w->name) == 0)
+				return fl__error(FL_EINVAL, "view name '%s' given twice", w->name);
+		if ((rc = fl_check_finite_f32(w->x, d->n, w->dim, w->dim, NAME(w->source, w->name))))
+			return rc;
+	}
+	return 0;
+}
+
+int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure)
+{
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	p->id_col = -1;
+	if (!d || d->version != FL_DATA_VERSION)
+		return fl__error(FL_EINVAL, "data: version %d, this library knows %d",
+				 d ? d->version : -1, FL_DATA_VERSION);
+	if (d->n < 1)
+		return fl__error(FL_EINVAL, "data: no rows");
+	if (d->n_views < 0 || (d->n_views > 0 && !d->views) || d->n_phrases < 0)
+		return fl__error(FL_EINVAL, "data: %d views, %d phrases, views %s", (int)d->n_views,
+				 (int)d->n_phrases, d->views ? "given" : "missing");
+	p->n = d->n;
+	if ((rc = outputs(p, d)) || (want_failure && (rc = failure(p, d, kind))) ||
+	    (rc = meta(p, d)) || (rc = views(d)))
+		return rc;
+	return 0;
+}

@@ -1,0 +1,160 @@
+/*
+ * A report and its model files as one unit: the mixture models of a run
+ * live in a temporary folder (beside where they will be kept, so that the
+ * final move is a rename) until fl_report_save writes the JSON and the HTML
+ * page to temporary files and, only when every write succeeded, renames the
+ * models, the JSON and the page into place. A failed or cancelled run
+ * leaves the previous report and its models as they were.
+ */
+#include "report_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int fl_report__set_owner(fl_report *r, void *owner, void (*release)(void *))
+{
+	r->owner = owner;
+	r->release = release;
+	return 0;
+}
+
+void fl_report__models_free(fl_report *r)
+{
+	fl_strbuf b = {0};
+
+	for (int32_t i = 0; i < r->models.n; i++) {
+		if (r->models.tmpdir) {
+			b.len = 0;
+			fl__sb_printf(&b, "%s/%s", r->models.tmpdir, r->models.files[i]);
+			if (!b.oom)
+				unlink(b.s);
+		}
+		free(r->models.files[i]);
+	}
+	if (r->models.tmpdir)
+		rmdir(r->models.tmpdir);
+	free(b.s);
+	free(r->models.files);
+	free(r->models.tmpdir);
+	free(r->models.dir);
+	memset(&r->models, 0, sizeof r->models);
+}
+
+/* The folder of a path ("." for a bare name), the caller's. */
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	fl_strbuf b = {0};
+
+	if (!slash)
+		fl__sb_printf(&b, ".");
+	else
+		fl__sb_printf(&b, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	return fl__sb_finish(&b, "folder name");
+}
+
+int fl_report__model_path(fl_report *r, const char *prefix, const char *view, char **out)
+{
+	const char *base;
+	char **files;
+	fl_strbuf b = {0};
+
+	*out = NULL;
+	base = prefix ? (strrchr(prefix, '/') ? strrchr(prefix, '/') + 1 : prefix) : "";
+	fl__sb_printf(&b, "%s%smixture-%s.npz", base, *base ? "." : "", view);
+	if (!(files = realloc(r->models.files, (size_t)(r->models.n + 1) * sizeof *files))) {
+		free(b.s);
+		return fl__error(FL_ENOMEM, "out of memory for model file names");
+	}
+	r->models.files = files;
+	if (!(files[r->models.n] = fl__sb_finish(&b, "model file name")))
+		return FL_ENOMEM;
+	r->models.n++;
+	b = (fl_strbuf){0};
+	if (!r->models.tmpdir) {
+		const char *tmp = getenv("TMPDIR");
+
+		if (prefix && !(r->models.dir = folder_of(prefix)))
+			return FL_ENOMEM;
+		if (prefix)
+			fl__sb_printf(&b, "%s.tmp.XXXXXX", prefix);
+		else
+			fl__sb_printf(&b, "%s/faultline-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!(r->models.tmpdir = fl__sb_finish(&b, "temporary folder name")))
+			return FL_ENOMEM;
+		b = (fl_strbuf){0};
+		if (!mkdtemp(r->models.tmpdir)) {
+			int err = errno;
+
+			free(r->models.tmpdir);
+			r->models.tmpdir = NULL;
+			if (prefix)
+				return fl__error(FL_EIO, "%s/%s: cannot create a temporary folder beside it: %s",
+						 r->models.dir, files[r->models.n - 1], strerror(err));
+			return fl__error(FL_EIO, "%s: cannot create a temporary folder: %s",
+					 tmp && *tmp ? tmp : "/tmp", strerror(err));
+		}
+	}
+	fl__sb_printf(&b, "%s/%s", r->models.tmpdir, files[r->models.n - 1]);
+	return (*out = fl__sb_finish(&b, "model file name")) ? 0 : FL_ENOMEM;
+}
+
+const char *fl_report__model_dir(const fl_report *r)
+{
+	return r->models.tmpdir;
+}
+
+/* Move the models into their folder (they are named by the JSON's specs). */
+static int commit_models(fl_report *r)
+{
+	fl_strbuf from = {0}, to = {0};
+	int rc = 0;
+
+	for (int32_t i = 0; rc == 0 && i < r->models.n; i++) {
+		from.len = to.len = 0;
+		fl__sb_printf(&from, "%s/%s", r->models.tmpdir, r->models.files[i]);
+		fl__sb_printf(&to, "%s/%s", r->models.dir, r->models.files[i]);
+		if (from.oom || to.oom)
+			rc = fl__error(FL_ENOMEM, "out of memory for model file names");
+		else if (rename(from.s, to.s) != 0)
+			rc = fl__error(FL_EIO, "%s: cannot write: %s", to.s, strerror(errno));
+	}
+	free(from.s);
+	free(to.s);
+	if (rc == 0) { /* they are kept: nothing left to remove */
+		rmdir(r->models.tmpdir);
+		free(r->models.tmpdir);
+		r->models.tmpdir = NULL;
+	}
+	return rc;
+}
+
+int fl_report_save(fl_report *r, const char *json, const char *html, int64_t max_members)
+{
+	fl_staged js = {0}, hs = {0};
+	int to_file = json && strcmp(json, "-") != 0, rc = 0;
+
+	if (json && html && strcmp(json, html) == 0)
+		return fl__error(FL_EINVAL, "%s: named for both the JSON and the HTML report", json);
+	if (to_file && (rc = fl__stage_open(&js, json)) == 0) {
+		fl_report__write_json_fp(r, js.fp, max_members);
+		rc = fl__stage_close(&js);
+	}
+	if (rc == 0 && html && (rc = fl__stage_open(&hs, html)) == 0 &&
+	    (rc = fl_report__write_html_fp(r, hs.fp)) == 0)
+		rc = fl__stage_close(&hs);
+	/* everything is written: now the renames */
+	if (rc == 0 && to_file && r->models.tmpdir && r->models.dir)
+		rc = commit_models(r);
+	if (rc == 0 && to_file)
+		rc = fl__stage_commit(&js);
+	if (rc == 0 && html)
+		rc = fl__stage_commit(&hs);
+	fl__stage_discard(&js);
+	fl__stage_discard(&hs);
+	if (rc == 0 && json && !to_file)
+		rc = fl_report_write_json(r, json, max_members);
+	return rc;
+}
