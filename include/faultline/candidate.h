@@ -70,6 +70,17 @@ typedef struct fl_candidate {
 /** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */
 FL_API void fl_candidate_clear(fl_candidate *c);
 
+/**
+ * Release an array of candidates as the discovery methods return it: clear
+ * each of the n candidates (fl_candidate_clear), then free(c). Accepts NULL
+ * (then n is ignored); n must not exceed the array's length.
+ *
+ * @param c  the array, malloc'ed (as from fl_discover_kmeans and the other
+ *           methods), or NULL; invalid afterwards
+ * @param n  number of candidates in c
+ */
+FL_API void fl_candidates_free(fl_candidate *c, int32_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,8 @@
  * 0.948 / 0.953 / 0.947 with the merge, 1.000 / 0.998 / 0.946 with both
  * (precision@10 >= 0.99 throughout). Radius factors 1.0 and 1.5 did worse.
  */
+#include "candidate/candidate_internal.h"
+#include "stats/stats_internal.h"
 #include "kmeans_internal.h"
 
 #include <math.h>
@@ -470,7 +472,7 @@ done:
 	*n_out = nc;
 	cand = NULL;
 cleanup:
-	fl__candidates_free(cand, nc);
+	fl_candidates_free(cand, nc);
 	free(failing);
 	free(rows);
 	free(cen);

@@ -87,24 +87,6 @@ int fl__stage_close(fl_staged *s);
 int fl__stage_commit(fl_staged *s);
 void fl__stage_discard(fl_staged *s);
 
-/* Otsu's threshold of n values (stats/otsu.c): the split of the sorted
- * values maximising w0 w1 (mean1 - mean0)^2; "failing" = value > t. NaN for
- * a constant signal. `sorted` is n doubles of scratch. */
-double fl__otsu_threshold(const double *f, int64_t n, double *sorted);
-
-/* The order every method returns its candidates in (report/candidate.c):
- * score descending, then p-value ascending, then component. For qsort. */
-int fl__candidate_cmp(const void *a, const void *b);
-/* Clear n candidates and free their array (NULL accepted). */
-void fl__candidates_free(fl_candidate *c, int32_t n);
-
-/* A discovery method's candidate c (members set) measured on s: its stats,
- * score, method and view. 1 when it fails clearly more than everyone (the
- * lower end of its 95% interval above the overall rate); 0 when not, or an
- * error code: then c is cleared (report/candidate.c). */
-int fl__candidate_keep(fl_candidate *c, const fl_failure_summary *s, const char *method,
-		       const char *view);
-
 /* Call a progress callback (none when fn is NULL): 0 to go on, or
  * FL_ECANCELED recorded ("cancelled during <stage>") when it returned
  * non-zero (error.c). */

@@ -9,6 +9,7 @@
  * cross-fitted scores. Also: the failing flags (Otsu's split for a
  * continuous signal), the ROC AUC of the scores, and scoring new rows.
  */
+#include "stats/stats_internal.h"
 #include "direction_internal.h"
 
 #include <math.h>

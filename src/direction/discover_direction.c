@@ -13,6 +13,7 @@
  * from a model that did not see it. The paper takes a fixed top-K per
  * class; the grid adapts the size to how far the failures extend.
  */
+#include "candidate/candidate_internal.h"
 #include "direction_internal.h"
 
 #include <math.h>
@@ -292,7 +293,7 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 		cand = NULL;
 	}
 cleanup:
-	fl__candidates_free(cand, nc);
+	fl_candidates_free(cand, nc);
 	free(failing);
 	free(start);
 	free(cnt);

@@ -1,6 +1,6 @@
 /*
- * .npy files: the header parser (shared with .npz members) and
- * fl_array_open, which maps the file and dispatches on its magic.
+ * .npy files: the header parser, for a mapped .npy file (open.c) and for
+ * the members of an .npz archive (npz.c).
  *
  * Format (numpy/lib/format.py, NEP 1): "\x93NUMPY", major, minor, a header
  * length (uint16 LE in 1.0, uint32 LE in 2.0/3.0), then a Python dict
@@ -10,13 +10,8 @@
  */
 #include "io/io_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_DIMS 32
 
@@ -36,16 +31,6 @@ int fl_io__host_little(void)
 
 	memcpy(&b, &one, 1);
 	return b == 1;
-}
-
-static int set_name(fl_array *a, const char *path)
-{
-	size_t n = strlen(path) + 1;
-
-	if (!(a->name = fl__malloc(n, "array name")))
-		return FL_ENOMEM;
-	memcpy(a->name, path, n);
-	return 0;
 }
 
 static const char *skip_ws(const char *p, const char *e)
@@ -291,63 +276,4 @@ int fl_io__npy_parse(fl_array *a, const unsigned char *buf, size_t len)
 	a->fortran = h.fortran && a->rows > 1 && a->cols > 1;
 	a->data = buf + pre + hlen;
 	return 0;
-}
-
-int fl_array_open(fl_array **out, const char *path, const char *key)
-{
-	fl_array *a = NULL;
-	struct stat st;
-	int fd = -1, rc;
-	void *map;
-
-	if (!out)
-		return fl__error(FL_EINVAL, "fl_array_open: out is NULL");
-	*out = NULL;
-	if (!path)
-		return fl__error(FL_EINVAL, "fl_array_open: path is NULL");
-	a = fl__calloc(1, sizeof *a, "array");
-	if (!a)
-		return FL_ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = fl__error(FL_EIO, "%s: cannot open: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = fl__error(FL_EIO, "%s: not a regular file", path);
-		goto cleanup;
-	}
-	if (st.st_size < 6) {
-		rc = fl__error(FL_EFORMAT, "%s: not a .npy or .npz file (%lld bytes)",
-			       path, (long long)st.st_size);
-		goto cleanup;
-	}
-	if ((uintmax_t)st.st_size > SIZE_MAX) {
-		rc = fl__error(FL_EUNSUP, "%s: file too large to map", path);
-		goto cleanup;
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		rc = fl__error(FL_EIO, "%s: cannot map: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	a->map = map;
-	a->map_len = (size_t)st.st_size;
-	if (!memcmp(map, "\x93NUMPY", 6)) {
-		rc = set_name(a, path);
-		if (rc == 0)
-			rc = fl_io__npy_parse(a, map, a->map_len);
-	} else if (!memcmp(map, "PK", 2)) {
-		rc = fl_io__npz_select(a, path, key);
-	} else {
-		rc = fl__error(FL_EFORMAT, "%s: not a .npy or .npz file (bad magic)", path);
-	}
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		fl_array_free(a);
-	else
-		*out = a;
-	return rc;
 }

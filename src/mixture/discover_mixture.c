@@ -20,6 +20,7 @@
  *    (about 0.01 standard deviations for Gaussian columns), is noise well
  *    inside any component.
  */
+#include "candidate/candidate_internal.h"
 #include "mixture_internal.h"
 
 #include <math.h>
@@ -313,7 +314,7 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	*n_out = nc;
 	cand = NULL;
 cleanup:
-	fl__candidates_free(cand, nc);
+	fl_candidates_free(cand, nc);
 	free(model);
 	fl_mx_codes_free(&codes);
 	free(fo.assign);

@@ -116,7 +116,7 @@ static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int3
 			cands[i].members[k] = h->rows[cands[i].members[k]];
 	if (rc == 0)
 		rc = fl_report_add_candidates(r, cands, n_cands);
-	fl__candidates_free(cands, n_cands);
+	fl_candidates_free(cands, n_cands);
 	return rc && rc != FL_ENOMEM && rc != FL_ECANCELED ? prefixed(rc, what) : rc;
 }
 

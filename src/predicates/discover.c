@@ -6,6 +6,7 @@
  * clear the overall failure rate, and are scored like every other method
  * of `faultline discover` (lower bound on the lift).
  */
+#include "candidate/candidate_internal.h"
 #include "predicates_internal.h"
 
 #include <math.h>
@@ -225,7 +226,7 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	*n_out = nc;
 	cand = NULL;
 cleanup:
-	fl__candidates_free(cand, nc);
+	fl_candidates_free(cand, nc);
 	fl_predicate_result_free(r);
 	return rc;
 }

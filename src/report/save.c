@@ -13,35 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int fl_report__set_owner(fl_report *r, void *owner, void (*release)(void *))
-{
-	r->owner = owner;
-	r->release = release;
-	return 0;
-}
-
-void fl_report__models_free(fl_report *r)
-{
-	fl_strbuf b = {0};
-
-	for (int32_t i = 0; i < r->models.n; i++) {
-		if (r->models.tmpdir) {
-			b.len = 0;
-			fl__sb_printf(&b, "%s/%s", r->models.tmpdir, r->models.files[i]);
-			if (!b.oom)
-				unlink(b.s);
-		}
-		free(r->models.files[i]);
-	}
-	if (r->models.tmpdir)
-		rmdir(r->models.tmpdir);
-	free(b.s);
-	free(r->models.files);
-	free(r->models.tmpdir);
-	free(r->models.dir);
-	memset(&r->models, 0, sizeof r->models);
-}
-
 /* The folder of a path ("." for a bare name), the caller's. */
 static char *folder_of(const char *path)
 {

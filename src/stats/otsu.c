@@ -1,6 +1,6 @@
 /* Otsu's threshold: the two-group split of a continuous failure signal
  * used to say which samples "fail" when the methods need a 0/1 target. */
-#include "common/internal.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 #include <string.h>

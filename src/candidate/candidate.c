@@ -1,5 +1,5 @@
 /* Candidates: the common currency of discovery methods and the report. */
-#include "common/internal.h"
+#include "candidate/candidate_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,7 @@ void fl_candidate_clear(fl_candidate *c)
 	memset(c, 0, sizeof *c);
 }
 
-void fl__candidates_free(fl_candidate *c, int32_t n)
+void fl_candidates_free(fl_candidate *c, int32_t n)
 {
 	for (int32_t i = 0; c && i < n; i++)
 		fl_candidate_clear(&c[i]);
