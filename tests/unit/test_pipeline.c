@@ -1,0 +1,196 @@
+/*
+ * The one-call verbs: fl_discover on planted data finds the planted slices
+ * and is the same for 1 and 2 threads; the option table round-trips and
+ * refuses bad values naming the option; a progress callback's non-zero
+ * return cancels with FL_ECANCELED and leaves no file; fl_report_save
+ * writes nothing when one output fails and keeps an earlier report; apply
+ * on the data a report was found in selects its members again; check and
+ * compare give their verdicts and both-model counts.
+ */
+#include "check.h"
+
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "faultline.h"
+
+static int cancel_after(void *user, const char *stage, int64_t done, int64_t total)
+{
+	int *calls = user;
+
+	(void)stage;
+	(void)done;
+	(void)total;
+	return ++*calls > 3;
+}
+
+/* Files in dir whose name starts with prefix. */
+static int count_files(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_options(void)
+{
+	fl_discover_opts o, init = FL_DISCOVER_OPTS_INIT;
+	char buf[64];
+
+	fl_discover_opts_init(&o);
+	CHECK(memcmp(&o, &init, sizeof o) == 0);
+	CHECK(fl_discover_option_count() >= 15);
+	/* every option's default prints and parses back to itself */
+	for (int32_t i = 0; i < fl_discover_option_count(); i++) {
+		const fl_option *op = fl_discover_option(i);
+		fl_discover_opts p = init;
+
+		CHECK_RC(fl_discover_opts_get(&init, op->name, buf, sizeof buf), 0);
+		if (strcmp(buf, "automatic") && strcmp(buf, "all") && strcmp(buf, "all cores"))
+			CHECK_RC(fl_discover_opts_set(&p, op->name, buf), 0);
+		CHECK(memcmp(&p, &init, sizeof p) == 0);
+	}
+	CHECK(fl_discover_option(-1) == NULL && fl_discover_option(fl_discover_option_count()) == NULL);
+	CHECK_RC(fl_discover_opts_set(&o, "alpha", "1.5"), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "alpha") != NULL);
+	CHECK_RC(fl_discover_opts_set(&o, "top", "ten"), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "top") != NULL);
+	CHECK_RC(fl_discover_opts_set(&o, "bogus", "1"), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "bogus") != NULL);
+	CHECK_RC(fl_discover_opts_set(&o, "methods", "kmeans,magic"), FL_EINVAL);
+	CHECK_RC(fl_discover_opts_set(&o, "methods", "kmeans,predicates"), 0);
+	CHECK_EQ_INT(o.methods, FL_METHOD_KMEANS | FL_METHOD_PREDICATES);
+	CHECK_RC(fl_discover_opts_get(&o, "methods", buf, sizeof buf), 0);
+	CHECK(strcmp(buf, "kmeans,predicates") == 0);
+	CHECK_RC(fl_discover_opts_set(&o, "failure_kind", "loss"), 0);
+	CHECK_EQ_INT(o.failure_kind, FL_FAILURE_LOSS);
+	CHECK_RC(fl_discover_opts_set(&o, "holdout", "false"), 0);
+	CHECK_EQ_INT(o.holdout, 0);
+	o = init;
+	o.fdr = 1;
+	CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "fdr") != NULL);
+	o = init;
+	o.version = 99;
+	CHECK_RC(fl_discover(&(fl_report *){NULL}, NULL, &o), FL_EINVAL);
+}
+
+int main(void)
+{
+	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
+	fl_synth s;
+	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
+	fl_data d = FL_DATA_INIT;
+	fl_view v = {"emb", NULL, 0, "emb.npy"};
+	fl_report *r = NULL, *r2 = NULL, *ra = NULL;
+	fl_saved_report *saved = NULL;
+	char prefix[512], json[600], html[600], bad[600];
+	int calls = 0, found = 0;
+
+	test_options();
+	so.n = 4000;
+	CHECK_RC(fl_synth_generate(&s, &so), 0);
+	v.x = s.emb;
+	v.dim = s.d;
+	d.n = s.n;
+	d.labels = s.labels;
+	d.probs = s.probs;
+	d.n_classes = s.n_classes;
+	d.views = &v;
+	d.n_views = 1;
+	snprintf(prefix, sizeof prefix, "%s/pipeline_run", FL_TEST_TMP);
+	snprintf(json, sizeof json, "%s.json", prefix);
+	snprintf(html, sizeof html, "%s.html", prefix);
+	snprintf(bad, sizeof bad, "%s/no/such/dir/x.html", FL_TEST_TMP);
+	unlink(json);
+
+	/* cancelled: FL_ECANCELED, no report, no model folder left behind */
+	o.model_prefix = prefix;
+	o.threads = 1;
+	o.progress = cancel_after;
+	o.progress_user = &calls;
+	CHECK_RC(fl_discover(&r, &d, &o), FL_ECANCELED);
+	CHECK(r == NULL);
+	CHECK_EQ_INT(count_files(FL_TEST_TMP, "pipeline_run"), 0);
+
+	/* the whole pipeline: planted slices found, replicated */
+	o.progress = NULL;
+	CHECK_RC(fl_discover(&r, &d, &o), 0);
+	CHECK(r && fl_report_n_slices(r) >= 3);
+	for (int32_t i = 0; r && i < fl_report_n_slices(r); i++) {
+		const fl_candidate *c = fl_report_slice(r, i);
+		int64_t hit = 0;
+
+		for (int64_t k = 0; k < c->n_members; k++)
+			hit += s.truth[c->members[k]] >= 0;
+		found += c->replicated && hit > c->n_members / 2;
+	}
+	CHECK(found >= 3);
+	CHECK_EQ_INT(count_files(FL_TEST_TMP, "pipeline_run.json"), 0); /* nothing saved yet */
+
+	/* results do not depend on the thread count */
+	o.threads = 2;
+	CHECK_RC(fl_discover(&r2, &d, &o), 0);
+	CHECK(r2 && fl_report_n_slices(r2) == fl_report_n_slices(r));
+	for (int32_t i = 0; r2 && i < fl_report_n_slices(r); i++) {
+		const fl_candidate *a = fl_report_slice(r, i), *b = fl_report_slice(r2, i);
+
+		CHECK(a->n_members == b->n_members &&
+		      !memcmp(a->members, b->members, (size_t)a->n_members * sizeof *a->members));
+	}
+	fl_report_free(r2);
+	r2 = NULL;
+
+	/* saving: a failing output writes nothing; then all of it */
+	CHECK_RC(fl_report_save(r, json, bad, 0), FL_EIO);
+	CHECK(access(json, F_OK) != 0);
+	CHECK_RC(fl_report_save(r, json, html, 0), 0);
+	CHECK(access(json, F_OK) == 0 && access(html, F_OK) == 0);
+	CHECK(count_files(FL_TEST_TMP, "pipeline_run.mixture-emb.npz") == 1);
+	CHECK(count_files(FL_TEST_TMP, "pipeline_run.tmp") == 0);
+
+	/* apply on the same data selects the same rows (every spec type here) */
+	CHECK_RC(fl_saved_report_load(&saved, json), 0);
+	CHECK_RC(fl_apply(&ra, saved, &d, NULL), 0);
+	CHECK(ra && fl_report_n_slices(ra) == fl_report_n_slices(r));
+	for (int32_t i = 0; ra && i < fl_report_n_slices(r); i++) {
+		const fl_candidate *a = fl_report_slice(r, i), *b = fl_report_slice(ra, i);
+
+		CHECK_EQ_INT(b->n_members, a->n_members + a->n_holdout_members);
+	}
+	/* check: the same data passes a regression limit */
+	{
+		fl_check_opts co = FL_CHECK_OPTS_INIT;
+		fl_verdict *verdicts = NULL;
+
+		CHECK_RC(fl_check(&verdicts, NULL, saved, &d, &co), FL_EINVAL);
+		co.max_regression = 0.5;
+		CHECK_RC(fl_check(&verdicts, NULL, saved, &d, &co), 0);
+		CHECK(verdicts && fl_verdicts_worst(verdicts, fl_saved_report_n_slices(saved)) == FL_PASS);
+		free(verdicts);
+	}
+	/* compare a model with itself: nothing regressed, no slice */
+	{
+		fl_discover_opts co = FL_DISCOVER_OPTS_INIT;
+
+		co.methods = FL_METHOD_KMEANS;
+		CHECK_RC(fl_compare(&r2, &d, &d, FL_COMPARE_REGRESSIONS, &co), 0);
+		CHECK(r2 && fl_report_n_slices(r2) == 0);
+	}
+	fl_report_free(r2);
+	fl_report_free(ra);
+	fl_saved_report_free(saved);
+	fl_report_free(r);
+	/* the saved report outlives the report in memory */
+	CHECK(access(json, F_OK) == 0 && count_files(FL_TEST_TMP, "pipeline_run.mixture-emb.npz") == 1);
+	fl_synth_clear(&s);
+	return check_done();
+}
