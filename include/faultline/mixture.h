@@ -318,7 +318,7 @@ typedef struct fl_discover_mixture_opts {
 	int64_t warm_rows;    /**< as in fl_mixture_opts (0 = automatic) */
 	fl_mixture_assign assign; /**< default FL_MIXTURE_ASSIGN_EMBEDDING */
 	int64_t min_size;     /**< slices with fewer members are dropped, >= 0;
-	                           0 = automatic: max(10, ceil(0.002 n)) */
+	                           0 = automatic (faultline/stats.h, "Smallest slice") */
 	const char *model_path; /**< NULL, or a file to save the fitted model to
 	                             (fl_mixture_model_save), named in each spec */
 	uint64_t seed;
