@@ -337,10 +337,12 @@ typedef struct fl_discover_mixture_opts {
  * Error-aware mixture discovery in one view.
  *
  * 1. PCA (fl_pca_fit) to min(pca_dims, d) dimensions (fewer when the view
- *    is rank-deficient); the reduced rows are kept in half precision
- *    (11-bit significand, each column scaled by its standard deviation:
- *    rounding noise below the variance floor), so the working copy costs
- *    n x r x 2 bytes beside the (memory-mapped) input.
+ *    is rank-deficient); the reduced rows are kept as 8-bit codes: each
+ *    column of each group of 256 rows coded linearly between the group's
+ *    minimum and maximum (rounding error at most 1/510 of that range; what
+ *    it changes is measured in docs/mixture.md), so the working copy costs
+ *    about n x r bytes (plus 8 bytes per column per 256 rows) beside the
+ *    (memory-mapped) input.
  * 2. fl_mixture_fit on them with labels, probs and the failure signal
  *    (gamma_f > 0: a Bernoulli term for a binary signal, a Gaussian one for
  *    a continuous signal).

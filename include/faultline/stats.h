@@ -140,8 +140,9 @@ FL_API double fl_slice_score(const fl_slice_stats *st, double overall);
 /**
  * Wilson score interval for k successes in n trials at z (1.96 for 95%),
  * clamped to [0, 1]. n <= 0 gives [0, 1].
+ * @param[out] lo, hi  the interval's ends
  */
-FL_API void fl_wilson_interval(double k, double n, double z, double *lo, double *hi);
+FL_API void fl_wilson_interval(double *lo, double *hi, double k, double n, double z);
 
 /**
  * One-sided Fisher exact p-value: P(X >= k) for X ~ Hypergeometric(N, K, n)

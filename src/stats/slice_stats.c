@@ -156,7 +156,7 @@ int fl_slice_stats_compute(fl_slice_stats *out, const fl_failure_summary *s,
 	if (s->binary) {
 		/* 0/1 sums are exact integers in a double */
 		int64_t k = (int64_t)llround(sum), K = (int64_t)llround(s->total);
-		fl_wilson_interval((double)k, (double)m, 1.96, &out->ci_low, &out->ci_high);
+		fl_wilson_interval(&out->ci_low, &out->ci_high, (double)k, (double)m, 1.96);
 		out->p_value = fl_fisher_greater(n, K, m, k);
 		return 0;
 	}
