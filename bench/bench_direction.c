@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 
 	if (!x || !f || !u || !theta || !grad || !y)
 		return 1;
-	fl__rng_seed(&rng, 1, 0);
+	fl__rng_seed(&rng, 1, FL_STREAM_BENCH_DATA);
 	for (int64_t j = 0; j < d; j++)
 		u[j] = fl__rng_normal(&rng) / sqrt((double)d);
 	for (int64_t i = 0; i < n; i++) {

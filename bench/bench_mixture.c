@@ -78,7 +78,7 @@ static void generate(const char *emb, const char *lab, const char *prob, int64_t
 		fprintf(stderr, "bench_mixture: cannot generate %s\n", emb);
 		exit(1);
 	}
-	fl__rng_seed(&rng, 42, 1);
+	fl__rng_seed(&rng, 42, FL_STREAM_BENCH_CENTRES);
 	for (int64_t l = 0; l < C * d; l++)
 		cen[l] = 4.0 / sqrt((double)d) * fl__rng_normal(&rng);
 	for (int64_t s = 0; s < 4; s++)

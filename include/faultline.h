@@ -22,10 +22,17 @@
  *   faultline/pipeline.h one call per verb: fl_discover, fl_apply, fl_check, fl_compare
  *
  * Conventions (all headers): functions return 0 or a negative FL_E* code
- * and leave a message in fl_last_error(); out-parameters come first; what
- * comes back through `T **out` is owned by the caller and released by the
- * matching _free (which accepts NULL); options structs carry a version and
- * have an FL_..._INIT initialiser; NULL options mean defaults.
+ * and leave a message in fl_last_error(). Out-parameters come first,
+ * except that a function acting on an existing object takes the object
+ * first: those that change it (fl_report_add_view(r, ...)) and the
+ * accessors that read a part of it (fl_array_f32, fl_array_f64,
+ * fl_array_i64, fl_report_view_info, fl_report_confusions,
+ * fl_report_breakdown, fl_discover_opts_get: the object, which part, then
+ * where it goes). A path or stream written to is not an out-parameter
+ * (fl_report_write_json(r, path)). What comes back through `T **out` is
+ * owned by the caller and released by the matching _free (which accepts
+ * NULL); options structs carry a version and have an FL_..._INIT
+ * initialiser; NULL options mean defaults.
  */
 #ifndef FAULTLINE_H
 #define FAULTLINE_H

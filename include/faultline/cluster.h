@@ -94,7 +94,7 @@ typedef struct fl_discover_kmeans_opts {
 	                           round(sqrt(n_failing / 2)) clamped to [4, 32];
 	                           never more than n_failing */
 	int64_t min_size;     /**< slices with fewer members are dropped, >= 0;
-	                           0 = automatic: max(10, ceil(0.002 n)) */
+	                           0 = automatic (faultline/stats.h, "Smallest slice") */
 	int normalize;        /**< nonzero: L2-normalise rows (zero rows stay zero)
 	                           before clustering and assigning; centroids and
 	                           radii then live in that normalised space */

@@ -48,7 +48,7 @@ typedef struct fl_direction_opts {
 	                           below tol times its value at the start, in (0, 1)
 	                           (default 1e-4) */
 	int64_t min_size;     /**< fl_discover_direction: smallest slice, >= 0;
-	                           0 = automatic: max(10, ceil(0.002 n)) */
+	                           0 = automatic (faultline/stats.h, "Smallest slice") */
 	uint64_t seed;        /**< fold assignment; the only source of randomness */
 	int32_t threads;      /**< OpenMP threads, >= 0; 0 = omp_get_max_threads().
 	                           Results do not depend on it, bit for bit. */

@@ -318,7 +318,7 @@ typedef struct fl_discover_mixture_opts {
 	int64_t warm_rows;    /**< as in fl_mixture_opts (0 = automatic) */
 	fl_mixture_assign assign; /**< default FL_MIXTURE_ASSIGN_EMBEDDING */
 	int64_t min_size;     /**< slices with fewer members are dropped, >= 0;
-	                           0 = automatic: max(10, ceil(0.002 n)) */
+	                           0 = automatic (faultline/stats.h, "Smallest slice") */
 	const char *model_path; /**< NULL, or a file to save the fitted model to
 	                             (fl_mixture_model_save), named in each spec */
 	uint64_t seed;
@@ -337,10 +337,12 @@ typedef struct fl_discover_mixture_opts {
  * Error-aware mixture discovery in one view.
  *
  * 1. PCA (fl_pca_fit) to min(pca_dims, d) dimensions (fewer when the view
- *    is rank-deficient); the reduced rows are kept in half precision
- *    (11-bit significand, each column scaled by its standard deviation:
- *    rounding noise below the variance floor), so the working copy costs
- *    n x r x 2 bytes beside the (memory-mapped) input.
+ *    is rank-deficient); the reduced rows are kept as 8-bit codes: each
+ *    column of each group of 256 rows coded linearly between the group's
+ *    minimum and maximum (rounding error at most 1/510 of that range; what
+ *    it changes is measured in docs/mixture.md), so the working copy costs
+ *    about n x r bytes (plus 8 bytes per column per 256 rows) beside the
+ *    (memory-mapped) input.
  * 2. fl_mixture_fit on them with labels, probs and the failure signal
  *    (gamma_f > 0: a Bernoulli term for a binary signal, a Gaussian one for
  *    a continuous signal).

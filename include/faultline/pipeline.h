@@ -132,7 +132,7 @@ typedef struct fl_discover_opts {
 	fl_failure_kind failure_kind; /**< how labels + probs become a failure signal */
 	int32_t top;                 /**< slices reported */
 	int32_t k;                   /**< k-means clusters per view, 0 = automatic */
-	int64_t min_size;            /**< smallest slice, 0 = automatic (0.2% of rows, >= 10) */
+	int64_t min_size;            /**< smallest slice, 0 = automatic (stats.h, "Smallest slice") */
 	int normalize;               /**< L2-normalise the views first (cosine geometry) */
 	uint64_t seed;
 	int32_t threads;             /**< 0 = all cores; results do not depend on it */

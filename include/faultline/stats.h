@@ -7,6 +7,12 @@
  * given by the user (any per-sample metric). A signal whose values are all
  * 0 or 1 is "binary" and gets exact binomial statistics; any other is
  * "continuous" and gets rank-based statistics.
+ *
+ * Smallest slice: every discovery method (fl_discover_kmeans,
+ * fl_discover_direction, fl_discover_mixture, fl_discover) drops slices of
+ * fewer than `min_size` members. Its option's 0 means automatic:
+ * max(10, ceil(0.002 n)) for n rows, i.e. 0.2% of the rows, at least 10
+ * (an interval on fewer members says little).
  */
 #ifndef FAULTLINE_STATS_H
 #define FAULTLINE_STATS_H
@@ -48,6 +54,21 @@ FL_API int fl_failure_compute(double *out, fl_failure_kind kind, int64_t n,
 
 /** Nonzero when every value is exactly 0 or 1. */
 FL_API int fl_failure_is_binary(const double *failure, int64_t n);
+
+/**
+ * Predicted labels from probabilities (or any scores): the column of
+ * largest value in each row, ties broken towards the lowest class index
+ * (as fl_failure_compute does when preds is NULL), so the result does not
+ * depend on how a model orders equal scores. NaN compares false, so a
+ * NaN is chosen only in column 0 (check probabilities first: fl_check_probs).
+ * @param[out] out   n labels in [0, n_classes), caller-allocated
+ * @param probs      n x n_classes row-major
+ * @param n          rows, >= 0
+ * @param n_classes  columns, >= 1
+ * @return 0; FL_EINVAL for a negative n, n_classes < 1, or NULL arrays
+ *         with n > 0.
+ */
+FL_API int fl_argmax_rows(int64_t *out, const float *probs, int64_t n, int32_t n_classes);
 
 /**
  * Precomputed facts about a failure signal, shared by every slice's
@@ -119,8 +140,9 @@ FL_API double fl_slice_score(const fl_slice_stats *st, double overall);
 /**
  * Wilson score interval for k successes in n trials at z (1.96 for 95%),
  * clamped to [0, 1]. n <= 0 gives [0, 1].
+ * @param[out] lo, hi  the interval's ends
  */
-FL_API void fl_wilson_interval(double k, double n, double z, double *lo, double *hi);
+FL_API void fl_wilson_interval(double *lo, double *hi, double k, double n, double z);
 
 /**
  * One-sided Fisher exact p-value: P(X >= k) for X ~ Hypergeometric(N, K, n)

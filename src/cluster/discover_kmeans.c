@@ -32,13 +32,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The radius rule: a cluster's region ends at CORE_SLACK x the CORE_QUANTILE
  * quantile (nearest rank) of its failing rows' distances: the failures it
  * was fitted to, with room for the passing rows between them. */
@@ -74,7 +67,7 @@ static double anderson_darling(double *p, int64_t m)
 		var += (p[i] - mean) * (p[i] - mean) / (double)(m - 1);
 	if (!(var > 0))
 		return 0; /* one point repeated: nothing separates anything */
-	qsort(p, (size_t)m, sizeof(double), cmp_double);
+	qsort(p, (size_t)m, sizeof(double), fl__cmp_f64);
 	for (int64_t i = 0; i < m; i++) {
 		double lo = 0.5 * erfc(-(p[i] - mean) / sqrt(2 * var));
 		double hi = 0.5 * erfc((p[m - 1 - i] - mean) / sqrt(2 * var));
@@ -347,7 +340,6 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	float *cen = NULL, *rad = NULL, *dist2 = NULL;
 	int32_t *assign = NULL, nc = 0;
 	member *mem = NULL;
-	double *tmp = NULL;
 	fl_candidate *cand = NULL;
 	char stage[96];
 	int rc = 0;
@@ -365,8 +357,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	snprintf(stage, sizeof stage, "kmeans view=%s", view_name ? view_name : "");
 	if ((rc = report(o, stage, 0)) != 0)
 		return rc;
-	min_size = o->min_size ? o->min_size : (int64_t)ceil(0.002 * (double)n);
-	min_size = min_size < 10 && !o->min_size ? 10 : min_size;
+	min_size = fl__auto_min_size(n, o->min_size);
 
 	failing = fl__malloc((size_t)n, "failing rows");
 	rows = fl__malloc((size_t)n * sizeof(int64_t), "failing rows");
@@ -374,19 +365,8 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	if (fl_failure_summary_binary(s)) {
-		for (int64_t i = 0; i < n; i++)
-			failing[i] = failure[i] == 1;
-	} else {
-		double t;
-		if (!(tmp = fl__malloc((size_t)n * sizeof(double), "failure threshold"))) {
-			rc = FL_ENOMEM;
-			goto cleanup;
-		}
-		t = fl__otsu_threshold(failure, n, tmp);
-		for (int64_t i = 0; i < n; i++)
-			failing[i] = failure[i] > t; /* all false when t is NaN */
-	}
+	if ((rc = fl__failing_flags(failing, failure, n, "kmeans")) != 0)
+		goto cleanup;
 	for (int64_t i = 0; i < n; i++)
 		if (failing[i])
 			rows[n_fail++] = i;
@@ -480,6 +460,5 @@ cleanup:
 	free(assign);
 	free(dist2);
 	free(mem);
-	free(tmp);
 	return rc;
 }

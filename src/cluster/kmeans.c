@@ -71,11 +71,7 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 	w->n = data->n;
 	w->d = d;
 	w->kcap = kcap;
-	/* about 512 KiB of rows per block: enough for sgemm to run near peak,
-	 * little enough to stay in cache for the argmin and the sums. Depends
-	 * on d only, never on the thread count. */
-	w->block = 131072 / d;
-	w->block = w->block < 64 ? 64 : w->block > 1024 ? 1024 : w->block;
+	w->block = fl__block_rows(d); /* in cache for the argmin and the sums */
 	w->n_blocks = (w->n + w->block - 1) / w->block;
 	w->threads = threads > 0 ? threads : omp_get_max_threads();
 	if (w->threads > w->n_blocks)
@@ -454,7 +450,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 				c[l] = init[l] - w.mu[l % d];
 		} else {
 			fl_rng rng;
-			fl__rng_seed(&rng, o->seed, 0x6b6d65616e73ULL + (uint64_t)r);
+			fl__rng_seed(&rng, o->seed, FL_STREAM_KMEANS + (uint64_t)r);
 			seed_plusplus(&w, c, o->k, mind2, cand, &rng);
 		}
 		for (;;) {

@@ -87,6 +87,36 @@ int fl__stage_close(fl_staged *s);
 int fl__stage_commit(fl_staged *s);
 void fl__stage_discard(fl_staged *s);
 
+/* Rows per block of the blocked BLAS kernels (cluster/kmeans.c,
+ * direction/logreg.c): about 512 KiB of float rows, enough for sgemm to run
+ * near peak, little enough to stay in cache. Depends on d only, never on
+ * the thread count, so results do not either. */
+static inline int64_t fl__block_rows(int64_t d)
+{
+	int64_t b = 131072 / d;
+
+	return b < 64 ? 64 : b > 1024 ? 1024 : b;
+}
+
+/* qsort comparators (sort.c). fl__cmp_f64: doubles ascending.
+ * fl__cmp_f64_row / fl__cmp_f32_row: (value, row) pairs by value
+ * ascending, ties by row, so the order is total and qsort's is
+ * deterministic. */
+typedef struct fl_f64_row {
+	double v;
+	int64_t row;
+} fl_f64_row;
+
+typedef struct fl_f32_row {
+	float v;
+	int64_t row;
+} fl_f32_row;
+
+int fl__cmp_f64(const void *a, const void *b);
+int fl__cmp_f64_row(const void *a, const void *b);
+int fl__cmp_f32_row(const void *a, const void *b);
+
+
 /* Call a progress callback (none when fn is NULL): 0 to go on, or
  * FL_ECANCELED recorded ("cancelled during <stage>") when it returned
  * non-zero (error.c). */
@@ -105,6 +135,33 @@ typedef struct fl_rng {
 } fl_rng;
 
 void fl__rng_seed(fl_rng *r, uint64_t seed, uint64_t stream);
+
+/* The streams, one per consumer: every seeded result depends on these
+ * values, so they never change (a new consumer takes a new one). Most
+ * spell their consumer's name in ASCII. */
+#define FL_STREAM_HOLDOUT 0x686f6c64ULL       /* "hold": stats/split.c, fl_split_holdout */
+#define FL_STREAM_FOLDS 0x666f6c6473ULL       /* "folds": direction/crossfit.c, stratified folds */
+#define FL_STREAM_INNER 0x696e6e6572ULL       /* "inner": direction/crossfit.c, the inner split of
+                                                 fold f (choice of lambda) takes the folds of
+                                                 seed ^ (FL_STREAM_INNER + f) */
+#define FL_STREAM_KMEANS 0x6b6d65616e73ULL    /* "kmeans": cluster/kmeans.c, k-means++ of restart
+                                                 r on stream FL_STREAM_KMEANS + r */
+#define FL_STREAM_PCA_RANGE 0x706361ULL       /* "pca": mixture/pca.c, the Gaussian test matrix
+                                                 of the randomised range finder */
+#define FL_STREAM_PCA_ROWS 0x726f7773ULL      /* "rows": mixture/pca.c, the rows of the basis */
+#define FL_STREAM_MX_WARM 0x7761726dULL       /* "warm": mixture/mixture.c, the warm-up subset */
+#define FL_STREAM_MX_KMEANS 0x6d78696e6974ULL /* "mxinit": mixture/init.c, the k-means init's
+                                                 rows and extra seeds */
+#define FL_STREAM_MX_CONFUSION 0x636f6e66ULL  /* "conf": mixture/init.c, the confusion init's
+                                                 extra seeds */
+#define FL_STREAM_SYNTH_CENTRES 1             /* synth/synth.c: centres, slices' wrong classes */
+#define FL_STREAM_SYNTH_SHUFFLE 2             /* synth/synth.c: which rows are planted */
+#define FL_STREAM_SYNTH_ROWS 3                /* synth/synth.c: rows, labels, predictions */
+#define FL_STREAM_SYNTH_VIEW2 4               /* synth/synth.c: the second view (view2) */
+#define FL_STREAM_SYNTH_META 5                /* synth/synth.c: metadata columns (meta_slice) */
+#define FL_STREAM_BENCH_DATA 0                /* bench/bench_*.c: synthetic inputs (each
+                                                 program with its own seed) */
+#define FL_STREAM_BENCH_CENTRES 1             /* bench/bench_mixture.c: class centres */
 uint64_t fl__rng_next(fl_rng *r);
 /* uniform in [0, 1) with 53 random bits */
 double fl__rng_uniform(fl_rng *r);

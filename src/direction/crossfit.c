@@ -6,36 +6,14 @@
  * its failure (Chernozhukov et al., "Double/debiased machine learning",
  * 2018, call this cross-fitting). The direction reported is the mean of the
  * fold models in the original space: a log-odds on the scale of the
- * cross-fitted scores. Also: the failing flags (Otsu's split for a
- * continuous signal), the ROC AUC of the scores, and scoring new rows.
+ * cross-fitted scores. Also: the ROC AUC of the scores, and scoring new
+ * rows.
  */
 #include "stats/stats_internal.h"
 #include "direction_internal.h"
 
 #include <math.h>
 #include <string.h>
-
-int fl_direction__failing(unsigned char *failing, const double *failure, int64_t n)
-{
-	double *tmp, t;
-
-	for (int64_t i = 0; i < n; i++)
-		if (!isfinite(failure[i]))
-			return fl__error(FL_ERANGE, "direction: failure value of row %lld is not finite",
-					 (long long)i);
-	if (fl_failure_is_binary(failure, n)) {
-		for (int64_t i = 0; i < n; i++)
-			failing[i] = failure[i] == 1;
-		return 0;
-	}
-	if (!(tmp = fl__malloc((size_t)n * sizeof(double), "failure threshold")))
-		return FL_ENOMEM;
-	t = fl__otsu_threshold(failure, n, tmp);
-	for (int64_t i = 0; i < n; i++)
-		failing[i] = failure[i] > t; /* all false when t is NaN */
-	free(tmp);
-	return 0;
-}
 
 int fl_direction__folds(int32_t *fold, const int64_t *rows, int64_t m,
 			const unsigned char *failing, int32_t folds, uint64_t seed)
@@ -55,7 +33,7 @@ int fl_direction__folds(int32_t *fold, const int64_t *rows, int64_t m,
 		else
 			order[nf + np++] = k;
 	}
-	fl__rng_seed(&rng, seed, 0x666f6c6473ULL);
+	fl__rng_seed(&rng, seed, FL_STREAM_FOLDS);
 	for (int g = 0; g < 2; g++) {
 		int64_t base = g ? nf : 0, len = g ? np : nf;
 		for (int64_t i = len - 1; i > 0; i--) {
@@ -103,37 +81,23 @@ static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *a
 	}
 }
 
-typedef struct {
-	float v;
-	int64_t k;
-} scored;
-
-static int cmp_scored(const void *a, const void *b)
-{
-	const scored *x = a, *y = b;
-
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return (x->k > y->k) - (x->k < y->k);
-}
-
 /* ROC AUC of scores (m) for failing against passing entries, ties counted
  * half (mid-ranks). NaN when a class is empty. */
 static double roc_auc(const float *scores, const int64_t *rows, int64_t m,
-		      const unsigned char *failing, scored *tmp)
+		      const unsigned char *failing, fl_f32_row *tmp)
 {
 	double rank_sum = 0;
 	int64_t nf = 0;
 
 	for (int64_t k = 0; k < m; k++)
-		tmp[k] = (scored){scores[k], k};
-	qsort(tmp, (size_t)m, sizeof(scored), cmp_scored);
+		tmp[k] = (fl_f32_row){scores[k], k};
+	qsort(tmp, (size_t)m, sizeof(fl_f32_row), fl__cmp_f32_row);
 	for (int64_t g = 0; g < m;) {
 		int64_t e = g + 1;
 		while (e < m && tmp[e].v == tmp[g].v)
 			e++;
 		for (int64_t j = g; j < e; j++)
-			if (failing[rows ? rows[tmp[j].k] : tmp[j].k]) {
+			if (failing[rows ? rows[tmp[j].row] : tmp[j].row]) {
 				rank_sum += (double)(g + 1 + e) / 2;
 				nf++;
 			}
@@ -255,7 +219,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 	int same_lambda = 1;
 	int32_t *ifold = NULL;
 	int automatic = o->lambda == 0;
-	scored *tmp = NULL;
+	fl_f32_row *tmp = NULL;
 	int rc = 0;
 	fl_lr_opts lo = {o->lambda, o->max_iter, o->tol, o->threads};
 	fl_direction dir = {0};
@@ -271,7 +235,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 	theta = fl__malloc((size_t)p * sizeof(double), "direction weights");
 	acc = fl__malloc((size_t)(2 * d) * sizeof(double), "column statistics");
 	mean = fl__calloc((size_t)p, sizeof(double), "direction weights");
-	tmp = fl__malloc((size_t)m * sizeof(scored), "direction ranks");
+	tmp = fl__malloc((size_t)m * sizeof(fl_f32_row), "direction ranks");
 	fv = fl__malloc((size_t)(m + d) * sizeof(float), "direction scores");
 	if (automatic) {
 		itr = fl__malloc((size_t)m * sizeof(int64_t), "inner folds");
@@ -312,7 +276,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		fl_lr_data tr = {x, d, ldx, train, ntr, rscale, mu, inv_s, failing};
 		fl_lr_data te = {x, d, ldx, test, nte, rscale, mu, inv_s, failing};
 		if (automatic &&
-		    (rc = choose_lambda(&lo.lambda, &tr, &lo, o->seed ^ (0x696e6e6572ULL + (uint64_t)f),
+		    (rc = choose_lambda(&lo.lambda, &tr, &lo, o->seed ^ (FL_STREAM_INNER + (uint64_t)f),
 					itr, ite, ifold, fv, th2)) != 0)
 			goto cleanup;
 		log_lambda += log(lo.lambda) / o->folds;
@@ -435,7 +399,7 @@ int fl_direction_fit(fl_direction *out, float *scores, const float *x, int64_t n
 		}
 		seen[rows[k]] = 1;
 	}
-	if ((rc = fl_direction__failing(failing, failure, n)) != 0)
+	if ((rc = fl__failing_flags(failing, failure, n, "direction")) != 0)
 		goto cleanup;
 	for (int64_t k = 0; k < m; k++)
 		nf += failing[rows ? rows[k] : k];

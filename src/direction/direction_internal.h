@@ -58,10 +58,6 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *w,
 int fl_direction__folds(int32_t *fold, const int64_t *rows, int64_t m,
 			const unsigned char *failing, int32_t folds, uint64_t seed);
 
-/* The failing flags of n failure values: as is when binary, else above
- * Otsu's threshold. */
-int fl_direction__failing(unsigned char *failing, const double *failure, int64_t n);
-
 /* fl_direction_fit with the failing flags and the folds given (m entries
  * in the order of rows). fold_models (folds x (d + 1) doubles: weights then
  * bias, in the original space, or NULL) receives every fold's model. */

@@ -14,6 +14,7 @@
  * class; the grid adapts the size to how far the failures extend.
  */
 #include "candidate/candidate_internal.h"
+#include "stats/stats_internal.h"
 #include "direction_internal.h"
 
 #include <math.h>
@@ -225,8 +226,7 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 				 (const void *)s, (const void *)failure, o->per_class,
 				 (const void *)labels, n_classes);
 	n_scopes = o->per_class ? n_classes : 1;
-	min_size = o->min_size ? o->min_size : (int64_t)ceil(0.002 * (double)n);
-	min_size = min_size < 10 && !o->min_size ? 10 : min_size;
+	min_size = fl__auto_min_size(n, o->min_size);
 	snprintf(stage, sizeof stage, "direction view=%s", view);
 
 	failing = fl__malloc((size_t)n, "failing rows");
@@ -239,7 +239,7 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	if ((rc = fl_direction__failing(failing, failure, n)) != 0)
+	if ((rc = fl__failing_flags(failing, failure, n, "direction")) != 0)
 		goto cleanup;
 	/* scopes: rows grouped by class (in row order), or all rows */
 	for (int64_t i = 0; i < n; i++) {

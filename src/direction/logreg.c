@@ -73,9 +73,7 @@ static int ws_init(lr_ws *w, const fl_lr_data *data, int32_t threads)
 
 	memset(w, 0, sizeof *w);
 	w->data = data;
-	/* about 512 KiB of rows per block, as kmeans.c: depends on d only */
-	w->block = 131072 / d;
-	w->block = w->block < 64 ? 64 : w->block > 1024 ? 1024 : w->block;
+	w->block = fl__block_rows(d);
 	w->n_blocks = (data->m + w->block - 1) / w->block;
 	/* a thread per 4 blocks at most: small passes (inner folds of small
 	 * classes) are not worth waking a team for */

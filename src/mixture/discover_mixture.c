@@ -21,26 +21,12 @@
  *    inside any component.
  */
 #include "candidate/candidate_internal.h"
+#include "stats/stats_internal.h"
 #include "mixture_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-typedef struct {
-	float key;
-	int64_t row;
-} member;
-
-/* most responsible first (the key of fl_mx_out), then by row */
-static int cmp_member(const void *a, const void *b)
-{
-	const member *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return (x->row > y->row) - (x->row < y->row);
-}
 
 /* The shared part of every spec of this run: the model it needs. */
 static char *model_json(const fl_pca *p, const fl_mixture *m, const char *path)
@@ -142,7 +128,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 			    const char *model, int joint)
 {
 	int64_t *start = fl__calloc((size_t)m->k + 1, sizeof(int64_t), "slice members");
-	member *mem = fl__malloc((size_t)n * sizeof(member), "slice members");
+	fl_f32_row *mem = fl__malloc((size_t)n * sizeof(fl_f32_row), "slice members");
 	int rc = 0;
 
 	*nc = 0;
@@ -155,7 +141,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 	for (int32_t c = 0; c < m->k; c++)
 		start[c + 1] += start[c];
 	for (int64_t i = 0; i < n; i++) /* rows in order: each group starts sorted by row */
-		mem[start[fo->assign[i]]++] = (member){fo->key[i], i};
+		mem[start[fo->assign[i]]++] = (fl_f32_row){fo->key[i], i};
 	for (int32_t c = m->k; c > 0; c--)
 		start[c] = start[c - 1];
 	start[0] = 0;
@@ -166,7 +152,8 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 
 		if (sz < min_size || sz == 0)
 			continue;
-		qsort(mem + a, (size_t)sz, sizeof(member), cmp_member);
+		/* most responsible first (the key of fl_mx_out), then by row */
+		qsort(mem + a, (size_t)sz, sizeof(fl_f32_row), fl__cmp_f32_row);
 		c->members = fl__malloc((size_t)sz * sizeof(int64_t), "slice members");
 		c->member_scores = fl__malloc((size_t)sz * sizeof(float), "slice members");
 		c->centroid = fl__malloc((size_t)p->d * sizeof(float), "slice centroid");
@@ -179,7 +166,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 			c->members[q] = mem[a + q].row;
 			/* the responsibility, from the same sum as the sort key: the
 			 * scores are non-increasing in member order */
-			c->member_scores[q] = 1.0f - (mem[a + q].key > 0 ? mem[a + q].key : 0.0f);
+			c->member_scores[q] = 1.0f - (mem[a + q].v > 0 ? mem[a + q].v : 0.0f);
 		}
 		c->n_members = sz;
 		if ((rc = fl__candidate_keep(c, s, "mixture", view)) < 0)
@@ -238,8 +225,7 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	snprintf(stage, sizeof stage, "mixture view=%s", view);
 	if ((rc = report(o, stage, 0)) != 0)
 		return rc;
-	min_size = o->min_size ? o->min_size : (int64_t)ceil(0.002 * (double)n);
-	min_size = min_size < 10 && !o->min_size ? 10 : min_size;
+	min_size = fl__auto_min_size(n, o->min_size);
 
 	po.n_components = o->pca_dims;
 	po.max_rows = o->pca_rows;

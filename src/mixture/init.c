@@ -10,6 +10,7 @@
  * Components left over are seeded by D^2 sampling of single rows.
  */
 #include "em.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 
@@ -30,16 +31,6 @@ static int cmp_cell(const void *a, const void *b)
 	return (x->cell > y->cell) - (x->cell < y->cell);
 }
 
-static int32_t argmax_row(const float *p, int32_t C)
-{
-	int32_t b = 0;
-
-	for (int32_t c = 1; c < C; c++)
-		if (p[c] > p[b])
-			b = c;
-	return b;
-}
-
 /* Component of every row under the confusion init (-1: its cell is not
  * seeded); returns the number of seeded components. */
 static int32_t confusion_cells(int32_t *hard, const fl_mx_data *p, int32_t k)
@@ -58,7 +49,7 @@ static int32_t confusion_cells(int32_t *hard, const fl_mx_data *p, int32_t k)
 	for (int64_t i = 0; i < p->n; i++) {
 		int64_t row = p->rows ? p->rows[i] : i;
 		int32_t y = p->labels ? (int32_t)p->labels[row] : -1;
-		int32_t yh = p->probs ? argmax_row(p->probs + row * C, C) : -1;
+		int32_t yh = p->probs ? fl__argmax_row(p->probs + row * C, C) : -1;
 		hard[i] = both ? y * C + yh : y >= 0 ? y : yh;
 		cr[hard[i]].count++;
 	}
@@ -216,7 +207,7 @@ int fl_mixture__init_kmeans(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	fl__rng_seed(&rng, o->seed, 0x6d78696e6974ULL);
+	fl__rng_seed(&rng, o->seed, FL_STREAM_MX_KMEANS);
 	fl_mixture__sample_rows(rows, ns, p->n, &rng);
 	for (int64_t i = 0; i < ns && p->rows; i++) /* positions -> rows */
 		rows[i] = p->rows[rows[i]];
@@ -264,7 +255,7 @@ int fl_mixture__init_confusion(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, co
 	for (int32_t s = 0; s < o->k; s++)
 		m->weights[s] = 1;
 	fl_mixture__m_step(m, x, col_var, 1);
-	fl__rng_seed(&rng, o->seed, 0x636f6e66ULL);
+	fl__rng_seed(&rng, o->seed, FL_STREAM_MX_CONFUSION);
 	rc = seed_rest(m, x, p, col_var, &rng);
 	free(hard);
 	return rc;

@@ -370,7 +370,7 @@ static int solve_randomized(fl_pca *p, const pca_src *s, int64_t r, int64_t l, i
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	fl__rng_seed(&rng, seed, 0x706361ULL);
+	fl__rng_seed(&rng, seed, FL_STREAM_PCA_RANGE);
 	for (int64_t t = 0; t < d * l; t++)
 		g[t] = (float)fl__rng_normal(&rng);
 	if ((rc = product_pass(s, OP_AG, NULL, y, g, l)) != 0)
@@ -491,7 +491,7 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 	if (m < n) {
 		fl_rng rng;
 		if ((rows = fl__malloc((size_t)m * sizeof(int64_t), "PCA rows"))) {
-			fl__rng_seed(&rng, o->seed, 0x726f7773ULL);
+			fl__rng_seed(&rng, o->seed, FL_STREAM_PCA_ROWS);
 			sample_runs(rows, m, n, &rng);
 		}
 	}

@@ -28,20 +28,6 @@ void fl_pipeline__prep_release(void *p)
 	free(p);
 }
 
-/* TODO(merge): fl_argmax_rows of src/stats once it lands. */
-static void fl_argmax_rows(int64_t *out, const float *probs, int64_t n, int32_t c)
-{
-	for (int64_t i = 0; i < n; i++) {
-		const float *row = probs + i * c;
-		int32_t best = 0;
-
-		for (int32_t k = 1; k < c; k++)
-			if (row[k] > row[best])
-				best = k;
-		out[i] = best;
-	}
-}
-
 /* Class count, probabilities, label and prediction ranges, argmax. */
 static int outputs(fl_prep *p, const fl_data *d)
 {

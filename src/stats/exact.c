@@ -20,7 +20,7 @@
 #define LN_SQRT_2PI 0.918938533204672741780329736406
 #define LN_2PI 1.837877066409345483560659472811
 
-void fl_wilson_interval(double k, double n, double z, double *lo, double *hi)
+void fl_wilson_interval(double *lo, double *hi, double k, double n, double z)
 {
 	if (!(n > 0)) { /* no trials: no information */
 		*lo = 0.0;

@@ -4,6 +4,7 @@
  * Output: n doubles, larger = worse (0/1 error, cross-entropy, 1 - p[label]).
  */
 #include "common/internal.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 
@@ -19,14 +20,24 @@ const char *fl_failure_kind_name(fl_failure_kind k)
 
 /* argmax with ties to the lowest index, so results do not depend on how a
  * model happens to order equal scores */
-static int64_t argmax_row(const float *p, int32_t c)
+int32_t fl__argmax_row(const float *p, int32_t c)
 {
-	int64_t best = 0;
+	int32_t best = 0;
 
 	for (int32_t j = 1; j < c; j++)
 		if (p[j] > p[best])
 			best = j;
 	return best;
+}
+
+int fl_argmax_rows(int64_t *out, const float *probs, int64_t n, int32_t n_classes)
+{
+	if (n < 0 || n_classes < 1 || (n > 0 && (!out || !probs)))
+		return fl__error(FL_EINVAL, "fl_argmax_rows: invalid arguments (n = %lld, classes = %d)",
+				 (long long)n, (int)n_classes);
+	for (int64_t i = 0; i < n; i++)
+		out[i] = fl__argmax_row(probs + i * (int64_t)n_classes, n_classes);
+	return 0;
 }
 
 int fl_failure_compute(double *out, fl_failure_kind kind, int64_t n,
@@ -53,7 +64,7 @@ int fl_failure_compute(double *out, fl_failure_kind kind, int64_t n,
 					 (long long)i, (long long)y, (int)n_classes);
 		switch (kind) {
 		case FL_FAILURE_ERROR:
-			out[i] = (preds ? preds[i] : argmax_row(row, n_classes)) != y;
+			out[i] = (preds ? preds[i] : fl__argmax_row(row, n_classes)) != y;
 			break;
 		case FL_FAILURE_LOSS:
 			/* clamped at 0: a probability may exceed 1 by the rounding

@@ -1,23 +1,18 @@
 /* Otsu's threshold: the two-group split of a continuous failure signal
- * used to say which samples "fail" when the methods need a 0/1 target. */
+ * used to say which samples "fail" when the methods need a 0/1 target
+ * (Otsu, "A threshold selection method from gray-level histograms", 1979,
+ * on the sorted values instead of a histogram), and those 0/1 flags. */
 #include "stats/stats_internal.h"
 
 #include <math.h>
 #include <string.h>
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 double fl__otsu_threshold(const double *f, int64_t n, double *sorted)
 {
 	double total = 0, left = 0, best = -1, t = NAN;
 
 	memcpy(sorted, f, (size_t)n * sizeof(double));
-	qsort(sorted, (size_t)n, sizeof(double), cmp_double);
+	qsort(sorted, (size_t)n, sizeof(double), fl__cmp_f64);
 	for (int64_t i = 0; i < n; i++)
 		total += sorted[i];
 	for (int64_t i = 1; i < n; i++) {
@@ -36,4 +31,26 @@ double fl__otsu_threshold(const double *f, int64_t n, double *sorted)
 		}
 	}
 	return t;
+}
+
+int fl__failing_flags(unsigned char *failing, const double *failure, int64_t n, const char *who)
+{
+	double *tmp, t;
+
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(failure[i]))
+			return fl__error(FL_ERANGE, "%s: failure value of row %lld is not finite", who,
+					 (long long)i);
+	if (fl_failure_is_binary(failure, n)) {
+		for (int64_t i = 0; i < n; i++)
+			failing[i] = failure[i] == 1;
+		return 0;
+	}
+	if (!(tmp = fl__malloc((size_t)n * sizeof(double), "failure threshold")))
+		return FL_ENOMEM;
+	t = fl__otsu_threshold(failure, n, tmp);
+	for (int64_t i = 0; i < n; i++)
+		failing[i] = failure[i] > t; /* all false when t is NaN */
+	free(tmp);
+	return 0;
 }

@@ -8,6 +8,7 @@
  * (O(n log n)) so that each slice costs O(members).
  */
 #include "common/internal.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 
@@ -20,27 +21,13 @@ struct fl_failure_summary {
 	double tie_term;       /* continuous only: sum over tie groups of t^3 - t */
 };
 
-typedef struct {
-	double v;
-	int64_t i;
-} ranked;
-
-static int cmp_ranked(const void *a, const void *b)
-{
-	const ranked *x = a, *y = b;
-
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return (x->i > y->i) - (x->i < y->i);
-}
-
 /* mid-ranks: a group of t equal values at sorted positions [g, g+t) all get
  * the average of ranks g+1 .. g+t */
 static int rank_signal(fl_failure_summary *s)
 {
 	int64_t n = s->n;
 	size_t bytes;
-	ranked *tmp = NULL;
+	fl_f64_row *tmp = NULL;
 
 	if (fl__mul_size((size_t)n, sizeof *tmp, &bytes))
 		return fl__error(FL_ENOMEM, "failure summary: %lld rows overflow", (long long)n);
@@ -51,8 +38,8 @@ static int rank_signal(fl_failure_summary *s)
 		return FL_ENOMEM;
 	}
 	for (int64_t i = 0; i < n; i++)
-		tmp[i] = (ranked){s->failure[i], i};
-	qsort(tmp, (size_t)n, sizeof *tmp, cmp_ranked);
+		tmp[i] = (fl_f64_row){s->failure[i], i};
+	qsort(tmp, (size_t)n, sizeof *tmp, fl__cmp_f64_row);
 	s->tie_term = 0;
 	for (int64_t g = 0; g < n;) {
 		int64_t e = g + 1;
@@ -60,7 +47,7 @@ static int rank_signal(fl_failure_summary *s)
 			e++;
 		double t = (double)(e - g), mid = (double)(g + 1 + e) / 2;
 		for (int64_t j = g; j < e; j++)
-			s->ranks[tmp[j].i] = mid;
+			s->ranks[tmp[j].row] = mid;
 		s->tie_term += t * t * t - t;
 		g = e;
 	}
@@ -170,7 +157,7 @@ int fl_slice_stats_compute(fl_slice_stats *out, const fl_failure_summary *s,
 	if (s->binary) {
 		/* 0/1 sums are exact integers in a double */
 		int64_t k = (int64_t)llround(sum), K = (int64_t)llround(s->total);
-		fl_wilson_interval((double)k, (double)m, 1.96, &out->ci_low, &out->ci_high);
+		fl_wilson_interval(&out->ci_low, &out->ci_high, (double)k, (double)m, 1.96);
 		out->p_value = fl_fisher_greater(n, K, m, k);
 		return 0;
 	}
@@ -197,4 +184,16 @@ int fl_slice_stats_compute(fl_slice_stats *out, const fl_failure_summary *s,
 double fl_slice_score(const fl_slice_stats *st, double overall)
 {
 	return overall > 0 ? st->ci_low / overall : st->ci_low - overall;
+}
+
+/* 0.2% of the rows: a slice any smaller is rarely worth a look on large
+ * sets; at least 10, since an interval on fewer members says little. */
+int64_t fl__auto_min_size(int64_t n, int64_t min_size)
+{
+	int64_t m;
+
+	if (min_size)
+		return min_size;
+	m = (int64_t)ceil(0.002 * (double)n);
+	return m < 10 ? 10 : m;
 }

@@ -1,6 +1,7 @@
 /*
  * Internals of src/stats shared with the discovery methods that threshold a
- * continuous failure signal (cluster, direction).
+ * continuous failure signal (cluster, direction), and the automatic smallest
+ * slice and argmax every method and the pipeline use.
  */
 #ifndef FL_STATS_INTERNAL_H
 #define FL_STATS_INTERNAL_H
@@ -11,5 +12,21 @@
  * values maximising w0 w1 (mean1 - mean0)^2; "failing" = value > t. NaN for
  * a constant signal. `sorted` is n doubles of scratch. */
 double fl__otsu_threshold(const double *f, int64_t n, double *sorted);
+
+/* The 0/1 "failing" flags of n failure values (stats/otsu.c), the target of
+ * k-means and direction discovery: failure == 1 for a binary signal, else
+ * failure > Otsu's threshold (none for a constant signal). FL_ERANGE naming
+ * the row of a non-finite value ("<who>: failure value of row ..."),
+ * FL_ENOMEM. */
+int fl__failing_flags(unsigned char *failing, const double *failure, int64_t n, const char *who);
+
+/* The smallest slice a discovery method keeps (stats/slice_stats.c):
+ * min_size when nonzero (callers reject negative ones), else the automatic
+ * size of n rows that faultline/stats.h documents ("Smallest slice"). */
+int64_t fl__auto_min_size(int64_t n, int64_t min_size);
+
+/* The class of largest probability in one row of c, ties to the lowest
+ * index (stats/failure.c; see fl_argmax_rows). */
+int32_t fl__argmax_row(const float *p, int32_t c);
 
 #endif

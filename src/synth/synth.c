@@ -14,8 +14,6 @@
 #include <math.h>
 #include <string.h>
 
-enum { STREAM_CENTRES = 1, STREAM_SHUFFLE = 2, STREAM_ROWS = 3, STREAM_VIEW2 = 4, STREAM_META = 5 };
-
 void fl_synth_clear(fl_synth *s)
 {
 	if (!s)
@@ -86,7 +84,7 @@ static void gen_meta(fl_synth *out, uint64_t seed)
 	static const double weather[] = {0.5, 0.8, 1.0}, camera[] = {0.4, 0.65, 1.0};
 	fl_rng rng;
 
-	fl__rng_seed(&rng, seed, STREAM_META);
+	fl__rng_seed(&rng, seed, FL_STREAM_SYNTH_META);
 	for (int64_t i = 0; i < out->n; i++) {
 		int32_t w, c;
 
@@ -118,7 +116,7 @@ static int gen_view2(fl_synth *out, const fl_synth_opts *o, const int64_t *home)
 		free(scentres);
 		return FL_ENOMEM;
 	}
-	fl__rng_seed(&rng, o->seed, STREAM_VIEW2);
+	fl__rng_seed(&rng, o->seed, FL_STREAM_SYNTH_VIEW2);
 	for (int64_t l = 0; l < C * d2; l++)
 		centres[l] = o->separation / sqrt((double)d2) * fl__rng_normal(&rng);
 	for (int32_t j = 0; j < S; j++) {
@@ -202,7 +200,7 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 	 * separable along the line joining them whatever d. A slice sits at a
 	 * typical point of its home class (centre + unit noise) and has its own
 	 * fixed wrong class for confusions. */
-	fl__rng_seed(&rng, o->seed, STREAM_CENTRES);
+	fl__rng_seed(&rng, o->seed, FL_STREAM_SYNTH_CENTRES);
 	for (int64_t l = 0; l < C * d; l++)
 		centres[l] = o->separation / sqrt((double)d) * fl__rng_normal(&rng);
 	for (int32_t j = 0; j < S; j++) {
@@ -216,7 +214,7 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 	/* which rows are planted: per_slice rows per slice, at random positions */
 	for (int64_t i = 0; i < n; i++)
 		out->truth[i] = i < per_slice * S ? (int32_t)(i / per_slice) : -1;
-	fl__rng_seed(&rng, o->seed, STREAM_SHUFFLE);
+	fl__rng_seed(&rng, o->seed, FL_STREAM_SYNTH_SHUFFLE);
 	for (int64_t i = n - 1; i > 0; i--) {
 		int64_t j = (int64_t)fl__rng_below(&rng, (uint64_t)i + 1);
 		int32_t t = out->truth[i];
@@ -226,7 +224,7 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 	if (o->meta_slice)
 		gen_meta(out, o->seed);
 
-	fl__rng_seed(&rng, o->seed, STREAM_ROWS);
+	fl__rng_seed(&rng, o->seed, FL_STREAM_SYNTH_ROWS);
 	for (int64_t i = 0; i < n; i++) {
 		int32_t j = out->truth[i];
 		int64_t y, p;

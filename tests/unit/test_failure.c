@@ -1,7 +1,8 @@
 /*
  * The failure signal on hand-made predictions: 0/1 error (argmax ties to
  * the lowest class, or given predictions), cross-entropy with its 1e-12
- * floor, 1 - confidence; the binary test; the summary's mean and flag.
+ * floor, 1 - confidence; fl_argmax_rows; the binary test; the summary's
+ * mean and flag.
  */
 #include "check.h"
 #include "faultline.h"
@@ -76,6 +77,25 @@ static void test_errors(void)
 	CHECK_RC(fl_failure_compute(NULL, FL_FAILURE_ERROR, 0, C, NULL, probs, NULL), 0);
 }
 
+/* fl_argmax_rows: the predictions the error kind uses, ties to the lowest class */
+static void test_argmax(void)
+{
+	int64_t am[N] = {-1, -1, -1, -1, -1};
+	double f[N];
+
+	CHECK_RC(fl_argmax_rows(am, probs, N, C), 0);
+	CHECK(am[0] == 0 && am[1] == 0 && am[2] == 0 && am[3] == 0 && am[4] == 1);
+	CHECK_RC(fl_failure_compute(f, FL_FAILURE_ERROR, N, C, labels, NULL, am), 0);
+	for (int i = 0; i < N; i++)
+		CHECK(f[i] == (am[i] != labels[i]));
+	CHECK_RC(fl_argmax_rows(am, probs, 1, 1), 0);
+	CHECK(am[0] == 0);
+	CHECK_RC(fl_argmax_rows(NULL, NULL, 0, C), 0);
+	CHECK_RC(fl_argmax_rows(am, probs, -1, C), FL_EINVAL);
+	CHECK_RC(fl_argmax_rows(am, probs, N, 0), FL_EINVAL);
+	CHECK_RC(fl_argmax_rows(am, NULL, N, C), FL_EINVAL);
+}
+
 static void test_binary_and_summary(void)
 {
 	const double b[4] = {0, 1, 1, 0}, c[4] = {0, 1, 0.5, 0}, neg0[2] = {-0.0, 1};
@@ -106,6 +126,7 @@ int main(void)
 {
 	test_kinds();
 	test_errors();
+	test_argmax();
 	test_binary_and_summary();
 	return check_done();
 }

@@ -151,21 +151,21 @@ static void test_wilson(uint64_t *rng)
 {
 	double lo, hi, wlo, whi;
 
-	fl_wilson_interval(0, 10, 1.96, &lo, &hi);
+	fl_wilson_interval(&lo, &hi, 0, 10, 1.96);
 	CHECK(lo == 0);
 	CHECK_NEAR(hi, 3.8416 / 13.8416, 1e-12); /* z^2 / (n + z^2) = 0.2775... */
-	fl_wilson_interval(10, 10, 1.96, &lo, &hi);
+	fl_wilson_interval(&lo, &hi, 10, 10, 1.96);
 	CHECK_NEAR(lo, 10 / 13.8416, 1e-12);
 	CHECK(hi == 1);
-	fl_wilson_interval(5, 10, 1.96, &lo, &hi);
+	fl_wilson_interval(&lo, &hi, 5, 10, 1.96);
 	CHECK_NEAR(lo, 0.236593, 1e-5);
 	CHECK_NEAR(hi, 0.763407, 1e-5);
-	fl_wilson_interval(0, 0, 1.96, &lo, &hi);
+	fl_wilson_interval(&lo, &hi, 0, 0, 1.96);
 	CHECK(lo == 0 && hi == 1);
 	for (int t = 0; t < 200; t++) {
 		double n = (double)(1 + check_rand(rng) % 100000);
 		double k = floor(check_uniform(rng) * (n + 1));
-		fl_wilson_interval(k, n, 1.96, &lo, &hi);
+		fl_wilson_interval(&lo, &hi, k, n, 1.96);
 		wilson_closed_form(k, n, 1.96, &wlo, &whi);
 		CHECK_NEAR(lo, fmax(0, wlo), 1e-12);
 		CHECK_NEAR(hi, fmin(1, whi), 1e-12);
