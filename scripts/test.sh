@@ -34,9 +34,9 @@ run_ctest build-test
 # find_package, each run on the bundled example (one test each).
 prefix=$PWD/build-test/prefix
 data=examples/fashion_mnist/data
+# shellcheck disable=SC2086 # $flags: one word per flag
 example_pkgconfig() {
 	flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs faultline) &&
-	# shellcheck disable=SC2086
 	cc -std=c11 -pedantic -Wall -Wextra -Werror -o build-test/example-c-pkgconfig \
 		examples/c/discover.c $flags &&
 	LD_LIBRARY_PATH="$prefix/lib" build-test/example-c-pkgconfig "$data"
@@ -58,7 +58,7 @@ example() {
 		failed=$((failed + 1))
 	fi
 }
-rm -rf "$prefix"
+rm -rf "$prefix" build-test/example-c build-test/example-c-pkgconfig
 cmake --install build-test --prefix "$prefix" >build-test/install.log 2>&1 ||
 	{ cat build-test/install.log; echo "cmake --install build-test: FAILED"; }
 example pkgconfig
