@@ -1,6 +1,8 @@
 #!/bin/sh
 # Quick start, step 2: build and run every test. Three builds:
-#   build-test  warnings as errors, every test (unit, fuzz-corpus replay, CLI golden)
+#   build-test  warnings as errors, every test (unit, fuzz-corpus replay, CLI golden,
+#               headers, install); then installed into build-test/prefix, and
+#               examples/c built against it (pkg-config, CMake) and run
 #   build-asan  AddressSanitizer + UndefinedBehaviorSanitizer, the unit tests
 #   build-fuzz  clang libFuzzer targets, each run briefly from its corpus
 # Prints ctest's summary line for each build, then one "N passed, N failed".
@@ -26,6 +28,41 @@ run_ctest() {
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_WERROR=ON >/dev/null
 cmake --build build-test -j "$jobs" >/dev/null
 run_ctest build-test
+
+# The installed library as a C user sees it: build-test installed into a
+# prefix, examples/c built against it with pkg-config and with CMake's
+# find_package, each run on the bundled example (one test each).
+prefix=$PWD/build-test/prefix
+data=examples/fashion_mnist/data
+# shellcheck disable=SC2086 # $flags: one word per flag
+example_pkgconfig() {
+	flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs faultline) &&
+	cc -std=c11 -pedantic -Wall -Wextra -Werror -o build-test/example-c-pkgconfig \
+		examples/c/discover.c $flags &&
+	LD_LIBRARY_PATH="$prefix/lib" build-test/example-c-pkgconfig "$data"
+}
+example_cmake() {
+	cmake -S examples/c -B build-test/example-c -DCMAKE_PREFIX_PATH="$prefix" &&
+	cmake --build build-test/example-c &&
+	build-test/example-c/discover "$data"   # RPATH from the imported target
+}
+# example NAME: run example_NAME; passed when it exits 0 and prints slice S1.
+example() {
+	log=build-test/example-c-$1.log
+	if "example_$1" >"$log" 2>&1 && grep -q '^S1 ' "$log"; then
+		echo "example_c_$1: built against the installed library, ran, printed slices"
+		passed=$((passed + 1))
+	else
+		tail -20 "$log"
+		echo "example_c_$1: FAILED (log: $log)"
+		failed=$((failed + 1))
+	fi
+}
+rm -rf "$prefix" build-test/example-c build-test/example-c-pkgconfig
+cmake --install build-test --prefix "$prefix" >build-test/install.log 2>&1 ||
+	{ cat build-test/install.log; echo "cmake --install build-test: FAILED"; }
+example pkgconfig
+example cmake
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON -DFL_WERROR=ON >/dev/null
 cmake --build build-asan -j "$jobs" >/dev/null
