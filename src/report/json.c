@@ -15,6 +15,7 @@
 
 typedef struct jw {
 	FILE *fp;
+	int rc; /* FL_ENOMEM when a part could not be computed */
 } jw;
 
 static void put_str(jw *w, const char *s)
@@ -148,6 +149,10 @@ static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 			     : fl_report_breakdown(r, i, conf, FL_REPORT_BREAKDOWN);
 	char b1[24], b2[24];
 
+	if (nc < 0) {
+		w->rc = nc;
+		nc = 0;
+	}
 	fputs(failing ? ",\"confusions\":[" : ",\"breakdown\":[", w->fp);
 	for (int32_t k = 0; k < nc; k++) {
 		fputs(k ? ",{" : "{", w->fp);
@@ -355,7 +360,7 @@ static void write_report(jw *w, const fl_report *r, int64_t max_members)
 int fl_report_write_json(const fl_report *r, const char *path, int64_t max_members)
 {
 	char *tmp = NULL;
-	jw w = {NULL};
+	jw w = {NULL, FL_OK};
 	int fd, rc = FL_OK;
 	size_t len;
 
@@ -364,7 +369,7 @@ int fl_report_write_json(const fl_report *r, const char *path, int64_t max_membe
 		write_report(&w, r, max_members);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			return fl__error(FL_EIO, "<stdout>: write failed");
-		return FL_OK;
+		return w.rc;
 	}
 	len = strlen(path) + sizeof ".tmp.XXXXXX";
 	if (!(tmp = fl__malloc(len, "temporary file name")))
@@ -379,6 +384,11 @@ int fl_report_write_json(const fl_report *r, const char *path, int64_t max_membe
 		goto unlink;
 	}
 	write_report(&w, r, max_members);
+	if (w.rc) {
+		rc = w.rc;
+		fclose(w.fp);
+		goto unlink;
+	}
 	if (fflush(w.fp) != 0 || ferror(w.fp)) {
 		rc = fl__error(FL_EIO, "%s: write failed: %s", path, strerror(errno));
 		fclose(w.fp);
