@@ -418,7 +418,8 @@ FL_API int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *
  * fail_mean / fail_var (k) when present, and config (float64: k, r, C,
  * has_labels, has_probs, failure kind, gamma, gamma_hat, gamma_f).
  * Written to a temporary file and renamed into place; every write checked.
- * @return 0; FL_EINVAL (NULL arguments, mixture dimension != pca->r); FL_EIO
+ * @return 0; FL_EINVAL (NULL arguments, mixture dimension != pca->r); FL_EIO;
+ *         FL_ENOMEM
  */
 FL_API int fl_mixture_model_save(const char *path, const fl_pca *pca, const fl_mixture *m);
 

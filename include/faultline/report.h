@@ -8,6 +8,10 @@
  * parameters, and optionally labels, predictions, class names and sample
  * ids, from which each slice's dominant confusions and prototypes are
  * derived. The JSON schema is documented in docs/report-json.md.
+ *
+ * Errors: a building call (add_*, set_*, merge, confirm, describe*) that
+ * fails, FL_ENOMEM included, leaves the report as it was; a writer that
+ * fails leaves no file behind.
  */
 #ifndef FAULTLINE_REPORT_H
 #define FAULTLINE_REPORT_H
@@ -175,7 +179,8 @@ typedef struct fl_confusion {
 /**
  * The up to `max` most frequent confusions among a slice's failing members
  * (label != pred), most frequent first; ties by (label, pred).
- * @return the number written; 0 when no labels/predictions were recorded.
+ * @return the number written; 0 when no labels/predictions were recorded;
+ *         FL_ENOMEM (negative)
  */
 FL_API int32_t fl_report_confusions(const fl_report *r, int32_t slice,
 				    fl_confusion *out, int32_t max);
@@ -184,7 +189,8 @@ FL_API int32_t fl_report_confusions(const fl_report *r, int32_t slice,
  * The label x prediction breakdown of a slice: the up to `max` most frequent
  * (label, pred) cells among all its members, correct ones included, most
  * frequent first (ties by label, pred); `share` is count / members.
- * @return the number written; 0 when no labels/predictions were recorded.
+ * @return the number written; 0 when no labels/predictions were recorded;
+ *         FL_ENOMEM (negative)
  */
 FL_API int32_t fl_report_breakdown(const fl_report *r, int32_t slice,
 				   fl_confusion *out, int32_t max);

@@ -12,12 +12,40 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define FL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define FL_ALLOC(...) __attribute__((__malloc__, __alloc_size__(__VA_ARGS__)))
 #else
 #define FL_PRINTF(a, b)
+#define FL_ALLOC(...)
 #endif
+
+/* Every allocation of the library goes through one counting point
+ * (alloc.c), so that tests can make the N-th one fail: malloc, calloc,
+ * realloc and strdup are these functions in every file that includes this
+ * header (stdlib.h and string.h are included above, so their declarations
+ * keep the real names). free is untouched. Allocations made inside
+ * OpenBLAS, LAPACKE, cJSON, zlib, libgomp and libc (fopen, qsort) are not
+ * counted and cannot be made to fail. */
+void *fl__alloc_malloc(size_t n) FL_ALLOC(1);
+void *fl__alloc_calloc(size_t count, size_t size) FL_ALLOC(1, 2);
+void *fl__alloc_realloc(void *p, size_t n);
+char *fl__alloc_strdup(const char *s);
+#define malloc(n) fl__alloc_malloc(n)
+#define calloc(count, size) fl__alloc_calloc(count, size)
+#define realloc(p, n) fl__alloc_realloc(p, n)
+#define strdup(s) fl__alloc_strdup(s)
+
+/* Test hook: the n-th allocation counted from now fails (returns NULL),
+ * once; every other one succeeds (SQLite's "transient" mode: the caller
+ * must recover from one failure, and later calls work again). n = 0 turns
+ * it off. Not thread-safe with respect to which thread's allocation is the
+ * n-th: tests run the library on one thread. */
+void fl__alloc_fail_at(int64_t n);
+/* Allocations counted since the process started (atomic). */
+int64_t fl__alloc_count(void);
 
 /* Record a one-line message for fl_last_error() and return `code`, so that
  * error paths read `return fl__error(FL_EFORMAT, "%s: ...", path);`. */

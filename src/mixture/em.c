@@ -84,7 +84,7 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 		    fl_mixture_failure fk, int32_t threads, int64_t max_rows)
 {
 	size_t t, B, kk = (size_t)k, cc = (size_t)(C > 0 ? C : 1), d2 = (size_t)(2 * d);
-	size_t nacc = kk * d2 + kk + cc * kk + kk * cc + 2 * kk;
+	size_t nacc = kk * d2 + kk + cc * kk + kk * cc + 2 * kk + cc; /* sums, M-step scratch */
 
 	memset(x, 0, sizeof *x);
 	x->d = d;
@@ -133,6 +133,7 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 	x->acc.a = x->acc.nc + cc * kk;
 	x->acc.f1 = x->acc.a + kk * cc;
 	x->acc.f2 = x->acc.f1 + kk;
+	x->ev = x->acc.f2 + kk;
 	return 0;
 }
 
@@ -460,19 +461,14 @@ void fl_mixture__m_step(fl_mixture *m, const mx_ctx *x, const double *col_var, i
 				m->label_probs[s * C + c] =
 					(x->acc.nc[c * x->k + s] + ALPHA) / (ns + (double)C * ALPHA);
 		if (x->use_probs) {
-			double *ph = m->pred_probs + s * C, e[256], se = 0, *ev = e;
-			if (C > 256 && !(ev = malloc((size_t)C * sizeof(double))))
-				ev = NULL;
+			double *ph = m->pred_probs + s * C, se = 0, *ev = x->ev;
 			for (int64_t c = 0; c < C; c++) {
 				double v = hard ? x->acc.a[s * C + c] : ph[c] * x->acc.a[s * C + c];
-				if (ev)
-					ev[c] = v;
+				ev[c] = v;
 				se += v;
 			}
-			for (int64_t c = 0; c < C && ev; c++)
+			for (int64_t c = 0; c < C; c++)
 				ph[c] = (ev[c] + ALPHA) / (se + (double)C * ALPHA);
-			if (ev != e)
-				free(ev);
 		}
 		if (m->failure == FL_MIXTURE_FAILURE_BERNOULLI) {
 			m->fail_mean[s] = (x->acc.f1[s] + ALPHA) / (ns + 2 * ALPHA);

@@ -50,6 +50,7 @@ typedef struct mx_ctx {
 	double *groups; /* per group of blocks: s12 (k 2d), nk (k), nc (C k), f1, f2 (k),
 			   a (k C), ll (1) */
 	mx_acc acc;
+	double *ev;     /* C: M-step scratch (in accbuf, so the M-step cannot fail) */
 	double *accbuf;
 } mx_ctx;
 

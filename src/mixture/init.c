@@ -80,18 +80,19 @@ static int seed_rest(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const double
 {
 	int32_t empty = 0;
 	unsigned char *live = NULL;
-	int64_t d = p->d, C = x->C, ns = p->n < 16384 ? p->n : 16384;
-	int64_t *rows = fl__malloc((size_t)ns * sizeof(int64_t), "mixture seeding");
-	double *d2 = fl__malloc((size_t)ns * sizeof(double), "mixture seeding");
-	float *row = fl__malloc((size_t)(2 * d) * sizeof(float), "mixture seeding");
-	double gl[3] = {0, 0, 0};
+	int64_t d = p->d, C = x->C, ns = p->n < 16384 ? p->n : 16384, *rows = NULL;
+	double *d2 = NULL, gl[3] = {0, 0, 0};
+	float *row = NULL;
 	fl_mx_data one = *p;
 	int rc = 0;
 
 	for (int32_t s = 0; s < x->k; s++)
 		empty += !(m->weights[s] > 0);
 	if (!empty)
-		goto cleanup;
+		return 0;
+	rows = fl__malloc((size_t)ns * sizeof(int64_t), "mixture seeding");
+	d2 = fl__malloc((size_t)ns * sizeof(double), "mixture seeding");
+	row = fl__malloc((size_t)(2 * d) * sizeof(float), "mixture seeding");
 	live = fl__malloc((size_t)x->k, "mixture seeding");
 	if (!rows || !d2 || !row || !live) {
 		rc = FL_ENOMEM;

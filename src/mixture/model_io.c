@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* config vector: the scalars of a model, as float64 */
@@ -109,6 +110,7 @@ typedef struct {
 	zentry e[16];
 	int n;
 	int failed;
+	int oom; /* failed for want of memory, not of disk */
 } zwriter;
 
 static void put16(unsigned char *b, uint32_t v)
@@ -163,6 +165,7 @@ static void add_array(zwriter *z, const char *name, const void *data, int f64, i
 	body = (size_t)(count * esz);
 	total = (size_t)(10 + hl) + body;
 	if (total > 0xffffffffULL || !(buf = malloc(total ? total : 1))) {
+		z->oom = total <= 0xffffffffULL;
 		z->failed = 1;
 		return;
 	}
@@ -253,6 +256,10 @@ int fl_mixture_model_save(const char *path, const fl_pca *p, const fl_mixture *m
 		int fd = fl__create_temp(tmp, len, path);
 		if (fd < 0 || !(z.fp = fdopen(fd, "wb"))) {
 			rc = fl__error(FL_EIO, "%s: cannot create a temporary file beside it", path);
+			if (fd >= 0) {
+				close(fd);
+				remove(tmp);
+			}
 			free(tmp);
 			return rc;
 		}
@@ -279,7 +286,10 @@ int fl_mixture_model_save(const char *path, const fl_pca *p, const fl_mixture *m
 		z.failed = 1;
 	if (fclose(z.fp) != 0)
 		z.failed = 1;
-	if (z.failed || rename(tmp, path) != 0) {
+	if (z.oom) {
+		remove(tmp);
+		rc = fl__error(FL_ENOMEM, "%s: out of memory writing the model", path);
+	} else if (z.failed || rename(tmp, path) != 0) {
 		remove(tmp);
 		rc = fl__error(FL_EIO, "%s: cannot write the model (disk full, or too large?)", path);
 	}

@@ -12,13 +12,17 @@
 
 #include <string.h>
 
+/* The holdout results are gathered aside and stored into the slices only
+ * once every slice is measured: a failure leaves the report as it was. */
 int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *failure,
 		      const uint8_t *holdout, double q)
 {
 	fl_failure_summary *hs = NULL;
-	int64_t *rows = NULL, *hm = NULL, m = 0;
+	int64_t *rows = NULL, *hm = NULL, **members = NULL, *n_members = NULL, m = 0;
 	double *hf = NULL, *p = NULL;
+	fl_slice_stats *st = NULL;
 	uint8_t *member = NULL;
+	size_t ns = (size_t)(r->n_slices ? r->n_slices : 1);
 	int rc = FL_OK;
 
 	if (!data || !failure || !holdout || !(q > 0 && q < 1) || data->n != r->n)
@@ -27,8 +31,11 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 	hf = fl__malloc((size_t)r->n * sizeof *hf, "holdout failure");
 	member = fl__malloc((size_t)r->n, "holdout members");
 	hm = fl__malloc((size_t)r->n * sizeof *hm, "holdout members");
-	p = fl__malloc((size_t)(r->n_slices ? r->n_slices : 1) * sizeof *p, "holdout p-values");
-	if (!rows || !hf || !member || !hm || !p) {
+	p = fl__malloc(ns * sizeof *p, "holdout p-values");
+	st = fl__malloc(ns * sizeof *st, "holdout statistics");
+	members = fl__calloc(ns, sizeof *members, "holdout members");
+	n_members = fl__calloc(ns, sizeof *n_members, "holdout members");
+	if (!rows || !hf || !member || !hm || !p || !st || !members || !n_members) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -44,7 +51,7 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 	if ((rc = fl_failure_summary_new(&hs, hf, m)))
 		goto cleanup;
 	for (int32_t s = 0; s < r->n_slices; s++) {
-		fl_candidate *c = &r->slices[s];
+		const fl_candidate *c = &r->slices[s];
 		int64_t k = 0;
 
 		if (!c->spec_json) {
@@ -57,28 +64,39 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 		for (int64_t i = 0; i < m; i++)
 			if (member[i])
 				hm[k++] = i; /* holdout-local index */
-		if ((rc = fl_slice_stats_compute(&c->holdout, hs, hm, k)))
+		if ((rc = fl_slice_stats_compute(&st[s], hs, hm, k)))
 			goto cleanup;
-		free(c->holdout_members);
-		if (!(c->holdout_members = fl__malloc((size_t)(k ? k : 1) * sizeof *hm, "holdout members"))) {
+		if (!(members[s] = fl__malloc((size_t)(k ? k : 1) * sizeof *hm, "holdout members"))) {
 			rc = FL_ENOMEM;
 			goto cleanup;
 		}
 		for (int64_t i = 0; i < k; i++)
-			c->holdout_members[i] = rows[hm[i]];
-		c->n_holdout_members = k;
-		c->has_holdout = 1;
-		p[s] = c->holdout.p_value;
+			members[s][i] = rows[hm[i]];
+		n_members[s] = k;
+		p[s] = st[s].p_value;
 	}
 	if ((rc = fl_bh_adjust(p, p, r->n_slices)))
 		goto cleanup;
 	for (int32_t s = 0; s < r->n_slices; s++) {
-		r->slices[s].p_adjusted = p[s];
-		r->slices[s].replicated = p[s] <= q;
+		fl_candidate *c = &r->slices[s];
+
+		free(c->holdout_members);
+		c->holdout_members = members[s];
+		members[s] = NULL;
+		c->n_holdout_members = n_members[s];
+		c->holdout = st[s];
+		c->has_holdout = 1;
+		c->p_adjusted = p[s];
+		c->replicated = p[s] <= q;
 	}
 	r->confirm_q = q;
 	r->n_holdout = m;
 cleanup:
+	for (int32_t s = 0; members && s < r->n_slices; s++)
+		free(members[s]);
+	free(members);
+	free(n_members);
+	free(st);
 	fl_failure_summary_free(hs);
 	free(rows);
 	free(hf);

@@ -12,8 +12,14 @@
 
 #define TOP 8
 
-static int describe_one(fl_candidate *c, const fl_table *t, double *target, int64_t n,
-			const fl_predicate_opts *base)
+/* A slice's description, before it is stored. */
+typedef struct {
+	char *text; /* NULL: none found */
+	double precision, recall;
+} explanation;
+
+static int describe_one(explanation *out, const fl_candidate *c, const fl_table *t, double *target,
+			int64_t n, const fl_predicate_opts *base)
 {
 	fl_predicate_opts po = *base;
 	fl_predicate_result *res = NULL;
@@ -51,14 +57,14 @@ static int describe_one(fl_candidate *c, const fl_table *t, double *target, int6
 			for (int32_t j = 0; j < res->slices[s].n_preds; j++)
 				fl__sb_printf(&b, "%s%s", j ? " AND " : "",
 					      res->preds[res->slices[s].preds[j]].text);
-			free(c->explanation);
-			if (!(c->explanation = fl__sb_finish(&b, "slice description"))) {
+			free(out->text);
+			if (!(out->text = fl__sb_finish(&b, "slice description"))) {
 				rc = FL_ENOMEM;
 				break;
 			}
 			best_f1 = f1;
-			c->explanation_precision = prec;
-			c->explanation_recall = rec;
+			out->precision = prec;
+			out->recall = rec;
 		}
 	}
 	free(rows);
@@ -66,9 +72,12 @@ static int describe_one(fl_candidate *c, const fl_table *t, double *target, int6
 	return rc;
 }
 
+/* The descriptions are stored once every slice has one: a failure leaves
+ * the report as it was. */
 int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
 {
 	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
+	explanation *ex;
 	double *target;
 	int rc = FL_OK;
 
@@ -83,11 +92,29 @@ int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
 	po.alpha = 0.99;
 	po.skip_cols = &skip_col;
 	po.n_skip = skip_col >= 0;
-	if (!(target = fl__malloc((size_t)r->n * sizeof *target, "slice membership")))
+	target = fl__malloc((size_t)r->n * sizeof *target, "slice membership");
+	ex = fl__calloc((size_t)r->n_slices, sizeof *ex, "slice descriptions");
+	if (!target || !ex) {
+		free(target);
+		free(ex);
 		return FL_ENOMEM;
+	}
 	for (int32_t s = 0; s < r->n_slices && rc == FL_OK; s++)
 		if (strcmp(r->slices[s].method, "predicates") != 0)
-			rc = describe_one(&r->slices[s], t, target, r->n, &po);
+			rc = describe_one(&ex[s], &r->slices[s], t, target, r->n, &po);
+	for (int32_t s = 0; s < r->n_slices; s++) {
+		fl_candidate *c = &r->slices[s];
+
+		if (rc || !ex[s].text) {
+			free(ex[s].text);
+			continue;
+		}
+		free(c->explanation);
+		c->explanation = ex[s].text;
+		c->explanation_precision = ex[s].precision;
+		c->explanation_recall = ex[s].recall;
+	}
 	free(target);
+	free(ex);
 	return rc;
 }

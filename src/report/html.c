@@ -255,7 +255,7 @@ static void overlaps(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 /* An image file as a data URI, when the id names one: only regular files
  * that exist, are at most THUMB_MAX_BYTES and start like a PNG, JPEG or
  * GIF are embedded; anything else is left out. Paths are relative to the
- * working directory. Returns 1 when written. */
+ * working directory. Returns 1 when written, 0 when not, FL_ENOMEM. */
 static int thumbnail(FILE *fp, const char *path)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -268,8 +268,11 @@ static int thumbnail(FILE *fp, const char *path)
 	if (!path || !*path || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8 ||
 	    st.st_size > THUMB_MAX_BYTES || !(in = fopen(path, "rb")))
 		return 0;
-	buf = malloc((size_t)st.st_size);
-	len = buf ? fread(buf, 1, (size_t)st.st_size, in) : 0;
+	if (!(buf = malloc((size_t)st.st_size))) {
+		fclose(in);
+		return fl__error(FL_ENOMEM, "out of memory reading the thumbnail %s", path);
+	}
+	len = fread(buf, 1, (size_t)st.st_size, in);
 	fclose(in);
 	if (len != (size_t)st.st_size) {
 		free(buf);
@@ -295,7 +298,7 @@ static int thumbnail(FILE *fp, const char *path)
 	return mime != NULL;
 }
 
-static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
+static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 {
 	const fl_candidate *c = &r->slices[i];
 	fl_confusion conf[FL_REPORT_CONFUSIONS], cells[FL_REPORT_BREAKDOWN];
@@ -303,6 +306,8 @@ static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 	int32_t nb = fl_report_breakdown(r, i, cells, FL_REPORT_BREAKDOWN);
 	char b1[24], b2[24];
 
+	if (nc < 0 || nb < 0)
+		return FL_ENOMEM;
 	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, failure ",
 		(int)i + 1, (int)i + 1, (long long)c->stats.size);
 	pct(fp, c->stats.failure_rate);
@@ -375,7 +380,8 @@ static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 		if (strpbrk(fl_report__row_id(r, c->members[0]), "./")) {
 			fputs("<p>", fp);
 			for (int64_t k = 0; k < c->n_members && k < FL_REPORT_PROTOTYPES; k++)
-				thumbnail(fp, fl_report__row_id(r, c->members[k]));
+				if (thumbnail(fp, fl_report__row_id(r, c->members[k])) < 0)
+					return FL_ENOMEM;
 			fputs("</p>\n", fp);
 		}
 		fputs("<p>typical members: ", fp);
@@ -387,11 +393,13 @@ static void card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 		fputs("</p>\n", fp);
 	}
 	fputs("</div>\n", fp);
+	return FL_OK;
 }
 
 int fl_report__write_html_fp(const fl_report *r, FILE *fp)
 {
 	uint8_t *mark = fl__calloc((size_t)r->n, 1, "slice marks");
+	int rc = FL_OK;
 
 	if (!mark)
 		return FL_ENOMEM;
@@ -404,11 +412,11 @@ int fl_report__write_html_fp(const fl_report *r, FILE *fp)
 		if (r->map)
 			map(fp, r);
 	}
-	for (int32_t i = 0; i < r->n_slices; i++)
-		card(fp, r, i, mark);
+	for (int32_t i = 0; i < r->n_slices && rc == FL_OK; i++)
+		rc = card(fp, r, i, mark);
 	fputs("</body></html>\n", fp);
 	free(mark);
-	return 0;
+	return rc;
 }
 
 int fl_report_write_html(const fl_report *r, const char *path)

@@ -15,6 +15,7 @@
 
 typedef struct jw {
 	FILE *fp;
+	int rc; /* FL_ENOMEM when a part could not be computed */
 } jw;
 
 static void put_str(jw *w, const char *s)
@@ -148,6 +149,10 @@ static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 			     : fl_report_breakdown(r, i, conf, FL_REPORT_BREAKDOWN);
 	char b1[24], b2[24];
 
+	if (nc < 0) {
+		w->rc = nc;
+		nc = 0;
+	}
 	fputs(failing ? ",\"confusions\":[" : ",\"breakdown\":[", w->fp);
 	for (int32_t k = 0; k < nc; k++) {
 		fputs(k ? ",{" : "{", w->fp);
@@ -354,11 +359,11 @@ static void write_report(jw *w, const fl_report *r, int64_t max_members)
 
 int fl_report__write_json_fp(const fl_report *r, FILE *fp, int64_t max_members)
 {
-	jw w = {NULL};
+	jw w = {NULL, FL_OK};
 
 	w.fp = fp;
 	write_report(&w, r, max_members);
-	return 0;
+	return w.rc;
 }
 
 int fl_report_write_json(const fl_report *r, const char *path, int64_t max_members)
@@ -367,15 +372,15 @@ int fl_report_write_json(const fl_report *r, const char *path, int64_t max_membe
 	int rc;
 
 	if (strcmp(path, "-") == 0) {
-		fl_report__write_json_fp(r, stdout, max_members);
+		rc = fl_report__write_json_fp(r, stdout, max_members);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			return fl__error(FL_EIO, "<stdout>: write failed");
-		return FL_OK;
+		return rc;
 	}
 	if ((rc = fl__stage_open(&st, path)))
 		return rc;
-	fl_report__write_json_fp(r, st.fp, max_members);
-	if ((rc = fl__stage_close(&st)) || (rc = fl__stage_commit(&st)))
+	if ((rc = fl_report__write_json_fp(r, st.fp, max_members)) || (rc = fl__stage_close(&st)) ||
+	    (rc = fl__stage_commit(&st)))
 		fl__stage_discard(&st);
 	return rc;
 }

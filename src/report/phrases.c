@@ -9,18 +9,22 @@
 
 #include <string.h>
 
+/* All of them or none: a report never holds a partial list. */
 static int store_phrases(fl_report *r, const char *const *phrases, int32_t n)
 {
-	if (!(r->phrases = fl__calloc((size_t)n, sizeof *r->phrases, "phrases")))
-		return FL_ENOMEM;
-	r->n_phrases = n;
-	for (int32_t i = 0; i < n; i++) {
-		size_t len = strlen(phrases[i]) + 1;
+	char **p = fl__calloc((size_t)n, sizeof *p, "phrases");
 
-		if (!(r->phrases[i] = fl__malloc(len, "phrase")))
-			return FL_ENOMEM;
-		memcpy(r->phrases[i], phrases[i], len);
-	}
+	for (int32_t i = 0; p && i < n; i++)
+		if (!(p[i] = fl__strdup(phrases[i]))) {
+			while (i-- > 0)
+				free(p[i]);
+			free(p);
+			p = NULL;
+		}
+	if (!p)
+		return FL_ENOMEM;
+	r->phrases = p;
+	r->n_phrases = n;
 	return FL_OK;
 }
 

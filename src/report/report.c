@@ -137,19 +137,30 @@ int fl_report_set_table(fl_report *r, const fl_table *t, int64_t id_col)
 int fl_report_set_classes(fl_report *r, const int64_t *labels, const int64_t *preds,
 			  int32_t n_classes, const char *const *class_names)
 {
+	char **names = NULL;
+
 	if (!labels || !preds || n_classes < 1)
 		return fl__error(FL_EINVAL, "fl_report_set_classes: need labels, predictions and classes");
+	if (class_names) { /* all copied, or the report unchanged */
+		names = fl__calloc((size_t)n_classes, sizeof *names, "class names");
+		for (int32_t c = 0; names && c < n_classes; c++)
+			if (!(names[c] = fl__strdup(class_names[c] ? class_names[c] : ""))) {
+				while (c-- > 0)
+					free(names[c]);
+				free(names);
+				return FL_ENOMEM;
+			}
+		if (!names)
+			return FL_ENOMEM;
+	}
+	if (r->class_names)
+		for (int32_t c = 0; c < r->n_classes; c++)
+			free(r->class_names[c]);
+	free(r->class_names);
+	r->class_names = names;
 	r->labels = labels;
 	r->preds = preds;
 	r->n_classes = n_classes;
-	if (!class_names)
-		return FL_OK;
-	r->class_names = fl__calloc((size_t)n_classes, sizeof *r->class_names, "class names");
-	if (!r->class_names)
-		return FL_ENOMEM;
-	for (int32_t c = 0; c < n_classes; c++)
-		if (!(r->class_names[c] = fl__strdup(class_names[c] ? class_names[c] : "")))
-			return FL_ENOMEM;
 	return FL_OK;
 }
 
@@ -312,7 +323,8 @@ static int32_t cells(const fl_report *r, int32_t slice, fl_confusion *out, int32
 	if (!pairs || !runs) {
 		free(pairs);
 		free(runs);
-		return 0;
+		return fl__error(FL_ENOMEM, "out of memory counting the labels of slice %d",
+				 (int)slice + 1);
 	}
 	for (int64_t i = 0; i < c->n_members; i++) {
 		int64_t row = c->members[i];
@@ -403,6 +415,7 @@ int fl_report_set_map(fl_report *r, const char *view, const float *x, int64_t d,
 {
 	fl_pca_opts po = FL_PCA_OPTS_INIT;
 	fl_pca pca;
+	float *map;
 	int rc;
 
 	memset(&pca, 0, sizeof pca);
@@ -410,18 +423,18 @@ int fl_report_set_map(fl_report *r, const char *view, const float *x, int64_t d,
 	po.seed = seed;
 	if (!view || !x || d < 1 || r->n < 2)
 		return fl__error(FL_EINVAL, "fl_report_set_map: invalid arguments");
-	free(r->map);
-	if (!(r->map = fl__calloc((size_t)r->n * 2, sizeof *r->map, "report map")))
+	if (!(map = fl__calloc((size_t)r->n * 2, sizeof *map, "report map")))
 		return FL_ENOMEM;
 	if ((rc = fl_pca_fit(&pca, x, r->n, d, d, &po)) == 0)
-		rc = fl_pca_transform(r->map, 2, &pca, x, r->n, d, 0);
+		rc = fl_pca_transform(map, 2, &pca, x, r->n, d, 0);
 	/* a rank-1 view leaves the second coordinate at 0 (calloc) */
 	fl_pca_clear(&pca);
 	if (rc) {
-		free(r->map);
-		r->map = NULL;
+		free(map);
 		return rc;
 	}
+	free(r->map);
+	r->map = map;
 	snprintf(r->map_view, sizeof r->map_view, "%s", view);
 	return FL_OK;
 }

@@ -57,7 +57,7 @@ static void header(const fl_report *r, FILE *fp)
 	put_cut(fp, "", line);
 }
 
-static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
+static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 {
 	const fl_candidate *c = &r->slices[i];
 	const fl_slice_stats *st = &c->stats;
@@ -129,7 +129,8 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 			 (long long)c->pair_counts[3]);
 		put_cut(fp, "     ", line);
 	}
-	nc = fl_report_confusions(r, i, conf, 2);
+	if ((nc = fl_report_confusions(r, i, conf, 2)) < 0)
+		return nc;
 	if (nc > 0) {
 		char b1[24], b2[24], b3[24], b4[24];
 		int len = snprintf(line, sizeof line, "confusions: %s -> %s %.0f%%",
@@ -152,10 +153,13 @@ static void slice_lines(const fl_report *r, int32_t i, FILE *fp)
 					fl_report__row_id(r, c->members[k]));
 		put_cut(fp, "     ", line);
 	}
+	return FL_OK;
 }
 
 int fl_report_write_text(const fl_report *r, FILE *fp)
 {
+	int rc = FL_OK;
+
 	header(r, fp);
 	fputc('\n', fp);
 	if (r->n_slices == 0) {
@@ -163,9 +167,11 @@ int fl_report_write_text(const fl_report *r, FILE *fp)
 	} else {
 		fprintf(fp, "%-4s %7s %7s %-14s %7s %6s %9s  %s\n", "id", "size", "fail", "95% CI",
 			"outside", "lift", "p-value", "found by");
-		for (int32_t i = 0; i < r->n_slices; i++)
-			slice_lines(r, i, fp);
+		for (int32_t i = 0; i < r->n_slices && rc == FL_OK; i++)
+			rc = slice_lines(r, i, fp);
 	}
+	if (rc)
+		return rc;
 	if (fflush(fp) != 0 || ferror(fp))
 		return fl__error(FL_EIO, "write failed");
 	return FL_OK;

@@ -1,0 +1,63 @@
+/* The one counting point of the library's allocations, with a hook that
+ * makes the N-th of them fail (SQLite's test_malloc.c practice, "transient"
+ * mode) so that tests reach every out-of-memory path. internal.h maps
+ * malloc, calloc, realloc and strdup to these functions; here they are the
+ * real ones again. */
+#include "internal.h"
+
+#undef malloc
+#undef calloc
+#undef realloc
+#undef strdup
+
+#include <stdatomic.h>
+#include <string.h>
+
+static atomic_int_least64_t n_allocs; /* allocations so far */
+static atomic_int_least64_t fail_at;  /* the allocation number that fails, 0 = none */
+
+/* Count one allocation; 1 when it is the one to fail. Relaxed order is
+ * enough: tests that inject failures run one thread. */
+static int count_and_fail(void)
+{
+	int64_t k = atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed) + 1;
+
+	return k == atomic_load_explicit(&fail_at, memory_order_relaxed);
+}
+
+void fl__alloc_fail_at(int64_t n)
+{
+	int64_t now = atomic_load_explicit(&n_allocs, memory_order_relaxed);
+
+	atomic_store_explicit(&fail_at, n > 0 ? now + n : 0, memory_order_relaxed);
+}
+
+int64_t fl__alloc_count(void)
+{
+	return atomic_load_explicit(&n_allocs, memory_order_relaxed);
+}
+
+void *fl__alloc_malloc(size_t n)
+{
+	return count_and_fail() ? NULL : malloc(n);
+}
+
+void *fl__alloc_calloc(size_t count, size_t size)
+{
+	return count_and_fail() ? NULL : calloc(count, size);
+}
+
+void *fl__alloc_realloc(void *p, size_t n)
+{
+	return count_and_fail() ? NULL : realloc(p, n);
+}
+
+char *fl__alloc_strdup(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *p = count_and_fail() ? NULL : malloc(len);
+
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
