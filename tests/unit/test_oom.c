@@ -16,7 +16,8 @@
 #include "check.h"
 #include "common/internal.h" /* fl__alloc_fail_at, fl__alloc_count, fl__error */
 
-#ifdef FL_HAVE_DISCOVER /* on once src/pipeline/ implements fl_discover */
+#define FL_HAVE_DISCOVER 1 /* src/pipeline implements fl_discover */
+#ifdef FL_HAVE_DISCOVER
 #include "faultline/pipeline.h"
 #endif
 
