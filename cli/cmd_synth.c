@@ -80,22 +80,23 @@ int cmd_synth(int argc, char **argv)
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
 	fl_synth s = {0};
 	const char *out = NULL;
-	int64_t n = so.n, d = so.d, classes = so.n_classes, slices = so.n_slices, seed = 0, d2 = 0;
+	int64_t n = so.n, d = so.d, classes = so.n_classes, slices = so.n_slices, d2 = 0;
+	int64_t seed = (int64_t)so.seed;
 	int no_symmetric = 0, rc;
 	const opt table[] = {
 		{"out", OPT_STR, "DIR", "directory to write (created if missing)", &out, NULL},
-		{"n", OPT_INT, "N", "samples (default 10000)", &n, NULL},
-		{"d", OPT_INT, "D", "embedding dimension (default 32)", &d, NULL},
-		{"classes", OPT_INT, "C", "classes (default 10)", &classes, NULL},
-		{"slices", OPT_INT, "S", "planted failing slices (default 4)", &slices, NULL},
-		{"slice-frac", OPT_NUM, "F", "fraction of samples in each slice (default 0.02)", &so.slice_frac, NULL},
-		{"base-error", OPT_NUM, "E", "error rate outside the slices (default 0.05)", &so.base_error, NULL},
-		{"slice-error", OPT_NUM, "E", "error rate inside the slices (default 0.6)", &so.slice_error, NULL},
+		{"n", OPT_INT, "N", "samples (default)", &n, NULL},
+		{"d", OPT_INT, "D", "embedding dimension (default)", &d, NULL},
+		{"classes", OPT_INT, "C", "classes (default)", &classes, NULL},
+		{"slices", OPT_INT, "S", "planted failing slices (default)", &slices, NULL},
+		{"slice-frac", OPT_NUM, "F", "fraction of samples in each slice (default)", &so.slice_frac, NULL},
+		{"base-error", OPT_NUM, "E", "error rate outside the slices (default)", &so.base_error, NULL},
+		{"slice-error", OPT_NUM, "E", "error rate inside the slices (default)", &so.slice_error, NULL},
 		{"no-symmetric", OPT_FLAG, NULL, "plant only confusion slices (no symmetric label noise)", &no_symmetric, NULL},
 		{"view2", OPT_FLAG, NULL, "also write a view emb2.npy (slices 0, 1, 4, 5, ... visible)", &so.view2, NULL},
 		{"d2", OPT_INT, "D", "dimension of the second view (default: D)", &d2, NULL},
 		{"meta-slice", OPT_FLAG, NULL, "weather, camera, age columns; plant weather=night AND camera=B", &so.meta_slice, NULL},
-		{"seed", OPT_INT, "S", "random seed (default 0)", &seed, NULL},
+		{"seed", OPT_INT, "S", "random seed (default)", &seed, NULL},
 		{NULL, OPT_FLAG, NULL, NULL, NULL, NULL}
 	};
 

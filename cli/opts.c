@@ -60,6 +60,16 @@ static void row_help(const opt *o, char *buf, size_t len)
 	for (int32_t i = 0; o->lib && i < fl_discover_option_count(); i++)
 		if (strcmp(fl_discover_option(i)->name, o->lib) == 0)
 			lo = fl_discover_option(i);
+	if (o->help && strstr(o->help, "(default)") && (o->kind == OPT_INT || o->kind == OPT_NUM)) {
+		/* "(default)": the target's value before parsing, the library's default */
+		int at = (int)(strstr(o->help, "(default)") - o->help);
+
+		if (o->kind == OPT_INT)
+			snprintf(buf, len, "%.*s(default %lld)", at, o->help, (long long)*(int64_t *)o->target);
+		else
+			snprintf(buf, len, "%.*s(default %.15g)", at, o->help, *(double *)o->target);
+		return;
+	}
 	if (o->help || !lo) {
 		snprintf(buf, len, "%s", o->help ? o->help : "");
 		return;

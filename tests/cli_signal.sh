@@ -1,0 +1,34 @@
+#!/bin/sh
+# Ctrl-C or SIGTERM during `faultline discover`: the run stops (exit 128 +
+# the signal), writes nothing, keeps the earlier report and its model file
+# as they were, and leaves no temporary file or folder behind.
+# $1 = faultline binary, $2 = scratch directory.
+set -u
+bin=$1 tmp=$2/cli_signal
+rm -rf "$tmp" && mkdir -p "$tmp/keep" "$tmp/t"
+"$bin" synth --out "$tmp/d" --n 60000 --d 64 >/dev/null || exit 1
+run() { # exec: a background run's pid is faultline's own
+	TMPDIR="$tmp/t" exec "$bin" discover --labels "$tmp/d/labels.npy" --probs "$tmp/d/probs.npy" \
+		--view e="$tmp/d/emb.npy" --json "$tmp/keep/r.json" --quiet "$@"
+}
+(run --method mixture --components 4 >/dev/null) || { echo "first run failed"; exit 1; }
+cp "$tmp/keep/r.json" "$tmp/r.json.before"
+cp "$tmp/keep/r.mixture-e.npz" "$tmp/model.before"
+fail=0
+for sig in INT:2 TERM:15; do
+	num=${sig#*:} sig=${sig%:*}
+	(run --components 60 --seed 7 >/dev/null 2>"$tmp/stderr") &
+	pid=$!
+	sleep 1
+	kill -"$sig" "$pid"
+	wait "$pid"
+	status=$?
+	want=$((128 + num))
+	[ "$status" = "$want" ] || { echo "SIG$sig: exit $status, expected $want"; fail=1; }
+	cmp -s "$tmp/keep/r.json" "$tmp/r.json.before" || { echo "SIG$sig: the report changed"; fail=1; }
+	cmp -s "$tmp/keep/r.mixture-e.npz" "$tmp/model.before" || { echo "SIG$sig: its model changed"; fail=1; }
+	left=$(ls -A "$tmp/keep" "$tmp/t" | grep -c tmp)
+	[ "$left" = 0 ] || { echo "SIG$sig: temporary files left:"; ls -la "$tmp/keep" "$tmp/t"; fail=1; }
+done
+[ $fail = 0 ] && echo "cli_signal: SIGINT and SIGTERM stop discover; nothing written, nothing left"
+exit $fail
