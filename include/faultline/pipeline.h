@@ -230,13 +230,12 @@ FL_API int fl_discover(fl_report **out, const fl_data *data, const fl_discover_o
 typedef struct fl_apply_opts {
 	int version;                  /**< FL_APPLY_OPTS_VERSION */
 	fl_failure_kind failure_kind;
-	int32_t threads;
-	fl_progress_fn progress;
+	fl_progress_fn progress;      /**< called once per slice; non-zero cancels */
 	void *progress_user;
 } fl_apply_opts;
 
 #define FL_APPLY_OPTS_VERSION 1
-#define FL_APPLY_OPTS_INIT {FL_APPLY_OPTS_VERSION, FL_FAILURE_ERROR, 0, NULL, NULL}
+#define FL_APPLY_OPTS_INIT {FL_APPLY_OPTS_VERSION, FL_FAILURE_ERROR, NULL, NULL}
 
 /**
  * Re-measure every slice of a saved report on new data (a new model's

@@ -120,10 +120,10 @@ int fl_apply(fl_report **out, const fl_saved_report *saved, const fl_data *data,
 		return fl__error(FL_EINVAL, "fl_apply: no report or nowhere to put it");
 	*out = NULL;
 	opts = opts ? opts : &defaults;
-	if (opts->version != FL_APPLY_OPTS_VERSION || (unsigned)opts->failure_kind > 2 ||
-	    opts->threads < 0)
-		return fl__error(FL_EINVAL, "apply options: version %d, failure kind %d, threads %d",
-				 opts->version, (int)opts->failure_kind, (int)opts->threads);
+	if (opts->version != FL_APPLY_OPTS_VERSION || (unsigned)opts->failure_kind > 2)
+		return fl__error(FL_EINVAL, "apply options: version %d (this library knows %d), "
+				 "failure kind %d", opts->version, FL_APPLY_OPTS_VERSION,
+				 (int)opts->failure_kind);
 	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
 		return FL_ENOMEM;
 	if ((rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1)) ||

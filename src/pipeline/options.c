@@ -264,18 +264,17 @@ int fl_discover_opts_get(const fl_discover_opts *o, const char *name, char *buf,
 	}
 	case FL_OPTION_SET: {
 		const char *p = e->o.choices;
+		fl_strbuf b = {0};
 
 		for (int i = 0; *p; i++) {
 			size_t w = strcspn(p, ",");
 
 			if ((uint32_t)v & 1u << i)
-				n += snprintf(buf + (n < (int)len ? n : (int)len - 1),
-					      len - (size_t)(n < (int)len ? n : (int)len - 1), "%s%.*s",
-					      n ? "," : "", (int)w, p);
+				fl__sb_printf(&b, "%s%.*s", b.len ? "," : "", (int)w, p);
 			p += w + (p[w] == ',');
 		}
-		if (n == 0)
-			n = snprintf(buf, len, "automatic");
+		n = snprintf(buf, len, "%s", b.len ? b.s : "automatic");
+		free(b.s);
 		break;
 	}
 	}
@@ -295,7 +294,8 @@ int fl_discover_opts_check(const fl_discover_opts *o)
 		char text[64];
 
 		if (e->o.type == FL_OPTION_INT || e->o.type == FL_OPTION_NUM) {
-			if (in_range(e, v))
+			/* any 64-bit seed is valid in the struct; as text, up to 2^53 */
+			if (in_range(e, v) || e->offset == offsetof(fl_discover_opts, seed))
 				continue;
 			snprintf(text, sizeof text, "%.15g", v);
 			return invalid(e, text);
