@@ -262,19 +262,18 @@ int fl_discover_opts_get(const fl_discover_opts *o, const char *name, char *buf,
 		n = snprintf(buf, len, "%.*s", (int)strcspn(p, ","), p);
 		break;
 	}
-	case FL_OPTION_SET: {
+	case FL_OPTION_SET: { /* the chosen names, comma-separated, in buf (no allocation) */
 		const char *p = e->o.choices;
-		fl_strbuf b = {0};
 
-		for (int i = 0; *p; i++) {
+		for (int i = 0; *p && n >= 0 && (size_t)n < len; i++) {
 			size_t w = strcspn(p, ",");
 
 			if ((uint32_t)v & 1u << i)
-				fl__sb_printf(&b, "%s%.*s", b.len ? "," : "", (int)w, p);
+				n += snprintf(buf + n, len - (size_t)n, "%s%.*s", n ? "," : "", (int)w, p);
 			p += w + (p[w] == ',');
 		}
-		n = snprintf(buf, len, "%s", b.len ? b.s : "automatic");
-		free(b.s);
+		if (n == 0)
+			n = snprintf(buf, len, "automatic");
 		break;
 	}
 	}
