@@ -75,7 +75,10 @@ int progress_cancelled(void);
 /* Notes of the library on stderr ("faultline: note: ..."), unless *user (quiet). */
 void note_cb(void *user, const char *message);
 
-/* `faultline man`: the man page, from every verb's option table. */
+/* `faultline man`: the man page, from every verb's option table: it sets
+ * help_as_man and each verb's summary, then asks each verb for --help. */
+extern int help_as_man;
+extern const char *man_summary;
 int cmd_man(int argc, char **argv);
 
 int cmd_discover(int argc, char **argv);

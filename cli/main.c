@@ -21,7 +21,6 @@ static const verb verbs[] = {
 	{NULL, NULL, NULL}
 };
 
-extern int help_as_man;
 
 /* The man page: every verb's --help as a section, so they cannot disagree. */
 int cmd_man(int argc, char **argv)
@@ -44,8 +43,8 @@ int cmd_man(int argc, char **argv)
 	for (const verb *v = verbs; v->name; v++) {
 		if (v->fn == cmd_man)
 			continue;
+		man_summary = v->summary;
 		v->fn(1, args);
-		printf("%s.\n", v->summary);
 	}
 	printf(".SH EXIT STATUS\n0 success; 1 check: a slice fails its limit; 2 usage error;\n"
 	       "3 an input is unreadable, malformed or inconsistent; 4 an output could not be\n"

@@ -39,8 +39,10 @@ int exit_for_input(int rc)
 	return rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_INPUT;
 }
 
-/* Set by `faultline man`: --help prints man-page (roff) sections instead. */
+/* Set by `faultline man`: --help prints a man-page (roff) section instead,
+ * under the verb's summary. */
 int help_as_man;
+const char *man_summary;
 
 /* roff text: '-' and '\\' escaped (a line never starts with '.' here). */
 static void roff(const char *s)
@@ -100,7 +102,9 @@ static void print_help(const opt *table, const char *verb, const char *usage)
 	if (help_as_man) {
 		printf(".SS \"faultline %s\"\n.B faultline %s\n", verb, verb);
 		roff(usage);
-		printf("\n");
+		printf("\n.PP\n");
+		roff(man_summary ? man_summary : "");
+		printf(".\n");
 	} else {
 		printf("usage: faultline %s %s\n\noptions:\n", verb, usage);
 	}
