@@ -10,19 +10,36 @@
 
 #include <string.h>
 
-/* A relative model path names a file beside the report it came from. */
-static int load_model(fl_pca *pca, fl_mixture *mx, const char *file, const char *base_dir)
+/* A relative model path names a file beside the report it came from. The
+ * model must be the one the spec was written with: its fingerprint (a hash
+ * of every parameter) is the one the spec records. */
+static int load_model(fl_pca *pca, fl_mixture *mx, const char *file, const char *base_dir,
+		      const cJSON *model)
 {
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(model, "fingerprint");
 	fl_strbuf b = {0};
-	char *path;
+	char *path, got[17];
 	int rc;
 
+	if (!cJSON_IsString(want))
+		return fl__error(FL_EFORMAT, "mixture_component spec: the model %s has no \"fingerprint\"",
+				 file);
 	if (file[0] == '/' || !base_dir)
-		return fl_mixture_model_load(pca, mx, file);
-	fl__sb_printf(&b, "%s/%s", base_dir, file);
+		fl__sb_printf(&b, "%s", file);
+	else
+		fl__sb_printf(&b, "%s/%s", base_dir, file);
 	if (!(path = fl__sb_finish(&b, "model path")))
 		return FL_ENOMEM;
-	rc = fl_mixture_model_load(pca, mx, path);
+	if ((rc = fl_mixture_model_load(pca, mx, path)) == 0) {
+		fl_mixture_model_fingerprint(got, pca, mx);
+		if (strcmp(got, want->valuestring) != 0) {
+			rc = fl__error(FL_EINVAL, "%s has fingerprint %s, the spec records %.16s: not the "
+				       "model the report was found with (replaced by another run?)",
+				       path, got, want->valuestring);
+			fl_pca_clear(pca);
+			fl_mixture_clear(mx);
+		}
+	}
 	free(path);
 	return rc;
 }
@@ -48,7 +65,7 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 	if (!cJSON_IsString(file))
 		return fl__error(FL_EINVAL, "mixture_component spec of view %s: its model was not "
 				 "saved to a file, so it cannot be applied", view->valuestring);
-	if ((rc = load_model(&pca, &mx, file->valuestring, d->base_dir)))
+	if ((rc = load_model(&pca, &mx, file->valuestring, d->base_dir, model)))
 		return rc;
 	for (int32_t i = 0; i < d->n_views && !v; i++)
 		if (strcmp(d->views[i].name, view->valuestring) == 0)
