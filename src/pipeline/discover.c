@@ -235,22 +235,10 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 	if (rc == 0 && (o->methods & (o->methods - 1)))
 		rc = fl_report_merge(r, FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT);
 	if (rc == 0 && holdout) {
-		fl_spec_data sd = FL_SPEC_DATA_INIT;
+		fl_spec_data sd;
 
-		if (!(sv = fl__calloc((size_t)d->n_views + 1, sizeof *sv, "views"))) {
-			rc = FL_ENOMEM;
+		if ((rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))))
 			goto cleanup;
-		}
-		for (int32_t v = 0; v < d->n_views; v++)
-			sv[v] = (fl_spec_view){d->views[v].name, d->views[v].x, d->views[v].dim};
-		sd.n = p->n;
-		sd.views = sv;
-		sd.n_views = d->n_views;
-		sd.table = d->meta;
-		sd.labels = p->labels;
-		sd.probs = p->probs;
-		sd.n_classes = p->n_classes;
-		sd.base_dir = fl_report__model_dir(r);
 		if ((rc = fl_report_confirm(r, &sd, p->failure, holdout, o->fdr)) && rc != FL_ENOMEM)
 			rc = prefixed(rc, "confirming on the holdout");
 	}
@@ -365,11 +353,7 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	    (p->labels && p->preds &&
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
-	for (int32_t v = 0; v < d->n_views; v++)
-		if ((rc = fl_report_add_view(r, d->views[v].name, d->views[v].dim,
-					     d->views[v].source ? d->views[v].source : d->views[v].name)))
-			goto cleanup;
-	if ((rc = search(r, p, d, &o)))
+	if ((rc = fl_pipeline__report_views(r, d)) || (rc = search(r, p, d, &o)))
 		goto cleanup;
 	if (!o.holdout && o.note)
 		o.note(o.note_user, "no holdout: slices are measured on the data they were found in; "
