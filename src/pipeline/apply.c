@@ -84,6 +84,7 @@ static int apply_all(fl_report *r, const fl_saved_report *saved, const fl_prep *
 	for (int32_t i = 0; rc == 0 && i < n; i++) {
 		fl_candidate c;
 
+		memset(&c, 0, sizeof c);
 		if ((rc = fl__progress(o->progress, o->progress_user, "apply", i, n)) == 0 &&
 		    (rc = apply_slice(&c, fl_saved_report_slice(saved, i), &sd, s, member)) == 0)
 			rc = fl_report_add_candidates(r, &c, 1);
