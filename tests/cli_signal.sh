@@ -21,7 +21,7 @@ for sig in INT:2 TERM:15; do
 	pid=$!
 	# signal it in the middle of the mixture fit: once its model folder exists
 	for i in $(seq 200); do
-		ls "$tmp/keep" | grep -q '\.tmp\.' && break
+		[ -n "$(find "$tmp/keep" -name '*.tmp.*')" ] && break
 		sleep 0.05
 	done
 	sleep 0.2
@@ -32,7 +32,7 @@ for sig in INT:2 TERM:15; do
 	[ "$status" = "$want" ] || { echo "SIG$sig: exit $status, expected $want"; fail=1; }
 	cmp -s "$tmp/keep/r.json" "$tmp/r.json.before" || { echo "SIG$sig: the report changed"; fail=1; }
 	cmp -s "$tmp/keep/r.mixture-e.npz" "$tmp/model.before" || { echo "SIG$sig: its model changed"; fail=1; }
-	left=$(ls -A "$tmp/keep" "$tmp/t" | grep -c tmp)
+	left=$(find "$tmp/keep" "$tmp/t" -name '*.tmp.*' -o -name 'faultline-*' | wc -l)
 	[ "$left" = 0 ] || { echo "SIG$sig: temporary files left:"; ls -la "$tmp/keep" "$tmp/t"; fail=1; }
 done
 [ $fail = 0 ] && echo "cli_signal: SIGINT and SIGTERM stop discover; nothing written, nothing left"
