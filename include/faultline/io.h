@@ -43,7 +43,10 @@ typedef struct fl_array fl_array;
 
 /**
  * Open an array. The file is recognised by its contents (not its name) and
- * memory-mapped; it must not be truncated while the array is open.
+ * memory-mapped; it must not be truncated while the array is open: a read
+ * past the file's new end raises SIGBUS, which the library does not catch
+ * (it installs no signal handler; the faultline CLI does). Replace a file by
+ * renaming a new one over it: an open mapping keeps the old contents.
  * @param[out] out   the array, owned by the caller (fl_array_free); NULL on error
  * @param path       a .npy file, or a .npz archive
  * @param key        for .npz: the member name without ".npy" (with it also

@@ -121,8 +121,12 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	    (is_direction && (rc = need_number(&bias, spec, "bias", type))) ||
 	    (rc = find_view(&v, d, spec, dim, type)))
 		goto cleanup;
-	if (is_direction && cJSON_IsNumber(lab)) {
-		label = (int64_t)lab->valuedouble;
+	if (is_direction && lab && !cJSON_IsNull(lab)) {
+		if (fl_spec__integer(lab, 0, INT64_C(1) << 53, &label) != 0) {
+			rc = fl__error(FL_EFORMAT, "direction spec: \"label\" is not a class (an "
+				       "integer >= 0)");
+			goto cleanup;
+		}
 		if (!d->labels) {
 			rc = fl__error(FL_EINVAL, "the direction spec of label %lld needs labels",
 				       (long long)label);
@@ -139,22 +143,29 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 		int64_t j = 0;
 
 		n_others = cJSON_GetArraySize(field(spec, "centroids"));
-		own = cJSON_IsNumber(field(spec, "component")) ?
-		      (int64_t)field(spec, "component")->valuedouble : -1;
-		if (!(others = fl__malloc((size_t)(n_others * dim) * sizeof *others, "centroids"))) {
-			rc = FL_ENOMEM;
-			goto cleanup;
-		}
+		if (fl_spec__integer(field(spec, "component"), 0, n_others - 1, &own) != 0)
+			own = -1;
+		/* every row checked before allocating n_others x dim floats: a
+		 * hostile spec must not make its size squared */
 		cJSON_ArrayForEach(row, field(spec, "centroids")) {
-			if (cJSON_GetArraySize(row) != dim || own < 0 || own >= n_others) {
+			int numbers = cJSON_IsArray(row) && cJSON_GetArraySize(row) == dim;
+
+			cJSON_ArrayForEach(e, row)
+				numbers = numbers && cJSON_IsNumber(e);
+			if (!numbers || own < 0) {
 				rc = fl__error(FL_EFORMAT, "centroid spec: \"centroids\" must be %lld rows "
 					       "of %lld numbers, with \"component\" one of them",
 					       (long long)n_others, (long long)dim);
 				goto cleanup;
 			}
-			cJSON_ArrayForEach(e, row)
-				others[j++] = cJSON_IsNumber(e) ? (float)e->valuedouble : NAN;
 		}
+		if (!(others = fl__malloc((size_t)(n_others * dim) * sizeof *others, "centroids"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		cJSON_ArrayForEach(row, field(spec, "centroids"))
+			cJSON_ArrayForEach(e, row)
+				others[j++] = (float)e->valuedouble;
 	}
 	for (int64_t i = 0; i < m; i++) {
 		int64_t r = rows ? rows[i] : i;

@@ -56,6 +56,7 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 	fl_mixture mx, embed_only;
 	float *x = NULL, *z = NULL;
 	int32_t *assign = NULL;
+	int64_t want = -1;
 	int rc;
 
 	memset(&pca, 0, sizeof pca);
@@ -70,6 +71,12 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 	for (int32_t i = 0; i < d->n_views && !v; i++)
 		if (strcmp(d->views[i].name, view->valuestring) == 0)
 			v = &d->views[i];
+	if (fl_spec__integer(comp, 0, mx.k - 1, &want) != 0) {
+		rc = fl__error(FL_EFORMAT, "mixture_component spec of view %s: \"component\" is not "
+			       "one of the model's %d components (0 to %d)", view->valuestring,
+			       (int)mx.k, (int)mx.k - 1);
+		goto cleanup;
+	}
 	if (!v || v->dim != pca.d) {
 		rc = fl__error(FL_EINVAL, "the mixture spec needs view %s with %lld dimensions",
 			       view->valuestring, (long long)pca.d);
@@ -93,7 +100,7 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 				     NULL, 0)))
 		goto cleanup;
 	for (int64_t i = 0; i < m; i++)
-		member[i] = assign[i] == (int32_t)comp->valuedouble;
+		member[i] = assign[i] == want;
 cleanup:
 	free(x);
 	free(z);

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Issue 11, items 1-3: a report and its model files are one unit; model
 # fingerprints are checked; outputs of one run are distinct files and never
-# replace anything but a regular file. $1 = faultline, $2 = source root,
-# $3 = scratch directory. Prints one line per case; exits 1 on any failure.
+# replace anything but a regular file. $1 = faultline, $2 = scratch
+# directory. Prints one line per case; exits 1 on any failure.
 set -u
-bin=$1 D=$2/tests/cli/data tmp=$3/hostile_outputs
+bin=$1 D=$(cd "$(dirname "$0")/../cli/data" && pwd) tmp=$2/hostile_outputs
 rm -rf "$tmp" && mkdir -p "$tmp/keep" "$tmp/t" && cd "$tmp" || exit 1
 export TMPDIR="$tmp/t"
 fail=0

@@ -3,6 +3,7 @@
 #include "faultline.h"
 #include "check.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int apply(uint8_t *m, const char *spec, const fl_spec_data *d)
@@ -69,6 +70,37 @@ int main(void)
 	CHECK(strstr(fl_last_error(), "shoe") != NULL);
 	CHECK_RC(apply(m, "{\"type\":\"direction\",\"view\":\"emb\",\"weights\":[1,1],\"threshold\":0}", &d), FL_EFORMAT);
 	CHECK(strstr(fl_last_error(), "bias") != NULL);
+	/* hand-edited numbers that are no class or component (1e300 was an
+	 * undefined conversion), and a slice size that is no count */
+	CHECK_RC(apply(m, "{\"type\":\"direction\",\"view\":\"emb\",\"label\":1e300,\"weights\":[1,1],\"bias\":0,\"threshold\":0}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "label") != NULL);
+	CHECK_RC(apply(m, "{\"type\":\"direction\",\"view\":\"emb\",\"label\":0.5,\"weights\":[1,1],\"bias\":0,\"threshold\":0}", &d), FL_EFORMAT);
+	CHECK_RC(apply(m, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1,\"component\":-1e300,"
+			  "\"centroid\":[0,0],\"centroids\":[[0,0],[1,0]]}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "component") != NULL);
+	CHECK_RC(apply(m, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1,\"component\":0,"
+			  "\"centroid\":[0,0],\"centroids\":[[0,0],[\"a\",0]]}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "numbers") != NULL);
+	{
+		const char *path = FL_TEST_TMP "/test_spec_saved.json";
+		const char *sizes[] = {"1e300", "-1", "2.5", "null", "3"};
+		fl_saved_report *r = NULL;
+
+		for (int i = 0; i < 5; i++) {
+			FILE *f = fopen(path, "w");
+
+			CHECK(f != NULL);
+			fprintf(f, "{\"version\":%d,\"slices\":[{\"id\":\"S1\",\"size\":%s,\"spec\":"
+				"{\"type\":\"predicates\",\"predicates\":[]}}]}", FL_REPORT_SCHEMA_VERSION, sizes[i]);
+			fclose(f);
+			CHECK_RC(fl_saved_report_load(&r, path), i < 4 ? FL_EFORMAT : FL_OK);
+			CHECK(i < 4 ? strstr(fl_last_error(), "size") != NULL :
+			      fl_saved_report_slice(r, 0)->size == 3);
+			fl_saved_report_free(r);
+			r = NULL;
+		}
+		remove(path);
+	}
 	CHECK_RC(fl_spec_apply(m, "{\"type\":\"predicates\",\"predicates\":[]}", &d, rows + 0, 1) , FL_OK);
 	rows[0] = 9;
 	CHECK_RC(fl_spec_apply(m, "{\"type\":\"predicates\",\"predicates\":[]}", &d, rows, 1), FL_EINVAL);
