@@ -336,6 +336,12 @@ static int apply_predicates(uint8_t *member, const cJSON *spec, const fl_spec_da
 int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *data,
 		  const int64_t *rows, int64_t m)
 {
+	return fl_spec__apply_cached(member, spec_json, data, rows, m, NULL);
+}
+
+int fl_spec__apply_cached(uint8_t *member, const char *spec_json, const fl_spec_data *data,
+			  const int64_t *rows, int64_t m, fl_spec_cache **cache)
+{
 	cJSON *spec;
 	const cJSON *type;
 	int rc;
@@ -359,7 +365,7 @@ int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *da
 	else if (strcmp(type->valuestring, "predicates") == 0)
 		rc = apply_predicates(member, spec, data, rows, m);
 	else if (strcmp(type->valuestring, "mixture_component") == 0)
-		rc = fl_spec__apply_mixture(member, spec, data, rows, m);
+		rc = fl_spec__apply_mixture(member, spec, data, rows, m, cache);
 	else
 		rc = fl__error(FL_EUNSUP, "unknown slice spec type \"%s\"", type->valuestring);
 	cJSON_Delete(spec);
