@@ -17,7 +17,10 @@
  * (case-insensitive; a 0/1 column is numeric, not boolean); otherwise
  * categorical. A column with no non-missing cell is numeric, all NaN.
  * Missing cells: empty, NA, N/A, NaN, null, None, case-insensitive, with
- * surrounding spaces ignored.
+ * surrounding spaces ignored. Non-finite numbers: every NaN strtod reads
+ * ("-nan", "nan(...)") is missing too; "inf", "-infinity" and numbers
+ * beyond the double range ("1e999") are the values +-inf, never missing
+ * (docs/inputs.md says why).
  *
  * Every error names the file, and where it applies the array key, the
  * column and the 1-based line or 0-based row: see fl_last_error().
