@@ -205,8 +205,20 @@ static int predicate_holds(const cJSON *p, const fl_table *t, int64_t col, int64
 		return codes[r] < 0;
 	if (type == FL_COL_BOOLEAN)
 		return cJSON_IsBool(val) && codes[r] == (cJSON_IsTrue(val) ? 1 : 0);
+	/* the JSON report wrote invalid UTF-8 in the value as U+FFFD */
 	return cJSON_IsString(val) && codes[r] >= 0 &&
-	       strcmp(fl_table_level(t, col, codes[r]), val->valuestring) == 0;
+	       fl__utf8_same(fl_table_level(t, col, codes[r]), val->valuestring);
+}
+
+/* A column by name, as the JSON report wrote it (invalid UTF-8 as U+FFFD). */
+static int64_t find_column(const fl_table *t, const char *name)
+{
+	int64_t col = fl_table_find(t, name);
+
+	for (int64_t j = 0; col < 0 && j < fl_table_cols(t); j++)
+		if (fl__utf8_same(fl_table_col_name(t, j), name))
+			col = j;
+	return col;
 }
 
 static int apply_predicates(uint8_t *member, const cJSON *spec, const fl_spec_data *d,
@@ -225,7 +237,7 @@ static int apply_predicates(uint8_t *member, const cJSON *spec, const fl_spec_da
 
 		if (!cJSON_IsString(name))
 			return fl__error(FL_EFORMAT, "predicates spec: a predicate has no \"column\"");
-		if ((col = fl_table_find(d->table, name->valuestring)) < 0)
+		if ((col = find_column(d->table, name->valuestring)) < 0)
 			return fl__error(FL_EINVAL, "the predicates spec needs column %s, which the metadata lack",
 					 name->valuestring);
 		for (int64_t i = 0; i < m; i++) {
@@ -247,19 +259,23 @@ int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *da
 {
 	cJSON *spec;
 	const cJSON *type;
+	char why[160];
 	int rc;
 
 	if (!member || !spec_json || !data || data->version != FL_SPEC_DATA_VERSION || m < 0 ||
 	    (!rows && m != data->n))
-		return fl__error(FL_EINVAL, "fl_spec_apply: invalid arguments");
+		return fl__error(FL_EINVAL, "a slice spec needs the spec, its data (version %d) and "
+				 "the rows to test", FL_SPEC_DATA_VERSION);
 	for (int64_t i = 0; rows && i < m; i++)
 		if (rows[i] < 0 || rows[i] >= data->n)
-			return fl__error(FL_EINVAL, "fl_spec_apply: row %lld out of range",
-					 (long long)rows[i]);
+			return fl__error(FL_EINVAL, "slice spec: row %lld is not one of the data's %lld",
+					 (long long)rows[i], (long long)data->n);
 	if (!(spec = cJSON_Parse(spec_json)))
 		return fl__error(FL_EFORMAT, "slice spec is not valid JSON");
 	type = field(spec, "type");
-	if (!cJSON_IsString(type))
+	if (fl_spec__check(spec, why, sizeof why) != 0)
+		rc = fl__error(FL_EFORMAT, "slice spec: %s", why);
+	else if (!cJSON_IsString(type))
 		rc = fl__error(FL_EFORMAT, "slice spec has no \"type\"");
 	else if (strcmp(type->valuestring, "centroid") == 0)
 		rc = apply_linear(member, spec, data, rows, m, 0);
