@@ -89,7 +89,8 @@ int write_report(fl_report *r, const args *a, const char *json)
 
 	if (progress_cancelled())
 		return progress_cancelled();
-	if ((rc = fl_report_save(r, json, a->html, a->max_members)))
+	if ((rc = fl_report_set_thumbnail_dir(r, a->thumbnails)) ||
+	    (rc = fl_report_save(r, json, a->html, a->max_members)))
 		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 	if ((!json || strcmp(json, "-") != 0) && fl_report_write_text(r, stdout))
 		return fail(EXIT_OUTPUT, "<stdout>: %s", fl_last_error());

@@ -68,19 +68,20 @@ static int add_map(fl_report *r, const char *run, int quiet)
 
 int cmd_report(int argc, char **argv)
 {
-	const char *html = NULL, *json = NULL;
+	const char *html = NULL, *json = NULL, *thumbs = NULL;
 	int quiet = 0, rc;
 	opt_list pos = {{0}, 0};
 	fl_report *r = NULL;
 	const opt table[] = {
 		{"html", OPT_STR, "OUT.html", "write the self-contained HTML page", &html, NULL},
+		{"thumbnails", OPT_STR, "DIR", "folder of the images the ids name (default: the page's)", &thumbs, NULL},
 		{"json", OPT_STR, "OUT.json", "write the report as JSON again ('-' = stdout)", &json, NULL},
 		{"quiet", OPT_FLAG, NULL, "no notes on stderr", &quiet, NULL},
 		{NULL, OPT_FLAG, NULL, NULL, NULL, NULL}
 	};
 
-	rc = opts_parse(table, argc, argv, "report", "RUN.json [--html OUT.html] [--json OUT.json]",
-			&pos);
+	rc = opts_parse(table, argc, argv, "report",
+			"RUN.json [--html OUT.html [--thumbnails DIR]] [--json OUT.json]", &pos);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if (pos.n != 1)
@@ -93,7 +94,8 @@ int cmd_report(int argc, char **argv)
 		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 		goto cleanup;
 	}
-	if (html && (rc = fl_report_write_html(r, html))) {
+	if (html && ((rc = fl_report_set_thumbnail_dir(r, thumbs)) ||
+		     (rc = fl_report_write_html(r, html)))) {
 		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 		goto cleanup;
 	}

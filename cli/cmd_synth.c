@@ -117,7 +117,8 @@ int cmd_synth(int argc, char **argv)
 	so.seed = (uint64_t)seed;
 	so.d2 = d2;
 	if ((rc = fl_synth_generate(&s, &so)))
-		return fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_USAGE, "%s", fl_last_error());
+		return rc == FL_ENOMEM ? fail(EXIT_INTERNAL, "%s", fl_last_error()) :
+		       usage_error("synth", "%s", fl_last_error());
 	rc = write_all(out, &s);
 	if (rc == 0)
 		printf("wrote %lld samples, %d planted slices%s to %s/\n", (long long)s.n,

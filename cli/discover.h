@@ -11,7 +11,7 @@
 
 typedef struct args {
 	const char *labels, *probs, *logits, *preds, *failure, *meta, *id_column;
-	const char *class_column, *json, *phrases, *phrase_emb, *phrase_view, *html;
+	const char *class_column, *json, *phrases, *phrase_emb, *phrase_view, *html, *thumbnails;
 	opt_list views, method_names;
 	int64_t max_members;
 	int quiet;
@@ -94,6 +94,7 @@ int validate_args(args *a, const char *verb);
 	LIB_OPT("pca-dims", "D", "pca_dims", &(a).o), \
 	{"per-class", OPT_LIBFLAG, NULL, NULL, &(a).o, "per_class"}, \
 	{"html", OPT_STR, "OUT.html", "also write a self-contained HTML report", &(a).html, NULL}, \
+	{"thumbnails", OPT_STR, "DIR", "folder of the images the ids name (default: the page's)", &(a).thumbnails, NULL}, \
 	{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &(a).quiet, NULL}
 
 #endif

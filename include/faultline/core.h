@@ -48,7 +48,9 @@ enum fl_error {
 
 /**
  * The message of the last error on this thread: one line, no trailing
- * newline, e.g. "labels.npy: row 17: label 12 outside [0, 10)".
+ * newline, e.g. "labels.npy: row 17: label 12 outside [0, 10)". Control
+ * characters and invalid UTF-8 from file names, column names or values are
+ * shown as \xHH, so printing it to a terminal is safe.
  * Borrowed; valid until the next failing call on the same thread.
  * Returns "" when no error has been recorded.
  */

@@ -227,10 +227,23 @@ FL_API int fl_report_set_map(fl_report *r, const char *view, const float *x, int
 			     uint64_t seed);
 
 /**
+ * The folder the HTML page takes thumbnails from. When the id column holds
+ * paths of images, the page embeds the PNG, JPEG or GIF files (at most
+ * 256 kB) they name, read relative to this folder, and only those that lie
+ * inside it: an absolute id, one with a ".." component, or one that a
+ * symbolic link leads out of the folder is never read.
+ * @param dir  a folder (copied), or NULL (the default): the folder of the
+ *             HTML page being written
+ * @return 0; FL_EINVAL (r is NULL); FL_ENOMEM
+ */
+FL_API int fl_report_set_thumbnail_dir(fl_report *r, const char *dir);
+
+/**
  * Write a self-contained HTML page (inline CSS and SVG; no script, nothing
  * fetched): the run, the overall picture, a chart of each slice's failure
  * rate with its interval, the ranked table, and a card per slice. Every
- * string from the data is HTML-escaped. Written beside `path` and renamed.
+ * string from the data is HTML-escaped; thumbnails come only from the
+ * folder of fl_report_set_thumbnail_dir. Written beside `path` and renamed.
  */
 FL_API int fl_report_write_html(const fl_report *r, const char *path);
 

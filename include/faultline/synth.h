@@ -70,7 +70,8 @@ typedef struct fl_synth_opts {
 	int32_t n_classes;   /**< >= 2 (default 10) */
 	int32_t n_slices;    /**< planted slices, >= 0 (default 4) */
 	double slice_frac;   /**< fraction of rows in each planted slice, in [0, 1];
-	                          all slices together must fit in n (default 0.02) */
+	                          each slice at least 1 row and all together in n
+	                          (default 0.02) */
 	double base_error;   /**< error rate outside planted slices, in [0, 1] (0.05) */
 	double slice_error;  /**< error rate inside planted slices, in [0, 1] (0.6) */
 	double separation;   /**< scale of class centres, >= 0 (default 4) */

@@ -345,15 +345,18 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	int rc = 0;
 
 	if (!out || !n_out)
-		return fl__error(FL_EINVAL, "fl_discover_kmeans: out or n_out is NULL");
+		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
-	if (!x || !s || !failure || n < 1 || d < 1 || ldx < d || o->version != FL_DISCOVER_KMEANS_OPTS_VERSION ||
-	    o->k < 0 || o->min_size < 0 || o->threads < 0)
-		return fl__error(FL_EINVAL, "fl_discover_kmeans: invalid arguments (n=%lld, d=%lld, "
-				 "ldx=%lld, k=%d, min_size=%lld, threads=%d, version=%d)",
-				 (long long)n, (long long)d, (long long)ldx, o->k,
-				 (long long)o->min_size, o->threads, o->version);
+	if ((rc = fl__check_matrix(x, n, d, ldx, 1, "the embedding")))
+		return rc;
+	if (!s || !failure)
+		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
+	if (o->version != FL_DISCOVER_KMEANS_OPTS_VERSION || o->k < 0 || o->min_size < 0 ||
+	    o->threads < 0)
+		return fl__error(FL_EINVAL, "invalid k-means options (k=%d, min_size=%lld, "
+				 "threads=%d, version=%d)", o->k, (long long)o->min_size, o->threads,
+				 o->version);
 	snprintf(stage, sizeof stage, "kmeans view=%s", view_name ? view_name : "");
 	if ((rc = report(o, stage, 0)) != 0)
 		return rc;

@@ -385,15 +385,16 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 	}
 }
 
-static int check_data(const fl_km_data *p, const char *fn)
+static int check_data(const fl_km_data *p)
 {
-	if (!p->x || p->n < 0 || p->d < 1 || p->ldx < p->d)
-		return fl__error(FL_EINVAL, "%s: invalid data (x=%p, n=%lld, d=%lld, ldx=%lld)",
-				 fn, (const void *)p->x, (long long)p->n, (long long)p->d,
-				 (long long)p->ldx);
-	if (p->d > INT32_MAX || p->ldx > INT32_MAX)
-		return fl__error(FL_EINVAL, "%s: d=%lld too large for BLAS", fn, (long long)p->d);
-	return 0;
+	int rc = fl__check_matrix(p->x, p->n, p->d, p->ldx, 0, "the data to cluster");
+
+	if (rc == 0 && !p->x)
+		rc = fl__error(FL_EINVAL, "the data to cluster: no data (a NULL array)");
+	if (rc == 0 && (p->d > INT32_MAX || p->ldx > INT32_MAX))
+		rc = fl__error(FL_EINVAL, "the data to cluster has %lld columns, too many for BLAS",
+			       (long long)p->d);
+	return rc;
 }
 
 int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *n_iter,
@@ -406,15 +407,15 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 	int32_t *own = NULL, best_it = 0;
 	int64_t d = data->d, trials, best_r = -1, restarts;
 	double best_in = HUGE_VAL;
-	int rc = check_data(data, "fl_kmeans_fit");
+	int rc = check_data(data);
 
 	if (rc)
 		return rc;
 	if (!centroids || o->version != FL_KMEANS_OPTS_VERSION || o->k < 1 || o->k > data->n ||
 	    o->max_iter < 0 || o->n_init < 1 || !(o->tol >= 0) || o->threads < 0)
-		return fl__error(FL_EINVAL, "fl_kmeans_fit: invalid arguments (k=%d, n=%lld, "
+		return fl__error(FL_EINVAL, "invalid k-means options for %lld rows (k=%d, "
 				 "max_iter=%d, n_init=%d, tol=%g, threads=%d, version=%d)",
-				 o->k, (long long)data->n, o->max_iter, o->n_init, o->tol,
+				 (long long)data->n, o->k, o->max_iter, o->n_init, o->tol,
 				 o->threads, o->version);
 	trials = 2 + (int64_t)log((double)o->k);
 	rc = ws_init(&w, data, o->k > trials ? o->k : trials, o->threads);
@@ -498,12 +499,12 @@ int fl_kmeans__assign(int32_t *assign, float *dist2, const fl_km_data *data,
 	km_ws w;
 	float *c = NULL;
 	int64_t d = data->d;
-	int rc = check_data(data, "fl_kmeans_assign");
+	int rc = check_data(data);
 
 	if (rc)
 		return rc;
 	if (!assign || !centroids || k < 1 || threads < 0)
-		return fl__error(FL_EINVAL, "fl_kmeans_assign: invalid arguments (k=%d, threads=%d)",
+		return fl__error(FL_EINVAL, "cannot assign rows to %d centroids with %d threads",
 				 k, threads);
 	if (data->n == 0)
 		return 0;

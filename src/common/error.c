@@ -5,14 +5,34 @@
 
 static _Thread_local char last_error[512];
 
+/* A message names the user's files, columns and values: it stays one line
+ * of inert text whatever bytes they hold (fl__inert). */
 int fl__error(int code, const char *fmt, ...)
 {
+	char raw[sizeof last_error];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	fl__inert(last_error, sizeof last_error, raw);
 	return code;
+}
+
+int fl__check_matrix(const void *x, int64_t n, int64_t d, int64_t ld, int64_t min_rows,
+		     const char *what)
+{
+	if (n < min_rows)
+		return fl__error(FL_EINVAL, "%s has %lld row%s, needs at least %lld", what,
+				 (long long)n, n == 1 ? "" : "s", (long long)min_rows);
+	if (d < 1)
+		return fl__error(FL_EINVAL, "%s has no columns", what);
+	if (ld < d)
+		return fl__error(FL_EINVAL, "%s: a row stride of %lld, less than its %lld columns",
+				 what, (long long)ld, (long long)d);
+	if (!x && n > 0)
+		return fl__error(FL_EINVAL, "%s: no data (a NULL array)", what);
+	return 0;
 }
 
 void *fl__malloc(size_t n, const char *what)

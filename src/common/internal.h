@@ -51,6 +51,12 @@ int64_t fl__alloc_count(void);
  * error paths read `return fl__error(FL_EFORMAT, "%s: ...", path);`. */
 int fl__error(int code, const char *fmt, ...) FL_PRINTF(2, 3);
 
+/* An n x d row-major matrix with row stride ld, at least min_rows rows:
+ * 0, or FL_EINVAL with a message naming `what` ("the embedding") and what
+ * is wrong with it (error.c). */
+int fl__check_matrix(const void *x, int64_t n, int64_t d, int64_t ld, int64_t min_rows,
+		     const char *what);
+
 /* Overflow-checked size arithmetic: return 0 and set *out, or -1 on overflow. */
 static inline int fl__mul_size(size_t a, size_t b, size_t *out)
 {
@@ -82,9 +88,31 @@ typedef struct fl_strbuf {
 } fl_strbuf;
 
 void fl__sb_printf(fl_strbuf *b, const char *fmt, ...) FL_PRINTF(2, 3);
-/* a JSON string literal: quotes, backslashes, control bytes escaped */
+/* a JSON string literal (fl__json_str) */
 void fl__sb_json_str(fl_strbuf *b, const char *s);
 char *fl__sb_finish(fl_strbuf *b, const char *what);
+
+/* Strings from the user's data, made inert for the outputs (utf8.c).
+ * fl__utf8_next: the code point at s (not at its NUL) and its length in
+ * bytes; a byte that starts no valid UTF-8 sequence (RFC 3629) gives
+ * FL_UTF8_BAD and length 1. */
+#define FL_UTF8_BAD 0xffffffffu
+size_t fl__utf8_next(const char *s, uint32_t *cp);
+/* FL_UTF8_BAD or a control character (C0, DEL, C1): what a terminal may
+ * act on rather than print. */
+int fl__utf8_control(uint32_t c);
+/* Text for a terminal: every control character (C0, DEL, C1) and every
+ * byte of invalid UTF-8 written as \xHH, the rest as it is; at most n bytes
+ * with the NUL, whole characters and escapes only. Returns the length
+ * written. */
+size_t fl__inert(char *out, size_t n, const char *s);
+/* A JSON string literal that strict parsers read, given to put() in
+ * pieces: '"' and '\\' escaped, control characters (C0, DEL, C1) as \uXXXX
+ * (\n, \r, \t by name), each byte of invalid UTF-8 as \ufffd. */
+void fl__json_str(const char *s, void (*put)(void *ctx, const char *text, size_t len), void *ctx);
+/* Is `clean` the JSON writers' reading of `raw` (raw with each invalid
+ * byte replaced by U+FFFD)? A spec names a metadata value as written. */
+int fl__utf8_same(const char *raw, const char *clean);
 
 /* A copy of s (NULL for NULL), or NULL with FL_ENOMEM recorded. */
 char *fl__strdup(const char *s);

@@ -37,18 +37,14 @@ void fl__sb_printf(fl_strbuf *b, const char *fmt, ...)
 	}
 }
 
+static void sb_put(void *ctx, const char *text, size_t len)
+{
+	fl__sb_printf(ctx, "%.*s", (int)len, text);
+}
+
 void fl__sb_json_str(fl_strbuf *b, const char *s)
 {
-	fl__sb_printf(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fl__sb_printf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			fl__sb_printf(b, "\\u%04x", *p);
-		else
-			fl__sb_printf(b, "%c", *p);
-	}
-	fl__sb_printf(b, "\"");
+	fl__json_str(s, sb_put, b);
 }
 
 char *fl__sb_finish(fl_strbuf *b, const char *what)

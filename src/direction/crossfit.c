@@ -343,25 +343,26 @@ cleanup:
 	return rc;
 }
 
-static int check_opts(const fl_direction_opts *o, const char *fn)
+static int check_opts(const fl_direction_opts *o)
 {
 	if (o->version != FL_DIRECTION_OPTS_VERSION || o->folds < 2 || !(o->lambda >= 0) ||
 	    !isfinite(o->lambda) || o->max_iter < 1 || !(o->tol > 0 && o->tol < 1) ||
 	    o->min_size < 0 || o->threads < 0)
-		return fl__error(FL_EINVAL, "%s: invalid options (version=%d, folds=%d, lambda=%g, "
-				 "max_iter=%d, tol=%g, min_size=%lld, threads=%d)", fn, o->version,
-				 o->folds, o->lambda, o->max_iter, o->tol, (long long)o->min_size,
-				 o->threads);
+		return fl__error(FL_EINVAL, "invalid direction options (version=%d, folds=%d, "
+				 "lambda=%g, max_iter=%d, tol=%g, min_size=%lld, threads=%d)",
+				 o->version, o->folds, o->lambda, o->max_iter, o->tol,
+				 (long long)o->min_size, o->threads);
 	return 0;
 }
 
 int fl_direction__check(const float *x, int64_t n, int64_t d, int64_t ldx,
-			const fl_direction_opts *o, const char *fn)
+			const fl_direction_opts *o)
 {
-	if (!x || n < 1 || d < 1 || ldx < d || d > INT32_MAX / 2)
-		return fl__error(FL_EINVAL, "%s: invalid arguments (x=%p, n=%lld, d=%lld, ldx=%lld)",
-				 fn, (const void *)x, (long long)n, (long long)d, (long long)ldx);
-	return check_opts(o, fn);
+	int rc = fl__check_matrix(x, n, d, ldx, 1, "the embedding");
+
+	if (rc == 0 && d > INT32_MAX / 2)
+		rc = fl__error(FL_EINVAL, "the embedding has %lld columns, too many", (long long)d);
+	return rc ? rc : check_opts(o);
 }
 
 int fl_direction_fit(fl_direction *out, float *scores, const float *x, int64_t n, int64_t d,
@@ -376,13 +377,14 @@ int fl_direction_fit(fl_direction *out, float *scores, const float *x, int64_t n
 	int rc;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_direction_fit: out is NULL");
+		return fl__error(FL_EINVAL, "no direction to fit (out is NULL)");
 	memset(out, 0, sizeof *out);
-	if ((rc = fl_direction__check(x, n, d, ldx, o, "fl_direction_fit")) != 0)
+	if ((rc = fl_direction__check(x, n, d, ldx, o)) != 0)
 		return rc;
-	if (!failure || (rows && (n_rows < 0 || n_rows > n)) || (!rows && n_rows != n))
-		return fl__error(FL_EINVAL, "fl_direction_fit: invalid arguments (failure=%p, "
-				 "n_rows=%lld, n=%lld)", (const void *)failure,
+	if (!failure)
+		return fl__error(FL_EINVAL, "no failure signal (a NULL array)");
+	if ((rows && (n_rows < 0 || n_rows > n)) || (!rows && n_rows != n))
+		return fl__error(FL_EINVAL, "%lld rows to fit of an embedding of %lld",
 				 (long long)n_rows, (long long)n);
 	failing = fl__malloc((size_t)n, "failing rows");
 	seen = rows ? fl__calloc((size_t)n, 1, "fitted rows") : NULL;
@@ -393,7 +395,7 @@ int fl_direction_fit(fl_direction *out, float *scores, const float *x, int64_t n
 	}
 	for (int64_t k = 0; rows && k < m; k++) {
 		if (rows[k] < 0 || rows[k] >= n || seen[rows[k]]) {
-			rc = fl__error(FL_ERANGE, "fl_direction_fit: rows[%lld] = %lld is outside [0, %lld) "
+			rc = fl__error(FL_ERANGE, "rows to fit: rows[%lld] = %lld is outside [0, %lld) "
 				       "or repeated", (long long)k, (long long)rows[k], (long long)n);
 			goto cleanup;
 		}
@@ -404,8 +406,8 @@ int fl_direction_fit(fl_direction *out, float *scores, const float *x, int64_t n
 	for (int64_t k = 0; k < m; k++)
 		nf += failing[rows ? rows[k] : k];
 	if (nf < 2 || m - nf < 2) {
-		rc = fl__error(FL_EINVAL, "fl_direction_fit: needs at least 2 failing and 2 passing "
-			       "rows (%lld failing of %lld)", (long long)nf, (long long)m);
+		rc = fl__error(FL_EINVAL, "a failure direction needs at least 2 failing and 2 "
+			       "passing rows (%lld failing of %lld)", (long long)nf, (long long)m);
 		goto cleanup;
 	}
 	if ((rc = fl_direction__folds(fold, rows, m, failing, o->folds, o->seed)) != 0)
@@ -442,7 +444,8 @@ int fl_direction_score(float *out, const fl_direction *dir, const float *x, int6
 {
 	if (!out || !dir || !dir->weights || dir->dim < 1 || (n > 0 && !x) || n < 0 ||
 	    ldx < dir->dim || threads < 0)
-		return fl__error(FL_EINVAL, "fl_direction_score: invalid arguments (n=%lld, ldx=%lld, "
-				 "threads=%d)", (long long)n, (long long)ldx, threads);
+		return fl__error(FL_EINVAL, "cannot score %lld rows (row stride %lld, %d threads) "
+				 "with a direction of %lld dimensions", (long long)n, (long long)ldx,
+				 threads, (long long)(dir ? dir->dim : 0));
 	return fl_direction__score_rows(out, dir, x, n, ldx, NULL, n, threads);
 }

@@ -72,6 +72,6 @@ int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x
 
 /* Argument and option checks shared by the entry points (fn names the caller). */
 int fl_direction__check(const float *x, int64_t n, int64_t d, int64_t ldx,
-			const fl_direction_opts *o, const char *fn);
+			const fl_direction_opts *o);
 
 #endif

@@ -215,16 +215,15 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 	int rc;
 
 	if (!out || !n_out)
-		return fl__error(FL_EINVAL, "fl_discover_direction: out or n_out is NULL");
+		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
-	if ((rc = fl_direction__check(x, n, d, ldx, o, "fl_discover_direction")) != 0)
+	if ((rc = fl_direction__check(x, n, d, ldx, o)) != 0)
 		return rc;
-	if (!s || !failure || (o->per_class && (!labels || n_classes < 1)))
-		return fl__error(FL_EINVAL, "fl_discover_direction: invalid arguments (summary=%p, "
-				 "failure=%p, per_class=%d, labels=%p, n_classes=%d)",
-				 (const void *)s, (const void *)failure, o->per_class,
-				 (const void *)labels, n_classes);
+	if (!s || !failure)
+		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
+	if (o->per_class && (!labels || n_classes < 1))
+		return fl__error(FL_EINVAL, "a direction per class needs labels and at least 1 class");
 	n_scopes = o->per_class ? n_classes : 1;
 	min_size = fl__auto_min_size(n, o->min_size);
 	snprintf(stage, sizeof stage, "direction view=%s", view);
@@ -245,8 +244,8 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 	for (int64_t i = 0; i < n; i++) {
 		int64_t c = o->per_class ? labels[i] : 0;
 		if (c < 0 || c >= n_scopes) {
-			rc = fl__error(FL_ERANGE, "fl_discover_direction: row %lld: label %lld outside "
-				       "[0, %d)", (long long)i, (long long)c, n_classes);
+			rc = fl__error(FL_ERANGE, "labels: row %lld: label %lld outside [0, %d)",
+				       (long long)i, (long long)c, n_classes);
 			goto cleanup;
 		}
 		cnt[c]++;

@@ -6,6 +6,7 @@
  */
 #include "io/io_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,16 +155,44 @@ static void convert_f64(const fl_array *a, double *dst)
 		}
 }
 
+static int range_error(const fl_array *a, int64_t r, int64_t c, const char *what);
+
+/* float64 values beyond the float32 range would become Inf (undefined
+ * behaviour in ISO C): refused, naming the first. */
+static int check_f32_range(const fl_array *a)
+{
+	num v;
+
+	if (a->dtype != FL_DT_F64 || count(a) == 0)
+		return 0;
+	for (int64_t r = 0; r < a->rows; r++)
+		for (int64_t c = 0; c < a->cols; c++) {
+			decode(a, src_index(a, r, c), &v);
+			if (isfinite(v.f) && fabs(v.f) > FLT_MAX) {
+				char what[96];
+
+				snprintf(what, sizeof what, "%g is beyond the float32 range (%g)", v.f,
+					 (double)FLT_MAX);
+				return range_error(a, r, c, what);
+			}
+		}
+	return 0;
+}
+
 int fl_array_f32(fl_array *a, const float **out)
 {
+	int rc;
+
 	if (!out || !a)
-		return fl__error(FL_EINVAL, "fl_array_f32: NULL argument");
+		return fl__error(FL_EINVAL, "no array, or nowhere to put its values (a NULL argument)");
 	*out = NULL;
 	if (a->dtype == FL_DT_F32 && direct(a)) {
 		*out = (const float *)(const void *)a->data;
 		return 0;
 	}
 	if (!a->f32) {
+		if ((rc = check_f32_range(a)))
+			return rc;
 		if (!(a->f32 = alloc_view(a, sizeof *a->f32)))
 			return FL_ENOMEM;
 		convert_f32(a, a->f32);
@@ -175,7 +204,7 @@ int fl_array_f32(fl_array *a, const float **out)
 int fl_array_f64(fl_array *a, const double **out)
 {
 	if (!out || !a)
-		return fl__error(FL_EINVAL, "fl_array_f64: NULL argument");
+		return fl__error(FL_EINVAL, "no array, or nowhere to put its values (a NULL argument)");
 	*out = NULL;
 	if (a->dtype == FL_DT_F64 && direct(a)) {
 		*out = (const double *)(const void *)a->data;
@@ -206,7 +235,7 @@ int fl_array_i64(fl_array *a, const int64_t **out)
 	int rc = 0;
 
 	if (!out || !a)
-		return fl__error(FL_EINVAL, "fl_array_i64: NULL argument");
+		return fl__error(FL_EINVAL, "no array, or nowhere to put its values (a NULL argument)");
 	*out = NULL;
 	if (a->dtype == FL_DT_I64 && direct(a)) {
 		*out = (const int64_t *)(const void *)a->data;

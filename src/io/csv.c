@@ -213,6 +213,18 @@ static int parse_rows(csv *s, fl_table *t)
 	return 0;
 }
 
+/* Lines ended by CR alone (classic Mac OS): no LF anywhere, and text after
+ * a CR. Read as CSV, the file would be one long header and 0 rows. */
+static int cr_only(const char *buf, size_t len)
+{
+	if (memchr(buf, '\n', len))
+		return 0;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\r' && buf[i + 1] != '\r')
+			return 1;
+	return 0;
+}
+
 int fl_table_read_csv(fl_table **out, const char *path)
 {
 	fl_table *t = NULL;
@@ -222,10 +234,11 @@ int fl_table_read_csv(fl_table **out, const char *path)
 	const char *nul;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_table_read_csv: out is NULL");
+		return fl__error(FL_EINVAL, "%s: nowhere to read the table (out is NULL)",
+				 path ? path : "CSV");
 	*out = NULL;
 	if (!path)
-		return fl__error(FL_EINVAL, "fl_table_read_csv: path is NULL");
+		return fl__error(FL_EINVAL, "no CSV file named (path is NULL)");
 	if (!(t = fl__calloc(1, sizeof *t, "table")))
 		return FL_ENOMEM;
 	t->owns_buf = 1;
@@ -239,6 +252,11 @@ int fl_table_read_csv(fl_table **out, const char *path)
 			line += *p == '\n';
 		rc = fl__error(FL_EFORMAT, "%s: line %lld: NUL byte (not a text file?)", path,
 			       (long long)line);
+		goto cleanup;
+	}
+	if (cr_only(t->buf, len)) {
+		rc = fl__error(FL_EFORMAT, "%s: lines end with a bare CR (classic Mac OS line ends); "
+			       "save it with LF or CRLF line ends", path);
 		goto cleanup;
 	}
 	s.p = t->buf;

@@ -22,14 +22,14 @@ int fl_npy_write(const char *path, const void *data, fl_dtype dtype, int64_t row
 	int fd = -1, rc = 0, created = 0;
 
 	if (!path || !descr || rows < 0 || cols < 0)
-		return fl__error(FL_EINVAL, "fl_npy_write: %s: need a path, rows, cols >= 0 and "
+		return fl__error(FL_EINVAL, "%s: writing an array needs a path, rows, cols >= 0 and "
 				 "dtype float32, float64, int64 or int32", path ? path : "(null)");
 	if (fl__mul_size((size_t)rows, cols ? (size_t)cols : 1, &count) != 0 ||
 	    fl__mul_size(count, item, &bytes) != 0)
-		return fl__error(FL_EINVAL, "fl_npy_write: %s: %lld x %lld is too large",
+		return fl__error(FL_EINVAL, "%s: %lld x %lld is too large to write",
 				 path, (long long)rows, (long long)cols);
 	if (!data && bytes > 0)
-		return fl__error(FL_EINVAL, "fl_npy_write: %s: data is NULL", path);
+		return fl__error(FL_EINVAL, "%s: no data to write (a NULL array)", path);
 	if (cols)
 		snprintf(hdr + 10, sizeof hdr - 10, "{'descr': '%s', 'fortran_order': False, "
 			 "'shape': (%lld, %lld), }", descr, (long long)rows, (long long)cols);

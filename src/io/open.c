@@ -31,10 +31,11 @@ int fl_array_open(fl_array **out, const char *path, const char *key)
 	void *map;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_array_open: out is NULL");
+		return fl__error(FL_EINVAL, "%s: nowhere to open the array (out is NULL)",
+				 path ? path : "array");
 	*out = NULL;
 	if (!path)
-		return fl__error(FL_EINVAL, "fl_array_open: path is NULL");
+		return fl__error(FL_EINVAL, "no array file named (path is NULL)");
 	a = fl__calloc(1, sizeof *a, "array");
 	if (!a)
 		return FL_ENOMEM;

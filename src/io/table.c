@@ -265,8 +265,8 @@ int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int6
 	*out = NULL;
 	for (int64_t i = 0; i < m; i++)
 		if (rows[i] < 0 || rows[i] >= t->rows)
-			return fl__error(FL_EINVAL, "fl_table_subset: row %lld out of range",
-					 (long long)rows[i]);
+			return fl__error(FL_EINVAL, "row %lld is not one of the table's %lld",
+					 (long long)rows[i], (long long)t->rows);
 	if (!(s = fl__calloc(1, sizeof *s, "table subset")))
 		return FL_ENOMEM;
 	s->buf = t->buf;

@@ -92,8 +92,13 @@ static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const i
 		      const float *probs, int32_t C, const fl_failure_summary *s,
 		      const double *failure, const fl_discover_mixture_opts *o)
 {
-	if (!x || !s || !failure || n < 2 || d < 1 || ldx < d ||
-	    o->version != FL_DISCOVER_MIXTURE_OPTS_VERSION || o->k < 1 || o->pca_dims < 1 ||
+	int rc;
+
+	if ((rc = fl__check_matrix(x, n, d, ldx, 2, "the embedding")))
+		return rc;
+	if (!s || !failure)
+		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
+	if (o->version != FL_DISCOVER_MIXTURE_OPTS_VERSION || o->k < 1 || o->pca_dims < 1 ||
 	    o->pca_rows < -1 || o->pca_rows == 1 || !(o->gamma >= 0 && o->gamma < HUGE_VAL) ||
 	    !(o->gamma_hat >= 0 && o->gamma_hat < HUGE_VAL) ||
 	    !(o->gamma_f < HUGE_VAL) || !(o->reg >= 0 && o->reg < 1) ||
@@ -101,21 +106,16 @@ static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const i
 	    o->threads < 0 ||
 	    (o->assign != FL_MIXTURE_ASSIGN_EMBEDDING && o->assign != FL_MIXTURE_ASSIGN_JOINT) ||
 	    (o->init != FL_MIXTURE_INIT_CONFUSION && o->init != FL_MIXTURE_INIT_KMEANS))
-		return fl__error(FL_EINVAL, "fl_discover_mixture: invalid arguments (n=%lld, d=%lld, "
-				 "ldx=%lld, k=%d, pca_dims=%d, pca_rows=%lld, gamma=%g, gamma_hat=%g, "
-				 "gamma_f=%g, reg=%g, tol=%g, max_iter=%d, min_size=%lld, threads=%d, "
-				 "version=%d)",
-				 (long long)n, (long long)d, (long long)ldx, o->k, o->pca_dims,
+		return fl__error(FL_EINVAL, "invalid mixture options (k=%d, pca_dims=%d, "
+				 "pca_rows=%lld, gamma=%g, gamma_hat=%g, gamma_f=%g, reg=%g, tol=%g, "
+				 "max_iter=%d, min_size=%lld, threads=%d, version=%d)", o->k, o->pca_dims,
 				 (long long)o->pca_rows, o->gamma, o->gamma_hat, o->gamma_f, o->reg,
 				 o->tol, o->max_iter, (long long)o->min_size, o->threads, o->version);
 	if ((labels || probs) && C < 2)
-		return fl__error(FL_EINVAL, "fl_discover_mixture: n_classes=%d, need at least 2", C);
+		return fl__error(FL_EINVAL, "the mixture needs at least 2 classes, has %d", C);
 	if ((labels && fl_check_labels(labels, n, C, "labels") != 0) ||
-	    (probs && fl_check_probs(probs, n, C, "probs") != 0)) {
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s", fl_last_error()); /* not in place */
-		return fl__error(FL_EINVAL, "fl_discover_mixture: %s", msg);
-	}
+	    (probs && fl_check_probs(probs, n, C, "probs") != 0))
+		return FL_EINVAL; /* the message names the array and its row */
 	return 0;
 }
 
@@ -217,7 +217,7 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	int rc;
 
 	if (!out || !n_out)
-		return fl__error(FL_EINVAL, "fl_discover_mixture: out or n_out is NULL");
+		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
 	if ((rc = check_args(x, n, d, ldx, labels, probs, n_classes, s, failure, o)) != 0)

@@ -314,7 +314,7 @@ static int check_opts(const fl_mixture_opts *o, int64_t n)
 	    !(o->gamma_f >= 0 && o->gamma_f < HUGE_VAL) || !(o->reg >= 0 && o->reg < 1) ||
 	    !(o->tol >= 0) || o->max_iter < 0 || o->warm_rows < -1 || o->threads < 0 ||
 	    (o->init != FL_MIXTURE_INIT_CONFUSION && o->init != FL_MIXTURE_INIT_KMEANS))
-		return fl__error(FL_EINVAL, "fl_mixture_fit: invalid options (version=%d, k=%d, n=%lld, "
+		return fl__error(FL_EINVAL, "invalid mixture options (version=%d, k=%d, n=%lld, "
 				 "gamma=%g, gamma_hat=%g, gamma_f=%g, reg=%g, tol=%g, max_iter=%d, "
 				 "init=%d, warm_rows=%lld, threads=%d)",
 				 o->version, o->k, (long long)n, o->gamma, o->gamma_hat, o->gamma_f,
@@ -323,21 +323,15 @@ static int check_opts(const fl_mixture_opts *o, int64_t n)
 	return 0;
 }
 
-static int check_side(const char *fn, int64_t n, const int64_t *labels, const float *probs,
-		      int32_t C, const double *failure)
+static int check_side(int64_t n, const int64_t *labels, const float *probs, int32_t C,
+		      const double *failure)
 {
-	int rc;
-
-	char msg[512];
-
 	if ((labels || probs) && C < 2)
-		return fl__error(FL_EINVAL, "%s: n_classes=%d, need at least 2", fn, C);
-	if ((labels && (rc = fl_check_labels(labels, n, C, "labels")) != 0) ||
-	    (probs && (rc = fl_check_probs(probs, n, C, "probs")) != 0) ||
-	    (failure && (rc = fl_check_finite_f64(failure, n, "failure")) != 0)) {
-		snprintf(msg, sizeof msg, "%s", fl_last_error()); /* not in place */
-		return fl__error(FL_EINVAL, "%s: %s", fn, msg);
-	}
+		return fl__error(FL_EINVAL, "the mixture needs at least 2 classes, has %d", C);
+	if ((labels && fl_check_labels(labels, n, C, "labels") != 0) ||
+	    (probs && fl_check_probs(probs, n, C, "probs") != 0) ||
+	    (failure && fl_check_finite_f64(failure, n, "failure") != 0))
+		return FL_EINVAL; /* the message names the array and its row */
 	return 0;
 }
 
@@ -351,19 +345,18 @@ int fl_mixture_fit(fl_mixture *out, const float *z, int64_t n, int64_t d, int64_
 	int rc;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_mixture_fit: out is NULL");
+		return fl__error(FL_EINVAL, "no mixture to fit (out is NULL)");
 	memset(out, 0, sizeof *out);
-	if (!z || n < 1 || d < 1 || ldz < d || d > INT32_MAX / 2)
-		return fl__error(FL_EINVAL, "fl_mixture_fit: invalid data (z=%p, n=%lld, d=%lld, ldz=%lld)",
-				 (const void *)z, (long long)n, (long long)d, (long long)ldz);
-	if ((rc = check_opts(o, n)) != 0 ||
-	    (rc = check_side("fl_mixture_fit", n, labels, probs, n_classes, failure)) != 0)
+	if ((rc = fl__check_matrix(z, n, d, ldz, 1, "the projected embedding")) != 0)
 		return rc;
-	if ((rc = fl_check_finite_f32(z, n, d, ldz, "z")) != 0) {
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s", fl_last_error());
-		return fl__error(FL_EINVAL, "fl_mixture_fit: %s", msg);
-	}
+	if (d > INT32_MAX / 2)
+		return fl__error(FL_EINVAL, "the projected embedding has %lld columns, too many",
+				 (long long)d);
+	if ((rc = check_opts(o, n)) != 0 ||
+	    (rc = check_side(n, labels, probs, n_classes, failure)) != 0)
+		return rc;
+	if (fl_check_finite_f32(z, n, d, ldz, "the projected embedding") != 0)
+		return FL_EINVAL;
 	if (!labels && !probs)
 		data.n_classes = 0;
 	return fl_mixture__fit(out, &data, o);
@@ -378,17 +371,18 @@ int fl_mixture_predict(float *resp, int32_t *assign, double *objective, const fl
 	int rc;
 
 	if (!m || !m->weights || !z || n < 0 || ldz < m->d || threads < 0)
-		return fl__error(FL_EINVAL, "fl_mixture_predict: invalid arguments (n=%lld, ldz=%lld, "
-				 "threads=%d)", (long long)n, (long long)ldz, threads);
+		return fl__error(FL_EINVAL, "cannot assign %lld rows (row stride %lld, %d threads) "
+				 "to a mixture of %lld dimensions", (long long)n, (long long)ldz,
+				 threads, (long long)(m ? m->d : 0));
 	labels = m->has_labels ? labels : NULL;
 	probs = m->has_probs ? probs : NULL;
 	failure = m->failure != FL_MIXTURE_FAILURE_NONE ? failure : NULL;
-	if ((rc = check_side("fl_mixture_predict", n, labels, probs, m->n_classes, failure)) != 0)
+	if ((rc = check_side(n, labels, probs, m->n_classes, failure)) != 0)
 		return rc;
 	if (failure && m->failure == FL_MIXTURE_FAILURE_BERNOULLI &&
 	    !fl_failure_is_binary(failure, n))
-		return fl__error(FL_EINVAL, "fl_mixture_predict: the model's failure term is a "
-				 "Bernoulli, but the failure signal is not binary");
+		return fl__error(FL_EINVAL, "the mixture's failure term is a Bernoulli, but the "
+				 "failure signal is not binary");
 	if (n == 0) {
 		if (objective)
 			*objective = NAN;

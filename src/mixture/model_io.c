@@ -245,8 +245,8 @@ int fl_mixture_model_save(const char *path, const fl_pca *p, const fl_mixture *m
 	int rc = 0;
 
 	if (!path || !p || !m || !p->mean || !m->weights || m->d != p->r)
-		return fl__error(FL_EINVAL, "fl_mixture_model_save: invalid arguments (mixture "
-				 "dimension must equal the PCA's)");
+		return fl__error(FL_EINVAL, "%s: the mixture's dimension is not the PCA's: not saved",
+				 path ? path : "model file");
 	k = m->k;
 	r = p->r;
 	C = m->n_classes;
@@ -426,7 +426,7 @@ int fl_mixture_model_load(fl_pca *p, fl_mixture *m, const char *path)
 	int rc;
 
 	if (!p || !m || !path)
-		return fl__error(FL_EINVAL, "fl_mixture_model_load: NULL argument");
+		return fl__error(FL_EINVAL, "no model file or no place to load it (a NULL argument)");
 	memset(p, 0, sizeof *p);
 	memset(m, 0, sizeof *m);
 	if ((rc = load_array(&cfg_buf, 1, path, "config", CFG_LEN, 0)) != 0)

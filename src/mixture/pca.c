@@ -454,20 +454,21 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 	int rc;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_pca_fit: out is NULL");
+		return fl__error(FL_EINVAL, "no PCA to fit (out is NULL)");
 	memset(out, 0, sizeof *out);
-	if (!x || n < 2 || d < 1 || ldx < d || d > INT32_MAX / 8 ||
+	if ((rc = fl__check_matrix(x, n, d, ldx, 2, "the data of the PCA")))
+		return rc;
+	if (d > INT32_MAX / 8 ||
 	    o->version != FL_PCA_OPTS_VERSION || o->n_components < 1 || o->max_rows < -1 ||
 	    o->max_rows == 1 || (o->solver != FL_PCA_AUTO && o->solver != FL_PCA_EXACT &&
 				 o->solver != FL_PCA_RANDOMIZED) ||
 	    o->oversample < 0 || o->power_iter < 0 || !(o->rank_tol >= 0 && o->rank_tol < 1) ||
 	    o->threads < 0)
-		return fl__error(FL_EINVAL, "fl_pca_fit: invalid arguments (x=%p, n=%lld, d=%lld, "
-				 "ldx=%lld, n_components=%d, max_rows=%lld, solver=%d, oversample=%d, "
-				 "power_iter=%d, rank_tol=%g, threads=%d, version=%d)",
-				 (const void *)x, (long long)n, (long long)d, (long long)ldx,
-				 o->n_components, (long long)o->max_rows, (int)o->solver,
-				 o->oversample, o->power_iter, o->rank_tol, o->threads, o->version);
+		return fl__error(FL_EINVAL, "invalid PCA options for %lld columns (n_components=%d, "
+				 "max_rows=%lld, solver=%d, oversample=%d, power_iter=%d, rank_tol=%g, "
+				 "threads=%d, version=%d)", (long long)d, o->n_components,
+				 (long long)o->max_rows, (int)o->solver, o->oversample, o->power_iter,
+				 o->rank_tol, o->threads, o->version);
 	m = o->max_rows == -1 ? n : o->max_rows ? o->max_rows
 		: AUTO_ROWS > AUTO_PER_DIM * d ? AUTO_ROWS : AUTO_PER_DIM * d;
 	m = m < n ? m : n;
@@ -629,8 +630,8 @@ int fl_pca_transform(float *z, int64_t ldz, const fl_pca *pca, const float *x, i
 {
 	if (!pca || !pca->mean || !pca->components || pca->r < 1 || !z || ldz < pca->r ||
 	    (n > 0 && !x) || n < 0 || ldx < pca->d || threads < 0)
-		return fl__error(FL_EINVAL, "fl_pca_transform: invalid arguments (n=%lld, ldz=%lld, "
-				 "ldx=%lld, threads=%d)", (long long)n, (long long)ldz,
+		return fl__error(FL_EINVAL, "cannot project %lld rows (row strides %lld and %lld, "
+				 "%d threads)", (long long)n, (long long)ldz,
 				 (long long)ldx, threads);
 	return fl_pca__transform(pca, x, n, ldx, threads, z, ldz, NULL);
 }

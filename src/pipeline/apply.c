@@ -108,7 +108,7 @@ int fl_apply(fl_report **out, const fl_saved_report *saved, const fl_data *data,
 	int rc;
 
 	if (!out || !saved)
-		return fl__error(FL_EINVAL, "fl_apply: no report or nowhere to put it");
+		return fl__error(FL_EINVAL, "no saved report to apply, or nowhere to put the result");
 	*out = NULL;
 	opts = opts ? opts : &defaults;
 	if (opts->version != FL_APPLY_OPTS_VERSION || (unsigned)opts->failure_kind > 2)
@@ -188,7 +188,8 @@ int fl_check(fl_verdict **verdicts, fl_report **applied, const fl_saved_report *
 	int rc;
 
 	if (!verdicts || !opts || opts->version != FL_CHECK_OPTS_VERSION)
-		return fl__error(FL_EINVAL, "fl_check: no verdicts, no limits, or another version");
+		return fl__error(FL_EINVAL, "a check needs a saved report, its data, a place for the "
+				 "verdicts and limits (version %d)", FL_CHECK_OPTS_VERSION);
 	*verdicts = NULL;
 	if (applied)
 		*applied = NULL;
@@ -251,9 +252,29 @@ int fl_check_write_markdown(const char *path, const fl_report *applied,
 
 			if (verdicts[i].status == FL_PASS)
 				continue;
-			fprintf(fp, "| %s | %s: ", fl_status_name(verdicts[i].status), s->id);
-			for (const char *q = s->label; *q; q++) /* a '|' would end the cell */
-				fputs(*q == '|' ? "\\|" : *q == '\n' ? " " : (char[2]){*q, 0}, fp);
+			fprintf(fp, "| %s | ", fl_status_name(verdicts[i].status));
+			/* the saved id and label as inert text in the cell: a '|' would
+			 * end it, HTML would be rendered, a control character would
+			 * reach the terminal of whoever prints the file */
+			for (int part = 0; part < 2; part++) {
+				for (const char *q = part ? s->label : s->id; *q;) {
+					uint32_t cp;
+					size_t len = fl__utf8_next(q, &cp);
+					const char *rep = cp == '|' ? "\\|" : cp == '\\' ? "\\\\" :
+							  cp == '<' ? "&lt;" : cp == '>' ? "&gt;" :
+							  cp == '&' ? "&amp;" : NULL;
+
+					if (rep)
+						fputs(rep, fp);
+					else if (fl__utf8_control(cp))
+						for (size_t k = 0; k < len; k++)
+							fprintf(fp, "\\\\x%02x", (unsigned char)q[k]);
+					else
+						fwrite(q, 1, len, fp);
+					q += len;
+				}
+				fputs(part ? "" : ": ", fp);
+			}
 			fprintf(fp, " | %lld | %.1f%% | %s |\n", (long long)c->stats.size,
 				100 * c->stats.failure_rate, verdicts[i].why);
 		}

@@ -21,7 +21,8 @@ int fl_compare(fl_report **out, const fl_data *base, const fl_data *cand, fl_com
 	int rc;
 
 	if (!out || !base || !cand || (side != FL_COMPARE_REGRESSIONS && side != FL_COMPARE_IMPROVEMENTS))
-		return fl__error(FL_EINVAL, "fl_compare: invalid arguments");
+		return fl__error(FL_EINVAL, "a comparison needs both models' data and a place for "
+				 "its reports");
 	*out = NULL;
 	opts = opts ? opts : &defaults;
 	if ((rc = fl_discover_opts_check(opts)))

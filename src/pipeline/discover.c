@@ -186,11 +186,27 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 	return rc;
 }
 
+/* Notes name columns: passed on as inert text, like every message. */
+typedef struct note_to {
+	fl_note_fn fn;
+	void *user;
+} note_to;
+
+static void inert_note(void *user, const char *message)
+{
+	const note_to *to = user;
+	char text[1024];
+
+	fl__inert(text, sizeof text, message);
+	to->fn(to->user, text);
+}
+
 /* Predicate search over the metadata (the id column is not a predicate). */
 static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
 			 const fl_discover_opts *o)
 {
 	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
+	note_to to = {o->note, o->note_user};
 	fl_candidate *cands = NULL;
 	int32_t n_cands = 0;
 	int rc;
@@ -206,8 +222,8 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	po.skip_cols = &p->id_col;
 	po.n_skip = p->id_col >= 0;
 	po.threads = o->threads;
-	po.note = o->note;
-	po.note_user = o->note_user;
+	po.note = o->note ? inert_note : NULL;
+	po.note_user = &to;
 	po.progress = o->progress;
 	po.progress_user = o->progress_user;
 	rc = fl_discover_predicates(&cands, &n_cands, h->meta ? h->meta : d->meta, h->failure,
@@ -319,6 +335,28 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd)
 	return rc;
 }
 
+/* Every method needs MIN_ROWS rows to search (a mixture or a PCA of one
+ * row is not defined), and the confirmation as many to re-measure. */
+#define MIN_ROWS 2
+
+static int enough_rows(const fl_prep *p, const fl_data *d, const uint8_t *holdout)
+{
+	int64_t held = 0;
+
+	for (int64_t i = 0; holdout && i < p->n; i++)
+		held += holdout[i];
+	if (!holdout && p->n < MIN_ROWS)
+		return fl__error(FL_EINVAL, "%s: %lld row%s, too few to search (at least %d)",
+				 fl_pipeline__data_name(d), (long long)p->n, p->n == 1 ? "" : "s",
+				 MIN_ROWS);
+	if (holdout && (held < MIN_ROWS || p->n - held < MIN_ROWS))
+		return fl__error(FL_EINVAL, "%s: %lld row%s, too few to search one half and confirm "
+				 "on the other (at least %d in each; without a holdout, %d in all)",
+				 fl_pipeline__data_name(d), (long long)p->n,
+				 p->n == 1 ? "" : "s", MIN_ROWS, MIN_ROWS);
+	return 0;
+}
+
 /* Search the discovery half (or everything without a holdout), fuse, and
  * confirm every slice on the holdout half. */
 static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_discover_opts *o)
@@ -333,6 +371,10 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 			   (rc = fl_split_holdout(holdout, p->failure, p->n, o->seed)))) {
 		free(holdout);
 		return rc ? rc : FL_ENOMEM;
+	}
+	if ((rc = enough_rows(p, d, holdout))) {
+		free(holdout);
+		return rc;
 	}
 	rc = half_make(&h, p, d, holdout);
 	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
@@ -484,7 +526,7 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 	int rc;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_discover: nowhere to put the report");
+		return fl__error(FL_EINVAL, "nowhere to put the report (out is NULL)");
 	*out = NULL;
 	opts = opts ? opts : &defaults;
 	if ((rc = fl_discover_opts_check(opts)))

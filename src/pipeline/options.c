@@ -195,7 +195,7 @@ int fl_discover_opts_set(fl_discover_opts *o, const char *name, const char *valu
 	char *end;
 
 	if (!o || !value)
-		return fl__error(FL_EINVAL, "fl_discover_opts_set: no options or no value");
+		return fl__error(FL_EINVAL, "option %s: no options or no value", name ? name : "(none)");
 	if (!e)
 		return fl__error(FL_EINVAL, "no option '%s'", name ? name : "(null)");
 	switch (e->o.type) {

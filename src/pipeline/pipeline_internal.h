@@ -27,6 +27,9 @@ typedef struct fl_prep {
  * input; p is left for fl_pipeline__prep_free. */
 int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure);
 void fl_pipeline__prep_free(fl_prep *p);
+/* The input named in messages about all of the data: the first given
+ * (labels, probabilities, predictions, failure, first view, metadata). */
+const char *fl_pipeline__data_name(const fl_data *d);
 /* The heap copy a report owns (fl_report__set_owner's release). */
 void fl_pipeline__prep_release(void *p);
 

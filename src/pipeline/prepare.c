@@ -6,6 +6,7 @@
  */
 #include "pipeline_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -178,23 +179,46 @@ static int meta(fl_prep *p, const fl_data *d)
 	return d->labels ? class_names(p, d) : 0;
 }
 
+/* The largest |value| of an embedding: beyond it, squared distances and
+ * covariances summed in float32 blocks (k-means, PCA) overflow to Inf. */
+#define VIEW_MAX_ABS 1e15
+
 static int views(const fl_data *d)
 {
 	for (int32_t v = 0; v < d->n_views; v++) {
 		const fl_view *w = &d->views[v];
+		const char *src = NAME(w->source, w->name);
 		int rc;
 
 		if (!w->name || !w->name[0] || strlen(w->name) > 63)
 			return fl__error(FL_EINVAL, "view %d: a name of 1-63 bytes is needed", (int)v);
-		if (!w->x || w->dim < 1)
-			return fl__error(FL_EINVAL, "view %s: no rows or no columns", w->name);
+		if (w->dim < 1)
+			return fl__error(FL_EINVAL, "%s: view %s has no columns", src, w->name);
+		if (!w->x)
+			return fl__error(FL_EINVAL, "%s: view %s has no data", src, w->name);
 		for (int32_t u = 0; u < v; u++)
 			if (strcmp(d->views[u].name, w->name) == 0)
 				return fl__error(FL_EINVAL, "view name '%s' given twice", w->name);
-		if ((rc = fl_check_finite_f32(w->x, d->n, w->dim, w->dim, NAME(w->source, w->name))))
+		if ((rc = fl_check_finite_f32(w->x, d->n, w->dim, w->dim, src)))
 			return rc;
+		for (int64_t i = 0; i < d->n * w->dim; i++)
+			if (fabsf(w->x[i]) > VIEW_MAX_ABS)
+				return fl__error(FL_ERANGE, "%s: row %lld, column %lld: %.6g is too large "
+						 "for an embedding (at most %g in magnitude): rescale "
+						 "view %s", src, (long long)(i / w->dim),
+						 (long long)(i % w->dim), (double)w->x[i], VIEW_MAX_ABS,
+						 w->name);
 	}
 	return 0;
+}
+
+/* The input that names the data in messages: the first one given. */
+const char *fl_pipeline__data_name(const fl_data *d)
+{
+	return d->labels_name ? d->labels_name : d->probs_name ? d->probs_name :
+	       d->preds_name ? d->preds_name : d->failure_name ? d->failure_name :
+	       d->n_views > 0 && d->views ? NAME(d->views[0].source, d->views[0].name) :
+	       d->meta_name ? d->meta_name : "the data";
 }
 
 int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure)
@@ -207,7 +231,7 @@ int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int
 		return fl__error(FL_EINVAL, "data: version %d, this library knows %d",
 				 d ? d->version : -1, FL_DATA_VERSION);
 	if (d->n < 1)
-		return fl__error(FL_EINVAL, "data: no rows");
+		return fl__error(FL_EINVAL, "%s: no rows", fl_pipeline__data_name(d));
 	if (d->n_views < 0 || (d->n_views > 0 && !d->views) || d->n_phrases < 0)
 		return fl__error(FL_EINVAL, "data: %d views, %d phrases, views %s", (int)d->n_views,
 				 (int)d->n_phrases, d->views ? "given" : "missing");

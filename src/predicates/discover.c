@@ -38,11 +38,11 @@ int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_re
 	int64_t n, m = 0, *rows;
 
 	if (!out || !n_out)
-		return fl__error(FL_EINVAL, "fl_predicate_slice_rows: out or n_out is NULL");
+		return fl__error(FL_EINVAL, "no place for the rows (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
 	if (!r || !t || slice < 0 || slice >= r->n_slices)
-		return fl__error(FL_EINVAL, "fl_predicate_slice_rows: slice %d outside [0, %d)", slice,
+		return fl__error(FL_EINVAL, "no predicate slice %d: the search found %d", slice,
 				 r ? r->n_slices : 0);
 	s = &r->slices[slice];
 	n = fl_table_rows(t);
@@ -53,7 +53,7 @@ int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_re
 		if (p->column >= fl_table_cols(t) ||
 		    (p->op != FL_PRED_MISSING &&
 		     wants_numeric != (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)))
-			return fl__error(FL_EINVAL, "fl_predicate_slice_rows: the table has no column %lld "
+			return fl__error(FL_EINVAL, "the metadata have no column %lld "
 					 "of the type of predicate '%.100s'", (long long)p->column, p->text);
 	}
 	if (!(rows = fl__malloc((size_t)n * sizeof *rows, "slice rows")))
@@ -210,16 +210,16 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	int rc;
 
 	if (!out || !n_out)
-		return fl__error(FL_EINVAL, "fl_discover_predicates: out or n_out is NULL");
+		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
 	if (!t || !s)
-		return fl__error(FL_EINVAL, "fl_discover_predicates: table or failure summary is NULL");
+		return fl__error(FL_EINVAL, "the predicate search needs metadata and a failure summary");
 	n = fl_table_rows(t);
 	last = n - 1;
 	if (n > 0 && fl_slice_stats_compute(&probe, s, &last, 1) != 0)
-		return fl__error(FL_EINVAL, "fl_discover_predicates: the failure summary has fewer rows "
-				 "than the table's %lld", (long long)n);
+		return fl__error(FL_EINVAL, "the failure signal has fewer rows than the metadata's %lld",
+				 (long long)n);
 	if ((rc = fl_predicates_search(&r, t, failure, o)) != 0)
 		return rc;
 	overall = fl_failure_summary_mean(s);

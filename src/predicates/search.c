@@ -660,10 +660,10 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 	int rc, stopped = 0;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_predicates_search: out is NULL");
+		return fl__error(FL_EINVAL, "no place for the search's result (out is NULL)");
 	*out = NULL;
 	if (!t || (fl_table_rows(t) > 0 && !failure))
-		return fl__error(FL_EINVAL, "fl_predicates_search: table or failure is NULL");
+		return fl__error(FL_EINVAL, "the predicate search needs metadata and a failure signal");
 	if ((rc = validate(t, failure, o)) != 0)
 		return rc;
 	n = fl_table_rows(t);

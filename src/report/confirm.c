@@ -28,7 +28,8 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 	int rc = FL_OK;
 
 	if (!data || !failure || !holdout || !(q > 0 && q < 1) || data->n != r->n)
-		return fl__error(FL_EINVAL, "fl_report_confirm: invalid arguments");
+		return fl__error(FL_EINVAL, "confirming needs a report, its data, the failure "
+				 "signal, the holdout rows and a false discovery rate in (0, 1)");
 	rows = fl__malloc((size_t)r->n * sizeof *rows, "holdout rows");
 	hf = fl__malloc((size_t)r->n * sizeof *hf, "holdout failure");
 	member = fl__malloc((size_t)r->n, "holdout members");

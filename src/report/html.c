@@ -5,8 +5,12 @@
  * ranked table, and a card per slice (description, metadata explanation,
  * phrases, held-out numbers, label x prediction breakdown and confusions,
  * overlap with the other slices, prototypes). Every string that comes from
- * the user's data is escaped.
+ * the user's data is escaped. Ids that name images become thumbnails, read
+ * only from inside one folder (the page's, or fl_report_set_thumbnail_dir):
+ * metadata from elsewhere must not pull /home/me/private.png or
+ * ../../secret.png into a page that will be shared.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "report_internal.h"
 
 #include <errno.h>
@@ -252,11 +256,42 @@ static void overlaps(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 
 #define THUMB_MAX_BYTES (256 * 1024)
 
+/* The real path of an id under the folder base (real path `root`) in *out
+ * (the caller's), or NULL when the id is absolute, has a ".." component,
+ * does not exist, or leads (through a symbolic link) out of the folder.
+ * Returns 0 or FL_ENOMEM. */
+static int inside(char **out, const char *base, const char *root, const char *id)
+{
+	fl_strbuf b = {0};
+	char *path, *real;
+	size_t len = strlen(root);
+
+	*out = NULL;
+	if (id[0] == '/')
+		return 0;
+	for (const char *p = id; *p; p += strcspn(p, "/"), p += *p == '/')
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+			return 0;
+	fl__sb_printf(&b, "%s/%s", base, id);
+	if (!(path = fl__sb_finish(&b, "thumbnail path")))
+		return FL_ENOMEM;
+	real = realpath(path, NULL);
+	free(path);
+	if (real && (strncmp(real, root, len) != 0 ||
+		     (real[len] != '/' && !(len == 1 && root[0] == '/')))) {
+		free(real);
+		real = NULL;
+	}
+	*out = real;
+	return 0;
+}
+
 /* An image file as a data URI, when the id names one: only regular files
- * that exist, are at most THUMB_MAX_BYTES and start like a PNG, JPEG or
- * GIF are embedded; anything else is left out. Paths are relative to the
- * working directory. Returns 1 when written, 0 when not, FL_ENOMEM. */
-static int thumbnail(FILE *fp, const char *path)
+ * inside the folder (root its real path, see inside()) that exist, are at
+ * most THUMB_MAX_BYTES and start like a PNG, JPEG or GIF are embedded;
+ * anything else is left out. Returns 1 when written, 0 when not,
+ * FL_ENOMEM. */
+static int thumbnail(FILE *fp, const char *base, const char *root, const char *id)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	unsigned char *buf;
@@ -264,13 +299,22 @@ static int thumbnail(FILE *fp, const char *path)
 	struct stat st;
 	FILE *in;
 	size_t len;
+	char *path = NULL;
+	int rc;
 
-	if (!path || !*path || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8 ||
-	    st.st_size > THUMB_MAX_BYTES || !(in = fopen(path, "rb")))
+	if (!id || !*id || !root)
 		return 0;
+	if ((rc = inside(&path, base, root, id)) || !path)
+		return rc;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 8 ||
+	    st.st_size > THUMB_MAX_BYTES || !(in = fopen(path, "rb"))) {
+		free(path);
+		return 0;
+	}
+	free(path);
 	if (!(buf = malloc((size_t)st.st_size))) {
 		fclose(in);
-		return fl__error(FL_ENOMEM, "out of memory reading the thumbnail %s", path);
+		return fl__error(FL_ENOMEM, "out of memory reading the thumbnail %s", id);
 	}
 	len = fread(buf, 1, (size_t)st.st_size, in);
 	fclose(in);
@@ -298,7 +342,14 @@ static int thumbnail(FILE *fp, const char *path)
 	return mime != NULL;
 }
 
-static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
+/* Where thumbnails come from: the folder and its real path (NULL when it
+ * does not exist: no thumbnails). */
+typedef struct thumbs {
+	const char *base;
+	char *root;
+} thumbs;
+
+static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const thumbs *th)
 {
 	const fl_candidate *c = &r->slices[i];
 	fl_confusion conf[FL_REPORT_CONFUSIONS], cells[FL_REPORT_BREAKDOWN];
@@ -380,7 +431,8 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 		if (strpbrk(fl_report__row_id(r, c->members[0]), "./")) {
 			fputs("<p>", fp);
 			for (int64_t k = 0; k < c->n_members && k < FL_REPORT_PROTOTYPES; k++)
-				if (thumbnail(fp, fl_report__row_id(r, c->members[k])) < 0)
+				if (thumbnail(fp, th->base, th->root,
+					      fl_report__row_id(r, c->members[k])) < 0)
 					return FL_ENOMEM;
 			fputs("</p>\n", fp);
 		}
@@ -396,13 +448,27 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
 	return FL_OK;
 }
 
-int fl_report__write_html_fp(const fl_report *r, FILE *fp)
+int fl_report__write_html_fp(const fl_report *r, FILE *fp, const char *page)
 {
 	uint8_t *mark = fl__calloc((size_t)r->n, 1, "slice marks");
+	const char *slash = page ? strrchr(page, '/') : NULL;
+	thumbs th = {r->thumb_dir, NULL};
+	fl_strbuf b = {0};
 	int rc = FL_OK;
 
 	if (!mark)
 		return FL_ENOMEM;
+	if (!th.base && !slash) { /* the page's folder */
+		th.base = ".";
+	} else if (!th.base) {
+		fl__sb_printf(&b, "%.*s", (int)(slash == page ? 1 : slash - page), page);
+		if (!(th.base = fl__sb_finish(&b, "thumbnail folder"))) {
+			free(mark);
+			return FL_ENOMEM;
+		}
+	}
+	if (r->id_col >= 0)
+		th.root = realpath(th.base, NULL);
 	header(fp, r);
 	if (r->n_slices) {
 		fputs("<h2>Failure rate of each slice (95% interval)</h2>\n", fp);
@@ -413,9 +479,11 @@ int fl_report__write_html_fp(const fl_report *r, FILE *fp)
 			map(fp, r);
 	}
 	for (int32_t i = 0; i < r->n_slices && rc == FL_OK; i++)
-		rc = card(fp, r, i, mark);
+		rc = card(fp, r, i, mark, &th);
 	fputs("</body></html>\n", fp);
 	free(mark);
+	free(th.root);
+	free(b.s);
 	return rc;
 }
 
@@ -426,7 +494,7 @@ int fl_report_write_html(const fl_report *r, const char *path)
 
 	if ((rc = fl__stage_open(&st, path)))
 		return rc;
-	if ((rc = fl_report__write_html_fp(r, st.fp)) || (rc = fl__stage_close(&st)) ||
+	if ((rc = fl_report__write_html_fp(r, st.fp, path)) || (rc = fl__stage_close(&st)) ||
 	    (rc = fl__stage_commit(&st)))
 		fl__stage_discard(&st);
 	return rc;

@@ -18,24 +18,15 @@ typedef struct jw {
 	int rc; /* FL_ENOMEM when a part could not be computed */
 } jw;
 
+static void fp_put(void *ctx, const char *text, size_t len)
+{
+	fwrite(text, 1, len, ctx);
+}
+
+/* Valid for strict parsers whatever the bytes of the data (fl__json_str). */
 static void put_str(jw *w, const char *s)
 {
-	fputc('"', w->fp);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", w->fp); break;
-		case '\\': fputs("\\\\", w->fp); break;
-		case '\n': fputs("\\n", w->fp); break;
-		case '\r': fputs("\\r", w->fp); break;
-		case '\t': fputs("\\t", w->fp); break;
-		default:
-			if (*p < 0x20)
-				fprintf(w->fp, "\\u%04x", *p);
-			else
-				fputc(*p, w->fp);
-		}
-	}
-	fputc('"', w->fp);
+	fl__json_str(s, fp_put, w->fp);
 }
 
 /* A locale may print "0,5": numbers never contain ',' otherwise. */

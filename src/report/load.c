@@ -335,6 +335,7 @@ static int slice(loader *L, const cJSON *s, int32_t i)
 {
 	fl_candidate *c = &L->r->slices[i];
 	const cJSON *spec = get(s, "spec");
+	char why[160];
 	int rc;
 
 	if ((rc = stats(L, s, &c->stats)) || (rc = num(L, s, "score", &c->score)) ||
@@ -348,6 +349,8 @@ static int slice(loader *L, const cJSON *s, int32_t i)
 		return rc;
 	if (spec && !cJSON_IsObject(spec))
 		return bad(L, "spec", "an object");
+	if (spec && fl_spec__check(spec, why, sizeof why) != 0)
+		return fl__error(FL_EFORMAT, "%s: %s: spec: %s", L->path, L->where, why);
 	if (spec && !(c->spec_json = fl_spec__print(spec)))
 		return fl__error(FL_ENOMEM, "out of memory reading a spec");
 	return 0;
@@ -421,7 +424,7 @@ int fl_report_load_json(fl_report **out, const char *path)
 	int rc;
 
 	if (!out || !path)
-		return fl__error(FL_EINVAL, "fl_report_load_json: out or path is NULL");
+		return fl__error(FL_EINVAL, "no report file named, or nowhere to load it");
 	*out = NULL;
 	if ((rc = fl_spec__read_report(&doc, path)) != 0)
 		goto cleanup;

@@ -35,7 +35,8 @@ int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
 	int rc;
 
 	if (!x || d < 1 || !phrases || !emb || n_phrases < 1 || r->phrases)
-		return fl__error(FL_EINVAL, "fl_report_describe_phrases: invalid arguments");
+		return fl__error(FL_EINVAL, "phrases need their embeddings and a view of at least 1 "
+				 "dimension");
 	all = fl__calloc((size_t)d, sizeof *all, "view mean");
 	diff = fl__malloc((size_t)d * sizeof *diff, "slice mean");
 	if (!all || !diff || (rc = store_phrases(r, phrases, n_phrases))) {

@@ -15,7 +15,7 @@ int fl_report_new(fl_report **out, const fl_failure_summary *s, int64_t n,
 
 	*out = NULL;
 	if (!s || n < 1 || !failure_name)
-		return fl__error(FL_EINVAL, "fl_report_new: need a failure summary, n >= 1 and a name");
+		return fl__error(FL_EINVAL, "a report needs a failure summary, at least 1 row and a name");
 	r = fl__calloc(1, sizeof *r, "report");
 	if (!r)
 		return FL_ENOMEM;
@@ -90,6 +90,7 @@ void fl_report_free(fl_report *r)
 	free(r->saved.n_cells);
 	free(r->saved.columns_json);
 	free(r->map);
+	free(r->thumb_dir);
 	free(r->class_names);
 	free(r->views);
 	free(r->params);
@@ -140,7 +141,7 @@ int fl_report_set_classes(fl_report *r, const int64_t *labels, const int64_t *pr
 	char **names = NULL;
 
 	if (!labels || !preds || n_classes < 1)
-		return fl__error(FL_EINVAL, "fl_report_set_classes: need labels, predictions and classes");
+		return fl__error(FL_EINVAL, "class names need labels, predictions and at least 1 class");
 	if (class_names) { /* all copied, or the report unchanged */
 		names = fl__calloc((size_t)n_classes, sizeof *names, "class names");
 		for (int32_t c = 0; names && c < n_classes; c++)
@@ -186,7 +187,7 @@ int fl_report_set_param(fl_report *r, const char *key, const char *value)
 int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n)
 {
 	if (n < 0 || (n > 0 && !cands))
-		return fl__error(FL_EINVAL, "fl_report_add_candidates: bad candidate array");
+		return fl__error(FL_EINVAL, "no report or no slices to add to it");
 	if (r->n_slices + n > r->cap_slices) {
 		int32_t cap = r->cap_slices ? r->cap_slices : 16;
 		fl_candidate *p;
@@ -393,7 +394,7 @@ const char *fl_report__row_id(const fl_report *r, int64_t row)
 int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong, const uint8_t *cand_wrong)
 {
 	if (!base_wrong || !cand_wrong)
-		return fl__error(FL_EINVAL, "fl_report_pair_counts: NULL flags");
+		return fl__error(FL_EINVAL, "pair counts need both models' failure flags");
 	for (int32_t s = 0; s < r->n_slices; s++) {
 		fl_candidate *c = &r->slices[s];
 
@@ -422,7 +423,8 @@ int fl_report_set_map(fl_report *r, const char *view, const float *x, int64_t d,
 	po.n_components = 2;
 	po.seed = seed;
 	if (!view || !x || d < 1 || r->n < 2)
-		return fl__error(FL_EINVAL, "fl_report_set_map: invalid arguments");
+		return fl__error(FL_EINVAL, "the map needs a view with data, at least 1 column and "
+				 "2 rows");
 	if (!(map = fl__calloc((size_t)r->n * 2, sizeof *map, "report map")))
 		return FL_ENOMEM;
 	if ((rc = fl_pca_fit(&pca, x, r->n, d, d, &po)) == 0)
@@ -436,5 +438,18 @@ int fl_report_set_map(fl_report *r, const char *view, const float *x, int64_t d,
 	free(r->map);
 	r->map = map;
 	snprintf(r->map_view, sizeof r->map_view, "%s", view);
+	return FL_OK;
+}
+
+int fl_report_set_thumbnail_dir(fl_report *r, const char *dir)
+{
+	char *copy = NULL;
+
+	if (!r)
+		return fl__error(FL_EINVAL, "no report to set the thumbnail folder of");
+	if (dir && !(copy = fl__strdup(dir)))
+		return FL_ENOMEM;
+	free(r->thumb_dir);
+	r->thumb_dir = copy;
 	return FL_OK;
 }

@@ -46,6 +46,8 @@ struct fl_report {
 	char **phrases;                 /* the phrase list of describe_phrases, or NULL */
 	int32_t n_phrases;
 	float *map;                     /* n x 2 projection for the HTML map, or NULL */
+	char *thumb_dir;                /* the folder thumbnails are read from, or NULL:
+	                                   the HTML page's (fl_report_set_thumbnail_dir) */
 	char map_view[64];
 	int64_t n_holdout;              /* rows of the holdout (0 without confirmation) */
 	/* what a report made by the pipeline owns besides its slices (the
@@ -73,9 +75,10 @@ struct fl_report {
 	} saved;
 };
 
-/* The writers to an open stream (json.c, html.c). */
+/* The writers to an open stream (json.c, html.c); `page` is where the HTML
+ * page will live (its folder holds the thumbnails unless thumb_dir is set). */
 int fl_report__write_json_fp(const fl_report *r, FILE *fp, int64_t max_members);
-int fl_report__write_html_fp(const fl_report *r, FILE *fp);
+int fl_report__write_html_fp(const fl_report *r, FILE *fp, const char *page);
 
 /* What the pipeline gives a report (save.c): an owner released with it;
  * the path to write the mixture model of `view` to while the run lasts

@@ -192,7 +192,7 @@ int fl_report_save(fl_report *r, const char *json, const char *html, int64_t max
 	    (rc = fl_report__write_json_fp(r, js.fp, max_members)) == 0)
 		rc = fl__stage_close(&js);
 	if (rc == 0 && html && (rc = fl__stage_open(&hs, html)) == 0 &&
-	    (rc = fl_report__write_html_fp(r, hs.fp)) == 0)
+	    (rc = fl_report__write_html_fp(r, hs.fp, html)) == 0)
 		rc = fl__stage_close(&hs);
 	/* everything is written: now the renames, models first (the JSON names them) */
 	if (rc == 0 && to_file && r->models.tmpdir && r->models.dir)

@@ -1,5 +1,8 @@
 /* The readable table of a report: one line per slice plus its top confusion
- * and prototypes, at most 100 columns wide. */
+ * and prototypes, at most 100 columns wide. Names and values from the data
+ * (view names, metadata values, class names, ids) are printed inert: a
+ * control character or invalid UTF-8 shows as \xHH (fl__inert), so the
+ * table cannot drive the terminal that shows it. */
 #include "report_internal.h"
 
 #include <math.h>
@@ -20,15 +23,18 @@ static void pct(char *buf, size_t len, double x, int binary)
 		snprintf(buf, len, "-");
 }
 
-/* Print `s` indented, cut to the table width. */
+/* Print `s` inert and indented, cut to the table width (between whole
+ * characters and escapes). */
 static void put_cut(FILE *fp, const char *indent, const char *s)
 {
+	char text[4 * 512 + 1];
 	int room = WIDTH - (int)strlen(indent);
 
-	if ((int)strlen(s) <= room)
-		fprintf(fp, "%s%s\n", indent, s);
-	else
-		fprintf(fp, "%s%.*s...\n", indent, room - 3, s);
+	if ((int)fl__inert(text, sizeof text, s) > room) {
+		fl__inert(text, (size_t)room - 3 + 1, s);
+		strcat(text, "...");
+	}
+	fprintf(fp, "%s%s\n", indent, text);
 }
 
 static void header(const fl_report *r, FILE *fp)
@@ -86,8 +92,9 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 		snprintf(lift, sizeof lift, "%.2f", st->lift);
 	else
 		snprintf(lift, sizeof lift, "-");
-	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6s %9s  %.40s\n", id, (long long)st->size,
-		rate, ci, out, lift, p, found);
+	fl__inert(line, 41, found);
+	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6s %9s  %s\n", id, (long long)st->size,
+		rate, ci, out, lift, p, line);
 	if (c->description)
 		put_cut(fp, "     ", c->description);
 	if (c->explanation) {

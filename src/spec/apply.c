@@ -355,19 +355,23 @@ int fl_spec__apply_cached(uint8_t *member, const char *spec_json, const fl_spec_
 {
 	cJSON *spec;
 	const cJSON *type;
+	char why[160];
 	int rc;
 
 	if (!member || !spec_json || !data || data->version != FL_SPEC_DATA_VERSION || m < 0 ||
 	    (!rows && m != data->n))
-		return fl__error(FL_EINVAL, "fl_spec_apply: invalid arguments");
+		return fl__error(FL_EINVAL, "a slice spec needs the spec, its data (version %d) and "
+				 "the rows to test", FL_SPEC_DATA_VERSION);
 	for (int64_t i = 0; rows && i < m; i++)
 		if (rows[i] < 0 || rows[i] >= data->n)
-			return fl__error(FL_EINVAL, "fl_spec_apply: row %lld out of range",
-					 (long long)rows[i]);
+			return fl__error(FL_EINVAL, "slice spec: row %lld is not one of the data's %lld",
+					 (long long)rows[i], (long long)data->n);
 	if (!(spec = cJSON_Parse(spec_json)))
 		return fl__error(FL_EFORMAT, "slice spec is not valid JSON");
 	type = field(spec, "type");
-	if (!cJSON_IsString(type))
+	if (fl_spec__check(spec, why, sizeof why) != 0)
+		rc = fl__error(FL_EFORMAT, "slice spec: %s", why);
+	else if (!cJSON_IsString(type))
 		rc = fl__error(FL_EFORMAT, "slice spec has no \"type\"");
 	else if (strcmp(type->valuestring, "centroid") == 0)
 		rc = apply_linear(member, spec, data, rows, m, 0);

@@ -133,8 +133,9 @@ int fl_spec__read_report(cJSON **doc, const char *path)
 int fl_saved_report_load(fl_saved_report **out, const char *path)
 {
 	fl_saved_report *r = NULL;
-	const cJSON *slices, *slice;
+	const cJSON *slices, *slice, *n;
 	cJSON *doc = NULL;
+	double rows;
 	int rc = FL_OK;
 
 	*out = NULL;
@@ -147,27 +148,38 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
+	n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "dataset"), "n");
+	rows = cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 0x1p53 ?
+	       n->valuedouble : 0x1p53;
 	cJSON_ArrayForEach(slice, slices) {
 		fl_saved_slice *s = &r->slices[r->n];
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(slice, "id");
 		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(slice, "spec");
 		const cJSON *desc = cJSON_GetObjectItemCaseSensitive(slice, "description");
+		const cJSON *size = cJSON_GetObjectItemCaseSensitive(slice, "size");
+		char why[160];
 
 		if (!cJSON_IsString(id) || !cJSON_IsObject(spec)) {
 			rc = fl__error(FL_EFORMAT, "%s: slice %d has no \"id\" or no \"spec\"", path,
 				       (int)r->n + 1);
 			goto cleanup;
 		}
-		if (fl_spec__integer(cJSON_GetObjectItemCaseSensitive(slice, "size"), 0,
-				     INT64_C(1) << 53, &s->size) != 0) {
-			rc = fl__error(FL_EFORMAT, "%s: slice %s: \"size\" is missing or not a row count",
-				       path, id->valuestring);
+		if (fl_spec__check(spec, why, sizeof why) != 0) {
+			rc = fl__error(FL_EFORMAT, "%s: slice %d: spec: %s", path, (int)r->n + 1, why);
+			goto cleanup;
+		}
+		/* a size is a count of rows: it is cast to an integer below */
+		if ((!cJSON_IsNumber(size) || size->valuedouble != floor(size->valuedouble) ||
+			     size->valuedouble < 0 || size->valuedouble > rows)) {
+			rc = fl__error(FL_EFORMAT, "%s: slice %d: \"size\" is not a row count in [0, %.17g]",
+				       path, (int)r->n + 1, rows);
 			goto cleanup;
 		}
 		r->n++;
 		s->id = fl__strdup(id->valuestring);
 		s->label = cJSON_IsString(desc) ? fl__strdup(desc->valuestring) : found_by_label(slice);
 		s->spec_json = fl_spec__print(spec);
+		s->size = (int64_t)size->valuedouble;
 		s->failure_rate = number(slice, "failure_rate");
 		s->failure_rate_outside = number(slice, "failure_rate_outside");
 		if (!s->id || !s->label || !s->spec_json) {

@@ -34,6 +34,11 @@ int fl_spec__integer(const cJSON *v, int64_t lo, int64_t hi, int64_t *out);
  * NULL with FL_ENOMEM recorded. */
 char *fl_spec__print(const cJSON *v);
 
+/* Is the parsed spec usable: every field an applier casts or indexes with
+ * present and in range for the spec's own shape (check.c)? 0, or -1 with
+ * the field and what is wrong written to buf (len bytes). */
+int fl_spec__check(const cJSON *spec, char *buf, size_t len);
+
 /* Parse a report file and check its schema version and "slices" array;
  * *doc is the caller's (cJSON_Delete) also on error. */
 int fl_spec__read_report(cJSON **doc, const char *path);

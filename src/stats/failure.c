@@ -33,7 +33,7 @@ int32_t fl__argmax_row(const float *p, int32_t c)
 int fl_argmax_rows(int64_t *out, const float *probs, int64_t n, int32_t n_classes)
 {
 	if (n < 0 || n_classes < 1 || (n > 0 && (!out || !probs)))
-		return fl__error(FL_EINVAL, "fl_argmax_rows: invalid arguments (n = %lld, classes = %d)",
+		return fl__error(FL_EINVAL, "probabilities: no argmax of %lld rows of %d classes",
 				 (long long)n, (int)n_classes);
 	for (int64_t i = 0; i < n; i++)
 		out[i] = fl__argmax_row(probs + i * (int64_t)n_classes, n_classes);

@@ -27,7 +27,7 @@ int fl_split_holdout(uint8_t *holdout, const double *failure, int64_t n, uint64_
 	int64_t n_pass = n; /* binary: rows [0, n_pass) pass, the rest fail */
 
 	if (!holdout || !failure || n < 0)
-		return fl__error(FL_EINVAL, "fl_split_holdout: invalid arguments");
+		return fl__error(FL_EINVAL, "cannot split %lld rows into halves", (long long)n);
 	if (!(k = fl__malloc((size_t)(n ? n : 1) * sizeof *k, "holdout split")))
 		return FL_ENOMEM;
 	fl__rng_seed(&rng, seed, FL_STREAM_HOLDOUT);
@@ -70,7 +70,7 @@ int fl_bh_adjust(double *adjusted, const double *p, int64_t m)
 	double run = 1.0;
 
 	if (m < 0 || (m > 0 && (!adjusted || !p)))
-		return fl__error(FL_EINVAL, "fl_bh_adjust: invalid arguments");
+		return fl__error(FL_EINVAL, "cannot adjust %lld p-values", (long long)m);
 	if (!(k = fl__malloc((size_t)(m ? m : 1) * sizeof *k, "p-value ranks")))
 		return FL_ENOMEM;
 	for (int64_t i = 0; i < m; i++)

@@ -32,30 +32,50 @@ void fl_synth_clear(fl_synth *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* A rate or fraction in [0, 1] (NaN is not). */
+static int check_unit(double x, const char *what)
+{
+	if (!(x >= 0 && x <= 1))
+		return fl__error(FL_EINVAL, "%s %g is outside [0, 1]", what, x);
+	return 0;
+}
+
+/* One message per option, naming it and its value. */
 static int check_opts(const fl_synth_opts *o, int64_t per_slice)
 {
 	size_t sz;
+	int rc;
 
-	if (o->version != FL_SYNTH_OPTS_VERSION || o->n < 1 || o->d < 1 || o->n_classes < 2 ||
-	    o->n_slices < 0 || !(o->slice_frac >= 0 && o->slice_frac <= 1) ||
-	    !(o->base_error >= 0 && o->base_error <= 1) ||
-	    !(o->slice_error >= 0 && o->slice_error <= 1) ||
-	    !(o->separation >= 0 && o->separation < HUGE_VAL) ||
-	    !(o->slice_spread >= 0 && o->slice_spread < HUGE_VAL) ||
-	    !(o->confidence > 1.0 / o->n_classes && o->confidence <= 1) || o->d2 < 0)
-		return fl__error(FL_EINVAL, "fl_synth_generate: invalid options (version=%d, n=%lld, "
-				 "d=%lld, n_classes=%d, n_slices=%d, slice_frac=%g, base_error=%g, "
-				 "slice_error=%g, separation=%g, slice_spread=%g, confidence=%g, d2=%lld)",
-				 o->version, (long long)o->n, (long long)o->d, o->n_classes,
-				 o->n_slices, o->slice_frac, o->base_error, o->slice_error,
-				 o->separation, o->slice_spread, o->confidence, (long long)o->d2);
+	if (o->version != FL_SYNTH_OPTS_VERSION)
+		return fl__error(FL_EINVAL, "synthetic data options of version %d; this library "
+				 "knows %d", o->version, FL_SYNTH_OPTS_VERSION);
+	if (o->n < 1 || o->d < 1 || o->n_classes < 2 || o->n_slices < 0 || o->d2 < 0)
+		return fl__error(FL_EINVAL, "synthetic data needs n >= 1 samples, d >= 1 dimensions, "
+				 "at least 2 classes, 0 or more slices and d2 >= 0 (got n=%lld, d=%lld, "
+				 "%d classes, %d slices, d2=%lld)", (long long)o->n, (long long)o->d,
+				 o->n_classes, o->n_slices, (long long)o->d2);
+	if ((rc = check_unit(o->slice_frac, "slice fraction")) ||
+	    (rc = check_unit(o->base_error, "base error rate")) ||
+	    (rc = check_unit(o->slice_error, "slice error rate")))
+		return rc;
+	if (!(o->separation >= 0 && o->separation < HUGE_VAL) ||
+	    !(o->slice_spread >= 0 && o->slice_spread < HUGE_VAL))
+		return fl__error(FL_EINVAL, "class separation %g and slice spread %g must be finite "
+				 "and >= 0", o->separation, o->slice_spread);
+	if (!(o->confidence > 1.0 / o->n_classes && o->confidence <= 1))
+		return fl__error(FL_EINVAL, "confidence %g is outside (1/%d, 1]", o->confidence,
+				 o->n_classes);
+	if (o->n_slices > 0 && per_slice < 1)
+		return fl__error(FL_EINVAL, "slice fraction %g of %lld samples is less than one row "
+				 "per slice", o->slice_frac, (long long)o->n);
 	if (per_slice * o->n_slices > o->n)
-		return fl__error(FL_EINVAL, "fl_synth_generate: %d slices of %lld rows exceed n=%lld",
-				 o->n_slices, (long long)per_slice, (long long)o->n);
+		return fl__error(FL_EINVAL, "%d slices of %lld rows (slice fraction %g) exceed the "
+				 "%lld samples", o->n_slices, (long long)per_slice, o->slice_frac,
+				 (long long)o->n);
 	if (fl__mul_size((size_t)o->n, (size_t)o->d * sizeof(float), &sz) ||
 	    fl__mul_size((size_t)o->n, (size_t)o->n_classes * sizeof(float), &sz) ||
 	    fl__mul_size((size_t)o->n, (size_t)(o->d2 ? o->d2 : o->d) * sizeof(float), &sz))
-		return fl__error(FL_EINVAL, "fl_synth_generate: n=%lld rows too large", (long long)o->n);
+		return fl__error(FL_EINVAL, "%lld samples are too many to generate", (long long)o->n);
 	return 0;
 }
 
@@ -149,7 +169,7 @@ int fl_synth_generate(fl_synth *out, const fl_synth_opts *opts)
 	int rc;
 
 	if (!out)
-		return fl__error(FL_EINVAL, "fl_synth_generate: out is NULL");
+		return fl__error(FL_EINVAL, "nowhere to put the synthetic data (out is NULL)");
 	memset(out, 0, sizeof *out);
 	if (o->slice_frac >= 0 && o->slice_frac <= 1 && o->n > 0)
 		per_slice = llround(o->slice_frac * (double)o->n);

@@ -392,8 +392,8 @@ static void test_model(uint64_t seed)
 		sd.n_views = 1;
 		for (int i = 0; i < 4; i++) {
 			snprintf(spec, sizeof spec, "{\"type\":\"mixture_component\",\"view\":\"emb\","
-				 "\"component\":%s,\"model\":{\"file\":\"%s\",\"fingerprint\":\"%s\"}}",
-				 comp[i], path, print);
+				 "\"component\":%s,\"model\":{\"file\":\"%s\",\"fingerprint\":\"%s\","
+				 "\"k\":%d}}", comp[i], path, print, (int)m.k);
 			CHECK_RC(fl_spec_apply(mem, spec, &sd, NULL, s.n), i < 3 ? FL_EFORMAT : FL_OK);
 			CHECK(i == 3 || strstr(fl_last_error(), "component") != NULL);
 		}

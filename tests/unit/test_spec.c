@@ -146,7 +146,7 @@ int main(void)
 	CHECK(strstr(fl_last_error(), "component") != NULL);
 	CHECK_RC(apply(m, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1,\"component\":0,"
 			  "\"centroid\":[0,0],\"centroids\":[[0,0],[\"a\",0]]}", &d), FL_EFORMAT);
-	CHECK(strstr(fl_last_error(), "numbers") != NULL);
+	CHECK(strstr(fl_last_error(), "centroids[1]") != NULL);
 	{
 		const char *path = FL_TEST_TMP "/test_spec_saved.json";
 		const char *sizes[] = {"1e300", "-1", "2.5", "null", "3"};

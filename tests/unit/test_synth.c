@@ -312,8 +312,8 @@ static void test_options(void)
 	CHECK_EQ_INT(s.n, 10000);
 	fl_synth_clear(&s);
 
-	fl_synth_opts bad_opts[9];
-	for (int q = 0; q < 9; q++)
+	fl_synth_opts bad_opts[10];
+	for (int q = 0; q < 10; q++)
 		bad_opts[q] = (fl_synth_opts)FL_SYNTH_OPTS_INIT;
 	bad_opts[0].n = 0;
 	bad_opts[1].n_classes = 1;
@@ -325,7 +325,8 @@ static void test_options(void)
 	bad_opts[7].separation = NAN;
 	bad_opts[8].view2 = 1;
 	bad_opts[8].d2 = -1;
-	for (int q = 0; q < 9; q++) {
+	bad_opts[9].slice_frac = 1e-9; /* slices of 0 rows */
+	for (int q = 0; q < 10; q++) {
 		CHECK_RC(fl_synth_generate(&s, &bad_opts[q]), FL_EINVAL);
 		CHECK(s.emb == NULL);
 	}
