@@ -95,6 +95,17 @@ static void test_options(void)
 	o.fdr = 1;
 	CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
 	CHECK(strstr(fl_last_error(), "fdr") != NULL);
+	/* threads are capped at 1024 (100000 overflowed the predicate search's
+	 * stack, 50000 failed to create threads): refused as text and in the
+	 * struct, before any work */
+	o = init;
+	CHECK_RC(fl_discover_opts_set(&o, "threads", "1024"), 0);
+	CHECK_RC(fl_discover_opts_set(&o, "threads", "1025"), FL_EINVAL);
+	CHECK_RC(fl_discover_opts_set(&o, "threads", "100000"), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "threads") != NULL && o.threads == 1024);
+	o.threads = 100000;
+	CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "threads") != NULL);
 	o = init;
 	o.version = 99;
 	CHECK_RC(fl_discover(&(fl_report *){NULL}, NULL, &o), FL_EINVAL);
