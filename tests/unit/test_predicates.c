@@ -771,10 +771,11 @@ static void test_stop(void)
 			CHECK(r2->slices[i].score <= r->slices[i].score);
 		CHECK(r2->slices[0].score == r->slices[0].score || r->slices[0].n_preds > 1);
 	}
-	o.max_joins = 0;
-	CHECK_RC(fl_predicates_search(&r2 /* unchanged */, t, f, &o), FL_EINVAL);
 	fl_predicate_result_free(r);
 	fl_predicate_result_free(r2);
+	o.max_joins = 0;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), FL_EINVAL);
+	CHECK(r == NULL);
 	fl_table_free(t);
 	free(f);
 }
@@ -885,8 +886,10 @@ static void test_wide(void)
 	o.max_level = 2;
 	CHECK_RC(fl_predicates_search(&r, (const fl_table *)t, f, &o), 0);
 	CHECK(r && r->n_preds == 30 && has_note(r, "99997 columns not searched"));
+	fl_predicate_result_free(r);
 	o.max_columns = 0;
-	CHECK_RC(fl_predicates_search(&r /* unchanged */, (const fl_table *)t, f, &o), FL_EINVAL);
+	CHECK_RC(fl_predicates_search(&r, (const fl_table *)t, f, &o), FL_EINVAL);
+	CHECK(r == NULL);
 done:
 	fl_predicate_result_free(r);
 	if (t)
