@@ -94,6 +94,10 @@ void fl_mixture_model_fingerprint(char hex[17], const fl_pca *p, const fl_mixtur
 	h = fnv_f64(h, m->pred_probs, m->has_probs ? k * C : 0);
 	h = fnv_f64(h, m->fail_mean, m->failure ? k : 0);
 	h = fnv_f64(h, m->fail_var, m->failure == FL_MIXTURE_FAILURE_GAUSSIAN ? k : 0);
+	/* the unit of the failure term, when it is not 1 (models saved before
+	 * it existed keep their fingerprints) */
+	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN && m->fail_scale != 1)
+		h = fnv_f64(h, &m->fail_scale, 1);
 	snprintf(hex, 17, "%016llx", (unsigned long long)h);
 }
 
@@ -279,8 +283,10 @@ int fl_mixture_model_save(const char *path, const fl_pca *p, const fl_mixture *m
 		add_array(&z, "pred_probs", m->pred_probs, 1, k, C);
 	if (m->failure != FL_MIXTURE_FAILURE_NONE)
 		add_array(&z, "fail_mean", m->fail_mean, 1, k, 0);
-	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN)
+	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN) {
 		add_array(&z, "fail_var", m->fail_var, 1, k, 0);
+		add_array(&z, "fail_scale", &m->fail_scale, 1, 1, 0);
+	}
 	finish_zip(&z);
 	if (fflush(z.fp) != 0 || ferror(z.fp))
 		z.failed = 1;
@@ -394,6 +400,21 @@ int fl_mixture_model_load(fl_pca *p, fl_mixture *m, const char *path)
 	    (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN &&
 	     (rc = load_array(m->fail_var, 1, path, "fail_var", k, 0))))
 		goto fail;
+	/* fail_scale: absent from models saved before it (then 1) */
+	m->fail_scale = 1;
+	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN &&
+	    (rc = load_array(&m->fail_scale, 1, path, "fail_scale", 1, 0)) != 0) {
+		if (rc != FL_EINVAL)
+			goto fail;
+		m->fail_scale = 1;
+		rc = 0;
+	}
+	if (!(m->fail_scale > 0 && m->fail_scale < HUGE_VAL) ||
+	    frexp(m->fail_scale, &(int){0}) != 0.5) {
+		rc = fl__error(FL_EFORMAT, "%s: fail_scale %g is not a power of two", path,
+			       m->fail_scale);
+		goto fail;
+	}
 	for (int64_t i = 0; i < k * r; i++)
 		if (!(m->variances[i] > 0 && m->variances[i] < HUGE_VAL) || !isfinite(m->means[i])) {
 			rc = fl__error(FL_EFORMAT, "%s: component %lld: a mean is not finite or a "

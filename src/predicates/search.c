@@ -58,6 +58,7 @@
  * slice order, so the output does not depend on the thread count.
  */
 #include "predicates_internal.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 #include <omp.h>
@@ -720,7 +721,8 @@ void fl_predicate_result_free(fl_predicate_result *r)
 	free(r);
 }
 
-static int take_top(fl_predicate_result *r, const topk *top, const fl_pred_space *sp)
+/* e: the failure was searched as failure / 2^e; sums are given back in its units */
+static int take_top(fl_predicate_result *r, const topk *top, const fl_pred_space *sp, int e)
 {
 	if (!top->count)
 		return 0;
@@ -735,8 +737,8 @@ static int take_top(fl_predicate_result *r, const topk *top, const fl_pred_space
 		for (int32_t j = 0; j < s->n_preds; j++)
 			s->preds[j] = sp->pred[top->items[i * top->maxl + j]];
 		s->size = top->size[i];
-		s->error_sum = top->err[i];
-		s->error_max = top->emax[i];
+		s->error_sum = ldexp(top->err[i], e);
+		s->error_max = ldexp(top->emax[i], e);
 		s->score = top->score[i];
 	}
 	return 0;
@@ -753,8 +755,8 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 	uint64_t *fbits = NULL;
 	topk top = {0};
 	int64_t n, minsup;
-	double total = 0;
-	int rc, stopped = 0;
+	double total = 0, *fs = NULL;
+	int rc, stopped = 0, e;
 
 	if (!out)
 		return fl__error(FL_EINVAL, "fl_predicates_search: out is NULL");
@@ -770,13 +772,22 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 	minsup = minsup < 1 ? 1 : minsup;
 	r->n_rows = n;
 	r->min_support = minsup;
-	for (int64_t i = 0; i < n; i++)
-		total += failure[i];
-	if (!isfinite(total)) {
-		fl_predicate_result_free(r);
-		return fl__error(FL_ERANGE, "failure signal: the sum overflows a double");
+	/* the search runs on failure / 2^e (largest value in [1, 2)): sums of
+	 * any finite signal are finite, and the scores are the same bits as
+	 * the unscaled ones (a power of two cancels in every ratio) */
+	e = fl__failure_exponent(failure, n);
+	if (e != 0) {
+		double sc = fl__failure_scale(e);
+		if (!(fs = fl__malloc((size_t)n * sizeof *fs, "scaled failure"))) {
+			fl_predicate_result_free(r);
+			return FL_ENOMEM;
+		}
+		for (int64_t i = 0; i < n; i++)
+			fs[i] = failure[i] * sc;
 	}
-	r->mean_failure = n ? total / (double)n : NAN;
+	for (int64_t i = 0; i < n; i++)
+		total += fs ? fs[i] : failure[i];
+	r->mean_failure = n ? ldexp(total / (double)n, e) : NAN;
 	if (n == 0) {
 		rc = fl_predicates__note(r, o, "the table has no rows: no slice");
 		goto done;
@@ -801,7 +812,8 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 			if (failure[i] == 1)
 				fbits[i >> 6] |= 1ULL << (i & 63);
 	}
-	ctx c = {&sp, failure, fbits, o->alpha, (double)n, total / (double)n, (double)minsup, o->max_level};
+	ctx c = {&sp, fs ? fs : failure, fbits, o->alpha, (double)n, total / (double)n, (double)minsup,
+		 o->max_level};
 	top.k = o->top;
 	top.maxl = o->max_level;
 	top.items = fl__malloc((size_t)top.k * (size_t)top.maxl * sizeof(int32_t), "top slices");
@@ -838,12 +850,13 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 						 (long long)o->max_slices, L);
 	}
 	if (rc == 0)
-		rc = take_top(r, &top, &sp);
+		rc = take_top(r, &top, &sp, e);
 done:
 	level_free(&prev);
 	level_free(&next);
 	fl_predicates__space_free(&sp);
 	free(fbits);
+	free(fs);
 	free(top.items);
 	free(top.level);
 	free(top.size);
