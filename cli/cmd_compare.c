@@ -1,3 +1,5 @@
+/* realpath is XSI; SIGXFSZ too */
+#define _XOPEN_SOURCE 700
 /*
  * faultline compare: where did the candidate model regress against the
  * base, and where did it improve? Reads both models' outputs and the
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <limits.h>
 
 typedef struct model_files {
 	char labels[4200], outputs[4200];
@@ -31,6 +34,45 @@ static int model_args(args *m, model_files *f, const args *a, const char *dir, c
 		}
 	}
 	return fail(EXIT_INPUT, "%s %s: holds no probs.npy, logits.npy or preds.npy", what, dir);
+}
+
+/* The file a name resolves to: its folder's real path and its base name
+ * (the caller's), or NULL when the folder is not there. */
+static char *resolve(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096], *real, *out = NULL;
+
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
+		 slash ? path : ".");
+	if ((real = realpath(dir, NULL)) && (out = malloc(strlen(real) + strlen(path) + 2)))
+		sprintf(out, "%s/%s", real, slash ? slash + 1 : path);
+	free(real);
+	return out;
+}
+
+/* The two reports of a comparison, and their model files (OUT.mixture-VIEW.npz
+ * beside OUT.json), must be distinct files: refused before anything is written. */
+static int distinct_outputs(const char *json, const char *json_improved)
+{
+	char *a, *b, *pa, *pb;
+	int same;
+
+	if (!json || !json_improved || !strcmp(json, "-") || !strcmp(json_improved, "-"))
+		return 0;
+	a = resolve(json);
+	b = resolve(json_improved);
+	pa = a ? model_prefix(a) : NULL;
+	pb = b ? model_prefix(b) : NULL;
+	same = (a && b && !strcmp(a, b)) || (pa && pb && !strcmp(pa, pb));
+	free(a);
+	free(b);
+	free(pa);
+	free(pb);
+	if (same)
+		return usage_error("compare", "--json %s and --json-improved %s name the same report "
+				   "or the same model files", json, json_improved);
+	return 0;
 }
 
 /* One side searched and written under a title. */
@@ -80,6 +122,8 @@ int cmd_compare(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (!base || !cand)
 		return usage_error("compare", "need --base A/ and --candidate B/");
+	if ((rc = distinct_outputs(a.json, json_improved)))
+		return rc;
 	if ((rc = model_args(&ma, &fa, &a, base, "--base")) ||
 	    (rc = model_args(&mb, &fb, &a, cand, "--candidate")))
 		return rc;

@@ -1,8 +1,11 @@
 /* faultline: the command-line front end. Dispatches verbs from one table. */
 #include "cli.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct verb {
 	const char *name;
@@ -62,8 +65,114 @@ static void usage(FILE *fp)
 		    "'faultline --version' prints the version.\n");
 }
 
+/* ---- an input that shrinks under us ------------------------------------
+ * Inputs are memory-mapped; a file truncated or rewritten during the run
+ * raises SIGBUS (BUS_ADRERR) at the next read past its new end, anywhere in
+ * the library and in any thread. Nothing can be recovered there, so the
+ * process owner ends the run: one line naming the file when
+ * /proc/self/maps (Linux) says which mapping it was, and exit 3. Nothing
+ * has been renamed into place yet (outputs are saved as one unit at the
+ * end). Only async-signal-safe calls (open, read, write, _exit). */
+
+static void say(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, s, n);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static uintptr_t parse_hex(const char **p)
+{
+	uintptr_t v = 0;
+
+	for (;; (*p)++) {
+		char c = **p;
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			return v;
+		v = v * 16 + (uintptr_t)d;
+	}
+}
+
+/* The file of the mapping holding addr ("" when unknown), from a line of
+ * /proc/self/maps: "start-end perms offset dev inode   path". */
+static int maps_line_names(const char *line, uintptr_t addr, const char **path)
+{
+	const char *p = line;
+	uintptr_t lo = parse_hex(&p), hi;
+
+	if (*p++ != '-')
+		return 0;
+	hi = parse_hex(&p);
+	if (addr < lo || addr >= hi)
+		return 0;
+	for (int field = 0; field < 4; field++) { /* perms, offset, dev, inode */
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	*path = p;
+	return *p == '/';
+}
+
+static void on_sigbus(int sig, siginfo_t *info, void *ctx)
+{
+	static char buf[4096], line[4352];
+	const char *path = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	(void)ctx;
+	if (info->si_code != BUS_ADRERR) { /* not a mapped file: die as usual */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && !path && (n = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n && !path; i++) {
+			if (buf[i] != '\n') {
+				if (len < sizeof line - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			len = 0;
+			if (!maps_line_names(line, (uintptr_t)info->si_addr, &path))
+				path = NULL;
+		}
+	say("faultline: ");
+	if (path) {
+		say(path);
+		say(": the file shrank while faultline was reading it (truncated or rewritten "
+		    "during the run)\n");
+	} else {
+		say("an input file shrank while faultline was reading it (truncated or rewritten "
+		    "during the run)\n");
+	}
+	_exit(EXIT_INPUT);
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

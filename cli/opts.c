@@ -1,3 +1,5 @@
+/* realpath is XSI; SIGXFSZ too */
+#define _XOPEN_SOURCE 700
 /* Table-driven option parsing, --help, and the CLI's error and progress output. */
 #include "cli.h"
 
@@ -268,6 +270,9 @@ void progress_init(int quiet)
 	progress_last = now();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* past `ulimit -f` a write fails (EFBIG, reported) instead of killing us
+	 * with temporary files left behind */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Redrawn at most 5 times a second; the first second stays quiet so short

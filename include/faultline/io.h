@@ -17,7 +17,10 @@
  * (case-insensitive; a 0/1 column is numeric, not boolean); otherwise
  * categorical. A column with no non-missing cell is numeric, all NaN.
  * Missing cells: empty, NA, N/A, NaN, null, None, case-insensitive, with
- * surrounding spaces ignored.
+ * surrounding spaces ignored. Non-finite numbers: every NaN strtod reads
+ * ("-nan", "nan(...)") is missing too; "inf", "-infinity" and numbers
+ * beyond the double range ("1e999") are the values +-inf, never missing
+ * (docs/inputs.md says why).
  *
  * Every error names the file, and where it applies the array key, the
  * column and the 1-based line or 0-based row: see fl_last_error().
@@ -43,7 +46,10 @@ typedef struct fl_array fl_array;
 
 /**
  * Open an array. The file is recognised by its contents (not its name) and
- * memory-mapped; it must not be truncated while the array is open.
+ * memory-mapped; it must not be truncated while the array is open: a read
+ * past the file's new end raises SIGBUS, which the library does not catch
+ * (it installs no signal handler; the faultline CLI does). Replace a file by
+ * renaming a new one over it: an open mapping keeps the old contents.
  * @param[out] out   the array, owned by the caller (fl_array_free); NULL on error
  * @param path       a .npy file, or a .npz archive
  * @param key        for .npz: the member name without ".npy" (with it also

@@ -435,7 +435,12 @@ FL_API int fl_mixture_model_save(const char *path, const fl_pca *pca, const fl_m
 /**
  * Load a model written by fl_mixture_model_save.
  * @param[out] pca, m  filled, owned by the caller; zeroed on error
- * @return 0; FL_EIO; FL_EFORMAT (a missing array, inconsistent shapes)
+ * A hand-edited or corrupt file is refused, not trusted: sizes are read from
+ * the arrays before anything is allocated, and values must be in range
+ * (weights in [0, 1] summing to 1, positive variances, probabilities in
+ * (0, 1], every coefficient fl_mixture_predict derives finite in float32).
+ * @return 0; FL_EIO; FL_EFORMAT (a missing array, inconsistent shapes, a
+ *         value out of range, naming it)
  */
 FL_API int fl_mixture_model_load(fl_pca *pca, fl_mixture *m, const char *path);
 

@@ -210,9 +210,17 @@ FL_API int fl_discover_opts_check(const fl_discover_opts *o);
  * The whole discovery pipeline of `faultline discover`: check the data;
  * derive the failure signal; split off a held-out half (opts.holdout);
  * run every selected method in every view and the predicate search in the
- * metadata on the other half; fuse what several methods found; confirm
- * every slice on the held-out half (Benjamini-Hochberg over all of them);
- * rank; describe each slice by metadata and phrases.
+ * metadata on the other half; fuse what several methods found; make each
+ * slice's members the rows of that half its spec selects; confirm every
+ * slice on the held-out half (Benjamini-Hochberg over all of them); rank;
+ * describe each slice by metadata and phrases.
+ * Same data, same rows: each slice's spec, saved (fl_report_save), read
+ * back (fl_saved_report_load) and applied to the same data (fl_apply),
+ * selects exactly its members and holdout members, for every spec type
+ * and every metadata value (NaN is missing, +-inf are ordered values:
+ * docs/inputs.md). Where a method's own members differ from its rule (a
+ * direction's cross-fitted ranking, a mixture's 8-bit working copy), the
+ * rule's rows are the members and the statistics are measured on them.
  * @param[out] out  the report, owned by the caller (fl_report_free); NULL on failure
  * @param data      the inputs (borrowed; labels, predictions and meta must
  *                  outlive the report)

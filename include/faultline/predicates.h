@@ -13,7 +13,8 @@
  *    `column in [e1, e2)`, ..., `column >= ek`, whose edges are the
  *    j/bins quantiles of the non-missing values (a quantile inside a run of
  *    tied values moves to the nearer end of the run; duplicates dropped,
- *    infinite edges dropped, so +-inf values fall in the first/last bin);
+ *    infinite edges dropped, so +-inf values fall in the first/last bin,
+ *    whose infinite bound is an open end: `column >= ek` holds for +inf);
  *    plus `column is missing` when a cell is missing. A column without any
  *    edge but with missing cells gives `column is not missing`.
  *    Readable edges: each edge is the number with the fewest significant

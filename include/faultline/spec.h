@@ -53,7 +53,9 @@ typedef struct fl_spec_data {
  * @param[out] member  m bytes: 1 when rows[i] (i when rows is NULL) belongs
  * @param spec_json    one spec object as written in the report
  * @param rows         m row indices in [0, data->n), or NULL for all n rows (m = n)
- * @return 0; FL_EFORMAT (the spec is not valid JSON or lacks a field, named);
+ * @return 0; FL_EFORMAT (the spec is not valid JSON, lacks a field or has
+ *         one of the wrong kind, e.g. a label or component that is not an
+ *         integer in range: named);
  *         FL_EINVAL (the data lack what the spec needs: a view of that name
  *         and dimension, a column, labels — the message names it);
  *         FL_EUNSUP (an unknown spec type); FL_EIO (a model file); FL_ENOMEM
@@ -79,7 +81,7 @@ typedef struct fl_saved_report fl_saved_report;
  * Read the slices of a report written by `faultline discover --json`.
  * @param[out] out  owned by the caller (fl_saved_report_free)
  * @return 0; FL_EIO (cannot read); FL_EFORMAT (not JSON, no "slices", a
- *         slice without "id" or "spec", naming it); FL_EUNSUP (a schema
+ *         slice without "id", "spec" or a row count "size", naming it); FL_EUNSUP (a schema
  *         version this library does not know); FL_ENOMEM
  */
 FL_API int fl_saved_report_load(fl_saved_report **out, const char *path);

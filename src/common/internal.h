@@ -98,16 +98,28 @@ char *fl__read_text(const char *path);
  * it; -1 with errno set on failure (file.c). */
 int fl__create_temp(char *tmp, size_t n, const char *path);
 
+/* The absolute path a file name resolves to, links followed; for a file
+ * not there yet, its folder resolved plus its name (the caller's; NULL with
+ * FL_ENOMEM recorded). Two names of one file resolve alike (file.c). */
+char *fl__resolve(const char *path);
+
 /* A file written beside its destination and renamed into place once
  * everything it belongs with is written (file.c): open creates
- * "path.tmp.XXXXXX" (fl__create_temp) and fdopens it as fp; close flushes
+ * "target.tmp.XXXXXX" (fl__create_temp) and fdopens it as fp; close flushes
  * and closes it, FL_EIO on any write error (a full disk); commit renames it
- * over path; discard removes it. Each records its error; after commit or
- * discard the struct is empty (discard of an empty one does nothing). */
+ * over the target; discard removes it. The target is the path with its
+ * symbolic links resolved (a link stays a link). Only regular files are
+ * replaced: a FIFO or a character device (/dev/stdout) is staged in
+ * $TMPDIR and its bytes written to it at commit (stream); a directory,
+ * a socket or a block device is refused at open. Each records its error;
+ * after commit or discard the struct is empty (discard of an empty one
+ * does nothing). */
 typedef struct fl_staged {
 	const char *path;
 	char *tmp;
+	char *target;
 	FILE *fp;
+	int stream;
 } fl_staged;
 
 int fl__stage_open(fl_staged *s, const char *path);

@@ -277,8 +277,8 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 
 		float second = -INFINITY;
 
-		if (out && out->assign) { /* ties to the lowest index */
-			while (L[best] != mx)
+		if (out && out->assign) { /* ties to the lowest index; a NaN row stays in bounds */
+			while (best < k - 1 && L[best] != mx)
 				best++;
 			for (int64_t s = 0; s < k; s++)
 				second = s != best && L[s] > second ? L[s] : second;

@@ -7,6 +7,7 @@
  */
 #include "mixture_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,124 +306,219 @@ int fl_mixture_model_save(const char *path, const fl_pca *p, const fl_mixture *m
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* a copy of array `key` as doubles (f64 view) or floats, checked to have
- * `rows` x `cols` elements (cols 0: 1-D) */
-static int load_array(void *dst, int f64, const char *path, const char *key, int64_t rows,
+/* A model file may be hand-edited or corrupt: every size it declares is
+ * trusted only once the arrays in it have that shape (so nothing is
+ * allocated from the config alone), and every value fl_mixture_predict
+ * turns into a float32 coefficient (fl_mixture__ctx_load, em.c) must fit a
+ * float there, so that a model that loads gives finite responsibilities
+ * for finite rows instead of undefined conversions and NaN. */
+
+#define LOG_2PI 1.8378770664093453
+
+static int fits_float(double v)
+{
+	return isfinite(v) && fabs(v) <= FLT_MAX;
+}
+
+/* config value i as an integer in [lo, hi] (lo >= 0), else -1 */
+static int64_t cfg_int(const double *cfg, int i, int64_t lo, int64_t hi)
+{
+	double v = cfg[i];
+
+	return v >= (double)lo && v <= (double)hi && v == floor(v) ? (int64_t)v : -1;
+}
+
+/* Array `key`, checked to have rows x cols elements (cols 0: 1-D), copied
+ * into *out (doubles when f64, else floats), owned by the caller. */
+static int load_array(void **out, int f64, const char *path, const char *key, int64_t rows,
 		      int64_t cols)
 {
 	fl_array *a = NULL;
+	const double *vd = NULL;
+	const float *vf = NULL;
+	size_t bytes;
 	int rc = fl_array_open(&a, path, key);
-	int64_t n = rows * (cols > 0 ? cols : 1);
 
+	*out = NULL;
 	if (rc)
 		return rc;
 	if (fl_array_rows(a) != rows || fl_array_cols(a) != (cols > 0 ? cols : 1)) {
 		rc = fl__error(FL_EFORMAT, "%s: array %s has shape %lld x %lld, expected %lld x %lld",
 			       path, key, (long long)fl_array_rows(a), (long long)fl_array_cols(a),
 			       (long long)rows, (long long)(cols > 0 ? cols : 1));
-	} else if (f64) {
-		const double *v;
-		if ((rc = fl_array_f64(a, &v)) == 0)
-			memcpy(dst, v, (size_t)n * sizeof(double));
-	} else {
-		const float *v;
-		if ((rc = fl_array_f32(a, &v)) == 0)
-			memcpy(dst, v, (size_t)n * sizeof(float));
+	} else if ((rc = f64 ? fl_array_f64(a, &vd) : fl_array_f32(a, &vf)) == 0) {
+		/* the view exists, so its byte size fits a size_t */
+		bytes = (size_t)rows * (size_t)(cols > 0 ? cols : 1) * (f64 ? sizeof *vd : sizeof *vf);
+		if (!(*out = fl__malloc(bytes ? bytes : 1, "model")))
+			rc = FL_ENOMEM;
+		else
+			memcpy(*out, f64 ? (const void *)vd : (const void *)vf, bytes);
 	}
 	fl_array_free(a);
 	return rc;
 }
 
+static int all_finite_f32(const float *x, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return 0;
+	return 1;
+}
+
+/* What is wrong with the loaded values, or NULL. */
+static const char *check_values(const fl_pca *p, const fl_mixture *m)
+{
+	int64_t k = m->k, r = p->r, C = m->n_classes;
+	double sum = 0;
+
+	if (!all_finite_f32(p->mean, p->d) || !all_finite_f32(p->components, r * p->d))
+		return "the PCA mean or components are not finite";
+	for (int64_t j = 0; j < r; j++)
+		if (!(p->variance[j] >= 0 && p->variance[j] < HUGE_VAL) ||
+		    !(m->floor[j] >= 0 && m->floor[j] < HUGE_VAL))
+			return "a PCA variance or a variance floor is negative or not finite";
+	for (int64_t s = 0; s < k; s++) {
+		double w = m->weights[s], cs = 0;
+
+		if (!(w >= 0 && w <= 1))
+			return "a component weight is not in [0, 1]";
+		sum += w;
+		for (int64_t j = 0; j < r; j++) {
+			double mu = m->means[s * r + j], v = m->variances[s * r + j];
+
+			if (!(v > 0 && v < HUGE_VAL) || !isfinite(mu))
+				return "a mean is not finite or a variance not positive";
+			if (!fits_float(mu / v) || !fits_float(0.5 / v))
+				return "a mean or a variance is out of the float32 range";
+			cs += mu * mu / v + log(v) + LOG_2PI;
+		}
+		if (w > 0 && !fits_float(log(w) - 0.5 * cs))
+			return "a component's normalising constant is out of the float32 range";
+		for (int64_t c = 0; c < C && m->has_labels; c++) {
+			double q = m->label_probs[s * C + c];
+			if (!(q > 0 && q <= 1) || !fits_float(m->gamma * log(q)))
+				return "a label probability is not in (0, 1]";
+		}
+		for (int64_t c = 0; c < C && m->has_probs; c++) {
+			double q = m->pred_probs[s * C + c];
+			if (!(q >= FLT_MIN && q <= 1))
+				return "a prediction probability is not in (0, 1]";
+		}
+		if (m->failure == FL_MIXTURE_FAILURE_BERNOULLI) {
+			double q = m->fail_mean[s];
+			if (!(q > 0 && q < 1) || !fits_float(m->gamma_f * log(q)) ||
+			    !fits_float(m->gamma_f * log1p(-q)))
+				return "a failure probability is not in (0, 1)";
+		} else if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN) {
+			double v = m->fail_var[s];
+			int e;
+
+			if (!(m->fail_scale > 0 && m->fail_scale < HUGE_VAL) ||
+			    frexp(m->fail_scale, &e) != 0.5)
+				return "fail_scale is not a power of two";
+			if (!fits_float(m->fail_mean[s]) || !(v > 0 && v < HUGE_VAL) ||
+			    !fits_float(-0.5 * m->gamma_f / v) ||
+			    !fits_float(-0.5 * m->gamma_f * (log(v) + LOG_2PI)))
+				return "a failure mean or variance is out of range";
+		}
+	}
+	if (!(fabs(sum - 1) <= 1e-6))
+		return "the component weights do not sum to 1";
+	return NULL;
+}
+
 int fl_mixture_model_load(fl_pca *p, fl_mixture *m, const char *path)
 {
-	double cfg[CFG_LEN];
-	int64_t k, r, C, d;
+	double *cfg = NULL;
+	void *arr[11] = {NULL}, *cfg_buf;
+	int64_t k, r, C, d, labels, probs, failure, init;
+	const char *bad;
 	int rc;
 
 	if (!p || !m || !path)
 		return fl__error(FL_EINVAL, "fl_mixture_model_load: NULL argument");
 	memset(p, 0, sizeof *p);
 	memset(m, 0, sizeof *m);
-	if ((rc = load_array(cfg, 1, path, "config", CFG_LEN, 0)) != 0)
-		return rc;
-	k = (int64_t)cfg[CFG_K];
-	r = (int64_t)cfg[CFG_R];
-	C = (int64_t)cfg[CFG_C];
-	d = (int64_t)cfg[CFG_D];
-	if (k < 1 || k > 1 << 20 || r < 1 || r > 1 << 20 || d < r || d > 1 << 24 || C < 0 ||
-	    C > 1 << 20 || cfg[CFG_FAILURE] < 0 || cfg[CFG_FAILURE] > 2 ||
-	    ((cfg[CFG_LABELS] != 0 || cfg[CFG_PROBS] != 0) && C < 2))
-		return fl__error(FL_EFORMAT, "%s: inconsistent model configuration", path);
+	if ((rc = load_array(&cfg_buf, 1, path, "config", CFG_LEN, 0)) != 0)
+		goto fail;
+	cfg = cfg_buf;
+	k = cfg_int(cfg, CFG_K, 1, 1 << 20);
+	r = cfg_int(cfg, CFG_R, 1, 1 << 20);
+	C = cfg_int(cfg, CFG_C, 0, 1 << 20);
+	d = cfg_int(cfg, CFG_D, 1, 1 << 24);
+	labels = cfg_int(cfg, CFG_LABELS, 0, 1);
+	probs = cfg_int(cfg, CFG_PROBS, 0, 1);
+	failure = cfg_int(cfg, CFG_FAILURE, 0, 2);
+	init = cfg_int(cfg, CFG_INIT, 0, 1);
+	if (k < 0 || r < 0 || C < 0 || d < r || labels < 0 || probs < 0 || failure < 0 ||
+	    init < 0 || ((labels || probs) && C < 2) ||
+	    !(cfg[CFG_GAMMA] >= 0 && cfg[CFG_GAMMA] < HUGE_VAL) ||
+	    !(cfg[CFG_GAMMA_HAT] >= 0 && cfg[CFG_GAMMA_HAT] < HUGE_VAL) ||
+	    !(cfg[CFG_GAMMA_F] >= 0 && cfg[CFG_GAMMA_F] < HUGE_VAL)) {
+		rc = fl__error(FL_EFORMAT, "%s: inconsistent model configuration", path);
+		goto fail;
+	}
+	{
+		const struct { const char *key; int f64, want; int64_t rows, cols; } a[11] = {
+			{"pca_mean", 0, 1, d, 0}, {"pca_components", 0, 1, r, d},
+			{"pca_variance", 1, 1, r, 0}, {"weights", 1, 1, k, 0}, {"means", 1, 1, k, r},
+			{"variances", 1, 1, k, r}, {"floor", 1, 1, r, 0},
+			{"label_probs", 1, labels != 0, k, C}, {"pred_probs", 1, probs != 0, k, C},
+			{"fail_mean", 1, failure != 0, k, 0},
+			{"fail_var", 1, failure == FL_MIXTURE_FAILURE_GAUSSIAN, k, 0}};
+
+		for (int i = 0; i < 11; i++)
+			if (a[i].want && (rc = load_array(&arr[i], a[i].f64, path, a[i].key, a[i].rows,
+							  a[i].cols)) != 0)
+				goto fail;
+	}
 	p->d = d;
 	p->r = r;
+	p->mean = arr[0];
+	p->components = arr[1];
+	p->variance = arr[2];
 	m->k = (int32_t)k;
 	m->d = r;
 	m->n_classes = (int32_t)C;
-	m->has_labels = cfg[CFG_LABELS] != 0;
-	m->has_probs = cfg[CFG_PROBS] != 0;
-	m->failure = (fl_mixture_failure)(int)cfg[CFG_FAILURE];
+	m->has_labels = labels != 0;
+	m->has_probs = probs != 0;
+	m->failure = (fl_mixture_failure)failure;
 	m->gamma = cfg[CFG_GAMMA];
 	m->gamma_hat = cfg[CFG_GAMMA_HAT];
 	m->gamma_f = cfg[CFG_GAMMA_F];
-	m->init = (fl_mixture_init)(int)cfg[CFG_INIT];
-	p->mean = fl__malloc((size_t)d * sizeof(float), "model");
-	p->components = fl__malloc((size_t)(r * d) * sizeof(float), "model");
-	p->variance = fl__malloc((size_t)r * sizeof(double), "model");
-	m->weights = fl__malloc((size_t)k * sizeof(double), "model");
-	m->means = fl__malloc((size_t)(k * r) * sizeof(double), "model");
-	m->variances = fl__malloc((size_t)(k * r) * sizeof(double), "model");
-	m->floor = fl__malloc((size_t)r * sizeof(double), "model");
-	if (m->has_labels)
-		m->label_probs = fl__malloc((size_t)(k * C) * sizeof(double), "model");
-	if (m->has_probs)
-		m->pred_probs = fl__malloc((size_t)(k * C) * sizeof(double), "model");
-	if (m->failure)
-		m->fail_mean = fl__malloc((size_t)k * sizeof(double), "model");
-	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN)
-		m->fail_var = fl__malloc((size_t)k * sizeof(double), "model");
-	if (!p->mean || !p->components || !p->variance || !m->weights || !m->means ||
-	    !m->variances || !m->floor || (m->has_labels && !m->label_probs) ||
-	    (m->has_probs && !m->pred_probs) || (m->failure && !m->fail_mean) ||
-	    (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN && !m->fail_var)) {
-		rc = FL_ENOMEM;
-		goto fail;
-	}
-	if ((rc = load_array(p->mean, 0, path, "pca_mean", d, 0)) ||
-	    (rc = load_array(p->components, 0, path, "pca_components", r, d)) ||
-	    (rc = load_array(p->variance, 1, path, "pca_variance", r, 0)) ||
-	    (rc = load_array(m->weights, 1, path, "weights", k, 0)) ||
-	    (rc = load_array(m->means, 1, path, "means", k, r)) ||
-	    (rc = load_array(m->variances, 1, path, "variances", k, r)) ||
-	    (rc = load_array(m->floor, 1, path, "floor", r, 0)) ||
-	    (m->has_labels && (rc = load_array(m->label_probs, 1, path, "label_probs", k, C))) ||
-	    (m->has_probs && (rc = load_array(m->pred_probs, 1, path, "pred_probs", k, C))) ||
-	    (m->failure && (rc = load_array(m->fail_mean, 1, path, "fail_mean", k, 0))) ||
-	    (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN &&
-	     (rc = load_array(m->fail_var, 1, path, "fail_var", k, 0))))
-		goto fail;
+	m->init = (fl_mixture_init)init;
+	m->weights = arr[3];
+	m->means = arr[4];
+	m->variances = arr[5];
+	m->floor = arr[6];
+	m->label_probs = arr[7];
+	m->pred_probs = arr[8];
+	m->fail_mean = arr[9];
+	m->fail_var = arr[10];
+	memset(arr, 0, sizeof arr); /* owned by p and m now */
 	/* fail_scale: absent from models saved before it (then 1) */
 	m->fail_scale = 1;
-	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN &&
-	    (rc = load_array(&m->fail_scale, 1, path, "fail_scale", 1, 0)) != 0) {
-		if (rc != FL_EINVAL)
+	if (failure == FL_MIXTURE_FAILURE_GAUSSIAN) {
+		void *fs = NULL;
+
+		if ((rc = load_array(&fs, 1, path, "fail_scale", 1, 0)) == 0)
+			m->fail_scale = *(const double *)fs;
+		free(fs);
+		if (rc != 0 && rc != FL_EINVAL)
 			goto fail;
-		m->fail_scale = 1;
 		rc = 0;
 	}
-	if (!(m->fail_scale > 0 && m->fail_scale < HUGE_VAL) ||
-	    frexp(m->fail_scale, &(int){0}) != 0.5) {
-		rc = fl__error(FL_EFORMAT, "%s: fail_scale %g is not a power of two", path,
-			       m->fail_scale);
+	if ((bad = check_values(p, m)) != NULL) {
+		rc = fl__error(FL_EFORMAT, "%s: not a valid mixture model: %s", path, bad);
 		goto fail;
 	}
-	for (int64_t i = 0; i < k * r; i++)
-		if (!(m->variances[i] > 0 && m->variances[i] < HUGE_VAL) || !isfinite(m->means[i])) {
-			rc = fl__error(FL_EFORMAT, "%s: component %lld: a mean is not finite or a "
-				       "variance not positive", path, (long long)(i / r));
-			goto fail;
-		}
+	free(cfg);
 	return 0;
 fail:
+	free(cfg);
+	for (int i = 0; i < 11; i++)
+		free(arr[i]);
 	fl_pca_clear(p);
 	fl_mixture_clear(m);
 	if (rc == FL_EINVAL) { /* a missing array: the file is not a model */

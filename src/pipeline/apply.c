@@ -70,30 +70,21 @@ static char *folder_of(const char *path)
 static int apply_all(fl_report *r, const fl_saved_report *saved, const fl_prep *p,
 		     const fl_data *d, const fl_failure_summary *s, const fl_apply_opts *o)
 {
-	fl_spec_data sd = FL_SPEC_DATA_INIT;
-	fl_spec_view *sv = fl__calloc((size_t)d->n_views + 1, sizeof *sv, "views");
+	fl_spec_data sd;
+	fl_spec_view *sv = NULL;
 	uint8_t *member = fl__malloc((size_t)p->n, "slice rows");
 	char *dir = folder_of(fl_saved_report_path(saved));
 	int32_t n = fl_saved_report_n_slices(saved);
 	int rc = 0;
 
-	if (!sv || !member || !dir) {
-		rc = FL_ENOMEM;
+	if (!member || !dir || (rc = fl_pipeline__spec_data(&sd, &sv, p, d, dir))) {
+		rc = rc ? rc : FL_ENOMEM;
 		goto cleanup;
 	}
-	for (int32_t v = 0; v < d->n_views; v++)
-		sv[v] = (fl_spec_view){d->views[v].name, d->views[v].x, d->views[v].dim};
-	sd.n = p->n;
-	sd.views = sv;
-	sd.n_views = d->n_views;
-	sd.table = d->meta;
-	sd.labels = p->labels;
-	sd.probs = p->probs;
-	sd.n_classes = p->n_classes;
-	sd.base_dir = dir;
 	for (int32_t i = 0; rc == 0 && i < n; i++) {
 		fl_candidate c;
 
+		memset(&c, 0, sizeof c);
 		if ((rc = fl__progress(o->progress, o->progress_user, "apply", i, n)) == 0 &&
 		    (rc = apply_slice(&c, fl_saved_report_slice(saved, i), &sd, s, member)) == 0)
 			rc = fl_report_add_candidates(r, &c, 1);
@@ -134,12 +125,7 @@ int fl_apply(fl_report **out, const fl_saved_report *saved, const fl_data *data,
 	    (p->labels && p->preds &&
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
-	for (int32_t v = 0; v < data->n_views; v++)
-		if ((rc = fl_report_add_view(r, data->views[v].name, data->views[v].dim,
-					     data->views[v].source ? data->views[v].source
-								   : data->views[v].name)))
-			goto cleanup;
-	if ((rc = apply_all(r, saved, p, data, s, opts)))
+	if ((rc = fl_pipeline__report_views(r, data)) || (rc = apply_all(r, saved, p, data, s, opts)))
 		goto cleanup;
 	fl_report__set_owner(r, p, fl_pipeline__prep_release);
 	p = NULL;

@@ -6,6 +6,7 @@
  *   search the other half: in every view the mixture, the failure
  *     direction and k-means; in the metadata the predicate search
  *   fuse what several methods found                    (fl_report_merge)
+ *   make each slice's members the rows its spec selects (settle_members)
  *   confirm every slice's spec on the holdout half      (fl_report_confirm)
  *   rank, describe by metadata and by phrases          (fl_report_rank, _describe*)
  *
@@ -16,6 +17,7 @@
  */
 #include "pipeline_internal.h"
 #include "report/report_internal.h"
+#include "spec/spec_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -213,12 +215,117 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	return add_candidates(r, h, cands, n_cands, rc, d->meta_name ? d->meta_name : "metadata");
 }
 
+/* A slice is its rule: its members become exactly the discovery rows its
+ * spec selects, so that the spec applied to the same data later selects
+ * the members and holdout members again, nothing else. A method's own
+ * members can differ slightly: a direction slice is the top of the
+ * cross-fitted ranking while its spec thresholds the averaged direction;
+ * a mixture assigns rows on the 8-bit coded projection, its spec on the
+ * exact one; k-means measures distances in float, its spec in double.
+ * Where they differ, rows still selected keep the method's order and
+ * scores, rows the spec adds follow in row order with the last score, and
+ * the statistics and score are measured again on the discovery half. */
+static int settle_one(fl_candidate *c, const half *h, const fl_spec_data *sd, uint8_t *sel,
+		      const int64_t *local_of, fl_spec_cache **cache)
+{
+	int64_t k = 0, j = 0, *members = NULL, *local = NULL;
+	float *scores = NULL, last = 0;
+	fl_slice_stats st;
+	int same, rc;
+
+	if ((rc = fl_spec__apply_cached(sel, c->spec_json, sd, h->rows, h->n, cache)))
+		return rc;
+	for (int64_t i = 0; i < h->n; i++)
+		k += sel[i];
+	same = k == c->n_members;
+	for (int64_t m = 0; m < c->n_members && same; m++) {
+		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
+
+		same = i >= 0 && sel[i];
+	}
+	if (same)
+		return 0;
+	members = fl__malloc((size_t)(k ? k : 1) * sizeof *members, "slice members");
+	scores = fl__malloc((size_t)(k ? k : 1) * sizeof *scores, "slice members");
+	local = fl__malloc((size_t)(k ? k : 1) * sizeof *local, "slice members");
+	if (!members || !scores || !local) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t m = 0; m < c->n_members; m++) {
+		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
+
+		if (i < 0 || sel[i] != 1)
+			continue;
+		sel[i] = 2; /* taken */
+		local[j] = i;
+		members[j] = c->members[m];
+		scores[j++] = last = c->member_scores ? c->member_scores[m] : 1.0f;
+	}
+	for (int64_t i = 0; i < h->n; i++)
+		if (sel[i] == 1) {
+			local[j] = i;
+			members[j] = h->rows ? h->rows[i] : i;
+			scores[j++] = last;
+		}
+	if ((rc = fl_slice_stats_compute(&st, h->summary, local, k)))
+		goto cleanup;
+	free(c->members);
+	free(c->member_scores);
+	c->members = members;
+	c->member_scores = scores;
+	c->n_members = k;
+	members = NULL;
+	scores = NULL;
+	c->stats = st;
+	c->score = fl_slice_score(&st, fl_failure_summary_mean(h->summary)) *
+		   fl_report__agreement_factor(c);
+cleanup:
+	free(members);
+	free(scores);
+	free(local);
+	return rc;
+}
+
+static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd)
+{
+	uint8_t *sel = fl__malloc((size_t)(h->n ? h->n : 1), "slice rows");
+	int64_t *local_of = NULL;
+	fl_spec_cache *cache = NULL;
+	int rc = sel ? 0 : FL_ENOMEM;
+
+	/* the discovery half's index of each row (-1: a holdout row) */
+	if (rc == 0 && h->rows &&
+	    !(local_of = fl__malloc((size_t)r->n * sizeof *local_of, "the discovery half")))
+		rc = FL_ENOMEM;
+	for (int64_t i = 0; local_of && i < r->n; i++)
+		local_of[i] = -1;
+	for (int64_t i = 0; local_of && i < h->n; i++)
+		local_of[h->rows[i]] = i;
+	for (int32_t s = 0; rc == 0 && s < r->n_slices; s++) {
+		fl_candidate *c = &r->slices[s];
+
+		if (c->spec_json && (rc = settle_one(c, h, sd, sel, local_of, &cache)) && rc != FL_ENOMEM) {
+			char what[160];
+
+			snprintf(what, sizeof what, "the rule of slice %s/%s %d", c->method, c->view,
+				 (int)c->component);
+			rc = prefixed(rc, what);
+		}
+	}
+	fl_spec__cache_free(cache);
+	free(sel);
+	free(local_of);
+	return rc;
+}
+
 /* Search the discovery half (or everything without a holdout), fuse, and
  * confirm every slice on the holdout half. */
 static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_discover_opts *o)
 {
 	uint8_t *holdout = NULL;
 	fl_spec_view *sv = NULL;
+	fl_spec_data sd = FL_SPEC_DATA_INIT;
 	half h = {0};
 	int rc = 0;
 
@@ -234,26 +341,11 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 		rc = discover_meta(r, &h, p, d, o);
 	if (rc == 0 && (o->methods & (o->methods - 1)))
 		rc = fl_report_merge(r, FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT);
-	if (rc == 0 && holdout) {
-		fl_spec_data sd = FL_SPEC_DATA_INIT;
-
-		if (!(sv = fl__calloc((size_t)d->n_views + 1, sizeof *sv, "views"))) {
-			rc = FL_ENOMEM;
-			goto cleanup;
-		}
-		for (int32_t v = 0; v < d->n_views; v++)
-			sv[v] = (fl_spec_view){d->views[v].name, d->views[v].x, d->views[v].dim};
-		sd.n = p->n;
-		sd.views = sv;
-		sd.n_views = d->n_views;
-		sd.table = d->meta;
-		sd.labels = p->labels;
-		sd.probs = p->probs;
-		sd.n_classes = p->n_classes;
-		sd.base_dir = fl_report__model_dir(r);
-		if ((rc = fl_report_confirm(r, &sd, p->failure, holdout, o->fdr)) && rc != FL_ENOMEM)
-			rc = prefixed(rc, "confirming on the holdout");
-	}
+	if (rc || (rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))) ||
+	    (rc = settle_members(r, &h, &sd)))
+		goto cleanup;
+	if (holdout && (rc = fl_report_confirm(r, &sd, p->failure, holdout, o->fdr)) && rc != FL_ENOMEM)
+		rc = prefixed(rc, "confirming on the holdout");
 cleanup:
 	half_free(&h, d->n_views);
 	free(sv);
@@ -365,11 +457,7 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	    (p->labels && p->preds &&
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
-	for (int32_t v = 0; v < d->n_views; v++)
-		if ((rc = fl_report_add_view(r, d->views[v].name, d->views[v].dim,
-					     d->views[v].source ? d->views[v].source : d->views[v].name)))
-			goto cleanup;
-	if ((rc = search(r, p, d, &o)))
+	if ((rc = fl_pipeline__report_views(r, d)) || (rc = search(r, p, d, &o)))
 		goto cleanup;
 	if (!o.holdout && o.note)
 		o.note(o.note_user, "no holdout: slices are measured on the data they were found in; "

@@ -30,6 +30,13 @@ void fl_pipeline__prep_free(fl_prep *p);
 /* The heap copy a report owns (fl_report__set_owner's release). */
 void fl_pipeline__prep_release(void *p);
 
+/* The rows of p and d as specs see them (views in *sv, the caller's to
+ * free), relative model files looked up in base_dir. */
+int fl_pipeline__spec_data(fl_spec_data *sd, fl_spec_view **sv, const fl_prep *p,
+			   const fl_data *d, const char *base_dir);
+/* Record d's views (name, dimension, source) in the report. */
+int fl_pipeline__report_views(fl_report *r, const fl_data *d);
+
 /* The report of a discovery on p's failure signal (compare passes its
  * own): everything fl_discover does after the checks. `o` is checked. */
 int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,

@@ -217,3 +217,34 @@ int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int
 		return rc;
 	return 0;
 }
+
+int fl_pipeline__spec_data(fl_spec_data *sd, fl_spec_view **sv, const fl_prep *p,
+			   const fl_data *d, const char *base_dir)
+{
+	fl_spec_data init = FL_SPEC_DATA_INIT;
+
+	*sd = init;
+	if (!(*sv = fl__calloc((size_t)d->n_views + 1, sizeof **sv, "views")))
+		return FL_ENOMEM;
+	for (int32_t v = 0; v < d->n_views; v++)
+		(*sv)[v] = (fl_spec_view){d->views[v].name, d->views[v].x, d->views[v].dim};
+	sd->n = p->n;
+	sd->views = *sv;
+	sd->n_views = d->n_views;
+	sd->table = d->meta;
+	sd->labels = p->labels;
+	sd->probs = p->probs;
+	sd->n_classes = p->n_classes;
+	sd->base_dir = base_dir;
+	return 0;
+}
+
+int fl_pipeline__report_views(fl_report *r, const fl_data *d)
+{
+	int rc = 0;
+
+	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
+		rc = fl_report_add_view(r, d->views[v].name, d->views[v].dim,
+					d->views[v].source ? d->views[v].source : d->views[v].name);
+	return rc;
+}

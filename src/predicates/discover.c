@@ -22,7 +22,8 @@ int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
 		switch (p->op) {
 		case FL_PRED_MISSING: return isnan(x);
 		case FL_PRED_EQ: return x == p->low;
-		case FL_PRED_RANGE: return !isnan(x) && x >= p->low && x < p->high;
+		/* an infinite bound is an open end: +inf rows are in the last bin */
+		case FL_PRED_RANGE: return !isnan(x) && x >= p->low && (x < p->high || p->high == INFINITY);
 		}
 		return 0;
 	}
@@ -73,7 +74,8 @@ int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_re
 	return 0;
 }
 
-/* a finite number in the fewest digits that round-trip; null otherwise */
+/* a finite number in the fewest digits that round-trip; null otherwise
+ * (an open end of a range: the bins that reach +-inf are the end bins) */
 static void put_jnum(fl_strbuf *b, double x)
 {
 	char num[40];
@@ -86,10 +88,53 @@ static void put_jnum(fl_strbuf *b, double x)
 	fl__sb_printf(b, "%s", num);
 }
 
+/* Well-formed UTF-8 (RFC 3629: shortest forms, no surrogates, <= U+10FFFF). */
+static int utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		int len = *s < 0x80 ? 1 : *s >= 0xC2 && *s <= 0xDF ? 2 : *s >= 0xE0 && *s <= 0xEF ? 3 :
+			  *s >= 0xF0 && *s <= 0xF4 ? 4 : 0;
+		unsigned lo = 0x80, hi = 0xBF;
+
+		if (!len)
+			return 0;
+		if (*s == 0xE0)
+			lo = 0xA0;
+		else if (*s == 0xED)
+			hi = 0x9F;
+		else if (*s == 0xF0)
+			lo = 0x90;
+		else if (*s == 0xF4)
+			hi = 0x8F;
+		for (int k = 1; k < len; k++, lo = 0x80, hi = 0xBF)
+			if (s[k] < lo || s[k] > hi)
+				return 0;
+		s += len;
+	}
+	return 1;
+}
+
+/* The string value of "key" (the key already written), and "key_hex":
+ * "<bytes>" beside it when the text is not valid UTF-8: JSON cannot carry
+ * those bytes as they are, the hex form keeps them exact (fl_spec_apply
+ * prefers it). */
+static void put_jstr(fl_strbuf *b, const char *key, const char *s)
+{
+	fl__sb_json_str(b, s);
+	if (utf8_valid(s))
+		return;
+	fl__sb_printf(b, ",\"%s_hex\":\"", key);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		fl__sb_printf(b, "%02x", *p);
+	fl__sb_printf(b, "%s", "\"");
+}
+
 static void put_pred_json(fl_strbuf *b, const fl_predicate *p, const fl_table *t)
 {
 	fl__sb_printf(b, "%s", "{\"column\":");
-	fl__sb_json_str(b, fl_table_col_name(t, p->column));
+	put_jstr(b, "column", fl_table_col_name(t, p->column));
 	if (p->op == FL_PRED_RANGE) {
 		fl__sb_printf(b, "%s", ",\"op\":\"in\",\"low\":");
 		put_jnum(b, p->low);
@@ -97,14 +142,18 @@ static void put_pred_json(fl_strbuf *b, const fl_predicate *p, const fl_table *t
 		put_jnum(b, p->high);
 	} else {
 		fl__sb_printf(b, "%s", ",\"op\":\"==\",\"value\":");
-		if (p->op == FL_PRED_MISSING)
+		if (p->op == FL_PRED_MISSING) {
 			fl__sb_printf(b, "%s", "null");
-		else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)
+		} else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC && isinf(p->low)) {
+			/* null would mean missing: +-inf are their own values */
+			fl__sb_printf(b, "\"%s\"", p->low > 0 ? "inf" : "-inf");
+		} else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC) {
 			put_jnum(b, p->low);
-		else if (fl_table_col_type(t, p->column) == FL_COL_BOOLEAN)
+		} else if (fl_table_col_type(t, p->column) == FL_COL_BOOLEAN) {
 			fl__sb_printf(b, "%s", p->code ? "true" : "false");
-		else
-			fl__sb_json_str(b, fl_table_level(t, p->column, p->code));
+		} else {
+			put_jstr(b, "value", fl_table_level(t, p->column, p->code));
+		}
 	}
 	fl__sb_printf(b, "%s", "}");
 }

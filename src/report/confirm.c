@@ -9,6 +9,7 @@
  * confirmed, which the adjustment covers.
  */
 #include "report_internal.h"
+#include "spec/spec_internal.h"
 
 #include <string.h>
 
@@ -22,6 +23,7 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 	double *hf = NULL, *p = NULL;
 	fl_slice_stats *st = NULL;
 	uint8_t *member = NULL;
+	fl_spec_cache *cache = NULL; /* a saved model's assignment, shared by its slices */
 	size_t ns = (size_t)(r->n_slices ? r->n_slices : 1);
 	int rc = FL_OK;
 
@@ -59,7 +61,7 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 				       c->view, (int)c->component);
 			goto cleanup;
 		}
-		if ((rc = fl_spec_apply(member, c->spec_json, data, rows, m)))
+		if ((rc = fl_spec__apply_cached(member, c->spec_json, data, rows, m, &cache)))
 			goto cleanup;
 		for (int64_t i = 0; i < m; i++)
 			if (member[i])
@@ -96,6 +98,7 @@ cleanup:
 		free(members[s]);
 	free(members);
 	free(n_members);
+	fl_spec__cache_free(cache);
 	free(st);
 	fl_failure_summary_free(hs);
 	free(rows);

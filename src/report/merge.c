@@ -53,6 +53,13 @@ int32_t fl_report__agreeing(const fl_candidate *c)
 	return agreeing(c);
 }
 
+double fl_report__agreement_factor(const fl_candidate *c)
+{
+	int32_t extra = agreeing(c);
+
+	return 1.0 + AGREEMENT_BONUS * (extra < MAX_AGREEMENT ? extra : MAX_AGREEMENT);
+}
+
 /* Record c in kept's `also`, whose room was made beforehand. */
 static void add_source(fl_candidate *kept, const fl_candidate *c, double jac)
 {
@@ -232,11 +239,8 @@ int fl_report_merge(fl_report *r, double jaccard, double containment)
 	for (int32_t k = n_kept; k < n; k++)
 		memset(&r->slices[k], 0, sizeof r->slices[k]);
 	r->n_slices = n_kept;
-	for (int32_t i = 0; i < n_kept; i++) {
-		int32_t extra = agreeing(&r->slices[i]);
-
-		r->slices[i].score *= 1.0 + AGREEMENT_BONUS * (extra < MAX_AGREEMENT ? extra : MAX_AGREEMENT);
-	}
+	for (int32_t i = 0; i < n_kept; i++)
+		r->slices[i].score *= fl_report__agreement_factor(&r->slices[i]);
 cleanup:
 	for (int32_t k = 0; support && k < n; k++)
 		free(support[k]);

@@ -88,6 +88,8 @@ void fl_report__models_free(fl_report *r);
 
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
 int32_t fl_report__agreeing(const fl_candidate *c);
+/* What fl_report_merge multiplies a slice's score by for that agreement. */
+double fl_report__agreement_factor(const fl_candidate *c);
 
 /* The display name of class c: its name when known, else its number in buf. */
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len);

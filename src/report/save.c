@@ -8,10 +8,31 @@
  */
 #include "report_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* A view's name as part of a file name: letters, digits, '-', '_' and '.'
+ * (not leading) kept, anything else '_'; a name changed so is followed by
+ * a hash of the original, so that two views never share a file. */
+static void put_view(fl_strbuf *b, const char *view)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	int changed = 0;
+
+	for (const unsigned char *p = (const unsigned char *)view; *p; p++) {
+		int ok = isalnum(*p) || *p == '-' || *p == '_' || (*p == '.' && p != (const unsigned char *)view);
+
+		fl__sb_printf(b, "%c", ok && *p < 0x80 ? *p : '_');
+		changed |= !ok || *p >= 0x80;
+		h = (h ^ *p) * 0x100000001b3ULL;
+	}
+	if (changed || !*view)
+		fl__sb_printf(b, "-%08llx", (unsigned long long)(h & 0xffffffffULL));
+}
 
 /* The folder of a path ("." for a bare name), the caller's. */
 static char *folder_of(const char *path)
@@ -34,7 +55,9 @@ int fl_report__model_path(fl_report *r, const char *prefix, const char *view, ch
 
 	*out = NULL;
 	base = prefix ? (strrchr(prefix, '/') ? strrchr(prefix, '/') + 1 : prefix) : "";
-	fl__sb_printf(&b, "%s%smixture-%s.npz", base, *base ? "." : "", view);
+	fl__sb_printf(&b, "%s%smixture-", base, *base ? "." : "");
+	put_view(&b, view);
+	fl__sb_printf(&b, ".npz");
 	if (!(files = realloc(r->models.files, (size_t)(r->models.n + 1) * sizeof *files))) {
 		free(b.s);
 		return fl__error(FL_ENOMEM, "out of memory for model file names");
@@ -102,21 +125,76 @@ static int commit_models(fl_report *r)
 	return rc;
 }
 
+/* Before anything is written: the outputs are distinct files, and the
+ * models' places hold regular files or nothing (a model is never streamed). */
+static int preflight(const fl_report *r, const char *json, const char *html, int to_file)
+{
+	int32_t n = 2 + (to_file ? r->models.n : 0);
+	char **real = fl__calloc((size_t)n, sizeof *real, "output names");
+	const char **name = fl__calloc((size_t)n, sizeof *name, "output names");
+	fl_strbuf b = {0};
+	struct stat st;
+	int rc = 0;
+
+	if (!real || !name) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	name[0] = to_file ? json : NULL;
+	name[1] = html;
+	for (int32_t i = 2; i < n; i++) {
+		b = (fl_strbuf){0};
+		fl__sb_printf(&b, "%s/%s", r->models.dir, r->models.files[i - 2]);
+		if (!(real[i] = fl__sb_finish(&b, "model file name"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		name[i] = real[i];
+		if (lstat(real[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+			rc = fl__error(FL_EIO, "%s: not a regular file: refusing to replace it with a model",
+				       real[i]);
+			goto cleanup;
+		}
+	}
+	for (int32_t i = 0; i < n; i++) {
+		char *res = name[i] ? fl__resolve(name[i]) : NULL;
+
+		if (name[i] && !res) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		if (i >= 2)
+			free(real[i]);
+		real[i] = res;
+		for (int32_t j = 0; res && j < i; j++)
+			if (real[j] && strcmp(real[j], res) == 0) {
+				rc = fl__error(FL_EINVAL, "%s and %s are the same file: every output of a "
+					       "run needs its own", name[j], name[i]);
+				goto cleanup;
+			}
+	}
+cleanup:
+	for (int32_t i = 0; real && i < n; i++)
+		free(real[i]);
+	free(real);
+	free(name);
+	return rc;
+}
+
 int fl_report_save(fl_report *r, const char *json, const char *html, int64_t max_members)
 {
 	fl_staged js = {0}, hs = {0};
-	int to_file = json && strcmp(json, "-") != 0, rc = 0;
+	int to_file = json && strcmp(json, "-") != 0, rc;
 
-	if (json && html && strcmp(json, html) == 0)
-		return fl__error(FL_EINVAL, "%s: named for both the JSON and the HTML report", json);
-	if (to_file && (rc = fl__stage_open(&js, json)) == 0) {
-		fl_report__write_json_fp(r, js.fp, max_members);
+	if ((rc = preflight(r, json, html, to_file)))
+		return rc;
+	if (to_file && (rc = fl__stage_open(&js, json)) == 0 &&
+	    (rc = fl_report__write_json_fp(r, js.fp, max_members)) == 0)
 		rc = fl__stage_close(&js);
-	}
 	if (rc == 0 && html && (rc = fl__stage_open(&hs, html)) == 0 &&
 	    (rc = fl_report__write_html_fp(r, hs.fp)) == 0)
 		rc = fl__stage_close(&hs);
-	/* everything is written: now the renames */
+	/* everything is written: now the renames, models first (the JSON names them) */
 	if (rc == 0 && to_file && r->models.tmpdir && r->models.dir)
 		rc = commit_models(r);
 	if (rc == 0 && to_file)

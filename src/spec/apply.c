@@ -6,6 +6,7 @@
 #include "spec_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const cJSON *field(const cJSON *o, const char *name)
@@ -121,8 +122,12 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	    (is_direction && (rc = need_number(&bias, spec, "bias", type))) ||
 	    (rc = find_view(&v, d, spec, dim, type)))
 		goto cleanup;
-	if (is_direction && cJSON_IsNumber(lab)) {
-		label = (int64_t)lab->valuedouble;
+	if (is_direction && lab && !cJSON_IsNull(lab)) {
+		if (fl_spec__integer(lab, 0, INT64_C(1) << 53, &label) != 0) {
+			rc = fl__error(FL_EFORMAT, "direction spec: \"label\" is not a class (an "
+				       "integer >= 0)");
+			goto cleanup;
+		}
 		if (!d->labels) {
 			rc = fl__error(FL_EINVAL, "the direction spec of label %lld needs labels",
 				       (long long)label);
@@ -139,22 +144,29 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 		int64_t j = 0;
 
 		n_others = cJSON_GetArraySize(field(spec, "centroids"));
-		own = cJSON_IsNumber(field(spec, "component")) ?
-		      (int64_t)field(spec, "component")->valuedouble : -1;
-		if (!(others = fl__malloc((size_t)(n_others * dim) * sizeof *others, "centroids"))) {
-			rc = FL_ENOMEM;
-			goto cleanup;
-		}
+		if (fl_spec__integer(field(spec, "component"), 0, n_others - 1, &own) != 0)
+			own = -1;
+		/* every row checked before allocating n_others x dim floats: a
+		 * hostile spec must not make its size squared */
 		cJSON_ArrayForEach(row, field(spec, "centroids")) {
-			if (cJSON_GetArraySize(row) != dim || own < 0 || own >= n_others) {
+			int numbers = cJSON_IsArray(row) && cJSON_GetArraySize(row) == dim;
+
+			cJSON_ArrayForEach(e, row)
+				numbers = numbers && cJSON_IsNumber(e);
+			if (!numbers || own < 0) {
 				rc = fl__error(FL_EFORMAT, "centroid spec: \"centroids\" must be %lld rows "
 					       "of %lld numbers, with \"component\" one of them",
 					       (long long)n_others, (long long)dim);
 				goto cleanup;
 			}
-			cJSON_ArrayForEach(e, row)
-				others[j++] = cJSON_IsNumber(e) ? (float)e->valuedouble : NAN;
 		}
+		if (!(others = fl__malloc((size_t)(n_others * dim) * sizeof *others, "centroids"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		cJSON_ArrayForEach(row, field(spec, "centroids"))
+			cJSON_ArrayForEach(e, row)
+				others[j++] = (float)e->valuedouble;
 	}
 	for (int64_t i = 0; i < m; i++) {
 		int64_t r = rows ? rows[i] : i;
@@ -178,41 +190,142 @@ cleanup:
 	return rc;
 }
 
-/* Does predicate p hold for table row r? -1 with an error when p is malformed. */
-static int predicate_holds(const cJSON *p, const fl_table *t, int64_t col, int64_t r)
+/* One predicate of a spec, resolved against the table once. */
+typedef struct pred {
+	int64_t col;
+	enum { P_NONE, P_RANGE, P_NUM, P_MISSING, P_CODE } kind;
+	double lo, hi;  /* P_RANGE: lo <= x < hi, an infinite end open; P_NUM: x == lo */
+	int32_t code;   /* P_CODE */
+} pred;
+
+/* The text of string field `name`, or the bytes of its "<name>_hex"
+ * sibling when given (values that are not UTF-8 are written so); *owned
+ * is the caller's when set. NULL when there is neither (or bad hex, with
+ * FL_EFORMAT recorded in *rc). */
+static const char *text_field(const cJSON *o, const char *name, char **owned, int *rc)
+{
+	char key[32];
+	const cJSON *f = field(o, name), *h;
+	size_t len;
+
+	*owned = NULL;
+	snprintf(key, sizeof key, "%s_hex", name);
+	h = field(o, key);
+	if (!cJSON_IsString(h))
+		return cJSON_IsString(f) ? f->valuestring : NULL;
+	len = strlen(h->valuestring);
+	if (len % 2 || !(*owned = fl__malloc(len / 2 + 1, "spec text"))) {
+		*rc = len % 2 ? fl__error(FL_EFORMAT, "predicates spec: \"%s\" is not hexadecimal", key)
+			      : FL_ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < len / 2; i++) {
+		unsigned v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char c = h->valuestring[2 * i + (size_t)k];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+			v = v * 16 + (unsigned)d;
+			if (d < 0 || (v == 0 && k == 1)) { /* not hex, or a NUL byte */
+				free(*owned);
+				*owned = NULL;
+				*rc = fl__error(FL_EFORMAT, "predicates spec: \"%s\" is not the "
+						"hexadecimal of a text", key);
+				return NULL;
+			}
+		}
+		(*owned)[i] = (char)v;
+	}
+	(*owned)[len / 2] = '\0';
+	return *owned;
+}
+
+/* Resolve predicate p of a spec against table t. A value of another type
+ * than the column's selects no row; a range on a column that is not
+ * numeric is malformed. */
+static int resolve(pred *out, const cJSON *p, const fl_table *t)
 {
 	const cJSON *op = field(p, "op"), *val = field(p, "value");
-	fl_coltype type = fl_table_col_type(t, col);
-	const double *num = fl_table_numeric(t, col);
-	const int32_t *codes = fl_table_codes(t, col);
+	const char *name, *text;
+	char *owned = NULL;
+	fl_coltype type;
+	int rc = FL_OK;
 
-	if (cJSON_IsString(op) && strcmp(op->valuestring, "in") == 0) {
+	memset(out, 0, sizeof *out);
+	if (!(name = text_field(p, "column", &owned, &rc)))
+		return rc ? rc : fl__error(FL_EFORMAT, "predicates spec: a predicate has no \"column\"");
+	out->col = fl_table_find(t, name);
+	if (out->col < 0)
+		rc = fl__error(FL_EINVAL, "the predicates spec needs column %s, which the metadata lack",
+			       name);
+	else if (!cJSON_IsString(op) || (strcmp(op->valuestring, "in") != 0 &&
+					 (strcmp(op->valuestring, "==") != 0 || !val)) ||
+		 (strcmp(op->valuestring, "in") == 0 && !fl_table_numeric(t, out->col)))
+		rc = fl__error(FL_EFORMAT, "predicates spec: the predicate on column %s "
+			       "is malformed or does not fit its type", name);
+	free(owned);
+	if (rc)
+		return rc;
+	type = fl_table_col_type(t, out->col);
+	if (strcmp(op->valuestring, "in") == 0) {
 		const cJSON *lo = field(p, "low"), *hi = field(p, "high");
-		double x;
 
-		if (!num)
-			return -1;
-		x = num[r];
-		return !isnan(x) && (!cJSON_IsNumber(lo) || x >= lo->valuedouble) &&
-		       (!cJSON_IsNumber(hi) || x < hi->valuedouble);
+		out->kind = P_RANGE;
+		out->lo = cJSON_IsNumber(lo) ? lo->valuedouble : -INFINITY;
+		out->hi = cJSON_IsNumber(hi) ? hi->valuedouble : INFINITY;
+	} else if (cJSON_IsNull(val)) {
+		out->kind = P_MISSING;
+	} else if (type == FL_COL_NUMERIC) {
+		out->kind = cJSON_IsNumber(val) || (cJSON_IsString(val) &&
+			    (!strcmp(val->valuestring, "inf") || !strcmp(val->valuestring, "-inf"))) ?
+			    P_NUM : P_NONE;
+		out->lo = cJSON_IsNumber(val) ? val->valuedouble :
+			  out->kind == P_NUM && val->valuestring[0] == '-' ? -INFINITY : INFINITY;
+	} else if (type == FL_COL_BOOLEAN) {
+		out->kind = cJSON_IsBool(val) ? P_CODE : P_NONE;
+		out->code = cJSON_IsTrue(val);
+	} else {
+		if (!(text = text_field(p, "value", &owned, &rc)))
+			return rc;
+		out->kind = P_NONE;
+		for (int32_t c = 0; c < fl_table_nlevels(t, out->col) && out->kind == P_NONE; c++)
+			if (strcmp(fl_table_level(t, out->col, c), text) == 0) {
+				out->kind = P_CODE;
+				out->code = c;
+			}
+		free(owned);
 	}
-	if (!cJSON_IsString(op) || strcmp(op->valuestring, "==") != 0 || !val)
-		return -1;
-	if (type == FL_COL_NUMERIC)
-		return cJSON_IsNull(val) ? isnan(num[r]) :
-		       cJSON_IsNumber(val) && num[r] == val->valuedouble;
-	if (cJSON_IsNull(val))
-		return codes[r] < 0;
-	if (type == FL_COL_BOOLEAN)
-		return cJSON_IsBool(val) && codes[r] == (cJSON_IsTrue(val) ? 1 : 0);
-	return cJSON_IsString(val) && codes[r] >= 0 &&
-	       strcmp(fl_table_level(t, col, codes[r]), val->valuestring) == 0;
+	return FL_OK;
+}
+
+/* Does predicate p hold for table row r? */
+static int holds(const pred *p, const fl_table *t, int64_t r)
+{
+	const double *num = fl_table_numeric(t, p->col);
+	const int32_t *codes = fl_table_codes(t, p->col);
+
+	switch (p->kind) {
+	case P_RANGE:
+		return !isnan(num[r]) && num[r] >= p->lo && (num[r] < p->hi || p->hi == INFINITY);
+	case P_NUM:
+		return num[r] == p->lo;
+	case P_MISSING:
+		return num ? isnan(num[r]) : codes[r] < 0;
+	case P_CODE:
+		return codes[r] == p->code;
+	case P_NONE:
+		break;
+	}
+	return 0;
 }
 
 static int apply_predicates(uint8_t *member, const cJSON *spec, const fl_spec_data *d,
 			    const int64_t *rows, int64_t m)
 {
 	const cJSON *list = field(spec, "predicates"), *p;
+	int rc;
 
 	if (!cJSON_IsArray(list))
 		return fl__error(FL_EFORMAT, "predicates spec: \"predicates\" missing");
@@ -220,30 +333,25 @@ static int apply_predicates(uint8_t *member, const cJSON *spec, const fl_spec_da
 		return fl__error(FL_EINVAL, "the predicates spec needs a metadata table");
 	memset(member, 1, (size_t)m);
 	cJSON_ArrayForEach(p, list) {
-		const cJSON *name = field(p, "column");
-		int64_t col;
+		pred pr;
 
-		if (!cJSON_IsString(name))
-			return fl__error(FL_EFORMAT, "predicates spec: a predicate has no \"column\"");
-		if ((col = fl_table_find(d->table, name->valuestring)) < 0)
-			return fl__error(FL_EINVAL, "the predicates spec needs column %s, which the metadata lack",
-					 name->valuestring);
-		for (int64_t i = 0; i < m; i++) {
-			int h;
-
-			if (!member[i])
-				continue;
-			if ((h = predicate_holds(p, d->table, col, rows ? rows[i] : i)) < 0)
-				return fl__error(FL_EFORMAT, "predicates spec: the predicate on column %s "
-						 "is malformed or does not fit its type", name->valuestring);
-			member[i] = (uint8_t)h;
-		}
+		if ((rc = resolve(&pr, p, d->table)) != FL_OK)
+			return rc;
+		for (int64_t i = 0; i < m; i++)
+			if (member[i])
+				member[i] = (uint8_t)holds(&pr, d->table, rows ? rows[i] : i);
 	}
 	return FL_OK;
 }
 
 int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *data,
 		  const int64_t *rows, int64_t m)
+{
+	return fl_spec__apply_cached(member, spec_json, data, rows, m, NULL);
+}
+
+int fl_spec__apply_cached(uint8_t *member, const char *spec_json, const fl_spec_data *data,
+			  const int64_t *rows, int64_t m, fl_spec_cache **cache)
 {
 	cJSON *spec;
 	const cJSON *type;
@@ -268,7 +376,7 @@ int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *da
 	else if (strcmp(type->valuestring, "predicates") == 0)
 		rc = apply_predicates(member, spec, data, rows, m);
 	else if (strcmp(type->valuestring, "mixture_component") == 0)
-		rc = fl_spec__apply_mixture(member, spec, data, rows, m);
+		rc = fl_spec__apply_mixture(member, spec, data, rows, m, cache);
 	else
 		rc = fl__error(FL_EUNSUP, "unknown slice spec type \"%s\"", type->valuestring);
 	cJSON_Delete(spec);

@@ -91,6 +91,15 @@ static char *found_by_label(const cJSON *slice)
 	return fl__sb_finish(&b, "slice label");
 }
 
+int fl_spec__integer(const cJSON *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
+	    v->valuedouble != floor(v->valuedouble))
+		return -1;
+	*out = (int64_t)v->valuedouble;
+	return 0;
+}
+
 static double number(const cJSON *o, const char *name)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -149,11 +158,16 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 				       (int)r->n + 1);
 			goto cleanup;
 		}
+		if (fl_spec__integer(cJSON_GetObjectItemCaseSensitive(slice, "size"), 0,
+				     INT64_C(1) << 53, &s->size) != 0) {
+			rc = fl__error(FL_EFORMAT, "%s: slice %s: \"size\" is missing or not a row count",
+				       path, id->valuestring);
+			goto cleanup;
+		}
 		r->n++;
 		s->id = fl__strdup(id->valuestring);
 		s->label = cJSON_IsString(desc) ? fl__strdup(desc->valuestring) : found_by_label(slice);
 		s->spec_json = fl_spec__print(spec);
-		s->size = (int64_t)number(slice, "size");
 		s->failure_rate = number(slice, "failure_rate");
 		s->failure_rate_outside = number(slice, "failure_rate_outside");
 		if (!s->id || !s->label || !s->spec_json) {

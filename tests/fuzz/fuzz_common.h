@@ -48,7 +48,7 @@ static inline void fuzz_touch_array(fl_array *a)
 
 
 /* Write the input to a temporary file; its path goes to `path`. */
-static int fuzz_temp_file(char *path, size_t n, const uint8_t *data, size_t size)
+static inline int fuzz_temp_file(char *path, size_t n, const uint8_t *data, size_t size)
 {
 	const char *dir = getenv("TMPDIR");
 	int fd;

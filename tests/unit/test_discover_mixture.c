@@ -377,6 +377,54 @@ static void test_model(uint64_t seed)
 		CHECK(p2.mean == NULL && m2.weights == NULL);
 		CHECK_RC(fl_mixture_model_save(FL_TEST_TMP "/no/such/dir/model.npz", &p, &m), FL_EIO);
 	}
+	/* a mixture spec naming a component the model does not have is refused
+	 * (1e300 was an undefined conversion) */
+	{
+		fl_spec_view v = {"emb", s.emb, s.d};
+		fl_spec_data sd = FL_SPEC_DATA_INIT;
+		const char *comp[] = {"1e300", "-3", "0.5", "0"};
+		uint8_t *mem = malloc((size_t)s.n);
+		char spec[4300], print[17];
+
+		fl_mixture_model_fingerprint(print, &p, &m);
+		sd.n = s.n;
+		sd.views = &v;
+		sd.n_views = 1;
+		for (int i = 0; i < 4; i++) {
+			snprintf(spec, sizeof spec, "{\"type\":\"mixture_component\",\"view\":\"emb\","
+				 "\"component\":%s,\"model\":{\"file\":\"%s\",\"fingerprint\":\"%s\"}}",
+				 comp[i], path, print);
+			CHECK_RC(fl_spec_apply(mem, spec, &sd, NULL, s.n), i < 3 ? FL_EFORMAT : FL_OK);
+			CHECK(i == 3 || strstr(fl_last_error(), "component") != NULL);
+		}
+		free(mem);
+	}
+	/* hand-edited values that would make NaN responsibilities or overflow a
+	 * float32 coefficient are refused, and the model is whole again after */
+	{
+		const char *edited = FL_TEST_TMP "/test_discover_mixture_edited.npz";
+		double *field[] = {&m.weights[0], &m.weights[1], &m.means[0], &m.variances[0],
+				   &m.label_probs[0], &m.pred_probs[0], &m.floor[0]};
+		const double value[] = {NAN, -0.5, 1e300, 1e-300, 0, 2, -1};
+		fl_pca p2;
+		fl_mixture m2;
+
+		for (size_t i = 0; i < sizeof value / sizeof value[0]; i++) {
+			double keep = *field[i];
+
+			*field[i] = value[i];
+			CHECK_RC(fl_mixture_model_save(edited, &p, &m), 0);
+			CHECK_RC(fl_mixture_model_load(&p2, &m2, edited), FL_EFORMAT);
+			CHECK(strstr(fl_last_error(), "not a valid mixture model") != NULL);
+			CHECK(p2.mean == NULL && m2.weights == NULL);
+			*field[i] = keep;
+		}
+		CHECK_RC(fl_mixture_model_save(edited, &p, &m), 0);
+		CHECK_RC(fl_mixture_model_load(&p2, &m2, edited), 0);
+		fl_pca_clear(&p2);
+		fl_mixture_clear(&m2);
+		remove(edited);
+	}
 	/* a continuous signal near 1e300 (its squares overflow a double): a
 	 * Gaussian failure term in units of fail_scale, saved with the model,
 	 * whose fingerprint is the specs' */
@@ -403,6 +451,12 @@ static void test_model(uint64_t seed)
 		CHECK(nc3 > 0 && strstr(c3[0].spec_json, fp) != NULL);
 		m3.fail_scale = 1; /* the unit is part of the fingerprint */
 		CHECK(nc3 > 0 && (fl_mixture_model_fingerprint(fp, &p3, &m3), !strstr(c3[0].spec_json, fp)));
+		m3.fail_scale = 3; /* a hand-edited unit is refused */
+		CHECK_RC(fl_mixture_model_save(path, &p3, &m3), 0);
+		fl_pca_clear(&p3);
+		fl_mixture_clear(&m3);
+		CHECK_RC(fl_mixture_model_load(&p3, &m3, path), FL_EFORMAT);
+		CHECK(strstr(fl_last_error(), "fail_scale is not a power of two") != NULL);
 		free_candidates(c3, nc3);
 		fl_pca_clear(&p3);
 		fl_mixture_clear(&m3);

@@ -279,6 +279,18 @@ int main(void)
 
 		CHECK_EQ_INT(b->n_members, a->n_members + a->n_holdout_members);
 	}
+	/* apply cancelled by its progress callback */
+	{
+		fl_apply_opts ao = FL_APPLY_OPTS_INIT;
+		fl_report *rc_report = NULL;
+
+		calls = 0;
+		ao.progress = cancel_after;
+		ao.progress_user = &calls;
+		CHECK_RC(fl_apply(&rc_report, saved, &d, &ao),
+			 fl_saved_report_n_slices(saved) > 3 ? FL_ECANCELED : 0);
+		fl_report_free(rc_report);
+	}
 	/* check: the same data passes a regression limit */
 	{
 		fl_check_opts co = FL_CHECK_OPTS_INIT;

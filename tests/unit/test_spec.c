@@ -1,9 +1,13 @@
 /* Slice specs applied to rows: each spec type against rows worked out by
- * hand, and malformed specs / missing inputs failing with a clear message. */
+ * hand, and malformed specs / missing inputs failing with a clear message;
+ * non-finite metadata (NaN is missing, +-inf are values at the ends of the
+ * order) and text that is not UTF-8 (its "_hex" form). */
 #include "faultline.h"
 #include "check.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int apply(uint8_t *m, const char *spec, const fl_spec_data *d)
 {
@@ -18,6 +22,68 @@ static int same(const uint8_t *m, const char *want)
 	return 1;
 }
 
+#define PRED(p) "{\"type\":\"predicates\",\"predicates\":[" p "]}"
+
+/* +-inf, NaN and bytes that are not UTF-8 in the metadata. */
+static void test_hostile(void)
+{
+	char path[512];
+	FILE *fp;
+	fl_table *t = NULL;
+	fl_spec_data d = FL_SPEC_DATA_INIT;
+	uint8_t m[6];
+
+	snprintf(path, sizeof path, "%s/spec_hostile.csv", FL_TEST_TMP);
+	fp = fopen(path, "wb");
+	CHECK(fp != NULL);
+	if (!fp)
+		return;
+	fputs("x,\"c\xff\"\n5,caf\xe9\n inf ,cafe\n-Infinity,\n1e999,caf\xe9\nnan,x\n-nan,\xff\xfe\n", fp);
+	CHECK(fclose(fp) == 0);
+	CHECK_RC(fl_table_read_csv(&t, path), FL_OK);
+	unlink(path);
+	if (!t)
+		return;
+	d.n = 6;
+	d.table = t;
+	CHECK_EQ_INT(fl_table_missing(t, 0), 2); /* nan, -nan */
+	/* open ends hold the infinities, which are values, not missing */
+	CHECK_RC(apply(m, PRED("{\"column\":\"x\",\"op\":\"in\",\"low\":5,\"high\":null}"), &d), FL_OK);
+	CHECK(same(m, "110100"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"x\",\"op\":\"in\",\"low\":null,\"high\":5}"), &d), FL_OK);
+	CHECK(same(m, "001000"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"x\",\"op\":\"==\",\"value\":\"inf\"}"), &d), FL_OK);
+	CHECK(same(m, "010100"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"x\",\"op\":\"==\",\"value\":\"-inf\"}"), &d), FL_OK);
+	CHECK(same(m, "001000"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"x\",\"op\":\"==\",\"value\":null}"), &d), FL_OK);
+	CHECK(same(m, "000011"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"x\",\"op\":\"==\",\"value\":\"five\"}"), &d), FL_OK);
+	CHECK(same(m, "000000")); /* another type than the column's: no row */
+	/* the predicate search's own test agrees: the last bin holds +inf */
+	{
+		fl_predicate last = {0, FL_PRED_RANGE, -1, 5, INFINITY, 0, NULL};
+
+		CHECK(fl_predicate_match(&last, t, 1) && fl_predicate_match(&last, t, 3) &&
+		      fl_predicate_match(&last, t, 0) && !fl_predicate_match(&last, t, 4));
+	}
+	/* text that is not UTF-8: its bytes in hex (column and value) */
+	CHECK_RC(apply(m, PRED("{\"column\":\"c?\",\"column_hex\":\"63ff\",\"op\":\"==\","
+			       "\"value\":\"caf?\",\"value_hex\":\"636166e9\"}"), &d), FL_OK);
+	CHECK(same(m, "100100"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"c\xff\",\"op\":\"==\",\"value\":\"\xff\xfe\"}"), &d), FL_OK);
+	CHECK(same(m, "000001"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"c\",\"column_hex\":\"63f\",\"op\":\"==\",\"value\":\"x\"}"), &d),
+		 FL_EFORMAT);
+	CHECK_RC(apply(m, PRED("{\"column\":\"c\",\"column_hex\":\"6300\",\"op\":\"==\",\"value\":\"x\"}"), &d),
+		 FL_EFORMAT);
+	CHECK_RC(apply(m, PRED("{\"column\":\"c\xff\",\"op\":\"==\",\"value\":\"x\",\"value_hex\":\"zz\"}"), &d),
+		 FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "value_hex") != NULL);
+	CHECK_RC(apply(m, PRED("{\"column\":\"c\xff\",\"op\":\"in\",\"low\":1,\"high\":2}"), &d), FL_EFORMAT);
+	fl_table_free(t);
+}
+
 int main(void)
 {
 	fl_table *t = NULL;
@@ -27,6 +93,7 @@ int main(void)
 	fl_spec_data d = FL_SPEC_DATA_INIT;
 	uint8_t m[5];
 
+	test_hostile();
 	CHECK_RC(fl_table_read_csv(&t, FL_TEST_DATA "/spec_meta.csv"), FL_OK);
 	d.n = 5;
 	d.views = &v;
@@ -69,6 +136,37 @@ int main(void)
 	CHECK(strstr(fl_last_error(), "shoe") != NULL);
 	CHECK_RC(apply(m, "{\"type\":\"direction\",\"view\":\"emb\",\"weights\":[1,1],\"threshold\":0}", &d), FL_EFORMAT);
 	CHECK(strstr(fl_last_error(), "bias") != NULL);
+	/* hand-edited numbers that are no class or component (1e300 was an
+	 * undefined conversion), and a slice size that is no count */
+	CHECK_RC(apply(m, "{\"type\":\"direction\",\"view\":\"emb\",\"label\":1e300,\"weights\":[1,1],\"bias\":0,\"threshold\":0}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "label") != NULL);
+	CHECK_RC(apply(m, "{\"type\":\"direction\",\"view\":\"emb\",\"label\":0.5,\"weights\":[1,1],\"bias\":0,\"threshold\":0}", &d), FL_EFORMAT);
+	CHECK_RC(apply(m, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1,\"component\":-1e300,"
+			  "\"centroid\":[0,0],\"centroids\":[[0,0],[1,0]]}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "component") != NULL);
+	CHECK_RC(apply(m, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1,\"component\":0,"
+			  "\"centroid\":[0,0],\"centroids\":[[0,0],[\"a\",0]]}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "numbers") != NULL);
+	{
+		const char *path = FL_TEST_TMP "/test_spec_saved.json";
+		const char *sizes[] = {"1e300", "-1", "2.5", "null", "3"};
+		fl_saved_report *r = NULL;
+
+		for (int i = 0; i < 5; i++) {
+			FILE *f = fopen(path, "w");
+
+			CHECK(f != NULL);
+			fprintf(f, "{\"version\":%d,\"slices\":[{\"id\":\"S1\",\"size\":%s,\"spec\":"
+				"{\"type\":\"predicates\",\"predicates\":[]}}]}", FL_REPORT_SCHEMA_VERSION, sizes[i]);
+			fclose(f);
+			CHECK_RC(fl_saved_report_load(&r, path), i < 4 ? FL_EFORMAT : FL_OK);
+			CHECK(i < 4 ? strstr(fl_last_error(), "size") != NULL :
+			      fl_saved_report_slice(r, 0)->size == 3);
+			fl_saved_report_free(r);
+			r = NULL;
+		}
+		remove(path);
+	}
 	CHECK_RC(fl_spec_apply(m, "{\"type\":\"predicates\",\"predicates\":[]}", &d, rows + 0, 1) , FL_OK);
 	rows[0] = 9;
 	CHECK_RC(fl_spec_apply(m, "{\"type\":\"predicates\",\"predicates\":[]}", &d, rows, 1), FL_EINVAL);
