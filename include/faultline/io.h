@@ -63,6 +63,13 @@ typedef struct fl_array fl_array;
  *         arrays: the message lists the keys), FL_ENOMEM.
  * Fortran-order 2-D arrays are transposed into C order when a view is
  * first requested (a copy).
+ * A deflated .npz member: only its .npy header is inflated here, and the
+ * size the archive claims for it must be exactly that header plus the data
+ * its shape describes (FL_EFORMAT otherwise). The data are inflated by the
+ * first view (fl_array_f32/f64/i64), which then reports corrupt deflate
+ * data or a CRC mismatch (FL_EFORMAT); so a caller that checks the shape
+ * first never inflates an array it would refuse (a small member claiming
+ * gigabytes of rows costs a header's worth of work).
  */
 FL_API int fl_array_open(fl_array **out, const char *path, const char *key);
 
@@ -100,6 +107,9 @@ FL_API int fl_array_is_mapped(const fl_array *a);
  * naming the row otherwise). NaN and Inf are passed through in float views:
  * callers check them where they matter.
  * @param[out] out  borrowed pointer, valid until fl_array_free(a)
+ * @return 0; FL_ENOMEM; FL_ERANGE (int64 view, naming the row); for a
+ *         deflated .npz member, FL_EFORMAT when its data do not inflate to
+ *         the claimed size or fail the CRC check (see fl_array_open).
  */
 FL_API int fl_array_f32(fl_array *a, const float **out);
 FL_API int fl_array_f64(fl_array *a, const double **out);

@@ -206,6 +206,12 @@ typedef struct fl_mixture {
 	double *pred_probs;   /**< k x C: p^_s (has_probs) */
 	double *fail_mean;    /**< k: q_s (BERNOULLI) or m_s (GAUSSIAN) */
 	double *fail_var;     /**< k: v_s (GAUSSIAN), else NULL */
+	double fail_scale;    /**< GAUSSIAN: the term models f / fail_scale, so m_s and
+	                           v_s are in those units: a power of two chosen by the
+	                           fit so that the largest |f| / fail_scale lies in
+	                           [1, 2) (any finite signal then fits in float32, and
+	                           f times 2^j gives the same model with fail_scale
+	                           times 2^j); 1 otherwise */
 	double *floor;        /**< d: the variance floor of each dimension */
 	double objective;     /**< mean objective over all rows at the returned
 	                           parameters (log-likelihood with the weights
@@ -245,7 +251,8 @@ typedef struct fl_mixture {
  *                     summing to 1, or NULL (no prediction term)
  * @param n_classes    C >= 2 when labels or probs are given, else ignored
  * @param failure      n finite failure values, or NULL (no failure term; also
- *                     none when gamma_f is 0)
+ *                     none when gamma_f is 0); any finite magnitude (a
+ *                     continuous signal is modelled in units of fail_scale)
  * @param opts         NULL for FL_MIXTURE_OPTS_INIT
  * @return 0 (also when max_iter is reached: see converged); FL_EINVAL for
  *         NULL arguments, n < 1, d < 1, ldz < d, k > n, a label out of
@@ -415,8 +422,10 @@ FL_API int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *
  * (stored, uncompressed) readable by numpy.load: arrays pca_mean (d),
  * pca_components (r x d), pca_variance (r), weights (k), means (k x r),
  * variances (k x r), floor (r), label_probs / pred_probs (k x C) and
- * fail_mean / fail_var (k) when present, and config (float64: k, r, C,
- * has_labels, has_probs, failure kind, gamma, gamma_hat, gamma_f).
+ * fail_mean / fail_var (k) when present, fail_scale (1) with fail_var, and
+ * config (float64: k, r, C, has_labels, has_probs, failure kind, gamma,
+ * gamma_hat, gamma_f). A model saved before fail_scale existed loads with
+ * fail_scale 1.
  * Written to a temporary file and renamed into place; every write checked.
  * @return 0; FL_EINVAL (NULL arguments, mixture dimension != pca->r); FL_EIO;
  *         FL_ENOMEM

@@ -25,7 +25,9 @@
  * Columns skipped, each with a note (see fl_predicate_result.notes): those
  * listed in skip_cols (an id column), categorical columns with more than
  * max_levels_per_column distinct values, and columns whose one predicate
- * would cover every row (constant, or all missing).
+ * would cover every row (constant, or all missing). On a table wider than
+ * max_columns (default 1000) only the first max_columns columns that give
+ * predicates are searched; one note counts the columns left out.
  *
  * Score. A slice S is a conjunction of predicates on distinct columns; with
  * |S| rows and mean failure e_S, over n rows of mean failure e:
@@ -53,6 +55,11 @@
  * with fewer than min_support rows get none), plus 40-60 bytes per slice
  * kept as a parent for the next level, at most max_slices of them per
  * level; the input table is read, never copied.
+ *
+ * Time: level 1 reads each bitset once; every further level makes at most
+ * max_joins joins (see that option), so a wide table (thousands of columns,
+ * millions of predicates) is searched in bounded time: exactly up to the
+ * first level that had to leave parents out, which a note names.
  */
 #ifndef FAULTLINE_PREDICATES_H
 #define FAULTLINE_PREDICATES_H
@@ -98,11 +105,23 @@ typedef struct fl_predicate_opts {
 	fl_progress_fn progress;   /**< NULL, or called with stage "predicates level=L",
 	                                done/total = slices of level L-1 expanded so far */
 	void *progress_user;
+	int64_t max_joins;         /**< most joins (pairs of slices of one level, each a
+	                                candidate of the next) a level makes, >= 1 (default
+	                                16,777,216: a few seconds a level). A level whose
+	                                parents would make more joins starts from those with
+	                                the highest score bound only, with a note; its slices
+	                                and deeper ones are then not an exact top-K. Bounds
+	                                the time on wide tables (100k columns: a million
+	                                predicates) */
+	int32_t max_columns;       /**< most columns searched, >= 1 (default 1000): the
+	                                first max_columns columns (in table order, skipped
+	                                ones not counted) that give predicates; the columns
+	                                after them are not read, and a note says how many */
 } fl_predicate_opts;
 
 #define FL_PREDICATE_OPTS_VERSION 1
 #define FL_PREDICATE_OPTS_INIT {FL_PREDICATE_OPTS_VERSION, 0.95, 3, 0, 0.01, 10, 10, 1000, \
-	NULL, 0, 0, 4000000, NULL, NULL, NULL, NULL}
+	NULL, 0, 0, 4000000, NULL, NULL, NULL, NULL, 16777216, 1000}
 
 /** What a predicate tests. */
 typedef enum fl_predicate_op {
@@ -170,7 +189,8 @@ typedef struct fl_predicate_result {
  * sums over the set bits, in row order, otherwise. Candidates are evaluated
  * on `threads` OpenMP threads in fixed blocks; the top-K and the parents of
  * the next level are updated in a fixed order, so results are identical
- * for any thread count.
+ * for any thread count. Exact unless a note says a level left parents out
+ * (max_joins) or the search stopped early (max_slices).
  *
  * @param[out] out   the result, owned by the caller (fl_predicate_result_free);
  *                   NULL on error

@@ -119,11 +119,15 @@ typedef struct fl_slice_stats {
  * Compute a slice's statistics.
  * @param[out] out    filled
  * @param s           the failure summary of all n rows
- * @param members     row indices in [0, n), no duplicates (not checked), any order
+ * @param members     row indices in [0, n), no duplicates (not checked), any
+ *                    order: the statistics do not depend on it (continuous
+ *                    sums are taken in row order), and any finite signal,
+ *                    up to 1e308, gives finite rates and intervals
  * @param n_members   count; 0 gives size 0, NaN rates, p-value 1
  * @return 0; FL_EINVAL naming the member and row when a member is outside
- *         [0, n), or when n_members is negative or larger than n.
- * Costs O(n_members) plus, for a binary signal, the Fisher tail.
+ *         [0, n), or when n_members is negative or larger than n; FL_ENOMEM.
+ * Costs O(n_members) plus, for a binary signal, the Fisher tail; for a
+ * continuous one whose members are not in row order, a sorted copy.
  */
 FL_API int fl_slice_stats_compute(fl_slice_stats *out,
 				  const fl_failure_summary *s,

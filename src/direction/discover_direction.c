@@ -141,10 +141,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	}
 	/* no slice clearly worse than everyone, or than its own class (which
 	 * alone would explain it: the direction added nothing) */
-	double scope_mean = 0;
-	for (int64_t k = 0; k < m; k++)
-		scope_mean += failure[rows ? rows[k] : k];
-	scope_mean /= (double)m;
+	double scope_mean = fl__failure_mean(failure, rows, m);
 	if (best_m == 0 || !(best_st.ci_low > overall) || !(best_st.ci_low > scope_mean))
 		goto cleanup;
 

@@ -186,6 +186,8 @@ int fl_array_f32(fl_array *a, const float **out)
 	if (!out || !a)
 		return fl__error(FL_EINVAL, "no array, or nowhere to put its values (a NULL argument)");
 	*out = NULL;
+	if ((rc = fl_io__array_inflate(a)) != 0)
+		return rc;
 	if (a->dtype == FL_DT_F32 && direct(a)) {
 		*out = (const float *)(const void *)a->data;
 		return 0;
@@ -203,9 +205,13 @@ int fl_array_f32(fl_array *a, const float **out)
 
 int fl_array_f64(fl_array *a, const double **out)
 {
+	int rc;
+
 	if (!out || !a)
 		return fl__error(FL_EINVAL, "no array, or nowhere to put its values (a NULL argument)");
 	*out = NULL;
+	if ((rc = fl_io__array_inflate(a)) != 0)
+		return rc;
 	if (a->dtype == FL_DT_F64 && direct(a)) {
 		*out = (const double *)(const void *)a->data;
 		return 0;
@@ -237,6 +243,8 @@ int fl_array_i64(fl_array *a, const int64_t **out)
 	if (!out || !a)
 		return fl__error(FL_EINVAL, "no array, or nowhere to put its values (a NULL argument)");
 	*out = NULL;
+	if ((rc = fl_io__array_inflate(a)) != 0)
+		return rc;
 	if (a->dtype == FL_DT_I64 && direct(a)) {
 		*out = (const int64_t *)(const void *)a->data;
 		return 0;

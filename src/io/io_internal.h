@@ -12,6 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A deflated .npz member whose data are not inflated yet (npz.c): its
+ * compressed bytes in the mapping, the sizes and CRC the directory states,
+ * and where the data start after the .npy header. src == NULL: none. */
+typedef struct fl_npz_pending {
+	const unsigned char *src;
+	uint64_t csize, usize;
+	uint32_t crc;
+	size_t data_off;
+} fl_npz_pending;
+
 struct fl_array {
 	char *name;                 /* "path" or "path:key", for messages */
 	fl_dtype dtype;
@@ -24,6 +34,7 @@ struct fl_array {
 	void *map;                  /* mmap of the whole file, or NULL */
 	size_t map_len;
 	unsigned char *owned;       /* owned raw bytes (inflated member), or NULL */
+	fl_npz_pending pending;     /* data not inflated yet (data is NULL until then) */
 	float *f32;                 /* cached conversions, owned */
 	double *f64;
 	int64_t *i64;
@@ -42,6 +53,19 @@ int fl_io__npy_parse(fl_array *a, const unsigned char *buf, size_t len);
  * member), set a->name to "path:key", check its CRC, inflate it if needed
  * and parse it with fl_io__npy_parse. */
 int fl_io__npz_select(fl_array *a, const char *path, const char *key);
+
+/* Raw deflate (inflate.c): the csize bytes at src into dst[0, cap), until
+ * the stream ends, dst is full or the input runs out; *got = the bytes
+ * written. Returns zlib's last code (Z_STREAM_END: complete), and in *msg
+ * what went wrong otherwise. */
+int fl_io__inflate(unsigned char *dst, size_t cap, const unsigned char *src, uint64_t csize,
+		   size_t *got, const char **msg);
+/* The error of a failed fl_io__inflate, naming a->name. */
+int fl_io__inflate_error(const fl_array *a, int zr, const char *msg);
+uint32_t fl_io__crc32(const unsigned char *p, size_t n);
+/* Inflate a->pending into a->owned (and check its CRC); 0 at once when
+ * nothing is pending. Every view calls it before reading a->data. */
+int fl_io__array_inflate(fl_array *a);
 
 /* A CSV table: the file's bytes with every cell unquoted in place and
  * NUL-terminated, so a cell costs 4 bytes of offset and no allocation. */

@@ -3,23 +3,29 @@
  * images, stored (method 0) or raw-deflated (method 8). The archive is
  * mapped; we trust only the central directory (local headers may carry
  * zeros when a data descriptor follows) and use the local header just to
- * find where the data start. Stored members are parsed in place, so an
- * aligned native-order member stays zero-copy; deflated ones are inflated
- * into a buffer of the size the directory claims, bounded by what deflate
- * can produce from the compressed bytes, and must inflate to exactly it.
+ * find where the data start (and check the sizes it states, when it does).
+ * Stored members are parsed in place, so an aligned native-order member
+ * stays zero-copy. Of a deflated member only the .npy header is inflated
+ * when it is opened; the size the directory claims must be exactly that
+ * header plus the data its shape describes (and no more than deflate can
+ * produce from the compressed bytes). The data are inflated on the first
+ * view (fl_io__array_inflate, inflate.c), so a caller that checks the
+ * shape first never inflates an array it would refuse: a 4 MB member
+ * claiming 4 GiB of rows costs a header's worth of work.
  */
 #include "io/io_internal.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#define ZLIB_CONST
 #include <zlib.h>
 
 /* Deflate cannot expand beyond ~1032:1 (258-byte matches in 2 bits). */
 #define MAX_DEFLATE_RATIO 1032
+/* The most of a deflated member inflated to read its .npy header: numpy
+ * writes headers of a few hundred bytes (and reads none above 10,000 by
+ * default). */
+#define HEADER_MAX ((size_t)1 << 20)
 
 typedef struct zentry {
 	const char *name;
@@ -136,64 +142,55 @@ static void list_key(char *list, size_t n, const zentry *z)
 		memcpy(list + n - 4, "...", 4);
 }
 
-static int inflate_member(fl_array *a, const unsigned char *src, const zentry *z)
+/* Open a deflated member: inflate and parse its .npy header only, check
+ * the claimed size against it, and leave the data pending. */
+static int open_deflated(fl_array *a, const unsigned char *src, const zentry *z)
 {
-	size_t in_left = (size_t)z->csize, out_left, cap;
-	unsigned char *dst;
+	size_t want = z->usize < HEADER_MAX ? (size_t)z->usize : HEADER_MAX, got, pre = 0, hlen = 0;
+	size_t bytes;
+	unsigned char *head;
 	const char *msg;
-	z_stream zs;
-	int zr;
+	int zr, rc;
 
 	/* csize is bounded by the file size, so the product cannot overflow */
 	if (z->usize > z->csize * MAX_DEFLATE_RATIO + 1024 || z->usize >= SIZE_MAX)
 		return fl__error(FL_EFORMAT, "%s: member claims %llu bytes from %llu compressed, "
 				 "more than deflate can produce", a->name,
 				 (unsigned long long)z->usize, (unsigned long long)z->csize);
-	/* one spare byte: a stream that overruns the claimed size fills it */
-	out_left = cap = (size_t)z->usize + 1;
-	if (!(dst = fl__malloc(cap, a->name)))
+	if (!(head = fl__malloc(want ? want : 1, a->name)))
 		return FL_ENOMEM;
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit2(&zs, -15) != Z_OK) {
-		free(dst);
-		return fl__error(FL_ENOMEM, "%s: cannot initialise zlib", a->name);
+	zr = fl_io__inflate(head, want, src, z->csize, &got, &msg);
+	if (got < want || zr == Z_MEM_ERROR) {
+		free(head);
+		return fl_io__inflate_error(a, zr, msg);
 	}
-	zs.next_out = dst;
-	for (;;) {
-		if (zs.avail_in == 0 && in_left > 0) {
-			zs.next_in = src;
-			zs.avail_in = in_left > UINT_MAX ? UINT_MAX : (uInt)in_left;
-			src += zs.avail_in;
-			in_left -= zs.avail_in;
-		}
-		if (zs.avail_out == 0 && out_left > 0) {
-			zs.avail_out = out_left > UINT_MAX ? UINT_MAX : (uInt)out_left;
-			out_left -= zs.avail_out;
-		}
-		zr = inflate(&zs, Z_NO_FLUSH);
-		if (zr != Z_OK)
-			break;
+	/* the header's length (fl_io__npy_parse checks the rest) */
+	if (got >= 10 && !memcmp(head, "\x93NUMPY", 6) && head[6] == 1)
+		pre = 10, hlen = (size_t)head[8] | (size_t)head[9] << 8;
+	else if (got >= 12 && !memcmp(head, "\x93NUMPY", 6) && (head[6] == 2 || head[6] == 3))
+		pre = 12, hlen = (size_t)head[8] | (size_t)head[9] << 8 | (size_t)head[10] << 16 |
+				 (size_t)head[11] << 24;
+	if (pre && hlen > got - pre && got < z->usize) {
+		free(head);
+		return fl__error(FL_EUNSUP, "%s: .npy header of %zu bytes (more than %zu are not "
+				 "read from an archive)", a->name, hlen, HEADER_MAX);
 	}
-	msg = zr == Z_DATA_ERROR && zs.msg ? zs.msg : zr == Z_STREAM_END ?
-	      "size differs from the directory" : "truncated stream";
-	inflateEnd(&zs);
-	if (zr != Z_STREAM_END || cap - out_left - zs.avail_out != z->usize) {
-		free(dst);
-		if (zr == Z_MEM_ERROR)
-			return fl__error(FL_ENOMEM, "%s: out of memory inflating", a->name);
-		return fl__error(FL_EFORMAT, "%s: corrupt deflate data (%s)", a->name, msg);
-	}
-	a->owned = dst;
+	/* the header lies within head (or the image is shorter than a header,
+	 * and the parser says so): it reads nothing past the header, so the
+	 * prefix stands for the whole image of usize bytes */
+	rc = fl_io__npy_parse(a, head, pre && hlen <= got - pre ? (size_t)z->usize : got);
+	free(head);
+	a->data = NULL;
+	if (rc != 0)
+		return rc;
+	bytes = (size_t)a->rows * (size_t)a->cols * a->itemsize; /* checked by the parser */
+	if (pre + hlen + bytes != z->usize)
+		return fl__error(FL_EFORMAT, "%s: member claims %llu bytes, but its .npy header "
+				 "describes %zu (%lld x %lld items of %zu bytes): refused before "
+				 "inflating", a->name, (unsigned long long)z->usize, pre + hlen + bytes,
+				 (long long)a->rows, (long long)a->cols, a->itemsize);
+	a->pending = (fl_npz_pending){src, z->csize, z->usize, z->crc, pre + hlen};
 	return 0;
-}
-
-static uint32_t crc_of(const unsigned char *p, size_t n)
-{
-	uLong crc = crc32(0L, Z_NULL, 0);
-
-	for (; n > UINT_MAX; n -= UINT_MAX, p += UINT_MAX)
-		crc = crc32(crc, p, UINT_MAX);
-	return (uint32_t)crc32(crc, p, (uInt)n);
 }
 
 int fl_io__npz_select(fl_array *a, const char *path, const char *key)
@@ -247,6 +244,15 @@ int fl_io__npz_select(fl_array *a, const char *path, const char *key)
 				 "stored and deflate)", a->name, pick.method);
 	if (pick.off > a->map_len || a->map_len - pick.off < 30 || rd32(m + pick.off) != 0x04034b50)
 		return fl__error(FL_EFORMAT, "%s: bad local header offset (corrupt archive)", a->name);
+	/* without a data descriptor (flag 3) the local header states the sizes
+	 * too (0xFFFFFFFF: in its zip64 field): they must be the directory's */
+	if (!(rd16(m + pick.off + 6) & 8) &&
+	    ((rd32(m + pick.off + 18) != 0xFFFFFFFF && rd32(m + pick.off + 18) != pick.csize) ||
+	     (rd32(m + pick.off + 22) != 0xFFFFFFFF && rd32(m + pick.off + 22) != pick.usize)))
+		return fl__error(FL_EFORMAT, "%s: local header sizes (%lu compressed, %lu) differ from "
+				 "the central directory's (%llu, %llu): corrupt archive", a->name,
+				 (unsigned long)rd32(m + pick.off + 18), (unsigned long)rd32(m + pick.off + 22),
+				 (unsigned long long)pick.csize, (unsigned long long)pick.usize);
 	start = pick.off + 30 + rd16(m + pick.off + 26) + rd16(m + pick.off + 28);
 	if (start > a->map_len || pick.csize > a->map_len - start)
 		return fl__error(FL_EFORMAT, "%s: member data run past the end of the file "
@@ -255,15 +261,9 @@ int fl_io__npz_select(fl_array *a, const char *path, const char *key)
 		return fl__error(FL_EFORMAT, "%s: stored member sizes disagree (%llu vs %llu)",
 				 a->name, (unsigned long long)pick.csize, (unsigned long long)pick.usize);
 	data = m + start;
-	if (pick.method == 8) {
-		if ((rc = inflate_member(a, data, &pick)) != 0)
-			return rc;
-		data = a->owned;
-		munmap(a->map, a->map_len);     /* nothing points into it now */
-		a->map = NULL;
-		a->map_len = 0;
-	}
-	if (crc_of(data, (size_t)pick.usize) != pick.crc)
+	if (pick.method == 8)
+		return open_deflated(a, data, &pick);
+	if (fl_io__crc32(data, (size_t)pick.usize) != pick.crc)
 		return fl__error(FL_EFORMAT, "%s: CRC-32 mismatch: the archive is corrupt", a->name);
 	return fl_io__npy_parse(a, data, (size_t)pick.usize);
 }

@@ -16,6 +16,7 @@
  * changes by less than tol.
  */
 #include "em.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,6 +39,28 @@ void fl_mixture_clear(fl_mixture *m)
 }
 
 /* ---- the fit ----------------------------------------------------------- */
+
+/* The rows' underlying failure array scaled by 1 / scale (a power of two),
+ * or NULL (FL_ENOMEM): the Gaussian failure term works on f / fail_scale,
+ * whose largest |value| the fit puts in [1, 2), so that float32 EM sees
+ * the same numbers for a signal and that signal times 1e19 (or 1e300,
+ * whose squares overflow a double). `lim` clamps what prediction sees of
+ * rows far outside the fit's range, so that they stay finite in float. */
+static double *scaled_failure(const fl_mx_data *p, double scale, double lim)
+{
+	int64_t len = p->n;
+	double *fs;
+
+	for (int64_t i = 0; p->rows && i < p->n; i++)
+		len = p->rows[i] + 1 > len ? p->rows[i] + 1 : len;
+	if (!(fs = fl__malloc((size_t)(len ? len : 1) * sizeof *fs, "scaled failure")))
+		return NULL;
+	for (int64_t i = 0; i < len; i++) {
+		double v = p->failure[i] / scale;
+		fs[i] = v > lim ? lim : v < -lim ? -lim : v;
+	}
+	return fs;
+}
 
 static double now_s(void)
 {
@@ -172,29 +195,47 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 {
 	fl_mixture m;
 	mx_ctx x;
-	double *col_var = NULL, varf = 0;
+	double *col_var = NULL, varf = 0, *fs = NULL;
 	int64_t *wrows = NULL, warm = o->warm_rows, d = data->d;
 	int32_t C = data->n_classes;
-	int rc, converged = 0;
+	int rc = 0, converged = 0;
 	progress_state ps = {o, 0, 0, 0};
-	fl_mx_data sub = *data;
+	fl_mx_data full = *data, sub;
 
 	memset(out, 0, sizeof *out);
 	memset(&m, 0, sizeof m);
+	memset(&x, 0, sizeof x);
 	m.gamma = o->gamma;
 	m.gamma_hat = o->gamma_hat;
 	m.gamma_f = o->gamma_f;
+	m.fail_scale = 1;
 	m.has_labels = data->labels != NULL && o->gamma > 0;
 	m.has_probs = data->probs != NULL && o->gamma_hat > 0;
-	if (data->failure && o->gamma_f > 0) {
-		double mu = 0;
+	if (data->failure && o->gamma_f > 0 && fl_failure_is_binary(data->failure, data->n)) {
+		m.failure = FL_MIXTURE_FAILURE_BERNOULLI;
+	} else if (data->failure && o->gamma_f > 0) {
+		double mu = 0, mx = 0;
+
+		for (int64_t i = 0; i < data->n; i++) {
+			double a = fabs(data->failure[data->rows ? data->rows[i] : i]);
+			mx = a > mx ? a : mx;
+		}
+		m.fail_scale = ldexp(1.0, fl__failure_exponent(&mx, 1));
+		if (!(fs = scaled_failure(data, m.fail_scale, HUGE_VAL))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		full.failure = fs;
 		for (int64_t i = 0; i < data->n; i++)
-			mu += data->failure[i] / (double)data->n;
-		for (int64_t i = 0; i < data->n; i++)
-			varf += (data->failure[i] - mu) * (data->failure[i] - mu) / (double)data->n;
-		m.failure = fl_failure_is_binary(data->failure, data->n) ? FL_MIXTURE_FAILURE_BERNOULLI
-			    : varf > 0 ? FL_MIXTURE_FAILURE_GAUSSIAN : FL_MIXTURE_FAILURE_NONE;
+			mu += fs[data->rows ? data->rows[i] : i] / (double)data->n;
+		for (int64_t i = 0; i < data->n; i++) {
+			double t = fs[data->rows ? data->rows[i] : i] - mu;
+			varf += t * t / (double)data->n;
+		}
+		m.failure = varf > 0 ? FL_MIXTURE_FAILURE_GAUSSIAN : FL_MIXTURE_FAILURE_NONE;
+		m.fail_scale = varf > 0 ? m.fail_scale : 1;
 	}
+	sub = full;
 	if (!m.has_labels && !m.has_probs)
 		C = 0;
 	if ((rc = alloc_model(&m, o->k, d, C)) != 0)
@@ -242,8 +283,16 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 			memcpy(m.pred_probs, start->pred_probs, (size_t)o->k * (size_t)C * sizeof(double));
 		if (m.failure != FL_MIXTURE_FAILURE_NONE)
 			memcpy(m.fail_mean, start->fail_mean, (size_t)o->k * sizeof(double));
-		if (m.failure == FL_MIXTURE_FAILURE_GAUSSIAN)
+		if (m.failure == FL_MIXTURE_FAILURE_GAUSSIAN) {
+			/* from the start's units to this fit's (a power of two: exact) */
+			double u = start->fail_scale > 0 ? start->fail_scale / m.fail_scale : 1;
+
 			memcpy(m.fail_var, start->fail_var, (size_t)o->k * sizeof(double));
+			for (int32_t s = 0; s < o->k; s++) {
+				m.fail_mean[s] *= u;
+				m.fail_var[s] *= u * u;
+			}
+		}
 	} else if (o->init == FL_MIXTURE_INIT_CONFUSION && (data->labels || data->probs) &&
 		   data->n_classes >= 1) {
 		m.init = FL_MIXTURE_INIT_CONFUSION;
@@ -262,7 +311,7 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 		rc = FL_ENOMEM;
 		goto leave;
 	}
-	m.n_iter = em_stage(&m, &x, data, col_var, o, m.trace, &m.converged, &m.objective, final,
+	m.n_iter = em_stage(&m, &x, &full, col_var, o, m.trace, &m.converged, &m.objective, final,
 			    &ps);
 	progress(&ps, 1);
 	if (ps.cancelled)
@@ -273,6 +322,7 @@ leave:
 cleanup:
 	free(col_var);
 	free(wrows);
+	free(fs);
 	if (rc) {
 		fl_mixture_clear(&m);
 		return rc;
@@ -292,16 +342,30 @@ int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *d
 	mx_ctx x;
 	int use_labels = m->has_labels && data->labels, use_probs = m->has_probs && data->probs;
 	fl_mixture_failure fk = data->failure ? m->failure : FL_MIXTURE_FAILURE_NONE;
-	int rc = fl_mixture__ctx_init(&x, m->d, m->k, m->n_classes, use_labels, use_probs, fk, threads,
-			  data->n);
+	fl_mx_data scaled = *data;
+	double *fs = NULL;
+	int rc;
 
-	if (rc)
+	/* the Gaussian term's units; 2^60 x the fit's largest value stays
+	 * finite in float when squared */
+	if (fk == FL_MIXTURE_FAILURE_GAUSSIAN) {
+		double u = m->fail_scale > 0 && isfinite(m->fail_scale) ? m->fail_scale : 1;
+
+		if (!(fs = scaled_failure(data, u, 0x1p60)))
+			return FL_ENOMEM;
+		scaled.failure = fs;
+	}
+	if ((rc = fl_mixture__ctx_init(&x, m->d, m->k, m->n_classes, use_labels, use_probs, fk, threads,
+				       data->n)) != 0) {
+		free(fs);
 		return rc;
+	}
 	fl__blas_single_enter();
 	fl_mixture__ctx_load(&x, m);
-	fl_mixture__pass(&x, data, MX_PREDICT, NULL, out);
+	fl_mixture__pass(&x, &scaled, MX_PREDICT, NULL, out);
 	fl__blas_single_leave();
 	fl_mixture__ctx_free(&x);
+	free(fs);
 	return 0;
 }
 

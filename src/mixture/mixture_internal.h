@@ -10,6 +10,7 @@
 
 #include "common/internal.h"
 
+#include <math.h>
 #include <string.h>
 
 /* A reduced view held in 8 bits a value: rows in groups of FL_MX_QROWS,
@@ -91,18 +92,22 @@ typedef union {
 	int32_t i;
 } fl_mx_bits;
 
-/* exp(x) for x <= 0 (or -inf): Cephes' expf reduction and polynomial
- * (relative error about 1e-7); exactly 0 below -87, so a dead component's
- * -inf gives 0. */
+/* exp(x): Cephes' expf reduction and polynomial (relative error about
+ * 1e-7); exactly 0 below -87, so a dead component's -inf gives 0; +inf
+ * above log FLT_MAX; NaN for NaN. EM calls it for x <= 0. The argument of
+ * the integer conversion is clamped so that no float is undefined
+ * behaviour (a NaN once reached (int32_t)NaN and a negative shift). */
 static inline float fl_mx_exp(float x)
 {
 	fl_mx_bits b;
-	int under = x < -87.0f;
-	float k, f, p;
+	int under = x < -87.0f, over = x > 88.7228f, nan = x != x, hi;
+	float in = x, k, f, p, y;
 	int32_t ki;
 
-	x = under ? -87.0f : x;
-	ki = (int32_t)(x * 1.44269504088896341f - 0.5f); /* round to nearest, x <= 0 */
+	x = under || nan ? -87.0f : over ? 88.0f : x;
+	y = x * 1.44269504088896341f;
+	ki = (int32_t)(y < 0 ? y - 0.5f : y + 0.5f); /* round to nearest, in [-126, 128] */
+	hi = ki > 127; /* 2^128 is not a float: 2^127 times 2 */
 	k = (float)ki;
 	f = x - k * 0.693359375f;
 	f = f + k * 2.12194440e-4f;
@@ -113,19 +118,24 @@ static inline float fl_mx_exp(float x)
 	p = p * f + 1.6666665459e-1f;
 	p = p * f + 5.0000001201e-1f;
 	p = p * f * f + f + 1.0f;
-	b.i = (ki + 127) << 23;
-	return under ? 0.0f : p * b.f;
+	b.u = (uint32_t)(ki - hi + 127) << 23;
+	p = hi ? 2.0f * p : p;
+	return nan ? in : under ? 0.0f : over ? INFINITY : p * b.f;
 }
 
 /* log(x) for normal x > 0: Cephes' logf polynomial (relative error about
  * 1e-7) after x = 2^e m, m in [sqrt(1/2), sqrt(2)), found with integer
- * arithmetic as in musl's logf: no branch, so loops over it vectorise. */
+ * arithmetic as in musl's logf: no branch, so loops over it vectorise.
+ * Other inputs are clamped to [FLT_MIN, FLT_MAX] (0, subnormals and
+ * negatives give log FLT_MIN ~ -87.3, +inf log FLT_MAX ~ 88.7); NaN gives
+ * NaN. */
 static inline float fl_mx_log(float x)
 {
 	fl_mx_bits b;
 	float f, z, y, e;
+	int nan = x != x;
 
-	b.f = x;
+	b.f = x > 1.17549435e-38f ? (x < 3.40282347e38f ? x : 3.40282347e38f) : 1.17549435e-38f;
 	b.u += 0x3f800000u - 0x3f3504f3u; /* m >= sqrt(1/2) moves to the next exponent */
 	e = (float)((int32_t)(b.u >> 23) - 127);
 	b.u = (b.u & 0x007fffffu) + 0x3f3504f3u;
@@ -143,7 +153,7 @@ static inline float fl_mx_log(float x)
 	y = y * f * z;
 	y += -2.12194440e-4f * e;
 	y += -0.5f * z;
-	return f + y + 0.693359375f * e;
+	return nan ? x : f + y + 0.693359375f * e;
 }
 
 #endif

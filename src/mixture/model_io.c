@@ -95,6 +95,10 @@ void fl_mixture_model_fingerprint(char hex[17], const fl_pca *p, const fl_mixtur
 	h = fnv_f64(h, m->pred_probs, m->has_probs ? k * C : 0);
 	h = fnv_f64(h, m->fail_mean, m->failure ? k : 0);
 	h = fnv_f64(h, m->fail_var, m->failure == FL_MIXTURE_FAILURE_GAUSSIAN ? k : 0);
+	/* the unit of the failure term, when it is not 1 (models saved before
+	 * it existed keep their fingerprints) */
+	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN && m->fail_scale != 1)
+		h = fnv_f64(h, &m->fail_scale, 1);
 	snprintf(hex, 17, "%016llx", (unsigned long long)h);
 }
 
@@ -280,8 +284,10 @@ int fl_mixture_model_save(const char *path, const fl_pca *p, const fl_mixture *m
 		add_array(&z, "pred_probs", m->pred_probs, 1, k, C);
 	if (m->failure != FL_MIXTURE_FAILURE_NONE)
 		add_array(&z, "fail_mean", m->fail_mean, 1, k, 0);
-	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN)
+	if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN) {
 		add_array(&z, "fail_var", m->fail_var, 1, k, 0);
+		add_array(&z, "fail_scale", &m->fail_scale, 1, 1, 0);
+	}
 	finish_zip(&z);
 	if (fflush(z.fp) != 0 || ferror(z.fp))
 		z.failed = 1;
@@ -406,6 +412,11 @@ static const char *check_values(const fl_pca *p, const fl_mixture *m)
 				return "a failure probability is not in (0, 1)";
 		} else if (m->failure == FL_MIXTURE_FAILURE_GAUSSIAN) {
 			double v = m->fail_var[s];
+			int e;
+
+			if (!(m->fail_scale > 0 && m->fail_scale < HUGE_VAL) ||
+			    frexp(m->fail_scale, &e) != 0.5)
+				return "fail_scale is not a power of two";
 			if (!fits_float(m->fail_mean[s]) || !(v > 0 && v < HUGE_VAL) ||
 			    !fits_float(-0.5 * m->gamma_f / v) ||
 			    !fits_float(-0.5 * m->gamma_f * (log(v) + LOG_2PI)))
@@ -486,6 +497,18 @@ int fl_mixture_model_load(fl_pca *p, fl_mixture *m, const char *path)
 	m->fail_mean = arr[9];
 	m->fail_var = arr[10];
 	memset(arr, 0, sizeof arr); /* owned by p and m now */
+	/* fail_scale: absent from models saved before it (then 1) */
+	m->fail_scale = 1;
+	if (failure == FL_MIXTURE_FAILURE_GAUSSIAN) {
+		void *fs = NULL;
+
+		if ((rc = load_array(&fs, 1, path, "fail_scale", 1, 0)) == 0)
+			m->fail_scale = *(const double *)fs;
+		free(fs);
+		if (rc != 0 && rc != FL_EINVAL)
+			goto fail;
+		rc = 0;
+	}
 	if ((bad = check_values(p, m)) != NULL) {
 		rc = fl__error(FL_EFORMAT, "%s: not a valid mixture model: %s", path, bad);
 		goto fail;

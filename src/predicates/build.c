@@ -369,7 +369,8 @@ void fl_predicates__space_free(fl_pred_space *sp)
 int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
 			 const fl_predicate_opts *o, int64_t min_support)
 {
-	int64_t n = fl_table_rows(t), cols = fl_table_cols(t), maxlev = 257;
+	int64_t n = fl_table_rows(t), cols = fl_table_cols(t), maxlev = 257, rest = 0, last = 0;
+	int32_t used = 0;
 	builder b = {r, sp, 0, 0, min_support};
 	unsigned char *skip = NULL;
 	int32_t *rowpred = NULL, *local = NULL;
@@ -401,18 +402,34 @@ int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_tab
 	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 	if (c_locale)
 		old = uselocale(c_locale);
+	/* wide tables: the first max_columns columns that give predicates are
+	 * searched, the columns after them are not even read */
 	for (int64_t c = 0; c < cols && rc == 0; c++) {
+		int32_t before = r->n_preds;
+
 		if (skip[c])
 			continue;
+		if (used == o->max_columns) {
+			rest++;
+			continue;
+		}
 		if (fl_table_col_type(t, c) == FL_COL_NUMERIC)
 			rc = numeric_column(&b, t, c, o, rowpred, sorted, keys, count, local);
 		else
 			rc = categorical_column(&b, t, c, o, rowpred, count, local);
+		used += r->n_preds > before;
+		last = c;
 	}
 	if (c_locale) {
 		uselocale(old);
 		freelocale(c_locale);
 	}
+	if (rc == 0 && rest > 0)
+		rc = fl_predicates__note(r, o, "%lld columns not searched: the search uses the first %d "
+					 "columns that give predicates (max_columns), here the columns up "
+					 "to '%.100s' (column %lld of %lld); put the columns to search "
+					 "first, or pass fewer", (long long)rest, o->max_columns,
+					 fl_table_col_name(t, last), (long long)last + 1, (long long)cols);
 cleanup:
 	free(skip);
 	free(rowpred);

@@ -39,6 +39,17 @@
  * than 1e-9 relative (rounding), and a slice whose bound is not below it
  * may still tie with the K-th and win on the order: both keep it.
  *
+ * Bounded work. Only the first max_columns columns that give predicates
+ * are read (build.c). Level 1 costs one pass over each predicate's bitset. A
+ * level L >= 2 makes at most max_joins joins: when its parents would make
+ * more (Sum over groups of g (g - 1) / 2; a table of 100k columns has a
+ * million predicates, so half a million million joins at level 2), it
+ * starts from the parents with the highest bound only, as many as keep the
+ * joins within max_joins (ties: slice order), and says so in a note. The
+ * parents left out are those least likely to reach the top-K; slices of
+ * that level and deeper are then the best among the parents joined, not
+ * the exact top-K. Memory is bounded by max_slices per level.
+ *
  * Sizes are popcounts of ANDed bitsets. Failure sums: for a 0/1 signal a
  * popcount against the failure bitset (exact integers); otherwise a sum
  * over the set bits in row order, which makes every sum the same double a
@@ -47,6 +58,7 @@
  * slice order, so the output does not depend on the thread count.
  */
 #include "predicates_internal.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 #include <omp.h>
@@ -68,22 +80,32 @@ static int popcount64(uint64_t x)
 	return __builtin_popcountll(x);
 }
 
-double fl_predicates__bound(double alpha, double n, double mean, double min_support,
-			    double size_ub, double err_ub, double max_ub)
+/* The arguments are never NaN here, so plain comparisons stand for fmin
+ * and fmax (which GCC calls in libm: a third of the search's time). */
+static inline double bound(double alpha, double n, double mean, double min_support,
+			   double size_ub, double err_ub, double max_ub)
 {
-	double t[3], best = -INFINITY;
+	double t[3], best = -INFINITY, r;
 
 	if (size_ub < min_support || !(err_ub > 0) || !(max_ub > 0))
 		return -INFINITY;
+	r = err_ub / max_ub;
+	r = r > min_support ? r : min_support;
 	t[0] = min_support;
-	t[1] = fmin(fmax(err_ub / max_ub, min_support), size_ub);
+	t[1] = r < size_ub ? r : size_ub;
 	t[2] = size_ub;
 	for (int k = 0; k < 3; k++) {
-		double e = fmin(err_ub, t[k] * max_ub);
+		double e = t[k] * max_ub < err_ub ? t[k] * max_ub : err_ub;
 		double f = alpha * (e / (t[k] * mean) - 1) - (1 - alpha) * (n / t[k] - 1);
 		best = f > best ? f : best;
 	}
 	return best;
+}
+
+double fl_predicates__bound(double alpha, double n, double mean, double min_support,
+			    double size_ub, double err_ub, double max_ub)
+{
+	return bound(alpha, n, mean, min_support, size_ub, err_ub, max_ub);
 }
 
 /* The slices of one level: count x level predicate (active) indices,
@@ -381,9 +403,9 @@ static int expand(const ctx *c, const level_set *prev, const tuple_hash *h, int6
 		if (sp->column[A[lp - 1]] == sp->column[y])
 			continue; /* two predicates of one column: empty, not a candidate */
 		s_ub = (double)(prev->size[i] < prev->size[j] ? prev->size[i] : prev->size[j]);
-		e_ub = fmin(prev->err[i], prev->err[j]);
-		m_ub = fmin(prev->emax[i], prev->emax[j]);
-		if (fl_predicates__bound(c->alpha, c->n, c->mean, c->minsup, s_ub, e_ub, m_ub) < thr) {
+		e_ub = prev->err[i] < prev->err[j] ? prev->err[i] : prev->err[j];
+		m_ub = prev->emax[i] < prev->emax[j] ? prev->emax[i] : prev->emax[j];
+		if (bound(c->alpha, c->n, c->mean, c->minsup, s_ub, e_ub, m_ub) < thr) {
 			pruned++;
 			continue;
 		}
@@ -405,8 +427,7 @@ static int expand(const ctx *c, const level_set *prev, const tuple_hash *h, int6
 				e_ub = fmin(e_ub, prev->err[p]);
 				m_ub = fmin(m_ub, prev->emax[p]);
 			}
-			if (missing || fl_predicates__bound(c->alpha, c->n, c->mean, c->minsup, s_ub, e_ub,
-							    m_ub) < thr) {
+			if (missing || bound(c->alpha, c->n, c->mean, c->minsup, s_ub, e_ub, m_ub) < thr) {
 				pruned++;
 				continue;
 			}
@@ -418,8 +439,7 @@ static int expand(const ctx *c, const level_set *prev, const tuple_hash *h, int6
 				       : -INFINITY;
 		ch.valid = (double)ch.size >= c->minsup && ch.score > 0 && ch.score >= thr;
 		ch.keep = L < c->max_level &&
-			  fl_predicates__bound(c->alpha, c->n, c->mean, c->minsup, (double)ch.size, ch.err,
-					       ch.emax) >= thr;
+			  bound(c->alpha, c->n, c->mean, c->minsup, (double)ch.size, ch.err, ch.emax) >= thr;
 		if ((ch.valid || ch.keep) && worker_push(w, &ch))
 			return FL_ENOMEM;
 	}
@@ -538,6 +558,81 @@ cleanup:
 	return rc;
 }
 
+/* The joins of the level after s: pairs of slices of s sharing their
+ * first s->level - 1 predicates (saturating at INT64_MAX). */
+static int64_t count_joins(const level_set *s)
+{
+	int64_t joins = 0, lp = s->level;
+
+	for (int64_t i = 0, e; i < s->count; i = e) {
+		for (e = i + 1; e < s->count && !memcmp(s->items + i * lp, s->items + e * lp,
+						       (size_t)(lp - 1) * sizeof(int32_t)); e++)
+			;
+		int64_t g = e - i, add = g % 2 ? (g - 1) / 2 * g : g / 2 * (g - 1);
+		joins = add > INT64_MAX - joins ? INT64_MAX : joins + add;
+	}
+	return joins;
+}
+
+/* When the parents in prev would make more than max_joins joins, keep the
+ * ones with the highest bound (ties: slice order) while the joins stay
+ * within max_joins, in their order, and note how many were left out. */
+static int limit_joins(const ctx *c, const fl_predicate_opts *o, fl_predicate_result *r,
+		       level_set *prev)
+{
+	int64_t joins = count_joins(prev), m = prev->count, lp = prev->level, kept = 0, made = 0;
+	int64_t *group = NULL, *taken = NULL;
+	fl_f64_row *rank = NULL;
+	unsigned char *keep = NULL;
+	int rc = 0;
+
+	if (joins <= o->max_joins)
+		return 0;
+	group = fl__malloc((size_t)m * sizeof *group, "slice groups");
+	taken = fl__calloc((size_t)m, sizeof *taken, "slice groups");
+	rank = fl__malloc((size_t)m * sizeof *rank, "slice bounds");
+	keep = fl__calloc((size_t)m, 1, "slice bounds");
+	if (!group || !taken || !rank || !keep) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t i = 0; i < m; i++) {
+		group[i] = i > 0 && !memcmp(prev->items + (i - 1) * lp, prev->items + i * lp,
+					   (size_t)(lp - 1) * sizeof(int32_t)) ? group[i - 1] : i;
+		rank[i] = (fl_f64_row){-fl_predicates__bound(c->alpha, c->n, c->mean, c->minsup,
+							     (double)prev->size[i], prev->err[i],
+							     prev->emax[i]), i};
+	}
+	qsort(rank, (size_t)m, sizeof *rank, fl__cmp_f64_row);
+	/* a parent joins every parent already taken in its group */
+	for (; kept < m && made + taken[group[rank[kept].row]] <= o->max_joins; kept++) {
+		made += taken[group[rank[kept].row]]++;
+		keep[rank[kept].row] = 1;
+	}
+	for (int64_t i = 0, j = 0; i < m; i++) {
+		if (!keep[i])
+			continue;
+		memmove(prev->items + j * lp, prev->items + i * lp, (size_t)lp * sizeof(int32_t));
+		prev->size[j] = prev->size[i];
+		prev->err[j] = prev->err[i];
+		prev->emax[j] = prev->emax[i];
+		j++;
+	}
+	prev->count = kept;
+	rc = fl_predicates__note(r, o, "level %d: the %lld slices of level %d would make %lld joins "
+				 "(more than max_joins, %lld): joined the %lld with the highest score "
+				 "bound, left out %lld; slices of level %d and above are the best among "
+				 "those, not an exact top-K", (int)lp + 1, (long long)m, (int)lp,
+				 (long long)joins, (long long)o->max_joins, (long long)kept,
+				 (long long)(m - kept), (int)lp + 1);
+cleanup:
+	free(group);
+	free(taken);
+	free(rank);
+	free(keep);
+	return rc;
+}
+
 /* Level 1: every usable predicate is evaluated; those that may have a
  * descendant in the top-K become the first parents. */
 static int first_level(const ctx *c, level_set *next, topk *top, int64_t *evaluated)
@@ -590,10 +685,13 @@ static int validate(const fl_table *t, const double *failure, const fl_predicate
 	if (o->bins < 2 || o->bins > 256)
 		return fl__error(FL_EINVAL, "predicate search: bins = %d outside [2, 256]", o->bins);
 	if (o->top < 1 || o->max_levels_per_column < 1 || o->threads < 0 || o->n_skip < 0 ||
-	    (o->n_skip > 0 && !o->skip_cols) || o->max_slices < 1 || o->max_slices > INT32_MAX)
+	    (o->n_skip > 0 && !o->skip_cols) || o->max_slices < 1 || o->max_slices > INT32_MAX ||
+	    o->max_joins < 1 || o->max_columns < 1)
 		return fl__error(FL_EINVAL, "predicate search: invalid options (top %d, max levels per "
-				 "column %d, threads %d, %d columns to skip, max slices %lld)", o->top,
-				 o->max_levels_per_column, o->threads, o->n_skip, (long long)o->max_slices);
+				 "column %d, threads %d, %d columns to skip, max slices %lld, max joins "
+				 "%lld, max columns %d)", o->top, o->max_levels_per_column, o->threads,
+				 o->n_skip, (long long)o->max_slices, (long long)o->max_joins,
+				 o->max_columns);
 	for (int32_t k = 0; k < o->n_skip; k++)
 		if (o->skip_cols[k] < 0 || o->skip_cols[k] >= cols)
 			return fl__error(FL_EINVAL, "predicate search: column %lld to skip is outside the "
@@ -623,7 +721,8 @@ void fl_predicate_result_free(fl_predicate_result *r)
 	free(r);
 }
 
-static int take_top(fl_predicate_result *r, const topk *top, const fl_pred_space *sp)
+/* e: the failure was searched as failure / 2^e; sums are given back in its units */
+static int take_top(fl_predicate_result *r, const topk *top, const fl_pred_space *sp, int e)
 {
 	if (!top->count)
 		return 0;
@@ -638,8 +737,8 @@ static int take_top(fl_predicate_result *r, const topk *top, const fl_pred_space
 		for (int32_t j = 0; j < s->n_preds; j++)
 			s->preds[j] = sp->pred[top->items[i * top->maxl + j]];
 		s->size = top->size[i];
-		s->error_sum = top->err[i];
-		s->error_max = top->emax[i];
+		s->error_sum = ldexp(top->err[i], e);
+		s->error_max = ldexp(top->emax[i], e);
 		s->score = top->score[i];
 	}
 	return 0;
@@ -656,8 +755,8 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 	uint64_t *fbits = NULL;
 	topk top = {0};
 	int64_t n, minsup;
-	double total = 0;
-	int rc, stopped = 0;
+	double total = 0, *fs = NULL;
+	int rc, stopped = 0, e;
 
 	if (!out)
 		return fl__error(FL_EINVAL, "no place for the search's result (out is NULL)");
@@ -673,13 +772,22 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 	minsup = minsup < 1 ? 1 : minsup;
 	r->n_rows = n;
 	r->min_support = minsup;
-	for (int64_t i = 0; i < n; i++)
-		total += failure[i];
-	if (!isfinite(total)) {
-		fl_predicate_result_free(r);
-		return fl__error(FL_ERANGE, "failure signal: the sum overflows a double");
+	/* the search runs on failure / 2^e (largest value in [1, 2)): sums of
+	 * any finite signal are finite, and the scores are the same bits as
+	 * the unscaled ones (a power of two cancels in every ratio) */
+	e = fl__failure_exponent(failure, n);
+	if (e != 0) {
+		double sc = fl__failure_scale(e);
+		if (!(fs = fl__malloc((size_t)n * sizeof *fs, "scaled failure"))) {
+			fl_predicate_result_free(r);
+			return FL_ENOMEM;
+		}
+		for (int64_t i = 0; i < n; i++)
+			fs[i] = failure[i] * sc;
 	}
-	r->mean_failure = n ? total / (double)n : NAN;
+	for (int64_t i = 0; i < n; i++)
+		total += fs ? fs[i] : failure[i];
+	r->mean_failure = n ? ldexp(total / (double)n, e) : NAN;
 	if (n == 0) {
 		rc = fl_predicates__note(r, o, "the table has no rows: no slice");
 		goto done;
@@ -704,7 +812,8 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 			if (failure[i] == 1)
 				fbits[i >> 6] |= 1ULL << (i & 63);
 	}
-	ctx c = {&sp, failure, fbits, o->alpha, (double)n, total / (double)n, (double)minsup, o->max_level};
+	ctx c = {&sp, fs ? fs : failure, fbits, o->alpha, (double)n, total / (double)n, (double)minsup,
+		 o->max_level};
 	top.k = o->top;
 	top.maxl = o->max_level;
 	top.items = fl__malloc((size_t)top.k * (size_t)top.maxl * sizeof(int32_t), "top slices");
@@ -728,7 +837,8 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 		memset(&next, 0, sizeof next);
 		next.level = L;
 		int32_t slot = L <= 8 ? L - 1 : 7;
-		if ((rc = run_level(&c, o, nthreads, &prev, &next, &top, &r->evaluated[slot],
+		if ((rc = limit_joins(&c, o, r, &prev)) != 0 ||
+		    (rc = run_level(&c, o, nthreads, &prev, &next, &top, &r->evaluated[slot],
 				    &r->pruned[slot], &stopped)) != 0)
 			goto done;
 		r->levels_done = L;
@@ -740,12 +850,13 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 						 (long long)o->max_slices, L);
 	}
 	if (rc == 0)
-		rc = take_top(r, &top, &sp);
+		rc = take_top(r, &top, &sp, e);
 done:
 	level_free(&prev);
 	level_free(&next);
 	fl_predicates__space_free(&sp);
 	free(fbits);
+	free(fs);
 	free(top.items);
 	free(top.level);
 	free(top.size);

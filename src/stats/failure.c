@@ -86,3 +86,45 @@ int fl_failure_is_binary(const double *failure, int64_t n)
 			return 0;
 	return 1;
 }
+
+/* ilogb(mx) within [-1022, 1022], so that 2^-e is a normal double; 0 for
+ * 0 (and for what is not finite, which the callers have refused). */
+static int exponent_of(double mx)
+{
+	int e;
+
+	if (!(mx > 0) || !isfinite(mx))
+		return 0;
+	e = ilogb(mx);
+	return e < -1022 ? -1022 : e > 1022 ? 1022 : e;
+}
+
+int fl__failure_exponent(const double *f, int64_t n)
+{
+	double mx = 0;
+
+	for (int64_t i = 0; i < n; i++)
+		mx = fabs(f[i]) > mx ? fabs(f[i]) : mx;
+	return exponent_of(mx);
+}
+
+double fl__failure_scale(int e)
+{
+	return ldexp(1.0, -e);
+}
+
+double fl__failure_mean(const double *f, const int64_t *rows, int64_t m)
+{
+	double sum = 0, mx = 0, sc;
+	int e;
+
+	if (m == 0)
+		return NAN;
+	for (int64_t k = 0; k < m; k++)
+		mx = fabs(f[rows ? rows[k] : k]) > mx ? fabs(f[rows ? rows[k] : k]) : mx;
+	e = exponent_of(mx);
+	sc = fl__failure_scale(e);
+	for (int64_t k = 0; k < m; k++)
+		sum += f[rows ? rows[k] : k] * sc;
+	return ldexp(sum / (double)m, e);
+}

@@ -9,16 +9,18 @@
 
 double fl__otsu_threshold(const double *f, int64_t n, double *sorted)
 {
+	/* sums of f / 2^e: finite for any finite signal, and the same split */
+	double sc = fl__failure_scale(fl__failure_exponent(f, n));
 	double total = 0, left = 0, best = -1, t = NAN;
 
 	memcpy(sorted, f, (size_t)n * sizeof(double));
 	qsort(sorted, (size_t)n, sizeof(double), fl__cmp_f64);
 	for (int64_t i = 0; i < n; i++)
-		total += sorted[i];
+		total += sorted[i] * sc;
 	for (int64_t i = 1; i < n; i++) {
 		double w0, m0, m1, between;
 
-		left += sorted[i - 1];
+		left += sorted[i - 1] * sc;
 		if (sorted[i - 1] == sorted[i])
 			continue;
 		w0 = (double)i / (double)n;

@@ -5,17 +5,23 @@
  * Continuous signals: mean +/- 1.96 standard errors, and the Mann-Whitney U
  * test with tie and continuity corrections under the normal approximation
  * (Lehmann, "Nonparametrics", 1975, ch. 1). The summary ranks all rows once
- * (O(n log n)) so that each slice costs O(members).
+ * (O(n log n)) so that each slice costs O(members). Sums and squares are
+ * taken of f / 2^e (fl__failure_exponent), so that any finite signal gives
+ * finite statistics, the same bits as unscaled ones when those did not
+ * overflow (the ranks are scale-free anyway).
  */
 #include "common/internal.h"
 #include "stats/stats_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 struct fl_failure_summary {
 	int64_t n;
 	const double *failure; /* borrowed */
-	double total, min, max;
+	double total, min, max; /* total: of failure * scale */
+	int e;                 /* scale = 2^-e (fl__failure_exponent) */
+	double scale;
 	int binary;
 	double *ranks;         /* continuous only: mid-rank of each row, 1-based */
 	double tie_term;       /* continuous only: sum over tie groups of t^3 - t */
@@ -75,8 +81,10 @@ int fl_failure_summary_new(fl_failure_summary **out, const double *failure, int6
 	s->failure = failure;
 	s->min = n ? failure[0] : 0;
 	s->max = s->min;
+	s->e = fl__failure_exponent(failure, n);
+	s->scale = fl__failure_scale(s->e);
 	for (int64_t i = 0; i < n; i++) {
-		s->total += failure[i];
+		s->total += failure[i] * s->scale;
 		s->min = fmin(s->min, failure[i]);
 		s->max = fmax(s->max, failure[i]);
 	}
@@ -105,7 +113,7 @@ int fl_failure_summary_binary(const fl_failure_summary *s)
 
 double fl_failure_summary_mean(const fl_failure_summary *s)
 {
-	return s->n ? s->total / (double)s->n : NAN;
+	return s->n ? ldexp(s->total / (double)s->n, s->e) : NAN;
 }
 
 /* one-sided Mann-Whitney p-value for "members rank higher than the rest" */
@@ -122,11 +130,19 @@ static double mann_whitney_greater(const fl_failure_summary *s, double rank_sum,
 	return fmin(1.0, 0.5 * erfc(z / sqrt(2.0)));
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 int fl_slice_stats_compute(fl_slice_stats *out, const fl_failure_summary *s,
 			   const int64_t *members, int64_t n_members)
 {
-	int64_t n, m = n_members;
+	int64_t n, m = n_members, *sorted = NULL;
 	double sum = 0, rank_sum = 0, mean_all;
+	int in_order = 1;
 
 	if (!out || !s || m < 0 || (m > 0 && !members))
 		return fl__error(FL_EINVAL, "slice statistics: invalid arguments");
@@ -139,45 +155,62 @@ int fl_slice_stats_compute(fl_slice_stats *out, const fl_failure_summary *s,
 		if (r < 0 || r >= n)
 			return fl__error(FL_EINVAL, "slice statistics: member %lld: row %lld outside [0, %lld)",
 					 (long long)j, (long long)r, (long long)n);
-		sum += s->failure[r];
+		in_order &= j == 0 || members[j - 1] < r;
+	}
+	/* continuous sums are rounded: taken in row order, so that one set of
+	 * rows has one set of statistics, whichever method listed it (a tie
+	 * between two methods' equal slices then stays a tie); 0/1 sums are
+	 * exact in any order */
+	if (!s->binary && !in_order) {
+		if (!(sorted = fl__malloc((size_t)m * sizeof *sorted, "slice statistics")))
+			return FL_ENOMEM;
+		memcpy(sorted, members, (size_t)m * sizeof *sorted);
+		qsort(sorted, (size_t)m, sizeof *sorted, cmp_i64);
+		members = sorted;
+	}
+	for (int64_t j = 0; j < m; j++) {
+		sum += s->failure[members[j]] * s->scale;
 		if (!s->binary)
-			rank_sum += s->ranks[r];
+			rank_sum += s->ranks[members[j]];
 	}
 
 	mean_all = fl_failure_summary_mean(s);
 	out->size = m;
-	out->failure_rate = m ? sum / (double)m : NAN;
-	out->failure_rate_outside = m < n ? (s->total - sum) / (double)(n - m) : NAN;
+	out->failure_rate = m ? ldexp(sum / (double)m, s->e) : NAN;
+	out->failure_rate_outside = m < n ? ldexp((s->total - sum) / (double)(n - m), s->e) : NAN;
 	out->lift = mean_all != 0 ? out->failure_rate / mean_all : NAN;
 	out->ci_low = out->ci_high = NAN;
 	out->p_value = 1.0;
-	if (m == 0)
+	if (m == 0) {
+		free(sorted);
 		return 0;
+	}
 
 	if (s->binary) {
 		/* 0/1 sums are exact integers in a double */
 		int64_t k = (int64_t)llround(sum), K = (int64_t)llround(s->total);
 		fl_wilson_interval(&out->ci_low, &out->ci_high, (double)k, (double)m, 1.96);
 		out->p_value = fl_fisher_greater(n, K, m, k);
-		return 0;
+		return 0; /* sorted is NULL: binary */
 	}
 
 	/* continuous: normal interval, clipped to the signal's range because a
 	 * mean cannot leave it (a lone member gets the whole range) */
-	double mean = out->failure_rate, ss = 0;
+	double mean = sum / (double)m, ss = 0; /* of failure * scale */
 	for (int64_t j = 0; j < m; j++) {
-		double d = s->failure[members[j]] - mean;
+		double d = s->failure[members[j]] * s->scale - mean;
 		ss += d * d;
 	}
 	if (m > 1) {
 		double half = 1.96 * sqrt(ss / (double)(m - 1) / (double)m);
-		out->ci_low = fmax(s->min, mean - half);
-		out->ci_high = fmin(s->max, mean + half);
+		out->ci_low = fmax(s->min, ldexp(mean - half, s->e));
+		out->ci_high = fmin(s->max, ldexp(mean + half, s->e));
 	} else {
 		out->ci_low = s->min;
 		out->ci_high = s->max;
 	}
 	out->p_value = mann_whitney_greater(s, rank_sum, m);
+	free(sorted);
 	return 0;
 }
 

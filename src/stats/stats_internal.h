@@ -29,4 +29,19 @@ int64_t fl__auto_min_size(int64_t n, int64_t min_size);
  * index (stats/failure.c; see fl_argmax_rows). */
 int32_t fl__argmax_row(const float *p, int32_t c);
 
+/* Scale-free arithmetic on a failure signal (stats/failure.c). A signal
+ * may be any finite double: 1e300 overflows a sum of two rows, 1e-300 a
+ * square underflows. Sums, means and squares are therefore taken of
+ * f / 2^e, e = fl__failure_exponent(f, n), whose largest |value| lies in
+ * [1, 2) (e in [-1022, 1022], 0 for a signal of zeros), and the results
+ * scaled back by 2^e. Scaling by a power of two is exact, so for a signal
+ * that did not overflow or underflow the results are the same bits as
+ * without it, and a signal times 2^k gives the same bits times 2^k. */
+int fl__failure_exponent(const double *f, int64_t n);
+/* The scale 2^-e of that exponent (a normal double). */
+double fl__failure_scale(int e);
+/* The mean of f over rows[0..m) (rows NULL: the first m), computed on
+ * f / 2^e: finite for every finite signal. NaN when m is 0. */
+double fl__failure_mean(const double *f, const int64_t *rows, int64_t m);
+
 #endif

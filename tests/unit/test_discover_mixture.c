@@ -425,6 +425,44 @@ static void test_model(uint64_t seed)
 		fl_mixture_clear(&m2);
 		remove(edited);
 	}
+	/* a continuous signal near 1e300 (its squares overflow a double): a
+	 * Gaussian failure term in units of fail_scale, saved with the model,
+	 * whose fingerprint is the specs' */
+	{
+		fl_pca p3;
+		fl_mixture m3;
+		fl_failure_summary *s3 = NULL;
+		fl_candidate *c3 = NULL;
+		int32_t nc3 = 0;
+		double *g = malloc((size_t)s.n * sizeof *g);
+		int e;
+
+		for (int64_t i = 0; g && i < s.n; i++)
+			g[i] = (f[i] + (double)(i % 7) / 14) * 1e300;
+		CHECK_RC(fl_failure_summary_new(&s3, g, s.n), 0);
+		o.model_path = path;
+		CHECK_RC(fl_discover_mixture(&c3, &nc3, s.emb, s.n, s.d, s.d, "emb", NULL, NULL, 0, s3,
+					     g, &o), 0);
+		CHECK(nc3 >= 1);
+		CHECK_RC(fl_mixture_model_load(&p3, &m3, path), 0);
+		CHECK(m3.failure == FL_MIXTURE_FAILURE_GAUSSIAN && frexp(m3.fail_scale, &e) == 0.5 &&
+		      e == 998 && isfinite(m3.fail_var[0]) && m3.fail_var[0] > 0);
+		fl_mixture_model_fingerprint(fp, &p3, &m3);
+		CHECK(nc3 > 0 && strstr(c3[0].spec_json, fp) != NULL);
+		m3.fail_scale = 1; /* the unit is part of the fingerprint */
+		CHECK(nc3 > 0 && (fl_mixture_model_fingerprint(fp, &p3, &m3), !strstr(c3[0].spec_json, fp)));
+		m3.fail_scale = 3; /* a hand-edited unit is refused */
+		CHECK_RC(fl_mixture_model_save(path, &p3, &m3), 0);
+		fl_pca_clear(&p3);
+		fl_mixture_clear(&m3);
+		CHECK_RC(fl_mixture_model_load(&p3, &m3, path), FL_EFORMAT);
+		CHECK(strstr(fl_last_error(), "fail_scale is not a power of two") != NULL);
+		free_candidates(c3, nc3);
+		fl_pca_clear(&p3);
+		fl_mixture_clear(&m3);
+		fl_failure_summary_free(s3);
+		free(g);
+	}
 	free_candidates(c, nc);
 	free_candidates(c2, nc2);
 	fl_pca_clear(&p);

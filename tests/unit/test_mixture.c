@@ -10,6 +10,7 @@
 #include "check.h"
 #include "mixture/mixture_internal.h"
 
+#include <float.h>
 #include <string.h>
 
 /* ---- test data: k blobs in d dimensions, labels tied to blobs, soft
@@ -720,11 +721,102 @@ static void test_kernels(uint64_t seed)
 	CHECK(fl_mx_log(1.0f) == 0.0f);
 }
 
+/* Every float is a defined input (the sanitizer build runs this under
+ * UBSan: a NaN once reached (int32_t)NaN and a left shift of a negative
+ * value): exp is 0 below -87, +inf above log FLT_MAX, NaN for NaN, within
+ * 5e-7 of exp between; log clamps to [FLT_MIN, FLT_MAX], NaN for NaN. */
+static void test_kernel_edges(uint64_t seed)
+{
+	static const float big[] = {-INFINITY, -FLT_MAX, -1e30f, -1e10f, -87.5f, -87.0f, -1e-30f,
+				    -0.0f, 0.0f, 1e-30f, 1.0f, 10.0f, 88.0f, 88.5f, 88.8f, 1e10f,
+				    FLT_MAX, INFINITY};
+	uint64_t st = seed ^ 0xe4e4;
+	double worst = 0;
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		float x = big[i], e = fl_mx_exp(x);
+		double want = exp((double)x);
+
+		ok &= x < -87.0f ? e == 0 : x > 88.7228f ? e == INFINITY
+		      : fabs(e - want) <= 5e-7 * want;
+	}
+	CHECK(ok);
+	for (int i = 0; i < 100000; i++) { /* the positive side, up to log FLT_MAX */
+		float x = (float)(88.72 * check_uniform(&st));
+		worst = fmax(worst, fabs(fl_mx_exp(x) - exp((double)x)) / exp((double)x));
+	}
+	CHECK(worst < 5e-7);
+	CHECK(isnan(fl_mx_exp(NAN)) && isnan(fl_mx_exp(-NAN)) && isnan(fl_mx_log(NAN)));
+	CHECK(fabs(fl_mx_log(0.0f) - log(FLT_MIN)) < 1e-4 && fl_mx_log(-1.0f) == fl_mx_log(0.0f));
+	CHECK(fl_mx_log(1e-45f) == fl_mx_log(0.0f) && fl_mx_log(-INFINITY) == fl_mx_log(0.0f));
+	CHECK(fabs(fl_mx_log(INFINITY) - log(FLT_MAX)) < 1e-4 && fl_mx_log(FLT_MAX) == fl_mx_log(INFINITY));
+}
+
+/* The Gaussian failure term at any scale: a loss, times 2^70 (exactly the
+ * same model, fail_scale times 2^70), times 1e300 and 1e-300 (finite
+ * parameters, the same assignments); a saved model keeps fail_scale, and
+ * predicting on it with the signal gives the fit's assignments. */
+static void test_failure_scale(uint64_t seed)
+{
+	static const double factor[] = {0x1p70, 1e300, 1e-300};
+	uint64_t st = seed ^ 0x5ca1e;
+	tdata t;
+	fl_mixture m0, m;
+	fl_mixture_opts o = FL_MIXTURE_OPTS_INIT;
+	double *loss, *f;
+	int32_t *a0, *a;
+
+	tdata_make(&t, 800, 4, 3, 3, &st);
+	loss = malloc((size_t)t.n * sizeof *loss);
+	f = malloc((size_t)t.n * sizeof *f);
+	a0 = malloc((size_t)t.n * sizeof *a0);
+	a = malloc((size_t)t.n * sizeof *a);
+	for (int64_t i = 0; i < t.n; i++)
+		loss[i] = 3 * t.failure[i] + check_uniform(&st);
+	o.k = 3;
+	o.gamma_f = 1;
+	CHECK_RC(fl_mixture_fit(&m0, t.z, t.n, t.d, t.d, NULL, NULL, 0, loss, &o), 0);
+	CHECK(m0.failure == FL_MIXTURE_FAILURE_GAUSSIAN && m0.fail_scale == 2);
+	CHECK_RC(fl_mixture_predict(NULL, a0, NULL, &m0, t.z, t.n, t.d, NULL, NULL, loss, 0), 0);
+	for (int q = 0; q < 3; q++) {
+		int same = 1, finite = 1;
+
+		for (int64_t i = 0; i < t.n; i++)
+			f[i] = loss[i] * factor[q];
+		CHECK_RC(fl_mixture_fit(&m, t.z, t.n, t.d, t.d, NULL, NULL, 0, f, &o), 0);
+		CHECK_RC(fl_mixture_predict(NULL, a, NULL, &m, t.z, t.n, t.d, NULL, NULL, f, 0), 0);
+		for (int64_t i = 0; i < t.n; i++)
+			same &= a[i] == a0[i];
+		for (int32_t c = 0; c < m.k; c++)
+			finite &= isfinite(m.fail_mean[c]) && m.fail_var[c] > 0 && isfinite(m.fail_var[c]);
+		for (int32_t i = 0; i <= m.n_iter; i++)
+			finite &= isfinite(m.trace[i]);
+		CHECK(same && finite);
+		CHECK(m.fail_scale > 0 && fabs(m.fail_scale / (2 * factor[q]) - 1) < 1);
+		if (q == 0) { /* a power of two: the very same fit, in other units */
+			CHECK(m.fail_scale == 0x1p71 && m.n_iter == m0.n_iter);
+			CHECK(!memcmp(m.fail_mean, m0.fail_mean, (size_t)m.k * sizeof(double)) &&
+			      !memcmp(m.fail_var, m0.fail_var, (size_t)m.k * sizeof(double)) &&
+			      !memcmp(m.means, m0.means, (size_t)(m.k * m.d) * sizeof(double)));
+		}
+		fl_mixture_clear(&m);
+	}
+	free(loss);
+	free(f);
+	free(a0);
+	free(a);
+	fl_mixture_clear(&m0);
+	tdata_free(&t);
+}
+
 int main(void)
 {
 	uint64_t seed = check_seed(1);
 
 	test_kernels(seed);
+	test_kernel_edges(seed);
+	test_failure_scale(seed);
 	test_codes(seed);
 	for (uint64_t r = 0; r < 3; r++)
 		test_reference(seed + r);

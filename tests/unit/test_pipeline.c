@@ -95,9 +95,100 @@ static void test_options(void)
 	o.fdr = 1;
 	CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
 	CHECK(strstr(fl_last_error(), "fdr") != NULL);
+	/* threads are capped at 1024 (100000 overflowed the predicate search's
+	 * stack, 50000 failed to create threads): refused as text and in the
+	 * struct, before any work */
+	o = init;
+	CHECK_RC(fl_discover_opts_set(&o, "threads", "1024"), 0);
+	CHECK_RC(fl_discover_opts_set(&o, "threads", "1025"), FL_EINVAL);
+	CHECK_RC(fl_discover_opts_set(&o, "threads", "100000"), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "threads") != NULL && o.threads == 1024);
+	o.threads = 100000;
+	CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "threads") != NULL);
 	o = init;
 	o.version = 99;
 	CHECK_RC(fl_discover(&(fl_report *){NULL}, NULL, &o), FL_EINVAL);
+}
+
+/* Scale-free numerics: a continuous failure (the loss), the same times
+ * 1e19, 1e-19 and 1e300 (finite; its sums and squares overflow a double,
+ * and 2e19 once reached the mixture's exp as NaN): fl_discover ranks the
+ * same slices, with the same members, whatever the unit, and its rates
+ * are the unit's. Every method runs: the mixture's Gaussian failure term
+ * (no labels), k-means, the direction and the predicates. */
+static void test_scale(void)
+{
+	static const double factor[] = {1, 1e19, 1e-19, 1e300};
+	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
+	fl_synth s;
+	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
+	fl_data d = FL_DATA_INIT;
+	fl_view v = {"emb", NULL, 0, "emb.npy"};
+	fl_report *r[4] = {NULL, NULL, NULL, NULL};
+	fl_table *meta = NULL;
+	double *loss = NULL, *f = NULL;
+	char path[512];
+	FILE *fp;
+
+	so.n = 3000;
+	so.meta_slice = 1;
+	CHECK_RC(fl_synth_generate(&s, &so), 0);
+	loss = malloc((size_t)s.n * sizeof *loss);
+	f = malloc((size_t)s.n * sizeof *f);
+	snprintf(path, sizeof path, "%s/scale_meta.csv", FL_TEST_TMP);
+	CHECK((fp = fopen(path, "w")) != NULL);
+	if (!loss || !f || !fp)
+		goto done;
+	fprintf(fp, "weather,camera,age\n");
+	for (int64_t i = 0; i < s.n; i++)
+		fprintf(fp, "w%d,c%d,%d\n", s.weather[i], s.camera[i], s.age[i]);
+	CHECK(fclose(fp) == 0);
+	CHECK_RC(fl_table_read_csv(&meta, path), 0);
+	CHECK_RC(fl_failure_compute(loss, FL_FAILURE_LOSS, s.n, s.n_classes, s.labels, s.probs,
+				    NULL), 0);
+	v.x = s.emb;
+	v.dim = s.d;
+	d.n = s.n;
+	d.failure = f;
+	d.views = &v;
+	d.n_views = 1;
+	d.meta = meta;
+	o.threads = 1;
+	o.components = 8;
+	for (int k = 0; k < 4; k++) {
+		for (int64_t i = 0; i < s.n; i++)
+			f[i] = loss[i] * factor[k];
+		CHECK_RC(fl_discover(&r[k], &d, &o), 0);
+	}
+	for (int k = 1; k < 4 && r[0]; k++) {
+		int same = r[k] && fl_report_n_slices(r[k]) == fl_report_n_slices(r[0]);
+		int methods = 0;
+
+		for (int32_t i = 0; same && i < fl_report_n_slices(r[0]); i++) {
+			const fl_candidate *a = fl_report_slice(r[0], i), *b = fl_report_slice(r[k], i);
+
+			same &= !strcmp(a->method, b->method) && a->n_members == b->n_members &&
+				!memcmp(a->members, b->members, (size_t)a->n_members * sizeof *a->members) &&
+				a->replicated == b->replicated;
+			same &= fabs(b->stats.failure_rate / factor[k] - a->stats.failure_rate) <=
+				1e-12 * a->stats.failure_rate;
+			same &= fabs(b->score - a->score) <= 1e-9 * fabs(a->score);
+			methods |= (strcmp(a->method, "mixture") == 0) | (strcmp(a->method, "predicates") == 0) << 1;
+		}
+		if (!same)
+			fprintf(stderr, "scale %g: the slices differ from those of the loss\n", factor[k]);
+		CHECK(same);
+		CHECK(methods == 3); /* the mixture and the predicates found slices */
+	}
+	CHECK(r[0] && fl_report_n_slices(r[0]) >= 3);
+done:
+	for (int k = 0; k < 4; k++)
+		fl_report_free(r[k]);
+	fl_table_free(meta);
+	free(loss);
+	free(f);
+	fl_synth_clear(&s);
 }
 
 int main(void)
@@ -113,6 +204,7 @@ int main(void)
 	int calls = 0, found = 0;
 
 	test_options();
+	test_scale();
 	so.n = 4000;
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	v.x = s.emb;

@@ -3,11 +3,13 @@
  * conjunction on many random small tables (sets, scores and order; 1 and 3
  * threads), the pruning bound is never below the score of any descendant,
  * binning and its readable edges, the discovery candidates, early stops,
- * and bad inputs (a 100k-value column, all-missing, constant, one row,
+ * bounded work (max_joins, max_columns; a table of 100,000 columns), and
+ * bad inputs (a 100k-value column, all-missing, constant, one row,
  * negative or NaN failure, invalid options).
  */
 #include "check.h"
 #include "faultline.h"
+#include "io/io_internal.h"
 #include "predicates/predicates_internal.h"
 
 #include <string.h>
@@ -750,6 +752,30 @@ static void test_stop(void)
 	}
 	fl_predicate_result_free(r);
 	fl_predicate_result_free(r2);
+	r = r2 = NULL;
+
+	/* max_joins: level 2 joins only the parents with the highest bound, as
+	 * many as make at most 30 joins, and says so; the top-K is then drawn
+	 * from fewer candidates, so each of its scores is at most the exact
+	 * one of its rank */
+	o.max_level = 3;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	o.max_joins = 30;
+	CHECK_RC(fl_predicates_search(&r2, t, f, &o), 0);
+	if (r && r2) {
+		CHECK(has_note(r2, "level 2: the ") && has_note(r2, "(more than max_joins, 30)"));
+		CHECK(!has_note(r, "max_joins"));
+		CHECK(r2->evaluated[1] + r2->pruned[1] <= 30 && r2->evaluated[1] > 0);
+		CHECK(r2->n_slices <= r->n_slices);
+		for (int32_t i = 0; i < r2->n_slices; i++)
+			CHECK(r2->slices[i].score <= r->slices[i].score);
+		CHECK(r2->slices[0].score == r->slices[0].score || r->slices[0].n_preds > 1);
+	}
+	fl_predicate_result_free(r);
+	fl_predicate_result_free(r2);
+	o.max_joins = 0;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), FL_EINVAL);
+	CHECK(r == NULL);
 	fl_table_free(t);
 	free(f);
 }
@@ -805,6 +831,73 @@ static void test_callbacks(void)
 	CHECK(r && r->evaluated[2] == 0 && r->n_slices > 0);
 	fl_predicate_result_free(r);
 	fl_table_free(t);
+}
+
+/* 100,000 numeric columns of 2,000 rows (the CSV would be 400 MB: the table
+ * is made in memory: 1000 distinct columns repeated). Only the first
+ * max_columns (1000) are read, with a note counting the rest, and level 2
+ * joins at most max_joins pairs of the 10,000 predicates, with a note: the
+ * search ends in seconds (it ran out of time and memory before), and still
+ * finds the slice planted in column c0. */
+static void test_wide(void)
+{
+	enum { ROWS = 2000, COLS = 100000, POOL = 1000 };
+	struct fl_table *t = calloc(1, sizeof *t);
+	char *names = malloc((size_t)COLS * 8);
+	double *pool = malloc((size_t)POOL * ROWS * sizeof *pool), *f = malloc(ROWS * sizeof *f);
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	fl_predicate_result *r = NULL;
+	cb_state cs = {0, 0, 0, 0, ""};
+	uint64_t st = 5;
+
+	if (!t || !names || !pool || !f || !(t->col = calloc(COLS, sizeof *t->col))) {
+		CHECK(0);
+		goto done;
+	}
+	t->rows = ROWS;
+	t->cols = COLS;
+	for (int64_t k = 0; k < POOL * ROWS; k++)
+		pool[k] = (double)(check_rand(&st) % 10);
+	for (int64_t c = 0; c < COLS; c++) {
+		snprintf(names + c * 8, 8, "c%lld", (long long)c);
+		t->col[c].name = names + c * 8;
+		t->col[c].type = FL_COL_NUMERIC;
+		t->col[c].num = pool + (c % POOL) * ROWS;
+	}
+	for (int64_t i = 0; i < ROWS; i++) /* c0 = 3 fails 60%, the rest 10% */
+		f[i] = (double)(check_rand(&st) % 10 < (pool[i] == 3 ? 6u : 1u));
+	o.note = on_note;
+	o.note_user = &cs;
+	CHECK_RC(fl_predicates_search(&r, (const fl_table *)t, f, &o), 0);
+	if (r) {
+		CHECK(has_note(r, "99000 columns not searched: the search uses the first 1000 columns"));
+		CHECK(has_note(r, "up to 'c999' (column 1000 of 100000)"));
+		CHECK(has_note(r, "level 2: the ") && has_note(r, "(more than max_joins, 16777216)"));
+		CHECK(cs.notes == r->n_notes && !cs.bad);
+		CHECK_EQ_INT(r->n_preds, 10000);
+		CHECK(r->evaluated[1] + r->pruned[1] <= o.max_joins);
+		CHECK(r->n_slices > 0 && r->slices[0].n_preds == 1 &&
+		      !strcmp(r->preds[r->slices[0].preds[0]].text, "c0 = 3"));
+	}
+	/* a smaller cap reads fewer columns */
+	fl_predicate_result_free(r);
+	r = NULL;
+	o.max_columns = 3;
+	o.max_level = 2;
+	CHECK_RC(fl_predicates_search(&r, (const fl_table *)t, f, &o), 0);
+	CHECK(r && r->n_preds == 30 && has_note(r, "99997 columns not searched"));
+	fl_predicate_result_free(r);
+	o.max_columns = 0;
+	CHECK_RC(fl_predicates_search(&r, (const fl_table *)t, f, &o), FL_EINVAL);
+	CHECK(r == NULL);
+done:
+	fl_predicate_result_free(r);
+	if (t)
+		free(t->col);
+	free(t);
+	free(names);
+	free(pool);
+	free(f);
 }
 
 /* ---- bad input -------------------------------------------------------- */
@@ -909,6 +1002,7 @@ int main(void)
 	test_discover(seed);
 	test_stop();
 	test_callbacks();
+	test_wide();
 	test_bound(seed);
 	test_brute_force(seed);
 	return check_done();
