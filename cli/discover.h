@@ -29,6 +29,15 @@ typedef struct inputs {
 	char view_name[OPT_LIST_MAX][64];
 	char **phrases;
 	fl_data data;
+	/* typed views of the arrays, taken only once every file is open and
+	 * its rows counted (a compressed member is inflated at its view) */
+	struct {
+		fl_array *arr;
+		const int64_t **i64;
+		const float **f32;
+		const double **f64;
+	} views_due[8 + OPT_LIST_MAX];
+	int n_due;
 } inputs;
 
 /* Set a's defaults: the library's options and their callbacks. */

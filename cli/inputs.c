@@ -75,18 +75,41 @@ static int open_array(inputs *in, fl_array **out, const char *spec, const char *
 	return want_2d < 0 ? 0 : check_rows(in, spec, fl_array_rows(a));
 }
 
-static int as_i64(fl_array *arr, const int64_t **out)
+/* Take a typed view of arr into *out later (take_views). */
+static int as_i64(inputs *in, fl_array *arr, const int64_t **out)
 {
-	int rc = fl_array_i64(arr, out);
-
-	return rc ? fail(exit_for_input(rc), "%s", fl_last_error()) : 0;
+	in->views_due[in->n_due].arr = arr;
+	in->views_due[in->n_due++].i64 = out;
+	return 0;
 }
 
-static int as_f32(fl_array *arr, const float **out)
+static int as_f32(inputs *in, fl_array *arr, const float **out)
 {
-	int rc = fl_array_f32(arr, out);
+	in->views_due[in->n_due].arr = arr;
+	in->views_due[in->n_due++].f32 = out;
+	return 0;
+}
 
-	return rc ? fail(exit_for_input(rc), "%s", fl_last_error()) : 0;
+static int as_f64(inputs *in, fl_array *arr, const double **out)
+{
+	in->views_due[in->n_due].arr = arr;
+	in->views_due[in->n_due++].f64 = out;
+	return 0;
+}
+
+/* Every file is open and agrees on rows: now convert (or inflate). */
+static int take_views(inputs *in)
+{
+	for (int i = 0; i < in->n_due; i++) {
+		fl_array *arr = in->views_due[i].arr;
+		int rc = in->views_due[i].i64 ? fl_array_i64(arr, in->views_due[i].i64)
+			 : in->views_due[i].f32 ? fl_array_f32(arr, in->views_due[i].f32)
+						: fl_array_f64(arr, in->views_due[i].f64);
+
+		if (rc)
+			return fail(exit_for_input(rc), "%s", fl_last_error());
+	}
+	return 0;
 }
 
 static int read_outputs(inputs *in, const args *a)
@@ -96,14 +119,14 @@ static int read_outputs(inputs *in, const args *a)
 	int rc;
 
 	if (a->labels && ((rc = open_array(in, &arr, a->labels, "labels", 0)) ||
-			  (rc = as_i64(arr, &d->labels))))
+			  (rc = as_i64(in, arr, &d->labels))))
 		return rc;
 	d->labels_name = a->labels;
 	if (a->probs || a->logits) {
 		const char *spec = a->probs ? a->probs : a->logits;
 
 		if ((rc = open_array(in, &arr, spec, a->probs ? "probabilities" : "logits", 2)) ||
-		    (rc = as_f32(arr, &d->probs)))
+		    (rc = as_f32(in, arr, &d->probs)))
 			return rc;
 		if (fl_array_cols(arr) > INT32_MAX)
 			return fail(EXIT_INPUT, "%s: %lld class columns", spec, (long long)fl_array_cols(arr));
@@ -112,7 +135,7 @@ static int read_outputs(inputs *in, const args *a)
 		d->probs_name = spec;
 	}
 	if (a->preds && ((rc = open_array(in, &arr, a->preds, "predictions", 0)) ||
-			 (rc = as_i64(arr, &d->preds))))
+			 (rc = as_i64(in, arr, &d->preds))))
 		return rc;
 	d->preds_name = a->preds;
 	return 0;
@@ -143,8 +166,8 @@ static int read_failure(inputs *in, const args *a)
 	if (!a->failure)
 		return 0;
 	if ((rc = open_array(in, &arr, a->failure, "failure", 0)) ||
-	    (rc = fl_array_f64(arr, &in->data.failure)))
-		return rc > 0 ? rc : fail(exit_for_input(rc), "%s", fl_last_error());
+	    (rc = as_f64(in, arr, &in->data.failure)))
+		return rc;
 	in->data.failure_name = a->failure;
 	return 0;
 }
@@ -158,7 +181,7 @@ static int read_views(inputs *in, const args *a)
 
 		snprintf(in->view_name[v], sizeof in->view_name[v], "%.*s", (int)(eq - item), item);
 		if ((rc = open_array(in, &arr, eq + 1, "a view", 1)) ||
-		    (rc = as_f32(arr, &in->views[v].x)))
+		    (rc = as_f32(in, arr, &in->views[v].x)))
 			return rc;
 		in->views[v].name = in->view_name[v];
 		in->views[v].dim = fl_array_cols(arr);
@@ -216,7 +239,7 @@ static int read_phrases(inputs *in, const args *a)
 	in->data.phrases = (const char *const *)in->phrases;
 	in->data.phrase_view = a->phrase_view;
 	in->data.phrase_emb_name = a->phrase_emb;
-	return as_f32(arr, &in->data.phrase_emb);
+	return as_f32(in, arr, &in->data.phrase_emb);
 }
 
 int read_inputs(inputs *in, const args *a, int with_views)
@@ -226,7 +249,8 @@ int read_inputs(inputs *in, const args *a, int with_views)
 
 	in->data = init;
 	if ((rc = read_outputs(in, a)) || (rc = read_meta(in, a)) || (rc = read_failure(in, a)) ||
-	    (with_views && ((rc = read_views(in, a)) || (rc = read_phrases(in, a)))))
+	    (with_views && ((rc = read_views(in, a)) || (rc = read_phrases(in, a)))) ||
+	    (rc = take_views(in)))
 		return rc;
 	in->data.n = in->n;
 	return 0;
