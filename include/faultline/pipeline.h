@@ -150,8 +150,9 @@ typedef struct fl_discover_opts {
 	 *  applied later: PREFIX.mixture-VIEW.npz (the report's JSON is usually
 	 *  PREFIX.json). They are written only by fl_report_save, with the
 	 *  report; until then they live in a temporary folder that
-	 *  fl_report_free removes. NULL: the specs name no file and the models
-	 *  live only as long as the report. */
+	 *  fl_report_free removes. NULL: the models live in a temporary folder
+	 *  of $TMPDIR as long as the report does, and a JSON saved from it names
+	 *  files ("mixture-VIEW.npz") that no folder holds. */
 	const char *model_prefix;
 	fl_progress_fn progress;
 	void *progress_user;
