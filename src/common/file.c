@@ -78,6 +78,16 @@ char *fl__read_text(const char *path)
 	return buf;
 }
 
+char *fl__folder_of(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	fl_strbuf b = {0};
+
+	fl__sb_printf(&b, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
+		      slash ? path : ".");
+	return fl__sb_finish(&b, "folder name");
+}
+
 char *fl__resolve(const char *path)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
@@ -86,9 +96,7 @@ char *fl__resolve(const char *path)
 
 	if ((real = realpath(path, NULL))) /* it exists: links followed */
 		return real;
-	fl__sb_printf(&b, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
-		      slash ? path : ".");
-	if (!(dir = fl__sb_finish(&b, "file name")))
+	if (!(dir = fl__folder_of(path)))
 		return NULL;
 	if ((real = realpath(dir, NULL))) {
 		b = (fl_strbuf){0};

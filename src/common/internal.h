@@ -130,6 +130,9 @@ int fl__create_temp(char *tmp, size_t n, const char *path);
  * not there yet, its folder resolved plus its name (the caller's; NULL with
  * FL_ENOMEM recorded). Two names of one file resolve alike (file.c). */
 char *fl__resolve(const char *path);
+/* The folder of a path ("." for a bare name or NULL), the caller's; NULL
+ * with FL_ENOMEM recorded (file.c). */
+char *fl__folder_of(const char *path);
 
 /* A file written beside its destination and renamed into place once
  * everything it belongs with is written (file.c): open creates

@@ -56,24 +56,13 @@ static int apply_slice(fl_candidate *c, const fl_saved_slice *saved, const fl_sp
 	return 0;
 }
 
-/* The saved report's folder: relative model files of its specs live there. */
-static char *folder_of(const char *path)
-{
-	const char *slash = path ? strrchr(path, '/') : NULL;
-	fl_strbuf b = {0};
-
-	fl__sb_printf(&b, "%.*s", slash ? (int)(slash == path ? 1 : slash - path) : 1,
-		      slash ? path : ".");
-	return fl__sb_finish(&b, "folder name");
-}
-
 static int apply_all(fl_report *r, const fl_saved_report *saved, const fl_prep *p,
 		     const fl_data *d, const fl_failure_summary *s, const fl_apply_opts *o)
 {
 	fl_spec_data sd;
 	fl_spec_view *sv = NULL;
 	uint8_t *member = fl__malloc((size_t)p->n, "slice rows");
-	char *dir = folder_of(fl_saved_report_path(saved));
+	char *dir = fl__folder_of(fl_saved_report_path(saved));
 	int32_t n = fl_saved_report_n_slices(saved);
 	int rc = 0;
 

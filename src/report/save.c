@@ -34,19 +34,6 @@ static void put_view(fl_strbuf *b, const char *view)
 		fl__sb_printf(b, "-%08llx", (unsigned long long)(h & 0xffffffffULL));
 }
 
-/* The folder of a path ("." for a bare name), the caller's. */
-static char *folder_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	fl_strbuf b = {0};
-
-	if (!slash)
-		fl__sb_printf(&b, ".");
-	else
-		fl__sb_printf(&b, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-	return fl__sb_finish(&b, "folder name");
-}
-
 int fl_report__model_path(fl_report *r, const char *prefix, const char *view, char **out)
 {
 	const char *base;
@@ -70,7 +57,7 @@ int fl_report__model_path(fl_report *r, const char *prefix, const char *view, ch
 	if (!r->models.tmpdir) {
 		const char *tmp = getenv("TMPDIR");
 
-		if (prefix && !(r->models.dir = folder_of(prefix)))
+		if (prefix && !(r->models.dir = fl__folder_of(prefix)))
 			return FL_ENOMEM;
 		if (prefix)
 			fl__sb_printf(&b, "%s.tmp.XXXXXX", prefix);
