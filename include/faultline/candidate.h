@@ -65,6 +65,18 @@ typedef struct fl_candidate {
 	 * both right, only the base right, only the candidate right, both wrong */
 	int has_pair_counts;
 	int64_t pair_counts[4];
+	/* a cause (fl_report_causes): the slice measured on every row, what it
+	 * accounts for, and the results grouped beneath it */
+	int32_t round;              /**< the search that found it: 1 on every row,
+	                                 r > 1 on the rows outside the causes of
+	                                 the searches before (0: not recorded) */
+	fl_slice_stats whole;       /**< members and holdout members together, on every row
+	                                 (whole.size 0 before fl_report_causes) */
+	double excess;              /**< failures beyond the rate outside on every row:
+	                                 whole.size x (inside - outside rate) */
+	struct fl_candidate *parts; /**< results that are pieces of this cause
+	                                 (each holds no parts of its own), by excess */
+	int32_t n_parts;
 } fl_candidate;
 
 /** Release the buffers inside a candidate (not the struct) and zero it. Accepts NULL. */

@@ -146,6 +146,9 @@ typedef struct fl_discover_opts {
 	int32_t pca_dims;            /**< mixture: PCA dimensions per view */
 	int per_class;               /**< direction: one direction per true class */
 	int map;                     /**< give the report a 2-D map of the first view (HTML) */
+	int32_t rounds;              /**< searches: the first on every row, each further one
+	                                  among the rows outside the causes found so far
+	                                  (explaining away); 1 = one search */
 	/** Where the mixture models are kept, so that their slices' specs can be
 	 *  applied later: PREFIX.mixture-VIEW.npz (the report's JSON is usually
 	 *  PREFIX.json). They are written only by fl_report_save, with the
@@ -162,8 +165,8 @@ typedef struct fl_discover_opts {
 
 #define FL_DISCOVER_OPTS_VERSION 1
 #define FL_DISCOVER_OPTS_INIT {FL_DISCOVER_OPTS_VERSION, 0, FL_FAILURE_ERROR, 10, 0, 0, 0, 0, \
-			       0, 0.95, 3, 0.01, 10, 1, 0.05, 25, 128, 0, 0, NULL, NULL, NULL, \
-			       NULL, NULL}
+			       0, 0.95, 3, 0.01, 10, 1, 0.05, 25, 128, 0, 0, 2, NULL, NULL, \
+			       NULL, NULL, NULL}
 
 /** Set *o to the defaults (the same as FL_DISCOVER_OPTS_INIT). */
 FL_API void fl_discover_opts_init(fl_discover_opts *o);

@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /** JSON schema version written in the report's "version" field. */
-#define FL_REPORT_SCHEMA_VERSION 1
+#define FL_REPORT_SCHEMA_VERSION 2
 
 typedef struct fl_report fl_report;
 
@@ -81,7 +81,8 @@ FL_API int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n
 /**
  * Fuse candidates that describe the same failure: taken best score first,
  * a candidate joins the first kept slice whose members it overlaps with
- * Jaccard >= `jaccard`, or whose members hold >= `containment` of its own;
+ * Jaccard >= `jaccard`, or whose members hold >= `containment` of its own
+ * (0: no containment rule, only near-duplicates fuse);
  * the kept slice lists it in `also`. Each distinct other (method, view)
  * that joined a slice raises its score by 10% (at most 3 of them count),
  * so agreement between viewpoints ranks higher. A merged slice (unless
@@ -97,13 +98,16 @@ FL_API int fl_report_merge(fl_report *r, double jaccard, double containment);
 #define FL_MERGE_CONTAINMENT 0.8
 
 /**
- * Confirm every slice on held-out rows: apply its spec (fl_spec_apply) to
- * the rows with holdout[i] = 1, measure it there against the other
- * holdout rows, adjust the holdout p-values of all slices together
- * (Benjamini-Hochberg) and mark a slice replicated when its adjusted
- * p-value is <= q. The slices' own members and statistics should come
- * from the other rows (discovery), so that the holdout is untouched by
- * the search. Afterwards fl_report_rank puts replicated slices first.
+ * Confirm every slice not confirmed yet on held-out rows: apply its spec
+ * (fl_spec_apply) to the rows with holdout[i] = 1, measure it there
+ * against the other holdout rows; then adjust the holdout p-values of all
+ * confirmed slices together (Benjamini-Hochberg) and mark a slice
+ * replicated when its adjusted p-value is <= q. Calls with different
+ * holdout rows (a later search's, among the rows outside earlier causes)
+ * add their slices to one adjustment. The slices' own members and
+ * statistics should come from the other rows (discovery), so that the
+ * holdout is untouched by the search. Afterwards fl_report_rank puts
+ * replicated slices first.
  * @param data     the rows (all n) with the views, table and labels specs need
  * @param failure  the n failure values
  * @param holdout  n bytes, 1 for a holdout row
@@ -112,6 +116,23 @@ FL_API int fl_report_merge(fl_report *r, double jaccard, double containment);
  */
 FL_API int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *failure,
 			     const uint8_t *holdout, double q);
+
+/**
+ * Group the slices into causes and rank them (causes.c explains the rule):
+ * every slice is measured on every row (fl_candidate.whole, .excess, its
+ * members and holdout members together); by weighted covering, the slice
+ * with the most excess failures among the rows no cause holds yet (lower
+ * 95% bound; replicated ones first) becomes the next cause, and the slices
+ * that overlap a cause with Jaccard >= 0.5 or lie half or more inside one
+ * become its parts (fl_candidate.parts, the 8 with most excess). What is
+ * neither is dropped. Causes stay in the order chosen; `score` becomes
+ * the bound at the time a cause was chosen. Slices that have parts are
+ * regrouped from scratch.
+ * @param failure  the n failure values
+ * @param top      most causes (0: all); the first K never depend on top
+ * @return 0; FL_EINVAL; FL_ENOMEM (the slices are then left ungrouped)
+ */
+FL_API int fl_report_causes(fl_report *r, const double *failure, int32_t top);
 
 /**
  * Describe every slice by metadata: the conjunction of at most two

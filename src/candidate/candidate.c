@@ -16,6 +16,7 @@ void fl_candidate_clear(fl_candidate *c)
 	free(c->also);
 	free(c->holdout_members);
 	free(c->explanation);
+	fl_candidates_free(c->parts, c->n_parts);
 	memset(c, 0, sizeof *c);
 }
 

@@ -5,15 +5,18 @@
  *   split: a seeded, failure-stratified holdout half    (fl_split_holdout)
  *   search the other half: in every view the mixture, the failure
  *     direction and k-means; in the metadata the predicate search
- *   fuse what several methods found                    (fl_report_merge)
  *   make each slice's members the rows its spec selects (settle_members)
  *   confirm every slice's spec on the holdout half      (fl_report_confirm)
- *   rank, describe by metadata and by phrases          (fl_report_rank, _describe*)
+ *   explain away: search again among the rows outside the causes found,
+ *     confirm among the holdout rows outside them       (search_again)
+ *   group everything into causes, ranked by the failures each accounts
+ *     for beyond the causes above it                    (fl_report_causes)
+ *   describe by metadata and by phrases                 (fl_report_describe*)
  *
  * The methods see the discovery half as their own rows (gathered copies);
  * their members are renamed back to the caller's rows before the report
- * takes them. With one method alone its raw top-K is reported unmerged,
- * to compare with that method's peer tool.
+ * takes them. With one method alone its raw top-K is reported, searched
+ * once and ranked by its score, to compare with that method's peer tool.
  */
 #include "pipeline_internal.h"
 #include "report/report_internal.h"
@@ -62,8 +65,9 @@ static void *gather(const void *x, size_t size, int64_t d, const int64_t *rows, 
 	return out;
 }
 
-/* The discovery half: the rows with holdout[i] == 0 (all rows when NULL). */
-static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t *holdout)
+/* The rows with skip[i] == 0 (all rows when NULL): the discovery half, or
+ * its rows outside the causes found so far. */
+static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t *skip)
 {
 	int64_t m = 0;
 	int rc;
@@ -71,7 +75,7 @@ static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t 
 	memset(h, 0, sizeof *h);
 	if (!(h->views = fl__calloc((size_t)d->n_views + 1, sizeof *h->views, "views")))
 		return FL_ENOMEM;
-	if (!holdout) {
+	if (!skip) {
 		h->n = p->n;
 		h->failure = p->failure;
 		h->labels = p->labels;
@@ -83,7 +87,7 @@ static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t 
 		if (!(h->rows = fl__malloc((size_t)p->n * sizeof *h->rows, "the discovery half")))
 			return FL_ENOMEM;
 		for (int64_t i = 0; i < p->n; i++)
-			if (!holdout[i])
+			if (!skip[i])
 				h->rows[m++] = i;
 		h->n = m;
 		if (!(h->failure = gather(p->failure, sizeof(double), 1, h->rows, m)) ||
@@ -124,7 +128,7 @@ static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int3
 
 /* The view methods (failure direction, mixture, k-means) in view v. */
 static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
-			 const fl_discover_opts *o, int32_t v)
+			 const fl_discover_opts *o, int32_t v, int32_t round)
 {
 	const char *name = d->views[v].name;
 	int64_t dim = d->views[v].dim;
@@ -153,7 +157,7 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		fl_discover_mixture_opts mo = FL_DISCOVER_MIXTURE_OPTS_INIT;
 		char *path = NULL;
 
-		if ((rc = fl_report__model_path(r, o->model_prefix, name, &path)))
+		if ((rc = fl_report__model_path(r, o->model_prefix, name, round, &path)))
 			return rc;
 		mo.k = o->components;
 		mo.pca_dims = o->pca_dims;
@@ -202,6 +206,8 @@ static void inert_note(void *user, const char *message)
 }
 
 /* Predicate search over the metadata (the id column is not a predicate). */
+#define PREDICATE_TOP 20
+
 static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
 			 const fl_discover_opts *o)
 {
@@ -218,7 +224,10 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	else
 		po.min_support_frac = o->min_support;
 	po.bins = o->bins;
-	po.top = o->top > 10 ? o->top : 10;
+	/* alone, the predicate search is SliceLine with its top-K; among the
+	 * other methods it gives as many slices whatever `top` is, so that
+	 * the causes chosen never depend on how many are shown */
+	po.top = o->methods != FL_METHOD_PREDICATES ? PREDICATE_TOP : o->top > 10 ? o->top : 10;
 	po.skip_cols = &p->id_col;
 	po.n_skip = p->id_col >= 0;
 	po.threads = o->threads;
@@ -303,7 +312,8 @@ cleanup:
 	return rc;
 }
 
-static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd)
+/* Settle the slices from index `first` on. */
+static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, int32_t first)
 {
 	uint8_t *sel = fl__malloc((size_t)(h->n ? h->n : 1), "slice rows");
 	int64_t *local_of = NULL;
@@ -318,7 +328,7 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd)
 		local_of[i] = -1;
 	for (int64_t i = 0; local_of && i < h->n; i++)
 		local_of[h->rows[i]] = i;
-	for (int32_t s = 0; rc == 0 && s < r->n_slices; s++) {
+	for (int32_t s = first; rc == 0 && s < r->n_slices; s++) {
 		fl_candidate *c = &r->slices[s];
 
 		if (c->spec_json && (rc = settle_one(c, h, sd, sel, local_of, &cache)) && rc != FL_ENOMEM) {
@@ -357,8 +367,81 @@ static int enough_rows(const fl_prep *p, const fl_data *d, const uint8_t *holdou
 	return 0;
 }
 
-/* Search the discovery half (or everything without a holdout), fuse, and
- * confirm every slice on the holdout half. */
+/* One search of the rows of half h: the view methods in every view, then
+ * the predicates; its results are marked with the round. */
+static int search_round(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
+			const fl_discover_opts *o, int32_t round)
+{
+	int32_t first = r->n_slices;
+	int rc = 0;
+
+	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
+		rc = discover_view(r, h, p, d, o, v, round);
+	if (rc == 0 && (o->methods & FL_METHOD_PREDICATES))
+		rc = discover_meta(r, h, p, d, o);
+	for (int32_t s = first; s < r->n_slices; s++)
+		r->slices[s].round = round;
+	return rc;
+}
+
+static int confirm(fl_report *r, const fl_spec_data *sd, const fl_prep *p, const uint8_t *holdout,
+		   const uint8_t *within, const fl_discover_opts *o)
+{
+	int rc = fl_report__confirm_within(r, sd, p->failure, holdout, within, o->fdr);
+
+	return rc && rc != FL_ENOMEM && rc != FL_ECANCELED ? prefixed(rc, "confirming on the holdout")
+							   : rc;
+}
+
+/* Explaining away: search again among the discovery rows outside the
+ * causes found so far (replicated ones, when confirmed), and confirm what
+ * is found among the holdout rows outside them, until `rounds` searches
+ * ran or nothing new is found. The new slices' members are still every
+ * discovery row their spec selects (settled on h, the whole half). */
+static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
+			const fl_discover_opts *o, const fl_spec_data *sd, const uint8_t *holdout)
+{
+	uint8_t *cause = fl__malloc((size_t)p->n, "rows of causes");
+	uint8_t *skip = fl__malloc((size_t)p->n, "rows of causes");
+	uint8_t *outside = fl__malloc((size_t)p->n, "rows of causes");
+	int rc = cause && skip && outside ? 0 : FL_ENOMEM;
+
+	for (int32_t round = 2; rc == 0 && round <= o->rounds; round++) {
+		int32_t first = r->n_slices, n_causes = 0;
+		int64_t searched = 0, confirmed = 0;
+		half h2 = {0};
+
+		if ((rc = fl_report__cause_rows(r, p->failure, cause, &n_causes)) || n_causes == 0)
+			break;
+		for (int64_t i = 0; i < p->n; i++) {
+			skip[i] = cause[i] || (holdout && holdout[i]);
+			outside[i] = !cause[i];
+			searched += !skip[i];
+			confirmed += holdout && holdout[i] && !cause[i];
+		}
+		if (searched < MIN_ROWS || (holdout && confirmed < MIN_ROWS))
+			break;
+		rc = half_make(&h2, p, d, skip);
+		if (rc == 0)
+			rc = search_round(r, &h2, p, d, o, round);
+		half_free(&h2, d->n_views);
+		if (rc == 0)
+			rc = settle_members(r, h, sd, first);
+		if (rc == 0 && holdout)
+			rc = confirm(r, sd, p, holdout, outside, o);
+		if (r->n_slices == first)
+			break;
+	}
+	free(cause);
+	free(skip);
+	free(outside);
+	return rc;
+}
+
+/* Search the discovery half (or everything without a holdout), confirm
+ * every slice on the holdout half, and search again outside the causes
+ * found (explaining away). One method alone searches once: its raw
+ * results, to compare with that method's peer tool. */
 static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_discover_opts *o)
 {
 	uint8_t *holdout = NULL;
@@ -377,17 +460,13 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 		return rc;
 	}
 	rc = half_make(&h, p, d, holdout);
-	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
-		rc = discover_view(r, &h, p, d, o, v);
-	if (rc == 0 && (o->methods & FL_METHOD_PREDICATES))
-		rc = discover_meta(r, &h, p, d, o);
-	if (rc == 0 && (o->methods & (o->methods - 1)))
-		rc = fl_report_merge(r, FL_MERGE_JACCARD, FL_MERGE_CONTAINMENT);
+	if (rc == 0)
+		rc = search_round(r, &h, p, d, o, 1);
 	if (rc || (rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))) ||
-	    (rc = settle_members(r, &h, &sd)))
+	    (rc = settle_members(r, &h, &sd, 0)) || (holdout && (rc = confirm(r, &sd, p, holdout, NULL, o))))
 		goto cleanup;
-	if (holdout && (rc = fl_report_confirm(r, &sd, p->failure, holdout, o->fdr)) && rc != FL_ENOMEM)
-		rc = prefixed(rc, "confirming on the holdout");
+	if (o->methods & (o->methods - 1))
+		rc = search_again(r, &h, p, d, o, &sd, holdout);
 cleanup:
 	half_free(&h, d->n_views);
 	free(sv);
@@ -504,7 +583,10 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	if (!o.holdout && o.note)
 		o.note(o.note_user, "no holdout: slices are measured on the data they were found in; "
 		       "their p-values are optimistic and nothing is confirmed");
-	if ((rc = fl_report_rank(r, o.top)) || (rc = fl_report_describe(r, NULL, p->id_col)) ||
+	if ((o.methods & (o.methods - 1) ? (rc = fl_report_causes(r, p->failure, o.top))
+					  : (rc = fl_report_rank(r, o.top)) ||
+					    (rc = fl_report__measure(r, p->failure))) ||
+	    (rc = fl_report_describe(r, NULL, p->id_col)) ||
 	    (rc = describe_phrases(r, d)))
 		goto cleanup;
 	if (o.map && d->n_views > 0 && p->n > 1)

@@ -50,6 +50,8 @@ static const entry table[] = {
 	INT(pca_dims, "mixture: PCA dimensions per view", NULL, 1, 4096),
 	BOOL(per_class, "direction: one failure direction per true class"),
 	BOOL(map, "give the HTML report a 2-D map of the first view"),
+	INT(rounds, "searches: the first on every row, then again among the rows outside the "
+	    "causes found (1 = one search)", NULL, 1, 10),
 };
 
 #define N_TABLE ((int32_t)(sizeof table / sizeof table[0]))

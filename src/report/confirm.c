@@ -13,13 +13,22 @@
 
 #include <string.h>
 
-/* The holdout results are gathered aside and stored into the slices only
- * once every slice is measured: a failure leaves the report as it was. */
 int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *failure,
 		      const uint8_t *holdout, double q)
 {
+	return fl_report__confirm_within(r, data, failure, holdout, NULL, q);
+}
+
+/* The holdout results are gathered aside and stored into the slices only
+ * once every slice is measured: a failure leaves the report as it was.
+ * Members are every holdout row a spec selects; the test counts only those
+ * `within` (all when NULL): hm holds their index among the rows within. */
+int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const double *failure,
+			      const uint8_t *holdout, const uint8_t *within, double q)
+{
 	fl_failure_summary *hs = NULL;
-	int64_t *rows = NULL, *hm = NULL, **members = NULL, *n_members = NULL, m = 0;
+	int64_t *rows = NULL, *hm = NULL, **members = NULL, *n_members = NULL, *local = NULL;
+	int64_t m = 0, mw = 0;
 	double *hf = NULL, *p = NULL;
 	fl_slice_stats *st = NULL;
 	uint8_t *member = NULL;
@@ -34,29 +43,37 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 	hf = fl__malloc((size_t)r->n * sizeof *hf, "holdout failure");
 	member = fl__malloc((size_t)r->n, "holdout members");
 	hm = fl__malloc((size_t)r->n * sizeof *hm, "holdout members");
+	local = fl__malloc((size_t)r->n * sizeof *local, "holdout members");
 	p = fl__malloc(ns * sizeof *p, "holdout p-values");
 	st = fl__malloc(ns * sizeof *st, "holdout statistics");
 	members = fl__calloc(ns, sizeof *members, "holdout members");
 	n_members = fl__calloc(ns, sizeof *n_members, "holdout members");
-	if (!rows || !hf || !member || !hm || !p || !st || !members || !n_members) {
+	if (!rows || !hf || !member || !hm || !local || !p || !st || !members || !n_members) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
 	for (int64_t i = 0; i < r->n; i++)
 		if (holdout[i]) {
-			hf[m] = failure[i];
+			local[m] = within && !within[i] ? -1 : mw;
+			if (local[m] >= 0)
+				hf[mw++] = failure[i];
 			rows[m++] = i;
 		}
-	if (m < 2) {
-		rc = fl__error(FL_EINVAL, "holdout has %lld rows; need at least 2", (long long)m);
+	if (mw < 2) {
+		rc = fl__error(FL_EINVAL, "holdout has %lld rows; need at least 2", (long long)mw);
 		goto cleanup;
 	}
-	if ((rc = fl_failure_summary_new(&hs, hf, m)))
+	if ((rc = fl_failure_summary_new(&hs, hf, mw)))
 		goto cleanup;
 	for (int32_t s = 0; s < r->n_slices; s++) {
 		const fl_candidate *c = &r->slices[s];
-		int64_t k = 0;
+		int64_t k = 0, kw = 0;
 
+		if (c->has_holdout) { /* confirmed by an earlier call */
+			st[s] = c->holdout;
+			p[s] = c->holdout.p_value;
+			continue;
+		}
 		if (!c->spec_json) {
 			rc = fl__error(FL_EINVAL, "slice %s/%s %d has no spec to confirm", c->method,
 				       c->view, (int)c->component);
@@ -65,16 +82,19 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 		if ((rc = fl_spec__apply_cached(member, c->spec_json, data, rows, m, &cache)))
 			goto cleanup;
 		for (int64_t i = 0; i < m; i++)
-			if (member[i])
-				hm[k++] = i; /* holdout-local index */
-		if ((rc = fl_slice_stats_compute(&st[s], hs, hm, k)))
-			goto cleanup;
+			k += member[i];
 		if (!(members[s] = fl__malloc((size_t)(k ? k : 1) * sizeof *hm, "holdout members"))) {
 			rc = FL_ENOMEM;
 			goto cleanup;
 		}
-		for (int64_t i = 0; i < k; i++)
-			members[s][i] = rows[hm[i]];
+		for (int64_t i = 0, j = 0; i < m; i++)
+			if (member[i]) {
+				members[s][j++] = rows[i];
+				if (local[i] >= 0)
+					hm[kw++] = local[i];
+			}
+		if ((rc = fl_slice_stats_compute(&st[s], hs, hm, kw)))
+			goto cleanup;
 		n_members[s] = k;
 		p[s] = st[s].p_value;
 	}
@@ -83,10 +103,12 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
 	for (int32_t s = 0; s < r->n_slices; s++) {
 		fl_candidate *c = &r->slices[s];
 
-		free(c->holdout_members);
-		c->holdout_members = members[s];
-		members[s] = NULL;
-		c->n_holdout_members = n_members[s];
+		if (!c->has_holdout) {
+			free(c->holdout_members);
+			c->holdout_members = members[s];
+			members[s] = NULL;
+			c->n_holdout_members = n_members[s];
+		}
 		c->holdout = st[s];
 		c->has_holdout = 1;
 		c->p_adjusted = p[s];
@@ -106,6 +128,7 @@ cleanup:
 	free(hf);
 	free(member);
 	free(hm);
+	free(local);
 	free(p);
 	return rc;
 }

@@ -129,8 +129,9 @@ static void chart(FILE *fp, const fl_report *r)
 	int h = row * r->n_slices + 30;
 
 	for (int32_t i = 0; i < r->n_slices; i++)
-		if (isfinite(r->slices[i].stats.ci_high) && r->slices[i].stats.ci_high > top)
-			top = r->slices[i].stats.ci_high;
+		if (isfinite(fl_report__shown(&r->slices[i])->ci_high) &&
+		    fl_report__shown(&r->slices[i])->ci_high > top)
+			top = fl_report__shown(&r->slices[i])->ci_high;
 	top = top > 0 ? top * 1.05 : 1;
 	fprintf(fp, "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"failure rate per slice\">\n",
 		w, h);
@@ -140,12 +141,13 @@ static void chart(FILE *fp, const fl_report *r)
 		X(overall), X(overall), h - 16, X(overall) + 3, h - 4);
 	for (int32_t i = 0; i < r->n_slices; i++) {
 		const fl_candidate *c = &r->slices[i];
+		const fl_slice_stats *st = fl_report__shown(c);
 		int y = i * row + 12;
 
 		fprintf(fp, "<text x=\"0\" y=\"%d\" font-size=\"12\">S%d</text>"
 			"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\"/>"
 			"<circle cx=\"%.1f\" cy=\"%d\" r=\"4\" fill=\"%s\"/>\n", y + 4, (int)i + 1,
-			X(c->stats.ci_low), y, X(c->stats.ci_high), y, X(c->stats.failure_rate), y,
+			X(st->ci_low), y, X(st->ci_high), y, X(st->failure_rate), y,
 			!c->has_holdout ? "#36c" : c->replicated ? "#186a2b" : "#a12");
 	}
 #undef X
@@ -198,20 +200,24 @@ static void map(FILE *fp, const fl_report *r)
 
 static void table(FILE *fp, const fl_report *r)
 {
-	fputs("<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">failure</th>"
-	      "<th>95% interval</th><th class=\"n\">lift</th><th>replicated</th><th>found by</th>"
+	fputs("<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">search + "
+	      "held out</th><th class=\"n\">failure</th><th>95% interval</th><th class=\"n\">lift"
+	      "</th><th class=\"n\">excess failures</th><th>replicated</th><th>found by</th>"
 	      "<th>description</th></tr>\n", fp);
 	for (int32_t i = 0; i < r->n_slices; i++) {
 		const fl_candidate *c = &r->slices[i];
+		const fl_slice_stats *st = fl_report__shown(c);
 
-		fprintf(fp, "<tr><td><a href=\"#S%d\">S%d</a></td><td class=\"n\">%lld</td><td class=\"n\">",
-			(int)i + 1, (int)i + 1, (long long)c->stats.size);
-		pct(fp, c->stats.failure_rate);
+		fprintf(fp, "<tr><td><a href=\"#S%d\">S%d</a></td><td class=\"n\">%lld</td>"
+			"<td class=\"n\">%lld + %lld</td><td class=\"n\">", (int)i + 1, (int)i + 1,
+			(long long)st->size, (long long)c->n_members, (long long)c->n_holdout_members);
+		pct(fp, st->failure_rate);
 		fputs("</td><td>", fp);
-		pct(fp, c->stats.ci_low);
+		pct(fp, st->ci_low);
 		fputs(" &ndash; ", fp);
-		pct(fp, c->stats.ci_high);
-		fprintf(fp, "</td><td class=\"n\">%.2f</td><td>%s</td><td>", c->stats.lift,
+		pct(fp, st->ci_high);
+		fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.0f</td><td>%s</td><td>",
+			st->lift, c->excess,
 			!c->has_holdout ? "&ndash;" : c->replicated ? "<span class=\"yes\">yes</span>" :
 								      "<span class=\"no\">no</span>");
 		esc(fp, c->method);
@@ -224,6 +230,35 @@ static void table(FILE *fp, const fl_report *r)
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
+}
+
+/* The pieces of a cause, folded: one row each. */
+static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
+{
+	(void)r;
+	if (!c->n_parts)
+		return;
+	fprintf(fp, "<details><summary>%d part%s of this cause</summary>\n<table><tr><th class=\"n\">"
+		"size</th><th class=\"n\">failure</th><th class=\"n\">excess failures</th>"
+		"<th>replicated</th><th>found by</th><th>description</th></tr>\n", (int)c->n_parts,
+		c->n_parts == 1 ? "" : "s");
+	for (int32_t k = 0; k < c->n_parts; k++) {
+		const fl_candidate *p = &c->parts[k];
+
+		fprintf(fp, "<tr><td class=\"n\">%lld</td><td class=\"n\">",
+			(long long)fl_report__shown(p)->size);
+		pct(fp, fl_report__shown(p)->failure_rate);
+		fprintf(fp, "</td><td class=\"n\">%.0f</td><td>%s</td><td>", p->excess,
+			!p->has_holdout ? "&ndash;" : p->replicated ? "<span class=\"yes\">yes</span>" :
+								      "<span class=\"no\">no</span>");
+		esc(fp, p->method);
+		fputs(p->view[0] ? "/" : "", fp);
+		esc(fp, p->view);
+		fputs("</td><td>", fp);
+		esc(fp, p->description ? p->description : p->explanation ? p->explanation : "");
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table></details>\n", fp);
 }
 
 /* Jaccard overlap of slice i with each other slice, where it is at least 5%. */
@@ -360,11 +395,14 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 	if (nc < 0 || nb < 0)
 		return FL_ENOMEM;
 	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, failure ",
-		(int)i + 1, (int)i + 1, (long long)c->stats.size);
-	pct(fp, c->stats.failure_rate);
+		(int)i + 1, (int)i + 1, (long long)fl_report__shown(c)->size);
+	pct(fp, fl_report__shown(c)->failure_rate);
 	fputs(" vs ", fp);
-	pct(fp, c->stats.failure_rate_outside);
-	fprintf(fp, " outside (p = %.2g)</h2>\n", c->stats.p_value);
+	pct(fp, fl_report__shown(c)->failure_rate_outside);
+	fprintf(fp, " outside: %.0f failures beyond the rate outside</h2>\n", c->excess);
+	fprintf(fp, "<p>search half: %lld samples, failure ", (long long)c->stats.size);
+	pct(fp, c->stats.failure_rate);
+	fputs("</p>\n", fp);
 	if (c->description) {
 		fputs("<p><b>", fp);
 		esc(fp, c->description);
@@ -388,7 +426,8 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 		pct(fp, c->holdout.failure_rate);
 		fputs(" vs ", fp);
 		pct(fp, c->holdout.failure_rate_outside);
-		fprintf(fp, ", adjusted p = %.2g: %s</p>\n", c->p_adjusted,
+		fprintf(fp, " outside%s, adjusted p = %.2g: %s</p>\n",
+			c->round > 1 ? " it and the causes above" : "", c->p_adjusted,
 			c->replicated ? "<span class=\"yes\">replicated</span>" :
 					"<span class=\"no\">not replicated</span>");
 	}
@@ -444,6 +483,7 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 		}
 		fputs("</p>\n", fp);
 	}
+	parts(fp, r, c);
 	fputs("</div>\n", fp);
 	return FL_OK;
 }

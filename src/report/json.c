@@ -226,17 +226,58 @@ static void put_stats(jw *w, const fl_slice_stats *st)
 	put_double(w, st->p_value);
 }
 
-static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_members)
+/* Members on every row: the discovery rows first (most typical first),
+ * then the holdout rows (in row order), each with its half (0: search,
+ * 1: holdout) and score (a holdout row takes the last discovery score). */
+static void write_members(jw *w, const fl_candidate *c, int64_t max_members)
 {
-	const fl_candidate *c = &r->slices[i];
+	int64_t all = c->n_members + c->n_holdout_members;
+	int64_t m = max_members > 0 && max_members < all ? max_members : all;
+	float last = c->n_members && c->member_scores ? c->member_scores[c->n_members - 1] : 0;
 	FILE *fp = w->fp;
-	int64_t m = max_members > 0 && max_members < c->n_members ? max_members : c->n_members;
 
-	fprintf(fp, "{\"id\":\"S%d\",\"rank\":%d", (int)i + 1, (int)i + 1);
+	fputs(",\"n_members_listed\":", fp);
+	put_int(w, m);
+	fputs(",\"members\":[", fp);
+	for (int64_t k = 0; k < m; k++) {
+		if (k)
+			fputc(',', fp);
+		put_int(w, k < c->n_members ? c->members[k] : c->holdout_members[k - c->n_members]);
+	}
+	fputs("],\"member_half\":[", fp);
+	for (int64_t k = 0; k < m; k++)
+		fputs(k == 0 ? (k < c->n_members ? "0" : "1") : k < c->n_members ? ",0" : ",1", fp);
+	fputs("],\"member_scores\":[", fp);
+	for (int64_t k = 0; k < m; k++) {
+		if (k)
+			fputc(',', fp);
+		put_float(w, k < c->n_members && c->member_scores ? c->member_scores[k] : last);
+	}
+	fputc(']', fp);
+}
+
+/* A cause (i >= 0: the report's slice i, with its cells, prototypes and
+ * parts) or one of its parts (i < 0), named `id`. */
+static void write_slice(jw *w, const fl_report *r, const fl_candidate *c, int32_t i,
+			const char *id, int64_t max_members)
+{
+	FILE *fp = w->fp;
+
+	fputs("{\"id\":", fp);
+	put_str(w, id);
+	if (i >= 0)
+		fprintf(fp, ",\"rank\":%d", (int)i + 1);
 	fputc(',', fp);
-	put_stats(w, &c->stats);
+	put_stats(w, fl_report__shown(c));
+	fputs(",\"excess_failures\":", fp);
+	put_double(w, c->excess);
 	fputs(",\"score\":", fp);
 	put_double(w, c->score);
+	fputs(",\"round\":", fp);
+	put_int(w, c->round);
+	fputs(",\"search\":{", fp);
+	put_stats(w, &c->stats);
+	fputc('}', fp);
 	fputs(",\"found_by\":[", fp);
 	put_source(w, c->method, c->view, c->component, 1.0, c->score);
 	for (int32_t k = 0; k < c->n_also; k++) {
@@ -289,17 +330,13 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 		put_stats(w, &c->holdout);
 		fputs(",\"p_adjusted\":", fp);
 		put_double(w, c->p_adjusted);
-		fputs(",\"members\":[", fp);
-		for (int64_t k = 0; k < c->n_holdout_members && (max_members <= 0 || k < max_members); k++) {
-			if (k)
-				fputc(',', fp);
-			put_int(w, c->holdout_members[k]);
-		}
-		fputs("]}", fp);
+		fputc('}', fp);
 	}
-	write_cells(w, r, i, 1);
-	write_cells(w, r, i, 0);
-	if (r->id_col >= 0) {
+	if (i >= 0) {
+		write_cells(w, r, i, 1);
+		write_cells(w, r, i, 0);
+	}
+	if (i >= 0 && r->id_col >= 0) {
 		fputs(",\"prototypes\":[", fp);
 		for (int64_t k = 0; k < c->n_members && k < FL_REPORT_PROTOTYPES; k++) {
 			if (k)
@@ -308,21 +345,19 @@ static void write_slice(jw *w, const fl_report *r, int32_t i, int64_t max_member
 		}
 		fputc(']', fp);
 	}
-	fputs(",\"n_members_listed\":", fp);
-	put_int(w, m);
-	fputs(",\"members\":[", fp);
-	for (int64_t k = 0; k < m; k++) {
-		if (k)
-			fputc(',', fp);
-		put_int(w, c->members[k]);
+	if (i >= 0) {
+		fputs(",\"parts\":[", fp);
+		for (int32_t k = 0; k < c->n_parts; k++) {
+			char pid[48];
+
+			snprintf(pid, sizeof pid, "%s.%d", id, (int)k + 1);
+			fputs(k ? ",\n  " : "\n  ", fp);
+			write_slice(w, r, &c->parts[k], -1, pid, max_members);
+		}
+		fputc(']', fp);
 	}
-	fputs("],\"member_scores\":[", fp);
-	for (int64_t k = 0; k < m; k++) {
-		if (k)
-			fputc(',', fp);
-		put_float(w, c->member_scores[k]);
-	}
-	fputs("]}", fp);
+	write_members(w, c, max_members);
+	fputc('}', fp);
 }
 
 static void write_report(jw *w, const fl_report *r, int64_t max_members)
@@ -342,8 +377,11 @@ static void write_report(jw *w, const fl_report *r, int64_t max_members)
 	}
 	fputs("},\"slices\":[", fp);
 	for (int32_t i = 0; i < r->n_slices; i++) {
+		char id[16];
+
+		snprintf(id, sizeof id, "S%d", (int)i + 1);
 		fputs(i ? ",\n" : "\n", fp);
-		write_slice(w, r, i, max_members);
+		write_slice(w, r, &r->slices[i], i, id, max_members);
 	}
 	fputs("\n]}\n", fp);
 }

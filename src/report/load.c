@@ -17,6 +17,7 @@ typedef struct loader {
 	const char *path;
 	const char *where; /* "dataset", "slice 3", ... */
 	fl_report *r;
+	int version;       /* 1: members and sizes of the search half only */
 } loader;
 
 static const cJSON *get(const cJSON *o, const char *name)
@@ -211,7 +212,7 @@ static int holdout(const loader *L, const cJSON *s, fl_candidate *c)
 	c->has_holdout = 1;
 	if ((rc = stats(L, h, &c->holdout)) || (rc = num(L, h, "p_adjusted", &c->p_adjusted)))
 		return rc;
-	return rows(L, h, "members", &c->holdout_members, &c->n_holdout_members);
+	return L->version > 1 ? 0 : rows(L, h, "members", &c->holdout_members, &c->n_holdout_members);
 }
 
 static int comparison(const loader *L, const cJSON *s, fl_candidate *c)
@@ -310,42 +311,99 @@ static int prototypes(const loader *L, const cJSON *s, const fl_candidate *c)
 	return 0;
 }
 
+/* Version 2 lists the members of both halves, each with its half (0 or 1,
+ * the search half's first): they part into members and holdout members. */
 static int members(const loader *L, const cJSON *s, fl_candidate *c)
 {
-	const cJSON *sc = get(s, "member_scores"), *e;
-	int64_t k = 0;
+	const cJSON *sc = get(s, "member_scores"), *half = get(s, "member_half"), *e;
+	int64_t k = 0, n_search = 0;
 	int rc;
 
 	if ((rc = rows(L, s, "members", &c->members, &c->n_members)))
 		return rc;
 	if (!cJSON_IsArray(sc) || cJSON_GetArraySize(sc) != c->n_members)
 		return bad(L, "member_scores", "an array as long as members");
+	if (L->version > 1) {
+		if (!cJSON_IsArray(half) || cJSON_GetArraySize(half) != c->n_members)
+			return bad(L, "member_half", "an array as long as members");
+		cJSON_ArrayForEach(e, half) {
+			if (!cJSON_IsNumber(e) || (e->valuedouble != 0 && e->valuedouble != 1) ||
+			    (e->valuedouble == 0 && n_search < k))
+				return bad(L, "member_half", "0s (search) then 1s (holdout)");
+			n_search += e->valuedouble == 0;
+			k++;
+		}
+		c->n_holdout_members = c->n_members - n_search;
+		if (c->n_holdout_members && !c->has_holdout)
+			return bad(L, "member_half", "0s only, without a holdout");
+		if (!(c->holdout_members = fl__malloc((size_t)(c->n_holdout_members ? c->n_holdout_members : 1) *
+						      sizeof *c->holdout_members, "slice members")))
+			return FL_ENOMEM;
+		memcpy(c->holdout_members, c->members + n_search,
+		       (size_t)c->n_holdout_members * sizeof *c->holdout_members);
+		c->n_members = n_search;
+		k = 0;
+	}
 	if (!(c->member_scores = fl__malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof(float),
 					    "member scores")))
 		return FL_ENOMEM;
 	cJSON_ArrayForEach(e, sc) {
 		if (!cJSON_IsNumber(e))
 			return bad(L, "member_scores", "an array of numbers");
-		c->member_scores[k++] = (float)e->valuedouble;
+		if (k < c->n_members)
+			c->member_scores[k++] = (float)e->valuedouble;
 	}
 	return 0;
 }
 
-static int slice(loader *L, const cJSON *s, int32_t i)
+/* Version 2: the statistics on every row, on the search half, what the
+ * slice accounts for, and its parts. */
+static int slice_one(loader *L, const cJSON *s, fl_candidate *c, int32_t i);
+
+static int cause(loader *L, const cJSON *s, fl_candidate *c)
 {
-	fl_candidate *c = &L->r->slices[i];
+	const cJSON *parts = get(s, "parts"), *e;
+	double round = 0;
+	int rc;
+
+	if ((rc = stats(L, s, &c->whole)) || (rc = stats(L, get(s, "search"), &c->stats)) ||
+	    (rc = num(L, s, "excess_failures", &c->excess)) || (rc = num(L, s, "round", &round)))
+		return rc;
+	if (round != floor(round) || round < 0 || round > 1000)
+		return bad(L, "round", "a search number");
+	c->round = (int32_t)round;
+	if (!parts)
+		return 0;
+	if (!cJSON_IsArray(parts))
+		return bad(L, "parts", "an array");
+	if (cJSON_GetArraySize(parts) &&
+	    !(c->parts = fl__calloc((size_t)cJSON_GetArraySize(parts), sizeof *c->parts, "slice parts")))
+		return FL_ENOMEM;
+	cJSON_ArrayForEach(e, parts) {
+		c->n_parts++; /* counted before it is complete: freed with the slice on error */
+		if (get(e, "parts"))
+			return bad(L, "parts", "parts without parts of their own");
+		if ((rc = slice_one(L, e, &c->parts[c->n_parts - 1], -1)))
+			return rc;
+	}
+	return 0;
+}
+
+/* Slice i of the report, or a part (i < 0: no cells, prototypes or parts). */
+static int slice_one(loader *L, const cJSON *s, fl_candidate *c, int32_t i)
+{
 	const cJSON *spec = get(s, "spec");
 	char why[160];
 	int rc;
 
-	if ((rc = stats(L, s, &c->stats)) || (rc = num(L, s, "score", &c->score)) ||
-	    (rc = found_by(L, s, c)) || (rc = descriptions(L, s, c)) || (rc = holdout(L, s, c)) ||
-	    (rc = comparison(L, s, c)) ||
-	    (rc = cells(L, s, i, "confusions", FL_REPORT_CONFUSIONS, L->r->saved.conf,
-			L->r->saved.n_conf)) ||
-	    (rc = cells(L, s, i, "breakdown", FL_REPORT_BREAKDOWN, L->r->saved.cells,
-			L->r->saved.n_cells)) || (rc = members(L, s, c)) ||
-	    (rc = prototypes(L, s, c)))
+	if ((L->version > 1 ? (rc = cause(L, s, c)) : (rc = stats(L, s, &c->stats))) ||
+	    (rc = num(L, s, "score", &c->score)) || (rc = found_by(L, s, c)) ||
+	    (rc = descriptions(L, s, c)) || (rc = holdout(L, s, c)) || (rc = comparison(L, s, c)) ||
+	    (i >= 0 && (rc = cells(L, s, i, "confusions", FL_REPORT_CONFUSIONS, L->r->saved.conf,
+				   L->r->saved.n_conf))) ||
+	    (i >= 0 && (rc = cells(L, s, i, "breakdown", FL_REPORT_BREAKDOWN, L->r->saved.cells,
+				   L->r->saved.n_cells))) ||
+	    (rc = members(L, s, c)) || (i >= 0 && (rc = prototypes(L, s, c))))
 		return rc;
 	if (spec && !cJSON_IsObject(spec))
 		return bad(L, "spec", "an object");
@@ -416,7 +474,7 @@ static int dataset(loader *L, const cJSON *doc)
 
 int fl_report_load_json(fl_report **out, const char *path)
 {
-	loader L = {path, "report", NULL};
+	loader L = {path, "report", NULL, 1};
 	const cJSON *slices, *s;
 	cJSON *doc = NULL;
 	char where[64];
@@ -428,6 +486,7 @@ int fl_report_load_json(fl_report **out, const char *path)
 	*out = NULL;
 	if ((rc = fl_spec__read_report(&doc, path)) != 0)
 		goto cleanup;
+	L.version = get(doc, "version")->valueint;
 	slices = get(doc, "slices");
 	ns = cJSON_GetArraySize(slices);
 	if (!(L.r = fl__calloc(1, sizeof *L.r, "report")) ||
@@ -449,7 +508,7 @@ int fl_report_load_json(fl_report **out, const char *path)
 		snprintf(where, sizeof where, "slice %d", (int)L.r->n_slices + 1);
 		L.where = where;
 		L.r->n_slices++; /* counted before it is complete: freed with the report on error */
-		if ((rc = slice(&L, s, L.r->n_slices - 1)) != 0)
+		if ((rc = slice_one(&L, s, &L.r->slices[L.r->n_slices - 1], L.r->n_slices - 1)) != 0)
 			goto cleanup;
 	}
 	if (L.r->saved.n_ids > 1)

@@ -147,8 +147,9 @@ int fl_report_merge(fl_report *r, double jaccard, double containment)
 	int64_t *rows = NULL, most = 0;
 	int rc = FL_OK;
 
-	if (!(jaccard > 0 && jaccard <= 1) || !(containment > 0 && containment <= 1))
-		return fl__error(FL_EINVAL, "merge thresholds must be in (0, 1]");
+	if (!(jaccard > 0 && jaccard <= 1) || !(containment >= 0 && containment <= 1))
+		return fl__error(FL_EINVAL, "merge thresholds must be in (0, 1] (containment: "
+				 "[0, 1], 0 for none)");
 	if (n < 2)
 		return FL_OK;
 	stamp = fl__calloc((size_t)r->n, sizeof *stamp, "merge marks");
@@ -183,7 +184,8 @@ int fl_report_merge(fl_report *r, double jaccard, double containment)
 			for (int64_t m = 0; m < c->n_members; m++)
 				inter += stamp[c->members[m]] == (uint32_t)k + 1;
 			jac[i] = (double)inter / (double)(kc->n_members + c->n_members - inter);
-			if (jac[i] >= jaccard || (double)inter >= containment * (double)c->n_members)
+			if (jac[i] >= jaccard ||
+			    (containment > 0 && (double)inter >= containment * (double)c->n_members))
 				into[i] = k;
 			for (int64_t m = 0; m < kc->n_members; m++)
 				stamp[kc->members[m]] = 0;

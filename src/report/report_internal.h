@@ -82,12 +82,31 @@ int fl_report__write_html_fp(const fl_report *r, FILE *fp, const char *page);
 
 /* What the pipeline gives a report (save.c): an owner released with it;
  * the path to write the mixture model of `view` to while the run lasts
- * (in a temporary folder made on the first call: beside `prefix` when
- * given, else in $TMPDIR), the caller's; that folder, or NULL. */
+ * in search `round` (in a temporary folder made on the first call: beside
+ * `prefix` when given, else in $TMPDIR), the caller's; that folder, or NULL. */
 int fl_report__set_owner(fl_report *r, void *owner, void (*release)(void *));
-int fl_report__model_path(fl_report *r, const char *prefix, const char *view, char **out);
+int fl_report__model_path(fl_report *r, const char *prefix, const char *view, int32_t round,
+			  char **out);
 const char *fl_report__model_dir(const fl_report *r);
 void fl_report__models_free(fl_report *r);
+
+/* The rows of the causes the covering of fl_report_causes chooses among
+ * the report's slices (replicated ones only, when confirmed), without
+ * grouping them: rows[i] = 1 for a row of one (rows: n bytes). */
+int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, int32_t *n_causes);
+
+/* A slice's statistics as the report shows them: on every row once
+ * measured (fl_report_causes), else on the rows it was found in. */
+const fl_slice_stats *fl_report__shown(const fl_candidate *c);
+/* Measure every slice on every row without grouping (fl_candidate.whole,
+ * .excess), as fl_report_causes does. */
+int fl_report__measure(fl_report *r, const double *failure);
+
+/* fl_report_confirm, testing each slice only among the holdout rows
+ * `within` (all when NULL): a later search's, outside the causes before
+ * it. Its members are still every holdout row its spec selects. */
+int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const double *failure,
+			      const uint8_t *holdout, const uint8_t *within, double q);
 
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
 int32_t fl_report__agreeing(const fl_candidate *c);

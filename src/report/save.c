@@ -34,7 +34,8 @@ static void put_view(fl_strbuf *b, const char *view)
 		fl__sb_printf(b, "-%08llx", (unsigned long long)(h & 0xffffffffULL));
 }
 
-int fl_report__model_path(fl_report *r, const char *prefix, const char *view, char **out)
+int fl_report__model_path(fl_report *r, const char *prefix, const char *view, int32_t round,
+			  char **out)
 {
 	const char *base;
 	char **files;
@@ -42,7 +43,10 @@ int fl_report__model_path(fl_report *r, const char *prefix, const char *view, ch
 
 	*out = NULL;
 	base = prefix ? (strrchr(prefix, '/') ? strrchr(prefix, '/') + 1 : prefix) : "";
-	fl__sb_printf(&b, "%s%smixture-", base, *base ? "." : "");
+	fl__sb_printf(&b, "%s%smixture", base, *base ? "." : "");
+	if (round > 1) /* a later search's model: "mixture2-VIEW.npz" */
+		fl__sb_printf(&b, "%d", (int)round);
+	fl__sb_printf(&b, "-");
 	put_view(&b, view);
 	fl__sb_printf(&b, ".npz");
 	if (!(files = realloc(r->models.files, (size_t)(r->models.n + 1) * sizeof *files))) {

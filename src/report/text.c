@@ -63,11 +63,28 @@ static void header(const fl_report *r, FILE *fp)
 	put_cut(fp, "", line);
 }
 
+/* A part of a cause on one line: size, rate, excess, who found it, and its
+ * description. */
+static void part_line(const fl_report *r, const fl_candidate *c, FILE *fp)
+{
+	const fl_slice_stats *st = fl_report__shown(c);
+	char rate[16], line[512];
+	int len;
+
+	pct(rate, sizeof rate, st->failure_rate, r->binary);
+	len = snprintf(line, sizeof line, "part: %lld rows, %s, excess %.0f: %s%s%s", (long long)st->size,
+		       rate, c->excess, c->method, c->view[0] ? "/" : "", c->view);
+	if (len > 0 && len < (int)sizeof line && (c->description || c->explanation))
+		snprintf(line + len, sizeof line - (size_t)len, ": %s",
+			 c->description ? c->description : c->explanation);
+	put_cut(fp, "       ", line);
+}
+
 static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 {
 	const fl_candidate *c = &r->slices[i];
-	const fl_slice_stats *st = &c->stats;
-	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512], p[16], lift[16];
+	const fl_slice_stats *st = fl_report__shown(c);
+	char rate[16], lo[16], hi[16], out[16], ci[40], id[16], found[100], line[512], excess[16], lift[16];
 	fl_confusion conf[2];
 	int32_t nc;
 	int binary = r->binary;
@@ -83,18 +100,14 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 			 (int)c->n_also);
 	else
 		snprintf(found, sizeof found, "%s%s%s", c->method, c->view[0] ? "/" : "", c->view);
-	/* Fisher's p underflows to 0 below about 1e-308 */
-	if (st->p_value > 0)
-		snprintf(p, sizeof p, "%.2g", st->p_value);
-	else
-		snprintf(p, sizeof p, "<1e-300");
+	snprintf(excess, sizeof excess, binary ? "%.0f" : "%.3g", c->excess);
 	if (isfinite(st->lift))
 		snprintf(lift, sizeof lift, "%.2f", st->lift);
 	else
 		snprintf(lift, sizeof lift, "-");
 	fl__inert(line, 41, found);
-	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6s %9s  %s\n", id, (long long)st->size,
-		rate, ci, out, lift, p, line);
+	fprintf(fp, "%-4s %7lld %7s %-14s %7s %6s %7s  %s\n", id, (long long)st->size,
+		rate, ci, out, lift, excess, line);
 	if (c->description)
 		put_cut(fp, "     ", c->description);
 	if (c->explanation) {
@@ -119,13 +132,16 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 		put_cut(fp, "     ", line);
 	}
 	if (c->has_holdout) {
-		char hr[16], ho[16], hp[16];
+		char sr[16], hr[16], ho[16], hp[16];
 
+		pct(sr, sizeof sr, c->stats.failure_rate, binary);
 		pct(hr, sizeof hr, c->holdout.failure_rate, binary);
 		pct(ho, sizeof ho, c->holdout.failure_rate_outside, binary);
+		/* Fisher's p underflows to 0 below about 1e-308 */
 		snprintf(hp, sizeof hp, c->p_adjusted > 0 ? "%.2g" : "<1e-300", c->p_adjusted);
-		snprintf(line, sizeof line, "holdout: %lld rows, %s vs %s outside, adjusted p %s: %s",
-			 (long long)c->holdout.size, hr, ho, hp,
+		snprintf(line, sizeof line, "search %lld rows %s; holdout %lld rows, %s vs %s%s, "
+			 "adjusted p %s: %s", (long long)c->stats.size, sr, (long long)c->holdout.size,
+			 hr, ho, c->round > 1 ? " outside it and the causes above" : " outside", hp,
 			 c->replicated ? "replicated" : "NOT replicated");
 		put_cut(fp, "     ", line);
 	}
@@ -160,6 +176,8 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 					fl_report__row_id(r, c->members[k]));
 		put_cut(fp, "     ", line);
 	}
+	for (int32_t k = 0; k < c->n_parts; k++)
+		part_line(r, &c->parts[k], fp);
 	return FL_OK;
 }
 
@@ -172,8 +190,8 @@ int fl_report_write_text(const fl_report *r, FILE *fp)
 	if (r->n_slices == 0) {
 		fputs("no slice fails more than the rest of the data.\n", fp);
 	} else {
-		fprintf(fp, "%-4s %7s %7s %-14s %7s %6s %9s  %s\n", "id", "size", "fail", "95% CI",
-			"outside", "lift", "p-value", "found by");
+		fprintf(fp, "%-4s %7s %7s %-14s %7s %6s %7s  %s\n", "id", "size", "fail", "95% CI",
+			"outside", "lift", "excess", "found by");
 		for (int32_t i = 0; i < r->n_slices && rc == FL_OK; i++)
 			rc = slice_lines(r, i, fp);
 	}

@@ -124,9 +124,10 @@ int fl_spec__read_report(cJSON **doc, const char *path)
 	if (!cJSON_IsNumber(version) || !cJSON_IsArray(slices))
 		return fl__error(FL_EFORMAT, "%s: no \"version\" or \"slices\": not a faultline report",
 				 path);
-	if (version->valueint != FL_REPORT_SCHEMA_VERSION)
-		return fl__error(FL_EUNSUP, "%s: report schema version %d; this faultline reads %d", path,
-				 version->valueint, FL_REPORT_SCHEMA_VERSION);
+	/* version 1 (before causes) differs only in what members and sizes cover */
+	if (version->valueint < 1 || version->valueint > FL_REPORT_SCHEMA_VERSION)
+		return fl__error(FL_EUNSUP, "%s: report schema version %d; this faultline reads 1 to %d",
+				 path, version->valueint, FL_REPORT_SCHEMA_VERSION);
 	return 0;
 }
 

@@ -1,0 +1,539 @@
+/*
+ * Causes: the results of every method, view and search grouped into a
+ * short list of whole causes, each ranked by the failures it accounts for
+ * beyond the causes above it.
+ *
+ * Every result is first measured on every row: its members (the discovery
+ * rows its spec selects) with its holdout members (fl_candidate.whole), and
+ * its excess, whole.size x (rate inside - rate outside): the failures a fix
+ * of it would remove if it failed like the rest. Then weighted covering
+ * (CN2-SD: Lavrac, Kavsek, Flach, Todorovski, JMLR 5, 2004) with weight 0
+ * for the rows of the causes chosen so far:
+ *
+ *   gain(S) = |S'| x lower end of the 95% interval of rate(S') - rate(U \ S)
+ *   U = the rows no chosen cause holds, S' = S within U
+ *
+ * (the interval of a difference of two rates: Agresti-Caffo for a binary
+ * signal, Welch's normal one for a continuous signal). The result with the
+ * largest gain becomes the next cause, results that replicated on the
+ * holdout before any that did not; selection stops when no gain is
+ * positive or after `top` causes. A result that overlaps a chosen cause
+ * with Jaccard >= SAME, or has >= PART_SHARE of its rows inside one, is
+ * never chosen: it is a part of the cause holding most of its rows. A
+ * result that is neither a cause nor a part accounts for no failures
+ * beyond the causes, and is dropped.
+ *
+ * Why: a fragment of a cause (one class of it, one cut of its range) holds
+ * fewer excess failures than the cause, so the cause is chosen first and
+ * the fragment becomes its part; a weaker cause hidden behind a stronger
+ * one is measured against the rows the stronger one does not hold, where
+ * its excess shows. Statistics stay those of every row and of the holdout,
+ * never of the residual (classic covering's bias). The order is the order
+ * of selection, so the first K causes never depend on K.
+ */
+#include "report_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SAME 0.5       /* Jaccard at or above which two results are one */
+#define PART_SHARE 0.5 /* share of a result's rows inside a cause that makes it a part */
+#define MAX_PARTS 8    /* parts kept per cause, by excess */
+#define DILUTED 0.6    /* see diluted() */
+#define DISJOINT 0.1
+#define UNION 0.6
+#define REST_MIN 0.1
+#define AGAIN 0.8
+#define Z 1.959963984540054 /* two-sided 95% */
+
+enum { FREE, CAUSE, PART, DILUTE };
+
+/* Sums of the (scaled) failure over a set of rows. */
+typedef struct {
+	double n, s, ss;
+} sums;
+
+static void add_row(sums *a, double f)
+{
+	a->n += 1;
+	a->s += f;
+	a->ss += f * f;
+}
+
+/* Lower end of the 95% interval of rate(in) - rate(out), times |in|. */
+static double gain_of(const sums *in, const sums *all, int binary)
+{
+	sums out = {all->n - in->n, all->s - in->s, all->ss - in->ss};
+	double d, se;
+
+	if (in->n < 1 || out.n < 1)
+		return 0;
+	if (binary) { /* Agresti-Caffo: one success and one failure added to each */
+		double p1 = (in->s + 1) / (in->n + 2), p0 = (out.s + 1) / (out.n + 2);
+
+		d = p1 - p0;
+		se = sqrt(p1 * (1 - p1) / (in->n + 2) + p0 * (1 - p0) / (out.n + 2));
+	} else { /* Welch; a single row borrows the variance of all rows */
+		double m1 = in->s / in->n, m0 = out.s / out.n;
+		double va = all->n > 1 ? (all->ss - all->s * all->s / all->n) / (all->n - 1) : 0;
+		double v1 = in->n > 1 ? (in->ss - in->n * m1 * m1) / (in->n - 1) : va;
+		double v0 = out.n > 1 ? (out.ss - out.n * m0 * m0) / (out.n - 1) : va;
+
+		d = m1 - m0;
+		se = sqrt((v1 > 0 ? v1 : 0) / in->n + (v0 > 0 ? v0 : 0) / out.n);
+	}
+	return in->n * (d - Z * se);
+}
+
+/* A result's rows on every row: its members, then its holdout members. */
+static int64_t n_rows(const fl_candidate *c)
+{
+	return c->n_members + c->n_holdout_members;
+}
+
+static int64_t row_at(const fl_candidate *c, int64_t k)
+{
+	return k < c->n_members ? c->members[k] : c->holdout_members[k - c->n_members];
+}
+
+/* Measure c on every row: whole statistics and excess. rows: scratch of n. */
+static int measure(fl_candidate *c, const fl_failure_summary *s, int64_t *rows)
+{
+	int64_t m = n_rows(c);
+	int rc;
+
+	for (int64_t k = 0; k < m; k++)
+		rows[k] = row_at(c, k);
+	if ((rc = fl_slice_stats_compute(&c->whole, s, rows, m)))
+		return rc;
+	c->excess = m && c->whole.failure_rate_outside == c->whole.failure_rate_outside
+			    ? (double)m * (c->whole.failure_rate - c->whole.failure_rate_outside)
+			    : 0;
+	return FL_OK;
+}
+
+/* The rate of a set of rows among u, and of u's other rows. */
+static double rate_of(const sums *a)
+{
+	return a->n > 0 ? a->s / a->n : 0;
+}
+
+/* How many results of the pool (a itself included) are a again: Jaccard
+ * >= AGAIN on every row. mark: bit 8 used and left clear. */
+static int32_t agreement(const fl_candidate *pool, int32_t n, int32_t a, uint8_t *mark)
+{
+	int64_t ma = n_rows(&pool[a]);
+	int32_t agree = 0;
+
+	for (int64_t k = 0; k < ma; k++)
+		mark[row_at(&pool[a], k)] |= 8;
+	for (int32_t o = 0; o < n; o++) {
+		int64_t inter = 0, m = n_rows(&pool[o]);
+
+		for (int64_t k = 0; k < m; k++)
+			inter += (mark[row_at(&pool[o], k)] & 8) != 0;
+		agree += m + ma > 0 && (double)inter >= AGAIN * (double)(m + ma - inter);
+	}
+	for (int64_t k = 0; k < ma; k++)
+		mark[row_at(&pool[a], k)] &= (uint8_t)~8u;
+	return agree;
+}
+
+#define MAX_DISJOINT 16
+
+/* Is b, among the rows not covered (sums u), a union of other results
+ * rather than a cause? Its parts are the free results with PART_SHARE of
+ * their rows in b, Jaccard with b below AGAIN (not b again), that fail more than the
+ * rows outside b. b is
+ *  - diluted when the rest of b beyond its purer parts (those that fail
+ *    more than b), at least REST_MIN of b, fails, beyond the outside rate,
+ *    less than DILUTED times as much as b does: b is those parts with rows
+ *    that fail little;
+ *  - a union when it is not a rule (a cluster, a component, the top of a
+ *    failure direction) and two or more of its parts that share less than
+ *    DISJOINT of their rows hold UNION of its rows, each found by at least
+ *    as many results (methods, views, searches: agreement()) as b: regions
+ *    that more viewpoints found apart than together are causes apart,
+ *    unless a rule (a description in the data's own terms) joins them;
+ *    where fewer did (one method cut a region others found whole), b is
+ *    the cause and they are its parts.
+ * mark: scratch of n zeros, left zeroed (bit 1: in b, 2: in a purer part,
+ * 4: in a disjoint part). */
+static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t *state,
+		   const uint8_t *covered, const double *f, double scale, const sums *u,
+		   uint8_t *mark)
+{
+	const fl_candidate *c = &pool[b];
+	sums in = {0, 0, 0}, rest = {0, 0, 0}, out;
+	int64_t mb = n_rows(c), in_disjoint = 0;
+	int32_t apart[MAX_DISJOINT];
+	int purer = 0, disjoint = 0;
+	double excess_rate, rest_rate;
+
+	for (int64_t k = 0; k < mb; k++)
+		if (!covered[row_at(c, k)]) {
+			mark[row_at(c, k)] = 1;
+			add_row(&in, f[row_at(c, k)] * scale);
+		}
+	out = (sums){u->n - in.n, u->s - in.s, u->ss - in.ss};
+	for (int32_t o = 0; o < n; o++) {
+		const fl_candidate *p = &pool[o];
+		sums ps = {0, 0, 0};
+		int64_t inside = 0, shared = 0, m = n_rows(p);
+		uint8_t bits;
+
+		if (o == b || state[o] != FREE || m == 0 || p->replicated < c->replicated)
+			continue;
+		for (int64_t k = 0; k < m; k++)
+			if (!covered[row_at(p, k)]) {
+				inside += (mark[row_at(p, k)] & 1) != 0;
+				shared += (mark[row_at(p, k)] & 4) != 0;
+				add_row(&ps, f[row_at(p, k)] * scale);
+			}
+		/* a part: mostly inside b, not b again, failing more than outside */
+		if (ps.n < 1 || (double)inside < PART_SHARE * ps.n ||
+		    (double)inside >= AGAIN * (in.n + ps.n - (double)inside) ||
+		    !(rate_of(&ps) > rate_of(&out)))
+			continue;
+		bits = (uint8_t)((rate_of(&ps) > rate_of(&in) ? 2 : 0) |
+				 ((double)shared < DISJOINT * ps.n ? 4 : 0));
+		purer += (bits & 2) != 0;
+		if ((bits & 4) && disjoint < MAX_DISJOINT)
+			apart[disjoint++] = o;
+		else
+			bits &= 3;
+		for (int64_t k = 0; k < m; k++)
+			if (mark[row_at(p, k)] & 1) {
+				in_disjoint += (bits & 4) && !(mark[row_at(p, k)] & 4);
+				mark[row_at(p, k)] |= bits;
+			}
+	}
+	for (int64_t k = 0; k < mb; k++) {
+		int64_t i = row_at(c, k);
+
+		if (mark[i] == 1)
+			add_row(&rest, f[i] * scale);
+		mark[i] = 0;
+	}
+	excess_rate = rate_of(&in) - rate_of(&out);
+	/* a rest too small to measure leaves b its parts' union, not diluted */
+	rest_rate = rest.n >= REST_MIN * in.n ? rate_of(&rest) - rate_of(&out) : excess_rate;
+	if (strcmp(c->method, "predicates") != 0 && disjoint >= 2 &&
+	    (double)in_disjoint >= UNION * in.n) {
+		int32_t agree = agreement(pool, n, b, mark), apart_agree = INT32_MAX;
+
+		for (int k = 0; k < disjoint; k++) {
+			int32_t a = agreement(pool, n, apart[k], mark);
+
+			apart_agree = a < apart_agree ? a : apart_agree;
+		}
+		if (apart_agree >= agree)
+			return 1;
+	}
+	return purer && excess_rate > 0 && rest_rate < DILUTED * excess_rate;
+}
+
+/* Gain of c among the rows not covered, whose sums are u. */
+static double residual_gain(const fl_candidate *c, const uint8_t *covered, const double *f,
+			    double scale, const sums *u, int binary)
+{
+	sums in = {0, 0, 0};
+
+	for (int64_t k = 0; k < n_rows(c); k++) {
+		int64_t i = row_at(c, k);
+
+		if (!covered[i])
+			add_row(&in, f[i] * scale);
+	}
+	return gain_of(&in, u, binary) / scale;
+}
+
+static int cmp_excess(const void *pa, const void *pb)
+{
+	const fl_candidate *a = pa, *b = pb;
+
+	if (a->excess != b->excess)
+		return a->excess > b->excess ? -1 : 1;
+	return (n_rows(a) > n_rows(b)) - (n_rows(a) < n_rows(b));
+}
+
+/* The report's slices and their parts, as one flat pool (parts emptied). */
+static fl_candidate *flatten(fl_report *r, int32_t *n_out)
+{
+	int32_t n = r->n_slices, k = 0;
+	fl_candidate *pool;
+
+	for (int32_t s = 0; s < r->n_slices; s++)
+		n += r->slices[s].n_parts;
+	if (!(pool = fl__calloc((size_t)(n ? n : 1), sizeof *pool, "causes")))
+		return NULL;
+	for (int32_t s = 0; s < r->n_slices; s++) {
+		fl_candidate *c = &r->slices[s];
+
+		for (int32_t p = 0; p < c->n_parts; p++)
+			pool[k++] = c->parts[p];
+		free(c->parts);
+		c->parts = NULL;
+		c->n_parts = 0;
+		pool[k++] = *c;
+	}
+	*n_out = n;
+	return pool;
+}
+
+/* What covering decided for a pool of n results: each one's state, the
+ * cause a part belongs to (index into order) and its Jaccard with it, and
+ * the causes in the order chosen. */
+typedef struct {
+	int32_t *state, *owner, *order, n_causes;
+	double *jac;
+} cover_plan;
+
+static void plan_free(cover_plan *c)
+{
+	free(c->state);
+	free(c->owner);
+	free(c->order);
+	free(c->jac);
+}
+
+/* Measure every result on every row and choose causes (the rule above). */
+static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *failure,
+		 int64_t n_all, int32_t top)
+{
+	size_t nn = (size_t)(n ? n : 1), na = (size_t)(n_all ? n_all : 1);
+	fl_failure_summary *s = NULL;
+	double *share = NULL, scale = 1, maxabs = 0;
+	uint8_t *covered = NULL, *mark = NULL;
+	int64_t *rows = NULL;
+	sums u = {0, 0, 0};
+	int binary = 1, rc;
+
+	memset(plan, 0, sizeof *plan);
+	for (int64_t i = 0; i < n_all; i++) {
+		maxabs = fabs(failure[i]) > maxabs ? fabs(failure[i]) : maxabs;
+		binary &= failure[i] == 0 || failure[i] == 1;
+	}
+	if (maxabs > 0) { /* sums of f / 2^e cannot overflow */
+		int e;
+
+		frexp(maxabs, &e);
+		scale = ldexp(1, -e);
+	}
+	if ((rc = fl_failure_summary_new(&s, failure, n_all)))
+		return rc;
+	rows = fl__malloc(na * sizeof *rows, "cause rows");
+	covered = fl__calloc(na, 1, "cause rows");
+	mark = fl__calloc(na, 1, "cause rows");
+	share = fl__calloc(nn, sizeof *share, "causes");
+	plan->state = fl__calloc(nn, sizeof *plan->state, "causes");
+	plan->owner = fl__malloc(nn * sizeof *plan->owner, "causes");
+	plan->order = fl__malloc(nn * sizeof *plan->order, "causes");
+	plan->jac = fl__calloc(nn, sizeof *plan->jac, "causes");
+	if (!rows || !covered || !mark || !share || !plan->state || !plan->owner || !plan->order ||
+	    !plan->jac) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t i = 0; i < n_all; i++)
+		add_row(&u, failure[i] * scale);
+	for (int32_t c = 0; c < n && rc == FL_OK; c++) {
+		plan->owner[c] = -1;
+		if ((rc = measure(&pool[c], s, rows)) == FL_OK)
+			pool[c].score = residual_gain(&pool[c], covered, failure, scale, &u, binary);
+	}
+	while (rc == FL_OK && (top == 0 || plan->n_causes < top)) {
+		int32_t best = -1;
+		int64_t mb;
+		double best_gain = 0;
+
+		for (int32_t c = 0; c < n; c++) {
+			double g;
+
+			if (plan->state[c] != FREE)
+				continue;
+			g = residual_gain(&pool[c], covered, failure, scale, &u, binary);
+			if (g > 0 && (best < 0 || pool[c].replicated > pool[best].replicated ||
+				      (pool[c].replicated == pool[best].replicated && g > best_gain))) {
+				best = c;
+				best_gain = g;
+			}
+		}
+		if (best < 0)
+			break;
+		if (diluted(pool, n, best, plan->state, covered, failure, scale, &u, mark)) {
+			plan->state[best] = DILUTE; /* its purer parts are the causes */
+			continue;
+		}
+		plan->state[best] = CAUSE;
+		pool[best].score = best_gain;
+		plan->order[plan->n_causes++] = best;
+		/* its rows are covered; what overlaps it enough is a part */
+		mb = n_rows(&pool[best]);
+		for (int64_t k = 0; k < mb; k++) {
+			int64_t i = row_at(&pool[best], k);
+			double f = failure[i] * scale;
+
+			mark[i] = 1;
+			if (!covered[i]) {
+				covered[i] = 1;
+				u.n -= 1;
+				u.s -= f;
+				u.ss -= f * f;
+			}
+		}
+		for (int32_t c = 0; c < n; c++) {
+			int64_t inter = 0, m = n_rows(&pool[c]);
+			double sh, j;
+
+			if (plan->state[c] == CAUSE || m == 0)
+				continue;
+			for (int64_t k = 0; k < m; k++)
+				inter += mark[row_at(&pool[c], k)];
+			sh = (double)inter / (double)m;
+			j = (double)inter / (double)(m + mb - inter);
+			if (sh > share[c]) {
+				share[c] = sh;
+				plan->jac[c] = j;
+				plan->owner[c] = plan->n_causes - 1;
+			}
+			if (j >= SAME || sh >= PART_SHARE)
+				plan->state[c] = PART;
+		}
+		for (int64_t k = 0; k < mb; k++)
+			mark[row_at(&pool[best], k)] = 0;
+	}
+cleanup:
+	if (rc)
+		plan_free(plan);
+	fl_failure_summary_free(s);
+	free(share);
+	free(covered);
+	free(mark);
+	free(rows);
+	return rc;
+}
+
+const fl_slice_stats *fl_report__shown(const fl_candidate *c)
+{
+	return c->whole.size > 0 || n_rows(c) == 0 ? &c->whole : &c->stats;
+}
+
+int fl_report__measure(fl_report *r, const double *failure)
+{
+	fl_failure_summary *s = NULL;
+	int64_t *rows = fl__malloc((size_t)(r->n ? r->n : 1) * sizeof *rows, "slice rows");
+	int rc = rows ? fl_failure_summary_new(&s, failure, r->n) : FL_ENOMEM;
+
+	for (int32_t i = 0; rc == FL_OK && i < r->n_slices; i++)
+		rc = measure(&r->slices[i], s, rows);
+	fl_failure_summary_free(s);
+	free(rows);
+	return rc;
+}
+
+int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, int32_t *n_causes)
+{
+	cover_plan plan;
+	int rc;
+
+	*n_causes = 0;
+	memset(rows, 0, (size_t)r->n);
+	if ((rc = cover(&plan, r->slices, r->n_slices, failure, r->n, 0)))
+		return rc;
+	for (int32_t h = 0; h < plan.n_causes; h++) {
+		const fl_candidate *c = &r->slices[plan.order[h]];
+
+		if (c->has_holdout && !c->replicated)
+			continue;
+		for (int64_t k = 0; k < n_rows(c); k++)
+			rows[row_at(c, k)] = 1;
+		++*n_causes;
+	}
+	plan_free(&plan);
+	return FL_OK;
+}
+
+/* A near-duplicate part is one more finding of its cause (fl_candidate.also). */
+static int add_also(fl_candidate *cause, const fl_candidate *part, double jac)
+{
+	fl_source *a = realloc(cause->also, (size_t)(cause->n_also + 1) * sizeof *a);
+
+	if (!a)
+		return fl__error(FL_ENOMEM, "out of memory grouping causes");
+	cause->also = a;
+	a += cause->n_also++;
+	memset(a, 0, sizeof *a);
+	memcpy(a->method, part->method, sizeof a->method);
+	memcpy(a->view, part->view, sizeof a->view);
+	a->component = part->component;
+	a->jaccard = jac;
+	a->score = part->score;
+	return FL_OK;
+}
+
+int fl_report_causes(fl_report *r, const double *failure, int32_t top)
+{
+	fl_candidate *pool = NULL, *causes = NULL;
+	cover_plan plan = {0};
+	int32_t n = 0, nc;
+	int rc;
+
+	if (!r || !failure || top < 0)
+		return fl__error(FL_EINVAL, "causes need a report, the failure of every row and top >= 0");
+	if (!(pool = flatten(r, &n)))
+		return FL_ENOMEM;
+	/* the pool owns every result now; they go back to the report below */
+	free(r->slices);
+	r->slices = pool;
+	r->n_slices = r->cap_slices = n;
+	if ((rc = cover(&plan, pool, n, failure, r->n, top)))
+		return rc;
+	nc = plan.n_causes;
+	if (!(causes = fl__calloc((size_t)(nc ? nc : 1), sizeof *causes, "causes")))
+		goto nomem;
+	for (int32_t h = 0; h < nc; h++) {
+		int32_t k = 0;
+
+		for (int32_t c = 0; c < n; c++)
+			k += plan.state[c] == PART && plan.owner[c] == h;
+		if (k && !(causes[h].parts = fl__calloc((size_t)k, sizeof *causes[h].parts, "cause parts")))
+			goto nomem;
+	}
+	/* nothing fails from here on but the `also` records, which leave a
+	 * cause whole either way */
+	for (int32_t h = 0; h < nc; h++) {
+		fl_candidate *parts = causes[h].parts, *c = &causes[h];
+
+		*c = pool[plan.order[h]];
+		c->parts = parts;
+		c->n_parts = 0;
+		for (int32_t p = 0; p < n; p++)
+			if (plan.state[p] == PART && plan.owner[p] == h) {
+				if (plan.jac[p] >= SAME && rc == FL_OK)
+					rc = add_also(c, &pool[p], plan.jac[p]);
+				parts[c->n_parts++] = pool[p];
+			}
+		qsort(parts, (size_t)c->n_parts, sizeof *parts, cmp_excess);
+		while (c->n_parts > MAX_PARTS)
+			fl_candidate_clear(&parts[--c->n_parts]);
+		if (c->n_parts == 0) {
+			free(parts);
+			c->parts = NULL;
+		}
+	}
+	for (int32_t c = 0; c < n; c++)
+		if (plan.state[c] != CAUSE && !(plan.state[c] == PART && plan.owner[c] >= 0))
+			fl_candidate_clear(&pool[c]);
+	free(pool);
+	r->slices = causes;
+	r->n_slices = r->cap_slices = nc;
+	plan_free(&plan);
+	return rc;
+nomem:
+	for (int32_t h = 0; causes && h < nc; h++)
+		free(causes[h].parts);
+	free(causes);
+	plan_free(&plan);
+	return FL_ENOMEM;
+}
