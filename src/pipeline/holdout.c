@@ -12,7 +12,7 @@
 
 #define NAME(s, dflt) ((s) ? (s) : (dflt))
 
-static const char *group_column(const fl_discover_opts *o)
+static const char *group_name(const fl_discover_opts *o)
 {
 	return o->group_column && o->group_column[0] ? o->group_column : NULL;
 }
@@ -87,11 +87,11 @@ static int group_codes(int64_t *code, int64_t *n_groups, int64_t *n_missing, con
 	return 0;
 }
 
-/* Split by the groups of the column; *holdout is allocated. */
+/* Split by the groups of the column into holdout (n bytes, the caller's). */
 static int split_grouped(uint8_t *holdout, fl_report *r, const fl_prep *p, const fl_data *d,
 			 const fl_discover_opts *o)
 {
-	const char *meta = NAME(d->meta_name, "metadata"), *name = group_column(o);
+	const char *meta = NAME(d->meta_name, "metadata"), *name = group_name(o);
 	int64_t col, *code, n_groups, n_missing, held = 0, largest = 0;
 	char msg[512];
 	int rc;
@@ -153,7 +153,7 @@ int fl_pipeline__holdout(uint8_t **out, fl_report *r, const fl_prep *p, const fl
 		return 0;
 	if (!(holdout = fl__malloc((size_t)p->n, "holdout rows")))
 		return FL_ENOMEM;
-	rc = group_column(o) ? split_grouped(holdout, r, p, d, o)
+	rc = group_name(o) ? split_grouped(holdout, r, p, d, o)
 			     : fl_split_holdout(holdout, p->failure, p->n, o->seed);
 	if (rc) {
 		free(holdout);
@@ -170,8 +170,8 @@ int32_t fl_pipeline__skip_cols(int64_t skip[2], const fl_prep *p, const fl_data 
 
 	if (p->id_col >= 0)
 		skip[n++] = p->id_col;
-	if (group_column(o) && o->holdout && d->meta &&
-	    (skip[n] = fl_table_find(d->meta, group_column(o))) >= 0 && skip[n] != p->id_col)
+	if (group_name(o) && o->holdout && d->meta &&
+	    (skip[n] = fl_table_find(d->meta, group_name(o))) >= 0 && skip[n] != p->id_col)
 		n++;
 	return n;
 }

@@ -99,9 +99,11 @@ static void step(double *x, const double *rows, const double *w, const int64_t *
 		amax = fmax(amax, a[j]);
 		bmax = fmax(bmax, fabs(b[j]));
 	}
-	/* w parallel to rows (equal means, or rounding noise of it): keeping
-	 * the rows keeps w too */
-	if (umax <= 1e-9 * amax * bmax || umax == 0) {
+	/* w parallel to rows (equal means), or so nearly that u is mostly
+	 * rounding noise: keeping the rows keeps w (nearly) too. Past the
+	 * threshold, u's rounding moves a sum by at most 1e-10 of a group's
+	 * per step. */
+	if (umax <= 1e-6 * amax * bmax || umax == 0) {
 		u[0] = a[1];
 		u[1] = -a[0];
 		u[2] = 0;
@@ -142,6 +144,8 @@ static void round_last(double *x, const double *rows, const double *w, const int
 	double rows_tot = 0, w_tot = 0, best = HUGE_VAL;
 	int pick = 0, ties = 0;
 
+	if (m == 0)
+		return;
 	for (int64_t j = 0; j < m; j++) {
 		rows_tot += rows[t[j]];
 		w_tot += fabs(w[t[j]]);
