@@ -28,6 +28,11 @@ int validate_args(args *a, const char *verb)
 		return usage_error(verb, "--per-class needs --labels");
 	if (a->id_column && !a->meta)
 		return usage_error(verb, "--id-column needs --meta");
+	if (a->o.group_column && !a->meta)
+		return usage_error(verb, "--group-column needs --meta");
+	if (a->o.group_column && !a->o.holdout)
+		return usage_error(verb, "--group-column keeps groups whole in the halves of the holdout: "
+				   "drop --no-holdout or --group-column");
 	if (a->max_members < 0)
 		return usage_error(verb, "--max-members must be >= 0");
 	for (int i = 0; i < a->views.n; i++) {

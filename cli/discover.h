@@ -98,6 +98,7 @@ int validate_args(args *a, const char *verb);
 	{"phrase-embeddings", OPT_STR, "P.npy", "their embeddings, in the space of --phrase-view", &(a).phrase_emb, NULL}, \
 	{"phrase-view", OPT_STR, "NAME", "the view the phrases were embedded for (e.g. CLIP)", &(a).phrase_view, NULL}, \
 	{"no-holdout", OPT_LIBFLAG, NULL, "search all rows; confirm nothing (small data only)", &(a).o, "holdout"}, \
+	LIB_OPT("group-column", "COL", "group_column", &(a).o), \
 	LIB_OPT("fdr", "Q", "fdr", &(a).o), \
 	LIB_OPT("components", "K", "components", &(a).o), \
 	LIB_OPT("pca-dims", "D", "pca_dims", &(a).o), \

@@ -84,6 +84,7 @@ static void row_help(const opt *o, char *buf, size_t len)
 		*c = '/';
 	switch (lo->type) {
 	case FL_OPTION_BOOL:
+	case FL_OPTION_STRING: /* off by default */
 		snprintf(buf, len, "%s", lo->help);
 		break;
 	case FL_OPTION_CHOICE:

@@ -161,11 +161,23 @@ typedef struct fl_discover_opts {
 	void *progress_user;
 	fl_note_fn note;
 	void *note_user;
+	/** Keep the rows of each group in one half of the holdout: the metadata
+	 *  column (categorical, boolean or numeric; equal values are one group,
+	 *  -0 = 0) whose equal cells mark rows that belong together (augmented
+	 *  copies of one image, frames of one video, visits of one patient),
+	 *  split by fl_split_holdout_grouped, which says how the halves stay
+	 *  even and failure-stratified as far as whole groups allow. A row
+	 *  whose cell is missing is a group of its own. The column is never a
+	 *  predicate of the search (as the id column). NULL or "" = rows split
+	 *  one by one (fl_split_holdout). Needs metadata and holdout (else
+	 *  FL_EINVAL); recorded in the report's parameters as group_column.
+	 *  Borrowed, as every text option: it must outlive the call. */
+	const char *group_column;
 } fl_discover_opts;
 
 #define FL_DISCOVER_OPTS_VERSION 1
 #define FL_DISCOVER_OPTS_INIT {FL_DISCOVER_OPTS_VERSION, 0, FL_FAILURE_ERROR, 10, 0, 0, 0, 0, \
-			       0, 0.95, 3, 0.01, 10, 1, 0.05, 25, 128, 0, 0, 2, NULL, NULL, \
+			       0, 0.95, 3, 0.01, 10, 1, 0.05, 25, 128, 0, 0, 2, NULL, NULL, NULL, \
 			       NULL, NULL, NULL}
 
 /** Set *o to the defaults (the same as FL_DISCOVER_OPTS_INIT). */
@@ -177,10 +189,13 @@ typedef enum fl_option_type {
 	FL_OPTION_NUM,     /**< a number in [min, max] (open ends: see help) */
 	FL_OPTION_BOOL,    /**< "true"/"false" (also "1"/"0") */
 	FL_OPTION_CHOICE,  /**< one of `choices` (comma-separated) */
-	FL_OPTION_SET      /**< any of `choices`, comma-separated ("mixture,kmeans") */
+	FL_OPTION_SET,     /**< any of `choices`, comma-separated ("mixture,kmeans") */
+	FL_OPTION_STRING   /**< a text (a column name); "" = none (the field is NULL).
+	                        The options hold the caller's pointer, borrowed and
+	                        never copied or freed: it must outlive their use */
 } fl_option_type;
 
-/** One numeric or named option of fl_discover_opts (callbacks and paths excluded). */
+/** One numeric, named or text option of fl_discover_opts (callbacks and paths excluded). */
 typedef struct fl_option {
 	const char *name;     /**< the field's name: "min_support" */
 	fl_option_type type;
@@ -195,19 +210,23 @@ FL_API int32_t fl_discover_option_count(void);
 /** Option i of the table (static), or NULL out of range. */
 FL_API const fl_option *fl_discover_option(int32_t i);
 /**
- * Set an option by name from text, checked against its type and range.
+ * Set an option by name from text, checked against its type and range. A
+ * FL_OPTION_STRING option keeps `value` itself (borrowed: keep it alive
+ * while the options are used; "" sets NULL); the others are parsed.
  * @return 0; FL_EINVAL (no such option, or a value it cannot take: the
  *         message names the option, the value and what it accepts)
  */
 FL_API int fl_discover_opts_set(fl_discover_opts *o, const char *name, const char *value);
 /**
  * The value of an option as text ("0.95", "true", "automatic",
- * "mixture,kmeans"); of FL_DISCOVER_OPTS_INIT for the defaults.
+ * "mixture,kmeans", a column name or "" for none); of
+ * FL_DISCOVER_OPTS_INIT for the defaults.
  * @return 0; FL_EINVAL (no such option, or len too small)
  */
 FL_API int fl_discover_opts_get(const fl_discover_opts *o, const char *name, char *buf,
 				size_t len);
-/** Check every option (ranges, choices, version). @return 0 or FL_EINVAL naming it */
+/** Check every option (ranges, choices, version; group_column needs holdout).
+ *  @return 0 or FL_EINVAL naming it */
 FL_API int fl_discover_opts_check(const fl_discover_opts *o);
 
 /**

@@ -169,6 +169,43 @@ FL_API double fl_fisher_greater(int64_t N, int64_t K, int64_t n, int64_t k);
 FL_API int fl_split_holdout(uint8_t *holdout, const double *failure, int64_t n, uint64_t seed);
 
 /**
+ * Split rows into a discovery half and a holdout half by whole groups
+ * (augmented copies of one image, frames of one video, visits of one
+ * patient): all rows of a group land in the same half, so no group is
+ * seen by both the search and its confirmation.
+ *
+ * Balance: every group is held out with probability 1/2, and the split
+ * meets two targets as far as whole groups allow: half of the rows in the
+ * holdout, and half of the failure (the failing rows of a binary signal;
+ * the sum of the failure's mid-ranks for a continuous one). Each misses
+ * by at most half of what two groups hold, so by at most the largest
+ * group's rows (resp. failing rows): with many small groups the halves are
+ * as even and as stratified as fl_split_holdout's; a group larger than the
+ * rest together leaves them uneven. Groups of one row each give a split
+ * with the same guarantees as fl_split_holdout (not the same rows).
+ *
+ * Algorithm: dependent rounding. Each group starts at 1/2 in the holdout;
+ * three at a time move along the directions that keep both sums exact,
+ * with random signs that keep each group's chance at 1/2, until a group
+ * reaches 0 or 1; of the roundings of the last two, the most even is
+ * taken. O(n) time and 32 bytes of scratch per row (48 for a continuous
+ * signal, plus a sort). Deterministic in `seed` (an RNG stream of its
+ * own: it does not reproduce fl_split_holdout for the same seed).
+ *
+ * @param[out] holdout  n bytes: 1 for a holdout row, 0 for a discovery row
+ * @param failure       n finite failure values (binary: all 0 or 1)
+ * @param group         n group codes in [0, n): rows with equal codes are a
+ *                      group; codes need not be contiguous (a group's
+ *                      first row is a valid code, as are dense codes
+ *                      0..G-1). A caller with missing group cells gives
+ *                      each such row a code of its own.
+ * @return 0; FL_EINVAL (a NULL pointer, n < 0, a code outside [0, n),
+ *         naming the row); FL_ENOMEM
+ */
+FL_API int fl_split_holdout_grouped(uint8_t *holdout, const double *failure,
+				    const int64_t *group, int64_t n, uint64_t seed);
+
+/**
  * Benjamini-Hochberg adjusted p-values: adjusted[i] = min over j with
  * p_j >= p_i of p_j m / rank(p_j), capped at 1 (NaN counts as 1). A
  * hypothesis is rejected at false discovery rate q when adjusted <= q.

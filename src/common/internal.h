@@ -211,6 +211,7 @@ void fl__rng_seed(fl_rng *r, uint64_t seed, uint64_t stream);
  * values, so they never change (a new consumer takes a new one). Most
  * spell their consumer's name in ASCII. */
 #define FL_STREAM_HOLDOUT 0x686f6c64ULL       /* "hold": stats/split.c, fl_split_holdout */
+#define FL_STREAM_GROUPS 0x67726f757073ULL    /* "groups": stats/split.c, fl_split_holdout_grouped */
 #define FL_STREAM_FOLDS 0x666f6c6473ULL       /* "folds": direction/crossfit.c, stratified folds */
 #define FL_STREAM_INNER 0x696e6e6572ULL       /* "inner": direction/crossfit.c, the inner split of
                                                  fold f (choice of lambda) takes the folds of

@@ -2,7 +2,8 @@
  * fl_discover: the whole pipeline of `faultline discover` in one call.
  *
  *   check the data, derive the failure signal           (prepare.c)
- *   split: a seeded, failure-stratified holdout half    (fl_split_holdout)
+ *   split: a seeded, failure-stratified holdout half, whole groups with
+ *     --group-column                                    (holdout.c)
  *   search the other half: in every view the mixture, the failure
  *     direction and k-means; in the metadata the predicate search
  *   make each slice's members the rows its spec selects (settle_members)
@@ -205,7 +206,7 @@ static void inert_note(void *user, const char *message)
 	to->fn(to->user, text);
 }
 
-/* Predicate search over the metadata (the id column is not a predicate). */
+/* Predicate search over the metadata (the id and group columns are not predicates). */
 #define PREDICATE_TOP 20
 
 static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
@@ -215,6 +216,7 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	note_to to = {o->note, o->note_user};
 	fl_candidate *cands = NULL;
 	int32_t n_cands = 0;
+	int64_t skip[2];
 	int rc;
 
 	po.alpha = o->alpha;
@@ -228,8 +230,8 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	 * other methods it gives as many slices whatever `top` is, so that
 	 * the causes chosen never depend on how many are shown */
 	po.top = o->methods != FL_METHOD_PREDICATES ? PREDICATE_TOP : o->top > 10 ? o->top : 10;
-	po.skip_cols = &p->id_col;
-	po.n_skip = p->id_col >= 0;
+	po.skip_cols = skip;
+	po.n_skip = fl_pipeline__skip_cols(skip, p, d, o);
 	po.threads = o->threads;
 	po.note = o->note ? inert_note : NULL;
 	po.note_user = &to;
@@ -450,11 +452,8 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 	half h = {0};
 	int rc = 0;
 
-	if (o->holdout && (!(holdout = fl__malloc((size_t)p->n, "holdout rows")) ||
-			   (rc = fl_split_holdout(holdout, p->failure, p->n, o->seed)))) {
-		free(holdout);
-		return rc ? rc : FL_ENOMEM;
-	}
+	if ((rc = fl_pipeline__holdout(&holdout, r, p, d, o)))
+		return rc;
 	if ((rc = enough_rows(p, d, holdout))) {
 		free(holdout);
 		return rc;

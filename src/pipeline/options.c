@@ -28,6 +28,8 @@ typedef struct entry {
 	{{#name, FL_OPTION_NUM, help, NULL, NULL, lo, hi}, offsetof(fl_discover_opts, name), 0}
 #define BOOL(name, help) \
 	{{#name, FL_OPTION_BOOL, help, NULL, NULL, 0, 1}, offsetof(fl_discover_opts, name), 0}
+#define STRING(name, help) \
+	{{#name, FL_OPTION_STRING, help, NULL, NULL, 0, 0}, offsetof(fl_discover_opts, name), 0}
 
 static const entry table[] = {
 	{{"methods", FL_OPTION_SET, "the methods to run (default: every one whose inputs are given)",
@@ -45,6 +47,7 @@ static const entry table[] = {
 	NUM(min_support, "predicates: least rows, a count (>= 1) or a fraction", 0, HUGE_VAL),
 	INT(bins, "predicates: equal-frequency bins per numeric column", NULL, 2, 256),
 	BOOL(holdout, "search half the rows, confirm every slice on the other half"),
+	STRING(group_column, "metadata column whose equal values stay in one half (not a predicate)"),
 	NUM(fdr, "false discovery rate of the confirmation, in (0, 1)", 0, 1),
 	INT(components, "mixture: components per view", NULL, 1, 1000),
 	INT(pca_dims, "mixture: PCA dimensions per view", NULL, 1, 4096),
@@ -125,6 +128,8 @@ static double read_field(const fl_discover_opts *o, const entry *e)
 		return (double)*(const fl_failure_kind *)(const void *)p;
 	case FL_OPTION_SET:
 		return (double)*(const uint32_t *)(const void *)p;
+	case FL_OPTION_STRING: /* not a number: fl_discover_opts_set/_get read it */
+		break;
 	}
 	return 0;
 }
@@ -154,7 +159,15 @@ static void write_field(fl_discover_opts *o, const entry *e, double v)
 	case FL_OPTION_SET:
 		*(uint32_t *)(void *)p = (uint32_t)v;
 		break;
+	case FL_OPTION_STRING:
+		break;
 	}
+}
+
+/* A text option's field holds the caller's pointer, borrowed, never freed. */
+static const char *read_text(const fl_discover_opts *o, const entry *e)
+{
+	return *(const char *const *)(const void *)((const char *)o + e->offset);
 }
 
 /* What an option accepts, for messages. */
@@ -178,6 +191,9 @@ static void describe(const entry *e, char *buf, size_t len)
 		break;
 	case FL_OPTION_SET:
 		snprintf(buf, len, "a comma-separated list of %s", e->o.choices);
+		break;
+	case FL_OPTION_STRING:
+		snprintf(buf, len, "a text");
 		break;
 	}
 }
@@ -230,6 +246,9 @@ int fl_discover_opts_set(fl_discover_opts *o, const char *name, const char *valu
 			p += n;
 		}
 		break;
+	case FL_OPTION_STRING: /* borrowed: value must outlive the options' use */
+		*(const char **)(void *)((char *)o + e->offset) = value[0] ? value : NULL;
+		return 0;
 	}
 	write_field(o, e, v);
 	return 0;
@@ -278,6 +297,12 @@ int fl_discover_opts_get(const fl_discover_opts *o, const char *name, char *buf,
 			n = snprintf(buf, len, "automatic");
 		break;
 	}
+	case FL_OPTION_STRING: {
+		const char *t = read_text(o, e);
+
+		n = snprintf(buf, len, "%s", t ? t : "");
+		break;
+	}
 	}
 	if (n < 0 || (size_t)n >= len)
 		return fl__error(FL_EINVAL, "option %s: buffer of %zu bytes too small", name, len);
@@ -307,5 +332,8 @@ int fl_discover_opts_check(const fl_discover_opts *o)
 			return invalid(e, text);
 		}
 	}
+	if (o->group_column && o->group_column[0] && !o->holdout)
+		return fl__error(FL_EINVAL, "option group_column: groups are kept whole in the halves of "
+				 "the holdout, and holdout is false");
 	return 0;
 }

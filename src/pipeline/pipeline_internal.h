@@ -40,6 +40,17 @@ int fl_pipeline__spec_data(fl_spec_data *sd, fl_spec_view **sv, const fl_prep *p
 /* Record d's views (name, dimension, source) in the report. */
 int fl_pipeline__report_views(fl_report *r, const fl_data *d);
 
+/* The holdout rows of a discovery (*out owned by the caller; NULL without
+ * a holdout): a failure-stratified half of the rows, or of the groups of
+ * o->group_column (its name recorded in the report's parameters, notes
+ * when cells are missing or the halves uneven). holdout.c */
+int fl_pipeline__holdout(uint8_t **out, fl_report *r, const fl_prep *p, const fl_data *d,
+			 const fl_discover_opts *o);
+/* The metadata columns that are never predicates: the id column and the
+ * group column. Fills skip[0..return). */
+int32_t fl_pipeline__skip_cols(int64_t skip[2], const fl_prep *p, const fl_data *d,
+			       const fl_discover_opts *o);
+
 /* The report of a discovery on p's failure signal (compare passes its
  * own): everything fl_discover does after the checks. `o` is checked. */
 int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,

@@ -257,6 +257,25 @@ static int cmp_excess(const void *pa, const void *pb)
 	return (n_rows(a) > n_rows(b)) - (n_rows(a) < n_rows(b));
 }
 
+/* Does a (gain ga) go before b (gain gb)? Replicated first, then the
+ * larger gain; gains within 1e-9 of each other (one slice found by two
+ * methods, its gain summed in another order) tie, broken by method, view,
+ * round and component, so that the order does not hang on rounding. */
+static int better(const fl_candidate *a, double ga, const fl_candidate *b, double gb)
+{
+	int c;
+
+	if (a->replicated != b->replicated)
+		return a->replicated > b->replicated;
+	if (fabs(ga - gb) > 1e-9 * fmax(fabs(ga), fabs(gb)))
+		return ga > gb;
+	if ((c = strcmp(a->method, b->method)) != 0 || (c = strcmp(a->view, b->view)) != 0)
+		return c < 0;
+	if (a->round != b->round)
+		return a->round < b->round;
+	return a->component < b->component;
+}
+
 /* The report's slices and their parts, as one flat pool (parts emptied). */
 static fl_candidate *flatten(fl_report *r, int32_t *n_out)
 {
@@ -353,8 +372,7 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 			if (plan->state[c] != FREE)
 				continue;
 			g = residual_gain(&pool[c], covered, failure, scale, &u, binary);
-			if (g > 0 && (best < 0 || pool[c].replicated > pool[best].replicated ||
-				      (pool[c].replicated == pool[best].replicated && g > best_gain))) {
+			if (g > 0 && (best < 0 || better(&pool[c], g, &pool[best], best_gain))) {
 				best = c;
 				best_gain = g;
 			}
@@ -454,6 +472,32 @@ int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, in
 	return FL_OK;
 }
 
+/* A cause found both as a region and as a rule (a predicate result with
+ * Jaccard >= AGAIN) is shown as the rule, in the data's own terms; the
+ * region becomes one more finding of it. The cause keeps its gain. */
+static void speak_plainly(cover_plan *plan, fl_candidate *pool, int32_t n)
+{
+	for (int32_t h = 0; h < plan->n_causes; h++) {
+		int32_t head = plan->order[h], rule = -1;
+
+		if (strcmp(pool[head].method, "predicates") == 0)
+			continue;
+		for (int32_t p = 0; p < n; p++)
+			if (plan->state[p] == PART && plan->owner[p] == h && plan->jac[p] >= AGAIN &&
+			    strcmp(pool[p].method, "predicates") == 0 &&
+			    (rule < 0 || plan->jac[p] > plan->jac[rule]))
+				rule = p;
+		if (rule < 0)
+			continue;
+		pool[rule].score = pool[head].score;
+		plan->state[rule] = CAUSE;
+		plan->state[head] = PART;
+		plan->owner[head] = h;
+		plan->jac[head] = plan->jac[rule];
+		plan->order[h] = rule;
+	}
+}
+
 /* A near-duplicate part is one more finding of its cause (fl_candidate.also). */
 static int add_also(fl_candidate *cause, const fl_candidate *part, double jac)
 {
@@ -490,6 +534,7 @@ int fl_report_causes(fl_report *r, const double *failure, int32_t top)
 	if ((rc = cover(&plan, pool, n, failure, r->n, top)))
 		return rc;
 	nc = plan.n_causes;
+	speak_plainly(&plan, pool, n);
 	if (!(causes = fl__calloc((size_t)(nc ? nc : 1), sizeof *causes, "causes")))
 		goto nomem;
 	for (int32_t h = 0; h < nc; h++) {
@@ -508,10 +553,13 @@ int fl_report_causes(fl_report *r, const double *failure, int32_t top)
 		*c = pool[plan.order[h]];
 		c->parts = parts;
 		c->n_parts = 0;
+		/* a result that is the cause again is one more finding of it */
 		for (int32_t p = 0; p < n; p++)
-			if (plan.state[p] == PART && plan.owner[p] == h) {
-				if (plan.jac[p] >= SAME && rc == FL_OK)
+			if (plan.state[p] == PART && plan.owner[p] == h && plan.jac[p] >= SAME) {
+				if (rc == FL_OK)
 					rc = add_also(c, &pool[p], plan.jac[p]);
+				fl_candidate_clear(&pool[p]);
+			} else if (plan.state[p] == PART && plan.owner[p] == h) {
 				parts[c->n_parts++] = pool[p];
 			}
 		qsort(parts, (size_t)c->n_parts, sizeof *parts, cmp_excess);

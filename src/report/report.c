@@ -297,7 +297,7 @@ static int cmp_confusion(const void *pa, const void *pb)
 	return (a->pred > b->pred) - (a->pred < b->pred);
 }
 
-/* The (label, prediction) cells of slice's members, most frequent first
+/* The (label, prediction) cells of slice's members (both halves), most frequent first
  * (ties by label, then prediction): the failing cells with their share of
  * the failures, or every cell with its share of the members. A report read
  * back from JSON has no labels: it returns the `per` cells a slice kept. */
@@ -305,7 +305,7 @@ static int32_t cells(const fl_report *r, int32_t slice, fl_confusion *out, int32
 		     int failing, const fl_confusion *kept, const int32_t *n_kept, int32_t per)
 {
 	const fl_candidate *c = fl_report_slice(r, slice);
-	int64_t *pairs, n_in = 0, n_runs = 0;
+	int64_t *pairs, n_in = 0, n_runs = 0, all;
 	fl_confusion *runs;
 	int32_t n_out;
 
@@ -319,16 +319,17 @@ static int32_t cells(const fl_report *r, int32_t slice, fl_confusion *out, int32
 		return n_out;
 	}
 	/* (label, pred) pairs of the members counted, sorted, counted in runs */
-	pairs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *pairs);
-	runs = malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *runs);
+	all = c->n_members + c->n_holdout_members;
+	pairs = malloc((size_t)(all ? all : 1) * sizeof *pairs);
+	runs = malloc((size_t)(all ? all : 1) * sizeof *runs);
 	if (!pairs || !runs) {
 		free(pairs);
 		free(runs);
 		return fl__error(FL_ENOMEM, "out of memory counting the labels of slice %d",
 				 (int)slice + 1);
 	}
-	for (int64_t i = 0; i < c->n_members; i++) {
-		int64_t row = c->members[i];
+	for (int64_t i = 0; i < all; i++) {
+		int64_t row = i < c->n_members ? c->members[i] : c->holdout_members[i - c->n_members];
 
 		if (!failing || r->labels[row] != r->preds[row])
 			pairs[n_in++] = r->labels[row] * r->n_classes + r->preds[row];

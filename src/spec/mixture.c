@@ -196,7 +196,7 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 				      rows, m)))
 			goto cleanup;
 		assign = own;
-		if (cache) {
+		if (cache) { /* no allocation is optional: a failed one is reported */
 			if ((rc = cache_add(*cache, key, own, k)))
 				goto cleanup;
 			key = NULL; /* both the cache's now */

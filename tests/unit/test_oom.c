@@ -610,18 +610,26 @@ static int case_holdout(void *ctx)
 {
 	uint8_t *h = malloc((size_t)G.s.n);
 	double *p = malloc((size_t)G.s.n * sizeof *p);
+	int64_t *g = malloc((size_t)G.s.n * sizeof *g);
 	int rc;
 
 	(void)ctx;
-	for (int64_t i = 0; p && i < G.s.n; i++)
+	for (int64_t i = 0; p && g && i < G.s.n; i++) {
 		p[i] = (double)((i * 37) % 101) / 100.0;
+		g[i] = (i * 7) % (G.s.n / 3);
+	}
 	arm();
-	rc = h && p ? fl_split_holdout(h, G.failure, G.s.n, 9) : FL_ENOMEM;
+	rc = h && p && g ? fl_split_holdout(h, G.failure, G.s.n, 9) : FL_ENOMEM;
+	if (rc == 0)
+		rc = fl_split_holdout_grouped(h, G.failure, g, G.s.n, 9);
+	if (rc == 0)
+		rc = fl_split_holdout_grouped(h, p, g, G.s.n, 9);
 	if (rc == 0)
 		rc = fl_bh_adjust(p, p, G.s.n);
 	disarm();
 	free(h);
 	free(p);
+	free(g);
 	return rc;
 }
 
@@ -866,7 +874,6 @@ static int case_discover(void *ctx)
 	fl_report *r = (fl_report *)(uintptr_t)1;
 	int rc;
 
-	(void)ctx;
 	v.x = G.s.emb;
 	v.dim = G.s.d;
 	d.n = G.s.n;
@@ -877,6 +884,7 @@ static int case_discover(void *ctx)
 	d.n_views = 1;
 	d.meta = G.meta;
 	d.id_column = "id";
+	o.group_column = ctx; /* NULL: rows split one by one */
 	o.threads = 1;
 	o.components = 4;
 	o.pca_dims = 4;
@@ -928,7 +936,7 @@ int main(void)
 	oom_loop("fl_table_subset", case_table_subset, NULL);
 	oom_loop("fl_failure_summary_new 0/1", case_summary, G.failure);
 	oom_loop("fl_failure_summary_new loss", case_summary, G.loss);
-	oom_loop("fl_split_holdout, bh_adjust", case_holdout, NULL);
+	oom_loop("fl_split_holdout(_grouped), bh_adjust", case_holdout, NULL);
 	oom_loop("fl_synth_generate", case_synth, NULL);
 	oom_loop("fl_npy_write", case_npy_write, NULL);
 	oom_loop("fl_mixture_model_load", case_model_load, NULL);
@@ -968,6 +976,8 @@ int main(void)
 	}
 #ifdef FL_HAVE_DISCOVER
 	oom_loop("fl_discover", case_discover, NULL);
+	oom_loop("fl_discover grouped by a numeric column", case_discover, "age");
+	oom_loop("fl_discover grouped by a categorical column", case_discover, "camera");
 #endif
 	teardown();
 	return check_done();

@@ -109,6 +109,137 @@ static void test_options(void)
 	o = init;
 	o.version = 99;
 	CHECK_RC(fl_discover(&(fl_report *){NULL}, NULL, &o), FL_EINVAL);
+	/* a text option keeps the caller's pointer; "" is none; it needs the holdout */
+	{
+		const char *clip = "clip";
+
+		o = init;
+		CHECK_RC(fl_discover_opts_set(&o, "group_column", clip), 0);
+		CHECK(o.group_column == clip);
+		CHECK_RC(fl_discover_opts_get(&o, "group_column", buf, sizeof buf), 0);
+		CHECK(strcmp(buf, "clip") == 0);
+		CHECK_RC(fl_discover_opts_get(&o, "group_column", buf, 4), FL_EINVAL);
+		CHECK_RC(fl_discover_opts_check(&o), 0);
+		o.holdout = 0;
+		CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
+		CHECK(strstr(fl_last_error(), "group_column") != NULL);
+		CHECK_RC(fl_discover_opts_set(&o, "group_column", ""), 0);
+		CHECK(o.group_column == NULL);
+		CHECK_RC(fl_discover_opts_check(&o), 0);
+	}
+}
+
+/* Grouped holdout through fl_discover: planted clips of 1-8 rows scattered
+ * over the rows, three of 40 that nearly always fail (a predicate on the
+ * clip would win the search were the column not skipped), a missing cell
+ * every 50 rows: no clip has rows on both sides of any slice, no slice is
+ * a predicate on the clip, and the column's errors name the file and it. */
+static void test_groups(void)
+{
+	enum { N = 3000 };
+	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
+	fl_synth s;
+	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
+	fl_data d = FL_DATA_INIT;
+	fl_table *meta = NULL;
+	fl_report *r = NULL;
+	static double f[N];
+	static int64_t clip[N], perm[N], side[N];
+	uint64_t st = 99;
+	char path[512];
+	FILE *fp;
+	int64_t clips = 0, seen = 0;
+
+	so.n = N;
+	so.meta_slice = 1;
+	CHECK_RC(fl_synth_generate(&s, &so), 0);
+	for (int64_t i = 0; i < N; i++)
+		perm[i] = i;
+	for (int64_t i = N - 1; i > 0; i--) {
+		int64_t j = (int64_t)(check_rand(&st) % (uint64_t)(i + 1)), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (int64_t i = 0; i < N; clips++) {
+		int64_t size = clips < 3 ? 40 : 1 + (int64_t)(check_rand(&st) % 8);
+
+		for (int64_t j = i; j < i + size && j < N; j++) {
+			clip[perm[j]] = perm[j] % 50 == 0 ? -1 : clips;
+			f[perm[j]] = clips < 3 ? check_uniform(&st) < 0.9 : s.labels[perm[j]] != s.preds[perm[j]];
+		}
+		i += size;
+	}
+	snprintf(path, sizeof path, "%s/groups_meta.csv", FL_TEST_TMP);
+	CHECK((fp = fopen(path, "w")) != NULL);
+	if (!fp)
+		goto done;
+	fprintf(fp, "weather,camera,clip\n");
+	for (int64_t i = 0; i < N; i++) {
+		fprintf(fp, "w%d,c%d,", s.weather[i], s.camera[i]);
+		if (clip[i] >= 0)
+			fprintf(fp, "%lld", (long long)clip[i] * 7); /* numeric: equal numbers group */
+		fprintf(fp, "\n");
+	}
+	CHECK(fclose(fp) == 0);
+	CHECK_RC(fl_table_read_csv(&meta, path), 0);
+	d.n = N;
+	d.failure = f;
+	d.meta = meta;
+	d.meta_name = "groups_meta.csv";
+	o.threads = 1;
+	o.group_column = "clip";
+	CHECK_RC(fl_discover(&r, &d, &o), 0);
+	for (int64_t i = 0; i < N; i++)
+		side[i] = -1;
+	for (int32_t k = 0; r && k < fl_report_n_slices(r); k++) {
+		const fl_candidate *c = fl_report_slice(r, k);
+
+		CHECK(c->spec_json && strstr(c->spec_json, "\"clip\"") == NULL);
+		for (int64_t m = 0; m < c->n_members + c->n_holdout_members; m++) {
+			int64_t row = m < c->n_members ? c->members[m] : c->holdout_members[m - c->n_members];
+			int64_t h = m >= c->n_members;
+
+			if (clip[row] < 0)
+				continue;
+			for (int64_t i = 0; i < N; i++)
+				if (clip[i] == clip[row] && side[i] >= 0 && side[i] != h) {
+					fprintf(stderr, "clip %lld on both sides\n", (long long)clip[row]);
+					CHECK(0);
+				}
+			side[row] = h;
+			seen++;
+		}
+	}
+	CHECK(r && fl_report_n_slices(r) >= 1 && seen > 100);
+	fl_report_free(r);
+	r = NULL;
+	/* without grouping, the search takes the clip as a predicate */
+	o.group_column = NULL;
+	CHECK_RC(fl_discover(&r, &d, &o), 0);
+	seen = 0;
+	for (int32_t k = 0; r && k < fl_report_n_slices(r); k++)
+		seen += strstr(fl_report_slice(r, k)->spec_json, "\"clip\"") != NULL;
+	CHECK(seen > 0);
+	fl_report_free(r);
+	r = NULL;
+	/* errors: no such column, no metadata, no holdout */
+	o.group_column = "video";
+	CHECK_RC(fl_discover(&r, &d, &o), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "groups_meta.csv") && strstr(fl_last_error(), "'video'"));
+	o.group_column = "clip";
+	o.holdout = 0;
+	CHECK_RC(fl_discover(&r, &d, &o), FL_EINVAL);
+	o.holdout = 1;
+	d.meta = NULL;
+	d.n_views = 1;
+	d.views = &(fl_view){"emb", s.emb, s.d, NULL};
+	CHECK_RC(fl_discover(&r, &d, &o), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "metadata") != NULL);
+	CHECK(r == NULL);
+done:
+	fl_table_free(meta);
+	fl_synth_clear(&s);
 }
 
 /* Scale-free numerics: a continuous failure (the loss), the same times
@@ -206,6 +337,7 @@ int main(void)
 
 	test_options();
 	test_scale();
+	test_groups();
 	so.n = 4000;
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	v.x = s.emb;

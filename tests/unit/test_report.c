@@ -101,7 +101,7 @@ int main(void)
 	json = slurp(path);
 	CHECK(json != NULL);
 	if (json) {
-		CHECK(strstr(json, "\"version\":1,") != NULL);
+		CHECK(strstr(json, "\"version\":2,") != NULL);
 		CHECK(strstr(json, "\"name\":\"emb\\\"x\"") != NULL);
 		CHECK(strstr(json, "\"label_name\":\"cat \\\"tabby\\\"\"") != NULL);
 		CHECK(strstr(json, "\"predicted_name\":\"dog\\\\wolf\"") != NULL);
@@ -109,7 +109,7 @@ int main(void)
 		CHECK(strstr(json, "\"failure_rate_outside\":null") != NULL);
 		CHECK(strstr(json, "NaN") == NULL && strstr(json, "nan") == NULL);
 		CHECK(strstr(json, "\"failure_rate\":0.33333333333333331") != NULL);
-		CHECK(strstr(json, "\"members\":[0,1],\"member_scores\":[-0,-0.333333343]") != NULL);
+		CHECK(strstr(json, "\"members\":[0,1],\"member_half\":[0,0],\"member_scores\":[-0,-0.333333343]") != NULL);
 		CHECK(strstr(json, "\"n_members_listed\":2") != NULL);
 		CHECK(strstr(json, "\"id\":\"S3\"") != NULL);
 		free(json);
