@@ -34,7 +34,7 @@ root=${QUALITY_DATA:-$here/data/$size}
 case $size in small) sets="digits" ;; full) sets="digits fashion" ;; esac
 for d in $sets; do
 	[ -f "$root/$d/truth.json" ] || {
-		echo "run.sh: no $root/$d (make it: /usr/bin/python3 bench/quality/make_data.py$([ $size = small ] && echo ' --small'))" >&2
+		echo "run.sh: no $root/$d (make it: /usr/bin/python3 bench/quality/make_data.py$([ "$size" = small ] && echo ' --small'))" >&2
 		exit 2
 	}
 done
