@@ -45,6 +45,7 @@ score good.json 0
 grep -q '^SUMMARY captured 1/2, mean best Jaccard 0.700, mean best P@10 0.833, described 1/2$' "$tmp/out" ||
 	{ bad "score.py good.json: wrong summary"; cat "$tmp/out"; }
 grep -q 'carry 2 parts' "$tmp/out" || bad "score.py good.json: parts not counted"
+grep -q '^a .* 0.17 "colour = red"$' "$tmp/out" || { bad "score.py good.json: wrong part Jaccard"; cat "$tmp/out"; }
 score good.json 0 --require captured=1,jaccard=0.7,described=0.5
 score good.json 1 --require captured=2
 grep -q 'captured' "$tmp/err" || bad "score.py --require: the message does not name the target"
@@ -72,6 +73,8 @@ reports = {
     "holdout": '{"slices": [{"id": "S1", "members": [1], "holdout": {"members": 7}}]}',
     "holdout2": '{"slices": [{"id": "S1", "members": [1], "holdout": [1]}]}',
     "parts": '{"slices": [{"id": "S1", "members": [1], "parts": 3}]}',
+    "part": '{"slices": [{"id": "S1", "members": [1], "parts": [{"members": ["x"]}]}]}',
+    "part2": '{"slices": [{"id": "S1", "members": [1], "parts": [{"size": 3}]}]}',
     "short": '{"dataset": {"n": 12}, "slices": []}',
 }
 truths = {

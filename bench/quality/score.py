@@ -15,7 +15,9 @@ over the first K top-level slices of REPORT.json (`faultline discover --json`):
 
 A slice's members are its `members` (row numbers, or objects {"row": r, ...}) united with
 `holdout.members` when present; its listed order is `members` first. `parts` of a
-slice are not scored (their number is printed). Then one summary line:
+slice (sub-slices, read the same way) are not scored: their number is printed, and
+column partJ gives each cause's best Jaccard with a part, for information. Then one
+summary line:
   SUMMARY captured k/N, mean best Jaccard x, described k/N
 
 --require SPEC asserts targets, e.g. captured=5,jaccard=0.6,described=0.8: `captured`
@@ -84,24 +86,36 @@ def read_report(path):
         sid = str(s.get("id", "#%d" % (k + 1)))
         if "members" not in s:
             raise Malformed("%s: slice %s has no members" % (path, sid))
-        listed = member_rows(path, sid, "members", s["members"], n)
-        hold = s.get("holdout")
-        if hold is not None and not isinstance(hold, dict):
-            raise Malformed("%s: slice %s: holdout is not an object" % (path, sid))
-        held = []
-        if hold and "members" in hold:
-            held = member_rows(path, sid, "holdout.members", hold["members"], n)
         for field in ("description",):
             if field in s and s[field] is not None and not isinstance(s[field], str):
                 raise Malformed("%s: slice %s: %s is not a string" % (path, sid, field))
         parts = s.get("parts") or []
         if not isinstance(parts, list):
             raise Malformed("%s: slice %s: parts is not a list" % (path, sid))
-        seen = set(listed)
-        order = listed + [r for r in held if r not in seen]
-        slices.append({"id": sid, "order": order, "rows": seen | set(held),
-                       "text": slice_text(s), "parts": len(parts), "raw": s})
+        part_rows = []
+        for j, p in enumerate(parts):
+            pid = "%s part %d" % (sid, j + 1)
+            if not isinstance(p, dict) or "members" not in p:
+                raise Malformed("%s: %s has no members" % (path, pid))
+            _, rows = slice_rows(path, pid, p, n)
+            part_rows.append(rows)
+        order, rows = slice_rows(path, sid, s, n)
+        slices.append({"id": sid, "order": order, "rows": rows, "text": slice_text(s),
+                       "parts": part_rows, "raw": s})
     return rep, slices
+
+
+def slice_rows(path, sid, s, n):
+    """(listed order, set of rows) of a slice or part: `members` then `holdout.members`."""
+    listed = member_rows(path, sid, "members", s["members"], n)
+    hold = s.get("holdout")
+    if hold is not None and not isinstance(hold, dict):
+        raise Malformed("%s: slice %s: holdout is not an object" % (path, sid))
+    held = []
+    if hold and "members" in hold:
+        held = member_rows(path, sid, "holdout.members", hold["members"], n)
+    seen = set(listed)
+    return listed + [r for r in held if r not in seen], seen | set(held)
 
 
 def strings(x):
@@ -145,6 +159,7 @@ def score(slices, truth, top):
     for c in truth:
         planted = set(c["rows"])
         best_p, best_j, best_js, captured = (0.0, None), (0.0, None), None, False
+        part_j = 0.0
         for s in slices[:top]:
             first = s["order"][:10]
             p10 = sum(r in planted for r in first) / len(first) if first else 0.0
@@ -155,10 +170,14 @@ def score(slices, truth, top):
             if jac > best_j[0]:
                 best_j, best_js = (jac, s), s
             captured |= p10 >= P10_MIN and jac >= JACCARD_MIN
+            for rows in s["parts"]:
+                union = len(rows | planted)
+                part_j = max(part_j, len(rows & planted) / union if union else 0.0)
         text = best_js["text"] if best_js else ""
         results.append({"cause": c, "p10": best_p[0], "p10_slice": best_p[1],
                         "jaccard": best_j[0], "slice": best_js, "captured": captured,
                         "described": bool(best_js) and names_all(text, c["variables"]),
+                        "part_jaccard": part_j,
                         "text": text})
     return results
 
@@ -264,19 +283,23 @@ def main(argv):
                 s["id"], len(s["rows"]), "%.3f" % fr if isinstance(fr, (int, float)) else "-",
                 {True: "yes", False: "no"}.get(raw.get("replicated"), "-"), found_by(raw)[:32],
                 "%s (%.2f)" % (name, j) if name != "-" else "-", s["text"][:90]))
-        parts = sum(s["parts"] for s in slices[:top])
+        parts = sum(len(s["parts"]) for s in slices[:top])
         if parts:
-            print("  note: the top %d slices carry %d parts (not scored)" % (top, parts))
-    print("%-18s %-12s %5s %5s %-4s %5s %-4s %-4s %-5s %s" % (
+            print("  note: these %d slices carry %d parts, not scored; the best Jaccard of a "
+                  "part with each cause is column partJ" % (min(top, len(slices)), parts))
+    with_parts = any(s["parts"] for s in slices[:top])
+    print("%-18s %-12s %5s %5s %-4s %5s %-4s %-4s %-5s %s%s" % (
         "cause", "kind", "rows", "P@10", "at", "Jacc", "at", "capt", "descr",
-        "text of the best-Jaccard slice"))
+        "partJ " if with_parts else "", "text of the best-Jaccard slice"))
     for r in results:
         c = r["cause"]
-        print("%-18s %-12s %5d %5.2f %-4s %5.2f %-4s %-4s %-5s %s" % (
+        print("%-18s %-12s %5d %5.2f %-4s %5.2f %-4s %-4s %-5s %s%s" % (
             c["name"][:18], str(c.get("kind", "-"))[:12], len(c["rows"]), r["p10"],
             r["p10_slice"]["id"] if r["p10_slice"] else "-", r["jaccard"],
             r["slice"]["id"] if r["slice"] else "-", "yes" if r["captured"] else "no",
-            "yes" if r["described"] else "no", json.dumps(r["text"], ensure_ascii=False)))
+            "yes" if r["described"] else "no",
+            "%5.2f " % r["part_jaccard"] if with_parts else "",
+            json.dumps(r["text"], ensure_ascii=False)))
     k = len(results)
     print("SUMMARY captured %d/%d, mean best Jaccard %.3f, mean best P@10 %.3f, "
           "described %d/%d" % (sum(r["captured"] for r in results), k,
