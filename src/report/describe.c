@@ -5,12 +5,22 @@
  * its score favours predicates whose rows are mostly members, and among its
  * top candidates the one with the best F1 of precision and recall wins, so
  * the description neither covers a sliver of the slice nor the whole table.
+ * Causes and their parts are described alike. A description fits when its
+ * precision and recall both reach FIT (fl_report__explanation_fits); the
+ * writers say plainly when none does rather than show a rule that
+ * describes something else.
  */
 #include "report_internal.h"
 
 #include <string.h>
 
 #define TOP 8
+#define FIT 0.5
+
+int fl_report__explanation_fits(const fl_candidate *c)
+{
+	return c->explanation && c->explanation_precision >= FIT && c->explanation_recall >= FIT;
+}
 
 /* A slice's description, before it is stored. */
 typedef struct {
@@ -72,6 +82,19 @@ static int describe_one(explanation *out, const fl_candidate *c, const fl_table 
 	return rc;
 }
 
+/* The slices and their parts, one after another: slice s, then its parts. */
+static fl_candidate *nth(fl_report *r, int32_t k)
+{
+	for (int32_t s = 0; s < r->n_slices; s++) {
+		if (k == 0)
+			return &r->slices[s];
+		if (k <= r->slices[s].n_parts)
+			return &r->slices[s].parts[k - 1];
+		k -= 1 + r->slices[s].n_parts;
+	}
+	return NULL;
+}
+
 /* The descriptions are stored once every slice has one: a failure leaves
  * the report as it was. */
 int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
@@ -79,6 +102,7 @@ int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
 	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
 	explanation *ex;
 	double *target;
+	int32_t n = 0;
 	int rc = FL_OK;
 
 	t = t ? t : r->table;
@@ -92,18 +116,20 @@ int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
 	po.alpha = 0.99;
 	po.skip_cols = &skip_col;
 	po.n_skip = skip_col >= 0;
+	for (int32_t s = 0; s < r->n_slices; s++)
+		n += 1 + r->slices[s].n_parts;
 	target = fl__malloc((size_t)r->n * sizeof *target, "slice membership");
-	ex = fl__calloc((size_t)r->n_slices, sizeof *ex, "slice descriptions");
+	ex = fl__calloc((size_t)n, sizeof *ex, "slice descriptions");
 	if (!target || !ex) {
 		free(target);
 		free(ex);
 		return FL_ENOMEM;
 	}
-	for (int32_t s = 0; s < r->n_slices && rc == FL_OK; s++)
-		if (strcmp(r->slices[s].method, "predicates") != 0)
-			rc = describe_one(&ex[s], &r->slices[s], t, target, r->n, &po);
-	for (int32_t s = 0; s < r->n_slices; s++) {
-		fl_candidate *c = &r->slices[s];
+	for (int32_t s = 0; s < n && rc == FL_OK; s++)
+		if (strcmp(nth(r, s)->method, "predicates") != 0)
+			rc = describe_one(&ex[s], nth(r, s), t, target, r->n, &po);
+	for (int32_t s = 0; s < n; s++) {
+		fl_candidate *c = nth(r, s);
 
 		if (rc || !ex[s].text) {
 			free(ex[s].text);

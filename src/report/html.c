@@ -226,7 +226,9 @@ static void table(FILE *fp, const fl_report *r)
 		if (c->n_also)
 			fprintf(fp, " +%d", (int)c->n_also);
 		fputs("</td><td>", fp);
-		esc(fp, c->description ? c->description : c->explanation ? c->explanation : "");
+		esc(fp, c->description ? c->description :
+			fl_report__explanation_fits(c) ? c->explanation :
+			c->explanation ? "(no rule fits)" : "");
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n", fp);
@@ -255,7 +257,9 @@ static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
 		fputs(p->view[0] ? "/" : "", fp);
 		esc(fp, p->view);
 		fputs("</td><td>", fp);
-		esc(fp, p->description ? p->description : p->explanation ? p->explanation : "");
+		esc(fp, p->description ? p->description :
+			fl_report__explanation_fits(p) ? p->explanation :
+			p->explanation ? "(no rule fits)" : "");
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table></details>\n", fp);
@@ -409,7 +413,8 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 		fputs("</b></p>\n", fp);
 	}
 	if (c->explanation) {
-		fputs("<p>metadata: <code>", fp);
+		fputs(fl_report__explanation_fits(c) ? "<p>metadata: <code>" :
+		      "<p>metadata: no rule fits; the closest: <code>", fp);
 		esc(fp, c->explanation);
 		fprintf(fp, "</code> (precision %.0f%%, recall %.0f%%)</p>\n",
 			100 * c->explanation_precision, 100 * c->explanation_recall);

@@ -304,7 +304,7 @@ static void write_slice(jw *w, const fl_report *r, const fl_candidate *c, int32_
 		put_double(w, c->explanation_precision);
 		fputs(",\"recall\":", fp);
 		put_double(w, c->explanation_recall);
-		fputc('}', fp);
+		fputs(fl_report__explanation_fits(c) ? ",\"fits\":true}" : ",\"fits\":false}", fp);
 	}
 	if (c->n_phrases) {
 		fputs(",\"phrases\":[", fp);

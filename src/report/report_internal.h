@@ -108,6 +108,10 @@ int fl_report__measure(fl_report *r, const double *failure);
 int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const double *failure,
 			      const uint8_t *holdout, const uint8_t *within, double q);
 
+/* Does the slice's metadata description fit it (precision and recall both
+ * at least one half)? 0 without one (describe.c). */
+int fl_report__explanation_fits(const fl_candidate *c);
+
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
 int32_t fl_report__agreeing(const fl_candidate *c);
 /* What fl_report_merge multiplies a slice's score by for that agreement. */

@@ -74,7 +74,7 @@ static void part_line(const fl_report *r, const fl_candidate *c, FILE *fp)
 	pct(rate, sizeof rate, st->failure_rate, r->binary);
 	len = snprintf(line, sizeof line, "part: %lld rows, %s, excess %.0f: %s%s%s", (long long)st->size,
 		       rate, c->excess, c->method, c->view[0] ? "/" : "", c->view);
-	if (len > 0 && len < (int)sizeof line && (c->description || c->explanation))
+	if (len > 0 && len < (int)sizeof line && (c->description || fl_report__explanation_fits(c)))
 		snprintf(line + len, sizeof line - (size_t)len, ": %s",
 			 c->description ? c->description : c->explanation);
 	put_cut(fp, "       ", line);
@@ -111,7 +111,8 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	if (c->description)
 		put_cut(fp, "     ", c->description);
 	if (c->explanation) {
-		snprintf(line, sizeof line, "metadata: %s (precision %.0f%%, recall %.0f%%)",
+		snprintf(line, sizeof line, "metadata: %s%s (precision %.0f%%, recall %.0f%%)",
+			 fl_report__explanation_fits(c) ? "" : "no rule fits; the closest: ",
 			 c->explanation, 100 * c->explanation_precision, 100 * c->explanation_recall);
 		put_cut(fp, "     ", line);
 	}
