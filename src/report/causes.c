@@ -257,22 +257,24 @@ static int cmp_excess(const void *pa, const void *pb)
 	return (n_rows(a) > n_rows(b)) - (n_rows(a) < n_rows(b));
 }
 
-/* Does a (gain ga) go before b (gain gb)? Replicated first, then the
- * larger gain; gains within 1e-9 of each other (one slice found by two
- * methods, its gain summed in another order) tie, broken by method, view,
- * round and component, so that the order does not hang on rounding. */
+/* Does a (gain ga) go before b (gain gb)? Replicated first; then an
+ * earlier search's: a later search looked only outside the causes of the
+ * earlier ones, so its results are measured once those are chosen; then
+ * the larger gain. Gains within 1e-9 of each other (one slice found by two
+ * methods, its gain summed in another order) tie, broken by method, view
+ * and component, so that the order does not hang on rounding. */
 static int better(const fl_candidate *a, double ga, const fl_candidate *b, double gb)
 {
 	int c;
 
 	if (a->replicated != b->replicated)
 		return a->replicated > b->replicated;
+	if (a->round != b->round)
+		return a->round < b->round;
 	if (fabs(ga - gb) > 1e-9 * fmax(fabs(ga), fabs(gb)))
 		return ga > gb;
 	if ((c = strcmp(a->method, b->method)) != 0 || (c = strcmp(a->view, b->view)) != 0)
 		return c < 0;
-	if (a->round != b->round)
-		return a->round < b->round;
 	return a->component < b->component;
 }
 
