@@ -167,6 +167,34 @@ FL_API int64_t fl_table_find(const fl_table *t, const char *name);
  */
 FL_API int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int64_t m);
 
+/**
+ * A table with the columns of `t` followed by one more, categorical,
+ * column that no file holds (the pipeline adds each row's true and
+ * predicted class this way: faultline/pipeline.h). Nothing of `t` is
+ * copied: its columns' values, levels and cells are read in place, so `t`
+ * must outlive the result (and every subset of it). Calls can be chained
+ * to add several columns. A subset (fl_table_subset) of the result holds
+ * the same columns.
+ * @param[out] out  owned by the caller (fl_table_free); NULL on error
+ * @param t         the columns kept, or NULL for a table of the new column alone
+ * @param name      the new column's name (copied); not a name `t` already has
+ * @param derived   a tag saying what the column was derived from ("label",
+ *                  "predicted"), returned by fl_table_col_derived; or NULL (copied)
+ * @param codes     `rows` level codes, each in [-1, nlevels), -1 = missing (copied)
+ * @param rows      the rows: fl_table_rows(t) when t is given
+ * @param levels    nlevels level texts (copied); fl_table_cell returns the
+ *                  row's level ("" when missing)
+ * @return 0; FL_EINVAL (a name t already has, a row count that differs from
+ *         t's, a code out of range, a NULL argument: the message names it);
+ *         FL_ENOMEM
+ */
+FL_API int fl_table_add_categorical(fl_table **out, const fl_table *t, const char *name,
+				    const char *derived, const int32_t *codes, int64_t rows,
+				    const char *const *levels, int32_t nlevels);
+/** The `derived` tag of a column added by fl_table_add_categorical
+ * (borrowed), or NULL for a column read from a file. */
+FL_API const char *fl_table_col_derived(const fl_table *t, int64_t col);
+
 /** Count of missing cells in a column. */
 FL_API int64_t fl_table_missing(const fl_table *t, int64_t col);
 /** Numeric column values (rows of them, NaN = missing); NULL for other types. */
