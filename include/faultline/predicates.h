@@ -1,27 +1,53 @@
 /*
  * faultline/predicates.h - exact search for the conjunctions of metadata
- * predicates on which a model fails ("night AND camera B"), after SliceLine
- * (Sagadeeva & Boehm, "SliceLine: Fast, Linear-Algebra-based Slice Finding
- * for ML Model Debugging", SIGMOD 2021).
+ * predicates on which a model fails ("night AND camera B",
+ * "label = spam AND source = relay-7"), after SliceLine (Sagadeeva &
+ * Boehm, "SliceLine: Fast, Linear-Algebra-based Slice Finding for ML
+ * Model Debugging", SIGMOD 2021), in a richer language of predicates.
  *
  * Predicates. Every usable column of a metadata table (faultline/io.h)
- * becomes a set of disjoint predicates that cover its rows:
+ * becomes a list of predicates:
  *  - categorical and boolean columns: `column = value` for every value that
- *    occurs, plus `column is missing` when a cell is missing;
+ *    occurs, plus `column is missing` when a cell is missing; and, in the
+ *    rich language (the default), with the column's values ordered by
+ *    failure rate on the rows searched (highest first, ties in level
+ *    order): the sets `column in {v1, v2}`, `column in {v1, v2, v3}`, ...
+ *    of the first 2..max_set values of that order, and `column != v` for
+ *    every value v, on columns of 3 values or more (on 2, `!= a` is
+ *    `= b`). A set never holds all values but one: that is the negation of
+ *    the one left out, which is listed. A set or a negation holds no
+ *    missing cell (`column != v` is "has a value, and not v").
  *  - numeric columns with at most `bins` distinct values: `column = v` for
- *    every value v; with more: equal-frequency bins `column < e1`,
- *    `column in [e1, e2)`, ..., `column >= ek`, whose edges are the
- *    j/bins quantiles of the non-missing values (a quantile inside a run of
- *    tied values moves to the nearer end of the run; duplicates dropped,
- *    infinite edges dropped, so +-inf values fall in the first/last bin,
- *    whose infinite bound is an open end: `column >= ek` holds for +inf);
- *    plus `column is missing` when a cell is missing. A column without any
- *    edge but with missing cells gives `column is not missing`.
- *    Readable edges: each edge is the number with the fewest significant
- *    digits between the largest value below the cut (exclusive) and the
- *    smallest value above it (inclusive), so `age in [37, 45)` holds
- *    exactly the rows the quantile cut put there, and the edge printed is
- *    the edge used (the spec re-identifies the same rows).
+ *    every value v; with more: equal-frequency bins `column < c1`,
+ *    `column in [c1, c2)`, ..., `column >= ck`, plus `column is missing`
+ *    when a cell is missing. A column without any cut but with missing
+ *    cells gives `column is not missing`.
+ *    Cuts: the j/bins quantiles of the non-missing values (of cut_table
+ *    when given), each moved to the nearer end of a run of tied values it
+ *    falls in; duplicates and cuts above +inf dropped, so +-inf values fall
+ *    in the first/last bin, whose infinite bound is an open end. A cut
+ *    lies between two adjacent distinct observed values (a boundary point
+ *    in the sense of Fayyad & Irani, IJCAI 1993: never inside an empty
+ *    gap) and is the upper one of them, c: the bins are `x < c` and
+ *    `x >= c`, fl_predicate.low/high hold c exactly, and the spec JSON
+ *    writes c in the fewest digits that read back as c. The text writes c
+ *    itself when it reads in 6 significant digits or fewer (`rotation >=
+ *    25.7` when 25.7 is the smallest value at or above the cut, never a
+ *    round number in the empty gap below it), else c cut down to the
+ *    fewest digits (6 or more) that stay above the value below c
+ *    (`x >= 0.533482` for 0.53348217...): text, spec and c select the
+ *    same observed rows.
+ *  - columns derived from the model's outputs (fl_table_col_derived
+ *    "label" or "predicted": the true and predicted class of each row,
+ *    level code = class index, added by the pipeline) are categorical
+ *    columns like the others; they are listed first, and a slice never
+ *    holds both (unless label_with_predicted): with a failure signal made
+ *    from them, `label = cat AND predicted = dog` is a cell of the
+ *    confusion matrix, not a finding. Their spec predicates name the class
+ *    ("derived", "class"; see fl_discover_predicates).
+ * In the SliceLine language (FL_PRED_LANG_SLICELINE) there are no sets,
+ * negations or derived columns, and cuts come from the rows searched:
+ * SliceLine's own predicates, score and top-K.
  * Columns skipped, each with a note (see fl_predicate_result.notes): those
  * listed in skip_cols (an id column), categorical columns with more than
  * max_levels_per_column distinct values, and columns whose one predicate
@@ -34,10 +60,25 @@
  *     score(S) = alpha * (e_S / e - 1) - (1 - alpha) * (n / |S| - 1)
  * S is valid when |S| >= min_support and score(S) > 0. The search returns
  * the exact top-K valid slices with at most max_level predicates: the same
- * set, scores and order as scoring every such conjunction one by one, only
- * faster (level-wise enumeration pruned by size and by an upper bound on
- * the score of every extension; the bound is derived in
- * src/predicates/search.c and tested against brute force).
+ * set, scores and order as scoring every such conjunction of the listed
+ * predicates one by one, only faster (level-wise enumeration pruned by
+ * size and by an upper bound on the score of every extension).
+ *
+ * Why the pruning stays exact with sets and negations. The bound (derived
+ * in src/predicates/search.c) uses only two facts: an extension T of a
+ * slice S (S AND more predicates) holds a subset of the rows of S and of
+ * each of its parents, and failure >= 0. It never assumes that the
+ * predicates of a column are disjoint, nor anything of their form, so it
+ * holds for any list of predicates, overlapping ones included. What the
+ * language adds is fixed before the search (the failure order of each
+ * column's values is computed once, on the rows searched), so the search
+ * is exact with respect to that list; "at most one predicate per column"
+ * is a rule of the language, which the level-wise join keeps (a candidate
+ * needs all its parents, and a parent with two predicates of one column
+ * is never made). The prefix sets bound the language: a column of v
+ * values adds at most max_set - 1 sets and v negations, not 2^v sets.
+ * tests/unit/test_predicates.c enumerates this language independently and
+ * checks the top-K against brute force.
  *
  * Order (total, deterministic, whatever the thread count): score
  * descending, then fewer predicates first, then the predicates' indices
@@ -77,8 +118,17 @@ extern "C" {
  * without a newline, from the thread that called the search. */
 typedef void (*fl_predicate_note_fn)(void *user_data, const char *message);
 
+/** The language of predicates (see the top of this file). */
+typedef enum fl_predicate_language {
+	FL_PRED_LANG_RICH = 0,     /**< values, sets of values, negations, bins cut at the
+	                                values of cut_table, the derived columns */
+	FL_PRED_LANG_SLICELINE = 1 /**< SliceLine's: values and equal-frequency bins of the
+	                                rows searched; no sets, negations or derived columns */
+} fl_predicate_language;
+
 /** Options of fl_predicates_search and fl_discover_predicates. Start from
- * FL_PREDICATE_OPTS_INIT. */
+ * FL_PREDICATE_OPTS_INIT. Version 1 (options up to max_columns) is still
+ * accepted and searches the SliceLine language, as it did. */
 typedef struct fl_predicate_opts {
 	int version;               /**< FL_PREDICATE_OPTS_VERSION */
 	double alpha;              /**< weight of the failure term, in (0, 1] (default 0.95) */
@@ -117,11 +167,23 @@ typedef struct fl_predicate_opts {
 	                                first max_columns columns (in table order, skipped
 	                                ones not counted) that give predicates; the columns
 	                                after them are not read, and a note says how many */
+	fl_predicate_language language; /**< default FL_PRED_LANG_RICH */
+	int32_t max_set;           /**< rich: most values in a set `column in {...}`, 1..64
+	                                (1: no sets; default 3) */
+	const fl_table *cut_table; /**< rich: NULL, or a table with the columns (names, types,
+	                                order) of the one searched, e.g. all the rows when
+	                                the search sees a part of them: numeric columns are
+	                                cut at its quantiles and observed values (and one
+	                                with at most `bins` distinct values there gives one
+	                                predicate per value), so searches of different rows
+	                                of it cut each column at the same values */
+	int label_with_predicted;  /**< nonzero: a slice may hold a predicate on the derived
+	                                "label" column and one on "predicted" (default 0) */
 } fl_predicate_opts;
 
-#define FL_PREDICATE_OPTS_VERSION 1
+#define FL_PREDICATE_OPTS_VERSION 2
 #define FL_PREDICATE_OPTS_INIT {FL_PREDICATE_OPTS_VERSION, 0.95, 3, 0, 0.01, 10, 10, 1000, \
-	NULL, 0, 0, 4000000, NULL, NULL, NULL, NULL, 16777216, 1000}
+	NULL, 0, 0, 4000000, NULL, NULL, NULL, NULL, 16777216, 1000, FL_PRED_LANG_RICH, 3, NULL, 0}
 
 /** What a predicate tests. */
 typedef enum fl_predicate_op {
@@ -129,19 +191,25 @@ typedef enum fl_predicate_op {
 	                       numeric: value == `low` (and high == low) */
 	FL_PRED_RANGE,    /**< numeric: low <= value < high, value not missing
 	                       (low = -inf / high = +inf for an open end) */
-	FL_PRED_MISSING   /**< the cell is missing */
+	FL_PRED_MISSING,  /**< the cell is missing */
+	FL_PRED_IN_SET,   /**< categorical: code is one of `codes` (never missing) */
+	FL_PRED_NE        /**< categorical/boolean: code != `code`, not missing */
 } fl_predicate_op;
 
 /** One predicate on one column. */
 typedef struct fl_predicate {
 	int64_t column;        /**< table column */
 	fl_predicate_op op;
-	int32_t code;          /**< FL_PRED_EQ on categorical/boolean: the level code
-	                            (fl_table_level); -1 otherwise */
+	int32_t code;          /**< FL_PRED_EQ and FL_PRED_NE on categorical/boolean: the
+	                            level code (fl_table_level); -1 otherwise */
 	double low, high;      /**< numeric FL_PRED_EQ and FL_PRED_RANGE; NaN otherwise */
 	int64_t size;          /**< rows it holds */
 	char *text;            /**< plain words: "class = Shirt", "age in [37, 45)",
-	                            "age < 37", "age >= 60", "age = 3", "age is missing" */
+	                            "age < 37", "age >= 60", "age = 3", "age is missing",
+	                            "class in {Bag, Ankle boot}", "class != Sneaker" */
+	int32_t n_codes;       /**< FL_PRED_IN_SET: the set's size; 0 otherwise */
+	int32_t *codes;        /**< FL_PRED_IN_SET: its level codes, highest failure rate
+	                            first (owned by the result); NULL otherwise */
 } fl_predicate;
 
 /** One slice of the result: a conjunction of predicates. */
@@ -157,8 +225,10 @@ typedef struct fl_predicate_slice {
 
 /** The result of a search. Everything is owned by the result. */
 typedef struct fl_predicate_result {
-	fl_predicate *preds;   /**< every predicate built, by column then value/bin,
-	                            missing last; including those below min_support */
+	fl_predicate *preds;   /**< every predicate built, by column (derived columns
+	                            first, then table order), within a column by
+	                            value/bin, missing, sets (shortest first), negations
+	                            (level order); including those below min_support */
 	int32_t n_preds;
 	fl_predicate_slice *slices; /**< the top-K valid slices, best first (the order above) */
 	int32_t n_slices;

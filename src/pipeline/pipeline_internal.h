@@ -20,6 +20,12 @@ typedef struct fl_prep {
 	char *failure_name;         /* owned: "error", "loss", "file:F.npy", ... */
 	int64_t id_col;             /* -1 without */
 	const char **class_names;   /* owned array of borrowed strings, or NULL */
+	/* What the predicate search and the descriptions see: the metadata,
+	 * then with labels the derived columns "label" and "predicted"
+	 * (fl_table_add_categorical: the metadata are not copied); NULL
+	 * without metadata. */
+	const fl_table *table;
+	fl_table *with_label, *with_pred; /* owned: the two steps of table */
 } fl_prep;
 
 /* Check `d` and derive predictions, probabilities and (unless want_failure

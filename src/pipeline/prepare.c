@@ -2,7 +2,9 @@
  * The data of one model checked and completed before any search: class
  * count, label and prediction ranges, probabilities (softmax of logits),
  * argmax predictions, the failure signal, the metadata's id column and
- * class names, the views. Every message names the input it is about.
+ * class names, the views, and the table the predicate search sees (the
+ * metadata plus the true and predicted class). Every message names the
+ * input it is about.
  */
 #include "pipeline_internal.h"
 
@@ -19,6 +21,8 @@ void fl_pipeline__prep_free(fl_prep *p)
 	free(p->failure);
 	free(p->failure_name);
 	free(p->class_names);
+	fl_table_free(p->with_pred);
+	fl_table_free(p->with_label);
 	memset(p, 0, sizeof *p);
 }
 
@@ -179,6 +183,89 @@ static int meta(fl_prep *p, const fl_data *d)
 	return d->labels ? class_names(p, d) : 0;
 }
 
+/* A name for a derived column: `base`, or when the metadata have a column
+ * of that name (theirs keeps it), `base (faultline)`, `base (faultline 2)`, ... */
+static void column_name(char *buf, size_t len, const fl_table *t, const char *base)
+{
+	snprintf(buf, len, "%s", base);
+	for (int k = 1; fl_table_find(t, buf) >= 0; k++)
+		if (k == 1)
+			snprintf(buf, len, "%s (faultline)", base);
+		else
+			snprintf(buf, len, "%s (faultline %d)", base, k);
+}
+
+/* The level text of each class: its name when known and no other class
+ * has it, else "NAME (class C)", or "C" without a name. */
+static int class_levels(char ***out, const fl_prep *p)
+{
+	char **lev = fl__calloc((size_t)p->n_classes, sizeof *lev, "class names");
+	fl_strbuf b = {0};
+
+	*out = lev;
+	for (int32_t c = 0; lev && c < p->n_classes; c++) {
+		const char *name = p->class_names ? p->class_names[c] : NULL;
+		int shared = 0;
+
+		for (int32_t e = 0; name && e < p->n_classes && !shared; e++) {
+			const char *other = p->class_names[e];
+			char num[24];
+
+			snprintf(num, sizeof num, "%d", (int)e);
+			shared = e != c && ((other && !strcmp(other, name)) || (!other && !strcmp(num, name)));
+		}
+		if (!name)
+			fl__sb_printf(&b, "%d", (int)c);
+		else if (shared)
+			fl__sb_printf(&b, "%s (class %d)", name, (int)c);
+		else
+			fl__sb_printf(&b, "%s", name);
+		if (!(lev[c] = fl__sb_finish(&b, "class names")))
+			return FL_ENOMEM;
+		memset(&b, 0, sizeof b);
+	}
+	return lev ? 0 : FL_ENOMEM;
+}
+
+/* The table the predicate search sees: the metadata, plus with labels a
+ * column "label" and a column "predicted" holding each row's class (level
+ * code = class). Derived from the inputs, so `faultline apply` applies
+ * their specs to its labels and predictions (fl_spec_data). */
+static int search_table(fl_prep *p, const fl_data *d)
+{
+	char name[256], **lev = NULL;
+	int32_t *codes = NULL;
+	int rc;
+
+	p->table = d->meta;
+	if (!d->meta || !p->labels || !p->preds || p->n_classes < 1)
+		return 0;
+	if ((rc = class_levels(&lev, p)) ||
+	    !(codes = fl__malloc((size_t)d->n * sizeof *codes, "class column"))) {
+		rc = rc ? rc : FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t i = 0; i < d->n; i++)
+		codes[i] = (int32_t)p->labels[i];
+	column_name(name, sizeof name, d->meta, "label");
+	if ((rc = fl_table_add_categorical(&p->with_label, d->meta, name, "label", codes, d->n,
+					   (const char *const *)lev, p->n_classes)))
+		goto cleanup;
+	for (int64_t i = 0; i < d->n; i++)
+		codes[i] = (int32_t)p->preds[i];
+	column_name(name, sizeof name, d->meta, "predicted");
+	if ((rc = fl_table_add_categorical(&p->with_pred, p->with_label, name, "predicted", codes,
+					   d->n, (const char *const *)lev, p->n_classes)))
+		goto cleanup;
+	p->table = p->with_pred;
+cleanup:
+	for (int32_t c = 0; lev && c < p->n_classes; c++)
+		free(lev[c]);
+	free(lev);
+	free(codes);
+	return rc;
+}
+
 /* The largest |value| of an embedding: beyond it, squared distances and
  * covariances summed in float32 blocks (k-means, PCA) overflow to Inf. */
 #define VIEW_MAX_ABS 1e15
@@ -237,7 +324,7 @@ int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int
 				 (int)d->n_phrases, d->views ? "given" : "missing");
 	p->n = d->n;
 	if ((rc = outputs(p, d)) || (want_failure && (rc = failure(p, d, kind))) ||
-	    (rc = meta(p, d)) || (rc = views(d)))
+	    (rc = meta(p, d)) || (rc = views(d)) || (rc = search_table(p, d)))
 		return rc;
 	return 0;
 }
@@ -257,6 +344,7 @@ int fl_pipeline__spec_data(fl_spec_data *sd, fl_spec_view **sv, const fl_prep *p
 	sd->n_views = d->n_views;
 	sd->table = d->meta;
 	sd->labels = p->labels;
+	sd->preds = p->preds;
 	sd->probs = p->probs;
 	sd->n_classes = p->n_classes;
 	sd->base_dir = base_dir;

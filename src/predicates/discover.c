@@ -24,11 +24,24 @@ int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
 		case FL_PRED_EQ: return x == p->low;
 		/* an infinite bound is an open end: +inf rows are in the last bin */
 		case FL_PRED_RANGE: return !isnan(x) && x >= p->low && (x < p->high || p->high == INFINITY);
+		case FL_PRED_IN_SET:
+		case FL_PRED_NE: break; /* categorical predicates */
 		}
 		return 0;
 	}
 	int32_t code = fl_table_codes(t, p->column)[row];
-	return p->op == FL_PRED_MISSING ? code < 0 : p->op == FL_PRED_EQ && code == p->code;
+	switch (p->op) {
+	case FL_PRED_MISSING: return code < 0;
+	case FL_PRED_EQ: return code == p->code;
+	case FL_PRED_NE: return code >= 0 && code != p->code;
+	case FL_PRED_IN_SET:
+		for (int32_t k = 0; code >= 0 && k < p->n_codes; k++)
+			if (code == p->codes[k])
+				return 1;
+		return 0;
+	case FL_PRED_RANGE: break;
+	}
+	return 0;
 }
 
 int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_result *r,
@@ -131,30 +144,89 @@ static void put_jstr(fl_strbuf *b, const char *key, const char *s)
 	fl__sb_printf(b, "%s", "\"");
 }
 
+/* a level as a JSON value: true/false for a boolean column, else a string */
+static void put_level(fl_strbuf *b, const char *key, const fl_table *t, int64_t col, int32_t code)
+{
+	if (fl_table_col_type(t, col) == FL_COL_BOOLEAN)
+		fl__sb_printf(b, "%s", code ? "true" : "false");
+	else
+		put_jstr(b, key, fl_table_level(t, col, code));
+}
+
+/* The values of a set: "values":[...], and "values_hex":[...] (every
+ * value's bytes) when one of them is not UTF-8; a derived column's
+ * classes as "classes":[...]. */
+static void put_set(fl_strbuf *b, const fl_predicate *p, const fl_table *t, int derived)
+{
+	int all_utf8 = 1;
+
+	fl__sb_printf(b, "%s", ",\"values\":[");
+	for (int32_t k = 0; k < p->n_codes; k++) {
+		const char *v = fl_table_level(t, p->column, p->codes[k]);
+		if (k)
+			fl__sb_printf(b, "%s", ",");
+		fl__sb_json_str(b, v);
+		all_utf8 &= utf8_valid(v);
+	}
+	fl__sb_printf(b, "%s", "]");
+	if (!all_utf8) {
+		fl__sb_printf(b, "%s", ",\"values_hex\":[");
+		for (int32_t k = 0; k < p->n_codes; k++) {
+			fl__sb_printf(b, "%s\"", k ? "," : "");
+			for (const unsigned char *c = (const unsigned char *)fl_table_level(t, p->column,
+											 p->codes[k]); *c; c++)
+				fl__sb_printf(b, "%02x", *c);
+			fl__sb_printf(b, "%s", "\"");
+		}
+		fl__sb_printf(b, "%s", "]");
+	}
+	if (derived) {
+		fl__sb_printf(b, "%s", ",\"classes\":[");
+		for (int32_t k = 0; k < p->n_codes; k++)
+			fl__sb_printf(b, "%s%d", k ? "," : "", p->codes[k]);
+		fl__sb_printf(b, "%s", "]");
+	}
+}
+
 static void put_pred_json(fl_strbuf *b, const fl_predicate *p, const fl_table *t)
 {
+	const char *derived = fl_table_col_derived(t, p->column);
+	fl_coltype type = fl_table_col_type(t, p->column);
+
 	fl__sb_printf(b, "%s", "{\"column\":");
 	put_jstr(b, "column", fl_table_col_name(t, p->column));
+	/* the true or predicted class: applied to the labels or predictions,
+	 * by class number (the level code), whatever names a table gives it */
+	if (derived) {
+		fl__sb_printf(b, "%s", ",\"derived\":");
+		fl__sb_json_str(b, derived);
+	}
 	if (p->op == FL_PRED_RANGE) {
 		fl__sb_printf(b, "%s", ",\"op\":\"in\",\"low\":");
 		put_jnum(b, p->low);
 		fl__sb_printf(b, "%s", ",\"high\":");
 		put_jnum(b, p->high);
+	} else if (p->op == FL_PRED_IN_SET) {
+		fl__sb_printf(b, "%s", ",\"op\":\"in_set\"");
+		put_set(b, p, t, derived != NULL);
+	} else if (p->op == FL_PRED_NE) {
+		fl__sb_printf(b, "%s", ",\"op\":\"!=\",\"value\":");
+		put_level(b, "value", t, p->column, p->code);
 	} else {
 		fl__sb_printf(b, "%s", ",\"op\":\"==\",\"value\":");
 		if (p->op == FL_PRED_MISSING) {
 			fl__sb_printf(b, "%s", "null");
-		} else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC && isinf(p->low)) {
+		} else if (type == FL_COL_NUMERIC && isinf(p->low)) {
 			/* null would mean missing: +-inf are their own values */
 			fl__sb_printf(b, "\"%s\"", p->low > 0 ? "inf" : "-inf");
-		} else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC) {
+		} else if (type == FL_COL_NUMERIC) {
 			put_jnum(b, p->low);
-		} else if (fl_table_col_type(t, p->column) == FL_COL_BOOLEAN) {
-			fl__sb_printf(b, "%s", p->code ? "true" : "false");
 		} else {
-			put_jstr(b, "value", fl_table_level(t, p->column, p->code));
+			put_level(b, "value", t, p->column, p->code);
 		}
 	}
+	if (derived && (p->op == FL_PRED_EQ || p->op == FL_PRED_NE))
+		fl__sb_printf(b, ",\"class\":%d", p->code);
 	fl__sb_printf(b, "%s", "}");
 }
 

@@ -14,14 +14,17 @@ typedef struct fl_pred_space {
 	int64_t n, words;
 	int32_t n_active;
 	uint64_t *bits;   /* n_active x words */
-	int32_t *column;  /* active -> table column (two predicates of one column never meet) */
+	int32_t *column;  /* active -> its column for the search: two predicates of one
+	                     column never meet in a slice (the derived "predicted" column
+	                     has the "label" column's, unless label_with_predicted) */
 	int32_t *pred;    /* active -> index into fl_predicate_result.preds (increasing) */
 } fl_pred_space;
 
 /* Build r->preds and r->notes from the table and the bitsets of the active
- * predicates; notes also go to o->note. */
+ * predicates; notes also go to o->note. failure (n values >= 0, any
+ * positive scale) orders the values of a column for its sets. */
 int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
-			 const fl_predicate_opts *o, int64_t min_support);
+			 const double *failure, const fl_predicate_opts *o, int64_t min_support);
 void fl_predicates__space_free(fl_pred_space *sp);
 
 /* Append a note to r (and pass it to o->note). */

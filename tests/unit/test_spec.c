@@ -62,7 +62,7 @@ static void test_hostile(void)
 	CHECK(same(m, "000000")); /* another type than the column's: no row */
 	/* the predicate search's own test agrees: the last bin holds +inf */
 	{
-		fl_predicate last = {0, FL_PRED_RANGE, -1, 5, INFINITY, 0, NULL};
+		fl_predicate last = {0, FL_PRED_RANGE, -1, 5, INFINITY, 0, NULL, 0, NULL};
 
 		CHECK(fl_predicate_match(&last, t, 1) && fl_predicate_match(&last, t, 3) &&
 		      fl_predicate_match(&last, t, 0) && !fl_predicate_match(&last, t, 4));
