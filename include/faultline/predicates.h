@@ -45,9 +45,10 @@
  *    from them, `label = cat AND predicted = dog` is a cell of the
  *    confusion matrix, not a finding. Their spec predicates name the class
  *    ("derived", "class"; see fl_discover_predicates).
- * In the SliceLine language (FL_PRED_LANG_SLICELINE) there are no sets,
- * negations or derived columns, and cuts come from the rows searched:
- * SliceLine's own predicates, score and top-K.
+ * In the SliceLine language (FL_PRED_LANG_SLICELINE) there are no sets or
+ * negations, the search reads the columns of the file only (fl_table_base:
+ * no derived column, and a column one replaced as it was), and cuts come
+ * from the rows searched: SliceLine's own predicates, score and top-K.
  * Columns skipped, each with a note (see fl_predicate_result.notes): those
  * listed in skip_cols (an id column), categorical columns with more than
  * max_levels_per_column distinct values, and columns whose one predicate
@@ -301,13 +302,21 @@ FL_API int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t 
  * Predicate search as a discovery method: the candidates of `faultline
  * discover --meta`.
  *
- * Runs fl_predicates_search, then turns its top-K slices into candidates,
- * best SliceLine score first, dropping (noise control; the raw search
- * keeps them all):
+ * Runs fl_predicates_search (in the rich language for the top 4K slices,
+ * which hold many near copies of one finding: a value, sets holding it,
+ * negations), then turns its slices into at most K candidates, best
+ * SliceLine score first, dropping (noise control; the raw search keeps
+ * them all), each against the slices kept before it:
  *  (a) a slice whose rows equal those of a kept one;
- *  (b) a refinement of a kept slice (all of its predicates and more) whose
- *      failure rate is not higher: "class = Shirt AND height >= 28" after
- *      "class = Shirt" when it fails no more often;
+ *  (b) a slice whose rows all lie in a kept one and whose 95% interval
+ *      (stats.ci_low) does not clear the kept one's failure rate: "class =
+ *      Shirt AND height >= 28" after "class = Shirt", "class = Bag" after
+ *      "class in {Bag, Shirt}", unless it fails clearly more often;
+ *  (b') a slice holding all rows of a kept one whose other rows fail no
+ *      more often than the whole data: "weather = night" or "weather =
+ *      night AND camera != C" after "weather = night AND camera = B" when
+ *      the rest of the night fails at the usual rate (the kept slice,
+ *      diluted);
  *  (c) a slice whose 95% interval (stats.ci_low) does not clear the
  *      overall failure rate.
  * Each candidate has:

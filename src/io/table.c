@@ -297,7 +297,7 @@ static int subset_col(fl_table_col *to, const fl_table_col *from, const int64_t 
 int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int64_t m)
 {
 	fl_table *s;
-	size_t cols = (size_t)t->cols, first = 0;
+	size_t cols = (size_t)t->cols;
 	int rc;
 
 	*out = NULL;
@@ -312,18 +312,19 @@ int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int6
 	if (!(s->col = fl__calloc(cols ? cols : 1, sizeof *s->col, "table subset")))
 		goto nomem;
 	if (t->head) {
-		/* an added column: the head's rows first, its columns borrowed from that subset */
+		/* a column added or replaced: the head's rows first, its other
+		 * columns borrowed from that subset */
 		if ((rc = fl_table_subset(&s->head_owned, t->head, rows, m)) != 0) {
 			fl_table_free(s);
 			return rc;
 		}
 		s->head = s->head_owned;
-		first = (size_t)s->head->cols;
-		for (size_t c = 0; c < first; c++) {
-			s->col[c] = s->head->col[c];
-			s->col[c].text = NULL;
-			s->col[c].borrowed = 1;
-		}
+		for (size_t c = 0; c < cols; c++)
+			if (t->col[c].borrowed) {
+				s->col[c] = s->head->col[c];
+				s->col[c].text = NULL;
+				s->col[c].borrowed = 1;
+			}
 	} else if (t->buf) {
 		s->buf = t->buf;
 		s->row_off = fl__malloc((size_t)(m ? m : 1) * sizeof *s->row_off, "table subset");
@@ -336,8 +337,8 @@ int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int6
 			       cols * sizeof *s->cell_off);
 		}
 	}
-	for (size_t c = first; c < cols; c++)
-		if (subset_col(&s->col[c], &t->col[c], rows, m) != 0)
+	for (size_t c = 0; c < cols; c++)
+		if (!t->col[c].borrowed && subset_col(&s->col[c], &t->col[c], rows, m) != 0)
 			goto nomem;
 	*out = s;
 	return FL_OK;
@@ -346,64 +347,66 @@ nomem:
 	return FL_ENOMEM;
 }
 
-int fl_table_add_categorical(fl_table **out, const fl_table *t, const char *name,
-			     const char *derived, const int32_t *codes, int64_t rows,
-			     const char *const *levels, int32_t nlevels)
+int fl_table_with_categorical(fl_table **out, const fl_table *t, int64_t at, const char *name,
+			      const char *derived, const int32_t *codes, int64_t rows,
+			      const char *const *levels, int32_t nlevels)
 {
 	fl_table *s = NULL;
 	fl_table_col *col;
-	int64_t head_cols = t ? t->cols : 0;
-	size_t bytes, at;
+	int64_t head_cols = t ? t->cols : 0, same;
+	size_t bytes, pos;
 	char *text;
 
 	if (!out)
 		return fl__error(FL_EINVAL, "no place for the table (out is NULL)");
 	*out = NULL;
 	if (!name || !name[0] || (rows > 0 && !codes) || rows < 0 || nlevels < 0 ||
-	    (nlevels > 0 && !levels) || (t && rows != t->rows))
-		return fl__error(FL_EINVAL, "adding column '%.60s': a name, %lld codes (the table "
-				 "has %lld rows) and the levels are needed", name ? name : "(null)",
-				 (long long)rows, (long long)(t ? t->rows : rows));
-	if (fl_table_find(t, name) >= 0)
-		return fl__error(FL_EINVAL, "adding column '%.60s': the table has one of that name", name);
+	    (nlevels > 0 && !levels) || (t && rows != t->rows) || at < 0 || at > head_cols)
+		return fl__error(FL_EINVAL, "column '%.60s': a name, a position in [0, %lld], %lld "
+				 "codes (the table has %lld rows) and the levels are needed",
+				 name ? name : "(null)", (long long)head_cols, (long long)rows,
+				 (long long)(t ? t->rows : rows));
+	if ((same = fl_table_find(t, name)) >= 0 && same != at)
+		return fl__error(FL_EINVAL, "column '%.60s': the table has one of that name", name);
 	bytes = strlen(name) + 1 + (derived ? strlen(derived) + 1 : 0);
 	for (int32_t k = 0; k < nlevels; k++) {
 		if (!levels[k])
-			return fl__error(FL_EINVAL, "adding column '%.60s': level %d has no text", name, k);
+			return fl__error(FL_EINVAL, "column '%.60s': level %d has no text", name, k);
 		bytes += strlen(levels[k]) + 1;
 	}
 	for (int64_t r = 0; r < rows; r++)
 		if (codes[r] < -1 || codes[r] >= nlevels)
-			return fl__error(FL_EINVAL, "adding column '%.60s': row %lld has code %d, not in "
+			return fl__error(FL_EINVAL, "column '%.60s': row %lld has code %d, not in "
 					 "[-1, %d)", name, (long long)r, codes[r], nlevels);
 	if (!(s = fl__calloc(1, sizeof *s, "table")) ||
 	    !(s->col = fl__calloc((size_t)head_cols + 1, sizeof *s->col, "table")))
 		goto nomem;
 	s->head = t;
 	s->rows = rows;
-	s->cols = head_cols + 1;
+	s->cols = head_cols + (at == head_cols);
 	for (int64_t c = 0; c < head_cols; c++) {
 		s->col[c] = t->col[c];
 		s->col[c].text = NULL;
 		s->col[c].borrowed = 1;
 	}
-	col = &s->col[head_cols];
+	col = &s->col[at];
+	memset(col, 0, sizeof *col);
 	col->type = FL_COL_CATEGORICAL;
 	col->nlevels = nlevels;
 	if (!(col->text = text = fl__malloc(bytes, "column")) ||
 	    !(col->codes = fl__malloc((size_t)(rows ? rows : 1) * sizeof *col->codes, "column")) ||
 	    !(col->levels = fl__malloc((size_t)(nlevels ? nlevels : 1) * sizeof *col->levels, "column")))
 		goto nomem;
-	at = 0;
+	pos = 0;
 	col->name = memcpy(text, name, strlen(name) + 1);
-	at += strlen(name) + 1;
+	pos += strlen(name) + 1;
 	if (derived) {
-		col->derived = memcpy(text + at, derived, strlen(derived) + 1);
-		at += strlen(derived) + 1;
+		col->derived = memcpy(text + pos, derived, strlen(derived) + 1);
+		pos += strlen(derived) + 1;
 	}
 	for (int32_t k = 0; k < nlevels; k++) {
-		col->levels[k] = memcpy(text + at, levels[k], strlen(levels[k]) + 1);
-		at += strlen(levels[k]) + 1;
+		col->levels[k] = memcpy(text + pos, levels[k], strlen(levels[k]) + 1);
+		pos += strlen(levels[k]) + 1;
 	}
 	for (int64_t r = 0; r < rows; r++) {
 		col->codes[r] = codes[r];
@@ -491,11 +494,18 @@ const char *fl_table_cell(const fl_table *t, int64_t r, int64_t c)
 
 	if (!col || r < 0 || r >= t->rows)
 		return NULL;
-	if (t->head && c < t->head->cols)
+	if (t->head && col->borrowed)
 		return fl_table_cell(t->head, r, c);
 	if (!t->buf) /* an added column (or a subset of one): its level */
 		return col->codes && col->codes[r] >= 0 ? fl_table_level(t, c, col->codes[r]) : "";
 	return cell(t, r, c);
+}
+
+const fl_table *fl_table_base(const fl_table *t)
+{
+	while (t && t->head)
+		t = t->head;
+	return t;
 }
 
 const char *fl_table_col_derived(const fl_table *t, int64_t c)

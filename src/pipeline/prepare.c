@@ -148,6 +148,7 @@ static int class_names(fl_prep *p, const fl_data *d)
 			*s = codes[i];
 		}
 		if (ok) {
+			p->class_col = j;
 			p->class_names = fl__calloc((size_t)p->n_classes, sizeof *p->class_names,
 						    "class names");
 			for (int32_t c = 0; p->class_names && c < p->n_classes; c++)
@@ -183,12 +184,15 @@ static int meta(fl_prep *p, const fl_data *d)
 	return d->labels ? class_names(p, d) : 0;
 }
 
-/* A name for a derived column: `base`, or when the metadata have a column
- * of that name (theirs keeps it), `base (faultline)`, `base (faultline 2)`, ... */
-static void column_name(char *buf, size_t len, const fl_table *t, const char *base)
+/* A name for a derived column: `base`, or when another metadata column
+ * than `at` (the one it replaces) has that name (theirs keeps it),
+ * `base (faultline)`, `base (faultline 2)`, ... */
+static void column_name(char *buf, size_t len, const fl_table *t, int64_t at, const char *base)
 {
+	int64_t c;
+
 	snprintf(buf, len, "%s", base);
-	for (int k = 1; fl_table_find(t, buf) >= 0; k++)
+	for (int k = 1; (c = fl_table_find(t, buf)) >= 0 && c != at; k++)
 		if (k == 1)
 			snprintf(buf, len, "%s (faultline)", base);
 		else
@@ -196,13 +200,15 @@ static void column_name(char *buf, size_t len, const fl_table *t, const char *ba
 }
 
 /* The level text of each class: its name when known and no other class
- * has it, else "NAME (class C)", or "C" without a name. */
-static int class_levels(char ***out, const fl_prep *p)
+ * has it, else "NAME (class C)", or "C" without a name. *distinct: every
+ * class with a name has its own. */
+static int class_levels(char ***out, int *distinct, const fl_prep *p)
 {
 	char **lev = fl__calloc((size_t)p->n_classes, sizeof *lev, "class names");
 	fl_strbuf b = {0};
 
 	*out = lev;
+	*distinct = 1;
 	for (int32_t c = 0; lev && c < p->n_classes; c++) {
 		const char *name = p->class_names ? p->class_names[c] : NULL;
 		int shared = 0;
@@ -213,6 +219,7 @@ static int class_levels(char ***out, const fl_prep *p)
 
 			snprintf(num, sizeof num, "%d", (int)e);
 			shared = e != c && ((other && !strcmp(other, name)) || (!other && !strcmp(num, name)));
+			*distinct &= !(e != c && other && !strcmp(other, name));
 		}
 		if (!name)
 			fl__sb_printf(&b, "%d", (int)c);
@@ -227,35 +234,43 @@ static int class_levels(char ***out, const fl_prep *p)
 	return lev ? 0 : FL_ENOMEM;
 }
 
-/* The table the predicate search sees: the metadata, plus with labels a
- * column "label" and a column "predicted" holding each row's class (level
- * code = class). Derived from the inputs, so `faultline apply` applies
- * their specs to its labels and predictions (fl_spec_data). */
+/* The table the predicate search sees: the metadata with, when labels
+ * are given, each row's true class as column "label" and its predicted
+ * class as column "predicted" (level code = class). The class-name column
+ * (which names each class) is the true class: "label" takes its place
+ * (when it names every class differently), so the search neither repeats
+ * it nor pairs it with "predicted" (a cell of the confusion matrix).
+ * Derived from the inputs, so `faultline apply` applies their specs to its
+ * labels and predictions (fl_spec_data). */
 static int search_table(fl_prep *p, const fl_data *d)
 {
 	char name[256], **lev = NULL;
 	int32_t *codes = NULL;
-	int rc;
+	int64_t at;
+	int rc, distinct;
 
 	p->table = d->meta;
 	if (!d->meta || !p->labels || !p->preds || p->n_classes < 1)
 		return 0;
-	if ((rc = class_levels(&lev, p)) ||
+	if ((rc = class_levels(&lev, &distinct, p)) ||
 	    !(codes = fl__malloc((size_t)d->n * sizeof *codes, "class column"))) {
 		rc = rc ? rc : FL_ENOMEM;
 		goto cleanup;
 	}
+	at = p->class_col >= 0 && p->class_col != p->id_col && distinct ? p->class_col
+								       : fl_table_cols(d->meta);
 	for (int64_t i = 0; i < d->n; i++)
 		codes[i] = (int32_t)p->labels[i];
-	column_name(name, sizeof name, d->meta, "label");
-	if ((rc = fl_table_add_categorical(&p->with_label, d->meta, name, "label", codes, d->n,
-					   (const char *const *)lev, p->n_classes)))
+	column_name(name, sizeof name, d->meta, at, "label");
+	if ((rc = fl_table_with_categorical(&p->with_label, d->meta, at, name, "label", codes, d->n,
+					    (const char *const *)lev, p->n_classes)))
 		goto cleanup;
 	for (int64_t i = 0; i < d->n; i++)
 		codes[i] = (int32_t)p->preds[i];
-	column_name(name, sizeof name, d->meta, "predicted");
-	if ((rc = fl_table_add_categorical(&p->with_pred, p->with_label, name, "predicted", codes,
-					   d->n, (const char *const *)lev, p->n_classes)))
+	at = fl_table_cols(p->with_label);
+	column_name(name, sizeof name, p->with_label, at, "predicted");
+	if ((rc = fl_table_with_categorical(&p->with_pred, p->with_label, at, name, "predicted", codes,
+					    d->n, (const char *const *)lev, p->n_classes)))
 		goto cleanup;
 	p->table = p->with_pred;
 cleanup:
@@ -314,6 +329,7 @@ int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int
 
 	memset(p, 0, sizeof *p);
 	p->id_col = -1;
+	p->class_col = -1;
 	if (!d || d->version != FL_DATA_VERSION)
 		return fl__error(FL_EINVAL, "data: version %d, this library knows %d",
 				 d ? d->version : -1, FL_DATA_VERSION);

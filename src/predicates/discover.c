@@ -257,15 +257,35 @@ static int describe(fl_candidate *c, const fl_predicate_result *r, int32_t i, co
 	return c->description && c->spec_json ? 0 : FL_ENOMEM;
 }
 
-/* nonzero when every predicate of b is one of a's (a narrows b down) */
-static int refines(const fl_predicate_slice *a, const fl_predicate_slice *b)
+/* nonzero when every row of b (sorted) is one of a's (sorted): b narrows a down */
+static int inside(const fl_candidate *b, const fl_candidate *a)
 {
-	int32_t j = 0;
+	int64_t j = 0;
 
-	for (int32_t k = 0; k < a->n_preds && j < b->n_preds; k++)
-		j += a->preds[k] == b->preds[j];
-	return j == b->n_preds;
+	if (b->n_members > a->n_members)
+		return 0;
+	for (int64_t k = 0; k < b->n_members; k++) {
+		while (j < a->n_members && a->members[j] < b->members[k])
+			j++;
+		if (j == a->n_members || a->members[j] != b->members[k])
+			return 0;
+	}
+	return 1;
 }
+
+/* nonzero when the rows of big (which holds all of small's) that small
+ * lacks fail more often than the whole data: big says more than small */
+static int dilutes(const fl_candidate *big, const fl_candidate *small, double overall)
+{
+	int64_t extra = big->n_members - small->n_members;
+	double sum = big->stats.failure_rate * (double)big->n_members -
+		     small->stats.failure_rate * (double)small->n_members;
+
+	return extra > 0 && sum / (double)extra > overall;
+}
+
+/* How much deeper than K the rich language is searched for candidates. */
+#define RICH_DEPTH 4
 
 int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			   const double *failure, const fl_failure_summary *s,
@@ -274,6 +294,7 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	static const fl_predicate_opts defaults = FL_PREDICATE_OPTS_INIT;
 	const fl_predicate_opts *o = opts ? opts : &defaults;
 	fl_predicate_result *r = NULL;
+	fl_predicate_opts so;
 	fl_candidate *cand = NULL;
 	fl_slice_stats probe;
 	int32_t nc = 0;
@@ -287,12 +308,20 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	*n_out = 0;
 	if (!t || !s)
 		return fl__error(FL_EINVAL, "the predicate search needs metadata and a failure summary");
+	if (o->version == 1 || o->language == FL_PRED_LANG_SLICELINE)
+		t = fl_table_base(t); /* as fl_predicates_search does */
 	n = fl_table_rows(t);
 	last = n - 1;
 	if (n > 0 && fl_slice_stats_compute(&probe, s, &last, 1) != 0)
 		return fl__error(FL_EINVAL, "the failure signal has fewer rows than the metadata's %lld",
 				 (long long)n);
-	if ((rc = fl_predicates_search(&r, t, failure, o)) != 0)
+	/* the rich language holds many near copies of a finding (a value, a
+	 * set holding it, a negation): search deeper, keep the top K after
+	 * the noise rules */
+	so = *o;
+	if (o->version >= 2 && o->language == FL_PRED_LANG_RICH && o->top >= 1)
+		so.top = o->top <= INT32_MAX / RICH_DEPTH ? RICH_DEPTH * o->top : INT32_MAX;
+	if ((rc = fl_predicates_search(&r, t, failure, &so)) != 0)
 		return rc;
 	overall = fl_failure_summary_mean(s);
 	if (r->n_slices && !(cand = fl__calloc((size_t)r->n_slices, sizeof *cand, "candidates"))) {
@@ -311,8 +340,9 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 			      !memcmp(cand[k].members, c->members, (size_t)c->n_members * sizeof *c->members);
 		if (!dup && (rc = fl_slice_stats_compute(&c->stats, s, c->members, c->n_members)) == 0)
 			for (int32_t k = 0; k < nc && !dup; k++)
-				dup = refines(&r->slices[i], &r->slices[cand[k].component]) &&
-				      c->stats.failure_rate <= cand[k].stats.failure_rate;
+				dup = (inside(c, &cand[k]) &&
+				       !(c->stats.ci_low > cand[k].stats.failure_rate)) ||
+				      (inside(&cand[k], c) && !dilutes(c, &cand[k], overall));
 		if (dup || rc || !(c->stats.ci_low > overall)) {
 			fl_candidate_clear(c);
 			if (rc)
@@ -336,6 +366,23 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 			goto cleanup;
 		}
 		nc++;
+	}
+	/* (b) once more against the slices kept after: a narrower slice kept
+	 * before the broader one it does not clear; then the first K */
+	for (int32_t q = 0, kept = 0, n_all = nc; q < n_all; q++) {
+		int drop = kept >= o->top;
+
+		for (int32_t k = 0; k < n_all && !drop; k++)
+			drop = k != q && cand[k].n_members > 0 && cand[k].n_members > cand[q].n_members &&
+			       inside(&cand[q], &cand[k]) &&
+			       !(cand[q].stats.ci_low > cand[k].stats.failure_rate);
+		if (drop) {
+			fl_candidate_clear(&cand[q]);
+			nc--;
+		} else if (kept++ < q) {
+			cand[kept - 1] = cand[q];
+			memset(&cand[q], 0, sizeof cand[q]);
+		}
 	}
 	if (nc)
 		qsort(cand, (size_t)nc, sizeof *cand, fl__candidate_cmp);

@@ -700,7 +700,7 @@ static int validate(const fl_table *t, const double *failure, const fl_predicate
 	if ((unsigned)o->language > FL_PRED_LANG_SLICELINE || o->max_set < 1 || o->max_set > 64)
 		return fl__error(FL_EINVAL, "predicate search: language %d (0 rich, 1 SliceLine), most "
 				 "values in a set %d (1 to 64)", (int)o->language, o->max_set);
-	for (int64_t c = 0; o->cut_table && c < cols; c++)
+	for (int64_t c = 0; o->cut_table && o->language == FL_PRED_LANG_RICH && c < cols; c++)
 		if (fl_table_cols(o->cut_table) != cols ||
 		    strcmp(fl_table_col_name(o->cut_table, c), fl_table_col_name(t, c)) != 0 ||
 		    fl_table_col_type(o->cut_table, c) != fl_table_col_type(t, c))
@@ -782,6 +782,9 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 		v2.language = FL_PRED_LANG_SLICELINE;
 		o = &v2;
 	}
+	/* SliceLine's language: the columns of the file, as they were */
+	if (o->language == FL_PRED_LANG_SLICELINE)
+		t = fl_table_base(t);
 	if ((rc = validate(t, failure, o)) != 0)
 		return rc;
 	n = fl_table_rows(t);

@@ -1,6 +1,6 @@
 /* CSV tables: type inference, missing values, RFC 4180 quoting, line ends,
  * BOM, malformed files naming their line, a 100k-level column, and
- * columns added without copying the table (and their subsets). The
+ * columns added or replaced without copying the table (and their subsets). The
  * fixtures come from tests/data/make_fixtures.py. */
 #include "faultline.h"
 #include "check.h"
@@ -227,7 +227,7 @@ static void test_locale(void)
 	printf("test_locale: no comma-decimal locale installed, skipped\n");
 }
 
-/* Columns added to a table: the table's columns read in place, the new
+/* Columns added to (or replacing one of) a table: the table's columns read in place, the new
  * ones' codes, levels and cells, their tag; chained, subset, freed in any
  * order of creation; bad arguments refused. */
 static void test_add_column(void)
@@ -240,8 +240,8 @@ static void test_add_column(void)
 
 	if (!t)
 		return;
-	CHECK_RC(fl_table_add_categorical(&a, t, "label", "label", lab, 4, names, 3), 0);
-	CHECK_RC(fl_table_add_categorical(&b, a, "predicted", "predicted", pred, 4, names, 3), 0);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "label", "label", lab, 4, names, 3), 0);
+	CHECK_RC(fl_table_with_categorical(&b, a, fl_table_cols(a), "predicted", "predicted", pred, 4, names, 3), 0);
 	if (!a || !b)
 		goto done;
 	CHECK_EQ_INT(fl_table_cols(b), 9);
@@ -276,21 +276,39 @@ static void test_add_column(void)
 		      (isnan(fl_table_numeric(s, 1)[1]) && isnan(fl_table_numeric(t, 1)[2])));
 	}
 	/* a column alone */
-	CHECK_RC(fl_table_add_categorical(&alone, NULL, "label", NULL, lab, 4, names, 3), 0);
+	CHECK_RC(fl_table_with_categorical(&alone, NULL, fl_table_cols(NULL), "label", NULL, lab, 4, names, 3), 0);
 	CHECK(alone && fl_table_cols(alone) == 1 && !strcmp(fl_table_cell(alone, 3, 0), "bird") &&
 	      fl_table_col_derived(alone, 0) == NULL);
 	fl_table_free(s);
 	fl_table_free(b);
 	fl_table_free(a);
 	s = b = a = NULL;
+	/* a column replaced: same position, the others untouched, a subset keeps it */
+	CHECK_RC(fl_table_with_categorical(&a, t, 3, "label", "label", lab, 4, names, 3), 0);
+	if (a) {
+		CHECK_EQ_INT(fl_table_cols(a), 7);
+		CHECK(!strcmp(fl_table_col_name(a, 3), "label") && fl_table_find(a, "city") < 0);
+		CHECK(!strcmp(fl_table_cell(a, 0, 3), "bird") && !strcmp(fl_table_cell(a, 0, 4), "0"));
+		CHECK(fl_table_codes(a, 2) == fl_table_codes(t, 2));
+		CHECK_RC(fl_table_subset(&s, a, rows, 2), 0);
+		CHECK(s && !strcmp(fl_table_cell(s, 1, 3), "dog") && !strcmp(fl_table_cell(s, 1, 0), "3"));
+		fl_table_free(s);
+		fl_table_free(a);
+		s = a = NULL;
+	}
+	/* a column may take the name of the one it replaces */
+	CHECK_RC(fl_table_with_categorical(&a, t, 3, "city", NULL, lab, 4, names, 3), 0);
+	fl_table_free(a);
+	a = NULL;
+	CHECK_RC(fl_table_with_categorical(&a, t, 8, "x", NULL, lab, 4, names, 3), FL_EINVAL);
 	/* refused: a name the table has, a code out of range, other rows, no name */
-	CHECK_RC(fl_table_add_categorical(&a, t, "city", NULL, lab, 4, names, 3), FL_EINVAL);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "city", NULL, lab, 4, names, 3), FL_EINVAL);
 	CHECK(a == NULL && strstr(fl_last_error(), "'city'") != NULL);
-	CHECK_RC(fl_table_add_categorical(&a, t, "x", NULL, bad, 4, names, 3), FL_EINVAL);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "x", NULL, bad, 4, names, 3), FL_EINVAL);
 	CHECK(strstr(fl_last_error(), "row 1") != NULL);
-	CHECK_RC(fl_table_add_categorical(&a, t, "x", NULL, lab, 3, names, 3), FL_EINVAL);
-	CHECK_RC(fl_table_add_categorical(&a, t, NULL, NULL, lab, 4, names, 3), FL_EINVAL);
-	CHECK_RC(fl_table_add_categorical(NULL, t, "x", NULL, lab, 4, names, 3), FL_EINVAL);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "x", NULL, lab, 3, names, 3), FL_EINVAL);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), NULL, NULL, lab, 4, names, 3), FL_EINVAL);
+	CHECK_RC(fl_table_with_categorical(NULL, t, fl_table_cols(t), "x", NULL, lab, 4, names, 3), FL_EINVAL);
 done:
 	fl_table_free(alone);
 	fl_table_free(s);

@@ -378,8 +378,8 @@ static fl_table *with_classes(uint64_t *st, fl_table *t, fl_table **mid)
 		lab[i] = (int32_t)(check_rand(st) % (uint64_t)k);
 		pred[i] = check_uniform(st) < 0.7 ? lab[i] : (int32_t)(check_rand(st) % (uint64_t)k);
 	}
-	if (fl_table_add_categorical(mid, t, "label", "label", lab, n, names, k) != 0 ||
-	    fl_table_add_categorical(&out, *mid, "predicted", "predicted", pred, n, names, k) != 0)
+	if (fl_table_with_categorical(mid, t, fl_table_cols(t), "label", "label", lab, n, names, k) != 0 ||
+	    fl_table_with_categorical(&out, *mid, fl_table_cols(*mid), "predicted", "predicted", pred, n, names, k) != 0)
 		out = NULL;
 	free(lab);
 	free(pred);
@@ -1006,26 +1006,15 @@ static void test_sets(void)
 
 /* ---- discovery -------------------------------------------------------- */
 
-/* every predicate of description b (" AND "-separated) is one of a's */
-static int refines_text(const char *a, const char *b)
+/* every member of b is one of a's (both sorted) */
+static int rows_inside(const fl_candidate *b, const fl_candidate *a)
 {
-	char buf[512];
+	int64_t j = 0;
 
-	snprintf(buf, sizeof buf, "%s", b);
-	for (char *p = buf, *end; p; p = end) {
-		end = strstr(p, " AND ");
-		if (end) {
-			*end = 0;
-			end += 5;
-		}
-		const char *hit = strstr(a, p);
-		size_t len = strlen(p);
-		int whole = 0;
-		while (hit && !whole) {
-			whole = (hit == a || !strncmp(hit - 5, " AND ", 5)) && (!hit[len] || !strncmp(hit + len, " AND ", 5));
-			hit = strstr(hit + 1, p);
-		}
-		if (!whole)
+	for (int64_t k = 0; k < b->n_members; k++) {
+		while (j < a->n_members && a->members[j] < b->members[k])
+			j++;
+		if (j == a->n_members || a->members[j] != b->members[k])
 			return 0;
 	}
 	return 1;
@@ -1080,9 +1069,14 @@ static void test_discover(uint64_t base)
 				continue;
 			ok &= !(c[k].n_members == c[q].n_members &&
 				!memcmp(c[k].members, c[q].members, (size_t)c[q].n_members * sizeof(int64_t)));
-			/* a refinement of a better-ranked slice fails more than it */
-			if (c[k].component < c[q].component && refines_text(c[q].description, c[k].description))
-				ok &= c[q].stats.failure_rate > c[k].stats.failure_rate;
+			/* a slice inside another fails clearly more; a slice holding
+			 * another is more than it diluted */
+			if (rows_inside(&c[q], &c[k]))
+				ok &= c[q].stats.ci_low > c[k].stats.failure_rate;
+			if (rows_inside(&c[k], &c[q]))
+				ok &= (c[q].stats.failure_rate * (double)c[q].n_members -
+				       c[k].stats.failure_rate * (double)c[k].n_members) /
+				      (double)(c[q].n_members - c[k].n_members) > overall;
 		}
 		CHECK(ok);
 	}
