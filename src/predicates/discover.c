@@ -230,6 +230,20 @@ static void put_pred_json(fl_strbuf *b, const fl_predicate *p, const fl_table *t
 	fl__sb_printf(b, "%s", "}");
 }
 
+char *fl_predicates__spec_json(const fl_predicate *const *p, int32_t n, const fl_table *t)
+{
+	fl_strbuf j = {0};
+
+	fl__sb_printf(&j, "%s", "{\"type\":\"predicates\",\"predicates\":[");
+	for (int32_t k = 0; k < n; k++) {
+		if (k)
+			fl__sb_printf(&j, "%s", ",");
+		put_pred_json(&j, p[k], t);
+	}
+	fl__sb_printf(&j, "%s", "]}");
+	return fl__sb_finish(&j, "slice spec");
+}
+
 /* description and spec of slice i */
 static int describe(fl_candidate *c, const fl_predicate_result *r, int32_t i, const fl_table *t,
 		    double alpha)

@@ -35,6 +35,12 @@ int fl_predicates__note(fl_predicate_result *r, const fl_predicate_opts *o, cons
  * double ('.' whatever the locale); buf of at least 32 bytes. */
 void fl_predicates__fmt(char *buf, size_t len, double x);
 
+/* The spec of the conjunction of p[0..n), predicates of a result built on
+ * t, as fl_discover_predicates writes it (without the score fields):
+ * {"type":"predicates","predicates":[...]}; the caller's, or NULL with
+ * FL_ENOMEM recorded. */
+char *fl_predicates__spec_json(const fl_predicate *const *p, int32_t n, const fl_table *t);
+
 /* The SliceLine score of a slice of `size` rows whose failure sums to
  * err_sum, over n rows of mean failure mean. */
 static inline double fl_predicates__score(double alpha, double err_sum, double size, double n,

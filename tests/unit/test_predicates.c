@@ -1004,6 +1004,122 @@ static void test_sets(void)
 	fl_table_free(t);
 }
 
+/* ---- specs ------------------------------------------------------------ */
+
+/* Every predicate the rich language lists, and conjunctions of two, on a
+ * table of awkward values (levels with quotes, commas and bytes that are
+ * not UTF-8, +-inf, ties, missing cells, a boolean, few-valued numbers)
+ * with the derived columns (label in place of the class column, predicted
+ * after): its spec JSON, applied by fl_spec_apply to the file's table and
+ * the labels and predictions (as `faultline apply` does), selects exactly
+ * the rows of the search's own predicate. */
+static void test_spec_round_trip(uint64_t base)
+{
+	static const char *const levels[] = {"plain", "a,b", "say \"hi\"", "caf\xe9", "\xff\xfe", " sp "};
+	static const char *const names[] = {"cat", "dog", "bird", "fish"};
+	uint64_t st = base + 31;
+	int64_t n = 400;
+	char *text = malloc((size_t)n * 80 + 64), *p = text;
+	double *f = malloc((size_t)n * sizeof *f);
+	int32_t *lab = malloc((size_t)n * sizeof *lab), *pred = malloc((size_t)n * sizeof *pred);
+	int64_t *lab64 = malloc((size_t)n * sizeof *lab64), *pred64 = malloc((size_t)n * sizeof *pred64);
+	uint8_t *member = malloc((size_t)n);
+	fl_table *t = NULL, *mid = NULL, *full = NULL;
+	fl_predicate_result *r = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	fl_spec_data d = FL_SPEC_DATA_INIT;
+	int seen[8] = {0}, bad = 0, derived = 0;
+
+	p += sprintf(p, "kind,\"odd \"\"name\"\"\",flag,x,few,cls\n");
+	for (int64_t i = 0; i < n; i++) {
+		double u = check_uniform(&st);
+		int lv = (int)(check_rand(&st) % 6);
+		lab[i] = (int32_t)(check_rand(&st) % 4);
+		pred[i] = check_uniform(&st) < 0.6 ? lab[i] : (int32_t)(check_rand(&st) % 4);
+		lab64[i] = lab[i];
+		pred64[i] = pred[i];
+		p += sprintf(p, "%s,", u < 0.1 ? "" : i % 3 ? "k1" : i % 5 ? "k2" : "k3");
+		if (strpbrk(levels[lv], ",\""))
+			p += sprintf(p, "\"%s\",", lv == 1 ? "a,b" : "say \"\"hi\"\"");
+		else
+			p += sprintf(p, "%s,", u > 0.95 ? "" : levels[lv]);
+		p += sprintf(p, "%s,", u < 0.5 ? "yes" : "no");
+		if (u < 0.03 || u > 0.97 || (u > 0.06 && u < 0.09)) /* +-inf, missing */
+			p += sprintf(p, "%s,", u < 0.03 ? "inf" : u > 0.97 ? "-inf" : "");
+		else /* a number with ties */
+			p += sprintf(p, "%.3f,", floor(check_uniform(&st) * 50) / 7);
+		p += sprintf(p, "%d,%s\n", (int)(check_rand(&st) % 4), names[lab[i]]);
+		f[i] = check_uniform(&st) < (lab[i] == 1 && lv == 3 ? 0.8 : 0.2);
+	}
+	if (table_from_text(&t, "spec_round_trip", text) != 0 ||
+	    fl_table_with_categorical(&mid, t, 5, "label", "label", lab, n, names, 4) != 0 ||
+	    fl_table_with_categorical(&full, mid, fl_table_cols(mid), "predicted", "predicted", pred, n,
+				      names, 4) != 0) {
+		printf("spec round trip: cannot build the table: %s\n", fl_last_error());
+		CHECK(0);
+		goto done;
+	}
+	o.min_support = 1;
+	o.max_level = 1;
+	o.bins = 5;
+	o.max_set = 4;
+	CHECK_RC(fl_predicates_search(&r, full, f, &o), 0);
+	d.n = n;
+	d.table = t; /* the file's table: "cls", not "label" */
+	d.labels = lab64;
+	d.preds = pred64;
+	for (int32_t a = 0; r && a < r->n_preds; a++)
+		for (int32_t b = a; b < r->n_preds && b < a + 4; b++) {
+			const fl_predicate *pp[2] = {&r->preds[a], &r->preds[b]};
+			int32_t k = a == b ? 1 : 2;
+			char *spec;
+
+			if (k == 2 && r->preds[a].column == r->preds[b].column)
+				continue;
+			if (!(spec = fl_predicates__spec_json(pp, k, full)) ||
+			    fl_spec_apply(member, spec, &d, NULL, n) != 0) {
+				printf("  spec %s: %s\n", spec ? spec : "(none)", fl_last_error());
+				bad++;
+				free(spec);
+				continue;
+			}
+			for (int64_t i = 0; i < n; i++) {
+				int want = fl_predicate_match(pp[0], full, i) && fl_predicate_match(pp[k - 1], full, i);
+				if (member[i] != want) {
+					printf("  row %lld: spec %s gives %d\n", (long long)i, spec, member[i]);
+					bad++;
+					break;
+				}
+			}
+			if (k == 1) {
+				seen[r->preds[a].op]++;
+				derived += strstr(spec, "\"derived\":") != NULL;
+				seen[5] += strstr(spec, "_hex\":") != NULL;
+			}
+			free(spec);
+		}
+	printf("spec round trip: %d predicates (== %d, in %d, missing %d, in_set %d, != %d, derived %d, "
+	       "hex %d), %d wrong\n", r ? r->n_preds : 0, seen[FL_PRED_EQ], seen[FL_PRED_RANGE],
+	       seen[FL_PRED_MISSING], seen[FL_PRED_IN_SET], seen[FL_PRED_NE], derived, seen[5], bad);
+	CHECK_EQ_INT(bad, 0);
+	CHECK(seen[FL_PRED_EQ] > 0 && seen[FL_PRED_RANGE] > 0 && seen[FL_PRED_MISSING] > 0 &&
+	      seen[FL_PRED_IN_SET] > 0 && seen[FL_PRED_NE] > 0 && derived >= 8 && seen[5] > 0);
+	/* the class column is seen as label */
+	CHECK(r && find_pred(r, "label = dog") >= 0 && find_pred(r, "cls = cat") < 0);
+done:
+	fl_predicate_result_free(r);
+	fl_table_free(full);
+	fl_table_free(mid);
+	fl_table_free(t);
+	free(text);
+	free(f);
+	free(lab);
+	free(pred);
+	free(lab64);
+	free(pred64);
+	free(member);
+}
+
 /* ---- discovery -------------------------------------------------------- */
 
 /* every member of b is one of a's (both sorted) */
@@ -1390,6 +1506,7 @@ int main(void)
 	test_cuts(seed);
 	test_cut_gap();
 	test_sets();
+	test_spec_round_trip(seed);
 	test_bad_input();
 	test_discover(seed);
 	test_stop();

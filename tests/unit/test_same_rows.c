@@ -226,9 +226,10 @@ static void round_trip(const fl_data *d, const fl_discover_opts *o, const char *
  * class or not, on one synthetic set. */
 static void run_seed(uint64_t seed, int *types)
 {
-	/* the last run: SliceLine's predicates (values and bins only) */
+	/* then SliceLine's predicates (values and bins only), then predicates
+	 * on the model's errors (failure from the labels: the derived columns) */
 	static const uint32_t methods[] = {0, FL_METHOD_PREDICATES, FL_METHOD_MIXTURE,
-		FL_METHOD_KMEANS, FL_METHOD_DIRECTION, FL_METHOD_PREDICATES};
+		FL_METHOD_KMEANS, FL_METHOD_DIRECTION, FL_METHOD_PREDICATES, FL_METHOD_PREDICATES};
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
 	fl_synth s;
 	fl_table *meta = NULL;
@@ -295,6 +296,7 @@ static void run_seed(uint64_t seed, int *types)
 		o.model_prefix = prefix;
 		o.predicate_language = m == 5;
 		o.max_set = 2 + (int32_t)((seed + m) % 3);
+		d.failure = m == 6 ? NULL : failure;
 		round_trip(&d, &o, prefix, types);
 	}
 cleanup:
