@@ -308,15 +308,19 @@ FL_API int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t 
  * SliceLine score first, dropping (noise control; the raw search keeps
  * them all), each against the slices kept before it:
  *  (a) a slice whose rows equal those of a kept one;
- *  (b) a slice whose rows all lie in a kept one and whose 95% interval
- *      (stats.ci_low) does not clear the kept one's failure rate: "class =
- *      Shirt AND height >= 28" after "class = Shirt", "class = Bag" after
- *      "class in {Bag, Shirt}", unless it fails clearly more often;
- *  (b') a slice holding all rows of a kept one whose other rows fail no
- *      more often than the whole data: "weather = night" or "weather =
- *      night AND camera != C" after "weather = night AND camera = B" when
- *      the rest of the night fails at the usual rate (the kept slice,
- *      diluted);
+ *  (b) a slice that adds nothing to a kept one: they share rows, its rows
+ *      outside the kept one (if any) do not fail clearly more often than
+ *      the whole data, and the rows they share do not fail clearly more
+ *      often than the kept slice's other rows (if any); "clearly": the 95%
+ *      interval of those rows (as stats.ci_low) stays above that rate. So
+ *      a kept slice narrowed down without concentrating its failures
+ *      ("class = Shirt AND height >= 28" after "class = Shirt"), diluted
+ *      ("weather = night", "weather = night AND camera != C" after
+ *      "weather = night AND camera = B") or both goes. Applied in SliceLine
+ *      order against the slices kept before; when the kept one adds
+ *      nothing to the new one either and the new one is larger, the new
+ *      (simpler) one replaces it. Then once more: a slice goes when it
+ *      adds nothing to a larger one kept after it;
  *  (c) a slice whose 95% interval (stats.ci_low) does not clear the
  *      overall failure rate.
  * Each candidate has:

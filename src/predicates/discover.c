@@ -271,31 +271,50 @@ static int describe(fl_candidate *c, const fl_predicate_result *r, int32_t i, co
 	return c->description && c->spec_json ? 0 : FL_ENOMEM;
 }
 
-/* nonzero when every row of b (sorted) is one of a's (sorted): b narrows a down */
-static int inside(const fl_candidate *b, const fl_candidate *a)
+/* Does c (a candidate with stats) add nothing to k, a slice kept? They
+ * share rows, the rows of c that k lacks (if any) do not fail clearly
+ * more often than the whole data, and the rows they share do not fail
+ * clearly more often than the rows of k that c lacks (if any). "Clearly":
+ * the 95% interval (stats.ci_low) stays above. So c is k narrowed down
+ * without concentrating its failures ("class = Shirt AND height >= 28"
+ * after "class = Shirt"), k diluted ("weather = night" after "weather =
+ * night AND camera = B"), or both. work: scratch of 3 n rows. */
+static int adds_nothing(int *out, const fl_candidate *c, const fl_candidate *k,
+			const fl_failure_summary *s, double overall, int64_t *work, int64_t n)
 {
-	int64_t j = 0;
+	int64_t *inter = work, *rest = work + n, *left = work + 2 * n, ni = 0, nr = 0, nl = 0;
+	int64_t a = 0, b = 0;
+	fl_slice_stats st, lk;
+	int rc;
 
-	if (b->n_members > a->n_members)
+	*out = 0;
+	while (a < c->n_members || b < k->n_members) {
+		if (b == k->n_members || (a < c->n_members && c->members[a] < k->members[b]))
+			rest[nr++] = c->members[a++];
+		else if (a == c->n_members || k->members[b] < c->members[a])
+			left[nl++] = k->members[b++];
+		else {
+			inter[ni++] = c->members[a++];
+			b++;
+		}
+	}
+	if (ni == 0)
 		return 0;
-	for (int64_t k = 0; k < b->n_members; k++) {
-		while (j < a->n_members && a->members[j] < b->members[k])
-			j++;
-		if (j == a->n_members || a->members[j] != b->members[k])
+	if (nr > 0) {
+		if ((rc = fl_slice_stats_compute(&st, s, rest, nr)) != 0)
+			return rc;
+		if (st.ci_low > overall)
 			return 0;
 	}
-	return 1;
-}
-
-/* nonzero when the rows of big (which holds all of small's) that small
- * lacks fail more often than the whole data: big says more than small */
-static int dilutes(const fl_candidate *big, const fl_candidate *small, double overall)
-{
-	int64_t extra = big->n_members - small->n_members;
-	double sum = big->stats.failure_rate * (double)big->n_members -
-		     small->stats.failure_rate * (double)small->n_members;
-
-	return extra > 0 && sum / (double)extra > overall;
+	if (nl > 0) {
+		if ((rc = fl_slice_stats_compute(&st, s, inter, ni)) != 0 ||
+		    (rc = fl_slice_stats_compute(&lk, s, left, nl)) != 0)
+			return rc;
+		if (st.ci_low > lk.failure_rate)
+			return 0;
+	}
+	*out = 1;
+	return 0;
 }
 
 /* How much deeper than K the rich language is searched for candidates. */
@@ -311,8 +330,9 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	fl_predicate_opts so;
 	fl_candidate *cand = NULL;
 	fl_slice_stats probe;
-	int32_t nc = 0;
-	int64_t n, last;
+	int32_t nc = 0, n_all;
+	int64_t n, last, *scratch = NULL;
+	unsigned char *gone = NULL;
 	double overall;
 	int rc;
 
@@ -338,7 +358,9 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	if ((rc = fl_predicates_search(&r, t, failure, &so)) != 0)
 		return rc;
 	overall = fl_failure_summary_mean(s);
-	if (r->n_slices && !(cand = fl__calloc((size_t)r->n_slices, sizeof *cand, "candidates"))) {
+	if (r->n_slices && (!(cand = fl__calloc((size_t)r->n_slices, sizeof *cand, "candidates")) ||
+			    !(scratch = fl__malloc(3 * (size_t)n * sizeof *scratch, "slice rows")) ||
+			    !(gone = fl__calloc((size_t)r->n_slices, 1, "candidates")))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -353,16 +375,36 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 			dup = cand[k].n_members == c->n_members &&
 			      !memcmp(cand[k].members, c->members, (size_t)c->n_members * sizeof *c->members);
 		if (!dup && (rc = fl_slice_stats_compute(&c->stats, s, c->members, c->n_members)) == 0)
-			for (int32_t k = 0; k < nc && !dup; k++)
-				dup = (inside(c, &cand[k]) &&
-				       !(c->stats.ci_low > cand[k].stats.failure_rate)) ||
-				      (inside(&cand[k], c) && !dilutes(c, &cand[k], overall));
-		if (dup || rc || !(c->stats.ci_low > overall)) {
+			dup = !(c->stats.ci_low > overall);
+		/* adds nothing to a kept slice: goes; unless that one adds nothing
+		 * to it either and it is the larger (simpler) one: it replaces it */
+		for (int32_t k = 0; k < nc && !dup && rc == 0; k++) {
+			int back = 0;
+
+			gone[k] = 0;
+			if ((rc = adds_nothing(&dup, c, &cand[k], s, overall, scratch, n)) ||
+			    !dup || c->n_members <= cand[k].n_members ||
+			    (rc = adds_nothing(&back, &cand[k], c, s, overall, scratch, n)))
+				continue;
+			dup = !back;
+			gone[k] = (unsigned char)back;
+		}
+		if (dup || rc) {
 			fl_candidate_clear(c);
 			if (rc)
 				goto cleanup;
 			continue;
 		}
+		for (int32_t k = 0, m = 0, before = nc; k <= before; k++) {
+			if (k < before && gone[k]) {
+				fl_candidate_clear(&cand[k]);
+				nc--;
+			} else if (m++ < k) {
+				cand[m - 1] = cand[k];
+				memset(&cand[k], 0, sizeof cand[k]);
+			}
+		}
+		c = &cand[nc];
 		if (!(c->member_scores = fl__malloc((size_t)c->n_members * sizeof *c->member_scores,
 						    "member scores"))) {
 			fl_candidate_clear(c);
@@ -381,15 +423,16 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 		}
 		nc++;
 	}
-	/* (b) once more against the slices kept after: a narrower slice kept
-	 * before the broader one it does not clear; then the first K */
-	for (int32_t q = 0, kept = 0, n_all = nc; q < n_all; q++) {
+	/* once more against the slices kept after a slice: it goes when it adds
+	 * nothing to a larger one (larger: two slices never remove each
+	 * other); then the first K */
+	n_all = nc;
+	for (int32_t q = 0, kept = 0; q < n_all && rc == 0; q++) {
 		int drop = kept >= o->top;
 
-		for (int32_t k = 0; k < n_all && !drop; k++)
-			drop = k != q && cand[k].n_members > 0 && cand[k].n_members > cand[q].n_members &&
-			       inside(&cand[q], &cand[k]) &&
-			       !(cand[q].stats.ci_low > cand[k].stats.failure_rate);
+		for (int32_t k = 0; k < n_all && !drop && rc == 0; k++)
+			if (k != q && cand[k].n_members > cand[q].n_members)
+				rc = adds_nothing(&drop, &cand[q], &cand[k], s, overall, scratch, n);
 		if (drop) {
 			fl_candidate_clear(&cand[q]);
 			nc--;
@@ -397,6 +440,10 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 			cand[kept - 1] = cand[q];
 			memset(&cand[q], 0, sizeof cand[q]);
 		}
+	}
+	if (rc) {
+		nc = n_all; /* every slot, the cleared ones empty */
+		goto cleanup;
 	}
 	if (nc)
 		qsort(cand, (size_t)nc, sizeof *cand, fl__candidate_cmp);
@@ -410,5 +457,7 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 cleanup:
 	fl_candidates_free(cand, nc);
 	fl_predicate_result_free(r);
+	free(scratch);
+	free(gone);
 	return rc;
 }
