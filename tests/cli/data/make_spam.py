@@ -5,18 +5,19 @@ to change it.
 1200 e-mails, 40% spam, from nine relays. The filter misses the spam that
 relay-7 sends (85% of it predicted ham) and errs on 3% of the rest. The
 metadata name each class ("class": ham/spam), the relay, and two columns
-of noise. Expected: one slice, label = spam AND source = relay-7.
+of noise; spam_failure.npy is the filter's error (1.0 where it is wrong).
+Expected: one slice, label = spam AND source = relay-7.
 """
 import random
 import struct
 
 
-def write_npy(path, values):
-    header = "{'descr': '<i8', 'fortran_order': False, 'shape': (%d,), }" % len(values)
+def write_npy(path, values, descr="<i8"):
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%d,), }" % (descr, len(values))
     header += " " * (63 - (10 + len(header)) % 64) + "\n"
     with open(path, "wb") as f:
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
-        f.write(struct.pack("<%dq" % len(values), *values))
+        f.write(struct.pack("<%d%s" % (len(values), "q" if descr == "<i8" else "d"), *values))
 
 
 rng = random.Random(12)
@@ -36,3 +37,4 @@ write_npy("spam_labels.npy", labels)
 write_npy("spam_preds.npy", preds)
 with open("spam_meta.csv", "w") as f:
     f.write("id,class,source,length,hour\n" + "\n".join(rows) + "\n")
+write_npy("spam_failure.npy", [float(l != p) for l, p in zip(labels, preds)], "<f8")
