@@ -14,9 +14,11 @@
  *    order): the sets `column in {v1, v2}`, `column in {v1, v2, v3}`, ...
  *    of the first 2..max_set values of that order, and `column != v` for
  *    every value v, on columns of 3 values or more (on 2, `!= a` is
- *    `= b`). A set never holds all values but one: that is the negation of
- *    the one left out, which is listed. A set or a negation holds no
- *    missing cell (`column != v` is "has a value, and not v").
+ *    `= b`). Only values holding min_support rows or more take part
+ *    (adding or taking away a rarer one changes fewer rows than a slice
+ *    holds). A set never holds all values present but one: that is the
+ *    negation of the one left out, which is listed. A set or a negation
+ *    holds no missing cell (`column != v` is "has a value, and not v").
  *  - numeric columns with at most `bins` distinct values: `column = v` for
  *    every value v; with more: equal-frequency bins `column < c1`,
  *    `column in [c1, c2)`, ..., `column >= ck`, plus `column is missing`

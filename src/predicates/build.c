@@ -331,26 +331,34 @@ typedef struct {
 } scratch;
 
 /* The rich language's sets and negations of a categorical column whose
- * values present are the codes with count > 0 (nv of them, nv >= 3). */
+ * values present are the codes with count > 0 (nv of them, nv >= 3).
+ * Only values holding min_support rows or more take part: a set that adds
+ * a rarer value, or a negation that takes one away, changes fewer rows
+ * than the smallest slice holds (and such near copies of `= v` and of
+ * "not missing" would multiply the joins of every level). */
 static int sets_and_negations(builder *b, const fl_table *t, int64_t col, const fl_predicate_opts *o,
 			      const scratch *w, int32_t nlev, int32_t nv)
 {
 	const int32_t *codes = fl_table_codes(t, col);
 	const char *name = fl_table_col_name(t, col);
-	/* sets of 2..max_set values, but never all values but one: that set is
-	 * the negation of the one left out, which reads simpler */
-	int32_t most = nv - 2 < o->max_set ? nv - 2 : o->max_set, q = 0;
+	int32_t nf = 0, most;
 	fl_strbuf text = {0};
 	char *txt;
 	int rc = 0;
 
-	/* values present, highest failure rate first, ties in level order */
+	if (nlev < 3)
+		return 0;
+	/* the values of min_support rows or more, highest failure rate first,
+	 * ties in level order */
 	for (int32_t c = 0; c < nlev; c++)
-		if (w->count[c])
-			w->order[q++] = (fl_f64_row){-(w->fsum[c] / (double)w->count[c]), c};
-	qsort(w->order, (size_t)nv, sizeof *w->order, fl__cmp_f64_row);
-	for (int32_t k = 0; k < nv; k++)
+		if (w->count[c] && w->count[c] >= b->min_support)
+			w->order[nf++] = (fl_f64_row){-(w->fsum[c] / (double)w->count[c]), c};
+	qsort(w->order, (size_t)nf, sizeof *w->order, fl__cmp_f64_row);
+	for (int32_t k = 0; k < nf; k++)
 		w->set[k] = (int32_t)w->order[k].row;
+	/* sets of 2..max_set of them, never all values present but one: that
+	 * set is the negation of the one left out, which reads simpler */
+	most = nf - (nf == nv ? 2 : 1) < o->max_set ? nf - (nf == nv ? 2 : 1) : o->max_set;
 	memset(w->in, 0, (size_t)nlev);
 	for (int32_t k = 0; k < most && rc == 0; k++) {
 		w->in[w->set[k]] = 1;
@@ -366,9 +374,9 @@ static int sets_and_negations(builder *b, const fl_table *t, int64_t col, const 
 		free(txt);
 		memset(&text, 0, sizeof text);
 	}
-	/* `!= v`: every value but v */
+	/* `!= v`: every value present but v */
 	for (int32_t c = 0; c < nlev && rc == 0; c++) {
-		if (!w->count[c])
+		if (!w->count[c] || w->count[c] < b->min_support)
 			continue;
 		for (int32_t d = 0; d < nlev; d++)
 			w->in[d] = d != c && w->count[d] > 0;

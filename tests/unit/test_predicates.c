@@ -191,11 +191,11 @@ static void lang_build(bf_lang *L, const fl_table *t, const double *f, const fl_
 		}
 		if (!rich || nv < 3)
 			continue;
-		/* values by failure rate, highest first, ties in level order
-		 * (insertion sort: an obviously stable order) */
+		/* the values of min_support rows or more by failure rate, highest
+		 * first, ties in level order (insertion sort: obviously stable) */
 		int32_t q = 0;
 		for (int32_t v = 0; v < nlev; v++) {
-			if (!count[v])
+			if (!count[v] || count[v] < r->min_support)
 				continue;
 			int32_t at = q++;
 			while (at > 0 && fail[v] / (double)count[v] >
@@ -205,7 +205,7 @@ static void lang_build(bf_lang *L, const fl_table *t, const double *f, const fl_
 			}
 			byrate[at] = v;
 		}
-		for (int32_t size = 2; size <= o->max_set && size <= nv - 2; size++) {
+		for (int32_t size = 2; size <= o->max_set && size <= q - (q == nv ? 2 : 1); size++) {
 			int p = snprintf(text, sizeof text, "%s in {", name);
 			for (int64_t i = 0; i < n; i++) {
 				m[i] = 0;
@@ -219,7 +219,7 @@ static void lang_build(bf_lang *L, const fl_table *t, const double *f, const fl_
 			lang_add(L, group, m, text);
 		}
 		for (int32_t v = 0; v < nlev; v++)
-			if (count[v]) {
+			if (count[v] && count[v] >= r->min_support) {
 				for (int64_t i = 0; i < n; i++)
 					m[i] = codes[i] >= 0 && codes[i] != v;
 				snprintf(text, sizeof text, "%s != %s", name, fl_table_level(t, c, v));
@@ -925,7 +925,8 @@ static void test_cut_gap(void)
 
 /* Sets and negations on a small column: values by failure rate (ties in
  * level order), prefix sets of 2..max_set values but never all but one,
- * a negation per value, missing cells in none of them; none in the
+ * a negation per value, missing cells in none of them, values under
+ * min_support rows in none of them; none in the
  * SliceLine language, none with max_set 1 (negations only), none on a
  * boolean column; version-1 options search SliceLine's language. */
 static void test_sets(void)
@@ -977,6 +978,12 @@ static void test_sets(void)
 	}
 	fl_predicate_result_free(r);
 	r = NULL;
+	o.min_support = 6; /* every value holds 5 rows: none takes part */
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	CHECK(r && r->n_preds == 8 && find_pred(r, "class != Bag") < 0);
+	fl_predicate_result_free(r);
+	r = NULL;
+	o.min_support = 1;
 	o.max_set = 1; /* no sets, negations still */
 	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
 	CHECK(r && find_pred(r, "class in {Bag, Shirt}") < 0 && find_pred(r, "class != Bag") >= 0);
