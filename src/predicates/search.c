@@ -19,6 +19,16 @@
  * once it fails for the slice, so nothing that could reach the top-K is
  * lost; the search is exact, not a heuristic.
  *
+ * The predicates may overlap (a value, the sets holding it and negations
+ * of one column: build.c); nothing here assumes they are disjoint. "At
+ * most one predicate per column" (space.column: "label" and "predicted"
+ * share one) is a rule of the language, kept by the join: a candidate
+ * needs all its parents, and a parent with two predicates of one column
+ * is never made, so only the last predicates of the two joined slices
+ * need comparing. The language is fixed before the search (build.c orders
+ * each column's values once), so "exact" means: exact over the conjunctions
+ * of the listed predicates.
+ *
  * The bound (fl_predicates__bound). Let T be any descendant of the
  * candidate (a conjunction containing all its predicates), so T is a subset
  * of each parent P. With failure >= 0:
@@ -31,7 +41,9 @@
  * f(t) = (alpha e_ub / e - (1 - alpha) n) / t + 1 - 2 alpha is monotone.
  * So the maximum over the interval (taking t real, which only loosens it)
  * is at t in {min_support, clamp(e_ub / m_ub, min_support, s_ub), s_ub}:
- * the bound is the largest f there. This is SliceLine's bound with n the
+ * the bound is the largest f there. Only "T is a subset of each parent"
+ * and "failure >= 0" were used: the bound holds for any predicates (sets,
+ * negations, overlapping ones), whatever rows they select. This is SliceLine's bound with n the
  * number of rows in both the score and the bound; the reference
  * implementations put the number of one-hot columns in the bound, which
  * loosens it when that number is below n and breaks it when above.
