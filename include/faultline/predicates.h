@@ -340,10 +340,17 @@ FL_API int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t 
  *     "alpha":A,"level":L}
  *    where each P is {"column":NAME,"op":"==","value":V} (V a string for
  *    categorical, true/false for boolean, a number for numeric, null for
- *    missing) or {"column":NAME,"op":"in","low":LO,"high":HI} (numeric,
+ *    missing), {"column":NAME,"op":"in","low":LO,"high":HI} (numeric,
  *    low <= x < high, x not missing; null for an open end, both null for
- *    "not missing"). Numbers are written in the fewest digits that
- *    round-trip.
+ *    "not missing"), {"column":NAME,"op":"in_set","values":[V, ...]}
+ *    (the cell is one of the values, in failure order) or
+ *    {"column":NAME,"op":"!=","value":V} (the cell has a value, not V).
+ *    On a derived column P also has "derived":"label" or "predicted"
+ *    (right after "column") and the class numbers (level codes): "class":K
+ *    for == and !=, "classes":[K, ...] for in_set; fl_spec_apply applies
+ *    it to the labels or predictions by number. Numbers are written in the
+ *    fewest digits that round-trip. Text that is not UTF-8 also comes as
+ *    "column_hex", "value_hex" or "values_hex" (its bytes in hex).
  * Candidates are returned best first (score, then p-value, then component).
  *
  * @param[out] out    candidates owned by the caller: fl_candidate_clear each,
