@@ -11,10 +11,11 @@
  *    insurance table (one of 41 values, 4 of 6-10, 38 skewed ones of 10,
  *    42 mostly-zero counts of 2-8 values), 6% failure, and a planted slice
  *    "c0 = v1 AND c5 = v0" (3% of rows) failing 40%.
- * Usage: bench_predicates [adult|wide LEVEL [THREADS [ALPHA [MIN_SUPPORT]]]]
+ * Usage: bench_predicates [adult|wide LEVEL [THREADS [ALPHA [MIN_SUPPORT [LANGUAGE]]]]]
  * (MIN_SUPPORT a count; a harder search: lower alpha, smaller support,
- * as in SliceLine's SystemDS defaults alpha 0.5, min support 32); with no argument
- * it runs adult and wide at levels 2 and 3. Prints the time to read the
+ * as in SliceLine's SystemDS defaults alpha 0.5, min support 32; LANGUAGE
+ * rich, the default, or sliceline); with no argument it runs adult and
+ * wide at levels 2 and 3 in both languages. Prints the time to read the
  * CSV, the search's seconds (best of 5 runs, and the first), the peak RSS of the process (read + search),
  * slices evaluated and pruned per level, and the top slices. Targets
  * (issue): adult level 3 under 0.5 s and 200 MB; wide level 3 under 3 s.
@@ -140,7 +141,8 @@ static int write_wide(const char *path, double *failure, int64_t n)
 	return fclose(fp);
 }
 
-static int run(const char *which, int32_t level, int32_t threads, double alpha, int64_t min_support)
+static int run(const char *which, int32_t level, int32_t threads, double alpha, int64_t min_support,
+	       fl_predicate_language language)
 {
 	int adult = !strcmp(which, "adult");
 	int64_t n = adult ? 48842 : 10000;
@@ -171,6 +173,7 @@ static int run(const char *which, int32_t level, int32_t threads, double alpha, 
 	o.threads = threads;
 	o.alpha = alpha > 0 ? alpha : o.alpha;
 	o.min_support = min_support;
+	o.language = language;
 	/* best of 5 runs (the first one included) */
 	double t_first = 0;
 	t_search = 1e300;
@@ -187,9 +190,10 @@ static int run(const char *which, int32_t level, int32_t threads, double alpha, 
 		t_first = rep ? t_first : t0;
 		t_search = t0 < t_search ? t0 : t_search;
 	}
-	printf("%s %lld x %lld, level %d, alpha %g, threads %d: search %.3f s (best of 5; first %.3f s), "
+	printf("%s %lld x %lld, %s, level %d, alpha %g, threads %d: search %.3f s (best of 5; first %.3f s), "
 	       "peak RSS %.1f MB (%.1f MB after reading the CSV in %.3f s)\n", which,
-	       (long long)fl_table_rows(t), (long long)fl_table_cols(t), level, o.alpha, threads, t_search,
+	       (long long)fl_table_rows(t), (long long)fl_table_cols(t),
+	       language == FL_PRED_LANG_RICH ? "rich" : "sliceline", level, o.alpha, threads, t_search,
 	       t_first, peak_rss_mb(), mb_read, t_read);
 	printf("  %d predicates, min support %lld;", res->n_preds, (long long)res->min_support);
 	for (int32_t L = 0; L < level && L < 8; L++)
@@ -218,14 +222,17 @@ int main(int argc, char **argv)
 
 	if (argc > 2)
 		return run(argv[1], atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0, argc > 4 ? atof(argv[4]) : 0,
-			   argc > 5 ? atoll(argv[5]) : 0);
+			   argc > 5 ? atoll(argv[5]) : 0,
+			   argc > 6 && !strcmp(argv[6], "sliceline") ? FL_PRED_LANG_SLICELINE : FL_PRED_LANG_RICH);
 	/* one process per case, so that each peak RSS is its own */
-	for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
+	for (size_t k = 0; k < 2 * sizeof all / sizeof *all; k++) {
 		pid_t pid;
 		int status = 0;
 		fflush(stdout);
 		if ((pid = fork()) == 0) {
-			int rc = run(all[k].which, all[k].level, 0, 0, 0);
+			size_t c = k % (sizeof all / sizeof *all);
+			int rc = run(all[c].which, all[c].level, 0, 0, 0,
+				     k < sizeof all / sizeof *all ? FL_PRED_LANG_SLICELINE : FL_PRED_LANG_RICH);
 			fflush(stdout);
 			_exit(rc);
 		}

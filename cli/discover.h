@@ -94,6 +94,8 @@ int validate_args(args *a, const char *verb);
 	LIB_OPT("max-level", "L", "max_level", &(a).o), \
 	LIB_OPT("min-support", "S", "min_support", &(a).o), \
 	LIB_OPT("bins", "B", "bins", &(a).o), \
+	LIB_OPT("max-set", "M", "max_set", &(a).o), \
+	LIB_OPT("predicate-language", "LANG", "predicate_language", &(a).o), \
 	{"phrases", OPT_STR, "FILE", "candidate descriptions, one phrase per line", &(a).phrases, NULL}, \
 	{"phrase-embeddings", OPT_STR, "P.npy", "their embeddings, in the space of --phrase-view", &(a).phrase_emb, NULL}, \
 	{"phrase-view", OPT_STR, "NAME", "the view the phrases were embedded for (e.g. CLIP)", &(a).phrase_view, NULL}, \

@@ -167,6 +167,42 @@ FL_API int64_t fl_table_find(const fl_table *t, const char *name);
  */
 FL_API int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int64_t m);
 
+/**
+ * A table with the columns of `t`, one of them replaced by (or followed
+ * by) a categorical column that no file holds: the pipeline gives the
+ * predicate search each row's true and predicted class this way
+ * (faultline/pipeline.h). Nothing of `t` is copied: its columns' values,
+ * levels and cells are read in place, so `t` must outlive the result (and
+ * every subset of it). Calls can be chained. A subset (fl_table_subset) of
+ * the result holds the same columns.
+ * @param[out] out  owned by the caller (fl_table_free); NULL on error
+ * @param t         the columns kept, or NULL for a table of the new column alone
+ * @param at        the column replaced, or fl_table_cols(t) (0 without t) to
+ *                  add the new one after the others
+ * @param name      the new column's name (copied); not the name of another
+ *                  column of `t`
+ * @param derived   a tag saying what the column was derived from ("label",
+ *                  "predicted"), returned by fl_table_col_derived; or NULL (copied)
+ * @param codes     `rows` level codes, each in [-1, nlevels), -1 = missing (copied)
+ * @param rows      the rows: fl_table_rows(t) when t is given
+ * @param levels    nlevels level texts (copied); fl_table_cell returns the
+ *                  row's level ("" when missing)
+ * @return 0; FL_EINVAL (a name another column has, a position or row count
+ *         that does not fit t, a code out of range, a NULL argument: the
+ *         message names it); FL_ENOMEM
+ */
+FL_API int fl_table_with_categorical(fl_table **out, const fl_table *t, int64_t at,
+				     const char *name, const char *derived, const int32_t *codes,
+				     int64_t rows, const char *const *levels, int32_t nlevels);
+/** The `derived` tag of a column made by fl_table_with_categorical
+ * (borrowed), or NULL for a column read from a file. */
+FL_API const char *fl_table_col_derived(const fl_table *t, int64_t col);
+/** The table `t` was made from by fl_table_with_categorical (through any
+ * chain of calls, and of subsets: the same rows as t), without the columns
+ * added or replaced; t itself for a table read from a file or a subset of
+ * one. Borrowed. */
+FL_API const fl_table *fl_table_base(const fl_table *t);
+
 /** Count of missing cells in a column. */
 FL_API int64_t fl_table_missing(const fl_table *t, int64_t col);
 /** Numeric column values (rows of them, NaN = missing); NULL for other types. */

@@ -1,27 +1,56 @@
 /*
  * faultline/predicates.h - exact search for the conjunctions of metadata
- * predicates on which a model fails ("night AND camera B"), after SliceLine
- * (Sagadeeva & Boehm, "SliceLine: Fast, Linear-Algebra-based Slice Finding
- * for ML Model Debugging", SIGMOD 2021).
+ * predicates on which a model fails ("night AND camera B",
+ * "label = spam AND source = relay-7"), after SliceLine (Sagadeeva &
+ * Boehm, "SliceLine: Fast, Linear-Algebra-based Slice Finding for ML
+ * Model Debugging", SIGMOD 2021), in a richer language of predicates.
  *
  * Predicates. Every usable column of a metadata table (faultline/io.h)
- * becomes a set of disjoint predicates that cover its rows:
+ * becomes a list of predicates:
  *  - categorical and boolean columns: `column = value` for every value that
- *    occurs, plus `column is missing` when a cell is missing;
+ *    occurs, plus `column is missing` when a cell is missing; and, in the
+ *    rich language (the default), with the column's values ordered by
+ *    failure rate on the rows searched (highest first, ties in level
+ *    order): the sets `column in {v1, v2}`, `column in {v1, v2, v3}`, ...
+ *    of the first 2..max_set values of that order, and `column != v` for
+ *    every value v, on columns of 3 values or more (on 2, `!= a` is
+ *    `= b`). Only values holding min_support rows or more take part
+ *    (adding or taking away a rarer one changes fewer rows than a slice
+ *    holds). A set never holds all values present but one: that is the
+ *    negation of the one left out, which is listed. A set or a negation
+ *    holds no missing cell (`column != v` is "has a value, and not v").
  *  - numeric columns with at most `bins` distinct values: `column = v` for
- *    every value v; with more: equal-frequency bins `column < e1`,
- *    `column in [e1, e2)`, ..., `column >= ek`, whose edges are the
- *    j/bins quantiles of the non-missing values (a quantile inside a run of
- *    tied values moves to the nearer end of the run; duplicates dropped,
- *    infinite edges dropped, so +-inf values fall in the first/last bin,
- *    whose infinite bound is an open end: `column >= ek` holds for +inf);
- *    plus `column is missing` when a cell is missing. A column without any
- *    edge but with missing cells gives `column is not missing`.
- *    Readable edges: each edge is the number with the fewest significant
- *    digits between the largest value below the cut (exclusive) and the
- *    smallest value above it (inclusive), so `age in [37, 45)` holds
- *    exactly the rows the quantile cut put there, and the edge printed is
- *    the edge used (the spec re-identifies the same rows).
+ *    every value v; with more: equal-frequency bins `column < c1`,
+ *    `column in [c1, c2)`, ..., `column >= ck`, plus `column is missing`
+ *    when a cell is missing. A column without any cut but with missing
+ *    cells gives `column is not missing`.
+ *    Cuts: the j/bins quantiles of the non-missing values (of cut_table
+ *    when given), each moved to the nearer end of a run of tied values it
+ *    falls in; duplicates and cuts above +inf dropped, so +-inf values fall
+ *    in the first/last bin, whose infinite bound is an open end. A cut
+ *    lies between two adjacent distinct observed values (a boundary point
+ *    in the sense of Fayyad & Irani, IJCAI 1993: never inside an empty
+ *    gap) and is the upper one of them, c: the bins are `x < c` and
+ *    `x >= c`, fl_predicate.low/high hold c exactly, and the spec JSON
+ *    writes c in the fewest digits that read back as c. The text writes c
+ *    itself when it reads in 6 significant digits or fewer (`rotation >=
+ *    25.7` when 25.7 is the smallest value at or above the cut, never a
+ *    round number in the empty gap below it), else c cut down to the
+ *    fewest digits (6 or more) that stay above the value below c
+ *    (`x >= 0.533482` for 0.53348217...): text, spec and c select the
+ *    same observed rows.
+ *  - columns derived from the model's outputs (fl_table_col_derived
+ *    "label" or "predicted": the true and predicted class of each row,
+ *    level code = class index, added by the pipeline) are categorical
+ *    columns like the others; they are listed first, and a slice never
+ *    holds both (unless label_with_predicted): with a failure signal made
+ *    from them, `label = cat AND predicted = dog` is a cell of the
+ *    confusion matrix, not a finding. Their spec predicates name the class
+ *    ("derived", "class"; see fl_discover_predicates).
+ * In the SliceLine language (FL_PRED_LANG_SLICELINE) there are no sets or
+ * negations, the search reads the columns of the file only (fl_table_base:
+ * no derived column, and a column one replaced as it was), and cuts come
+ * from the rows searched: SliceLine's own predicates, score and top-K.
  * Columns skipped, each with a note (see fl_predicate_result.notes): those
  * listed in skip_cols (an id column), categorical columns with more than
  * max_levels_per_column distinct values, and columns whose one predicate
@@ -34,10 +63,25 @@
  *     score(S) = alpha * (e_S / e - 1) - (1 - alpha) * (n / |S| - 1)
  * S is valid when |S| >= min_support and score(S) > 0. The search returns
  * the exact top-K valid slices with at most max_level predicates: the same
- * set, scores and order as scoring every such conjunction one by one, only
- * faster (level-wise enumeration pruned by size and by an upper bound on
- * the score of every extension; the bound is derived in
- * src/predicates/search.c and tested against brute force).
+ * set, scores and order as scoring every such conjunction of the listed
+ * predicates one by one, only faster (level-wise enumeration pruned by
+ * size and by an upper bound on the score of every extension).
+ *
+ * Why the pruning stays exact with sets and negations. The bound (derived
+ * in src/predicates/search.c) uses only two facts: an extension T of a
+ * slice S (S AND more predicates) holds a subset of the rows of S and of
+ * each of its parents, and failure >= 0. It never assumes that the
+ * predicates of a column are disjoint, nor anything of their form, so it
+ * holds for any list of predicates, overlapping ones included. What the
+ * language adds is fixed before the search (the failure order of each
+ * column's values is computed once, on the rows searched), so the search
+ * is exact with respect to that list; "at most one predicate per column"
+ * is a rule of the language, which the level-wise join keeps (a candidate
+ * needs all its parents, and a parent with two predicates of one column
+ * is never made). The prefix sets bound the language: a column of v
+ * values adds at most max_set - 1 sets and v negations, not 2^v sets.
+ * tests/unit/test_predicates.c enumerates this language independently and
+ * checks the top-K against brute force.
  *
  * Order (total, deterministic, whatever the thread count): score
  * descending, then fewer predicates first, then the predicates' indices
@@ -77,8 +121,17 @@ extern "C" {
  * without a newline, from the thread that called the search. */
 typedef void (*fl_predicate_note_fn)(void *user_data, const char *message);
 
+/** The language of predicates (see the top of this file). */
+typedef enum fl_predicate_language {
+	FL_PRED_LANG_RICH = 0,     /**< values, sets of values, negations, bins cut at the
+	                                values of cut_table, the derived columns */
+	FL_PRED_LANG_SLICELINE = 1 /**< SliceLine's: values and equal-frequency bins of the
+	                                rows searched; no sets, negations or derived columns */
+} fl_predicate_language;
+
 /** Options of fl_predicates_search and fl_discover_predicates. Start from
- * FL_PREDICATE_OPTS_INIT. */
+ * FL_PREDICATE_OPTS_INIT. Version 1 (options up to max_columns) is still
+ * accepted and searches the SliceLine language, as it did. */
 typedef struct fl_predicate_opts {
 	int version;               /**< FL_PREDICATE_OPTS_VERSION */
 	double alpha;              /**< weight of the failure term, in (0, 1] (default 0.95) */
@@ -117,11 +170,23 @@ typedef struct fl_predicate_opts {
 	                                first max_columns columns (in table order, skipped
 	                                ones not counted) that give predicates; the columns
 	                                after them are not read, and a note says how many */
+	fl_predicate_language language; /**< default FL_PRED_LANG_RICH */
+	int32_t max_set;           /**< rich: most values in a set `column in {...}`, 1..64
+	                                (1: no sets; default 3) */
+	const fl_table *cut_table; /**< rich: NULL, or a table with the columns (names, types,
+	                                order) of the one searched, e.g. all the rows when
+	                                the search sees a part of them: numeric columns are
+	                                cut at its quantiles and observed values (and one
+	                                with at most `bins` distinct values there gives one
+	                                predicate per value), so searches of different rows
+	                                of it cut each column at the same values */
+	int label_with_predicted;  /**< nonzero: a slice may hold a predicate on the derived
+	                                "label" column and one on "predicted" (default 0) */
 } fl_predicate_opts;
 
-#define FL_PREDICATE_OPTS_VERSION 1
+#define FL_PREDICATE_OPTS_VERSION 2
 #define FL_PREDICATE_OPTS_INIT {FL_PREDICATE_OPTS_VERSION, 0.95, 3, 0, 0.01, 10, 10, 1000, \
-	NULL, 0, 0, 4000000, NULL, NULL, NULL, NULL, 16777216, 1000}
+	NULL, 0, 0, 4000000, NULL, NULL, NULL, NULL, 16777216, 1000, FL_PRED_LANG_RICH, 3, NULL, 0}
 
 /** What a predicate tests. */
 typedef enum fl_predicate_op {
@@ -129,19 +194,25 @@ typedef enum fl_predicate_op {
 	                       numeric: value == `low` (and high == low) */
 	FL_PRED_RANGE,    /**< numeric: low <= value < high, value not missing
 	                       (low = -inf / high = +inf for an open end) */
-	FL_PRED_MISSING   /**< the cell is missing */
+	FL_PRED_MISSING,  /**< the cell is missing */
+	FL_PRED_IN_SET,   /**< categorical: code is one of `codes` (never missing) */
+	FL_PRED_NE        /**< categorical/boolean: code != `code`, not missing */
 } fl_predicate_op;
 
 /** One predicate on one column. */
 typedef struct fl_predicate {
 	int64_t column;        /**< table column */
 	fl_predicate_op op;
-	int32_t code;          /**< FL_PRED_EQ on categorical/boolean: the level code
-	                            (fl_table_level); -1 otherwise */
+	int32_t code;          /**< FL_PRED_EQ and FL_PRED_NE on categorical/boolean: the
+	                            level code (fl_table_level); -1 otherwise */
 	double low, high;      /**< numeric FL_PRED_EQ and FL_PRED_RANGE; NaN otherwise */
 	int64_t size;          /**< rows it holds */
 	char *text;            /**< plain words: "class = Shirt", "age in [37, 45)",
-	                            "age < 37", "age >= 60", "age = 3", "age is missing" */
+	                            "age < 37", "age >= 60", "age = 3", "age is missing",
+	                            "class in {Bag, Ankle boot}", "class != Sneaker" */
+	int32_t n_codes;       /**< FL_PRED_IN_SET: the set's size; 0 otherwise */
+	int32_t *codes;        /**< FL_PRED_IN_SET: its level codes, highest failure rate
+	                            first (owned by the result); NULL otherwise */
 } fl_predicate;
 
 /** One slice of the result: a conjunction of predicates. */
@@ -157,8 +228,10 @@ typedef struct fl_predicate_slice {
 
 /** The result of a search. Everything is owned by the result. */
 typedef struct fl_predicate_result {
-	fl_predicate *preds;   /**< every predicate built, by column then value/bin,
-	                            missing last; including those below min_support */
+	fl_predicate *preds;   /**< every predicate built, by column (derived columns
+	                            first, then table order), within a column by
+	                            value/bin, missing, sets (shortest first), negations
+	                            (level order); including those below min_support */
 	int32_t n_preds;
 	fl_predicate_slice *slices; /**< the top-K valid slices, best first (the order above) */
 	int32_t n_slices;
@@ -231,13 +304,25 @@ FL_API int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t 
  * Predicate search as a discovery method: the candidates of `faultline
  * discover --meta`.
  *
- * Runs fl_predicates_search, then turns its top-K slices into candidates,
- * best SliceLine score first, dropping (noise control; the raw search
- * keeps them all):
+ * Runs fl_predicates_search (in the rich language for the top 4K slices,
+ * which hold many near copies of one finding: a value, sets holding it,
+ * negations), then turns its slices into at most K candidates, best
+ * SliceLine score first, dropping (noise control; the raw search keeps
+ * them all), each against the slices kept before it:
  *  (a) a slice whose rows equal those of a kept one;
- *  (b) a refinement of a kept slice (all of its predicates and more) whose
- *      failure rate is not higher: "class = Shirt AND height >= 28" after
- *      "class = Shirt" when it fails no more often;
+ *  (b) a slice that adds nothing to a kept one: they share rows, its rows
+ *      outside the kept one (if any) do not fail clearly more often than
+ *      the whole data, and the rows they share do not fail clearly more
+ *      often than the kept slice's other rows (if any); "clearly": the 95%
+ *      interval of those rows (as stats.ci_low) stays above that rate. So
+ *      a kept slice narrowed down without concentrating its failures
+ *      ("class = Shirt AND height >= 28" after "class = Shirt"), diluted
+ *      ("weather = night", "weather = night AND camera != C" after
+ *      "weather = night AND camera = B") or both goes. Applied in SliceLine
+ *      order against the slices kept before; when the kept one adds
+ *      nothing to the new one either and the new one is larger, the new
+ *      (simpler) one replaces it. Then once more: a slice goes when it
+ *      adds nothing to a larger one kept after it;
  *  (c) a slice whose 95% interval (stats.ci_low) does not clear the
  *      overall failure rate.
  * Each candidate has:
@@ -255,10 +340,17 @@ FL_API int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t 
  *     "alpha":A,"level":L}
  *    where each P is {"column":NAME,"op":"==","value":V} (V a string for
  *    categorical, true/false for boolean, a number for numeric, null for
- *    missing) or {"column":NAME,"op":"in","low":LO,"high":HI} (numeric,
+ *    missing), {"column":NAME,"op":"in","low":LO,"high":HI} (numeric,
  *    low <= x < high, x not missing; null for an open end, both null for
- *    "not missing"). Numbers are written in the fewest digits that
- *    round-trip.
+ *    "not missing"), {"column":NAME,"op":"in_set","values":[V, ...]}
+ *    (the cell is one of the values, in failure order) or
+ *    {"column":NAME,"op":"!=","value":V} (the cell has a value, not V).
+ *    On a derived column P also has "derived":"label" or "predicted"
+ *    (right after "column") and the class numbers (level codes): "class":K
+ *    for == and !=, "classes":[K, ...] for in_set; fl_spec_apply applies
+ *    it to the labels or predictions by number. Numbers are written in the
+ *    fewest digits that round-trip. Text that is not UTF-8 also comes as
+ *    "column_hex", "value_hex" or "values_hex" (its bytes in hex).
  * Candidates are returned best first (score, then p-value, then component).
  *
  * @param[out] out    candidates owned by the caller: fl_candidate_clear each,

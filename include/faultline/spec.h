@@ -31,7 +31,8 @@ typedef struct fl_spec_view {
 	int64_t dim;
 } fl_spec_view;
 
-/** The data a spec is applied to; every pointer borrowed, any may be NULL. */
+/** The data a spec is applied to; every pointer borrowed, any may be NULL.
+ * Version 1 (without preds) is still accepted. */
 typedef struct fl_spec_data {
 	int version;            /**< FL_SPEC_DATA_VERSION */
 	int64_t n;              /**< rows */
@@ -43,10 +44,12 @@ typedef struct fl_spec_data {
 	int32_t n_classes;
 	const char *base_dir;   /**< relative model files of specs are looked up here
 	                             first (the saved report's folder), or NULL */
+	const int64_t *preds;   /**< n predicted labels (predicates on the "predicted"
+	                             column); labels serve those on "label" */
 } fl_spec_data;
 
-#define FL_SPEC_DATA_VERSION 1
-#define FL_SPEC_DATA_INIT {FL_SPEC_DATA_VERSION, 0, NULL, 0, NULL, NULL, NULL, 0, NULL}
+#define FL_SPEC_DATA_VERSION 2
+#define FL_SPEC_DATA_INIT {FL_SPEC_DATA_VERSION, 0, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL}
 
 /**
  * Evaluate a spec on rows of `data`.
@@ -57,7 +60,8 @@ typedef struct fl_spec_data {
  *         one of the wrong kind, e.g. a label or component that is not an
  *         integer in range: named);
  *         FL_EINVAL (the data lack what the spec needs: a view of that name
- *         and dimension, a column, labels — the message names it);
+ *         and dimension, a column, labels or
+ *         predictions — the message names it);
  *         FL_EUNSUP (an unknown spec type); FL_EIO (a model file); FL_ENOMEM
  */
 FL_API int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *data,

@@ -77,6 +77,9 @@ typedef struct fl_table_col {
 	int32_t *codes;             /* categorical/boolean: rows codes, -1 = missing */
 	const char **levels;        /* categorical: nlevels strings in buf */
 	int32_t nlevels;
+	const char *derived;        /* fl_table_with_categorical's tag, or NULL */
+	char *text;                 /* owned: name, tag and levels of an added column */
+	int borrowed;               /* num, codes and levels belong to another table */
 } fl_table_col;
 
 struct fl_table {
@@ -86,6 +89,10 @@ struct fl_table {
 	uint32_t *cell_off;         /* rows * cols offsets from the row's first cell */
 	int64_t rows, cols;
 	fl_table_col *col;
+	/* fl_table_with_categorical: the borrowed columns are head's (their
+	 * data and cells read from head), the one added or replaced is owned */
+	const fl_table *head;
+	fl_table *head_owned;       /* head, when this table owns it (a subset) */
 };
 
 /* Check the column names and infer every column's type (table.c).

@@ -245,22 +245,60 @@ void fl_table_free(fl_table *t)
 	if (!t)
 		return;
 	for (int64_t c = 0; c < t->cols && t->col; c++) {
-		free(t->col[c].num);
-		free(t->col[c].codes);
-		free(t->col[c].levels);
+		if (!t->col[c].borrowed) {
+			free(t->col[c].num);
+			free(t->col[c].codes);
+			free(t->col[c].levels);
+		}
+		free(t->col[c].text);
 	}
 	free(t->col);
 	free(t->row_off);
 	free(t->cell_off);
 	if (t->owns_buf)
 		free(t->buf);
+	fl_table_free(t->head_owned);
 	free(t);
+}
+
+/* Rows[0, m) of column `from` into `to`: its own values and level list,
+ * the level texts shared with `from`. */
+static int subset_col(fl_table_col *to, const fl_table_col *from, const int64_t *rows, int64_t m)
+{
+	*to = *from;
+	to->num = NULL;
+	to->codes = NULL;
+	to->levels = NULL;
+	to->text = NULL;
+	to->borrowed = 0;
+	to->missing = 0;
+	if (from->levels) {
+		if (!(to->levels = fl__malloc((size_t)from->nlevels * sizeof *to->levels, "levels")))
+			return FL_ENOMEM;
+		memcpy(to->levels, from->levels, (size_t)from->nlevels * sizeof *to->levels);
+	}
+	if (from->num && !(to->num = fl__malloc((size_t)(m ? m : 1) * sizeof *to->num, "column")))
+		return FL_ENOMEM;
+	if (from->codes && !(to->codes = fl__malloc((size_t)(m ? m : 1) * sizeof *to->codes, "column")))
+		return FL_ENOMEM;
+	for (int64_t i = 0; i < m; i++) {
+		if (to->num) {
+			to->num[i] = from->num[rows[i]];
+			to->missing += isnan(to->num[i]);
+		}
+		if (to->codes) {
+			to->codes[i] = from->codes[rows[i]];
+			to->missing += to->codes[i] < 0 && !to->num;
+		}
+	}
+	return FL_OK;
 }
 
 int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int64_t m)
 {
 	fl_table *s;
 	size_t cols = (size_t)t->cols;
+	int rc;
 
 	*out = NULL;
 	for (int64_t i = 0; i < m; i++)
@@ -269,47 +307,110 @@ int fl_table_subset(fl_table **out, const fl_table *t, const int64_t *rows, int6
 					 (long long)rows[i], (long long)t->rows);
 	if (!(s = fl__calloc(1, sizeof *s, "table subset")))
 		return FL_ENOMEM;
-	s->buf = t->buf;
 	s->rows = m;
 	s->cols = t->cols;
-	s->row_off = fl__malloc((size_t)m * sizeof *s->row_off, "table subset");
-	s->cell_off = fl__malloc((size_t)m * cols * sizeof *s->cell_off, "table subset");
-	s->col = fl__calloc(cols, sizeof *s->col, "table subset");
-	if (!s->row_off || !s->cell_off || !s->col)
+	if (!(s->col = fl__calloc(cols ? cols : 1, sizeof *s->col, "table subset")))
 		goto nomem;
-	for (int64_t i = 0; i < m; i++) {
-		s->row_off[i] = t->row_off[rows[i]];
-		memcpy(s->cell_off + (size_t)i * cols, t->cell_off + (size_t)rows[i] * cols,
-		       cols * sizeof *s->cell_off);
-	}
-	for (size_t c = 0; c < cols; c++) {
-		const fl_table_col *from = &t->col[c];
-		fl_table_col *to = &s->col[c];
-
-		*to = *from;
-		to->num = NULL;
-		to->codes = NULL;
-		to->levels = NULL;
-		to->missing = 0;
-		if (from->levels) {
-			if (!(to->levels = fl__malloc((size_t)from->nlevels * sizeof *to->levels, "levels")))
-				goto nomem;
-			memcpy(to->levels, from->levels, (size_t)from->nlevels * sizeof *to->levels);
+	if (t->head) {
+		/* a column added or replaced: the head's rows first, its other
+		 * columns borrowed from that subset */
+		if ((rc = fl_table_subset(&s->head_owned, t->head, rows, m)) != 0) {
+			fl_table_free(s);
+			return rc;
 		}
-		if (from->num && !(to->num = fl__malloc((size_t)m * sizeof *to->num, "column")))
-			goto nomem;
-		if (from->codes && !(to->codes = fl__malloc((size_t)m * sizeof *to->codes, "column")))
+		s->head = s->head_owned;
+		for (size_t c = 0; c < cols; c++)
+			if (t->col[c].borrowed) {
+				s->col[c] = s->head->col[c];
+				s->col[c].text = NULL;
+				s->col[c].borrowed = 1;
+			}
+	} else if (t->buf) {
+		s->buf = t->buf;
+		s->row_off = fl__malloc((size_t)(m ? m : 1) * sizeof *s->row_off, "table subset");
+		s->cell_off = fl__malloc((size_t)(m ? m : 1) * cols * sizeof *s->cell_off, "table subset");
+		if (!s->row_off || !s->cell_off)
 			goto nomem;
 		for (int64_t i = 0; i < m; i++) {
-			if (to->num) {
-				to->num[i] = from->num[rows[i]];
-				to->missing += isnan(to->num[i]);
-			}
-			if (to->codes) {
-				to->codes[i] = from->codes[rows[i]];
-				to->missing += to->codes[i] < 0 && !to->num;
-			}
+			s->row_off[i] = t->row_off[rows[i]];
+			memcpy(s->cell_off + (size_t)i * cols, t->cell_off + (size_t)rows[i] * cols,
+			       cols * sizeof *s->cell_off);
 		}
+	}
+	for (size_t c = 0; c < cols; c++)
+		if (!t->col[c].borrowed && subset_col(&s->col[c], &t->col[c], rows, m) != 0)
+			goto nomem;
+	*out = s;
+	return FL_OK;
+nomem:
+	fl_table_free(s);
+	return FL_ENOMEM;
+}
+
+int fl_table_with_categorical(fl_table **out, const fl_table *t, int64_t at, const char *name,
+			      const char *derived, const int32_t *codes, int64_t rows,
+			      const char *const *levels, int32_t nlevels)
+{
+	fl_table *s = NULL;
+	fl_table_col *col;
+	int64_t head_cols = t ? t->cols : 0, same;
+	size_t bytes, pos;
+	char *text;
+
+	if (!out)
+		return fl__error(FL_EINVAL, "no place for the table (out is NULL)");
+	*out = NULL;
+	if (!name || !name[0] || (rows > 0 && !codes) || rows < 0 || nlevels < 0 ||
+	    (nlevels > 0 && !levels) || (t && rows != t->rows) || at < 0 || at > head_cols)
+		return fl__error(FL_EINVAL, "column '%.60s': a name, a position in [0, %lld], %lld "
+				 "codes (the table has %lld rows) and the levels are needed",
+				 name ? name : "(null)", (long long)head_cols, (long long)rows,
+				 (long long)(t ? t->rows : rows));
+	if ((same = fl_table_find(t, name)) >= 0 && same != at)
+		return fl__error(FL_EINVAL, "column '%.60s': the table has one of that name", name);
+	bytes = strlen(name) + 1 + (derived ? strlen(derived) + 1 : 0);
+	for (int32_t k = 0; k < nlevels; k++) {
+		if (!levels[k])
+			return fl__error(FL_EINVAL, "column '%.60s': level %d has no text", name, k);
+		bytes += strlen(levels[k]) + 1;
+	}
+	for (int64_t r = 0; r < rows; r++)
+		if (codes[r] < -1 || codes[r] >= nlevels)
+			return fl__error(FL_EINVAL, "column '%.60s': row %lld has code %d, not in "
+					 "[-1, %d)", name, (long long)r, codes[r], nlevels);
+	if (!(s = fl__calloc(1, sizeof *s, "table")) ||
+	    !(s->col = fl__calloc((size_t)head_cols + 1, sizeof *s->col, "table")))
+		goto nomem;
+	s->head = t;
+	s->rows = rows;
+	s->cols = head_cols + (at == head_cols);
+	for (int64_t c = 0; c < head_cols; c++) {
+		s->col[c] = t->col[c];
+		s->col[c].text = NULL;
+		s->col[c].borrowed = 1;
+	}
+	col = &s->col[at];
+	memset(col, 0, sizeof *col);
+	col->type = FL_COL_CATEGORICAL;
+	col->nlevels = nlevels;
+	if (!(col->text = text = fl__malloc(bytes, "column")) ||
+	    !(col->codes = fl__malloc((size_t)(rows ? rows : 1) * sizeof *col->codes, "column")) ||
+	    !(col->levels = fl__malloc((size_t)(nlevels ? nlevels : 1) * sizeof *col->levels, "column")))
+		goto nomem;
+	pos = 0;
+	col->name = memcpy(text, name, strlen(name) + 1);
+	pos += strlen(name) + 1;
+	if (derived) {
+		col->derived = memcpy(text + pos, derived, strlen(derived) + 1);
+		pos += strlen(derived) + 1;
+	}
+	for (int32_t k = 0; k < nlevels; k++) {
+		col->levels[k] = memcpy(text + pos, levels[k], strlen(levels[k]) + 1);
+		pos += strlen(levels[k]) + 1;
+	}
+	for (int64_t r = 0; r < rows; r++) {
+		col->codes[r] = codes[r];
+		col->missing += codes[r] < 0;
 	}
 	*out = s;
 	return FL_OK;
@@ -389,7 +490,27 @@ const char *fl_table_level(const fl_table *t, int64_t c, int32_t code)
 
 const char *fl_table_cell(const fl_table *t, int64_t r, int64_t c)
 {
-	if (!t || r < 0 || r >= t->rows || c < 0 || c >= t->cols)
+	const fl_table_col *col = get_col(t, c);
+
+	if (!col || r < 0 || r >= t->rows)
 		return NULL;
+	if (t->head && col->borrowed)
+		return fl_table_cell(t->head, r, c);
+	if (!t->buf) /* an added column (or a subset of one): its level */
+		return col->codes && col->codes[r] >= 0 ? fl_table_level(t, c, col->codes[r]) : "";
 	return cell(t, r, c);
+}
+
+const fl_table *fl_table_base(const fl_table *t)
+{
+	while (t && t->head)
+		t = t->head;
+	return t;
+}
+
+const char *fl_table_col_derived(const fl_table *t, int64_t c)
+{
+	const fl_table_col *col = get_col(t, c);
+
+	return col ? col->derived : NULL;
 }

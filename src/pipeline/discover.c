@@ -98,7 +98,7 @@ static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t 
 		for (int32_t v = 0; v < d->n_views; v++)
 			if (!(h->views[v] = gather(d->views[v].x, sizeof(float), d->views[v].dim, h->rows, m)))
 				return FL_ENOMEM;
-		if (d->meta && (rc = fl_table_subset(&h->meta, d->meta, h->rows, m)))
+		if (p->table && (rc = fl_table_subset(&h->meta, p->table, h->rows, m)))
 			return rc;
 	}
 	return fl_failure_summary_new(&h->summary, h->failure, h->n);
@@ -226,6 +226,9 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	else
 		po.min_support_frac = o->min_support;
 	po.bins = o->bins;
+	po.max_set = o->max_set;
+	po.language = (fl_predicate_language)o->predicate_language;
+	po.cut_table = p->table; /* the same cuts as the descriptions, on all rows */
 	/* alone, the predicate search is SliceLine with its top-K; among the
 	 * other methods it gives as many slices whatever `top` is, so that
 	 * the causes chosen never depend on how many are shown */
@@ -237,7 +240,7 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	po.note_user = &to;
 	po.progress = o->progress;
 	po.progress_user = o->progress_user;
-	rc = fl_discover_predicates(&cands, &n_cands, h->meta ? h->meta : d->meta, h->failure,
+	rc = fl_discover_predicates(&cands, &n_cands, h->meta ? h->meta : p->table, h->failure,
 				    h->summary, &po);
 	return add_candidates(r, h, cands, n_cands, rc, d->meta_name ? d->meta_name : "metadata");
 }
@@ -477,7 +480,8 @@ cleanup:
 static int record_params(fl_report *r, const fl_data *d, const fl_discover_opts *o)
 {
 	static const char *const keys[] = {"seed", "top", "k", "min_size", "normalize",
-		"components", "pca_dims", "holdout", "fdr", "alpha", "max_level", "min_support", "bins"};
+		"components", "pca_dims", "holdout", "fdr", "alpha", "max_level", "min_support", "bins",
+		"max_set", "predicate_language"};
 	char buf[96];
 	int rc = 0;
 
@@ -499,7 +503,8 @@ static int record_params(fl_report *r, const fl_data *d, const fl_discover_opts 
 		    !(o->methods & FL_METHOD_MIXTURE))
 			continue;
 		if ((!strcmp(key, "alpha") || !strcmp(key, "max_level") ||
-		     !strcmp(key, "min_support") || !strcmp(key, "bins")) &&
+		     !strcmp(key, "min_support") || !strcmp(key, "bins") || !strcmp(key, "max_set") ||
+		     !strcmp(key, "predicate_language")) &&
 		    !(o->methods & FL_METHOD_PREDICATES))
 			continue;
 		if (!strcmp(key, "holdout")) { /* "half" or "none" */
@@ -585,7 +590,7 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	if ((o.methods & (o.methods - 1) ? (rc = fl_report_causes(r, p->failure, o.top))
 					  : (rc = fl_report_rank(r, o.top)) ||
 					    (rc = fl_report__measure(r, p->failure))) ||
-	    (rc = fl_report_describe(r, NULL, p->id_col)) ||
+	    (rc = fl_report_describe(r, p->table, p->id_col)) ||
 	    (rc = describe_phrases(r, d)))
 		goto cleanup;
 	if (o.map && d->n_views > 0 && p->n > 1)

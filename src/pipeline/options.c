@@ -14,6 +14,7 @@
 
 #define METHODS "mixture,kmeans,direction,predicates"
 #define KINDS "error,loss,confidence"
+#define LANGUAGES "rich,sliceline"
 
 typedef struct entry {
 	fl_option o;
@@ -46,6 +47,9 @@ static const entry table[] = {
 	INT(max_level, "predicates: most predicates per slice", NULL, 1, 64),
 	NUM(min_support, "predicates: least rows, a count (>= 1) or a fraction", 0, HUGE_VAL),
 	INT(bins, "predicates: equal-frequency bins per numeric column", NULL, 2, 256),
+	INT(max_set, "predicates: most values in a set 'col in {a, b}'", NULL, 1, 64),
+	{{"predicate_language", FL_OPTION_CHOICE, "predicates: the language", LANGUAGES, NULL, 0, 0},
+	 offsetof(fl_discover_opts, predicate_language), 0},
 	BOOL(holdout, "search half the rows, confirm every slice on the other half"),
 	STRING(group_column, "metadata column whose equal values stay in one half (not a predicate)"),
 	NUM(fdr, "false discovery rate of the confirmation, in (0, 1)", 0, 1),
@@ -97,6 +101,18 @@ static int choice_index(const char *list, const char *word, size_t len)
 	return -1;
 }
 
+/* The number of values of a comma-separated list. */
+static int choice_count(const char *list)
+{
+	int n = 1;
+
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+_Static_assert(sizeof(fl_failure_kind) == sizeof(int), "CHOICE fields are int-sized");
+
 /* An integer or number field: *v within [lo, hi]? NUM ranges are open at 0
  * for alpha and at both ends for fdr; the messages say which. */
 static int in_range(const entry *e, double v)
@@ -124,8 +140,11 @@ static double read_field(const fl_discover_opts *o, const entry *e)
 		return *(const double *)(const void *)p;
 	case FL_OPTION_BOOL:
 		return *(const int *)(const void *)p;
-	case FL_OPTION_CHOICE:
-		return (double)*(const fl_failure_kind *)(const void *)p;
+	case FL_OPTION_CHOICE: { /* an enum (int-sized) or an int */
+		int v;
+		memcpy(&v, p, sizeof v);
+		return v;
+	}
 	case FL_OPTION_SET:
 		return (double)*(const uint32_t *)(const void *)p;
 	case FL_OPTION_STRING: /* not a number: fl_discover_opts_set/_get read it */
@@ -153,9 +172,11 @@ static void write_field(fl_discover_opts *o, const entry *e, double v)
 	case FL_OPTION_BOOL:
 		*(int *)(void *)p = v != 0;
 		break;
-	case FL_OPTION_CHOICE:
-		*(fl_failure_kind *)(void *)p = (fl_failure_kind)(int)v;
+	case FL_OPTION_CHOICE: {
+		int i = (int)v;
+		memcpy(p, &i, sizeof i);
 		break;
+	}
 	case FL_OPTION_SET:
 		*(uint32_t *)(void *)p = (uint32_t)v;
 		break;
@@ -326,7 +347,7 @@ int fl_discover_opts_check(const fl_discover_opts *o)
 			snprintf(text, sizeof text, "%.15g", v);
 			return invalid(e, text);
 		}
-		if ((e->o.type == FL_OPTION_CHOICE && (v < 0 || v > 2)) ||
+		if ((e->o.type == FL_OPTION_CHOICE && (v < 0 || v >= choice_count(e->o.choices))) ||
 		    (e->o.type == FL_OPTION_SET && (uint32_t)v >> 4)) {
 			snprintf(text, sizeof text, "%.0f", v);
 			return invalid(e, text);

@@ -20,6 +20,14 @@ typedef struct fl_prep {
 	char *failure_name;         /* owned: "error", "loss", "file:F.npy", ... */
 	int64_t id_col;             /* -1 without */
 	const char **class_names;   /* owned array of borrowed strings, or NULL */
+	int64_t class_col;          /* the metadata column of the class names, or -1 */
+	/* What the predicate search and the descriptions see: the metadata,
+	 * with labels the derived column "label" in place of the class-name
+	 * column (when it names each class differently; else after the
+	 * others) and "predicted" last (fl_table_with_categorical: the
+	 * metadata are not copied); NULL without metadata. */
+	const fl_table *table;
+	fl_table *with_label, *with_pred; /* owned: the two steps of table */
 } fl_prep;
 
 /* Check `d` and derive predictions, probabilities and (unless want_failure

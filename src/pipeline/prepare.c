@@ -2,7 +2,9 @@
  * The data of one model checked and completed before any search: class
  * count, label and prediction ranges, probabilities (softmax of logits),
  * argmax predictions, the failure signal, the metadata's id column and
- * class names, the views. Every message names the input it is about.
+ * class names, the views, and the table the predicate search sees (the
+ * metadata plus the true and predicted class). Every message names the
+ * input it is about.
  */
 #include "pipeline_internal.h"
 
@@ -19,6 +21,8 @@ void fl_pipeline__prep_free(fl_prep *p)
 	free(p->failure);
 	free(p->failure_name);
 	free(p->class_names);
+	fl_table_free(p->with_pred);
+	fl_table_free(p->with_label);
 	memset(p, 0, sizeof *p);
 }
 
@@ -144,6 +148,7 @@ static int class_names(fl_prep *p, const fl_data *d)
 			*s = codes[i];
 		}
 		if (ok) {
+			p->class_col = j;
 			p->class_names = fl__calloc((size_t)p->n_classes, sizeof *p->class_names,
 						    "class names");
 			for (int32_t c = 0; p->class_names && c < p->n_classes; c++)
@@ -177,6 +182,103 @@ static int meta(fl_prep *p, const fl_data *d)
 	if (d->id_column && (p->id_col = fl_table_find(d->meta, d->id_column)) < 0)
 		return fl__error(FL_EINVAL, "%s: no column '%s' (id column)", name, d->id_column);
 	return d->labels ? class_names(p, d) : 0;
+}
+
+/* A name for a derived column: `base`, or when another metadata column
+ * than `at` (the one it replaces) has that name (theirs keeps it),
+ * `base (faultline)`, `base (faultline 2)`, ... */
+static void column_name(char *buf, size_t len, const fl_table *t, int64_t at, const char *base)
+{
+	int64_t c;
+
+	snprintf(buf, len, "%s", base);
+	for (int k = 1; (c = fl_table_find(t, buf)) >= 0 && c != at; k++)
+		if (k == 1)
+			snprintf(buf, len, "%s (faultline)", base);
+		else
+			snprintf(buf, len, "%s (faultline %d)", base, k);
+}
+
+/* The level text of each class: its name when known and no other class
+ * has it, else "NAME (class C)", or "C" without a name. *distinct: every
+ * class with a name has its own. */
+static int class_levels(char ***out, int *distinct, const fl_prep *p)
+{
+	char **lev = fl__calloc((size_t)p->n_classes, sizeof *lev, "class names");
+	fl_strbuf b = {0};
+
+	*out = lev;
+	*distinct = 1;
+	for (int32_t c = 0; lev && c < p->n_classes; c++) {
+		const char *name = p->class_names ? p->class_names[c] : NULL;
+		int shared = 0;
+
+		for (int32_t e = 0; name && e < p->n_classes && !shared; e++) {
+			const char *other = p->class_names[e];
+			char num[24];
+
+			snprintf(num, sizeof num, "%d", (int)e);
+			shared = e != c && ((other && !strcmp(other, name)) || (!other && !strcmp(num, name)));
+			*distinct &= !(e != c && other && !strcmp(other, name));
+		}
+		if (!name)
+			fl__sb_printf(&b, "%d", (int)c);
+		else if (shared)
+			fl__sb_printf(&b, "%s (class %d)", name, (int)c);
+		else
+			fl__sb_printf(&b, "%s", name);
+		if (!(lev[c] = fl__sb_finish(&b, "class names")))
+			return FL_ENOMEM;
+		memset(&b, 0, sizeof b);
+	}
+	return lev ? 0 : FL_ENOMEM;
+}
+
+/* The table the predicate search sees: the metadata with, when labels
+ * are given, each row's true class as column "label" and its predicted
+ * class as column "predicted" (level code = class). The class-name column
+ * (which names each class) is the true class: "label" takes its place
+ * (when it names every class differently), so the search neither repeats
+ * it nor pairs it with "predicted" (a cell of the confusion matrix).
+ * Derived from the inputs, so `faultline apply` applies their specs to its
+ * labels and predictions (fl_spec_data). */
+static int search_table(fl_prep *p, const fl_data *d)
+{
+	char name[256], **lev = NULL;
+	int32_t *codes = NULL;
+	int64_t at;
+	int rc, distinct;
+
+	p->table = d->meta;
+	if (!d->meta || !p->labels || !p->preds || p->n_classes < 1)
+		return 0;
+	if ((rc = class_levels(&lev, &distinct, p)) ||
+	    !(codes = fl__malloc((size_t)d->n * sizeof *codes, "class column"))) {
+		rc = rc ? rc : FL_ENOMEM;
+		goto cleanup;
+	}
+	at = p->class_col >= 0 && p->class_col != p->id_col && distinct ? p->class_col
+								       : fl_table_cols(d->meta);
+	for (int64_t i = 0; i < d->n; i++)
+		codes[i] = (int32_t)p->labels[i];
+	column_name(name, sizeof name, d->meta, at, "label");
+	if ((rc = fl_table_with_categorical(&p->with_label, d->meta, at, name, "label", codes, d->n,
+					    (const char *const *)lev, p->n_classes)))
+		goto cleanup;
+	for (int64_t i = 0; i < d->n; i++)
+		codes[i] = (int32_t)p->preds[i];
+	at = fl_table_cols(p->with_label);
+	column_name(name, sizeof name, p->with_label, at, "predicted");
+	if ((rc = fl_table_with_categorical(&p->with_pred, p->with_label, at, name, "predicted", codes,
+					    d->n, (const char *const *)lev, p->n_classes)))
+		goto cleanup;
+	p->table = p->with_pred;
+cleanup:
+	for (int32_t c = 0; lev && c < p->n_classes; c++)
+		free(lev[c]);
+	free(lev);
+	free(codes);
+	return rc;
 }
 
 /* The largest |value| of an embedding: beyond it, squared distances and
@@ -227,6 +329,7 @@ int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int
 
 	memset(p, 0, sizeof *p);
 	p->id_col = -1;
+	p->class_col = -1;
 	if (!d || d->version != FL_DATA_VERSION)
 		return fl__error(FL_EINVAL, "data: version %d, this library knows %d",
 				 d ? d->version : -1, FL_DATA_VERSION);
@@ -237,7 +340,7 @@ int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int
 				 (int)d->n_phrases, d->views ? "given" : "missing");
 	p->n = d->n;
 	if ((rc = outputs(p, d)) || (want_failure && (rc = failure(p, d, kind))) ||
-	    (rc = meta(p, d)) || (rc = views(d)))
+	    (rc = meta(p, d)) || (rc = views(d)) || (rc = search_table(p, d)))
 		return rc;
 	return 0;
 }
@@ -257,6 +360,7 @@ int fl_pipeline__spec_data(fl_spec_data *sd, fl_spec_view **sv, const fl_prep *p
 	sd->n_views = d->n_views;
 	sd->table = d->meta;
 	sd->labels = p->labels;
+	sd->preds = p->preds;
 	sd->probs = p->probs;
 	sd->n_classes = p->n_classes;
 	sd->base_dir = base_dir;

@@ -1,16 +1,21 @@
 /*
- * Predicates from a metadata table: categorical and boolean values, the
- * missing cell, and equal-frequency bins of numeric columns with readable
- * edges (rules in faultline/predicates.h). Produces the predicate list of
- * the result and one bitset per usable predicate for the search.
- * SliceLine (Sagadeeva & Boehm, SIGMOD 2021) expects its input already
- * binned and one-hot encoded; this file is that encoding, done once.
+ * Predicates from a metadata table (rules in faultline/predicates.h):
+ * categorical and boolean values, the missing cell, in the rich language
+ * the prefix sets of each column's values in failure order and the
+ * negation of each value, and equal-frequency bins of numeric columns cut
+ * at observed values (Fayyad & Irani's boundary points, IJCAI 1993: a cut
+ * between two adjacent observed values, never in an empty gap). Produces
+ * the predicate list of the result and one bitset per usable predicate for
+ * the search. SliceLine (Sagadeeva & Boehm, SIGMOD 2021) expects its input
+ * already binned and one-hot encoded; this file is that encoding, done
+ * once (sets and negations are overlapping columns of the same encoding).
  */
 #include "predicates_internal.h"
 
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int fl_predicates__note(fl_predicate_result *r, const fl_predicate_opts *o, const char *fmt, ...)
@@ -65,22 +70,49 @@ void fl_predicates__fmt(char *buf, size_t len, double x)
 	fix_point(buf);
 }
 
-/* The number with the fewest significant digits in (a, b], b finite and
- * a < b: cuts fall between two data values, and any edge in that gap puts
- * the same rows on each side, so the shortest is the one to print. */
-static double nice_edge(double a, double b)
+/* Significant digits of the shortest decimal that reads back as x. */
+static int shortest_digits(double x)
 {
 	char buf[40];
-	double cand[2] = {b, isfinite(a) ? a + (b - a) / 2 : b};
+	int p;
 
-	for (int p = 1; p <= 17; p++)
-		for (int k = 0; k < 2; k++) {
-			snprintf(buf, sizeof buf, "%.*e", p - 1, cand[k]);
-			double v = strtod(buf, NULL);
-			if (v > a && v <= b)
-				return v == 0 ? 0.0 : v; /* "0", never "-0" */
+	for (p = 1; p < 17; p++) {
+		snprintf(buf, sizeof buf, "%.*e", p - 1, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return p;
+}
+
+/* The text of cut c (an observed value, finite), below < c the largest
+ * value under it: c itself when it reads in at most TEXT_DIGITS
+ * significant digits ("25.7", "9300.5": never a round number inside the
+ * empty gap below c); else c cut down to the fewest digits, at least
+ * TEXT_DIGITS, that stay above `below` ("0.533482" for 0.53348217...),
+ * so the number read puts every observed value on the side c puts it. */
+#define TEXT_DIGITS 6
+
+static void cut_text(char *buf, size_t len, double below, double c)
+{
+	char tmp[48];
+
+	if (shortest_digits(c) > TEXT_DIGITS)
+		for (int p = TEXT_DIGITS; p < 17; p++) {
+			double v;
+			snprintf(tmp, sizeof tmp, "%.*e", p - 1, c);
+			v = strtod(tmp, NULL);
+			if (v > c) { /* rounded up: one unit of the last digit down */
+				const char *e = strchr(tmp, 'e');
+				double step = pow(10, (e ? atoi(e + 1) : 0) - (p - 1));
+				snprintf(tmp, sizeof tmp, "%.*e", p - 1, v - step);
+				v = strtod(tmp, NULL);
+			}
+			if (v > below && v <= c) {
+				fl_predicates__fmt(buf, len, v == 0 ? 0.0 : v);
+				return;
+			}
 		}
-	return b;
+	fl_predicates__fmt(buf, len, c == 0 ? 0.0 : c); /* "0", never "-0" */
 }
 
 /* Sort m doubles (no NaN) ascending: LSD radix sort on their bits mapped
@@ -138,8 +170,9 @@ static int64_t bound_index(const double *s, int64_t m, double v, int upper)
 /* Equal-frequency cuts of sorted s[0, m): for j = 1..bins-1 the cut at
  * round(j m / bins), moved to the nearer end of a run of ties it falls in
  * (never to 0 or m), duplicates and cuts below +inf values dropped.
- * edges[k] = the readable edge of cut k. Returns the count. */
-static int32_t quantile_edges(double *edges, const double *s, int64_t m, int32_t bins)
+ * cuts[k] = the observed value above cut k, text[k] its text. Returns
+ * the count. */
+static int32_t quantile_cuts(double *cuts, char (*text)[40], const double *s, int64_t m, int32_t bins)
 {
 	int64_t prev = 0;
 	int32_t k = 0;
@@ -156,7 +189,9 @@ static int32_t quantile_edges(double *edges, const double *s, int64_t m, int32_t
 		}
 		if (pos <= prev || !isfinite(s[pos]))
 			continue;
-		edges[k++] = nice_edge(s[pos - 1], s[pos]);
+		cuts[k] = s[pos] == 0 ? 0.0 : s[pos];
+		cut_text(text[k], sizeof text[k], s[pos - 1], cuts[k]);
+		k++;
 		prev = pos;
 	}
 	return k;
@@ -168,10 +203,13 @@ typedef struct {
 	fl_pred_space *sp;
 	int32_t cap_preds, cap_active;
 	int64_t min_support;
+	const double *failure;
+	int32_t group;   /* the search's column of the predicates being added */
 } builder;
 
+/* codes: FL_PRED_IN_SET's n_codes level codes (copied), else NULL */
 static int add_pred(builder *b, int64_t col, fl_predicate_op op, int32_t code, double low,
-		    double high, int64_t size, const char *text)
+		    double high, int64_t size, const char *text, const int32_t *codes, int32_t n_codes)
 {
 	fl_predicate_result *r = b->r;
 	fl_predicate *p;
@@ -186,17 +224,23 @@ static int add_pred(builder *b, int64_t col, fl_predicate_op op, int32_t code, d
 		b->cap_preds = cap;
 	}
 	p = &r->preds[r->n_preds];
-	*p = (fl_predicate){col, op, code, low, high, size, NULL};
+	*p = (fl_predicate){col, op, code, low, high, size, NULL, 0, NULL};
 	if (!(p->text = fl__malloc(len, "predicate text")))
 		return FL_ENOMEM;
 	memcpy(p->text, text, len);
 	r->n_preds++;
+	if (codes) {
+		if (!(p->codes = fl__malloc((size_t)n_codes * sizeof *p->codes, "predicate values")))
+			return FL_ENOMEM;
+		memcpy(p->codes, codes, (size_t)n_codes * sizeof *p->codes);
+		p->n_codes = n_codes;
+	}
 	return 0;
 }
 
-/* Give predicate `pred` (of column col) a bitset when it is usable;
- * *active = its index in the space, or -1. */
-static int add_active(builder *b, int32_t pred, int64_t col, int32_t *active)
+/* Give predicate `pred` a bitset (cleared) when it is usable; *active =
+ * its index in the space, or -1. */
+static int add_active(builder *b, int32_t pred, int32_t *active)
 {
 	fl_pred_space *sp = b->sp;
 	int64_t size = b->r->preds[pred].size;
@@ -224,37 +268,134 @@ static int add_active(builder *b, int32_t pred, int64_t col, int32_t *active)
 		b->cap_active = cap;
 	}
 	*active = sp->n_active++;
-	sp->column[*active] = (int32_t)col;
+	sp->column[*active] = b->group;
 	sp->pred[*active] = pred;
 	memset(sp->bits + (size_t)*active * (size_t)sp->words, 0, (size_t)sp->words * sizeof(uint64_t));
 	return 0;
 }
 
-/* With rowpred[r] = the column's local predicate of row r (0..npred-1),
- * the predicates first..first+npred-1 already listed with their sizes:
- * set the bits of the usable ones. */
-static int fill_bits(builder *b, int64_t col, int32_t first, int32_t npred, const int32_t *rowpred,
-		     int32_t *active)
+static void set_bit(builder *b, int32_t a, int64_t r)
+{
+	b->sp->bits[(size_t)a * (size_t)b->sp->words + (size_t)(r >> 6)] |= 1ULL << (r & 63);
+}
+
+/* With rowpred[r] = the column's local predicate of row r (0..npred-1, or
+ * -1 for none), the predicates first..first+npred-1 already listed with
+ * their sizes: set the bits of the usable ones. */
+static int fill_bits(builder *b, int32_t first, int32_t npred, const int32_t *rowpred, int32_t *active)
 {
 	int rc;
 
 	for (int32_t k = 0; k < npred; k++)
-		if ((rc = add_active(b, first + k, col, &active[k])) != 0)
+		if ((rc = add_active(b, first + k, &active[k])) != 0)
 			return rc;
 	for (int64_t r = 0; r < b->sp->n; r++) {
-		int32_t a = active[rowpred[r]];
+		int32_t a = rowpred[r] >= 0 ? active[rowpred[r]] : -1;
 		if (a >= 0)
-			b->sp->bits[(size_t)a * (size_t)b->sp->words + (size_t)(r >> 6)] |= 1ULL << (r & 63);
+			set_bit(b, a, r);
 	}
 	return 0;
 }
 
-static int categorical_column(builder *b, const fl_table *t, int64_t col, const fl_predicate_opts *o,
-			      int32_t *rowpred, int64_t *count, int32_t *local)
+/* One more predicate of a categorical column holding the rows whose code
+ * is among those with in[code] set (missing never): a set or a negation. */
+static int add_union(builder *b, int64_t col, fl_predicate_op op, int32_t code, const int32_t *set,
+		     int32_t n_set, const unsigned char *in, int32_t nlev, const int64_t *count,
+		     const int32_t *codes, const char *text)
+{
+	int64_t size = 0;
+	int32_t a;
+	int rc;
+
+	for (int32_t c = 0; c < nlev; c++)
+		size += in[c] ? count[c] : 0;
+	if ((rc = add_pred(b, col, op, code, NAN, NAN, size, text, op == FL_PRED_IN_SET ? set : NULL,
+			   op == FL_PRED_IN_SET ? n_set : 0)) != 0 ||
+	    (rc = add_active(b, b->r->n_preds - 1, &a)) != 0 || a < 0)
+		return rc;
+	for (int64_t r = 0; r < b->sp->n; r++)
+		if (codes[r] >= 0 && in[codes[r]])
+			set_bit(b, a, r);
+	return 0;
+}
+
+/* Scratch shared by the columns, sized for the largest. */
+typedef struct {
+	int32_t *rowpred, *local;
+	int64_t *count;
+	double *sorted, *fsum;
+	uint64_t *keys;
+	fl_f64_row *order;
+	unsigned char *in;
+	int32_t *set;
+} scratch;
+
+/* The rich language's sets and negations of a categorical column whose
+ * values present are the codes with count > 0 (nv of them, nv >= 3).
+ * Only values holding min_support rows or more take part: a set that adds
+ * a rarer value, or a negation that takes one away, changes fewer rows
+ * than the smallest slice holds (and such near copies of `= v` and of
+ * "not missing" would multiply the joins of every level). */
+static int sets_and_negations(builder *b, const fl_table *t, int64_t col, const fl_predicate_opts *o,
+			      const scratch *w, int32_t nlev, int32_t nv)
 {
 	const int32_t *codes = fl_table_codes(t, col);
 	const char *name = fl_table_col_name(t, col);
-	int32_t nlev = fl_table_nlevels(t, col), npred = 0, first = b->r->n_preds;
+	int32_t nf = 0, most;
+	fl_strbuf text = {0};
+	char *txt;
+	int rc = 0;
+
+	if (nlev < 3)
+		return 0;
+	/* the values of min_support rows or more, highest failure rate first,
+	 * ties in level order */
+	for (int32_t c = 0; c < nlev; c++)
+		if (w->count[c] && w->count[c] >= b->min_support)
+			w->order[nf++] = (fl_f64_row){-(w->fsum[c] / (double)w->count[c]), c};
+	qsort(w->order, (size_t)nf, sizeof *w->order, fl__cmp_f64_row);
+	for (int32_t k = 0; k < nf; k++)
+		w->set[k] = (int32_t)w->order[k].row;
+	/* sets of 2..max_set of them, never all values present but one: that
+	 * set is the negation of the one left out, which reads simpler */
+	most = nf - (nf == nv ? 2 : 1) < o->max_set ? nf - (nf == nv ? 2 : 1) : o->max_set;
+	memset(w->in, 0, (size_t)nlev);
+	for (int32_t k = 0; k < most && rc == 0; k++) {
+		w->in[w->set[k]] = 1;
+		if (k == 0)
+			continue;
+		fl__sb_printf(&text, "%s in {", name);
+		for (int32_t j = 0; j <= k; j++)
+			fl__sb_printf(&text, "%s%s", j ? ", " : "", fl_table_level(t, col, w->set[j]));
+		fl__sb_printf(&text, "}");
+		if (!(txt = fl__sb_finish(&text, "predicate text")))
+			return FL_ENOMEM;
+		rc = add_union(b, col, FL_PRED_IN_SET, -1, w->set, k + 1, w->in, nlev, w->count, codes, txt);
+		free(txt);
+		memset(&text, 0, sizeof text);
+	}
+	/* `!= v`: every value present but v */
+	for (int32_t c = 0; c < nlev && rc == 0; c++) {
+		if (!w->count[c] || w->count[c] < b->min_support)
+			continue;
+		for (int32_t d = 0; d < nlev; d++)
+			w->in[d] = d != c && w->count[d] > 0;
+		fl__sb_printf(&text, "%s != %s", name, fl_table_level(t, col, c));
+		if (!(txt = fl__sb_finish(&text, "predicate text")))
+			return FL_ENOMEM;
+		rc = add_union(b, col, FL_PRED_NE, c, NULL, 0, w->in, nlev, w->count, codes, txt);
+		free(txt);
+		memset(&text, 0, sizeof text);
+	}
+	return rc;
+}
+
+static int categorical_column(builder *b, const fl_table *t, int64_t col, const fl_predicate_opts *o,
+			      const scratch *w)
+{
+	const int32_t *codes = fl_table_codes(t, col);
+	const char *name = fl_table_col_name(t, col);
+	int32_t nlev = fl_table_nlevels(t, col), npred = 0, first = b->r->n_preds, nv = 0;
 	int64_t n = b->sp->n;
 	char text[512];
 	int rc;
@@ -262,68 +403,103 @@ static int categorical_column(builder *b, const fl_table *t, int64_t col, const 
 	if (nlev > o->max_levels_per_column)
 		return fl_predicates__note(b->r, o, "column '%.100s': %d distinct values (more than %d): "
 					   "skipped", name, nlev, o->max_levels_per_column);
-	memset(count, 0, (size_t)(nlev + 1) * sizeof *count);
-	for (int64_t r = 0; r < n; r++)
-		count[codes[r] < 0 ? nlev : codes[r]]++;
+	memset(w->count, 0, (size_t)(nlev + 1) * sizeof *w->count);
+	memset(w->fsum, 0, (size_t)(nlev + 1) * sizeof *w->fsum);
+	for (int64_t r = 0; r < n; r++) {
+		int32_t c = codes[r] < 0 ? nlev : codes[r];
+		w->count[c]++;
+		w->fsum[c] += b->failure[r];
+	}
 	for (int32_t c = 0; c <= nlev; c++)
-		if (count[c] == n)
+		if (w->count[c] == n)
 			return fl_predicates__note(b->r, o, "column '%.100s': %s: skipped", name,
 						   c == nlev ? "every value is missing" : "constant");
 	for (int32_t c = 0; c <= nlev; c++) {
-		local[c] = -1;
-		if (!count[c])
+		w->local[c] = -1;
+		if (!w->count[c])
 			continue;
+		nv += c < nlev;
 		if (c < nlev)
 			snprintf(text, sizeof text, "%s = %s", name, fl_table_level(t, col, c));
 		else
 			snprintf(text, sizeof text, "%s is missing", name);
 		if ((rc = add_pred(b, col, c < nlev ? FL_PRED_EQ : FL_PRED_MISSING, c < nlev ? c : -1,
-				   NAN, NAN, count[c], text)) != 0)
+				   NAN, NAN, w->count[c], text, NULL, 0)) != 0)
 			return rc;
-		local[c] = npred++;
+		w->local[c] = npred++;
 	}
 	for (int64_t r = 0; r < n; r++)
-		rowpred[r] = local[codes[r] < 0 ? nlev : codes[r]];
-	return fill_bits(b, col, first, npred, rowpred, local);
+		w->rowpred[r] = w->local[codes[r] < 0 ? nlev : codes[r]];
+	if ((rc = fill_bits(b, first, npred, w->rowpred, w->local)) != 0)
+		return rc;
+	if (o->language == FL_PRED_LANG_RICH && nv >= 3)
+		rc = sets_and_negations(b, t, col, o, w, nlev, nv);
+	return rc;
+}
+
+/* The distinct values of sorted s[0, m) into v, when there are at most
+ * `most` of them; returns their count, or most + 1 when there are more. */
+static int64_t distinct_values(double *v, const double *s, int64_t m, int32_t most)
+{
+	int64_t d = 0;
+
+	for (int64_t i = 0; i < m && d <= most; i++)
+		if (i == 0 || s[i] != s[i - 1]) {
+			if (d < most)
+				v[d] = s[i] == 0 ? 0.0 : s[i];
+			d++;
+		}
+	return d;
 }
 
 static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_predicate_opts *o,
-			  int32_t *rowpred, double *sorted, uint64_t *keys, int64_t *count, int32_t *active)
+			  const fl_table *cuts_from, const scratch *w)
 {
-	const double *x = fl_table_numeric(t, col);
+	const double *x = fl_table_numeric(t, col), *src = fl_table_numeric(cuts_from, col);
 	const char *name = fl_table_col_name(t, col);
-	int64_t n = b->sp->n, m = 0, distinct = 0;
+	int64_t n = b->sp->n, m = 0, ms = 0, distinct;
 	int32_t nb, first = b->r->n_preds, npred;
 	double edges[256]; /* bins <= 256 (checked by the caller) */
-	char text[512], lo[40], hi[40];
-	int rc, as_values;
+	char cut[256][40], text[512], lo[40];
+	int rc, as_values, constant = 1;
 
 	for (int64_t r = 0; r < n; r++)
-		if (!isnan(x[r]))
-			sorted[m++] = x[r];
+		if (!isnan(x[r])) {
+			constant &= m == 0 || x[r] == w->sorted[0];
+			w->sorted[m++] = x[r];
+		}
 	if (m == 0)
 		return fl_predicates__note(b->r, o, "column '%.100s': every value is missing: skipped", name);
-	sort_doubles(sorted, m, keys);
-	for (int64_t i = 0; i < m && distinct <= o->bins; i++)
-		if (i == 0 || sorted[i] != sorted[i - 1])
-			edges[distinct < o->bins ? distinct : 0] = sorted[i] == 0 ? 0.0 : sorted[i], distinct++;
-	if (distinct == 1 && m == n)
+	if (constant && m == n)
 		return fl_predicates__note(b->r, o, "column '%.100s': constant: skipped", name);
-	/* few values: one predicate per value; else bins with edges[0..nb) */
+	/* the values the cuts come from: these rows', or cut_table's */
+	if (src != x) {
+		int64_t ns = fl_table_rows(cuts_from);
+		for (int64_t r = 0; r < ns; r++)
+			if (!isnan(src[r]))
+				w->sorted[ms++] = src[r];
+	} else {
+		ms = m;
+	}
+	sort_doubles(w->sorted, ms, w->keys);
+	distinct = distinct_values(edges, w->sorted, ms, o->bins);
+	/* few values: one predicate per value; else bins with cuts edges[0..nb-1) */
 	as_values = distinct <= o->bins;
-	nb = as_values ? (int32_t)distinct : quantile_edges(edges, sorted, m, o->bins) + 1;
+	nb = as_values ? (int32_t)distinct : quantile_cuts(edges, cut, w->sorted, ms, o->bins) + 1;
 	npred = nb + (m < n);
-	memset(count, 0, (size_t)npred * sizeof *count);
+	memset(w->count, 0, (size_t)npred * sizeof *w->count);
 	for (int64_t r = 0; r < n; r++) {
 		int32_t k;
 		if (isnan(x[r]))
 			k = nb;
-		else if (as_values)
+		else if (as_values) { /* a value cut_table lacks is in no predicate */
 			k = (int32_t)bound_index(edges, nb, x[r], 0);
-		else
-			k = (int32_t)bound_index(edges, nb - 1, x[r], 1); /* edges <= x */
-		rowpred[r] = k;
-		count[k]++;
+			k = k < nb && edges[k] == x[r] ? k : -1;
+		} else
+			k = (int32_t)bound_index(edges, nb - 1, x[r], 1); /* cuts <= x */
+		w->rowpred[r] = k;
+		if (k >= 0)
+			w->count[k]++;
 	}
 	for (int32_t k = 0; k < npred; k++) {
 		double low = NAN, high = NAN;
@@ -339,21 +515,19 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 		} else {
 			low = k ? edges[k - 1] : -INFINITY;
 			high = k < nb - 1 ? edges[k] : INFINITY;
-			fl_predicates__fmt(lo, sizeof lo, low);
-			fl_predicates__fmt(hi, sizeof hi, high);
 			if (nb == 1)
 				snprintf(text, sizeof text, "%s is not missing", name);
 			else if (k == 0)
-				snprintf(text, sizeof text, "%s < %s", name, hi);
+				snprintf(text, sizeof text, "%s < %.39s", name, cut[k]);
 			else if (k == nb - 1)
-				snprintf(text, sizeof text, "%s >= %s", name, lo);
+				snprintf(text, sizeof text, "%s >= %.39s", name, cut[k - 1]);
 			else
-				snprintf(text, sizeof text, "%s in [%s, %s)", name, lo, hi);
+				snprintf(text, sizeof text, "%s in [%.39s, %.39s)", name, cut[k - 1], cut[k]);
 		}
-		if ((rc = add_pred(b, col, op, -1, low, high, count[k], text)) != 0)
+		if ((rc = add_pred(b, col, op, -1, low, high, w->count[k], text, NULL, 0)) != 0)
 			return rc;
 	}
-	return fill_bits(b, col, first, npred, rowpred, active);
+	return fill_bits(b, first, npred, w->rowpred, w->local);
 }
 
 void fl_predicates__space_free(fl_pred_space *sp)
@@ -366,17 +540,27 @@ void fl_predicates__space_free(fl_pred_space *sp)
 	memset(sp, 0, sizeof *sp);
 }
 
-int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
-			 const fl_predicate_opts *o, int64_t min_support)
+/* The derived column tagged `tag` of a table, or -1. */
+static int64_t derived_col(const fl_table *t, const char *tag)
 {
+	for (int64_t c = 0; c < fl_table_cols(t); c++)
+		if (fl_table_col_derived(t, c) && !strcmp(fl_table_col_derived(t, c), tag))
+			return c;
+	return -1;
+}
+
+int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
+			 const double *failure, const fl_predicate_opts *o, int64_t min_support)
+{
+	int rich = o->language == FL_PRED_LANG_RICH;
+	const fl_table *cuts_from = rich && o->cut_table ? o->cut_table : t;
 	int64_t n = fl_table_rows(t), cols = fl_table_cols(t), maxlev = 257, rest = 0, last = 0;
+	int64_t rows = n > fl_table_rows(cuts_from) ? n : fl_table_rows(cuts_from), *order = NULL;
+	int64_t label = derived_col(t, "label"), predicted = derived_col(t, "predicted"), k = 0;
 	int32_t used = 0;
-	builder b = {r, sp, 0, 0, min_support};
+	builder b = {r, sp, 0, 0, min_support, failure, 0};
 	unsigned char *skip = NULL;
-	int32_t *rowpred = NULL, *local = NULL;
-	int64_t *count = NULL;
-	double *sorted = NULL;
-	uint64_t *keys = NULL;
+	scratch w = {0};
 	locale_t c_locale, old = (locale_t)0;
 	int rc = 0;
 
@@ -387,36 +571,52 @@ int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_tab
 		if (fl_table_col_type(t, c) != FL_COL_NUMERIC && fl_table_nlevels(t, c) <= o->max_levels_per_column)
 			maxlev = fl_table_nlevels(t, c) + 1 > maxlev ? fl_table_nlevels(t, c) + 1 : maxlev;
 	skip = fl__calloc((size_t)cols + 1, 1, "skipped columns");
-	rowpred = fl__malloc((size_t)n * sizeof *rowpred, "predicate of each row");
-	sorted = fl__malloc((size_t)n * sizeof *sorted, "sorted column");
-	keys = fl__malloc(2 * (size_t)n * sizeof *keys, "sorted column");
-	count = fl__malloc((size_t)maxlev * sizeof *count, "predicate sizes");
-	local = fl__malloc((size_t)maxlev * sizeof *local, "predicate sizes");
-	if (!skip || !rowpred || !sorted || !keys || !count || !local) {
+	order = fl__malloc(((size_t)cols + 1) * sizeof *order, "columns");
+	w.rowpred = fl__malloc((size_t)(n ? n : 1) * sizeof *w.rowpred, "predicate of each row");
+	w.sorted = fl__malloc((size_t)(rows ? rows : 1) * sizeof *w.sorted, "sorted column");
+	w.keys = fl__malloc(2 * (size_t)(rows ? rows : 1) * sizeof *w.keys, "sorted column");
+	w.count = fl__malloc((size_t)maxlev * sizeof *w.count, "predicate sizes");
+	w.fsum = fl__malloc((size_t)maxlev * sizeof *w.fsum, "predicate sizes");
+	w.local = fl__malloc((size_t)maxlev * sizeof *w.local, "predicate sizes");
+	w.order = fl__malloc((size_t)maxlev * sizeof *w.order, "value order");
+	w.in = fl__malloc((size_t)maxlev, "value sets");
+	w.set = fl__malloc((size_t)maxlev * sizeof *w.set, "value sets");
+	if (!skip || !order || !w.rowpred || !w.sorted || !w.keys || !w.count || !w.fsum ||
+	    !w.local || !w.order || !w.in || !w.set) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	for (int32_t k = 0; k < o->n_skip; k++)
-		skip[o->skip_cols[k]] = 1;
+	for (int32_t j = 0; j < o->n_skip; j++)
+		skip[o->skip_cols[j]] = 1;
+	/* the derived columns first (their predicates win ties with a metadata
+	 * column of the same rows), none in SliceLine's language */
+	for (int64_t c = 0; c < cols; c++)
+		if (fl_table_col_derived(t, c) && !skip[c] && rich)
+			order[k++] = c;
+	for (int64_t c = 0; c < cols; c++)
+		if (!fl_table_col_derived(t, c) && !skip[c])
+			order[k++] = c;
 	/* numbers are parsed and printed in the C locale, for this thread only */
 	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 	if (c_locale)
 		old = uselocale(c_locale);
 	/* wide tables: the first max_columns columns that give predicates are
 	 * searched, the columns after them are not even read */
-	for (int64_t c = 0; c < cols && rc == 0; c++) {
+	for (int64_t j = 0; j < k && rc == 0; j++) {
+		int64_t c = order[j];
 		int32_t before = r->n_preds;
 
-		if (skip[c])
-			continue;
 		if (used == o->max_columns) {
 			rest++;
 			continue;
 		}
+		/* one predicate per column in a slice; label and predicted count
+		 * as one column unless both may meet */
+		b.group = (int32_t)(c == predicted && label >= 0 && !o->label_with_predicted ? label : c);
 		if (fl_table_col_type(t, c) == FL_COL_NUMERIC)
-			rc = numeric_column(&b, t, c, o, rowpred, sorted, keys, count, local);
+			rc = numeric_column(&b, t, c, o, cuts_from, &w);
 		else
-			rc = categorical_column(&b, t, c, o, rowpred, count, local);
+			rc = categorical_column(&b, t, c, o, &w);
 		used += r->n_preds > before;
 		last = c;
 	}
@@ -432,10 +632,15 @@ int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_tab
 					 fl_table_col_name(t, last), (long long)last + 1, (long long)cols);
 cleanup:
 	free(skip);
-	free(rowpred);
-	free(sorted);
-	free(keys);
-	free(count);
-	free(local);
+	free(order);
+	free(w.rowpred);
+	free(w.sorted);
+	free(w.keys);
+	free(w.count);
+	free(w.fsum);
+	free(w.local);
+	free(w.order);
+	free(w.in);
+	free(w.set);
 	return rc;
 }

@@ -24,11 +24,24 @@ int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
 		case FL_PRED_EQ: return x == p->low;
 		/* an infinite bound is an open end: +inf rows are in the last bin */
 		case FL_PRED_RANGE: return !isnan(x) && x >= p->low && (x < p->high || p->high == INFINITY);
+		case FL_PRED_IN_SET:
+		case FL_PRED_NE: break; /* categorical predicates */
 		}
 		return 0;
 	}
 	int32_t code = fl_table_codes(t, p->column)[row];
-	return p->op == FL_PRED_MISSING ? code < 0 : p->op == FL_PRED_EQ && code == p->code;
+	switch (p->op) {
+	case FL_PRED_MISSING: return code < 0;
+	case FL_PRED_EQ: return code == p->code;
+	case FL_PRED_NE: return code >= 0 && code != p->code;
+	case FL_PRED_IN_SET:
+		for (int32_t k = 0; code >= 0 && k < p->n_codes; k++)
+			if (code == p->codes[k])
+				return 1;
+		return 0;
+	case FL_PRED_RANGE: break;
+	}
+	return 0;
 }
 
 int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_result *r,
@@ -131,31 +144,104 @@ static void put_jstr(fl_strbuf *b, const char *key, const char *s)
 	fl__sb_printf(b, "%s", "\"");
 }
 
+/* a level as a JSON value: true/false for a boolean column, else a string */
+static void put_level(fl_strbuf *b, const char *key, const fl_table *t, int64_t col, int32_t code)
+{
+	if (fl_table_col_type(t, col) == FL_COL_BOOLEAN)
+		fl__sb_printf(b, "%s", code ? "true" : "false");
+	else
+		put_jstr(b, key, fl_table_level(t, col, code));
+}
+
+/* The values of a set: "values":[...], and "values_hex":[...] (every
+ * value's bytes) when one of them is not UTF-8; a derived column's
+ * classes as "classes":[...]. */
+static void put_set(fl_strbuf *b, const fl_predicate *p, const fl_table *t, int derived)
+{
+	int all_utf8 = 1;
+
+	fl__sb_printf(b, "%s", ",\"values\":[");
+	for (int32_t k = 0; k < p->n_codes; k++) {
+		const char *v = fl_table_level(t, p->column, p->codes[k]);
+		if (k)
+			fl__sb_printf(b, "%s", ",");
+		fl__sb_json_str(b, v);
+		all_utf8 &= utf8_valid(v);
+	}
+	fl__sb_printf(b, "%s", "]");
+	if (!all_utf8) {
+		fl__sb_printf(b, "%s", ",\"values_hex\":[");
+		for (int32_t k = 0; k < p->n_codes; k++) {
+			fl__sb_printf(b, "%s\"", k ? "," : "");
+			for (const unsigned char *c = (const unsigned char *)fl_table_level(t, p->column,
+											 p->codes[k]); *c; c++)
+				fl__sb_printf(b, "%02x", *c);
+			fl__sb_printf(b, "%s", "\"");
+		}
+		fl__sb_printf(b, "%s", "]");
+	}
+	if (derived) {
+		fl__sb_printf(b, "%s", ",\"classes\":[");
+		for (int32_t k = 0; k < p->n_codes; k++)
+			fl__sb_printf(b, "%s%d", k ? "," : "", p->codes[k]);
+		fl__sb_printf(b, "%s", "]");
+	}
+}
+
 static void put_pred_json(fl_strbuf *b, const fl_predicate *p, const fl_table *t)
 {
+	const char *derived = fl_table_col_derived(t, p->column);
+	fl_coltype type = fl_table_col_type(t, p->column);
+
 	fl__sb_printf(b, "%s", "{\"column\":");
 	put_jstr(b, "column", fl_table_col_name(t, p->column));
+	/* the true or predicted class: applied to the labels or predictions,
+	 * by class number (the level code), whatever names a table gives it */
+	if (derived) {
+		fl__sb_printf(b, "%s", ",\"derived\":");
+		fl__sb_json_str(b, derived);
+	}
 	if (p->op == FL_PRED_RANGE) {
 		fl__sb_printf(b, "%s", ",\"op\":\"in\",\"low\":");
 		put_jnum(b, p->low);
 		fl__sb_printf(b, "%s", ",\"high\":");
 		put_jnum(b, p->high);
+	} else if (p->op == FL_PRED_IN_SET) {
+		fl__sb_printf(b, "%s", ",\"op\":\"in_set\"");
+		put_set(b, p, t, derived != NULL);
+	} else if (p->op == FL_PRED_NE) {
+		fl__sb_printf(b, "%s", ",\"op\":\"!=\",\"value\":");
+		put_level(b, "value", t, p->column, p->code);
 	} else {
 		fl__sb_printf(b, "%s", ",\"op\":\"==\",\"value\":");
 		if (p->op == FL_PRED_MISSING) {
 			fl__sb_printf(b, "%s", "null");
-		} else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC && isinf(p->low)) {
+		} else if (type == FL_COL_NUMERIC && isinf(p->low)) {
 			/* null would mean missing: +-inf are their own values */
 			fl__sb_printf(b, "\"%s\"", p->low > 0 ? "inf" : "-inf");
-		} else if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC) {
+		} else if (type == FL_COL_NUMERIC) {
 			put_jnum(b, p->low);
-		} else if (fl_table_col_type(t, p->column) == FL_COL_BOOLEAN) {
-			fl__sb_printf(b, "%s", p->code ? "true" : "false");
 		} else {
-			put_jstr(b, "value", fl_table_level(t, p->column, p->code));
+			put_level(b, "value", t, p->column, p->code);
 		}
 	}
+	if (derived && (p->op == FL_PRED_EQ || p->op == FL_PRED_NE))
+		fl__sb_printf(b, ",\"class\":%d", p->code);
 	fl__sb_printf(b, "%s", "}");
+}
+
+char *fl_predicates__spec_json(const fl_predicate *const *p, int32_t n, const fl_table *t)
+{
+	fl_strbuf j = {0};
+
+	fl__sb_printf(&j, "%s", "{\"type\":\"predicates\",\"predicates\":[");
+	for (int32_t k = 0; k < n; k++) {
+		if (k)
+			fl__sb_printf(&j, "%s", ",");
+		put_pred_json(&j, p[k], t);
+	}
+	fl__sb_printf(&j, "%s", "]}");
+	return fl__sb_finish(&j, "slice spec");
 }
 
 /* description and spec of slice i */
@@ -185,15 +271,54 @@ static int describe(fl_candidate *c, const fl_predicate_result *r, int32_t i, co
 	return c->description && c->spec_json ? 0 : FL_ENOMEM;
 }
 
-/* nonzero when every predicate of b is one of a's (a narrows b down) */
-static int refines(const fl_predicate_slice *a, const fl_predicate_slice *b)
+/* Does c (a candidate with stats) add nothing to k, a slice kept? They
+ * share rows, the rows of c that k lacks (if any) do not fail clearly
+ * more often than the whole data, and the rows they share do not fail
+ * clearly more often than the rows of k that c lacks (if any). "Clearly":
+ * the 95% interval (stats.ci_low) stays above. So c is k narrowed down
+ * without concentrating its failures ("class = Shirt AND height >= 28"
+ * after "class = Shirt"), k diluted ("weather = night" after "weather =
+ * night AND camera = B"), or both. work: scratch of 3 n rows. */
+static int adds_nothing(int *out, const fl_candidate *c, const fl_candidate *k,
+			const fl_failure_summary *s, double overall, int64_t *work, int64_t n)
 {
-	int32_t j = 0;
+	int64_t *inter = work, *rest = work + n, *left = work + 2 * n, ni = 0, nr = 0, nl = 0;
+	int64_t a = 0, b = 0;
+	fl_slice_stats st, lk;
+	int rc;
 
-	for (int32_t k = 0; k < a->n_preds && j < b->n_preds; k++)
-		j += a->preds[k] == b->preds[j];
-	return j == b->n_preds;
+	*out = 0;
+	while (a < c->n_members || b < k->n_members) {
+		if (b == k->n_members || (a < c->n_members && c->members[a] < k->members[b]))
+			rest[nr++] = c->members[a++];
+		else if (a == c->n_members || k->members[b] < c->members[a])
+			left[nl++] = k->members[b++];
+		else {
+			inter[ni++] = c->members[a++];
+			b++;
+		}
+	}
+	if (ni == 0)
+		return 0;
+	if (nr > 0) {
+		if ((rc = fl_slice_stats_compute(&st, s, rest, nr)) != 0)
+			return rc;
+		if (st.ci_low > overall)
+			return 0;
+	}
+	if (nl > 0) {
+		if ((rc = fl_slice_stats_compute(&st, s, inter, ni)) != 0 ||
+		    (rc = fl_slice_stats_compute(&lk, s, left, nl)) != 0)
+			return rc;
+		if (st.ci_low > lk.failure_rate)
+			return 0;
+	}
+	*out = 1;
+	return 0;
 }
+
+/* How much deeper than K the rich language is searched for candidates. */
+#define RICH_DEPTH 4
 
 int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			   const double *failure, const fl_failure_summary *s,
@@ -202,10 +327,12 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	static const fl_predicate_opts defaults = FL_PREDICATE_OPTS_INIT;
 	const fl_predicate_opts *o = opts ? opts : &defaults;
 	fl_predicate_result *r = NULL;
+	fl_predicate_opts so;
 	fl_candidate *cand = NULL;
 	fl_slice_stats probe;
-	int32_t nc = 0;
-	int64_t n, last;
+	int32_t nc = 0, n_all;
+	int64_t n, last, *scratch = NULL;
+	unsigned char *gone = NULL;
 	double overall;
 	int rc;
 
@@ -215,15 +342,25 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 	*n_out = 0;
 	if (!t || !s)
 		return fl__error(FL_EINVAL, "the predicate search needs metadata and a failure summary");
+	if (o->version == 1 || o->language == FL_PRED_LANG_SLICELINE)
+		t = fl_table_base(t); /* as fl_predicates_search does */
 	n = fl_table_rows(t);
 	last = n - 1;
 	if (n > 0 && fl_slice_stats_compute(&probe, s, &last, 1) != 0)
 		return fl__error(FL_EINVAL, "the failure signal has fewer rows than the metadata's %lld",
 				 (long long)n);
-	if ((rc = fl_predicates_search(&r, t, failure, o)) != 0)
+	/* the rich language holds many near copies of a finding (a value, a
+	 * set holding it, a negation): search deeper, keep the top K after
+	 * the noise rules */
+	so = *o;
+	if (o->version >= 2 && o->language == FL_PRED_LANG_RICH && o->top >= 1)
+		so.top = o->top <= INT32_MAX / RICH_DEPTH ? RICH_DEPTH * o->top : INT32_MAX;
+	if ((rc = fl_predicates_search(&r, t, failure, &so)) != 0)
 		return rc;
 	overall = fl_failure_summary_mean(s);
-	if (r->n_slices && !(cand = fl__calloc((size_t)r->n_slices, sizeof *cand, "candidates"))) {
+	if (r->n_slices && (!(cand = fl__calloc((size_t)r->n_slices, sizeof *cand, "candidates")) ||
+			    !(scratch = fl__malloc(3 * (size_t)n * sizeof *scratch, "slice rows")) ||
+			    !(gone = fl__calloc((size_t)r->n_slices, 1, "candidates")))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -238,15 +375,36 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 			dup = cand[k].n_members == c->n_members &&
 			      !memcmp(cand[k].members, c->members, (size_t)c->n_members * sizeof *c->members);
 		if (!dup && (rc = fl_slice_stats_compute(&c->stats, s, c->members, c->n_members)) == 0)
-			for (int32_t k = 0; k < nc && !dup; k++)
-				dup = refines(&r->slices[i], &r->slices[cand[k].component]) &&
-				      c->stats.failure_rate <= cand[k].stats.failure_rate;
-		if (dup || rc || !(c->stats.ci_low > overall)) {
+			dup = !(c->stats.ci_low > overall);
+		/* adds nothing to a kept slice: goes; unless that one adds nothing
+		 * to it either and it is the larger (simpler) one: it replaces it */
+		for (int32_t k = 0; k < nc && !dup && rc == 0; k++) {
+			int back = 0;
+
+			gone[k] = 0;
+			if ((rc = adds_nothing(&dup, c, &cand[k], s, overall, scratch, n)) ||
+			    !dup || c->n_members <= cand[k].n_members ||
+			    (rc = adds_nothing(&back, &cand[k], c, s, overall, scratch, n)))
+				continue;
+			dup = !back;
+			gone[k] = (unsigned char)back;
+		}
+		if (dup || rc) {
 			fl_candidate_clear(c);
 			if (rc)
 				goto cleanup;
 			continue;
 		}
+		for (int32_t k = 0, m = 0, before = nc; k <= before; k++) {
+			if (k < before && gone[k]) {
+				fl_candidate_clear(&cand[k]);
+				nc--;
+			} else if (m++ < k) {
+				cand[m - 1] = cand[k];
+				memset(&cand[k], 0, sizeof cand[k]);
+			}
+		}
+		c = &cand[nc];
 		if (!(c->member_scores = fl__malloc((size_t)c->n_members * sizeof *c->member_scores,
 						    "member scores"))) {
 			fl_candidate_clear(c);
@@ -265,6 +423,28 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 		}
 		nc++;
 	}
+	/* once more against the slices kept after a slice: it goes when it adds
+	 * nothing to a larger one (larger: two slices never remove each
+	 * other); then the first K */
+	n_all = nc;
+	for (int32_t q = 0, kept = 0; q < n_all && rc == 0; q++) {
+		int drop = kept >= o->top;
+
+		for (int32_t k = 0; k < n_all && !drop && rc == 0; k++)
+			if (k != q && cand[k].n_members > cand[q].n_members)
+				rc = adds_nothing(&drop, &cand[q], &cand[k], s, overall, scratch, n);
+		if (drop) {
+			fl_candidate_clear(&cand[q]);
+			nc--;
+		} else if (kept++ < q) {
+			cand[kept - 1] = cand[q];
+			memset(&cand[q], 0, sizeof cand[q]);
+		}
+	}
+	if (rc) {
+		nc = n_all; /* every slot, the cleared ones empty */
+		goto cleanup;
+	}
 	if (nc)
 		qsort(cand, (size_t)nc, sizeof *cand, fl__candidate_cmp);
 	else {
@@ -277,5 +457,7 @@ int fl_discover_predicates(fl_candidate **out, int32_t *n_out, const fl_table *t
 cleanup:
 	fl_candidates_free(cand, nc);
 	fl_predicate_result_free(r);
+	free(scratch);
+	free(gone);
 	return rc;
 }

@@ -14,14 +14,17 @@ typedef struct fl_pred_space {
 	int64_t n, words;
 	int32_t n_active;
 	uint64_t *bits;   /* n_active x words */
-	int32_t *column;  /* active -> table column (two predicates of one column never meet) */
+	int32_t *column;  /* active -> its column for the search: two predicates of one
+	                     column never meet in a slice (the derived "predicted" column
+	                     has the "label" column's, unless label_with_predicted) */
 	int32_t *pred;    /* active -> index into fl_predicate_result.preds (increasing) */
 } fl_pred_space;
 
 /* Build r->preds and r->notes from the table and the bitsets of the active
- * predicates; notes also go to o->note. */
+ * predicates; notes also go to o->note. failure (n values >= 0, any
+ * positive scale) orders the values of a column for its sets. */
 int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
-			 const fl_predicate_opts *o, int64_t min_support);
+			 const double *failure, const fl_predicate_opts *o, int64_t min_support);
 void fl_predicates__space_free(fl_pred_space *sp);
 
 /* Append a note to r (and pass it to o->note). */
@@ -31,6 +34,12 @@ int fl_predicates__note(fl_predicate_result *r, const fl_predicate_opts *o, cons
 /* Shortest decimal text of a finite double that reads back as the same
  * double ('.' whatever the locale); buf of at least 32 bytes. */
 void fl_predicates__fmt(char *buf, size_t len, double x);
+
+/* The spec of the conjunction of p[0..n), predicates of a result built on
+ * t, as fl_discover_predicates writes it (without the score fields):
+ * {"type":"predicates","predicates":[...]}; the caller's, or NULL with
+ * FL_ENOMEM recorded. */
+char *fl_predicates__spec_json(const fl_predicate *const *p, int32_t n, const fl_table *t);
 
 /* The SliceLine score of a slice of `size` rows whose failure sums to
  * err_sum, over n rows of mean failure mean. */

@@ -19,6 +19,16 @@
  * once it fails for the slice, so nothing that could reach the top-K is
  * lost; the search is exact, not a heuristic.
  *
+ * The predicates may overlap (a value, the sets holding it and negations
+ * of one column: build.c); nothing here assumes they are disjoint. "At
+ * most one predicate per column" (space.column: "label" and "predicted"
+ * share one) is a rule of the language, kept by the join: a candidate
+ * needs all its parents, and a parent with two predicates of one column
+ * is never made, so only the last predicates of the two joined slices
+ * need comparing. The language is fixed before the search (build.c orders
+ * each column's values once), so "exact" means: exact over the conjunctions
+ * of the listed predicates.
+ *
  * The bound (fl_predicates__bound). Let T be any descendant of the
  * candidate (a conjunction containing all its predicates), so T is a subset
  * of each parent P. With failure >= 0:
@@ -31,7 +41,9 @@
  * f(t) = (alpha e_ub / e - (1 - alpha) n) / t + 1 - 2 alpha is monotone.
  * So the maximum over the interval (taking t real, which only loosens it)
  * is at t in {min_support, clamp(e_ub / m_ub, min_support, s_ub), s_ub}:
- * the bound is the largest f there. This is SliceLine's bound with n the
+ * the bound is the largest f there. Only "T is a subset of each parent"
+ * and "failure >= 0" were used: the bound holds for any predicates (sets,
+ * negations, overlapping ones), whatever rows they select. This is SliceLine's bound with n the
  * number of rows in both the score and the bound; the reference
  * implementations put the number of one-hot columns in the bound, which
  * loosens it when that number is below n and breaks it when above.
@@ -62,6 +74,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Hot loops get a clone using the POPCNT instruction where the CPU has it
@@ -401,7 +414,7 @@ static int expand(const ctx *c, const level_set *prev, const tuple_hash *h, int6
 		child ch;
 
 		if (sp->column[A[lp - 1]] == sp->column[y])
-			continue; /* two predicates of one column: empty, not a candidate */
+			continue; /* two predicates of one column: not in the language */
 		s_ub = (double)(prev->size[i] < prev->size[j] ? prev->size[i] : prev->size[j]);
 		e_ub = prev->err[i] < prev->err[j] ? prev->err[i] : prev->err[j];
 		m_ub = prev->emax[i] < prev->emax[j] ? prev->emax[i] : prev->emax[j];
@@ -696,6 +709,15 @@ static int validate(const fl_table *t, const double *failure, const fl_predicate
 		if (o->skip_cols[k] < 0 || o->skip_cols[k] >= cols)
 			return fl__error(FL_EINVAL, "predicate search: column %lld to skip is outside the "
 					 "table's %lld columns", (long long)o->skip_cols[k], (long long)cols);
+	if ((unsigned)o->language > FL_PRED_LANG_SLICELINE || o->max_set < 1 || o->max_set > 64)
+		return fl__error(FL_EINVAL, "predicate search: language %d (0 rich, 1 SliceLine), most "
+				 "values in a set %d (1 to 64)", (int)o->language, o->max_set);
+	for (int64_t c = 0; o->cut_table && o->language == FL_PRED_LANG_RICH && c < cols; c++)
+		if (fl_table_cols(o->cut_table) != cols ||
+		    strcmp(fl_table_col_name(o->cut_table, c), fl_table_col_name(t, c)) != 0 ||
+		    fl_table_col_type(o->cut_table, c) != fl_table_col_type(t, c))
+			return fl__error(FL_EINVAL, "predicate search: the table of the cuts has other "
+					 "columns than the one searched (column %lld)", (long long)c);
 	for (int64_t r = 0; r < n; r++)
 		if (!isfinite(failure[r]) || failure[r] < 0)
 			return fl__error(FL_ERANGE, "failure signal: row %lld: %s%s", (long long)r,
@@ -709,8 +731,10 @@ void fl_predicate_result_free(fl_predicate_result *r)
 {
 	if (!r)
 		return;
-	for (int32_t i = 0; i < r->n_preds; i++)
+	for (int32_t i = 0; i < r->n_preds; i++) {
 		free(r->preds[i].text);
+		free(r->preds[i].codes);
+	}
 	for (int32_t i = 0; i < r->n_slices; i++)
 		free(r->slices[i].preds);
 	for (int32_t i = 0; i < r->n_notes; i++)
@@ -749,6 +773,7 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 {
 	static const fl_predicate_opts defaults = FL_PREDICATE_OPTS_INIT;
 	const fl_predicate_opts *o = opts ? opts : &defaults;
+	fl_predicate_opts v2 = FL_PREDICATE_OPTS_INIT;
 	fl_predicate_result *r = NULL;
 	fl_pred_space sp = {0};
 	level_set prev = {0}, next = {0};
@@ -763,6 +788,15 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 	*out = NULL;
 	if (!t || (fl_table_rows(t) > 0 && !failure))
 		return fl__error(FL_EINVAL, "the predicate search needs metadata and a failure signal");
+	if (o->version == 1) { /* the options before `language`: SliceLine's language */
+		memcpy(&v2, o, offsetof(fl_predicate_opts, language));
+		v2.version = FL_PREDICATE_OPTS_VERSION;
+		v2.language = FL_PRED_LANG_SLICELINE;
+		o = &v2;
+	}
+	/* SliceLine's language: the columns of the file, as they were */
+	if (o->language == FL_PRED_LANG_SLICELINE)
+		t = fl_table_base(t);
 	if ((rc = validate(t, failure, o)) != 0)
 		return rc;
 	n = fl_table_rows(t);
@@ -792,7 +826,7 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 		rc = fl_predicates__note(r, o, "the table has no rows: no slice");
 		goto done;
 	}
-	if ((rc = fl_predicates__build(r, &sp, t, o, minsup)) != 0)
+	if ((rc = fl_predicates__build(r, &sp, t, fs ? fs : failure, o, minsup)) != 0)
 		goto done;
 	if (total == 0) {
 		rc = fl_predicates__note(r, o, "the failure signal is 0 on every row: no slice");

@@ -114,6 +114,7 @@ int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
 	po.max_level = 2;
 	po.top = TOP;
 	po.alpha = 0.99;
+	po.label_with_predicted = 1; /* "label = Shirt AND predicted = T-shirt" describes members */
 	po.skip_cols = &skip_col;
 	po.n_skip = skip_col >= 0;
 	for (int32_t s = 0; s < r->n_slices; s++)

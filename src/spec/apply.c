@@ -190,13 +190,58 @@ cleanup:
 	return rc;
 }
 
-/* One predicate of a spec, resolved against the table once. */
+/* One value a predicate compares a cell with, resolved against its
+ * column: a number, a level code, a class; or nothing the column holds. */
+typedef struct value {
+	enum { V_NONE, V_NUM, V_CODE } kind;
+	double x;       /* V_NUM */
+	int64_t code;   /* V_CODE: a level code, or a class of a derived column */
+} value;
+
+/* One predicate of a spec, resolved against the data once. */
 typedef struct pred {
-	int64_t col;
-	enum { P_NONE, P_RANGE, P_NUM, P_MISSING, P_CODE } kind;
-	double lo, hi;  /* P_RANGE: lo <= x < hi, an infinite end open; P_NUM: x == lo */
-	int32_t code;   /* P_CODE */
+	int64_t col;             /* its table column; -1 for a derived one */
+	const int64_t *classes;  /* a derived column: the labels or the predictions */
+	enum { P_RANGE, P_EQ, P_NE, P_SET, P_MISSING } kind;
+	double lo, hi;           /* P_RANGE: lo <= x < hi, an infinite end open */
+	value one;                 /* P_EQ, P_NE */
+	value *set;                /* P_SET: n_set values (owned) */
+	int32_t n_set;
 } pred;
+
+/* The bytes the hexadecimal text `hex` spells (the caller's), or NULL:
+ * odd length, not hex, or a NUL byte (FL_EFORMAT naming `key` in *rc). */
+static char *from_hex(const char *hex, const char *key, int *rc)
+{
+	size_t len = strlen(hex);
+	char *out;
+
+	if (len % 2 || !(out = fl__malloc(len / 2 + 1, "spec text"))) {
+		*rc = len % 2 ? fl__error(FL_EFORMAT, "predicates spec: \"%s\" is not hexadecimal", key)
+			      : FL_ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < len / 2; i++) {
+		unsigned v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char c = hex[2 * i + (size_t)k];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+			v = v * 16 + (unsigned)d;
+			if (d < 0 || (v == 0 && k == 1)) { /* not hex, or a NUL byte */
+				free(out);
+				*rc = fl__error(FL_EFORMAT, "predicates spec: \"%s\" is not the "
+						"hexadecimal of a text", key);
+				return NULL;
+			}
+		}
+		out[i] = (char)v;
+	}
+	out[len / 2] = '\0';
+	return out;
+}
 
 /* The text of string field `name`, or the bytes of its "<name>_hex"
  * sibling when given (values that are not UTF-8 are written so); *owned
@@ -206,117 +251,185 @@ static const char *text_field(const cJSON *o, const char *name, char **owned, in
 {
 	char key[32];
 	const cJSON *f = field(o, name), *h;
-	size_t len;
 
 	*owned = NULL;
 	snprintf(key, sizeof key, "%s_hex", name);
 	h = field(o, key);
 	if (!cJSON_IsString(h))
 		return cJSON_IsString(f) ? f->valuestring : NULL;
-	len = strlen(h->valuestring);
-	if (len % 2 || !(*owned = fl__malloc(len / 2 + 1, "spec text"))) {
-		*rc = len % 2 ? fl__error(FL_EFORMAT, "predicates spec: \"%s\" is not hexadecimal", key)
-			      : FL_ENOMEM;
-		return NULL;
-	}
-	for (size_t i = 0; i < len / 2; i++) {
-		unsigned v = 0;
-
-		for (int k = 0; k < 2; k++) {
-			char c = h->valuestring[2 * i + (size_t)k];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-
-			v = v * 16 + (unsigned)d;
-			if (d < 0 || (v == 0 && k == 1)) { /* not hex, or a NUL byte */
-				free(*owned);
-				*owned = NULL;
-				*rc = fl__error(FL_EFORMAT, "predicates spec: \"%s\" is not the "
-						"hexadecimal of a text", key);
-				return NULL;
-			}
-		}
-		(*owned)[i] = (char)v;
-	}
-	(*owned)[len / 2] = '\0';
-	return *owned;
+	return *owned = from_hex(h->valuestring, key, rc);
 }
 
-/* Resolve predicate p of a spec against table t. A value of another type
- * than the column's selects no row; a range on a column that is not
- * numeric is malformed. */
-static int resolve(pred *out, const cJSON *p, const fl_table *t)
+/* JSON value v (its text in `text` when a string: the hex form already
+ * decoded) as a value of column col: a number or "inf"/"-inf" on a numeric
+ * column, true/false on a boolean one, a level on a categorical one; any
+ * other (a value of another type) is V_NONE and matches no row. */
+static value value_of(const cJSON *v, const char *text, const fl_table *t, int64_t col)
 {
-	const cJSON *op = field(p, "op"), *val = field(p, "value");
-	const char *name, *text;
-	char *owned = NULL;
-	fl_coltype type;
+	fl_coltype type = fl_table_col_type(t, col);
+	value out = {V_NONE, 0, -1};
+
+	if (type == FL_COL_NUMERIC) {
+		if (cJSON_IsNumber(v))
+			out = (value){V_NUM, v->valuedouble, -1};
+		else if (text && (!strcmp(text, "inf") || !strcmp(text, "-inf")))
+			out = (value){V_NUM, text[0] == '-' ? -INFINITY : INFINITY, -1};
+	} else if (type == FL_COL_BOOLEAN) {
+		if (cJSON_IsBool(v))
+			out = (value){V_CODE, 0, cJSON_IsTrue(v)};
+	} else if (text) {
+		for (int32_t c = 0; c < fl_table_nlevels(t, col) && out.kind == V_NONE; c++)
+			if (strcmp(fl_table_level(t, col, c), text) == 0)
+				out = (value){V_CODE, 0, c};
+	}
+	return out;
+}
+
+/* The values of an "in_set" predicate on table column col (values_hex,
+ * when given, holds the same values' bytes). */
+static int set_values(pred *out, const cJSON *p, const fl_table *t, int64_t col)
+{
+	const cJSON *vals = field(p, "values"), *hex = field(p, "values_hex"), *e;
+	int32_t k = 0;
 	int rc = FL_OK;
 
-	memset(out, 0, sizeof *out);
-	if (!(name = text_field(p, "column", &owned, &rc)))
-		return rc ? rc : fl__error(FL_EFORMAT, "predicates spec: a predicate has no \"column\"");
-	out->col = fl_table_find(t, name);
-	if (out->col < 0)
-		rc = fl__error(FL_EINVAL, "the predicates spec needs column %s, which the metadata lack",
-			       name);
-	else if (!cJSON_IsString(op) || (strcmp(op->valuestring, "in") != 0 &&
-					 (strcmp(op->valuestring, "==") != 0 || !val)) ||
-		 (strcmp(op->valuestring, "in") == 0 && !fl_table_numeric(t, out->col)))
-		rc = fl__error(FL_EFORMAT, "predicates spec: the predicate on column %s "
-			       "is malformed or does not fit its type", name);
-	free(owned);
-	if (rc)
-		return rc;
-	type = fl_table_col_type(t, out->col);
-	if (strcmp(op->valuestring, "in") == 0) {
-		const cJSON *lo = field(p, "low"), *hi = field(p, "high");
+	out->n_set = cJSON_GetArraySize(vals);
+	if (!(out->set = fl__calloc((size_t)out->n_set + 1, sizeof *out->set, "spec values")))
+		return FL_ENOMEM;
+	cJSON_ArrayForEach(e, vals) {
+		const cJSON *h = cJSON_IsArray(hex) ? cJSON_GetArrayItem(hex, k) : NULL;
+		char *owned = cJSON_IsString(h) ? from_hex(h->valuestring, "values_hex", &rc) : NULL;
 
-		out->kind = P_RANGE;
-		out->lo = cJSON_IsNumber(lo) ? lo->valuedouble : -INFINITY;
-		out->hi = cJSON_IsNumber(hi) ? hi->valuedouble : INFINITY;
-	} else if (cJSON_IsNull(val)) {
-		out->kind = P_MISSING;
-	} else if (type == FL_COL_NUMERIC) {
-		out->kind = cJSON_IsNumber(val) || (cJSON_IsString(val) &&
-			    (!strcmp(val->valuestring, "inf") || !strcmp(val->valuestring, "-inf"))) ?
-			    P_NUM : P_NONE;
-		out->lo = cJSON_IsNumber(val) ? val->valuedouble :
-			  out->kind == P_NUM && val->valuestring[0] == '-' ? -INFINITY : INFINITY;
-	} else if (type == FL_COL_BOOLEAN) {
-		out->kind = cJSON_IsBool(val) ? P_CODE : P_NONE;
-		out->code = cJSON_IsTrue(val);
-	} else {
-		if (!(text = text_field(p, "value", &owned, &rc)))
+		if (rc)
 			return rc;
-		out->kind = P_NONE;
-		for (int32_t c = 0; c < fl_table_nlevels(t, out->col) && out->kind == P_NONE; c++)
-			if (strcmp(fl_table_level(t, out->col, c), text) == 0) {
-				out->kind = P_CODE;
-				out->code = c;
-			}
+		out->set[k++] = value_of(e, owned ? owned : cJSON_IsString(e) ? e->valuestring : NULL,
+					 t, col);
 		free(owned);
 	}
 	return FL_OK;
 }
 
-/* Does predicate p hold for table row r? */
+/* A class (or classes) of a derived column, as values. */
+static int class_values(pred *out, const cJSON *p)
+{
+	const cJSON *cls = field(p, out->kind == P_SET ? "classes" : "class"), *e;
+	int32_t k = 0;
+
+	if (out->kind != P_SET) {
+		out->one = (value){V_CODE, 0, (int64_t)cls->valuedouble};
+		return FL_OK;
+	}
+	out->n_set = cJSON_GetArraySize(cls);
+	if (!(out->set = fl__calloc((size_t)out->n_set + 1, sizeof *out->set, "spec values")))
+		return FL_ENOMEM;
+	cJSON_ArrayForEach(e, cls)
+		out->set[k++] = (value){V_CODE, 0, (int64_t)e->valuedouble};
+	return FL_OK;
+}
+
+/* Resolve predicate p of a spec against the data (its shape already
+ * checked: fl_spec__check). A value of another type than the column's
+ * selects no row; a range on a column that is not numeric is malformed;
+ * a derived column (the true or predicted class) needs the labels or the
+ * predictions. */
+static int resolve(pred *out, const cJSON *p, const fl_spec_data *d)
+{
+	const cJSON *op = field(p, "op"), *val = field(p, "value"), *der = field(p, "derived");
+	const char *name, *text, *o;
+	char *owned = NULL;
+	int rc = FL_OK;
+
+	memset(out, 0, sizeof *out);
+	if (!(name = text_field(p, "column", &owned, &rc)))
+		return rc ? rc : fl__error(FL_EFORMAT, "predicates spec: a predicate has no \"column\"");
+	o = cJSON_IsString(op) ? op->valuestring : "";
+	out->kind = !strcmp(o, "in") ? P_RANGE : !strcmp(o, "in_set") ? P_SET :
+		    !strcmp(o, "!=") ? P_NE : cJSON_IsNull(val) ? P_MISSING : P_EQ;
+	out->col = -1;
+	if (cJSON_IsString(der)) {
+		int is_label = !strcmp(der->valuestring, "label");
+
+		out->classes = is_label ? d->labels : d->version >= 2 ? d->preds : NULL;
+		if (!out->classes)
+			rc = fl__error(FL_EINVAL, "the predicates spec's column %s is the %s class of "
+				       "each row: the data have no %s", name,
+				       is_label ? "true" : "predicted", is_label ? "labels" : "predictions");
+		else if (out->kind == P_RANGE || out->kind == P_MISSING)
+			rc = fl__error(FL_EFORMAT, "predicates spec: the predicate on column %s is "
+				       "malformed or does not fit its type", name);
+		free(owned);
+		return rc ? rc : class_values(out, p);
+	}
+	if (!d->table)
+		rc = fl__error(FL_EINVAL, "the predicates spec needs a metadata table (column %s)", name);
+	else if ((out->col = fl_table_find(d->table, name)) < 0)
+		rc = fl__error(FL_EINVAL, "the predicates spec needs column %s, which the metadata lack",
+			       name);
+	else if ((strcmp(o, "in") && strcmp(o, "==") && strcmp(o, "!=") && strcmp(o, "in_set")) ||
+		 ((out->kind == P_EQ || out->kind == P_NE) && !val) ||
+		 (out->kind == P_NE && cJSON_IsNull(val)) ||
+		 (out->kind == P_RANGE && !fl_table_numeric(d->table, out->col)) ||
+		 (out->kind == P_SET && !cJSON_IsArray(field(p, "values"))))
+		rc = fl__error(FL_EFORMAT, "predicates spec: the predicate on column %s "
+			       "is malformed or does not fit its type", name);
+	free(owned);
+	if (rc)
+		return rc;
+	if (out->kind == P_RANGE) {
+		const cJSON *lo = field(p, "low"), *hi = field(p, "high");
+
+		out->lo = cJSON_IsNumber(lo) ? lo->valuedouble : -INFINITY;
+		out->hi = cJSON_IsNumber(hi) ? hi->valuedouble : INFINITY;
+	} else if (out->kind == P_SET) {
+		return set_values(out, p, d->table, out->col);
+	} else if (out->kind != P_MISSING) {
+		if (!(text = cJSON_IsString(val) ? text_field(p, "value", &owned, &rc) : NULL) && rc)
+			return rc;
+		out->one = value_of(val, text, d->table, out->col);
+		free(owned);
+	}
+	return FL_OK;
+}
+
+/* Does the (non-missing or missing) cell of row r equal value v? */
+static int equals(const pred *p, const fl_table *t, int64_t r, const value *v)
+{
+	if (p->classes)
+		return p->classes[r] == v->code;
+	if (v->kind == V_NUM)
+		return fl_table_numeric(t, p->col)[r] == v->x;
+	return v->kind == V_CODE && fl_table_codes(t, p->col)[r] == v->code;
+}
+
+static int missing(const pred *p, const fl_table *t, int64_t r)
+{
+	const double *num;
+
+	if (p->classes)
+		return 0;
+	num = fl_table_numeric(t, p->col);
+	return num ? isnan(num[r]) : fl_table_codes(t, p->col)[r] < 0;
+}
+
+/* Does predicate p hold for row r? */
 static int holds(const pred *p, const fl_table *t, int64_t r)
 {
-	const double *num = fl_table_numeric(t, p->col);
-	const int32_t *codes = fl_table_codes(t, p->col);
-
 	switch (p->kind) {
-	case P_RANGE:
-		return !isnan(num[r]) && num[r] >= p->lo && (num[r] < p->hi || p->hi == INFINITY);
-	case P_NUM:
-		return num[r] == p->lo;
+	case P_RANGE: {
+		double x = fl_table_numeric(t, p->col)[r];
+		return !isnan(x) && x >= p->lo && (x < p->hi || p->hi == INFINITY);
+	}
+	case P_EQ:
+		return equals(p, t, r, &p->one);
+	case P_NE: /* has a value, and not this one */
+		return !missing(p, t, r) && !equals(p, t, r, &p->one);
+	case P_SET:
+		for (int32_t k = 0; k < p->n_set; k++)
+			if (equals(p, t, r, &p->set[k]))
+				return 1;
+		return 0;
 	case P_MISSING:
-		return num ? isnan(num[r]) : codes[r] < 0;
-	case P_CODE:
-		return codes[r] == p->code;
-	case P_NONE:
-		break;
+		return missing(p, t, r);
 	}
 	return 0;
 }
@@ -329,17 +442,17 @@ static int apply_predicates(uint8_t *member, const cJSON *spec, const fl_spec_da
 
 	if (!cJSON_IsArray(list))
 		return fl__error(FL_EFORMAT, "predicates spec: \"predicates\" missing");
-	if (!d->table)
-		return fl__error(FL_EINVAL, "the predicates spec needs a metadata table");
 	memset(member, 1, (size_t)m);
 	cJSON_ArrayForEach(p, list) {
 		pred pr;
 
-		if ((rc = resolve(&pr, p, d->table)) != FL_OK)
-			return rc;
-		for (int64_t i = 0; i < m; i++)
+		rc = resolve(&pr, p, d);
+		for (int64_t i = 0; rc == FL_OK && i < m; i++)
 			if (member[i])
 				member[i] = (uint8_t)holds(&pr, d->table, rows ? rows[i] : i);
+		free(pr.set);
+		if (rc)
+			return rc;
 	}
 	return FL_OK;
 }
@@ -358,7 +471,8 @@ int fl_spec__apply_cached(uint8_t *member, const char *spec_json, const fl_spec_
 	char why[160];
 	int rc;
 
-	if (!member || !spec_json || !data || data->version != FL_SPEC_DATA_VERSION || m < 0 ||
+	if (!member || !spec_json || !data || data->version < 1 ||
+	    data->version > FL_SPEC_DATA_VERSION || m < 0 ||
 	    (!rows && m != data->n))
 		return fl__error(FL_EINVAL, "a slice spec needs the spec, its data (version %d) and "
 				 "the rows to test", FL_SPEC_DATA_VERSION);

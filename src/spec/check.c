@@ -160,18 +160,104 @@ static int mixture(why *w, const cJSON *spec)
 	return index_in(w, spec, "component", 0, k->valuedouble, 0);
 }
 
-/* Only the shape: what each predicate means for a column is for the
- * applier, which sees the column. */
+/* The most values of an "in_set" predicate (a column's levels are few). */
+#define MAX_SET (1 << 16)
+
+/* A scalar a predicate compares with: a string, a number or a boolean. */
+static int scalar(const cJSON *v)
+{
+	return cJSON_IsString(v) || cJSON_IsNumber(v) || cJSON_IsBool(v);
+}
+
+/* An array of 1..MAX_SET items each passing `ok` (len items when len > 0). */
+static int array_of(why *w, const cJSON *a, const char *name, int (*ok)(const cJSON *), int len,
+		    const char *what)
+{
+	const cJSON *e;
+	char detail[96];
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 || cJSON_GetArraySize(a) > MAX_SET ||
+	    (len > 0 && cJSON_GetArraySize(a) != len)) {
+		snprintf(detail, sizeof detail, "is not an array of %s%d to %d %s",
+			 len > 0 ? "exactly " : "", len > 0 ? len : 1, len > 0 ? len : MAX_SET, what);
+		return say(w, name, a ? detail : "is missing");
+	}
+	cJSON_ArrayForEach(e, a)
+		if (!ok(e)) {
+			snprintf(detail, sizeof detail, "holds an item that is not one of %s", what);
+			return say(w, name, detail);
+		}
+	return 0;
+}
+
+static int is_string(const cJSON *v)
+{
+	return cJSON_IsString(v);
+}
+
+static int is_class(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= 0 &&
+	       v->valuedouble < (double)INT32_MAX;
+}
+
+/* Predicate k: its op and the fields that op needs (what a value means
+ * for a column is for the applier, which sees the column). */
+static int predicate(why *w, const cJSON *p, int k)
+{
+	const cJSON *der = get(p, "derived"), *val = get(p, "value");
+	const char *op;
+	char f[64];
+
+	if (!cJSON_IsObject(p) || string(w, p, "column") || string(w, p, "op"))
+		return say(w, "predicates", "holds an entry without a \"column\" or an \"op\"");
+	op = get(p, "op")->valuestring;
+	if (strcmp(op, "==") && strcmp(op, "!=") && strcmp(op, "in") && strcmp(op, "in_set")) {
+		snprintf(f, sizeof f, "predicates[%d].op", k);
+		return say(w, f, "is not one of ==, !=, in, in_set");
+	}
+	snprintf(f, sizeof f, "predicates[%d].value", k);
+	if (!strcmp(op, "==") && !val)
+		return say(w, f, "is missing");
+	if (!strcmp(op, "!=") && !scalar(val))
+		return say(w, f, val ? "is not a string, a number or a boolean" : "is missing");
+	if (!strcmp(op, "in_set")) {
+		snprintf(f, sizeof f, "predicates[%d].values", k);
+		if (array_of(w, get(p, "values"), f, scalar, 0, "strings, numbers or booleans"))
+			return -1;
+		snprintf(f, sizeof f, "predicates[%d].values_hex", k);
+		if (get(p, "values_hex") && array_of(w, get(p, "values_hex"), f, is_string,
+						     cJSON_GetArraySize(get(p, "values")), "strings"))
+			return -1;
+	}
+	if (!der)
+		return 0;
+	snprintf(f, sizeof f, "predicates[%d].derived", k);
+	if (!cJSON_IsString(der) || (strcmp(der->valuestring, "label") &&
+				     strcmp(der->valuestring, "predicted")))
+		return say(w, f, "is not \"label\" or \"predicted\"");
+	if (!strcmp(op, "in") || cJSON_IsNull(val))
+		return say(w, f, "goes with a class (==, != or in_set), not a range or a missing value");
+	if (!strcmp(op, "in_set")) {
+		snprintf(f, sizeof f, "predicates[%d].classes", k);
+		return array_of(w, get(p, "classes"), f, is_class,
+				cJSON_GetArraySize(get(p, "values")), "classes (integers >= 0)");
+	}
+	snprintf(f, sizeof f, "predicates[%d].class", k);
+	return is_class(get(p, "class")) ? 0 : say(w, f, get(p, "class") ?
+						     "is not a class (an integer >= 0)" : "is missing");
+}
+
 static int predicates(why *w, const cJSON *spec)
 {
 	const cJSON *list = get(spec, "predicates"), *p;
+	int k = 0;
 
 	if (!cJSON_IsArray(list))
 		return say(w, "predicates", list ? "is not an array" : "is missing");
 	cJSON_ArrayForEach(p, list)
-		if (!cJSON_IsObject(p) || string(w, p, "column") || string(w, p, "op"))
-			return say(w, "predicates",
-				   "holds an entry without a \"column\" or an \"op\"");
+		if (predicate(w, p, k++))
+			return -1;
 	return 0;
 }
 

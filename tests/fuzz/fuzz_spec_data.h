@@ -3,7 +3,7 @@
  * small fixed fl_spec_data every spec type can be applied to, built once
  * in a private temporary folder: N rows, view "e" of dimension D, a
  * metadata table (categorical, boolean and numeric columns, missing cells
- * in each), labels, probabilities of C classes, and a mixture model fitted
+ * in each), labels, predictions, probabilities of C classes, and a mixture model fitted
  * on the view and saved as "m.npz" in that folder (the data's base_dir,
  * so that a spec naming {"file":"m.npz"} finds it). The corpora's seed
  * specs use these names. Include after fuzz_common.h.
@@ -37,6 +37,7 @@ static struct {
 	char dir[4096];
 	float x[FZ_N * FZ_D];
 	int64_t labels[FZ_N];
+	int64_t preds[FZ_N];
 	float probs[FZ_N * FZ_C];
 	fl_spec_view view;
 	fl_table *table;
@@ -74,6 +75,7 @@ static int fz_build(void)
 	atexit(fz_cleanup);
 	for (int i = 0; i < FZ_N; i++) {
 		fz.labels[i] = i % FZ_C;
+		fz.preds[i] = (i * 5) % FZ_C;
 		for (int j = 0; j < FZ_D; j++)
 			fz.x[i * FZ_D + j] = (float)(3 * (i % FZ_C == j % FZ_C) +
 						     0.25 * ((i * 7 + j * 3) % 5) - 0.5);
@@ -114,6 +116,7 @@ static int fz_build(void)
 	fz.data.n_views = 1;
 	fz.data.table = fz.table;
 	fz.data.labels = fz.labels;
+	fz.data.preds = fz.preds;
 	fz.data.probs = fz.probs;
 	fz.data.n_classes = FZ_C;
 	fz.data.base_dir = fz.dir;

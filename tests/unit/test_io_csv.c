@@ -1,5 +1,6 @@
 /* CSV tables: type inference, missing values, RFC 4180 quoting, line ends,
- * BOM, malformed files naming their line, and a 100k-level column. The
+ * BOM, malformed files naming their line, a 100k-level column, and
+ * columns added or replaced without copying the table (and their subsets). The
  * fixtures come from tests/data/make_fixtures.py. */
 #include "faultline.h"
 #include "check.h"
@@ -226,6 +227,96 @@ static void test_locale(void)
 	printf("test_locale: no comma-decimal locale installed, skipped\n");
 }
 
+/* Columns added to (or replacing one of) a table: the table's columns read in place, the new
+ * ones' codes, levels and cells, their tag; chained, subset, freed in any
+ * order of creation; bad arguments refused. */
+static void test_add_column(void)
+{
+	static const int32_t lab[] = {2, 0, 1, 2}, pred[] = {2, 2, -1, 0}, half_pred[] = {2, -1};
+	static const char *const names[] = {"cat", "dog", "bird"};
+	static const int64_t rows[] = {1, 2};
+	fl_table *t = load(DATA("types.csv")), *a = NULL, *b = NULL, *s = NULL, *alone = NULL;
+	int32_t bad[] = {0, 3, 0, 0};
+
+	if (!t)
+		return;
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "label", "label", lab, 4, names, 3), 0);
+	CHECK_RC(fl_table_with_categorical(&b, a, fl_table_cols(a), "predicted", "predicted", pred, 4, names, 3), 0);
+	if (!a || !b)
+		goto done;
+	CHECK_EQ_INT(fl_table_cols(b), 9);
+	CHECK_EQ_INT(fl_table_rows(b), 4);
+	for (int64_t c = 0; c < 7; c++) {
+		CHECK(!strcmp(fl_table_col_name(b, c), fl_table_col_name(t, c)));
+		CHECK(fl_table_col_type(b, c) == fl_table_col_type(t, c));
+		CHECK(fl_table_numeric(b, c) == fl_table_numeric(t, c)); /* not copied */
+		CHECK(fl_table_codes(b, c) == fl_table_codes(t, c));
+		CHECK(fl_table_col_derived(b, c) == NULL);
+		for (int64_t r = 0; r < 4; r++)
+			CHECK(!strcmp(fl_table_cell(b, r, c), fl_table_cell(t, r, c)));
+	}
+	CHECK_EQ_INT(fl_table_find(b, "label"), 7);
+	CHECK_EQ_INT(fl_table_find(b, "predicted"), 8);
+	CHECK(fl_table_col_type(b, 8) == FL_COL_CATEGORICAL && fl_table_nlevels(b, 8) == 3);
+	CHECK(!strcmp(fl_table_col_derived(b, 7), "label") && !strcmp(fl_table_col_derived(b, 8), "predicted"));
+	check_codes(b, 7, lab, 4);
+	check_codes(b, 8, pred, 4);
+	CHECK_EQ_INT(fl_table_missing(b, 8), 1);
+	CHECK(!strcmp(fl_table_level(b, 7, 1), "dog"));
+	CHECK(!strcmp(fl_table_cell(b, 0, 7), "bird") && !strcmp(fl_table_cell(b, 2, 8), ""));
+	/* a subset keeps every column (its level texts are b's: b outlives it) */
+	CHECK_RC(fl_table_subset(&s, b, rows, 2), 0);
+	if (s) {
+		CHECK_EQ_INT(fl_table_cols(s), 9);
+		check_codes(s, 8, half_pred, 2);
+		CHECK_EQ_INT(fl_table_missing(s, 8), 1);
+		CHECK(!strcmp(fl_table_cell(s, 0, 3), fl_table_cell(t, 1, 3)));
+		CHECK(!strcmp(fl_table_cell(s, 1, 7), "dog") && !strcmp(fl_table_col_derived(s, 7), "label"));
+		CHECK(fl_table_numeric(s, 1)[1] == fl_table_numeric(t, 1)[2] ||
+		      (isnan(fl_table_numeric(s, 1)[1]) && isnan(fl_table_numeric(t, 1)[2])));
+	}
+	/* a column alone */
+	CHECK_RC(fl_table_with_categorical(&alone, NULL, fl_table_cols(NULL), "label", NULL, lab, 4, names, 3), 0);
+	CHECK(alone && fl_table_cols(alone) == 1 && !strcmp(fl_table_cell(alone, 3, 0), "bird") &&
+	      fl_table_col_derived(alone, 0) == NULL);
+	fl_table_free(s);
+	fl_table_free(b);
+	fl_table_free(a);
+	s = b = a = NULL;
+	/* a column replaced: same position, the others untouched, a subset keeps it */
+	CHECK_RC(fl_table_with_categorical(&a, t, 3, "label", "label", lab, 4, names, 3), 0);
+	if (a) {
+		CHECK_EQ_INT(fl_table_cols(a), 7);
+		CHECK(!strcmp(fl_table_col_name(a, 3), "label") && fl_table_find(a, "city") < 0);
+		CHECK(!strcmp(fl_table_cell(a, 0, 3), "bird") && !strcmp(fl_table_cell(a, 0, 4), "0"));
+		CHECK(fl_table_codes(a, 2) == fl_table_codes(t, 2));
+		CHECK_RC(fl_table_subset(&s, a, rows, 2), 0);
+		CHECK(s && !strcmp(fl_table_cell(s, 1, 3), "dog") && !strcmp(fl_table_cell(s, 1, 0), "3"));
+		fl_table_free(s);
+		fl_table_free(a);
+		s = a = NULL;
+	}
+	/* a column may take the name of the one it replaces */
+	CHECK_RC(fl_table_with_categorical(&a, t, 3, "city", NULL, lab, 4, names, 3), 0);
+	fl_table_free(a);
+	a = NULL;
+	CHECK_RC(fl_table_with_categorical(&a, t, 8, "x", NULL, lab, 4, names, 3), FL_EINVAL);
+	/* refused: a name the table has, a code out of range, other rows, no name */
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "city", NULL, lab, 4, names, 3), FL_EINVAL);
+	CHECK(a == NULL && strstr(fl_last_error(), "'city'") != NULL);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "x", NULL, bad, 4, names, 3), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "row 1") != NULL);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), "x", NULL, lab, 3, names, 3), FL_EINVAL);
+	CHECK_RC(fl_table_with_categorical(&a, t, fl_table_cols(t), NULL, NULL, lab, 4, names, 3), FL_EINVAL);
+	CHECK_RC(fl_table_with_categorical(NULL, t, fl_table_cols(t), "x", NULL, lab, 4, names, 3), FL_EINVAL);
+done:
+	fl_table_free(alone);
+	fl_table_free(s);
+	fl_table_free(b);
+	fl_table_free(a);
+	fl_table_free(t);
+}
+
 int main(void)
 {
 	test_types();
@@ -234,5 +325,6 @@ int main(void)
 	test_malformed();
 	test_many_levels();
 	test_locale();
+	test_add_column();
 	return check_done();
 }

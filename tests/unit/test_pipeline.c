@@ -5,7 +5,9 @@
  * return cancels with FL_ECANCELED and leaves no file; fl_report_save
  * writes nothing when one output fails and keeps an earlier report; apply
  * on the data a report was found in selects its members again; check and
- * compare give their verdicts and both-model counts.
+ * compare give their verdicts and both-model counts; the table the
+ * predicate search sees (label in place of the class-name column,
+ * predicted after, names that never take a metadata column's).
  */
 #include "check.h"
 
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "faultline.h"
+#include "pipeline/pipeline_internal.h"
 
 static int cancel_after(void *user, const char *stage, int64_t done, int64_t total)
 {
@@ -91,6 +94,16 @@ static void test_options(void)
 	CHECK_EQ_INT(o.failure_kind, FL_FAILURE_LOSS);
 	CHECK_RC(fl_discover_opts_set(&o, "holdout", "false"), 0);
 	CHECK_EQ_INT(o.holdout, 0);
+	CHECK_RC(fl_discover_opts_set(&o, "predicate_language", "sliceline"), 0);
+	CHECK_EQ_INT(o.predicate_language, 1);
+	CHECK_RC(fl_discover_opts_get(&o, "predicate_language", buf, sizeof buf), 0);
+	CHECK(strcmp(buf, "sliceline") == 0);
+	CHECK_RC(fl_discover_opts_set(&o, "predicate_language", "datalog"), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "rich,sliceline") != NULL);
+	CHECK_RC(fl_discover_opts_set(&o, "max_set", "0"), FL_EINVAL);
+	o.predicate_language = 2;
+	CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "predicate_language") != NULL);
 	o = init;
 	o.fdr = 1;
 	CHECK_RC(fl_discover_opts_check(&o), FL_EINVAL);
@@ -242,6 +255,73 @@ done:
 	fl_synth_clear(&s);
 }
 
+/* A metadata table from text (written to the test folder). */
+static fl_table *meta_table(const char *name, const char *text)
+{
+	char path[512];
+	fl_table *t = NULL;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/pipeline_%s.csv", FL_TEST_TMP, name);
+	if (!(fp = fopen(path, "w")))
+		return NULL;
+	fputs(text, fp);
+	if (fclose(fp) == 0)
+		CHECK_RC(fl_table_read_csv(&t, path), 0);
+	unlink(path);
+	return t;
+}
+
+/* The search's table: label takes the place of the class-name column when
+ * that names every class differently, else comes after the metadata (its
+ * levels then "NAME (class C)" where two classes share a name, the class
+ * number where a class has none); predicted is last; a metadata column of
+ * the same name keeps it, ours get " (faultline)". */
+static void test_search_table(void)
+{
+	static const int64_t labels[6] = {0, 1, 2, 0, 1, 2}, preds[6] = {0, 2, 2, 1, 1, 0};
+	fl_table *distinct = meta_table("distinct", "id,cls,label\na,cat,x\nb,dog,y\nc,cow,x\n"
+					"d,cat,y\ne,dog,x\nf,cow,y\n");
+	fl_table *shared = meta_table("shared", "id,kind\na,pet\nb,pet\nc,farm\nd,pet\ne,pet\n"
+				      "f,farm\n");
+	fl_data d = FL_DATA_INIT;
+	fl_prep p;
+
+	d.n = 6;
+	d.labels = labels;
+	d.preds = preds;
+	d.meta = distinct;
+	d.id_column = "id";
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	if (p.table) {
+		CHECK_EQ_INT(fl_table_cols(p.table), 4);
+		CHECK(!strcmp(fl_table_col_name(p.table, 1), "label (faultline)") &&
+		      !strcmp(fl_table_col_derived(p.table, 1), "label"));
+		CHECK(!strcmp(fl_table_col_name(p.table, 2), "label") && !fl_table_col_derived(p.table, 2));
+		CHECK(!strcmp(fl_table_col_name(p.table, 3), "predicted") &&
+		      !strcmp(fl_table_col_derived(p.table, 3), "predicted"));
+		CHECK(!strcmp(fl_table_level(p.table, 1, 2), "cow") && !strcmp(fl_table_cell(p.table, 1, 3), "cow"));
+		CHECK(!strcmp(fl_table_cell(p.table, 5, 0), "f") && fl_table_base(p.table) == distinct);
+	}
+	fl_pipeline__prep_free(&p);
+	d.meta = shared; /* "pet" names two classes: not the true class */
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	if (p.table) {
+		CHECK_EQ_INT(fl_table_cols(p.table), 4);
+		CHECK(!strcmp(fl_table_col_name(p.table, 1), "kind") && !strcmp(fl_table_col_name(p.table, 2), "label"));
+		CHECK(!strcmp(fl_table_level(p.table, 2, 0), "pet (class 0)") &&
+		      !strcmp(fl_table_level(p.table, 2, 2), "farm"));
+	}
+	fl_pipeline__prep_free(&p);
+	d.meta = NULL; /* no metadata: no table */
+	d.id_column = NULL;
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	CHECK(p.table == NULL);
+	fl_pipeline__prep_free(&p);
+	fl_table_free(distinct);
+	fl_table_free(shared);
+}
+
 /* Scale-free numerics: a continuous failure (the loss), the same times
  * 1e19, 1e-19 and 1e300 (finite; its sums and squares overflow a double,
  * and 2e19 once reached the mixture's exp as NaN): fl_discover ranks the
@@ -336,6 +416,7 @@ int main(void)
 	int calls = 0, found = 0;
 
 	test_options();
+	test_search_table();
 	test_scale();
 	test_groups();
 	so.n = 4000;

@@ -84,9 +84,153 @@ static int bf_order(const void *a, const void *b)
 	return 0;
 }
 
+/* The language of predicates, enumerated independently of the search
+ * from its rules (faultline/predicates.h): for each column, in the order
+ * the search lists them, its predicates as row memberships, texts and the
+ * column group (label and predicted share one). Numeric bins are taken
+ * from the search's own list (their cuts are tested by test_binning and
+ * test_cuts); values, missing cells, the failure order of values, prefix
+ * sets and negations are rebuilt here. */
 typedef struct {
-	const fl_predicate_result *r;
-	const unsigned char *member; /* n_preds x n */
+	int32_t n, cap;
+	unsigned char *member;  /* n x rows */
+	int32_t *group;
+	char **text;
+	int64_t rows;
+} bf_lang;
+
+static void lang_add(bf_lang *L, int32_t group, const unsigned char *m, const char *text)
+{
+	if (L->n == L->cap) {
+		L->cap = L->cap ? 2 * L->cap : 64;
+		L->member = realloc(L->member, (size_t)L->cap * (size_t)L->rows);
+		L->group = realloc(L->group, (size_t)L->cap * sizeof *L->group);
+		L->text = realloc(L->text, (size_t)L->cap * sizeof *L->text);
+	}
+	memcpy(L->member + (size_t)L->n * (size_t)L->rows, m, (size_t)L->rows);
+	L->group[L->n] = group;
+	L->text[L->n] = strdup(text);
+	L->n++;
+}
+
+static void lang_free(bf_lang *L)
+{
+	for (int32_t i = 0; i < L->n; i++)
+		free(L->text[i]);
+	free(L->member);
+	free(L->group);
+	free(L->text);
+}
+
+static int64_t derived_column(const fl_table *t, const char *tag)
+{
+	for (int64_t c = 0; c < fl_table_cols(t); c++)
+		if (fl_table_col_derived(t, c) && !strcmp(fl_table_col_derived(t, c), tag))
+			return c;
+	return -1;
+}
+
+static void lang_build(bf_lang *L, const fl_table *t, const double *f, const fl_predicate_opts *o,
+		       const fl_predicate_result *r)
+{
+	int64_t n = fl_table_rows(t), cols = fl_table_cols(t), order[64], k = 0;
+	int64_t label = derived_column(t, "label"), predicted = derived_column(t, "predicted");
+	int rich = o->language == FL_PRED_LANG_RICH;
+	unsigned char *m = malloc((size_t)n);
+	char text[512];
+
+	L->rows = n;
+	for (int64_t c = 0; c < cols; c++) /* derived first, in the rich language only */
+		if (fl_table_col_derived(t, c) && rich)
+			order[k++] = c;
+	for (int64_t c = 0; c < cols; c++)
+		if (!fl_table_col_derived(t, c))
+			order[k++] = c;
+	for (int64_t j = 0; j < k; j++) {
+		int64_t c = order[j];
+		int32_t group = (int32_t)(c == predicted && label >= 0 && !o->label_with_predicted ? label : c);
+		const char *name = fl_table_col_name(t, c);
+
+		if (fl_table_col_type(t, c) == FL_COL_NUMERIC) {
+			for (int32_t p = 0; p < r->n_preds; p++)
+				if (r->preds[p].column == c) {
+					for (int64_t i = 0; i < n; i++)
+						m[i] = (unsigned char)fl_predicate_match(&r->preds[p], t, i);
+					lang_add(L, group, m, r->preds[p].text);
+				}
+			continue;
+		}
+		const int32_t *codes = fl_table_codes(t, c);
+		int32_t nlev = fl_table_nlevels(t, c), nv = 0, byrate[64];
+		int64_t count[65] = {0}, miss = 0;
+		double fail[65] = {0};
+		for (int64_t i = 0; i < n; i++) {
+			count[codes[i] < 0 ? nlev : codes[i]]++;
+			fail[codes[i] < 0 ? nlev : codes[i]] += f[i];
+			miss += codes[i] < 0;
+		}
+		int skip = miss == n;
+		for (int32_t v = 0; v < nlev; v++) {
+			nv += count[v] > 0;
+			skip |= count[v] == n;
+		}
+		if (skip)
+			continue;
+		for (int32_t v = 0; v < nlev; v++)
+			if (count[v]) {
+				for (int64_t i = 0; i < n; i++)
+					m[i] = codes[i] == v;
+				snprintf(text, sizeof text, "%s = %s", name, fl_table_level(t, c, v));
+				lang_add(L, group, m, text);
+			}
+		if (miss) {
+			for (int64_t i = 0; i < n; i++)
+				m[i] = codes[i] < 0;
+			snprintf(text, sizeof text, "%s is missing", name);
+			lang_add(L, group, m, text);
+		}
+		if (!rich || nv < 3)
+			continue;
+		/* the values of min_support rows or more by failure rate, highest
+		 * first, ties in level order (insertion sort: obviously stable) */
+		int32_t q = 0;
+		for (int32_t v = 0; v < nlev; v++) {
+			if (!count[v] || count[v] < r->min_support)
+				continue;
+			int32_t at = q++;
+			while (at > 0 && fail[v] / (double)count[v] >
+					 fail[byrate[at - 1]] / (double)count[byrate[at - 1]]) {
+				byrate[at] = byrate[at - 1];
+				at--;
+			}
+			byrate[at] = v;
+		}
+		for (int32_t size = 2; size <= o->max_set && size <= q - (q == nv ? 2 : 1); size++) {
+			int p = snprintf(text, sizeof text, "%s in {", name);
+			for (int64_t i = 0; i < n; i++) {
+				m[i] = 0;
+				for (int32_t x = 0; x < size; x++)
+					m[i] |= codes[i] == byrate[x];
+			}
+			for (int32_t x = 0; x < size; x++)
+				p += snprintf(text + p, sizeof text - (size_t)p, "%s%s", x ? ", " : "",
+					      fl_table_level(t, c, byrate[x]));
+			snprintf(text + p, sizeof text - (size_t)p, "}");
+			lang_add(L, group, m, text);
+		}
+		for (int32_t v = 0; v < nlev; v++)
+			if (count[v] && count[v] >= r->min_support) {
+				for (int64_t i = 0; i < n; i++)
+					m[i] = codes[i] >= 0 && codes[i] != v;
+				snprintf(text, sizeof text, "%s != %s", name, fl_table_level(t, c, v));
+				lang_add(L, group, m, text);
+			}
+	}
+	free(m);
+}
+
+typedef struct {
+	const bf_lang *L;
 	const double *f;
 	int64_t n, minsup;
 	double alpha, mean;
@@ -96,15 +240,15 @@ typedef struct {
 } bf_state;
 
 /* every conjunction of predicates with ascending indices on distinct
- * columns, extending items[0..level) */
+ * column groups, extending items[0..level) */
 static void bf_walk(bf_state *s, int32_t *items, int32_t level)
 {
 	int32_t from = level ? items[level - 1] + 1 : 0;
 
-	for (int32_t p = from; p < s->r->n_preds; p++) {
+	for (int32_t p = from; p < s->L->n; p++) {
 		int same = 0;
 		for (int32_t j = 0; j < level; j++)
-			same |= s->r->preds[items[j]].column == s->r->preds[p].column;
+			same |= s->L->group[items[j]] == s->L->group[p];
 		if (same)
 			continue;
 		items[level] = p;
@@ -113,13 +257,13 @@ static void bf_walk(bf_state *s, int32_t *items, int32_t level)
 		for (int64_t i = 0; i < s->n; i++) {
 			int in = 1;
 			for (int32_t j = 0; j <= level && in; j++)
-				in = s->member[(size_t)items[j] * (size_t)s->n + (size_t)i];
+				in = s->L->member[(size_t)items[j] * (size_t)s->n + (size_t)i];
 			if (in) {
 				size++;
 				err += s->f[i];
 			}
 		}
-		if (size >= s->minsup && size > 0) {
+		if (size >= s->minsup && size > 0 && size < s->n) {
 			double sc = fl_predicates__score(s->alpha, err, (double)size, (double)s->n, s->mean);
 			if (sc > 0) {
 				if (s->count == s->cap) {
@@ -154,8 +298,11 @@ static unsigned char *memberships(const fl_predicate_result *r, const fl_table *
 /* ---- random tables ---------------------------------------------------- */
 
 /* rows x cols of mixed columns, a failure signal that depends on two of
- * them (binary or continuous), written and read back */
-static fl_table *random_table(uint64_t *st, int64_t rows, int32_t cols, double **failure, int binary)
+ * them (binary or continuous), written and read back. ties: categorical
+ * values cycle with the row and the failure alternates with whole cycles,
+ * so values tie exactly on failure rate (their order is then level order). */
+static fl_table *random_table(uint64_t *st, int64_t rows, int32_t cols, double **failure, int binary,
+			      int ties)
 {
 	char header[256] = "", **cells = malloc((size_t)(rows * cols) * sizeof *cells);
 	int32_t *kind = malloc((size_t)cols * sizeof *kind), *nlev = malloc((size_t)cols * sizeof *nlev);
@@ -171,12 +318,16 @@ static fl_table *random_table(uint64_t *st, int64_t rows, int32_t cols, double *
 		nlev[c] = 2 + (int32_t)(check_rand(st) % 4);
 		missing[c] = check_uniform(st) < 0.4 ? 0.1 : 0;
 	}
+	if (ties)
+		kind[0] = 0;
 	for (int64_t r = 0; r < rows; r++)
 		for (int32_t c = 0; c < cols; c++) {
 			char buf[48];
 			int32_t v = (int32_t)(check_rand(st) % (uint64_t)nlev[c]);
+			if (ties && kind[c] == 0)
+				v = (int32_t)(r % nlev[c]);
 			code[r * cols + c] = v;
-			if (check_uniform(st) < missing[c]) {
+			if (!ties && check_uniform(st) < missing[c]) {
 				code[r * cols + c] = -1;
 				buf[0] = 0;
 			} else if (kind[c] == 0) {
@@ -197,6 +348,8 @@ static fl_table *random_table(uint64_t *st, int64_t rows, int32_t cols, double *
 		int hot = code[r * cols] == 0 && (cols < 2 || code[r * cols + 1] != 1);
 		double p = hot ? 0.6 : 0.15, u = check_uniform(st);
 		(*failure)[r] = binary ? (u < p) : (u < p ? -log(1 - check_uniform(st)) * (hot ? 2 : 1) : 0);
+		if (ties) /* every value of column 0 fails on the same share of its rows */
+			(*failure)[r] = (double)((r / (nlev[0] * 2)) % 2);
 	}
 	if (table_from_rows(&t, "random", header, cells, rows, cols) != 0)
 		t = NULL;
@@ -210,30 +363,64 @@ static fl_table *random_table(uint64_t *st, int64_t rows, int32_t cols, double *
 	return t;
 }
 
-static int cases_pruned;
+/* The random table with the derived columns "label" and "predicted" of
+ * k classes added (the true class drawn, the prediction right 70% of the
+ * time), as the pipeline adds them; *owned holds the intermediate table. */
+static fl_table *with_classes(uint64_t *st, fl_table *t, fl_table **mid)
+{
+	int64_t n = fl_table_rows(t);
+	int32_t k = 2 + (int32_t)(check_rand(st) % 4), *lab = malloc((size_t)n * sizeof *lab);
+	int32_t *pred = malloc((size_t)n * sizeof *pred);
+	static const char *const names[] = {"cat", "dog", "bird", "fish", "frog"};
+	fl_table *out = NULL;
 
-/* one random case against brute force; returns nonzero on a mismatch */
-static int brute_force_case(uint64_t seed)
+	for (int64_t i = 0; i < n; i++) {
+		lab[i] = (int32_t)(check_rand(st) % (uint64_t)k);
+		pred[i] = check_uniform(st) < 0.7 ? lab[i] : (int32_t)(check_rand(st) % (uint64_t)k);
+	}
+	if (fl_table_with_categorical(mid, t, fl_table_cols(t), "label", "label", lab, n, names, k) != 0 ||
+	    fl_table_with_categorical(&out, *mid, fl_table_cols(*mid), "predicted", "predicted", pred, n, names, k) != 0)
+		out = NULL;
+	free(lab);
+	free(pred);
+	return out;
+}
+
+static int cases_pruned, cases_sets, cases_derived;
+
+/* one random case against brute force in one language; returns nonzero on
+ * a mismatch */
+static int brute_force_case(uint64_t seed, fl_predicate_language language)
 {
 	uint64_t st = seed;
 	int64_t rows = 20 + (int64_t)(check_rand(&st) % 250);
 	int32_t cols = 2 + (int32_t)(check_rand(&st) % 6);
-	int binary = check_rand(&st) % 2;
+	int binary = check_rand(&st) % 2, ties = seed % 5 == 0, derived = seed % 3 == 0;
 	double *f = NULL;
-	fl_table *t = random_table(&st, rows, cols, &f, binary);
+	fl_table *base = random_table(&st, ties ? 24 * (1 + (int64_t)(check_rand(&st) % 8)) : rows,
+				      cols, &f, binary || ties, ties), *mid = NULL;
+	fl_table *t = base && derived ? with_classes(&st, base, &mid) : base;
 	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
 	fl_predicate_result *r1 = NULL, *r2 = NULL;
+	bf_lang L = {0};
 	static const double alphas[] = {0.6, 0.8, 0.9, 0.95, 0.99, 1.0};
 	int bad = 0;
 
 	if (!t) {
 		printf("seed %llu: could not build the table: %s\n", (unsigned long long)seed, fl_last_error());
+		fl_table_free(base);
+		fl_table_free(mid);
+		free(f);
 		return 1;
 	}
+	rows = fl_table_rows(t);
+	o.language = language;
 	o.alpha = alphas[check_rand(&st) % 6];
 	o.max_level = 1 + (int32_t)(check_rand(&st) % 4);
 	o.top = 1 + (int32_t)(check_rand(&st) % 8);
 	o.bins = 2 + (int32_t)(check_rand(&st) % 4);
+	o.max_set = 1 + (int32_t)(check_rand(&st) % 4);
+	o.label_with_predicted = (int)(check_rand(&st) % 2);
 	if (check_rand(&st) % 2)
 		o.min_support = 1 + (int64_t)(check_rand(&st) % 12);
 	else
@@ -250,13 +437,30 @@ static int brute_force_case(uint64_t seed)
 		goto done;
 	}
 
+	/* the language: the search lists exactly the predicates of the rules */
+	lang_build(&L, t, f, &o, r1);
+	unsigned char *mem = memberships(r1, t);
+	bad |= L.n != r1->n_preds;
+	for (int32_t p = 0; !bad && p < L.n; p++) {
+		bad |= strcmp(L.text[p], r1->preds[p].text) != 0 ||
+		       memcmp(L.member + (size_t)p * (size_t)rows, mem + (size_t)p * (size_t)rows, (size_t)rows);
+		if (bad)
+			printf("seed %llu: predicate %d: search '%s', rules '%s'\n", (unsigned long long)seed, p,
+			       r1->preds[p].text, L.text[p]);
+	}
+	if (L.n != r1->n_preds)
+		printf("seed %llu: %d predicates, the rules give %d\n", (unsigned long long)seed, r1->n_preds, L.n);
+	cases_derived += derived && language == FL_PRED_LANG_RICH;
+	for (int32_t p = 0, seen = 0; p < r1->n_preds && !seen; p++)
+		cases_sets += seen = r1->preds[p].op == FL_PRED_IN_SET;
+
 	double total = 0;
 	for (int64_t i = 0; i < rows; i++)
 		total += f[i];
-	unsigned char *mem = memberships(r1, t);
-	bf_state s = {r1, mem, f, rows, r1->min_support, o.alpha, total / (double)rows, o.max_level, NULL, 0, 0};
+	bf_state s = {&L, f, rows, r1->min_support, o.alpha, total / (double)rows, o.max_level, NULL, 0, 0};
 	int32_t items[4];
-	bf_walk(&s, items, 0);
+	if (!bad)
+		bf_walk(&s, items, 0);
 	if (s.count)
 		qsort(s.out, (size_t)s.count, sizeof *s.out, bf_order);
 	int64_t k = s.count < o.top ? s.count : o.top, pruned = 0;
@@ -278,10 +482,11 @@ static int brute_force_case(uint64_t seed)
 		bad |= m != r1->preds[p].size;
 	}
 	if (bad) {
-		printf("seed %llu: rows %lld cols %d binary %d alpha %g level %d top %d bins %d minsup %lld: "
-		       "search %d slices, brute force %lld\n", (unsigned long long)seed, (long long)rows, cols,
-		       binary, o.alpha, o.max_level, o.top, o.bins, (long long)r1->min_support,
-		       r1->n_slices, (long long)s.count);
+		printf("seed %llu (%s): rows %lld cols %d binary %d ties %d derived %d alpha %g level %d top %d "
+		       "bins %d max set %d label+predicted %d minsup %lld: search %d slices, brute force %lld\n",
+		       (unsigned long long)seed, language ? "sliceline" : "rich", (long long)rows, cols, binary,
+		       ties, derived, o.alpha, o.max_level, o.top, o.bins, o.max_set, o.label_with_predicted,
+		       (long long)r1->min_support, r1->n_slices, (long long)s.count);
 		for (int32_t i = 0; i < (r1->n_slices > k ? r1->n_slices : (int32_t)k); i++) {
 			if (i < r1->n_slices)
 				printf("  search %d: L%d score %.17g size %lld\n", i, r1->slices[i].n_preds,
@@ -291,8 +496,8 @@ static int brute_force_case(uint64_t seed)
 				       s.out[i].score, (long long)s.out[i].size);
 		}
 	}
-	for (int32_t L = 0; L < 8; L++)
-		pruned += r1->pruned[L];
+	for (int32_t L2 = 0; L2 < 8; L2++)
+		pruned += r1->pruned[L2];
 	cases_pruned += pruned > 0;
 	if (getenv("BF_VERBOSE")) /* the shape of each case, to tune the generator */
 		printf("case %llu: rows %lld cols %d L%d top %d alpha %g minsup %lld: evaluated %lld %lld "
@@ -303,22 +508,32 @@ static int brute_force_case(uint64_t seed)
 	free(s.out);
 	free(mem);
 done:
+	lang_free(&L);
 	fl_predicate_result_free(r1);
 	fl_predicate_result_free(r2);
-	fl_table_free(t);
+	if (t != base)
+		fl_table_free(t);
+	fl_table_free(mid);
+	fl_table_free(base);
 	free(f);
 	return bad;
 }
 
+/* 300 random tables in each language (every 5th with exact ties of the
+ * failure rate between values, every 3rd with the derived columns). */
 static void test_brute_force(uint64_t base)
 {
-	int failures = 0;
+	int failures[2] = {0, 0};
 
-	for (uint64_t i = 0; i < 300; i++)
-		failures += brute_force_case(base + i);
-	printf("brute force: %d of 300 random tables differ; pruning by the bound in %d\n", failures,
-	       cases_pruned);
-	CHECK_EQ_INT(failures, 0);
+	for (int lang = 0; lang < 2; lang++)
+		for (uint64_t i = 0; i < 300; i++)
+			failures[lang] += brute_force_case(base + i, (fl_predicate_language)lang);
+	printf("brute force: %d (rich) and %d (SliceLine) of 300 random tables differ; pruning by the "
+	       "bound in %d; sets and negations in %d, derived columns in %d\n", failures[0], failures[1],
+	       cases_pruned, cases_sets, cases_derived);
+	CHECK_EQ_INT(failures[0], 0);
+	CHECK_EQ_INT(failures[1], 0);
+	CHECK(cases_sets > 100 && cases_derived > 80);
 }
 
 /* ---- the bound -------------------------------------------------------- */
@@ -436,7 +651,7 @@ static void test_bound(uint64_t base)
 		int64_t rows = 30 + (int64_t)(check_rand(&st) % 120);
 		int32_t cols = 4 + (int32_t)(check_rand(&st) % 3);
 		double *f = NULL, total = 0;
-		fl_table *t = random_table(&st, rows, cols, &f, (int)(sd % 2));
+		fl_table *t = random_table(&st, rows, cols, &f, (int)(sd % 2), 0);
 		fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
 		fl_predicate_result *r = NULL;
 
@@ -524,12 +739,14 @@ static void test_binning(void)
 		CHECK(isinf(r->preds[a3].high) && r->preds[a3].low == 76);
 	}
 	/* 92 zeros: every quantile falls in the run and moves to its end; the
-	 * edge is the shortest number in (0, 9300.5] */
-	int g0 = find_pred(r, "gain < 9000"), g1 = find_pred(r, "gain >= 9000");
+	 * cut is the observed value above the gap, 9300.5 (not "9000", a round
+	 * number inside the empty gap (0, 9300.5) that no row has) */
+	int g0 = find_pred(r, "gain < 9300.5"), g1 = find_pred(r, "gain >= 9300.5");
 	CHECK(g0 >= 0 && g1 == g0 + 1);
 	if (g1 >= 0) {
 		CHECK_EQ_INT(r->preds[g0].size, 92);
 		CHECK_EQ_INT(r->preds[g1].size, 8);
+		CHECK(r->preds[g0].high == 9300.5 && r->preds[g1].low == 9300.5);
 	}
 	/* at most `bins` distinct values: one predicate per value */
 	CHECK(find_pred(r, "few = 0") >= 0 && find_pred(r, "few = 2") >= 0);
@@ -544,59 +761,100 @@ static void test_binning(void)
 	free(f);
 }
 
-/* random continuous columns: the bins hold the rows the quantile cut puts
- * there, edges are short, and the printed edge reads back as the edge */
-static void test_readable_edges(uint64_t base)
+/* The number a range predicate's text gives for its cut (`col < X`,
+ * `col >= X`, `col in [X, Y)`: which = 0 for X, 1 for Y). */
+static double text_cut(const char *text, int which)
 {
-	int bad = 0;
+	const char *p = strstr(text, " in [");
 
-	for (uint64_t sd = 0; sd < 20; sd++) {
+	if (p)
+		return which ? strtod(strstr(p, ", ") + 2, NULL) : strtod(p + 5, NULL);
+	p = strstr(text, " >= ") ? strstr(text, " >= ") + 4 : strstr(text, " < ") + 3;
+	return strtod(p, NULL);
+}
+
+/* Cuts are observed values, the same number in the predicate (low/high),
+ * the spec and the text (or, for a value of many digits, a text of 6+
+ * digits between it and the value below): on random columns of long
+ * decimals and of short ones, with ties; the text, the spec (applied by
+ * fl_spec_apply) and the predicate select the same rows. */
+static void test_cuts(uint64_t base)
+{
+	int bad = 0, short_exact = 0, long_cut = 0;
+
+	for (uint64_t sd = 0; sd < 40; sd++) {
 		uint64_t st = base + 5000 + sd;
 		int64_t n = 200 + (int64_t)(check_rand(&st) % 300);
 		int32_t bins = 2 + (int32_t)(check_rand(&st) % 12);
+		int digits = sd % 2 ? 17 : 3; /* long decimals, or values typed with few digits */
 		char *text = malloc((size_t)n * 40 + 16), *p = text;
 		double *x = malloc((size_t)n * sizeof *x), *f = calloc((size_t)n, sizeof *f);
 		double scale = pow(10, (double)(check_rand(&st) % 9) - 4);
+		uint8_t *member = malloc((size_t)n);
 		fl_table *t = NULL;
 		fl_predicate_result *r = NULL;
 		fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+		fl_spec_data d = FL_SPEC_DATA_INIT;
 
 		p += sprintf(p, "x\n");
 		for (int64_t i = 0; i < n; i++) {
-			x[i] = (check_uniform(&st) - 0.3) * scale * 1000; /* both signs */
-			p += sprintf(p, "%.17g\n", x[i]);
+			double u = check_uniform(&st);
+			p += sprintf(p, "%.*g\n", digits, (u * u - 0.3) * scale * 1000); /* both signs, skewed */
 			f[i] = 1;
 		}
 		o.bins = bins;
 		o.min_support = 1;
-		if (table_from_text(&t, "edges", text) != 0 || fl_predicates_search(&r, t, f, &o) != 0) {
+		if (table_from_text(&t, "cuts", text) != 0 || fl_predicates_search(&r, t, f, &o) != 0) {
 			bad++;
 			goto next;
 		}
-		x = memcpy(x, fl_table_numeric(t, 0), (size_t)n * sizeof *x);
+		memcpy(x, fl_table_numeric(t, 0), (size_t)n * sizeof *x);
+		d.n = n;
+		d.table = t;
 		for (int32_t k = 0; k < r->n_preds; k++) {
 			const fl_predicate *q = &r->preds[k];
-			char buf[64];
-			/* the bin's size is close to n / bins (no ties here) */
-			bad += q->size < n / bins - 2 || q->size > n / bins + 2;
-			if (isfinite(q->low)) {
-				fl_predicates__fmt(buf, sizeof buf, q->low);
-				bad += strtod(buf, NULL) != q->low || !strstr(q->text, buf);
-				/* few digits: no more than 5 significant ones for random data
-				 * in bins of >= 16 rows */
-				int digits = 0;
-				for (const char *c = buf; *c && *c != 'e'; c++)
-					digits += *c >= '0' && *c <= '9';
-				bad += digits > 8;
-				/* the edge separates: every row below is < low, above >= low */
-				int64_t below = 0;
-				for (int64_t i = 0; i < n; i++)
-					below += x[i] < q->low;
-				int64_t before = 0;
-				for (int32_t j = 0; j < k; j++)
-					before += r->preds[j].size;
-				bad += below != before;
+			char num[64], spec[256];
+			double below = -INFINITY;
+			int64_t at = 0, by_text = 0, by_pred = 0, by_spec = 0;
+
+			if (q->op != FL_PRED_RANGE || !isfinite(q->low))
+				continue;
+			/* an observed value, with the largest value below it */
+			for (int64_t i = 0; i < n; i++) {
+				at += x[i] == q->low;
+				below = x[i] < q->low && x[i] > below ? x[i] : below;
 			}
+			double d_text = text_cut(q->text, 0);
+			bad += at == 0 || !(d_text > below && d_text <= q->low);
+			/* short values are printed as they are; long ones in 6 to 17 digits */
+			fl_predicates__fmt(num, sizeof num, q->low);
+			if (digits == 3) {
+				short_exact += d_text == q->low;
+				bad += d_text != q->low;
+			} else {
+				long_cut++;
+				bad += strtod(num, NULL) != q->low;
+			}
+			/* text, predicate and spec select the same rows */
+			snprintf(spec, sizeof spec, "{\"type\":\"predicates\",\"predicates\":[{\"column\":\"x\","
+				 "\"op\":\"in\",\"low\":%s,\"high\":null}]}", num);
+			if (fl_spec_apply(member, spec, &d, NULL, n) != 0) {
+				bad++;
+				continue;
+			}
+			for (int64_t i = 0; i < n; i++) {
+				by_text += x[i] >= d_text;
+				by_pred += x[i] >= q->low;
+				by_spec += member[i] && x[i] >= q->low;
+			}
+			bad += by_text != by_pred || by_spec != by_pred;
+			/* the bins hold what the cut puts on each side */
+			int64_t before = 0, below_rows = 0;
+			for (int32_t j = 0; j < k; j++)
+				before += r->preds[j].size;
+			for (int64_t i = 0; i < n; i++)
+				below_rows += x[i] < q->low;
+			bad += below_rows != before;
 		}
 	next:
 		fl_predicate_result_free(r);
@@ -604,35 +862,312 @@ static void test_readable_edges(uint64_t base)
 		free(text);
 		free(x);
 		free(f);
+		free(member);
 	}
+	printf("cuts: %d cuts of short values printed as they are, %d of long values\n", short_exact,
+	       long_cut);
 	CHECK_EQ_INT(bad, 0);
+	CHECK(short_exact > 100 && long_cut > 100);
+}
+
+/* A column with an empty gap: 0 (most rows) and then 25.7 and above:
+ * the cut prints as 25.7, never as a round number (10, 20) inside the
+ * gap; the searched half and the whole table cut at the same values when
+ * the whole table is the cut_table. */
+static void test_cut_gap(void)
+{
+	char text[8192], *p = text;
+	fl_table *t = NULL, *half = NULL;
+	fl_predicate_result *r = NULL, *rh = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	double f[300], fh[150];
+	int64_t rows[150];
+
+	p += sprintf(p, "rotation\n");
+	for (int i = 0; i < 300; i++) {
+		p += sprintf(p, "%.1f\n", i < 180 ? 0.0 : 25.7 + 0.1 * (i - 180) * (i % 3 + 1));
+		f[i] = i >= 250;
+	}
+	CHECK_RC(table_from_text(&t, "gap", text), 0);
+	o.bins = 4;
+	o.min_support = 1;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	CHECK(r && find_pred(r, "rotation < 25.7") >= 0 && find_pred(r, "rotation < 10") < 0);
+	/* half of the rows: with the whole table as cut_table the same cuts
+	 * (texts), without it the half's own quantiles */
+	for (int i = 0; i < 150; i++) {
+		rows[i] = 2 * i + 1;
+		fh[i] = f[2 * i + 1];
+	}
+	CHECK_RC(fl_table_subset(&half, t, rows, 150), 0);
+	o.cut_table = t;
+	CHECK_RC(fl_predicates_search(&rh, half, fh, &o), 0);
+	if (r && rh) {
+		CHECK_EQ_INT(rh->n_preds, r->n_preds);
+		for (int32_t k = 0; k < r->n_preds && k < rh->n_preds; k++)
+			CHECK(!strcmp(r->preds[k].text, rh->preds[k].text) && r->preds[k].low == rh->preds[k].low);
+	}
+	/* cut_table must have the searched table's columns */
+	fl_predicate_result_free(rh);
+	rh = NULL;
+	{
+		fl_table *other = NULL;
+		CHECK_RC(table_from_text(&other, "gap_other", "angle\n1\n2\n"), 0);
+		o.cut_table = other;
+		CHECK_RC(fl_predicates_search(&rh, half, fh, &o), FL_EINVAL);
+		fl_table_free(other);
+	}
+	fl_predicate_result_free(r);
+	fl_predicate_result_free(rh);
+	fl_table_free(half);
+	fl_table_free(t);
+}
+
+/* Sets and negations on a small column: values by failure rate (ties in
+ * level order), prefix sets of 2..max_set values but never all but one,
+ * a negation per value, missing cells in none of them, values under
+ * min_support rows in none of them; none in the
+ * SliceLine language, none with max_set 1 (negations only), none on a
+ * boolean column; version-1 options search SliceLine's language. */
+static void test_sets(void)
+{
+	/* class: Bag fails 4/5, Boot 3/5, Shirt 3/5 (a tie: level order, Shirt
+	 * first), Coat 0/5, Sneaker 1/5, and 2 missing cells (failing) */
+	static const char *cls[] = {"Shirt", "Bag", "Coat", "Boot", "Sneaker"};
+	static const int fails[] = {3, 4, 0, 3, 1};
+	char text[4096], *p = text;
+	fl_table *t = NULL;
+	fl_predicate_result *r = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	double f[27];
+	int i = 0;
+
+	p += sprintf(p, "class,flag\n");
+	for (int v = 0; v < 5; v++)
+		for (int k = 0; k < 5; k++, i++) {
+			p += sprintf(p, "%s,%s\n", cls[v], k % 2 ? "yes" : "no");
+			f[i] = k < fails[v];
+		}
+	p += sprintf(p, ",yes\n,no\n");
+	f[25] = f[26] = 1;
+	CHECK_RC(table_from_text(&t, "sets", text), 0);
+	o.min_support = 1;
+	o.max_set = 4;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	if (r) {
+		static const char *want[] = {"class = Shirt", "class = Bag", "class = Coat", "class = Boot",
+			"class = Sneaker", "class is missing", "class in {Bag, Shirt}",
+			"class in {Bag, Shirt, Boot}", "class != Shirt", "class != Bag", "class != Coat",
+			"class != Boot", "class != Sneaker", "flag = false", "flag = true"};
+		int32_t n_want = (int32_t)(sizeof want / sizeof *want);
+		CHECK_EQ_INT(r->n_preds, n_want);
+		for (int32_t k = 0; k < r->n_preds && k < n_want; k++)
+			if (strcmp(r->preds[k].text, want[k])) {
+				printf("  predicate %d: '%s', expected '%s'\n", k, r->preds[k].text, want[k]);
+				CHECK(0);
+			}
+		int s3 = find_pred(r, "class in {Bag, Shirt, Boot}"), ne = find_pred(r, "class != Coat");
+		if (s3 >= 0 && ne >= 0) {
+			CHECK(r->preds[s3].op == FL_PRED_IN_SET && r->preds[s3].n_codes == 3 &&
+			      r->preds[s3].codes[0] == 1 && r->preds[s3].codes[1] == 0 && r->preds[s3].codes[2] == 3);
+			CHECK_EQ_INT(r->preds[s3].size, 15);
+			CHECK(r->preds[ne].op == FL_PRED_NE && r->preds[ne].code == 2);
+			CHECK_EQ_INT(r->preds[ne].size, 20); /* missing cells held out */
+			CHECK(!fl_predicate_match(&r->preds[ne], t, 25) && fl_predicate_match(&r->preds[ne], t, 0));
+		}
+	}
+	fl_predicate_result_free(r);
+	r = NULL;
+	o.min_support = 6; /* every value holds 5 rows: none takes part */
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	CHECK(r && r->n_preds == 8 && find_pred(r, "class != Bag") < 0);
+	fl_predicate_result_free(r);
+	r = NULL;
+	o.min_support = 1;
+	o.max_set = 1; /* no sets, negations still */
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	CHECK(r && find_pred(r, "class in {Bag, Shirt}") < 0 && find_pred(r, "class != Bag") >= 0);
+	fl_predicate_result_free(r);
+	r = NULL;
+	o.max_set = 3;
+	o.language = FL_PRED_LANG_SLICELINE;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	CHECK(r && r->n_preds == 8 && find_pred(r, "class != Bag") < 0);
+	fl_predicate_result_free(r);
+	r = NULL;
+	o = (fl_predicate_opts)FL_PREDICATE_OPTS_INIT;
+	o.version = 1; /* an older caller: SliceLine's language, the new fields unread */
+	o.min_support = 1;
+	o.max_set = -5;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), 0);
+	CHECK(r && r->n_preds == 8);
+	fl_predicate_result_free(r);
+	r = NULL;
+	o.version = FL_PREDICATE_OPTS_VERSION;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), FL_EINVAL);
+	o.max_set = 3;
+	o.language = (fl_predicate_language)7;
+	CHECK_RC(fl_predicates_search(&r, t, f, &o), FL_EINVAL);
+	fl_table_free(t);
+}
+
+/* ---- specs ------------------------------------------------------------ */
+
+/* Every predicate the rich language lists, and conjunctions of two, on a
+ * table of awkward values (levels with quotes, commas and bytes that are
+ * not UTF-8, +-inf, ties, missing cells, a boolean, few-valued numbers)
+ * with the derived columns (label in place of the class column, predicted
+ * after): its spec JSON, applied by fl_spec_apply to the file's table and
+ * the labels and predictions (as `faultline apply` does), selects exactly
+ * the rows of the search's own predicate. */
+static void test_spec_round_trip(uint64_t base)
+{
+	static const char *const levels[] = {"plain", "a,b", "say \"hi\"", "caf\xe9", "\xff\xfe", " sp "};
+	static const char *const names[] = {"cat", "dog", "bird", "fish"};
+	uint64_t st = base + 31;
+	int64_t n = 400;
+	char *text = malloc((size_t)n * 80 + 64), *p = text;
+	double *f = malloc((size_t)n * sizeof *f);
+	int32_t *lab = malloc((size_t)n * sizeof *lab), *pred = malloc((size_t)n * sizeof *pred);
+	int64_t *lab64 = malloc((size_t)n * sizeof *lab64), *pred64 = malloc((size_t)n * sizeof *pred64);
+	uint8_t *member = malloc((size_t)n);
+	fl_table *t = NULL, *mid = NULL, *full = NULL;
+	fl_predicate_result *r = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	fl_spec_data d = FL_SPEC_DATA_INIT;
+	int seen[8] = {0}, bad = 0, derived = 0;
+
+	p += sprintf(p, "kind,\"odd \"\"name\"\"\",flag,x,few,cls\n");
+	for (int64_t i = 0; i < n; i++) {
+		double u = check_uniform(&st);
+		int lv = (int)(check_rand(&st) % 6);
+		lab[i] = (int32_t)(check_rand(&st) % 4);
+		pred[i] = check_uniform(&st) < 0.6 ? lab[i] : (int32_t)(check_rand(&st) % 4);
+		lab64[i] = lab[i];
+		pred64[i] = pred[i];
+		p += sprintf(p, "%s,", u < 0.1 ? "" : i % 3 ? "k1" : i % 5 ? "k2" : "k3");
+		if (strpbrk(levels[lv], ",\""))
+			p += sprintf(p, "\"%s\",", lv == 1 ? "a,b" : "say \"\"hi\"\"");
+		else
+			p += sprintf(p, "%s,", u > 0.95 ? "" : levels[lv]);
+		p += sprintf(p, "%s,", u < 0.5 ? "yes" : "no");
+		if (u < 0.03 || u > 0.97 || (u > 0.06 && u < 0.09)) /* +-inf, missing */
+			p += sprintf(p, "%s,", u < 0.03 ? "inf" : u > 0.97 ? "-inf" : "");
+		else /* a number with ties */
+			p += sprintf(p, "%.3f,", floor(check_uniform(&st) * 50) / 7);
+		p += sprintf(p, "%d,%s\n", (int)(check_rand(&st) % 4), names[lab[i]]);
+		f[i] = check_uniform(&st) < (lab[i] == 1 && lv == 3 ? 0.8 : 0.2);
+	}
+	if (table_from_text(&t, "spec_round_trip", text) != 0 ||
+	    fl_table_with_categorical(&mid, t, 5, "label", "label", lab, n, names, 4) != 0 ||
+	    fl_table_with_categorical(&full, mid, fl_table_cols(mid), "predicted", "predicted", pred, n,
+				      names, 4) != 0) {
+		printf("spec round trip: cannot build the table: %s\n", fl_last_error());
+		CHECK(0);
+		goto done;
+	}
+	o.min_support = 1;
+	o.max_level = 1;
+	o.bins = 5;
+	o.max_set = 4;
+	CHECK_RC(fl_predicates_search(&r, full, f, &o), 0);
+	d.n = n;
+	d.table = t; /* the file's table: "cls", not "label" */
+	d.labels = lab64;
+	d.preds = pred64;
+	for (int32_t a = 0; r && a < r->n_preds; a++)
+		for (int32_t b = a; b < r->n_preds && b < a + 4; b++) {
+			const fl_predicate *pp[2] = {&r->preds[a], &r->preds[b]};
+			int32_t k = a == b ? 1 : 2;
+			char *spec;
+
+			if (k == 2 && r->preds[a].column == r->preds[b].column)
+				continue;
+			if (!(spec = fl_predicates__spec_json(pp, k, full)) ||
+			    fl_spec_apply(member, spec, &d, NULL, n) != 0) {
+				printf("  spec %s: %s\n", spec ? spec : "(none)", fl_last_error());
+				bad++;
+				free(spec);
+				continue;
+			}
+			for (int64_t i = 0; i < n; i++) {
+				int want = fl_predicate_match(pp[0], full, i) && fl_predicate_match(pp[k - 1], full, i);
+				if (member[i] != want) {
+					printf("  row %lld: spec %s gives %d\n", (long long)i, spec, member[i]);
+					bad++;
+					break;
+				}
+			}
+			if (k == 1) {
+				seen[r->preds[a].op]++;
+				derived += strstr(spec, "\"derived\":") != NULL;
+				seen[5] += strstr(spec, "_hex\":") != NULL;
+			}
+			free(spec);
+		}
+	printf("spec round trip: %d predicates (== %d, in %d, missing %d, in_set %d, != %d, derived %d, "
+	       "hex %d), %d wrong\n", r ? r->n_preds : 0, seen[FL_PRED_EQ], seen[FL_PRED_RANGE],
+	       seen[FL_PRED_MISSING], seen[FL_PRED_IN_SET], seen[FL_PRED_NE], derived, seen[5], bad);
+	CHECK_EQ_INT(bad, 0);
+	CHECK(seen[FL_PRED_EQ] > 0 && seen[FL_PRED_RANGE] > 0 && seen[FL_PRED_MISSING] > 0 &&
+	      seen[FL_PRED_IN_SET] > 0 && seen[FL_PRED_NE] > 0 && derived >= 8 && seen[5] > 0);
+	/* the class column is seen as label */
+	CHECK(r && find_pred(r, "label = dog") >= 0 && find_pred(r, "cls = cat") < 0);
+done:
+	fl_predicate_result_free(r);
+	fl_table_free(full);
+	fl_table_free(mid);
+	fl_table_free(t);
+	free(text);
+	free(f);
+	free(lab);
+	free(pred);
+	free(lab64);
+	free(pred64);
+	free(member);
 }
 
 /* ---- discovery -------------------------------------------------------- */
 
-/* every predicate of description b (" AND "-separated) is one of a's */
-static int refines_text(const char *a, const char *b)
+/* The noise rule (b) of fl_discover_predicates, written out again: c
+ * shares rows with k, its rows outside k (if any) do not fail clearly
+ * more than overall, the shared ones not clearly more than k's others. */
+static int adds_nothing(const fl_candidate *c, const fl_candidate *k, const fl_failure_summary *s,
+			double overall)
 {
-	char buf[512];
+	int64_t *in = malloc((size_t)(c->n_members + 1) * sizeof *in);
+	int64_t *out = malloc((size_t)(c->n_members + 1) * sizeof *out);
+	int64_t *left = malloc((size_t)(k->n_members + 1) * sizeof *left), ni = 0, no = 0, nl = 0;
+	fl_slice_stats st, lk;
+	int none = 1;
 
-	snprintf(buf, sizeof buf, "%s", b);
-	for (char *p = buf, *end; p; p = end) {
-		end = strstr(p, " AND ");
-		if (end) {
-			*end = 0;
-			end += 5;
-		}
-		const char *hit = strstr(a, p);
-		size_t len = strlen(p);
-		int whole = 0;
-		while (hit && !whole) {
-			whole = (hit == a || !strncmp(hit - 5, " AND ", 5)) && (!hit[len] || !strncmp(hit + len, " AND ", 5));
-			hit = strstr(hit + 1, p);
-		}
-		if (!whole)
-			return 0;
+	for (int64_t q = 0; q < c->n_members; q++) {
+		int found = 0;
+		for (int64_t j = 0; j < k->n_members && !found; j++)
+			found = k->members[j] == c->members[q];
+		if (found)
+			in[ni++] = c->members[q];
+		else
+			out[no++] = c->members[q];
 	}
-	return 1;
+	for (int64_t j = 0; j < k->n_members; j++) {
+		int found = 0;
+		for (int64_t q = 0; q < c->n_members && !found; q++)
+			found = k->members[j] == c->members[q];
+		if (!found)
+			left[nl++] = k->members[j];
+	}
+	if (ni == 0)
+		none = 0;
+	if (none && no > 0 && fl_slice_stats_compute(&st, s, out, no) == 0 && st.ci_low > overall)
+		none = 0;
+	if (none && nl > 0 && fl_slice_stats_compute(&st, s, in, ni) == 0 &&
+	    fl_slice_stats_compute(&lk, s, left, nl) == 0 && st.ci_low > lk.failure_rate)
+		none = 0;
+	free(in);
+	free(out);
+	free(left);
+	return none;
 }
 
 static void test_discover(uint64_t base)
@@ -684,9 +1219,9 @@ static void test_discover(uint64_t base)
 				continue;
 			ok &= !(c[k].n_members == c[q].n_members &&
 				!memcmp(c[k].members, c[q].members, (size_t)c[q].n_members * sizeof(int64_t)));
-			/* a refinement of a better-ranked slice fails more than it */
-			if (c[k].component < c[q].component && refines_text(c[q].description, c[k].description))
-				ok &= c[q].stats.failure_rate > c[k].stats.failure_rate;
+			/* no slice adds nothing to one before it, or to a larger one */
+			if (c[k].component < c[q].component || c[k].n_members > c[q].n_members)
+				ok &= !adds_nothing(&c[q], &c[k], s, overall);
 		}
 		CHECK(ok);
 	}
@@ -732,7 +1267,7 @@ static void test_stop(void)
 {
 	uint64_t st = 99;
 	double *f = NULL;
-	fl_table *t = random_table(&st, 300, 5, &f, 1);
+	fl_table *t = random_table(&st, 300, 5, &f, 1, 0);
 	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
 	fl_predicate_result *r = NULL, *r2 = NULL;
 
@@ -997,7 +1532,10 @@ int main(void)
 
 	test_bound_tight();
 	test_binning();
-	test_readable_edges(seed);
+	test_cuts(seed);
+	test_cut_gap();
+	test_sets();
+	test_spec_round_trip(seed);
 	test_bad_input();
 	test_discover(seed);
 	test_stop();

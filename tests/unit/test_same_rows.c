@@ -3,7 +3,9 @@
  * (fl_report_save), read back (fl_saved_report_load) and applied to the
  * data it was found in (fl_apply), selects exactly its members and its
  * holdout members: for every spec type (predicates, centroid, direction,
- * mixture_component) and every value. The metadata are hostile on purpose:
+ * mixture_component), every predicate (values, ranges, missing, sets,
+ * negations, the derived label and predicted columns, in the rich and the
+ * SliceLine language) and every value. The metadata are hostile on purpose:
  * +-1e300, 1e-300, subnormals, -0, +-inf (also written as 1e999),
  * values on bin edges, heavy ties, missing cells in several spellings,
  * 17-digit decimals, categorical levels with quotes, commas, line breaks,
@@ -163,7 +165,8 @@ static int same_rows(const fl_candidate *a, const fl_candidate *b, int64_t *buf,
 enum {
 	SEEN_PREDICATES = 1, SEEN_CENTROID = 2, SEEN_DIRECTION = 4, SEEN_MIXTURE = 8,
 	SEEN_INF = 16, SEEN_NEG_INF = 32, SEEN_VALUE_HEX = 64, SEEN_COLUMN_HEX = 128,
-	SEEN_MISSING = 256, SEEN_ALL = 511
+	SEEN_MISSING = 256, SEEN_IN_SET = 512, SEEN_NE = 1024, SEEN_LABEL = 2048, SEEN_PREDICTED = 4096,
+	SEEN_ALL = 8191
 };
 
 static int seen(const char *spec)
@@ -176,7 +179,11 @@ static int seen(const char *spec)
 	       (strstr(spec, "\"value\":\"-inf\"") ? SEEN_NEG_INF : 0) |
 	       (strstr(spec, "\"value_hex\":") ? SEEN_VALUE_HEX : 0) |
 	       (strstr(spec, "\"column_hex\":") ? SEEN_COLUMN_HEX : 0) |
-	       (strstr(spec, "\"value\":null") ? SEEN_MISSING : 0);
+	       (strstr(spec, "\"value\":null") ? SEEN_MISSING : 0) |
+	       (strstr(spec, "\"op\":\"in_set\"") ? SEEN_IN_SET : 0) |
+	       (strstr(spec, "\"op\":\"!=\"") ? SEEN_NE : 0) |
+	       (strstr(spec, "\"derived\":\"label\"") ? SEEN_LABEL : 0) |
+	       (strstr(spec, "\"derived\":\"predicted\"") ? SEEN_PREDICTED : 0);
 }
 
 /* Discover, save, load, apply: every slice must select its own rows. */
@@ -219,8 +226,10 @@ static void round_trip(const fl_data *d, const fl_discover_opts *o, const char *
  * class or not, on one synthetic set. */
 static void run_seed(uint64_t seed, int *types)
 {
+	/* then SliceLine's predicates (values and bins only), then predicates
+	 * on the model's errors (failure from the labels: the derived columns) */
 	static const uint32_t methods[] = {0, FL_METHOD_PREDICATES, FL_METHOD_MIXTURE,
-		FL_METHOD_KMEANS, FL_METHOD_DIRECTION};
+		FL_METHOD_KMEANS, FL_METHOD_DIRECTION, FL_METHOD_PREDICATES, FL_METHOD_PREDICATES};
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
 	fl_synth s;
 	fl_table *meta = NULL;
@@ -285,6 +294,9 @@ static void run_seed(uint64_t seed, int *types)
 		o.normalize = (seed + m) % 2;
 		o.per_class = (seed + m) % 4 < 2;
 		o.model_prefix = prefix;
+		o.predicate_language = m == 5;
+		o.max_set = 2 + (int32_t)((seed + m) % 3);
+		d.failure = m == 6 ? NULL : failure;
 		round_trip(&d, &o, prefix, types);
 	}
 cleanup:

@@ -1,5 +1,7 @@
 /* Slice specs applied to rows: each spec type against rows worked out by
- * hand, and malformed specs / missing inputs failing with a clear message;
+ * hand (predicates: ==, in, missing, in_set, != and the derived true and
+ * predicted class), and malformed specs / missing inputs failing with a
+ * clear one-line message;
  * non-finite metadata (NaN is missing, +-inf are values at the ends of the
  * order) and text that is not UTF-8 (its "_hex" form). */
 #include "faultline.h"
@@ -62,7 +64,7 @@ static void test_hostile(void)
 	CHECK(same(m, "000000")); /* another type than the column's: no row */
 	/* the predicate search's own test agrees: the last bin holds +inf */
 	{
-		fl_predicate last = {0, FL_PRED_RANGE, -1, 5, INFINITY, 0, NULL};
+		fl_predicate last = {0, FL_PRED_RANGE, -1, 5, INFINITY, 0, NULL, 0, NULL};
 
 		CHECK(fl_predicate_match(&last, t, 1) && fl_predicate_match(&last, t, 3) &&
 		      fl_predicate_match(&last, t, 0) && !fl_predicate_match(&last, t, 4));
@@ -84,6 +86,119 @@ static void test_hostile(void)
 	fl_table_free(t);
 }
 
+/* The predicates of the rich language, by hand: sets and negations (no
+ * missing cell in either), the true and predicted class by number, and
+ * one malformed spec of each kind refused with a one-line message. */
+static void test_sets_and_classes(void)
+{
+	/* color: red, blue, red, (missing), blue; night: t f f t t */
+	fl_table *t = NULL;
+	int64_t labels[5] = {0, 1, 1, 0, 2}, preds[5] = {0, 2, 1, 1, 2};
+	fl_spec_data d = FL_SPEC_DATA_INIT;
+	uint8_t m[5];
+	static const struct {
+		const char *spec, *field; /* field: what the message must name */
+		int rc;
+	} bad[] = {
+		{PRED("{\"column\":\"color\",\"op\":\"in_set\"}"), "predicates[0].values", FL_EFORMAT},
+		{PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":\"red\"}"), "values", FL_EFORMAT},
+		{PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":[]}"), "values", FL_EFORMAT},
+		{PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":[\"red\",null]}"), "values", FL_EFORMAT},
+		{PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":[\"red\"],\"values_hex\":[\"72\",\"65\"]}"),
+		 "values_hex", FL_EFORMAT},
+		{PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":[\"r\"],\"values_hex\":[\"7\"]}"),
+		 "values_hex", FL_EFORMAT},
+		{PRED("{\"column\":\"age\",\"op\":\"!=\"}"), "predicates[0].value", FL_EFORMAT},
+		{PRED("{\"column\":\"age\",\"op\":\"!=\",\"value\":null}"), "value", FL_EFORMAT},
+		{PRED("{\"column\":\"color\",\"op\":\"=~\",\"value\":\"red\"}"), "predicates[0].op", FL_EFORMAT},
+		{PRED("{\"column\":\"label\",\"derived\":\"truth\",\"op\":\"==\",\"value\":\"a\",\"class\":0}"),
+		 "derived", FL_EFORMAT},
+		{PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"==\",\"value\":\"a\"}"),
+		 "predicates[0].class", FL_EFORMAT},
+		{PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"!=\",\"value\":\"a\",\"class\":-1}"),
+		 "class", FL_EFORMAT},
+		{PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"in\",\"low\":0,\"high\":1}"),
+		 "derived", FL_EFORMAT},
+		{PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"in_set\",\"values\":[\"a\",\"b\"],"
+		      "\"classes\":[0]}"), "classes", FL_EFORMAT},
+		{PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"in_set\",\"values\":[\"a\"],"
+		      "\"classes\":[0.5]}"), "classes", FL_EFORMAT},
+		{PRED("{\"column\":\"age\",\"op\":\"in_set\",\"values\":[10]},{\"column\":\"night\",\"op\":\"in\","
+		      "\"low\":0}"), "night", FL_EFORMAT},
+	};
+
+	CHECK_RC(fl_table_read_csv(&t, FL_TEST_DATA "/spec_meta.csv"), FL_OK);
+	if (!t)
+		return;
+	d.n = 5;
+	d.table = t;
+	d.labels = labels;
+	d.preds = preds;
+	/* sets: any of the values; never a missing cell */
+	CHECK_RC(apply(m, PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":[\"blue\",\"red\"]}"), &d), FL_OK);
+	CHECK(same(m, "11101"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":[\"blue\",\"green\"]}"), &d), FL_OK);
+	CHECK(same(m, "01001"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"color\",\"op\":\"in_set\",\"values\":[\"?\"],"
+			       "\"values_hex\":[\"726564\"]}"), &d), FL_OK);
+	CHECK(same(m, "10100"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"age\",\"op\":\"in_set\",\"values\":[25,55,\"x\"]}"), &d), FL_OK);
+	CHECK(same(m, "01001"));
+	/* negations: has a value, and not this one */
+	CHECK_RC(apply(m, PRED("{\"column\":\"color\",\"op\":\"!=\",\"value\":\"red\"}"), &d), FL_OK);
+	CHECK(same(m, "01001"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"color\",\"op\":\"!=\",\"value\":\"green\"}"), &d), FL_OK);
+	CHECK(same(m, "11101"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"night\",\"op\":\"!=\",\"value\":true}"), &d), FL_OK);
+	CHECK(same(m, "01100"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"age\",\"op\":\"!=\",\"value\":25}"), &d), FL_OK);
+	CHECK(same(m, "10011"));
+	/* the derived columns: by class number, whatever the names or the table */
+	CHECK_RC(apply(m, PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"==\",\"value\":\"one\","
+			       "\"class\":1}"), &d), FL_OK);
+	CHECK(same(m, "01100"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"predicted (faultline)\",\"derived\":\"predicted\",\"op\":\"!=\","
+			       "\"value\":\"two\",\"class\":2}"), &d), FL_OK);
+	CHECK(same(m, "10110"));
+	CHECK_RC(apply(m, PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"in_set\","
+			       "\"values\":[\"zero\",\"two\"],\"classes\":[0,2]},{\"column\":\"color\",\"op\":\"==\","
+			       "\"value\":\"blue\"}"), &d), FL_OK);
+	CHECK(same(m, "00001"));
+	/* without metadata, a spec on the classes alone still applies */
+	d.table = NULL;
+	CHECK_RC(apply(m, PRED("{\"column\":\"predicted\",\"derived\":\"predicted\",\"op\":\"==\",\"value\":\"1\","
+			       "\"class\":1}"), &d), FL_OK);
+	CHECK(same(m, "00110"));
+	d.table = t;
+	/* without labels or predictions: one line naming the column */
+	d.labels = NULL;
+	CHECK_RC(apply(m, PRED("{\"column\":\"label\",\"derived\":\"label\",\"op\":\"==\",\"value\":\"one\","
+			       "\"class\":1}"), &d), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "column label is the true class") && strstr(fl_last_error(), "no labels") &&
+	      !strchr(fl_last_error(), '\n'));
+	d.labels = labels;
+	d.preds = NULL;
+	CHECK_RC(apply(m, PRED("{\"column\":\"predicted\",\"derived\":\"predicted\",\"op\":\"==\",\"value\":\"1\","
+			       "\"class\":1}"), &d), FL_EINVAL);
+	CHECK(strstr(fl_last_error(), "column predicted is the predicted class") != NULL);
+	d.preds = preds;
+	d.version = 1; /* a caller of version 1 has no predictions field */
+	CHECK_RC(apply(m, PRED("{\"column\":\"predicted\",\"derived\":\"predicted\",\"op\":\"==\",\"value\":\"1\","
+			       "\"class\":1}"), &d), FL_EINVAL);
+	CHECK_RC(apply(m, PRED("{\"column\":\"color\",\"op\":\"!=\",\"value\":\"red\"}"), &d), FL_OK);
+	d.version = FL_SPEC_DATA_VERSION;
+	/* malformed: refused, naming the field, on one line */
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		int rc = apply(m, bad[k].spec, &d);
+		int ok = rc == bad[k].rc && strstr(fl_last_error(), bad[k].field) && !strchr(fl_last_error(), '\n');
+
+		if (!ok)
+			printf("  malformed spec %d: rc %d, message '%s'\n", (int)k, rc, fl_last_error());
+		CHECK(ok);
+	}
+	fl_table_free(t);
+}
+
 int main(void)
 {
 	fl_table *t = NULL;
@@ -94,6 +209,7 @@ int main(void)
 	uint8_t m[5];
 
 	test_hostile();
+	test_sets_and_classes();
 	CHECK_RC(fl_table_read_csv(&t, FL_TEST_DATA "/spec_meta.csv"), FL_OK);
 	d.n = 5;
 	d.views = &v;
