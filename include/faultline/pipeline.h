@@ -146,7 +146,8 @@ typedef struct fl_discover_opts {
 	int32_t max_level;           /**< predicates: most predicates in a conjunction */
 	double min_support;          /**< predicates: least rows (>= 1) or share of rows (< 1) */
 	int32_t bins;                /**< predicates: equal-frequency bins per numeric column */
-	int32_t max_set;             /**< predicates: most values in a set `col in {...}` */
+	int32_t max_set;             /**< predicates: most values in a set `col in {...}` (1: no
+	                                  sets in the search; descriptions use up to 3) */
 	int predicate_language;      /**< predicates: 0 rich, 1 SliceLine's own (fl_predicate_language) */
 	int holdout;                 /**< search half the rows, confirm on the other half */
 	double fdr;                  /**< false discovery rate of the confirmation */
@@ -185,7 +186,7 @@ typedef struct fl_discover_opts {
 
 #define FL_DISCOVER_OPTS_VERSION 1
 #define FL_DISCOVER_OPTS_INIT {FL_DISCOVER_OPTS_VERSION, 0, FL_FAILURE_ERROR, 10, 0, 0, 0, 0, \
-			       0, 0.95, 3, 0.01, 10, 3, 0, 1, 0.05, 25, 128, 0, 0, 2, NULL, NULL, NULL, \
+			       0, 0.95, 3, 0.01, 10, 1, 0, 1, 0.05, 25, 128, 0, 0, 2, NULL, NULL, NULL, \
 			       NULL, NULL, NULL}
 
 /** Set *o to the defaults (the same as FL_DISCOVER_OPTS_INIT). */

@@ -590,7 +590,9 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	if ((o.methods & (o.methods - 1) ? (rc = fl_report_causes(r, p->failure, o.top))
 					  : (rc = fl_report_rank(r, o.top)) ||
 					    (rc = fl_report__measure(r, p->failure))) ||
-	    (rc = fl_report_describe(r, p->table, p->id_col)) ||
+	    /* descriptions say who the rows are, not what the model did with
+	     * them (the confusions say that): label, not predicted */
+	    (rc = fl_report_describe(r, p->with_label ? p->with_label : p->table, p->id_col)) ||
 	    (rc = describe_phrases(r, d)))
 		goto cleanup;
 	if (o.map && d->n_views > 0 && p->n > 1)

@@ -47,7 +47,7 @@ static const entry table[] = {
 	INT(max_level, "predicates: most predicates per slice", NULL, 1, 64),
 	NUM(min_support, "predicates: least rows, a count (>= 1) or a fraction", 0, HUGE_VAL),
 	INT(bins, "predicates: equal-frequency bins per numeric column", NULL, 2, 256),
-	INT(max_set, "predicates: most values in a set 'col in {a, b}'", NULL, 1, 64),
+	INT(max_set, "predicates: most values in a set 'col in {a, b}', 1 = none", NULL, 1, 64),
 	{{"predicate_language", FL_OPTION_CHOICE, "predicates: the language", LANGUAGES, NULL, 0, 0},
 	 offsetof(fl_discover_opts, predicate_language), 0},
 	BOOL(holdout, "search half the rows, confirm every slice on the other half"),

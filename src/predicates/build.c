@@ -167,20 +167,42 @@ static int64_t bound_index(const double *s, int64_t m, double v, int upper)
 	return lo;
 }
 
+/* The position in (lo, hi) of the widest gap between neighbours of sorted
+ * s, when it is at least GAP_SHARE of the finite range; else pos. */
+#define GAP_SHARE 0.05
+static int64_t widest_gap(const double *s, int64_t m, int64_t pos, int64_t lo, int64_t hi)
+{
+	double range = isfinite(s[0]) && isfinite(s[m - 1]) ? s[m - 1] - s[0] : 0, best = 0;
+	int64_t at = pos;
+
+	lo = lo < 1 ? 1 : lo;
+	hi = hi > m - 1 ? m - 1 : hi;
+	for (int64_t q = lo; q <= hi && range > 0; q++)
+		if (s[q] - s[q - 1] > best) {
+			best = s[q] - s[q - 1];
+			at = q;
+		}
+	return best >= GAP_SHARE * range ? at : pos;
+}
+
 /* Equal-frequency cuts of sorted s[0, m): for j = 1..bins-1 the cut at
- * round(j m / bins), moved to the nearer end of a run of ties it falls in
- * (never to 0 or m), duplicates and cuts below +inf values dropped.
- * cuts[k] = the observed value above cut k, text[k] its text. Returns
- * the count. */
+ * round(j m / bins), moved to the widest gap between observed values
+ * within half a bin of it when that gap is wide (widest_gap: a cut
+ * between two groups of values, as in `rotation >= 45` when nothing lies
+ * between 8 and 45, rather than inside one), else to the nearer end of a
+ * run of ties it falls in (never to 0 or m); duplicates and cuts below
+ * +inf values dropped. cuts[k] = the observed value above cut k, text[k]
+ * its text. Returns the count. */
 static int32_t quantile_cuts(double *cuts, char (*text)[40], const double *s, int64_t m, int32_t bins)
 {
-	int64_t prev = 0;
+	int64_t prev = 0, half = m / (2 * (int64_t)bins);
 	int32_t k = 0;
 
 	for (int32_t j = 1; j < bins; j++) {
 		int64_t pos = (int64_t)llround((double)j * (double)m / bins);
 		if (pos <= 0 || pos >= m)
 			continue;
+		pos = widest_gap(s, m, pos, pos - half, pos + half);
 		if (s[pos - 1] == s[pos]) {
 			int64_t lo = bound_index(s, m, s[pos], 0), hi = bound_index(s, m, s[pos], 1);
 			if (lo == 0 && hi == m)

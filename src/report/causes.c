@@ -474,21 +474,36 @@ int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, in
 	return FL_OK;
 }
 
+/* Predicates in a rule (its spec's "predicates" entries); INT32_MAX for a
+ * result that is not a rule. */
+static int32_t rule_length(const fl_candidate *c)
+{
+	int32_t k = 0;
+
+	if (strcmp(c->method, "predicates") != 0 || !c->spec_json)
+		return INT32_MAX;
+	for (const char *q = c->spec_json; (q = strstr(q, "{\"column\":")) != NULL; q++)
+		k++;
+	return k;
+}
+
 /* A cause found both as a region and as a rule (a predicate result with
- * Jaccard >= AGAIN) is shown as the rule, in the data's own terms; the
- * region becomes one more finding of it. The cause keeps its gain. */
+ * Jaccard >= AGAIN) is shown as the rule, in the data's own terms, and as
+ * the shortest such rule (`rotation >= 45`, not `rotation >= 45 AND patch
+ * = false`, when both hold the same rows): the others become more
+ * findings of it. The cause keeps its gain. */
 static void speak_plainly(cover_plan *plan, fl_candidate *pool, int32_t n)
 {
 	for (int32_t h = 0; h < plan->n_causes; h++) {
-		int32_t head = plan->order[h], rule = -1;
+		int32_t head = plan->order[h], rule = -1, best = rule_length(&pool[head]);
 
-		if (strcmp(pool[head].method, "predicates") == 0)
-			continue;
 		for (int32_t p = 0; p < n; p++)
 			if (plan->state[p] == PART && plan->owner[p] == h && plan->jac[p] >= AGAIN &&
-			    strcmp(pool[p].method, "predicates") == 0 &&
-			    (rule < 0 || plan->jac[p] > plan->jac[rule]))
+			    (rule_length(&pool[p]) < best ||
+			     (rule >= 0 && rule_length(&pool[p]) == best && plan->jac[p] > plan->jac[rule]))) {
 				rule = p;
+				best = rule_length(&pool[p]);
+			}
 		if (rule < 0)
 			continue;
 		pool[rule].score = pool[head].score;
