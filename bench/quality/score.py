@@ -150,8 +150,14 @@ def read_truth(path):
     return truth
 
 
+# faultline names the class column `label` when it names every class (docs/cli.md):
+# a description on `label` names the planted `class`.
+SYNONYMS = {"class": ("class", "label")}
+
+
 def names_all(text, variables):
-    return all(re.search(r"(?<![\w])%s(?![\w])" % re.escape(v), text) for v in variables)
+    return all(any(re.search(r"(?<![\w])%s(?![\w])" % re.escape(name), text)
+                   for name in SYNONYMS.get(v, (v,))) for v in variables)
 
 
 def score(slices, truth, top):

@@ -424,7 +424,8 @@ static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_
 			searched += !skip[i];
 			confirmed += holdout && holdout[i] && !cause[i];
 		}
-		if (searched < MIN_ROWS || (holdout && confirmed < MIN_ROWS))
+		if (searched < MIN_ROWS || (holdout && confirmed < MIN_ROWS) ||
+		    (rc = fl_report__set_round_skip(r, round, cause)))
 			break;
 		rc = half_make(&h2, p, d, skip);
 		if (rc == 0)

@@ -5,6 +5,7 @@
  * in FL_DISCOVER_OPTS_INIT.
  */
 #include "pipeline_internal.h"
+#include "report/report_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -58,7 +59,7 @@ static const entry table[] = {
 	BOOL(per_class, "direction: one failure direction per true class"),
 	BOOL(map, "give the HTML report a 2-D map of the first view"),
 	INT(rounds, "searches: the first on every row, then again among the rows outside the "
-	    "causes found (1 = one search)", NULL, 1, 10),
+	    "causes found (1 = one search)", NULL, 1, FL_REPORT_ROUNDS),
 };
 
 #define N_TABLE ((int32_t)(sizeof table / sizeof table[0]))

@@ -233,19 +233,58 @@ static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t
 	return purer && excess_rate > 0 && rest_rate < DILUTED * excess_rate;
 }
 
-/* Gain of c among the rows not covered, whose sums are u. */
-static double residual_gain(const fl_candidate *c, const uint8_t *covered, const double *f,
-			    double scale, const sums *u, int binary)
+/* The rows a gain is measured on: those no chosen cause covers and, for a
+ * slice of search r > 1, that search looked at (skip[r] clear); u[r]
+ * their sums (u[1]: every uncovered row). */
+typedef struct {
+	uint8_t *covered;
+	uint8_t *const *skip;
+	sums u[FL_REPORT_ROUNDS + 1];
+} residual;
+
+static int32_t round_of(const fl_candidate *c)
 {
+	return c->round > 1 && c->round <= FL_REPORT_ROUNDS ? c->round : 1;
+}
+
+static void residual_init(residual *res, const double *f, int64_t n, double scale)
+{
+	for (int32_t r = 1; r <= FL_REPORT_ROUNDS; r++) {
+		res->u[r] = (sums){0, 0, 0};
+		for (int64_t i = 0; i < n; i++)
+			if (!res->skip[r] || !res->skip[r][i])
+				add_row(&res->u[r], f[i] * scale);
+	}
+}
+
+static void residual_cover(residual *res, int64_t i, double fi)
+{
+	if (res->covered[i])
+		return;
+	res->covered[i] = 1;
+	for (int32_t r = 1; r <= FL_REPORT_ROUNDS; r++)
+		if (!res->skip[r] || !res->skip[r][i]) {
+			res->u[r].n -= 1;
+			res->u[r].s -= fi;
+			res->u[r].ss -= fi * fi;
+		}
+}
+
+/* Gain of c among the rows it is measured on. */
+static double residual_gain(const fl_candidate *c, const residual *res, const double *f,
+			    double scale, int binary)
+{
+	int32_t r = round_of(c);
+	const uint8_t *skip = res->skip[r];
 	sums in = {0, 0, 0};
 
 	for (int64_t k = 0; k < n_rows(c); k++) {
 		int64_t i = row_at(c, k);
 
-		if (!covered[i])
+		if (!res->covered[i] && (!skip || !skip[i]))
 			add_row(&in, f[i] * scale);
 	}
-	return gain_of(&in, u, binary) / scale;
+	return gain_of(&in, &res->u[r], binary) / scale;
 }
 
 static int cmp_excess(const void *pa, const void *pb)
@@ -257,24 +296,22 @@ static int cmp_excess(const void *pa, const void *pb)
 	return (n_rows(a) > n_rows(b)) - (n_rows(a) < n_rows(b));
 }
 
-/* Does a (gain ga) go before b (gain gb)? Replicated first; then an
- * earlier search's: a later search looked only outside the causes of the
- * earlier ones, so its results are measured once those are chosen; then
- * the larger gain. Gains within 1e-9 of each other (one slice found by two
- * methods, its gain summed in another order) tie, broken by method, view
- * and component, so that the order does not hang on rounding. */
+/* Does a (gain ga) go before b (gain gb)? Replicated first, then the
+ * larger gain; gains within 1e-9 of each other (one slice found by two
+ * methods, its gain summed in another order) tie, broken by method, view,
+ * search and component, so that the order does not hang on rounding. */
 static int better(const fl_candidate *a, double ga, const fl_candidate *b, double gb)
 {
 	int c;
 
 	if (a->replicated != b->replicated)
 		return a->replicated > b->replicated;
-	if (a->round != b->round)
-		return a->round < b->round;
 	if (fabs(ga - gb) > 1e-9 * fmax(fabs(ga), fabs(gb)))
 		return ga > gb;
 	if ((c = strcmp(a->method, b->method)) != 0 || (c = strcmp(a->view, b->view)) != 0)
 		return c < 0;
+	if (a->round != b->round)
+		return a->round < b->round;
 	return a->component < b->component;
 }
 
@@ -320,14 +357,14 @@ static void plan_free(cover_plan *c)
 
 /* Measure every result on every row and choose causes (the rule above). */
 static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *failure,
-		 int64_t n_all, int32_t top)
+		 int64_t n_all, uint8_t *const *skip, int32_t top)
 {
 	size_t nn = (size_t)(n ? n : 1), na = (size_t)(n_all ? n_all : 1);
 	fl_failure_summary *s = NULL;
 	double *share = NULL, scale = 1, maxabs = 0;
 	uint8_t *covered = NULL, *mark = NULL;
 	int64_t *rows = NULL;
-	sums u = {0, 0, 0};
+	residual res;
 	int binary = 1, rc;
 
 	memset(plan, 0, sizeof *plan);
@@ -356,12 +393,13 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	for (int64_t i = 0; i < n_all; i++)
-		add_row(&u, failure[i] * scale);
+	res.covered = covered;
+	res.skip = skip;
+	residual_init(&res, failure, n_all, scale);
 	for (int32_t c = 0; c < n && rc == FL_OK; c++) {
 		plan->owner[c] = -1;
 		if ((rc = measure(&pool[c], s, rows)) == FL_OK)
-			pool[c].score = residual_gain(&pool[c], covered, failure, scale, &u, binary);
+			pool[c].score = residual_gain(&pool[c], &res, failure, scale, binary);
 	}
 	while (rc == FL_OK && (top == 0 || plan->n_causes < top)) {
 		int32_t best = -1;
@@ -373,7 +411,7 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 
 			if (plan->state[c] != FREE)
 				continue;
-			g = residual_gain(&pool[c], covered, failure, scale, &u, binary);
+			g = residual_gain(&pool[c], &res, failure, scale, binary);
 			if (g > 0 && (best < 0 || better(&pool[c], g, &pool[best], best_gain))) {
 				best = c;
 				best_gain = g;
@@ -381,7 +419,7 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 		}
 		if (best < 0)
 			break;
-		if (diluted(pool, n, best, plan->state, covered, failure, scale, &u, mark)) {
+		if (diluted(pool, n, best, plan->state, covered, failure, scale, &res.u[1], mark)) {
 			plan->state[best] = DILUTE; /* its purer parts are the causes */
 			continue;
 		}
@@ -392,15 +430,9 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 		mb = n_rows(&pool[best]);
 		for (int64_t k = 0; k < mb; k++) {
 			int64_t i = row_at(&pool[best], k);
-			double f = failure[i] * scale;
 
 			mark[i] = 1;
-			if (!covered[i]) {
-				covered[i] = 1;
-				u.n -= 1;
-				u.s -= f;
-				u.ss -= f * f;
-			}
+			residual_cover(&res, i, failure[i] * scale);
 		}
 		for (int32_t c = 0; c < n; c++) {
 			int64_t inter = 0, m = n_rows(&pool[c]);
@@ -452,6 +484,21 @@ int fl_report__measure(fl_report *r, const double *failure)
 	return rc;
 }
 
+int fl_report__set_round_skip(fl_report *r, int32_t round, const uint8_t *skip)
+{
+	uint8_t *copy;
+
+	if (round < 2 || round > FL_REPORT_ROUNDS)
+		return fl__error(FL_EINVAL, "search %d: searches are numbered 2 to %d", (int)round,
+				 FL_REPORT_ROUNDS);
+	if (!(copy = fl__malloc((size_t)(r->n ? r->n : 1), "rows of a search")))
+		return FL_ENOMEM;
+	memcpy(copy, skip, (size_t)r->n);
+	free(r->round_skip[round]);
+	r->round_skip[round] = copy;
+	return FL_OK;
+}
+
 int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, int32_t *n_causes)
 {
 	cover_plan plan;
@@ -459,7 +506,7 @@ int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, in
 
 	*n_causes = 0;
 	memset(rows, 0, (size_t)r->n);
-	if ((rc = cover(&plan, r->slices, r->n_slices, failure, r->n, 0)))
+	if ((rc = cover(&plan, r->slices, r->n_slices, failure, r->n, r->round_skip, 0)))
 		return rc;
 	for (int32_t h = 0; h < plan.n_causes; h++) {
 		const fl_candidate *c = &r->slices[plan.order[h]];
@@ -548,7 +595,7 @@ int fl_report_causes(fl_report *r, const double *failure, int32_t top)
 	free(r->slices);
 	r->slices = pool;
 	r->n_slices = r->cap_slices = n;
-	if ((rc = cover(&plan, pool, n, failure, r->n, top)))
+	if ((rc = cover(&plan, pool, n, failure, r->n, r->round_skip, top)))
 		return rc;
 	nc = plan.n_causes;
 	speak_plainly(&plan, pool, n);

@@ -81,6 +81,8 @@ void fl_report_free(fl_report *r)
 	for (int32_t i = 0; i < r->n_phrases; i++)
 		free(r->phrases[i]);
 	free(r->phrases);
+	for (int32_t i = 0; i <= FL_REPORT_ROUNDS; i++)
+		free(r->round_skip[i]);
 	for (int64_t i = 0; i < r->saved.n_ids; i++)
 		free(r->saved.ids[i].id);
 	free(r->saved.ids);

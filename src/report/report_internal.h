@@ -26,6 +26,9 @@ typedef struct fl_report_row_id {
 /* Prototypes (ids of the first members) a JSON report keeps per slice. */
 #define FL_REPORT_PROTOTYPES 5
 
+/* Most searches of one run (fl_discover_opts.rounds). */
+#define FL_REPORT_ROUNDS 10
+
 struct fl_report {
 	int64_t n;
 	double overall;                 /* mean failure of all rows */
@@ -62,6 +65,9 @@ struct fl_report {
 		int32_t n;
 	} models;
 	double confirm_q;               /* false discovery rate of the confirmation */
+	/* the rows search r did not look at (the causes of the searches before
+	 * it: fl_report__set_round_skip), n bytes each; NULL for r = 1 */
+	uint8_t *round_skip[FL_REPORT_ROUNDS + 1];
 	/* what a report read back from JSON (load.c) keeps instead of the
 	 * table and labels it cannot see */
 	struct {
@@ -111,6 +117,10 @@ int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const doub
 /* Does the slice's metadata description fit it (precision and recall both
  * at least one half)? 0 without one (describe.c). */
 int fl_report__explanation_fits(const fl_candidate *c);
+
+/* Keep a copy of the rows search `round` (2..FL_REPORT_ROUNDS) did not
+ * look at, so that fl_report_causes measures its slices among the others. */
+int fl_report__set_round_skip(fl_report *r, int32_t round, const uint8_t *skip);
 
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
 int32_t fl_report__agreeing(const fl_candidate *c);

@@ -73,7 +73,8 @@ static void part_line(const fl_report *r, const fl_candidate *c, FILE *fp)
 
 	pct(rate, sizeof rate, st->failure_rate, r->binary);
 	len = snprintf(line, sizeof line, "part: %lld rows, %s, excess %.0f: %s%s%s", (long long)st->size,
-		       rate, c->excess, c->method, c->view[0] ? "/" : "", c->view);
+		       rate, fabs(c->excess) < 0.5 ? 0.0 : c->excess, c->method,
+		       c->view[0] ? "/" : "", c->view);
 	if (len > 0 && len < (int)sizeof line && (c->description || fl_report__explanation_fits(c)))
 		snprintf(line + len, sizeof line - (size_t)len, ": %s",
 			 c->description ? c->description : c->explanation);
@@ -100,7 +101,8 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 			 (int)c->n_also);
 	else
 		snprintf(found, sizeof found, "%s%s%s", c->method, c->view[0] ? "/" : "", c->view);
-	snprintf(excess, sizeof excess, binary ? "%.0f" : "%.3g", c->excess);
+	snprintf(excess, sizeof excess, binary ? "%.0f" : "%.3g",
+		 binary && fabs(c->excess) < 0.5 ? 0.0 : c->excess); /* never "-0" */
 	if (isfinite(st->lift))
 		snprintf(lift, sizeof lift, "%.2f", st->lift);
 	else
