@@ -85,6 +85,7 @@ int validate_args(args *a, const char *verb);
 	LIB_OPT("top", "K", "top", &(a).o), \
 	LIB_OPT("k", "K", "k", &(a).o), \
 	LIB_OPT("min-size", "M", "min_size", &(a).o), \
+	LIB_OPT("rounds", "R", "rounds", &(a).o), \
 	{"normalize", OPT_LIBFLAG, NULL, NULL, &(a).o, "normalize"}, \
 	{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &(a).max_members, NULL}, \
 	LIB_OPT("seed", "S", "seed", &(a).o), \

@@ -58,8 +58,8 @@ static const entry table[] = {
 	INT(pca_dims, "mixture: PCA dimensions per view", NULL, 1, 4096),
 	BOOL(per_class, "direction: one failure direction per true class"),
 	BOOL(map, "give the HTML report a 2-D map of the first view"),
-	INT(rounds, "searches: the first on every row, then again among the rows outside the "
-	    "causes found (1 = one search)", NULL, 1, FL_REPORT_ROUNDS),
+	INT(rounds, "searches: again outside the causes found, up to R in all", NULL, 1,
+	    FL_REPORT_ROUNDS),
 };
 
 #define N_TABLE ((int32_t)(sizeof table / sizeof table[0]))

@@ -626,7 +626,21 @@ int fl_report_causes(fl_report *r, const double *failure, int32_t top)
 			} else if (plan.state[p] == PART && plan.owner[p] == h) {
 				parts[c->n_parts++] = pool[p];
 			}
-		qsort(parts, (size_t)c->n_parts, sizeof *parts, cmp_excess);
+		if (c->n_parts > 1)
+			qsort(parts, (size_t)c->n_parts, sizeof *parts, cmp_excess);
+		/* the same rule found by two searches (its rows, its words) is one part */
+		for (int32_t p = 1, k = 1; p <= c->n_parts; p++) {
+			if (p == c->n_parts) {
+				c->n_parts = k;
+				break;
+			}
+			if (parts[p].description && parts[k - 1].description &&
+			    n_rows(&parts[p]) == n_rows(&parts[k - 1]) &&
+			    strcmp(parts[p].description, parts[k - 1].description) == 0)
+				fl_candidate_clear(&parts[p]);
+			else
+				parts[k++] = parts[p];
+		}
 		while (c->n_parts > MAX_PARTS)
 			fl_candidate_clear(&parts[--c->n_parts]);
 		if (c->n_parts == 0) {
