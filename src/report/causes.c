@@ -570,13 +570,7 @@ static int add_also(fl_candidate *cause, const fl_candidate *part, double jac)
 	if (!a)
 		return fl__error(FL_ENOMEM, "out of memory grouping causes");
 	cause->also = a;
-	a += cause->n_also++;
-	memset(a, 0, sizeof *a);
-	memcpy(a->method, part->method, sizeof a->method);
-	memcpy(a->view, part->view, sizeof a->view);
-	a->component = part->component;
-	a->jaccard = jac;
-	a->score = part->score;
+	fl_report__add_source(cause, part, jac);
 	return FL_OK;
 }
 

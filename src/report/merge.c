@@ -60,8 +60,7 @@ double fl_report__agreement_factor(const fl_candidate *c)
 	return 1.0 + AGREEMENT_BONUS * (extra < MAX_AGREEMENT ? extra : MAX_AGREEMENT);
 }
 
-/* Record c in kept's `also`, whose room was made beforehand. */
-static void add_source(fl_candidate *kept, const fl_candidate *c, double jac)
+void fl_report__add_source(fl_candidate *kept, const fl_candidate *c, double jac)
 {
 	fl_source *p = kept->also + kept->n_also++;
 
@@ -227,7 +226,7 @@ int fl_report_merge(fl_report *r, double jaccard, double containment)
 		if (into[i] < 0)
 			continue;
 		count_support(&sc[kept[into[i]]].c, c, support[into[i]], stamp);
-		add_source(&sc[kept[into[i]]].c, c, jac[i]);
+		fl_report__add_source(&sc[kept[into[i]]].c, c, jac[i]);
 		fl_candidate_clear(c);
 	}
 	/* a predicate slice's rows are all equally members: they stay in row order */

@@ -122,6 +122,10 @@ int fl_report__explanation_fits(const fl_candidate *c);
  * look at, so that fl_report_causes measures its slices among the others. */
 int fl_report__set_round_skip(fl_report *r, int32_t round, const uint8_t *skip);
 
+/* Record c (with its Jaccard overlap jac) in kept's `also`, whose room
+ * was made beforehand (merge.c). */
+void fl_report__add_source(fl_candidate *kept, const fl_candidate *c, double jac);
+
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
 int32_t fl_report__agreeing(const fl_candidate *c);
 /* What fl_report_merge multiplies a slice's score by for that agreement. */
