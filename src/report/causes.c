@@ -21,7 +21,13 @@
  * with Jaccard >= SAME, or has >= PART_SHARE of its rows inside one, is
  * never chosen: it is a part of the cause holding most of its rows. A
  * result that is neither a cause nor a part accounts for no failures
- * beyond the causes, and is dropped.
+ * beyond the causes, and is dropped. Before a result becomes a cause it is
+ * checked against its parts (diluted(): a union of causes found apart, or
+ * purer parts with rows that fail little, gives way to them), and a rule
+ * that is the same slice again heads it (speak_plainly()). A slice of a
+ * later search is measured among the rows that search looked at (outside
+ * the causes before it: fl_report__set_round_skip). docs/causes.md says
+ * the same for users.
  *
  * Why: a fragment of a cause (one class of it, one cut of its range) holds
  * fewer excess failures than the cause, so the cause is chosen first and
@@ -39,11 +45,11 @@
 #define SAME 0.5       /* Jaccard at or above which two results are one */
 #define PART_SHARE 0.5 /* share of a result's rows inside a cause that makes it a part */
 #define MAX_PARTS 8    /* parts kept per cause, by excess */
-#define DILUTED 0.6    /* see diluted() */
-#define DISJOINT 0.1
-#define UNION 0.6
-#define REST_MIN 0.1
-#define AGAIN 0.8
+#define DILUTED 0.6    /* diluted(): the rest of a result fails < this share as much */
+#define DISJOINT 0.1   /* diluted(): parts sharing < this share of their rows are apart */
+#define UNION 0.6      /* diluted(): disjoint parts holding this share make a union */
+#define REST_MIN 0.1   /* diluted(): a rest below this share is not measured */
+#define AGAIN 0.8      /* Jaccard at or above which a result is the same slice found again */
 #define Z 1.959963984540054 /* two-sided 95% */
 
 enum { FREE, CAUSE, PART, DILUTE };
