@@ -242,10 +242,13 @@ FL_API int fl_discover_opts_check(const fl_discover_opts *o);
  * The whole discovery pipeline of `faultline discover`: check the data;
  * derive the failure signal; split off a held-out half (opts.holdout);
  * run every selected method in every view and the predicate search in the
- * metadata on the other half; fuse what several methods found; make each
- * slice's members the rows of that half its spec selects; confirm every
- * slice on the held-out half (Benjamini-Hochberg over all of them); rank;
- * describe each slice by metadata and phrases.
+ * metadata on the other half; make each slice's members the rows of that
+ * half its spec selects; confirm every slice on the held-out half
+ * (Benjamini-Hochberg over all of them); search again among the rows
+ * outside the causes found (opts.rounds); group everything into causes
+ * with parts, ranked by the failures each accounts for beyond the causes
+ * above it (fl_report_causes; one method alone: its raw ranking); describe
+ * each cause and part by metadata and phrases.
  * Same data, same rows: each slice's spec, saved (fl_report_save), read
  * back (fl_saved_report_load) and applied to the same data (fl_apply),
  * selects exactly its members and holdout members, for every spec type
