@@ -198,6 +198,22 @@ static void map(FILE *fp, const fl_report *r)
 	fputs("</svg>\n", fp);
 }
 
+/* The last cells of a slice's row: replicated, found by, description. */
+static void row_end(FILE *fp, const fl_candidate *c)
+{
+	fprintf(fp, "<td>%s</td><td>", !c->has_holdout ? "&ndash;" : c->replicated ?
+		"<span class=\"yes\">yes</span>" : "<span class=\"no\">no</span>");
+	esc(fp, c->method);
+	fputs(c->view[0] ? "/" : "", fp);
+	esc(fp, c->view);
+	if (c->n_also)
+		fprintf(fp, " +%d", (int)c->n_also);
+	fputs("</td><td>", fp);
+	esc(fp, c->description ? c->description : fl_report__explanation_fits(c) ? c->explanation :
+		c->explanation ? "(no rule fits)" : "");
+	fputs("</td></tr>\n", fp);
+}
+
 static void table(FILE *fp, const fl_report *r)
 {
 	fputs("<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">search + "
@@ -216,28 +232,16 @@ static void table(FILE *fp, const fl_report *r)
 		pct(fp, st->ci_low);
 		fputs(" &ndash; ", fp);
 		pct(fp, st->ci_high);
-		fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.0f</td><td>%s</td><td>",
-			st->lift, c->excess,
-			!c->has_holdout ? "&ndash;" : c->replicated ? "<span class=\"yes\">yes</span>" :
-								      "<span class=\"no\">no</span>");
-		esc(fp, c->method);
-		fputs(c->view[0] ? "/" : "", fp);
-		esc(fp, c->view);
-		if (c->n_also)
-			fprintf(fp, " +%d", (int)c->n_also);
-		fputs("</td><td>", fp);
-		esc(fp, c->description ? c->description :
-			fl_report__explanation_fits(c) ? c->explanation :
-			c->explanation ? "(no rule fits)" : "");
-		fputs("</td></tr>\n", fp);
+		fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.0f</td>", st->lift,
+			c->excess);
+		row_end(fp, c);
 	}
 	fputs("</table>\n", fp);
 }
 
 /* The pieces of a cause, folded: one row each. */
-static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
+static void parts(FILE *fp, const fl_candidate *c)
 {
-	(void)r;
 	if (!c->n_parts)
 		return;
 	fprintf(fp, "<details><summary>%d part%s of this cause</summary>\n<table><tr><th class=\"n\">"
@@ -250,17 +254,8 @@ static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
 		fprintf(fp, "<tr><td class=\"n\">%lld</td><td class=\"n\">",
 			(long long)fl_report__shown(p)->size);
 		pct(fp, fl_report__shown(p)->failure_rate);
-		fprintf(fp, "</td><td class=\"n\">%.0f</td><td>%s</td><td>", p->excess,
-			!p->has_holdout ? "&ndash;" : p->replicated ? "<span class=\"yes\">yes</span>" :
-								      "<span class=\"no\">no</span>");
-		esc(fp, p->method);
-		fputs(p->view[0] ? "/" : "", fp);
-		esc(fp, p->view);
-		fputs("</td><td>", fp);
-		esc(fp, p->description ? p->description :
-			fl_report__explanation_fits(p) ? p->explanation :
-			p->explanation ? "(no rule fits)" : "");
-		fputs("</td></tr>\n", fp);
+		fprintf(fp, "</td><td class=\"n\">%.0f</td>", p->excess);
+		row_end(fp, p);
 	}
 	fputs("</table></details>\n", fp);
 }
@@ -488,7 +483,7 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 		}
 		fputs("</p>\n", fp);
 	}
-	parts(fp, r, c);
+	parts(fp, c);
 	fputs("</div>\n", fp);
 	return FL_OK;
 }
