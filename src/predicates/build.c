@@ -666,3 +666,34 @@ cleanup:
 	free(w.set);
 	return rc;
 }
+
+int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
+{
+	if (!p || !t || row < 0 || row >= fl_table_rows(t) || p->column < 0 || p->column >= fl_table_cols(t))
+		return 0;
+	if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC) {
+		double x = fl_table_numeric(t, p->column)[row];
+		switch (p->op) {
+		case FL_PRED_MISSING: return isnan(x);
+		case FL_PRED_EQ: return x == p->low;
+		/* an infinite bound is an open end: +inf rows are in the last bin */
+		case FL_PRED_RANGE: return !isnan(x) && x >= p->low && (x < p->high || p->high == INFINITY);
+		case FL_PRED_IN_SET:
+		case FL_PRED_NE: break; /* categorical predicates */
+		}
+		return 0;
+	}
+	int32_t code = fl_table_codes(t, p->column)[row];
+	switch (p->op) {
+	case FL_PRED_MISSING: return code < 0;
+	case FL_PRED_EQ: return code == p->code;
+	case FL_PRED_NE: return code >= 0 && code != p->code;
+	case FL_PRED_IN_SET:
+		for (int32_t k = 0; code >= 0 && k < p->n_codes; k++)
+			if (code == p->codes[k])
+				return 1;
+		return 0;
+	case FL_PRED_RANGE: break;
+	}
+	return 0;
+}

@@ -35,6 +35,11 @@ int fl_predicates__note(fl_predicate_result *r, const fl_predicate_opts *o, cons
  * double ('.' whatever the locale); buf of at least 32 bytes. */
 void fl_predicates__fmt(char *buf, size_t len, double x);
 
+/* JSON (spec_json.c): a finite number in the fewest digits that read back
+ * as it, null otherwise; one predicate as a spec's "predicates" entry. */
+void fl_predicates__put_num(fl_strbuf *b, double x);
+void fl_predicates__put_pred(fl_strbuf *b, const fl_predicate *p, const fl_table *t);
+
 /* The spec of the conjunction of p[0..n), predicates of a result built on
  * t, as fl_discover_predicates writes it (without the score fields):
  * {"type":"predicates","predicates":[...]}; the caller's, or NULL with
@@ -55,5 +60,13 @@ static inline double fl_predicates__score(double alpha, double err_sum, double s
  * slice without failure scores <= -alpha and is never valid). */
 double fl_predicates__bound(double alpha, double n, double mean, double min_support,
 			    double size_ub, double err_ub, double max_ub);
+
+/* The rich language's candidates (cover.c): weighted covering over
+ * predicate searches, each result generalised; at most o->top, in the
+ * order found, measured on every row of t. Arguments as
+ * fl_discover_predicates (checked by it). */
+int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
+			 const double *failure, const fl_failure_summary *s,
+			 const fl_predicate_opts *o);
 
 #endif

@@ -38,6 +38,7 @@
  * of selection, so the first K causes never depend on K.
  */
 #include "report_internal.h"
+#include "stats/stats_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -46,50 +47,13 @@
 #define PART_SHARE 0.5 /* share of a result's rows inside a cause that makes it a part */
 #define MAX_PARTS 8    /* parts kept per cause, by excess */
 #define DILUTED 0.6    /* diluted(): the rest of a result fails < this share as much */
+#define DILUTED_RULE 0.4 /* the same for a rule: its rows share a named property */
 #define DISJOINT 0.1   /* diluted(): parts sharing < this share of their rows are apart */
 #define UNION 0.6      /* diluted(): disjoint parts holding this share make a union */
 #define REST_MIN 0.1   /* diluted(): a rest below this share is not measured */
 #define AGAIN 0.8      /* Jaccard at or above which a result is the same slice found again */
-#define Z 1.959963984540054 /* two-sided 95% */
 
 enum { FREE, CAUSE, PART, DILUTE };
-
-/* Sums of the (scaled) failure over a set of rows. */
-typedef struct {
-	double n, s, ss;
-} sums;
-
-static void add_row(sums *a, double f)
-{
-	a->n += 1;
-	a->s += f;
-	a->ss += f * f;
-}
-
-/* Lower end of the 95% interval of rate(in) - rate(out), times |in|. */
-static double gain_of(const sums *in, const sums *all, int binary)
-{
-	sums out = {all->n - in->n, all->s - in->s, all->ss - in->ss};
-	double d, se;
-
-	if (in->n < 1 || out.n < 1)
-		return 0;
-	if (binary) { /* Agresti-Caffo: one success and one failure added to each */
-		double p1 = (in->s + 1) / (in->n + 2), p0 = (out.s + 1) / (out.n + 2);
-
-		d = p1 - p0;
-		se = sqrt(p1 * (1 - p1) / (in->n + 2) + p0 * (1 - p0) / (out.n + 2));
-	} else { /* Welch; a single row borrows the variance of all rows */
-		double m1 = in->s / in->n, m0 = out.s / out.n;
-		double va = all->n > 1 ? (all->ss - all->s * all->s / all->n) / (all->n - 1) : 0;
-		double v1 = in->n > 1 ? (in->ss - in->n * m1 * m1) / (in->n - 1) : va;
-		double v0 = out.n > 1 ? (out.ss - out.n * m0 * m0) / (out.n - 1) : va;
-
-		d = m1 - m0;
-		se = sqrt((v1 > 0 ? v1 : 0) / in->n + (v0 > 0 ? v0 : 0) / out.n);
-	}
-	return in->n * (d - Z * se);
-}
 
 /* A result's rows on every row: its members, then its holdout members. */
 static int64_t n_rows(const fl_candidate *c)
@@ -119,7 +83,7 @@ static int measure(fl_candidate *c, const fl_failure_summary *s, int64_t *rows)
 }
 
 /* The rate of a set of rows among u, and of u's other rows. */
-static double rate_of(const sums *a)
+static double rate_of(const fl__sums *a)
 {
 	return a->n > 0 ? a->s / a->n : 0;
 }
@@ -153,7 +117,11 @@ static int32_t agreement(const fl_candidate *pool, int32_t n, int32_t a, uint8_t
  * rows outside b. b is
  *  - diluted when the rest of b beyond its purer parts (those that fail
  *    more than b), at least REST_MIN of b, fails, beyond the outside rate,
- *    less than DILUTED times as much as b does: b is those parts with rows
+ *    less than DILUTED times as much as b does (DILUTED_RULE for a rule:
+ *    its rows share a property named in the data's terms, so a rest that
+ *    fails less is the same cause, weaker, as rotated zeros beside rotated
+ *    twos; a cluster's or direction's edge is the method's, and its
+ *    diluted rest the method's spill-over): b is those parts with rows
  *    that fail little;
  *  - a union when it is not a rule (a cluster, a component, the top of a
  *    failure direction) and two or more of its parts that share less than
@@ -166,11 +134,11 @@ static int32_t agreement(const fl_candidate *pool, int32_t n, int32_t a, uint8_t
  * mark: scratch of n zeros, left zeroed (bit 1: in b, 2: in a purer part,
  * 4: in a disjoint part). */
 static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t *state,
-		   const uint8_t *covered, const double *f, double scale, const sums *u,
+		   const uint8_t *covered, const double *f, double scale, const fl__sums *u,
 		   uint8_t *mark)
 {
 	const fl_candidate *c = &pool[b];
-	sums in = {0, 0, 0}, rest = {0, 0, 0}, out;
+	fl__sums in = {0, 0, 0}, rest = {0, 0, 0}, out;
 	int64_t mb = n_rows(c), in_disjoint = 0;
 	int32_t apart[MAX_DISJOINT];
 	int purer = 0, disjoint = 0;
@@ -179,12 +147,12 @@ static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t
 	for (int64_t k = 0; k < mb; k++)
 		if (!covered[row_at(c, k)]) {
 			mark[row_at(c, k)] = 1;
-			add_row(&in, f[row_at(c, k)] * scale);
+			fl__sums_add(&in, f[row_at(c, k)] * scale);
 		}
-	out = (sums){u->n - in.n, u->s - in.s, u->ss - in.ss};
+	out = (fl__sums){u->n - in.n, u->s - in.s, u->ss - in.ss};
 	for (int32_t o = 0; o < n; o++) {
 		const fl_candidate *p = &pool[o];
-		sums ps = {0, 0, 0};
+		fl__sums ps = {0, 0, 0};
 		int64_t inside = 0, shared = 0, m = n_rows(p);
 		uint8_t bits;
 
@@ -194,7 +162,7 @@ static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t
 			if (!covered[row_at(p, k)]) {
 				inside += (mark[row_at(p, k)] & 1) != 0;
 				shared += (mark[row_at(p, k)] & 4) != 0;
-				add_row(&ps, f[row_at(p, k)] * scale);
+				fl__sums_add(&ps, f[row_at(p, k)] * scale);
 			}
 		/* a part: mostly inside b, not b again, failing more than outside */
 		if (ps.n < 1 || (double)inside < PART_SHARE * ps.n ||
@@ -218,7 +186,7 @@ static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t
 		int64_t i = row_at(c, k);
 
 		if (mark[i] == 1)
-			add_row(&rest, f[i] * scale);
+			fl__sums_add(&rest, f[i] * scale);
 		mark[i] = 0;
 	}
 	excess_rate = rate_of(&in) - rate_of(&out);
@@ -236,16 +204,17 @@ static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t
 		if (apart_agree >= agree)
 			return 1;
 	}
-	return purer && excess_rate > 0 && rest_rate < DILUTED * excess_rate;
+	return purer && excess_rate > 0 &&
+	       rest_rate < (strcmp(c->method, "predicates") ? DILUTED : DILUTED_RULE) * excess_rate;
 }
 
 /* The rows a gain is measured on: those no chosen cause covers and, for a
  * slice of search r > 1, that search looked at (skip[r] clear); u[r]
- * their sums (u[1]: every uncovered row). */
+ * their fl__sums (u[1]: every uncovered row). */
 typedef struct {
 	uint8_t *covered;
 	uint8_t *const *skip;
-	sums u[FL_REPORT_ROUNDS + 1];
+	fl__sums u[FL_REPORT_ROUNDS + 1];
 } residual;
 
 static int32_t round_of(const fl_candidate *c)
@@ -256,10 +225,10 @@ static int32_t round_of(const fl_candidate *c)
 static void residual_init(residual *res, const double *f, int64_t n, double scale)
 {
 	for (int32_t r = 1; r <= FL_REPORT_ROUNDS; r++) {
-		res->u[r] = (sums){0, 0, 0};
+		res->u[r] = (fl__sums){0, 0, 0};
 		for (int64_t i = 0; i < n; i++)
 			if (!res->skip[r] || !res->skip[r][i])
-				add_row(&res->u[r], f[i] * scale);
+				fl__sums_add(&res->u[r], f[i] * scale);
 	}
 }
 
@@ -282,15 +251,15 @@ static double residual_gain(const fl_candidate *c, const residual *res, const do
 {
 	int32_t r = round_of(c);
 	const uint8_t *skip = res->skip[r];
-	sums in = {0, 0, 0};
+	fl__sums in = {0, 0, 0};
 
 	for (int64_t k = 0; k < n_rows(c); k++) {
 		int64_t i = row_at(c, k);
 
 		if (!res->covered[i] && (!skip || !skip[i]))
-			add_row(&in, f[i] * scale);
+			fl__sums_add(&in, f[i] * scale);
 	}
-	return gain_of(&in, &res->u[r], binary) / scale;
+	return fl__excess_lcb(&in, &res->u[r], binary) / scale;
 }
 
 static int cmp_excess(const void *pa, const void *pb)
@@ -378,7 +347,7 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 		maxabs = fabs(failure[i]) > maxabs ? fabs(failure[i]) : maxabs;
 		binary &= failure[i] == 0 || failure[i] == 1;
 	}
-	if (maxabs > 0) { /* sums of f / 2^e cannot overflow */
+	if (maxabs > 0) { /* fl__sums of f / 2^e cannot overflow */
 		int e;
 
 		frexp(maxabs, &e);

@@ -128,3 +128,28 @@ double fl__failure_mean(const double *f, const int64_t *rows, int64_t m)
 		sum += f[rows ? rows[k] : k] * sc;
 	return ldexp(sum / (double)m, e);
 }
+
+double fl__excess_lcb(const fl__sums *in, const fl__sums *all, int binary)
+{
+	const double z = 1.959963984540054; /* two-sided 95% */
+	fl__sums out = {all->n - in->n, all->s - in->s, all->ss - in->ss};
+	double d, se;
+
+	if (in->n < 1 || out.n < 1)
+		return 0;
+	if (binary) { /* Agresti-Caffo: one success and one failure added to each */
+		double p1 = (in->s + 1) / (in->n + 2), p0 = (out.s + 1) / (out.n + 2);
+
+		d = p1 - p0;
+		se = sqrt(p1 * (1 - p1) / (in->n + 2) + p0 * (1 - p0) / (out.n + 2));
+	} else {
+		double m1 = in->s / in->n, m0 = out.s / out.n;
+		double va = all->n > 1 ? (all->ss - all->s * all->s / all->n) / (all->n - 1) : 0;
+		double v1 = in->n > 1 ? (in->ss - in->n * m1 * m1) / (in->n - 1) : va;
+		double v0 = out.n > 1 ? (out.ss - out.n * m0 * m0) / (out.n - 1) : va;
+
+		d = m1 - m0;
+		se = sqrt((v1 > 0 ? v1 : 0) / in->n + (v0 > 0 ? v0 : 0) / out.n);
+	}
+	return in->n * (d - z * se);
+}

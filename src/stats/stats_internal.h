@@ -44,4 +44,24 @@ double fl__failure_scale(int e);
  * f / 2^e: finite for every finite signal. NaN when m is 0. */
 double fl__failure_mean(const double *f, const int64_t *rows, int64_t m);
 
+/* Sums of a (scaled) failure signal over a set of rows (failure.c). */
+typedef struct fl__sums {
+	double n, s, ss;
+} fl__sums;
+
+static inline void fl__sums_add(fl__sums *a, double f)
+{
+	a->n += 1;
+	a->s += f;
+	a->ss += f * f;
+}
+
+/* |in| x the lower end of the 95% interval of rate(in) - rate(all \ in):
+ * Agresti-Caffo for a binary signal, Welch's normal interval for a
+ * continuous one (a single row borrows the variance of all rows). 0 when
+ * in or the rest is empty. The excess failures of `in` beyond the rest
+ * that the data vouch for; the covering's gain (report/causes.c) and the
+ * predicate covering's (predicates/cover.c). */
+double fl__excess_lcb(const fl__sums *in, const fl__sums *all, int binary);
+
 #endif

@@ -1196,11 +1196,10 @@ static void test_discover(uint64_t base)
 	int64_t skip = 0;
 	o.skip_cols = &skip;
 	o.n_skip = 1;
+	/* SliceLine's language: its top-K less the noise rules, by score */
+	o.language = FL_PRED_LANG_SLICELINE;
 	CHECK_RC(fl_discover_predicates(&c, &nc, t, f, s, &o), 0);
 	CHECK(nc >= 1);
-	for (int32_t q = 0; q < nc; q++)
-		printf("  candidate %d: %s (rate %.3f, score %.3f)\n", q, c[q].description,
-		       c[q].stats.failure_rate, c[q].score);
 	if (nc >= 1) {
 		CHECK(!strcmp(c[0].description, "weather = night AND camera = B"));
 		CHECK(!strcmp(c[0].method, "predicates") && c[0].view[0] == 0);
@@ -1223,6 +1222,37 @@ static void test_discover(uint64_t base)
 			if (c[k].component < c[q].component || c[k].n_members > c[q].n_members)
 				ok &= !adds_nothing(&c[q], &c[k], s, overall);
 		}
+		CHECK(ok);
+	}
+	for (int32_t q = 0; q < nc; q++)
+		fl_candidate_clear(&c[q]);
+	free(c);
+
+	/* the rich language: the covering (cover.c). The planted slice first,
+	 * exactly (not widened to `camera != C`: its rows of camera A fail
+	 * like the rest), then slices in the order found, each clearing the
+	 * overall rate, none the same rows as another */
+	o.language = FL_PRED_LANG_RICH;
+	CHECK_RC(fl_discover_predicates(&c, &nc, t, f, s, &o), 0);
+	CHECK(nc >= 1 && nc <= o.top);
+	for (int32_t q = 0; q < nc; q++)
+		printf("  candidate %d: %s (rate %.3f, score %.3f)\n", q, c[q].description,
+		       c[q].stats.failure_rate, c[q].score);
+	if (nc >= 1) {
+		CHECK(!strcmp(c[0].description, "weather = night AND camera = B"));
+		CHECK(!strcmp(c[0].spec_json, "{\"type\":\"predicates\",\"predicates\":[{\"column\":"
+				"\"weather\",\"op\":\"==\",\"value\":\"night\"},{\"column\":\"camera\","
+				"\"op\":\"==\",\"value\":\"B\"}]}"));
+	}
+	for (int32_t q = 0; q < nc; q++) {
+		int ok = c[q].stats.ci_low > overall && c[q].n_members == c[q].stats.size &&
+			 c[q].score == c[q].stats.ci_low / overall &&
+			 (q == 0 || c[q - 1].component < c[q].component);
+		for (int64_t m = 0; m < c[q].n_members; m++)
+			ok &= c[q].member_scores[m] == 1.0f && (m == 0 || c[q].members[m - 1] < c[q].members[m]);
+		for (int32_t k = 0; k < q; k++)
+			ok &= !(c[k].n_members == c[q].n_members &&
+				!memcmp(c[k].members, c[q].members, (size_t)c[q].n_members * sizeof(int64_t)));
 		CHECK(ok);
 	}
 	for (int32_t q = 0; q < nc; q++)
