@@ -549,7 +549,31 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 		if ((rc = add_pred(b, col, op, -1, low, high, w->count[k], text, NULL, 0)) != 0)
 			return rc;
 	}
-	return fill_bits(b, first, npred, w->rowpred, w->local);
+	if ((rc = fill_bits(b, first, npred, w->rowpred, w->local)) != 0 || as_values ||
+	    o->language != FL_PRED_LANG_RICH)
+		return rc;
+	/* the rich language's thresholds `< c` and `>= c` at every cut c (the
+	 * first `< c` and the last `>= c` are bins already): a range of
+	 * several bins is one predicate, as an expert says "age >= 60" */
+	for (int32_t q = 0; q < nb - 1 && rc == 0; q++)
+		for (int above = 0; above < 2 && rc == 0; above++) {
+			int32_t from = above ? q + 1 : 0, to = above ? nb - 1 : q, a;
+			int64_t size = 0;
+
+			if (above ? q == nb - 2 : q == 0)
+				continue;
+			for (int32_t k = from; k <= to; k++)
+				size += w->count[k];
+			snprintf(text, sizeof text, "%s %s %.39s", name, above ? ">=" : "<", cut[q]);
+			if ((rc = add_pred(b, col, FL_PRED_RANGE, -1, above ? edges[q] : -INFINITY,
+					   above ? INFINITY : edges[q], size, text, NULL, 0)) != 0 ||
+			    (rc = add_active(b, b->r->n_preds - 1, &a)) != 0 || a < 0)
+				continue;
+			for (int64_t r = 0; r < n; r++)
+				if (w->rowpred[r] >= from && w->rowpred[r] <= to)
+					set_bit(b, a, r);
+		}
+	return rc;
 }
 
 void fl_predicates__space_free(fl_pred_space *sp)

@@ -23,8 +23,9 @@
  *      of rate(S) - rate(rest) (fl__excess_lcb) among the rows searched,
  *      is the next candidate, and its rows leave the search;
  *
- * until `top` candidates, no positive gain, or fewer rows than two of the
- * smallest slices. The candidates come in that order; each is measured on
+ * until `top` candidates, no positive gain, a best whose gain is not
+ * positive at 95% after Bonferroni over the predicates (the search picked
+ * it as the best of many), or fewer rows than two of the smallest slices. The candidates come in that order; each is measured on
  * every row of the table.
  */
 #include "candidate/candidate_internal.h"
@@ -39,6 +40,7 @@
 #define SEARCH_TOP 24 /* SliceLine's top-K of each search */
 #define GENERALISE 8  /* results of a search generalised */
 #define KEEP 0.6      /* added rows failing at least this share as much: the same cause */
+#define KEEP_DROP 0.4 /* the same for the rows a dropped conjunct adds (as causes.c's rules) */
 #define SET_MOST 3    /* most values in a set made by generalising */
 #define SET_TRY 8     /* values tried for adding to a value or set */
 #define WIDEN_MOST (4 + SET_TRY) /* generalisations of one predicate */
@@ -59,6 +61,7 @@ typedef struct {
 	uint64_t *scope;       /* rows still searched */
 	uint64_t *one, *acc;   /* scratch */
 	fl__sums all;          /* of the scope */
+	double z_drop;         /* a conjunct's bar: 95% after Bonferroni over the predicates */
 } space;
 
 static void pred_free(fl_predicate *p)
@@ -150,7 +153,9 @@ static double rate(const fl__sums *a)
  * must fail like S: rate(A) - rate(rest) >= KEEP x (rate(S) - rate(rest)).
  * A conjunct dropped must in addition have earned its place: when rate(S)
  * - rate(A) has a 95% interval reaching 0, it goes whatever the rates (the
- * simpler words win). A value or bin added must be clearly failing: rate(A)
+ * simpler words win); Bonferroni over the predicates the search could
+ * have joined instead, since the search picked the conjunct that looked
+ * best. A value or bin added must be clearly failing: rate(A)
  * - rate(rest) clear of 0. */
 static int same_cause(const fl__sums *s, const fl__sums *g, const space *sp, int drop)
 {
@@ -161,9 +166,9 @@ static int same_cause(const fl__sums *s, const fl__sums *g, const space *sp, int
 
 	if (a.n < 1)
 		return 1;
-	if (drop && fl__excess_lcb(s, g, binary) <= 0)
+	if (drop && fl__excess_lower(s, g, binary, sp->z_drop) <= 0)
 		return 1;
-	return rate(&a) - rate(&rest) >= KEEP * (rate(s) - rate(&rest)) &&
+	return rate(&a) - rate(&rest) >= (drop ? KEEP_DROP : KEEP) * (rate(s) - rate(&rest)) &&
 	       (drop || fl__excess_lcb(&a, &a_rest, binary) > 0);
 }
 
@@ -369,6 +374,22 @@ static int widen(fl_predicate *out, int32_t *n_out, const fl_predicate *p,
 	}
 	*n_out = m;
 	return rc;
+}
+
+/* z with P(Z > z) = p, by bisection on erfc. */
+static double z_of(double p)
+{
+	double lo = 0, hi = 40;
+
+	for (int k = 0; k < 100; k++) {
+		double mid = 0.5 * (lo + hi);
+
+		if (0.5 * erfc(mid / sqrt(2.0)) > p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
 }
 
 /* Generalise u in place (step 2 of the file's comment). r: the search's
@@ -608,7 +629,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			if (failure[i] == 1)
 				fbits[i >> 6] |= 1ULL << (i & 63);
 	}
-	sp = (space){t, n, words, f, fbits, bits, bits + words, bits + 2 * words, {0, 0, 0}};
+	sp = (space){t, n, words, f, fbits, bits, bits + words, bits + 2 * words, {0, 0, 0}, 0};
 	for (int64_t i = 0; i < n; i++)
 		sp.scope[i >> 6] |= 1ULL << (i & 63);
 	minsup = o->min_support > 0 ? o->min_support : (int64_t)ceil(o->min_support_frac * (double)n);
@@ -639,6 +660,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			fl_table_free(sub);
 			break;
 		}
+		sp.z_drop = z_of(0.025 / (r->n_preds > 1 ? r->n_preds : 1));
 		for (int32_t i = 0; i < r->n_slices && i < GENERALISE && rc == 0; i++) {
 			if ((rc = rule_of(&found[nf], r, i)) == 0 &&
 			    (rc = generalise(&found[nf], r, &sp, lv, g)) == 0) {
@@ -661,8 +683,14 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			rule_free(&best);
 			break;
 		}
-		/* its rows leave the search */
+		/* the best of many: its excess must clear the corrected bar too */
 		rule_bits(sp.acc, &best, -1, NULL, &sp);
+		fl__sums in = sums_of(sp.acc, &sp);
+		if (fl__excess_lower(&in, &sp.all, fbits != NULL, sp.z_drop) <= 0) {
+			rule_free(&best);
+			break;
+		}
+		/* its rows leave the search */
 		searched = 0;
 		for (int64_t w = 0; w < words; w++) {
 			searched += __builtin_popcountll(sp.acc[w]);

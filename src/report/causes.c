@@ -520,7 +520,11 @@ static void speak_plainly(cover_plan *plan, fl_candidate *pool, int32_t n)
 		int32_t head = plan->order[h], rule = -1, best = rule_length(&pool[head]);
 
 		for (int32_t p = 0; p < n; p++)
+			/* of the same search or an earlier one, replicated if the head
+			 * is: its held-out confirmation is the cause's */
 			if (plan->state[p] == PART && plan->owner[p] == h && plan->jac[p] >= AGAIN &&
+			    round_of(&pool[p]) <= round_of(&pool[head]) &&
+			    pool[p].replicated >= pool[head].replicated &&
 			    (rule_length(&pool[p]) < best ||
 			     (rule >= 0 && rule_length(&pool[p]) == best && plan->jac[p] > plan->jac[rule]))) {
 				rule = p;

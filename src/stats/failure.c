@@ -131,7 +131,11 @@ double fl__failure_mean(const double *f, const int64_t *rows, int64_t m)
 
 double fl__excess_lcb(const fl__sums *in, const fl__sums *all, int binary)
 {
-	const double z = 1.959963984540054; /* two-sided 95% */
+	return fl__excess_lower(in, all, binary, 1.959963984540054); /* two-sided 95% */
+}
+
+double fl__excess_lower(const fl__sums *in, const fl__sums *all, int binary, double z)
+{
 	fl__sums out = {all->n - in->n, all->s - in->s, all->ss - in->ss};
 	double d, se;
 

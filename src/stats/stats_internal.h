@@ -63,5 +63,7 @@ static inline void fl__sums_add(fl__sums *a, double f)
  * that the data vouch for; the covering's gain (report/causes.c) and the
  * predicate covering's (predicates/cover.c). */
 double fl__excess_lcb(const fl__sums *in, const fl__sums *all, int binary);
+/* The same with z standard errors instead of 1.96. */
+double fl__excess_lower(const fl__sums *in, const fl__sums *all, int binary, double z);
 
 #endif
