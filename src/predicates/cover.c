@@ -409,8 +409,11 @@ static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl
 		rule_bits(sp->acc, u, -1, NULL, sp);
 		s = sums_of(sp->acc, sp);
 		for (int32_t k = 0; k < u->n && rc == 0; k++) {
-			if ((rc = widen(g, &ng, &u->p[k], r, sp, lv)) != 0)
+			if ((rc = widen(g, &ng, &u->p[k], r, sp, lv)) != 0) {
+				for (int32_t j = 0; j < ng; j++)
+					pred_free(&g[j]);
 				break;
+			}
 			/* j = -1: drop predicate k (while another is left) */
 			for (int32_t j = u->n > 1 ? -1 : 0; j < ng; j++) {
 				double gain;
