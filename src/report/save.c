@@ -122,12 +122,13 @@ static int preflight(const fl_report *r, const char *json, const char *html, int
 {
 	int32_t n = 2 + (to_file ? r->models.n : 0);
 	char **real = fl__calloc((size_t)n, sizeof *real, "output names");
+	char **model = fl__calloc((size_t)n, sizeof *model, "output names");
 	const char **name = fl__calloc((size_t)n, sizeof *name, "output names");
 	fl_strbuf b = {0};
 	struct stat st;
 	int rc = 0;
 
-	if (!real || !name) {
+	if (!real || !model || !name) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -136,14 +137,14 @@ static int preflight(const fl_report *r, const char *json, const char *html, int
 	for (int32_t i = 2; i < n; i++) {
 		b = (fl_strbuf){0};
 		fl__sb_printf(&b, "%s/%s", r->models.dir, r->models.files[i - 2]);
-		if (!(real[i] = fl__sb_finish(&b, "model file name"))) {
+		if (!(model[i] = fl__sb_finish(&b, "model file name"))) {
 			rc = FL_ENOMEM;
 			goto cleanup;
 		}
-		name[i] = real[i];
-		if (lstat(real[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+		name[i] = model[i];
+		if (lstat(model[i], &st) == 0 && !S_ISREG(st.st_mode)) {
 			rc = fl__error(FL_EIO, "%s: not a regular file: refusing to replace it with a model",
-				       real[i]);
+				       model[i]);
 			goto cleanup;
 		}
 	}
@@ -154,8 +155,6 @@ static int preflight(const fl_report *r, const char *json, const char *html, int
 			rc = FL_ENOMEM;
 			goto cleanup;
 		}
-		if (i >= 2)
-			free(real[i]);
 		real[i] = res;
 		for (int32_t j = 0; res && j < i; j++)
 			if (real[j] && strcmp(real[j], res) == 0) {
@@ -165,9 +164,12 @@ static int preflight(const fl_report *r, const char *json, const char *html, int
 			}
 	}
 cleanup:
-	for (int32_t i = 0; real && i < n; i++)
+	for (int32_t i = 0; real && model && i < n; i++) {
 		free(real[i]);
+		free(model[i]);
+	}
 	free(real);
+	free(model);
 	free(name);
 	return rc;
 }
