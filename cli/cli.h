@@ -68,6 +68,11 @@ int exit_for_input(int rc);
  * non-zero once one arrived; progress_cancelled() then gives 128 + its
  * number, else 0). A second signal ends the process at once. */
 void progress_init(int quiet);
+/* Seconds of a monotonic clock. */
+double now(void);
+/* With --timings: each stage of the report's run on stderr, with `write`
+ * seconds of writing it, and the sum. */
+void print_timings(const fl_report *r, double write);
 int progress_cb(void *user, const char *stage, int64_t done, int64_t total);
 void progress_done(void);
 int progress_cancelled(void);

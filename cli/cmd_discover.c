@@ -102,6 +102,19 @@ int write_report(fl_report *r, const args *a, const char *json)
 	return 0;
 }
 
+void print_timings(const fl_report *r, double write)
+{
+	double total = write, s;
+	const char *stage;
+
+	fprintf(stderr, "faultline: timings (wall seconds)\n");
+	for (int32_t i = 0; (stage = fl_report_timing(r, i, &s)) != NULL; i++) {
+		fprintf(stderr, "  %-28.60s %8.3f\n", stage, s);
+		total += s;
+	}
+	fprintf(stderr, "  %-28s %8.3f\n  %-28s %8.3f\n", "write", write, "total", total);
+}
+
 int cmd_discover(int argc, char **argv)
 {
 	args a;
@@ -131,16 +144,22 @@ int cmd_discover(int argc, char **argv)
 	if ((rc = validate_args(&a, "discover")))
 		return rc;
 	progress_init(a.quiet);
+	double t = now();
 	if ((rc = read_inputs(&in, &a, 1)) == 0) {
 		char *prefix = model_prefix(a.json);
+		double read = now() - t;
 
 		a.o.model_prefix = prefix;
 		if (a.json && strcmp(a.json, "-") != 0 && !prefix)
 			rc = fail(EXIT_INTERNAL, "out of memory");
-		else if ((rc = fl_discover(&r, &in.data, &a.o)))
+		else if ((rc = fl_discover(&r, &in.data, &a.o)) ||
+			 (a.o.timings && (rc = fl_report_add_timing(r, "read", read))))
 			rc = lib_fail(rc, 1);
-		else
-			rc = write_report(r, &a, a.json);
+		else {
+			t = now();
+			if ((rc = write_report(r, &a, a.json)) == 0 && a.o.timings)
+				print_timings(r, now() - t);
+		}
 		free(prefix);
 	}
 	progress_done();

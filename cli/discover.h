@@ -106,6 +106,7 @@ int validate_args(args *a, const char *verb);
 	LIB_OPT("components", "K", "components", &(a).o), \
 	LIB_OPT("pca-dims", "D", "pca_dims", &(a).o), \
 	{"per-class", OPT_LIBFLAG, NULL, NULL, &(a).o, "per_class"}, \
+	{"timings", OPT_LIBFLAG, NULL, NULL, &(a).o, "timings"}, \
 	{"html", OPT_STR, "OUT.html", "also write a self-contained HTML report", &(a).html, NULL}, \
 	{"thumbnails", OPT_STR, "DIR", "folder of the images the ids name (default: the page's)", &(a).thumbnails, NULL}, \
 	{"quiet", OPT_FLAG, NULL, "no progress or notes on stderr", &(a).quiet, NULL}

@@ -257,7 +257,7 @@ void note_cb(void *user, const char *message)
 		fprintf(stderr, "faultline: note: %s\n", message);
 }
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 

@@ -182,12 +182,16 @@ typedef struct fl_discover_opts {
 	 *  FL_EINVAL); recorded in the report's parameters as group_column.
 	 *  Borrowed, as every text option: it must outlive the call. */
 	const char *group_column;
+	/** Record the wall time of each stage in the report (fl_report_add_timing:
+	 *  prepare, split, each method and view, settle, confirm, causes,
+	 *  describe, map), summed over the searches; its JSON then holds them. */
+	int timings;
 } fl_discover_opts;
 
 #define FL_DISCOVER_OPTS_VERSION 1
 #define FL_DISCOVER_OPTS_INIT {FL_DISCOVER_OPTS_VERSION, 0, FL_FAILURE_ERROR, 10, 0, 0, 0, 0, \
 			       0, 0.95, 3, 0.01, 10, 1, 0, 1, 0.05, 25, 128, 0, 0, 2, NULL, NULL, NULL, \
-			       NULL, NULL, NULL}
+			       NULL, NULL, NULL, 0}
 
 /** Set *o to the defaults (the same as FL_DISCOVER_OPTS_INIT). */
 FL_API void fl_discover_opts_init(fl_discover_opts *o);

@@ -73,6 +73,18 @@ FL_API int fl_report_set_classes(fl_report *r, const int64_t *labels,
 FL_API int fl_report_set_param(fl_report *r, const char *key, const char *value);
 
 /**
+ * Add `seconds` of wall time to stage `stage` (copied; a stage named
+ * before accumulates), as `fl_discover` does with opts.timings: the JSON
+ * report then has "timings": {"stage": seconds, ...} in its parameters, in
+ * the order the stages were first named.
+ */
+FL_API int fl_report_add_timing(fl_report *r, const char *stage, double seconds);
+/** Stages timed so far. */
+FL_API int32_t fl_report_n_timings(const fl_report *r);
+/** Stage i (0 <= i < fl_report_n_timings) and its seconds; NULL when out of range. */
+FL_API const char *fl_report_timing(const fl_report *r, int32_t i, double *seconds);
+
+/**
  * Move candidates into the report: their buffers now belong to the report
  * and each `cands[i]` is zeroed. The array itself stays the caller's.
  */

@@ -242,4 +242,7 @@ uint64_t fl__rng_below(fl_rng *r, uint64_t n);
 /* standard normal (Box-Muller, no cached second value) */
 double fl__rng_normal(fl_rng *r);
 
+/* Seconds of a monotonic clock (clock.c), for stage timings. */
+double fl__now(void);
+
 #endif

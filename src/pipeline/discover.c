@@ -127,6 +127,24 @@ static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int3
 	return rc && rc != FL_ENOMEM && rc != FL_ECANCELED ? prefixed(rc, what) : rc;
 }
 
+/* With opts.timings: the time since *t added to stage "WHAT[ VIEW]" of r;
+ * *t = now. */
+static int lap(fl_report *r, const fl_discover_opts *o, const char *what, const char *view,
+	       double *t)
+{
+	char stage[96];
+	double now;
+
+	if (!o->timings)
+		return 0;
+	now = fl__now();
+	snprintf(stage, sizeof stage, "%s%s%.60s", what, view ? " " : "", view ? view : "");
+	stage[sizeof stage - 1] = 0;
+	now -= *t;
+	*t += now;
+	return fl_report_add_timing(r, stage, now);
+}
+
 /* The view methods (failure direction, mixture, k-means) in view v. */
 static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
 			 const fl_discover_opts *o, int32_t v, int32_t round)
@@ -136,6 +154,7 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 	fl_candidate *cands = NULL;
 	int32_t n_cands = 0;
 	char what[80];
+	double t = fl__now();
 	int rc = 0;
 
 	snprintf(what, sizeof what, "view %s", name);
@@ -151,7 +170,8 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		dopt.progress_user = o->progress_user;
 		rc = fl_discover_direction(&cands, &n_cands, h->views[v], h->n, dim, dim, name,
 					   h->labels, p->n_classes, h->summary, h->failure, &dopt);
-		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)))
+		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)) ||
+		    (rc = lap(r, o, "direction", name, &t)))
 			return rc;
 	}
 	if (o->methods & FL_METHOD_MIXTURE) {
@@ -171,7 +191,8 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		rc = fl_discover_mixture(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->labels,
 					 h->probs, p->n_classes, h->summary, h->failure, &mo);
 		free(path);
-		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)))
+		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)) ||
+		    (rc = lap(r, o, "mixture", name, &t)))
 			return rc;
 	}
 	if (o->methods & FL_METHOD_KMEANS) {
@@ -186,7 +207,8 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		ko.progress_user = o->progress_user;
 		rc = fl_discover_kmeans(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->summary,
 					h->failure, &ko);
-		rc = add_candidates(r, h, cands, n_cands, rc, what);
+		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)) == 0)
+			rc = lap(r, o, "kmeans", name, &t);
 	}
 	return rc;
 }
@@ -217,6 +239,7 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	fl_candidate *cands = NULL;
 	int32_t n_cands = 0;
 	int64_t skip[2];
+	double t = fl__now();
 	int rc;
 
 	po.alpha = o->alpha;
@@ -242,7 +265,8 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	po.progress_user = o->progress_user;
 	rc = fl_discover_predicates(&cands, &n_cands, h->meta ? h->meta : p->table, h->failure,
 				    h->summary, &po);
-	return add_candidates(r, h, cands, n_cands, rc, d->meta_name ? d->meta_name : "metadata");
+	rc = add_candidates(r, h, cands, n_cands, rc, d->meta_name ? d->meta_name : "metadata");
+	return rc ? rc : lap(r, o, "predicates", NULL, &t);
 }
 
 /* A slice is its rule: its members become exactly the discovery rows its
@@ -414,6 +438,7 @@ static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_
 	for (int32_t round = 2; rc == 0 && round <= o->rounds; round++) {
 		int32_t first = r->n_slices, n_causes = 0;
 		int64_t searched = 0, confirmed = 0;
+		double t = fl__now();
 		half h2 = {0};
 
 		if ((rc = fl_report__cause_rows(r, p->failure, cause, &n_causes)) || n_causes == 0)
@@ -428,13 +453,14 @@ static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_
 		    (rc = fl_report__set_round_skip(r, round, cause)))
 			break;
 		rc = half_make(&h2, p, d, skip);
-		if (rc == 0)
+		if (rc == 0 && (rc = lap(r, o, "split", NULL, &t)) == 0)
 			rc = search_round(r, &h2, p, d, o, round);
 		half_free(&h2, d->n_views);
-		if (rc == 0)
-			rc = settle_members(r, h, sd, first);
-		if (rc == 0 && holdout)
-			rc = confirm(r, sd, p, holdout, outside, o);
+		t = fl__now();
+		if (rc == 0 && (rc = settle_members(r, h, sd, first)) == 0)
+			rc = lap(r, o, "settle", NULL, &t);
+		if (rc == 0 && holdout && (rc = confirm(r, sd, p, holdout, outside, o)) == 0)
+			rc = lap(r, o, "confirm", NULL, &t);
 		if (r->n_slices == first)
 			break;
 	}
@@ -454,6 +480,7 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 	fl_spec_view *sv = NULL;
 	fl_spec_data sd = FL_SPEC_DATA_INIT;
 	half h = {0};
+	double t = fl__now();
 	int rc = 0;
 
 	if ((rc = fl_pipeline__holdout(&holdout, r, p, d, o)))
@@ -463,10 +490,15 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 		return rc;
 	}
 	rc = half_make(&h, p, d, holdout);
-	if (rc == 0)
+	if (rc == 0 && (rc = lap(r, o, "split", NULL, &t)) == 0)
 		rc = search_round(r, &h, p, d, o, 1);
-	if (rc || (rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))) ||
-	    (rc = settle_members(r, &h, &sd, 0)) || (holdout && (rc = confirm(r, &sd, p, holdout, NULL, o))))
+	t = fl__now();
+	if (rc == 0 && (rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))) == 0)
+		sd.threads = o->threads;
+	if (rc ||
+	    (rc = settle_members(r, &h, &sd, 0)) || (rc = lap(r, o, "settle", NULL, &t)) ||
+	    (holdout && ((rc = confirm(r, &sd, p, holdout, NULL, o)) ||
+			 (rc = lap(r, o, "confirm", NULL, &t)))))
 		goto cleanup;
 	if (o->methods & (o->methods - 1))
 		rc = search_again(r, &h, p, d, o, &sd, holdout);
@@ -569,6 +601,7 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	fl_discover_opts o = *opts;
 	fl_failure_summary *s = NULL;
 	fl_report *r = NULL;
+	double t;
 	int rc;
 
 	if ((rc = select_methods(&o.methods, d, opts->methods)))
@@ -583,21 +616,25 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	    (p->labels && p->preds &&
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
-	if ((rc = fl_pipeline__report_views(r, d)) || (rc = search(r, p, d, &o)))
+	if ((o.timings && (rc = fl_report_add_timing(r, "prepare", p->prepare_seconds))) ||
+	    (rc = fl_pipeline__report_views(r, d)) || (rc = search(r, p, d, &o)))
 		goto cleanup;
+	t = fl__now();
 	if (!o.holdout && o.note)
 		o.note(o.note_user, "no holdout: slices are measured on the data they were found in; "
 		       "their p-values are optimistic and nothing is confirmed");
 	if ((o.methods & (o.methods - 1) ? (rc = fl_report_causes(r, p->failure, o.top))
 					  : (rc = fl_report_rank(r, o.top)) ||
 					    (rc = fl_report__measure(r, p->failure))) ||
+	    (rc = lap(r, &o, "causes", NULL, &t)) ||
 	    /* descriptions say who the rows are, not what the model did with
 	     * them (the confusions say that): label, not predicted */
 	    (rc = fl_report_describe(r, p->with_label ? p->with_label : p->table, p->id_col)) ||
-	    (rc = describe_phrases(r, d)))
+	    (rc = describe_phrases(r, d)) || (rc = lap(r, &o, "describe", NULL, &t)))
 		goto cleanup;
-	if (o.map && d->n_views > 0 && p->n > 1)
-		rc = fl_report_set_map(r, d->views[0].name, d->views[0].x, d->views[0].dim, o.seed);
+	if (o.map && d->n_views > 0 && p->n > 1 &&
+	    (rc = fl_report_set_map(r, d->views[0].name, d->views[0].x, d->views[0].dim, o.seed)) == 0)
+		rc = lap(r, &o, "map", NULL, &t);
 cleanup:
 	fl_failure_summary_free(s);
 	if (rc) {
@@ -612,6 +649,7 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 {
 	static const fl_discover_opts defaults = FL_DISCOVER_OPTS_INIT;
 	fl_prep *p = NULL;
+	double t;
 	int rc;
 
 	if (!out)
@@ -622,8 +660,10 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 		return rc;
 	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
 		return FL_ENOMEM;
-	if ((rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1)) ||
-	    (rc = fl_pipeline__discover(out, p, data, opts))) {
+	t = fl__now();
+	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1);
+	p->prepare_seconds = fl__now() - t;
+	if (rc || (rc = fl_pipeline__discover(out, p, data, opts))) {
 		fl_pipeline__prep_release(p);
 		return rc;
 	}

@@ -60,6 +60,7 @@ static const entry table[] = {
 	BOOL(map, "give the HTML report a 2-D map of the first view"),
 	INT(rounds, "searches: again outside the causes found, up to R in all", NULL, 1,
 	    FL_REPORT_ROUNDS),
+	BOOL(timings, "time each stage: in the report's parameters (and on stderr)"),
 };
 
 #define N_TABLE ((int32_t)(sizeof table / sizeof table[0]))

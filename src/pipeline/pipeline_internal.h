@@ -10,6 +10,7 @@
  * fl_pipeline__prep_free (also when only partly filled). */
 typedef struct fl_prep {
 	int64_t n;
+	double prepare_seconds;     /* wall time of fl_pipeline__prepare (opts.timings) */
 	int32_t n_classes;
 	const int64_t *labels;
 	const int64_t *preds;       /* the caller's, or argmax */

@@ -375,6 +375,16 @@ static void write_report(jw *w, const fl_report *r, int64_t max_members)
 		put_key(w, r->params[i].key);
 		put_str(w, r->params[i].value);
 	}
+	if (r->n_timings) {
+		fputs(r->n_params ? ",\"timings\":{" : "\"timings\":{", fp);
+		for (int32_t i = 0; i < r->n_timings; i++) {
+			if (i)
+				fputc(',', fp);
+			put_key(w, r->timings[i].stage);
+			fprintf(fp, "%.3f", r->timings[i].seconds);
+		}
+		fputc('}', fp);
+	}
 	fputs("},\"slices\":[", fp);
 	for (int32_t i = 0; i < r->n_slices; i++) {
 		char id[16];

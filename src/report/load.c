@@ -463,6 +463,9 @@ static int dataset(loader *L, const cJSON *doc)
 	if (!(r->saved.columns_json = fl_spec__print(cols)))
 		return fl__error(FL_ENOMEM, "out of memory reading columns");
 	cJSON_ArrayForEach(e, params) {
+		/* the run's stage times describe that run, not the report */
+		if (e->string && !strcmp(e->string, "timings") && cJSON_IsObject(e))
+			continue;
 		if (!cJSON_IsString(e))
 			return fl__error(FL_EFORMAT, "%s: parameter \"%s\" is not a string", L->path,
 					 e->string);

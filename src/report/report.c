@@ -73,6 +73,9 @@ void fl_report_free(fl_report *r)
 		free(r->params[i].key);
 		free(r->params[i].value);
 	}
+	for (int32_t i = 0; i < r->n_timings; i++)
+		free(r->timings[i].stage);
+	free(r->timings);
 	if (r->class_names)
 		for (int32_t c = 0; c < r->n_classes; c++)
 			free(r->class_names[c]);
@@ -184,6 +187,40 @@ int fl_report_set_param(fl_report *r, const char *key, const char *value)
 	}
 	r->n_params++;
 	return FL_OK;
+}
+
+int fl_report_add_timing(fl_report *r, const char *stage, double seconds)
+{
+	fl_report_stage_time *t;
+
+	if (!r || !stage || !(seconds >= 0))
+		return fl__error(FL_EINVAL, "a timing needs a report, a stage and seconds >= 0");
+	for (int32_t i = 0; i < r->n_timings; i++)
+		if (!strcmp(r->timings[i].stage, stage)) {
+			r->timings[i].seconds += seconds;
+			return FL_OK;
+		}
+	if (!(t = realloc(r->timings, (size_t)(r->n_timings + 1) * sizeof *t)))
+		return fl__error(FL_ENOMEM, "out of memory timing %s", stage);
+	r->timings = t;
+	if (!(t[r->n_timings].stage = fl__strdup(stage)))
+		return FL_ENOMEM;
+	t[r->n_timings++].seconds = seconds;
+	return FL_OK;
+}
+
+int32_t fl_report_n_timings(const fl_report *r)
+{
+	return r ? r->n_timings : 0;
+}
+
+const char *fl_report_timing(const fl_report *r, int32_t i, double *seconds)
+{
+	if (!r || i < 0 || i >= r->n_timings)
+		return NULL;
+	if (seconds)
+		*seconds = r->timings[i].seconds;
+	return r->timings[i].stage;
 }
 
 int fl_report_add_candidates(fl_report *r, fl_candidate *cands, int32_t n)

@@ -14,6 +14,11 @@ typedef struct fl_report_param {
 	char *key, *value;
 } fl_report_param;
 
+typedef struct fl_report_stage_time {
+	char *stage;
+	double seconds;
+} fl_report_stage_time;
+
 typedef struct fl_report_row_id {
 	int64_t row;
 	char *id;
@@ -44,6 +49,8 @@ struct fl_report {
 	char **class_names;             /* NULL or n_classes strings */
 	fl_report_param *params;
 	int32_t n_params;
+	fl_report_stage_time *timings;  /* fl_report_add_timing */
+	int32_t n_timings;
 	fl_candidate *slices;
 	int32_t n_slices, cap_slices;
 	char **phrases;                 /* the phrase list of describe_phrases, or NULL */

@@ -6,6 +6,7 @@
 #include "spec_internal.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,6 +87,37 @@ static const float *row_of(const fl_spec_view *v, int64_t r, int normalize, floa
 	return buf;
 }
 
+/* w.x and |x - c|^2 in double, in four running sums (one order, fixed by
+ * dim alone: the same bits for a row wherever it is evaluated). */
+static double dot(const float *w, const float *x, int64_t dim)
+{
+	double a[4] = {0, 0, 0, 0};
+	int64_t j = 0;
+
+	for (; j + 4 <= dim; j += 4)
+		for (int k = 0; k < 4; k++)
+			a[k] += (double)w[j + k] * x[j + k];
+	for (; j < dim; j++)
+		a[0] += (double)w[j] * x[j];
+	return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+static double dist2(const float *c, const float *x, int64_t dim)
+{
+	double a[4] = {0, 0, 0, 0};
+	int64_t j = 0;
+
+	for (; j + 4 <= dim; j += 4)
+		for (int k = 0; k < 4; k++) {
+			double e = (double)x[j + k] - c[j + k];
+
+			a[k] += e * e;
+		}
+	for (; j < dim; j++)
+		a[0] += ((double)x[j] - c[j]) * ((double)x[j] - c[j]);
+	return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
 /* The index of the centroid nearest x (ties to the lowest); -1 when none given. */
 static int64_t nearest(const float *c, int64_t k, int64_t dim, const float *x)
 {
@@ -93,10 +125,8 @@ static int64_t nearest(const float *c, int64_t k, int64_t dim, const float *x)
 	double best_d = INFINITY;
 
 	for (int64_t s = 0; s < k; s++) {
-		double d2 = 0;
+		double d2 = dist2(c + s * dim, x, dim);
 
-		for (int64_t j = 0; j < dim; j++)
-			d2 += ((double)x[j] - c[s * dim + j]) * ((double)x[j] - c[s * dim + j]);
 		if (d2 < best_d) {
 			best_d = d2;
 			best = s;
@@ -106,16 +136,63 @@ static int64_t nearest(const float *c, int64_t k, int64_t dim, const float *x)
 }
 
 /* centroid: within radius (and nearest its own centroid); direction: w.x + b >= threshold (label given). */
+/* The cache key of a k-means run's centroids in view v: every byte of them. */
+static char *centroids_key(const fl_spec_view *v, int normalize, const float *c, int64_t k,
+			   int64_t dim)
+{
+	const unsigned char *b = (const unsigned char *)c;
+	fl_strbuf s = {0};
+
+	fl__sb_printf(&s, "centroids:%zu:%s:%d:%lld:%lld:", strlen(v->name), v->name, normalize,
+		      (long long)k, (long long)dim);
+	for (size_t i = 0; i < (size_t)(k * dim) * sizeof *c; i++)
+		fl__sb_printf(&s, "%02x", b[i]);
+	return fl__sb_finish(&s, "centroids key");
+}
+
+/* The nearest centroid of every row, from the cache or computed (and kept). */
+static int nearest_rows(const int32_t **out, fl_spec_cache **cache, const fl_spec_data *d,
+			const fl_spec_view *v, int normalize, const float *c, int64_t k, int64_t dim,
+			const int64_t *rows, int64_t m, float *buf, int threads)
+{
+	char *key = centroids_key(v, normalize, c, k, dim);
+	int32_t *near, kk;
+	int rc;
+
+	if (!key)
+		return FL_ENOMEM;
+	if ((*out = fl_spec__cache_find(cache, key, d, rows, m, &kk))) {
+		free(key);
+		return 0;
+	}
+	if (!(near = fl__malloc((size_t)(m ? m : 1) * sizeof *near, "nearest centroids"))) {
+		free(key);
+		return FL_ENOMEM;
+	}
+#pragma omp parallel for num_threads(threads) schedule(static) if (m * dim * k > 1 << 18)
+	for (int64_t i = 0; i < m; i++)
+		near[i] = (int32_t)nearest(c, k, dim, row_of(v, rows ? rows[i] : i, normalize,
+							   buf + (normalize ? omp_get_thread_num() * dim : 0)));
+	if ((rc = fl_spec__cache_add(cache, d, rows, m, key, near, (int32_t)k))) {
+		free(key);
+		free(near);
+		return rc;
+	}
+	*out = near;
+	return 0;
+}
+
 static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *d,
-			const int64_t *rows, int64_t m, int is_direction)
+			const int64_t *rows, int64_t m, int is_direction, fl_spec_cache **cache)
 {
 	const char *type = is_direction ? "direction" : "centroid";
 	const fl_spec_view *v = NULL;
 	const cJSON *lab = field(spec, "label");
 	float *w = NULL, *buf = NULL, *others = NULL;
+	const int32_t *near = NULL;
 	double cut = 0, bias = 0;
 	int64_t dim = 0, label = -1, n_others = 0, own = -1;
-	int normalize = cJSON_IsTrue(field(spec, "normalize")), rc;
+	int normalize = cJSON_IsTrue(field(spec, "normalize")), threads, rc;
 
 	if ((rc = vector(&w, &dim, spec, is_direction ? "weights" : "centroid", type)) ||
 	    (rc = need_number(&cut, spec, is_direction ? "threshold" : "radius", type)) ||
@@ -134,7 +211,9 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 			goto cleanup;
 		}
 	}
-	if (!(buf = fl__malloc((size_t)dim * sizeof *buf, "spec row"))) {
+	threads = d->version >= 3 && d->threads > 0 ? d->threads : omp_get_max_threads();
+	/* a normalised row for each thread */
+	if (!(buf = fl__malloc((size_t)(normalize ? threads * dim : 1) * sizeof *buf, "spec row"))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -168,20 +247,26 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 			cJSON_ArrayForEach(e, row)
 				others[j++] = (float)e->valuedouble;
 	}
+	/* with a cache, the nearest centroid of each row once for all the run's clusters */
+	if (others && cache && (rc = nearest_rows(&near, cache, d, v, normalize, others, n_others, dim,
+						  rows, m, buf, threads)))
+		goto cleanup;
+	/* rows apart: the same bits whatever the threads */
+#pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
 	for (int64_t i = 0; i < m; i++) {
 		int64_t r = rows ? rows[i] : i;
-		const float *x = row_of(v, r, normalize, buf);
-		double acc = 0;
+		const float *x;
 
-		if (is_direction) {
-			for (int64_t j = 0; j < dim; j++)
-				acc += (double)w[j] * x[j];
-			member[i] = acc + bias >= cut && (label < 0 || d->labels[r] == label);
-		} else {
-			for (int64_t j = 0; j < dim; j++)
-				acc += ((double)x[j] - w[j]) * ((double)x[j] - w[j]);
-			member[i] = sqrt(acc) <= cut && nearest(others, n_others, dim, x) == own;
+		if (near && near[i] != own) {
+			member[i] = 0;
+			continue;
 		}
+		x = row_of(v, r, normalize, buf + (normalize ? omp_get_thread_num() * dim : 0));
+		if (is_direction)
+			member[i] = dot(w, x, dim) + bias >= cut && (label < 0 || d->labels[r] == label);
+		else
+			member[i] = sqrt(dist2(w, x, dim)) <= cut &&
+				    (near || nearest(others, n_others, dim, x) == own);
 	}
 cleanup:
 	free(w);
@@ -488,9 +573,9 @@ int fl_spec__apply_cached(uint8_t *member, const char *spec_json, const fl_spec_
 	else if (!cJSON_IsString(type))
 		rc = fl__error(FL_EFORMAT, "slice spec has no \"type\"");
 	else if (strcmp(type->valuestring, "centroid") == 0)
-		rc = apply_linear(member, spec, data, rows, m, 0);
+		rc = apply_linear(member, spec, data, rows, m, 0, cache);
 	else if (strcmp(type->valuestring, "direction") == 0)
-		rc = apply_linear(member, spec, data, rows, m, 1);
+		rc = apply_linear(member, spec, data, rows, m, 1, cache);
 	else if (strcmp(type->valuestring, "predicates") == 0)
 		rc = apply_predicates(member, spec, data, rows, m);
 	else if (strcmp(type->valuestring, "mixture_component") == 0)

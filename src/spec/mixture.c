@@ -94,9 +94,9 @@ cleanup:
 /* The assignment of the rows under one saved model, shared by the specs of
  * all its components (each would otherwise load and project again). */
 typedef struct mx_entry {
-	char *key;        /* base folder, file, view and fingerprint */
+	char *key;        /* base folder, file, view and fingerprint; or "centroids:..." */
 	int32_t *assign;
-	int32_t k;        /* the model's components */
+	int32_t k;        /* the model's components (centroids) */
 } mx_entry;
 
 struct fl_spec_cache {
@@ -118,11 +118,13 @@ void fl_spec__cache_free(fl_spec_cache *c)
 	free(c);
 }
 
-/* The cached assignment of key, or NULL; the cache is (re)started for
- * other rows. */
-static const int32_t *cache_find(fl_spec_cache *c, const char *key, const fl_spec_data *d,
-				 const int64_t *rows, int64_t m, int32_t *k)
+const int32_t *fl_spec__cache_find(fl_spec_cache **cache, const char *key, const fl_spec_data *d,
+				   const int64_t *rows, int64_t m, int32_t *k)
 {
+	fl_spec_cache *c = *cache;
+
+	if (!c)
+		return NULL;
 	if (c->data != d || c->rows != rows || c->m != m) {
 		for (int32_t i = 0; i < c->n; i++) {
 			free(c->e[i].key);
@@ -141,12 +143,20 @@ static const int32_t *cache_find(fl_spec_cache *c, const char *key, const fl_spe
 	return NULL;
 }
 
-/* Keep assign (and key) in the cache; 0, or FL_ENOMEM (nothing kept). */
-static int cache_add(fl_spec_cache *c, char *key, int32_t *assign, int32_t k)
+int fl_spec__cache_add(fl_spec_cache **cache, const fl_spec_data *d, const int64_t *rows,
+		       int64_t m, char *key, int32_t *assign, int32_t k)
 {
-	mx_entry *e = realloc(c->e, (size_t)(c->n + 1) * sizeof *e);
+	fl_spec_cache *c = *cache ? *cache : (*cache = fl__calloc(1, sizeof **cache, "spec cache"));
+	mx_entry *e;
 
-	if (!e)
+	if (!c)
+		return FL_ENOMEM;
+	if (c->data != d || c->rows != rows || c->m != m) {
+		int32_t ignored;
+
+		fl_spec__cache_find(cache, "", d, rows, m, &ignored); /* empties it */
+	}
+	if (!(e = realloc(c->e, (size_t)(c->n + 1) * sizeof *e)))
 		return fl__error(FL_ENOMEM, "out of memory caching a model's assignment");
 	c->e = e;
 	c->e[c->n++] = (mx_entry){key, assign, k};
@@ -179,12 +189,11 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 
 		for (int j = 0; j < 4; j++) /* length-prefixed: no two keys read alike */
 			fl__sb_printf(&b, "%zu:%s", strlen(part[j]), part[j]);
-		if (!(key = fl__sb_finish(&b, "model key")) ||
-		    (!*cache && !(*cache = fl__calloc(1, sizeof **cache, "model cache")))) {
+		if (!(key = fl__sb_finish(&b, "model key"))) {
 			rc = FL_ENOMEM;
 			goto cleanup;
 		}
-		assign = cache_find(*cache, key, d, rows, m, &k);
+		assign = fl_spec__cache_find(cache, key, d, rows, m, &k);
 	}
 	if (!assign) {
 		if (!(own = fl__malloc((size_t)(m ? m : 1) * sizeof *own, "spec assignment"))) {
@@ -197,7 +206,7 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 			goto cleanup;
 		assign = own;
 		if (cache) { /* no allocation is optional: a failed one is reported */
-			if ((rc = cache_add(*cache, key, own, k)))
+			if ((rc = fl_spec__cache_add(cache, d, rows, m, key, own, k)))
 				goto cleanup;
 			key = NULL; /* both the cache's now */
 			own = NULL;

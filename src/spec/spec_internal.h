@@ -9,8 +9,18 @@
 
 /* What fl_spec__apply_cached keeps between specs applied to the same rows
  * of the same data: each saved mixture model's assignment of those rows,
- * computed once for the specs of all its components. */
+ * computed once for the specs of all its components; each k-means run's
+ * nearest centroid of those rows, once for all its clusters. */
 typedef struct fl_spec_cache fl_spec_cache;
+
+/* The assignment `key` of c for these rows (and its k), or NULL; a call
+ * for other data or rows empties the cache first (mixture.c). */
+const int32_t *fl_spec__cache_find(fl_spec_cache **c, const char *key, const fl_spec_data *d,
+				   const int64_t *rows, int64_t m, int32_t *k);
+/* Keep key and assign (for these rows) in *c, made when NULL, which owns
+ * them then; 0, or FL_ENOMEM (nothing kept, nothing taken). */
+int fl_spec__cache_add(fl_spec_cache **c, const fl_spec_data *d, const int64_t *rows, int64_t m,
+		       char *key, int32_t *assign, int32_t k);
 
 /* fl_spec_apply with a cache (*cache NULL at first; created here, released
  * with fl_spec__cache_free). Entries hold for the same data and rows,

@@ -6,8 +6,11 @@
  * order) and text that is not UTF-8 (its "_hex" form). */
 #include "faultline.h"
 #include "check.h"
+#include "spec/spec_internal.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -199,6 +202,99 @@ static void test_sets_and_classes(void)
 	fl_table_free(t);
 }
 
+/* Centroid and direction specs against a slow, obvious reference: the
+ * nearest centroid kept in the cache for all clusters of one run gives the
+ * rows each spec gives alone, and no spec's rows depend on the threads. */
+static void test_linear_cache(uint64_t seed)
+{
+	enum { N = 3000, D = 37, K = 5 };
+	static float x[N * D], c[K * D];
+	uint64_t st = seed + 11;
+	fl_spec_view v = {"emb", x, D};
+	fl_spec_data d = FL_SPEC_DATA_INIT;
+	static uint8_t alone[N], cached[N], ref[N];
+	fl_spec_cache *cache = NULL;
+	int64_t rows[N / 2], wrong = 0;
+	char *spec = malloc(64 * K * D + 4096);
+
+	for (int64_t i = 0; i < N * D; i++)
+		x[i] = (float)(check_uniform(&st) * 4 - 2);
+	for (int64_t i = 0; i < K * D; i++)
+		c[i] = (float)(check_uniform(&st) * 2 - 1);
+	for (int64_t i = 0; i < N / 2; i++)
+		rows[i] = (int64_t)(check_rand(&st) % N);
+	d.n = N;
+	d.views = &v;
+	d.n_views = 1;
+	for (int normalize = 0; normalize < 2; normalize++)
+		for (int32_t own = 0; own < K; own++) {
+			char *p = spec;
+
+			p += sprintf(p, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":%.17g,"
+				     "\"component\":%d,\"normalize\":%s,\"centroid\":[", normalize ? 1.1 : 6.0,
+				     own, normalize ? "true" : "false");
+			for (int j = 0; j < D; j++)
+				p += sprintf(p, "%s%.9g", j ? "," : "", c[own * D + j]);
+			p += sprintf(p, "],\"centroids\":[");
+			for (int k = 0; k < K; k++)
+				for (int j = 0; j < D; j++)
+					p += sprintf(p, "%s%s%.9g%s", j == 0 && k ? "," : "", j ? "," : "[",
+						     c[k * D + j], j == D - 1 ? "]" : "");
+			sprintf(p, "]}");
+			d.threads = 1;
+			CHECK_RC(fl_spec_apply(alone, spec, &d, rows, N / 2), FL_OK);
+			d.threads = 3;
+			CHECK_RC(fl_spec__apply_cached(cached, spec, &d, rows, N / 2, &cache), FL_OK);
+			/* the reference: within the radius of its centroid and nearest it */
+			for (int64_t i = 0; i < N / 2; i++) {
+				const float *r = x + rows[i] * D;
+				double nrm = 0, best = INFINITY, d2[K];
+				int near = -1;
+
+				for (int j = 0; j < D; j++)
+					nrm += (double)r[j] * r[j];
+				nrm = normalize ? 1 / sqrt(nrm) : 1;
+				for (int k = 0; k < K; k++) {
+					d2[k] = 0;
+					for (int j = 0; j < D; j++) {
+						double e = (double)(float)(r[j] * nrm) - c[k * D + j];
+						d2[k] += e * e;
+					}
+					if (d2[k] < best)
+						best = d2[k], near = k;
+				}
+				/* the sum's order may move a row lying on the radius (1e-9) */
+				ref[i] = near == own && sqrt(d2[own]) <= (normalize ? 1.1 : 6.0);
+				wrong += alone[i] != cached[i] ||
+					 (alone[i] != ref[i] &&
+					  fabs(sqrt(d2[own]) - (normalize ? 1.1 : 6.0)) > 1e-9);
+			}
+		}
+	fl_spec__cache_free(cache);
+	CHECK_EQ_INT(wrong, 0);
+	/* a direction: the same rows with 1 and 4 threads */
+	{
+		char *p = spec;
+		int64_t differ = 0, held = 0;
+
+		p += sprintf(p, "{\"type\":\"direction\",\"view\":\"emb\",\"bias\":0.1,\"threshold\":0.5,"
+			     "\"weights\":[");
+		for (int j = 0; j < D; j++)
+			p += sprintf(p, "%s%.9g", j ? "," : "", c[j]);
+		sprintf(p, "]}");
+		d.threads = 1;
+		CHECK_RC(fl_spec_apply(alone, spec, &d, NULL, N), FL_OK);
+		d.threads = 4;
+		CHECK_RC(fl_spec_apply(cached, spec, &d, NULL, N), FL_OK);
+		for (int64_t i = 0; i < N; i++) {
+			differ += alone[i] != cached[i];
+			held += alone[i];
+		}
+		CHECK(differ == 0 && held > 0 && held < N);
+	}
+	free(spec);
+}
+
 int main(void)
 {
 	fl_table *t = NULL;
@@ -210,6 +306,7 @@ int main(void)
 
 	test_hostile();
 	test_sets_and_classes();
+	test_linear_cache(check_seed(20261201));
 	CHECK_RC(fl_table_read_csv(&t, FL_TEST_DATA "/spec_meta.csv"), FL_OK);
 	d.n = 5;
 	d.views = &v;
