@@ -47,6 +47,8 @@ static int load_model(fl_pca *pca, fl_mixture *mx, const char *file, const char 
 
 /* The component of highest responsibility of each row under the model,
  * and the model's number of components in *k. */
+#define SPEC_BLOCK 16384 /* rows projected at once */
+
 static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char *fingerprint,
 		       const char *view, const fl_spec_data *d, const int64_t *rows, int64_t m)
 {
@@ -54,6 +56,7 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 	fl_pca pca;
 	fl_mixture mx, embed_only;
 	float *x = NULL, *z = NULL;
+	int64_t block;
 	int rc;
 
 	memset(&pca, 0, sizeof pca);
@@ -69,20 +72,29 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 			       view, (long long)pca.d);
 		goto cleanup;
 	}
-	x = fl__malloc((size_t)(m ? m : 1) * (size_t)pca.d * sizeof *x, "spec rows");
-	z = fl__malloc((size_t)(m ? m : 1) * (size_t)pca.r * sizeof *z, "spec projection");
+	/* a block of rows at a time: gathered, projected, assigned (each row
+	 * on its own), never a copy of every row */
+	block = m < SPEC_BLOCK ? m : SPEC_BLOCK;
+	x = fl__malloc((size_t)(block ? block : 1) * (size_t)pca.d * sizeof *x, "spec rows");
+	z = fl__malloc((size_t)(block ? block : 1) * (size_t)pca.r * sizeof *z, "spec projection");
 	if (!x || !z) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	for (int64_t i = 0; i < m; i++)
-		memcpy(x + i * pca.d, v->x + (rows ? rows[i] : i) * v->dim, (size_t)pca.d * sizeof *x);
 	embed_only = mx;
 	embed_only.has_labels = 0;
 	embed_only.has_probs = 0;
 	embed_only.failure = FL_MIXTURE_FAILURE_NONE;
-	if ((rc = fl_pca_transform(z, pca.r, &pca, x, m, pca.d, 0)) == 0)
-		rc = fl_mixture_predict(NULL, assign, NULL, &embed_only, z, m, pca.r, NULL, NULL, NULL, 0);
+	for (int64_t i0 = 0; i0 < m && rc == 0; i0 += block) {
+		int64_t b = m - i0 < block ? m - i0 : block;
+
+		for (int64_t i = 0; i < b; i++)
+			memcpy(x + i * pca.d, v->x + (rows ? rows[i0 + i] : i0 + i) * v->dim,
+			       (size_t)pca.d * sizeof *x);
+		if ((rc = fl_pca_transform(z, pca.r, &pca, x, b, pca.d, 0)) == 0)
+			rc = fl_mixture_predict(NULL, assign + i0, NULL, &embed_only, z, b, pca.r, NULL,
+						NULL, NULL, 0);
+	}
 cleanup:
 	free(x);
 	free(z);
