@@ -500,6 +500,12 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 	    (holdout && ((rc = confirm(r, &sd, p, holdout, NULL, o)) ||
 			 (rc = lap(r, o, "confirm", NULL, &t)))))
 		goto cleanup;
+	/* the half's copies of the views are the methods' only: later
+	 * searches gather their own rows, settling reads the views through sd */
+	for (int32_t v = 0; h.owned && v < d->n_views; v++) {
+		free((void *)(uintptr_t)h.views[v]);
+		h.views[v] = NULL;
+	}
 	if (o->methods & (o->methods - 1))
 		rc = search_again(r, &h, p, d, o, &sd, holdout);
 cleanup:
