@@ -721,3 +721,29 @@ int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
 	}
 	return 0;
 }
+
+int fl_predicates__rows(int64_t **out, int64_t *n_out, const fl_predicate *const *p, int32_t n,
+			const fl_table *t)
+{
+	int64_t rows_n = fl_table_rows(t), m = 0, *rows;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!(rows = fl__malloc((size_t)(rows_n ? rows_n : 1) * sizeof *rows, "slice rows")))
+		return FL_ENOMEM;
+	for (int64_t i = 0; i < rows_n; i++) {
+		int32_t k = 0;
+
+		while (k < n && fl_predicate_match(p[k], t, i))
+			k++;
+		if (k == n)
+			rows[m++] = i;
+	}
+	if (m == 0) {
+		free(rows);
+		rows = NULL;
+	}
+	*out = rows;
+	*n_out = m;
+	return 0;
+}

@@ -503,32 +503,6 @@ static int32_t pick(const double *gain, const uint64_t *fb, int32_t nf, const sp
 	}
 }
 
-/* The rows of u among all rows of t: *out (owned; NULL when none). */
-static int rule_rows(int64_t **out, int64_t *n_out, const rule *u, const fl_table *t)
-{
-	int64_t n = fl_table_rows(t), m = 0, *rows;
-
-	*out = NULL;
-	*n_out = 0;
-	if (!(rows = fl__malloc((size_t)(n ? n : 1) * sizeof *rows, "slice rows")))
-		return FL_ENOMEM;
-	for (int64_t i = 0; i < n; i++) {
-		int32_t k = 0;
-
-		while (k < u->n && fl_predicate_match(&u->p[k], t, i))
-			k++;
-		if (k == u->n)
-			rows[m++] = i;
-	}
-	if (m == 0) {
-		free(rows);
-		rows = NULL;
-	}
-	*out = rows;
-	*n_out = m;
-	return 0;
-}
-
 /* Slice i of r as a rule of its own (copies). */
 static int rule_of(rule *u, const fl_predicate_result *r, int32_t i)
 {
@@ -558,7 +532,10 @@ static int candidate_of(fl_candidate *c, int *kept, const rule *u, const fl_tabl
 
 	*kept = 0;
 	memset(c, 0, sizeof *c);
-	if ((rc = rule_rows(&c->members, &c->n_members, u, t)) != 0 || 2 * searched < c->n_members ||
+	for (int32_t k = 0; k < u->n; k++)
+		p[k] = &u->p[k];
+	if ((rc = fl_predicates__rows(&c->members, &c->n_members, p, u->n, t)) != 0 ||
+	    2 * searched < c->n_members ||
 	    (rc = fl_slice_stats_compute(&c->stats, s, c->members, c->n_members)) != 0 ||
 	    !(c->stats.ci_low > overall)) {
 		fl_candidate_clear(c);
@@ -571,10 +548,8 @@ static int candidate_of(fl_candidate *c, int *kept, const rule *u, const fl_tabl
 	}
 	for (int64_t k = 0; k < c->n_members; k++)
 		c->member_scores[k] = 1.0f;
-	for (int32_t k = 0; k < u->n; k++) {
+	for (int32_t k = 0; k < u->n; k++)
 		fl__sb_printf(&d, "%s%s", k ? " AND " : "", u->p[k].text);
-		p[k] = &u->p[k];
-	}
 	c->description = fl__sb_finish(&d, "slice description");
 	c->spec_json = fl_predicates__spec_json(p, u->n, t);
 	if (!c->description || !c->spec_json) {

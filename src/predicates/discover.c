@@ -16,8 +16,8 @@
 int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_result *r,
 			    int32_t slice, const fl_table *t)
 {
+	const fl_predicate *p[64]; /* max_level <= 64 */
 	const fl_predicate_slice *s;
-	int64_t n, m = 0, *rows;
 
 	if (!out || !n_out)
 		return fl__error(FL_EINVAL, "no place for the rows (out or n_out is NULL)");
@@ -27,33 +27,22 @@ int fl_predicate_slice_rows(int64_t **out, int64_t *n_out, const fl_predicate_re
 		return fl__error(FL_EINVAL, "no predicate slice %d: the search found %d", slice,
 				 r ? r->n_slices : 0);
 	s = &r->slices[slice];
-	n = fl_table_rows(t);
+	if (s->n_preds > 64)
+		return fl__error(FL_EINVAL, "predicate slice %d has %d predicates (64 at most)", slice,
+				 s->n_preds);
 	for (int32_t j = 0; j < s->n_preds; j++) {
-		const fl_predicate *p = &r->preds[s->preds[j]];
+		const fl_predicate *q = &r->preds[s->preds[j]];
 		/* numeric predicates carry a number in low; the others NaN */
-		int wants_numeric = p->op == FL_PRED_RANGE || (p->op == FL_PRED_EQ && !isnan(p->low));
-		if (p->column >= fl_table_cols(t) ||
-		    (p->op != FL_PRED_MISSING &&
-		     wants_numeric != (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)))
+		int wants_numeric = q->op == FL_PRED_RANGE || (q->op == FL_PRED_EQ && !isnan(q->low));
+		if (q->column >= fl_table_cols(t) ||
+		    (q->op != FL_PRED_MISSING &&
+		     wants_numeric != (fl_table_col_type(t, q->column) == FL_COL_NUMERIC)))
 			return fl__error(FL_EINVAL, "the metadata have no column %lld "
-					 "of the type of predicate '%.100s'", (long long)p->column, p->text);
+					 "of the type of predicate '%.100s'", (long long)q->column, q->text);
 	}
-	if (!(rows = fl__malloc((size_t)n * sizeof *rows, "slice rows")))
-		return FL_ENOMEM;
-	for (int64_t i = 0; i < n; i++) {
-		int32_t j = 0;
-		while (j < s->n_preds && fl_predicate_match(&r->preds[s->preds[j]], t, i))
-			j++;
-		if (j == s->n_preds)
-			rows[m++] = i;
-	}
-	if (m == 0) {
-		free(rows);
-		rows = NULL;
-	}
-	*out = rows;
-	*n_out = m;
-	return 0;
+	for (int32_t j = 0; j < s->n_preds; j++)
+		p[j] = &r->preds[s->preds[j]];
+	return fl_predicates__rows(out, n_out, p, s->n_preds, t);
 }
 
 /* description and spec of slice i */

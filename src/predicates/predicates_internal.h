@@ -35,6 +35,11 @@ int fl_predicates__note(fl_predicate_result *r, const fl_predicate_opts *o, cons
  * double ('.' whatever the locale); buf of at least 32 bytes. */
 void fl_predicates__fmt(char *buf, size_t len, double x);
 
+/* The rows of t (ascending) that every one of p[0..n) holds: *out, owned,
+ * NULL when none (build.c). */
+int fl_predicates__rows(int64_t **out, int64_t *n_out, const fl_predicate *const *p, int32_t n,
+			const fl_table *t);
+
 /* JSON (spec_json.c): a finite number in the fewest digits that read back
  * as it, null otherwise; one predicate as a spec's "predicates" entry. */
 void fl_predicates__put_num(fl_strbuf *b, double x);
