@@ -139,7 +139,6 @@ static int lap(fl_report *r, const fl_discover_opts *o, const char *what, const 
 		return 0;
 	now = fl__now();
 	snprintf(stage, sizeof stage, "%s%s%.60s", what, view ? " " : "", view ? view : "");
-	stage[sizeof stage - 1] = 0;
 	now -= *t;
 	*t += now;
 	return fl_report_add_timing(r, stage, now);
