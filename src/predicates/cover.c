@@ -14,19 +14,25 @@
  *      SEARCH_TOP; the cuts of the whole table every time);
  *   2. generalise the first GENERALISE results: drop a predicate, widen a
  *      range by one bin or open it, add a value to `column = v` or to a
- *      set (at most SET_MOST values). A step is allowed when the rows A it
- *      adds to the slice S fail like S, i.e. rate(A) - rate(rest) >= KEEP
- *      x (rate(S) - rate(rest)), or rate(S) - rate(A) has a 95% interval
- *      reaching 0 (a conjunct the data cannot tell from chance); of the
- *      allowed steps the one of largest gain is taken, until none is left;
+ *      set (at most SET_MOST values; never on `predicted`). A step is
+ *      allowed when the rows A it adds to the slice S fail like S
+ *      (same_cause()): rate(A) - rate(rest) >= KEEP x (rate(S) -
+ *      rate(rest)) with A clear of the rest; for a dropped conjunct
+ *      KEEP_DROP, or whenever rate(S) - rate(A) has an interval reaching 0
+ *      at 95% after Bonferroni over the predicates (a conjunct the data
+ *      cannot tell from chance). Of the allowed steps the one of largest
+ *      gain is taken, until none is left;
  *   3. the result of largest gain, |S| x the lower end of the 95% interval
  *      of rate(S) - rate(rest) (fl__excess_lcb) among the rows searched,
- *      is the next candidate, and its rows leave the search;
+ *      is the next candidate (pick(): not one that is another result and
+ *      filler), and its rows leave the search;
  *
  * until `top` candidates, no positive gain, a best whose gain is not
  * positive at 95% after Bonferroni over the predicates (the search picked
- * it as the best of many), or fewer rows than two of the smallest slices. The candidates come in that order; each is measured on
- * every row of the table.
+ * it as the best of many), or fewer rows than two of the smallest slices.
+ * The candidates come in that order, each measured on every row of the
+ * table; one goes when fewer than half of its rows were searched (a union
+ * of earlier ones) or its interval does not clear the overall rate.
  */
 #include "candidate/candidate_internal.h"
 #include "predicates_internal.h"
@@ -652,6 +658,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 		if (best_at >= 0) {
 			best = found[best_at];
 			found[best_at] = (rule){0};
+			memcpy(sp.acc, fb + best_at * words, (size_t)words * sizeof *sp.acc);
 		}
 		for (int32_t i = 0; i < nf; i++)
 			rule_free(&found[i]);
@@ -661,8 +668,8 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			rule_free(&best);
 			break;
 		}
-		/* the best of many: its excess must clear the corrected bar too */
-		rule_bits(sp.acc, &best, -1, NULL, &sp);
+		/* the best of many (its rows in sp.acc): its excess must clear the
+		 * corrected bar too */
 		fl__sums in = sums_of(sp.acc, &sp);
 		if (fl__excess_lower(&in, &sp.all, fbits != NULL, sp.z_drop) <= 0) {
 			rule_free(&best);

@@ -141,12 +141,21 @@ static char *centroids_key(const fl_spec_view *v, int normalize, const float *c,
 			   int64_t dim)
 {
 	const unsigned char *b = (const unsigned char *)c;
+	size_t len = (size_t)(k * dim) * sizeof *c, h = 0;
 	fl_strbuf s = {0};
+	char hex[513];
 
 	fl__sb_printf(&s, "centroids:%zu:%s:%d:%lld:%lld:", strlen(v->name), v->name, normalize,
 		      (long long)k, (long long)dim);
-	for (size_t i = 0; i < (size_t)(k * dim) * sizeof *c; i++)
-		fl__sb_printf(&s, "%02x", b[i]);
+	for (size_t i = 0; i < len; i++) { /* in chunks: one printf per 256 bytes */
+		hex[h++] = "0123456789abcdef"[b[i] >> 4];
+		hex[h++] = "0123456789abcdef"[b[i] & 15];
+		if (h == 512 || i + 1 == len) {
+			hex[h] = 0;
+			fl__sb_printf(&s, "%s", hex);
+			h = 0;
+		}
+	}
 	return fl__sb_finish(&s, "centroids key");
 }
 
