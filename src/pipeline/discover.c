@@ -340,6 +340,46 @@ cleanup:
 	return rc;
 }
 
+/* A rule's members are alike under it: they are listed worst failure
+ * first (the failure signal, then the lower probability given to the true
+ * class), then by row, so that the first members shown are the failures
+ * the rule names. Its member scores are all equal. */
+typedef struct {
+	double f, p;
+	int64_t row;
+} worst;
+
+static int cmp_worst(const void *pa, const void *pb)
+{
+	const worst *a = pa, *b = pb;
+
+	if (a->f != b->f)
+		return a->f > b->f ? -1 : 1;
+	if (a->p != b->p)
+		return a->p < b->p ? -1 : 1;
+	return (a->row > b->row) - (a->row < b->row);
+}
+
+static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd,
+		       const int64_t *local_of)
+{
+	worst *w = fl__malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *w, "slice members");
+
+	if (!w)
+		return FL_ENOMEM;
+	for (int64_t m = 0; m < c->n_members; m++) {
+		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
+		double p = h->probs && h->labels ? h->probs[i * sd->n_classes + h->labels[i]] : 0;
+
+		w[m] = (worst){h->failure[i], p, c->members[m]};
+	}
+	qsort(w, (size_t)c->n_members, sizeof *w, cmp_worst);
+	for (int64_t m = 0; m < c->n_members; m++)
+		c->members[m] = w[m].row;
+	free(w);
+	return FL_OK;
+}
+
 /* Settle the slices from index `first` on. */
 static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, int32_t first)
 {
@@ -366,6 +406,8 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, i
 				 (int)c->component);
 			rc = prefixed(rc, what);
 		}
+		if (rc == 0 && c->spec_json && strcmp(c->method, "predicates") == 0)
+			rc = worst_first(c, h, sd, local_of);
 	}
 	fl_spec__cache_free(cache);
 	free(sel);
@@ -581,22 +623,22 @@ static int describe_phrases(fl_report *r, const fl_data *d)
 }
 
 /* Every method whose inputs are given, or the selected ones (which must have them). */
-static int select_methods(uint32_t *methods, const fl_data *d, uint32_t asked)
+static int select_methods(uint32_t *methods, const fl_data *d, const fl_prep *p, uint32_t asked)
 {
 	static const char *const names[] = {"mixture", "kmeans", "direction", "predicates"};
 
 	*methods = asked;
 	for (int m = 0; m < 4; m++) {
-		int needs_view = (1u << m) != FL_METHOD_PREDICATES, has = needs_view ? d->n_views > 0 : d->meta != NULL;
+		int needs_view = (1u << m) != FL_METHOD_PREDICATES, has = needs_view ? d->n_views > 0 : p->table != NULL;
 
 		if (!asked && has)
 			*methods |= 1u << m;
 		else if ((asked & 1u << m) && !has)
 			return fl__error(FL_EINVAL, "method %s needs %s", names[m],
-					 needs_view ? "a view" : "metadata");
+					 needs_view ? "a view" : "metadata, or labels with predictions");
 	}
 	if (!*methods)
-		return fl__error(FL_EINVAL, "need a view or metadata to search");
+		return fl__error(FL_EINVAL, "need a view, metadata, or labels with predictions to search");
 	return 0;
 }
 
@@ -609,7 +651,7 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	double t;
 	int rc;
 
-	if ((rc = select_methods(&o.methods, d, opts->methods)))
+	if ((rc = select_methods(&o.methods, d, p, opts->methods)))
 		return rc;
 	if (o.per_class && !p->labels)
 		return fl__error(FL_EINVAL, "option per_class needs labels");
@@ -632,9 +674,11 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 					  : (rc = fl_report_rank(r, o.top)) ||
 					    (rc = fl_report__measure(r, p->failure))) ||
 	    (rc = lap(r, &o, "causes", NULL, &t)) ||
-	    /* descriptions say who the rows are, not what the model did with
-	     * them (the confusions say that): label, not predicted */
-	    (rc = fl_report_describe(r, p->with_label ? p->with_label : p->table, p->id_col)) ||
+	    /* descriptions say who the rows are in the metadata's terms, not
+	     * what the model did with them (the confusions say that): label,
+	     * not predicted; without metadata, none */
+	    (rc = fl_report_describe(r, !d->meta ? NULL : p->with_label ? p->with_label : p->table,
+				     p->id_col)) ||
 	    (rc = describe_phrases(r, d)) || (rc = lap(r, &o, "describe", NULL, &t)))
 		goto cleanup;
 	if (o.map && d->n_views > 0 && p->n > 1 &&

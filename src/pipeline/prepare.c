@@ -234,9 +234,11 @@ static int class_levels(char ***out, int *distinct, const fl_prep *p)
 	return lev ? 0 : FL_ENOMEM;
 }
 
-/* The table the predicate search sees: the metadata with, when labels
- * are given, each row's true class as column "label" and its predicted
- * class as column "predicted" (level code = class). The class-name column
+/* The table the predicate search sees: the metadata (or, without any, no
+ * column) with, when labels are given, each row's true class as column
+ * "label" and its predicted class as column "predicted" (level code =
+ * class): without metadata the search still finds a class or a predicted
+ * class that fails, the cause most clusters of a view are parts of. The class-name column
  * (which names each class) is the true class: "label" takes its place
  * (when it names every class differently), so the search neither repeats
  * it nor pairs it with "predicted" (a cell of the confusion matrix).
@@ -250,7 +252,7 @@ static int search_table(fl_prep *p, const fl_data *d)
 	int rc, distinct;
 
 	p->table = d->meta;
-	if (!d->meta || !p->labels || !p->preds || p->n_classes < 1)
+	if (!p->labels || !p->preds || p->n_classes < 1)
 		return 0;
 	if ((rc = class_levels(&lev, &distinct, p)) ||
 	    !(codes = fl__malloc((size_t)d->n * sizeof *codes, "class column"))) {

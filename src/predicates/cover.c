@@ -12,10 +12,14 @@
  *
  *   1. search the rows no earlier candidate holds (SliceLine's exact top
  *      SEARCH_TOP; the cuts of the whole table every time);
- *   2. generalise the first GENERALISE results: drop a predicate, widen a
- *      range by one bin or open it, add a value to `column = v` or to a
- *      set (at most SET_MOST values; never on `predicted`). A step is
- *      allowed when the rows A it adds to the slice S fail like S
+ *   2. generalise the first GENERALISE results that name a property of
+ *      the rows (names_rows(): not the predicted class alone, nor a set of
+ *      true classes alone, nor either with filler; when none of the top
+ *      does, the searches from then on leave out `predicted`, then sets):
+ *      drop a predicate, widen a range by one bin or open it, add a value
+ *      to `column = v` or to a set (at most SET_MOST values; never on
+ *      `predicted`, nor on `label` alone: may_grow()). A step is allowed
+ *      when the rows A it adds to the slice S fail like S
  *      (same_cause()): rate(A) - rate(rest) >= KEEP x (rate(S) -
  *      rate(rest)) with A clear of the rest; for a dropped conjunct
  *      KEEP_DROP, or whenever rate(S) - rate(A) has an interval reaching 0
@@ -65,7 +69,7 @@ typedef struct {
 	const double *f;       /* failure / 2^e */
 	const uint64_t *fbits; /* failure == 1 rows of a binary signal, else NULL */
 	uint64_t *scope;       /* rows still searched */
-	uint64_t *one, *acc;   /* scratch */
+	uint64_t *one, *acc, *sub; /* scratch */
 	fl__sums all;          /* of the scope */
 	double z_drop;         /* a conjunct's bar: 95% after Bonferroni over the predicates */
 } space;
@@ -296,21 +300,76 @@ static int holds_code(const fl_predicate *p, int32_t c)
 	return 0;
 }
 
-/* Is column c the predicted class? A set of predicted classes is a union
- * of confusions, not one cause: it is not grown. */
-static int predicted_col(const fl_table *t, int64_t c)
+/* Is column c the derived column `what` ("label", "predicted")? */
+static int derived(const fl_table *t, int64_t c, const char *what)
 {
 	const char *d = fl_table_col_derived(t, c);
 
-	return d && !strcmp(d, "predicted");
+	return d && !strcmp(d, what);
 }
 
-/* The generalisations of predicate p: *n_out <= WIDEN_MOST predicates in
- * out (owned). A range: one bin more on either side, or open on either
+/* May a value or set of column c, in a rule of n predicates, grow? Not on
+ * the predicted class: a set of predicted classes is a union of
+ * confusions, not one cause. Nor on the true class alone: classes failing
+ * alike with no condition in common are as many causes ("ones fail" and
+ * "sevens fail"); with one (`label in {4, 6} AND contrast < 0.8`) they
+ * share it. */
+static int may_grow(const fl_table *t, int64_t c, int32_t n)
+{
+	return !derived(t, c, "predicted") && (!derived(t, c, "label") || n > 1);
+}
+
+/* Does rule u, without its predicate `skip` (-1: none; its rows sum to
+ * *us), name a property of the rows? The predicted class is where failures
+ * of any cause land (a column of the confusion matrix): its rule would
+ * head as one cause every failure landing there, and a conjunct holding
+ * most rows, or another cause's, would not make it one. So the rule's
+ * predicates on anything else must select rows that fail like it on their
+ * own, KEEP_DROP of its excess rate over the rest (the predicted class
+ * narrows a cause: `predicted = 1 AND camera = A`). Nor does a set of true
+ * classes alone (may_grow()). */
+static int names_rows(const rule *u, int32_t skip, const fl__sums *us, const space *sp)
+{
+	int32_t other = 0, predicted = 0, classes = 0;
+
+	for (int32_t k = 0; k < u->n; k++)
+		if (k != skip) {
+			int pr = derived(sp->t, u->p[k].column, "predicted");
+
+			predicted += pr;
+			other += !pr;
+			classes += derived(sp->t, u->p[k].column, "label") &&
+				   u->p[k].op == FL_PRED_IN_SET;
+		}
+	if (other == 1 && classes == 1) /* true classes alone, as many causes (may_grow) */
+		return 0;
+	if (!other || !predicted)
+		return other > 0;
+	memcpy(sp->sub, sp->scope, (size_t)sp->words * sizeof *sp->sub);
+	for (int32_t k = 0; k < u->n; k++) {
+		if (k == skip || derived(sp->t, u->p[k].column, "predicted"))
+			continue;
+		for (int64_t w = 0; w < sp->words; w++)
+			for (uint64_t b = sp->sub[w]; b; b &= b - 1) {
+				int bit = __builtin_ctzll(b);
+
+				if (!fl_predicate_match(&u->p[k], sp->t, w * 64 + bit))
+					sp->sub[w] &= ~(1ULL << bit);
+			}
+	}
+	fl__sums in = sums_of(sp->sub, sp);
+	fl__sums rest = {sp->all.n - in.n, sp->all.s - in.s, sp->all.ss - in.ss};
+
+	return rest.n > 0 && rate(&in) - rate(&rest) >= KEEP_DROP * (rate(us) - rate(&rest)) &&
+	       fl__excess_lcb(&in, &sp->all, sp->fbits != NULL) > 0;
+}
+
+/* The generalisations of predicate p of a rule of n_preds: *n_out <=
+ * WIDEN_MOST predicates in out (owned). A range: one bin more on either side, or open on either
  * side; a value or a set: one of the SET_TRY values failing most among the
  * rows searched (present there) added, up to SET_MOST values and never all
  * values but one (a negation). */
-static int widen(fl_predicate *out, int32_t *n_out, const fl_predicate *p,
+static int widen(fl_predicate *out, int32_t *n_out, const fl_predicate *p, int32_t n_preds,
 		 const fl_predicate_result *r, const space *sp, fl__sums *levels_sums)
 {
 	int32_t m = 0;
@@ -345,7 +404,7 @@ static int widen(fl_predicate *out, int32_t *n_out, const fl_predicate *p,
 		}
 	} else if (((p->op == FL_PRED_EQ && p->code >= 0) ||
 		    (p->op == FL_PRED_IN_SET && p->n_codes < SET_MOST)) &&
-		   !predicted_col(sp->t, p->column)) {
+		   may_grow(sp->t, p->column, n_preds)) {
 		const int32_t *codes = fl_table_codes(sp->t, p->column);
 		int32_t levels = fl_table_nlevels(sp->t, p->column), present = 0;
 		int32_t held = p->op == FL_PRED_IN_SET ? p->n_codes : 1;
@@ -400,9 +459,11 @@ static double z_of(double p)
 
 /* Generalise u in place (step 2 of the file's comment). r: the search's
  * result (its bins); lv: scratch of one sums per level of any column; g:
- * scratch of WIDEN_MOST predicates. */
+ * scratch of WIDEN_MOST predicates. *hollow = 1 (and u is left as it is)
+ * when a conjunct the same cause would drop leaves a rule that names
+ * nothing (names_rows()): u is that rule with filler. */
 static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl__sums *lv,
-		      fl_predicate *g)
+		      fl_predicate *g, int *hollow)
 {
 	fl_predicate chosen = {0};
 	int rc = 0;
@@ -415,7 +476,7 @@ static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl
 		rule_bits(sp->acc, u, -1, NULL, sp);
 		s = sums_of(sp->acc, sp);
 		for (int32_t k = 0; k < u->n && rc == 0; k++) {
-			if ((rc = widen(g, &ng, &u->p[k], r, sp, lv)) != 0) {
+			if ((rc = widen(g, &ng, &u->p[k], u->n, r, sp, lv)) != 0) {
 				for (int32_t j = 0; j < ng; j++)
 					pred_free(&g[j]);
 				break;
@@ -423,13 +484,19 @@ static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl
 			/* j = -1: drop predicate k (while another is left) */
 			for (int32_t j = u->n > 1 ? -1 : 0; j < ng; j++) {
 				double gain;
+				int same;
 
 				rule_bits(sp->one, u, k, j < 0 ? NULL : &g[j], sp);
 				gs = sums_of(sp->one, sp);
 				if (j >= 0 && gs.n == s.n) /* the same rows in longer words */
 					continue;
+				same = same_cause(&s, &gs, sp, j < 0);
+				if (j < 0 && !names_rows(u, k, &gs, sp)) {
+					*hollow |= same;
+					continue;
+				}
 				gain = fl__excess_lcb(&gs, &sp->all, sp->fbits != NULL);
-				if (!(gain > 0 && gain > best && same_cause(&s, &gs, sp, j < 0)))
+				if (!(gain > 0 && gain > best && same))
 					continue;
 				best = gain;
 				at = k;
@@ -443,7 +510,7 @@ static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl
 			for (int32_t j = 0; j < ng; j++)
 				pred_free(&g[j]);
 		}
-		if (rc || at < 0)
+		if (rc || at < 0 || *hollow)
 			break;
 		pred_free(&u->p[at]);
 		if (chosen.text) {
@@ -580,16 +647,20 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 	fl__sums *lv = NULL;
 	fl_predicate *g = NULL;
 	uint64_t *bits = NULL, *fbits = NULL, *fb = NULL;
+	int64_t *skip = NULL, predicted = -1;
 	double *f = NULL, *subf = NULL, scale;
 	space sp;
 	int rc = 0;
 
 	*out = NULL;
 	*n_out = 0;
-	for (int64_t c = 0; c < fl_table_cols(t); c++)
+	for (int64_t c = 0; c < fl_table_cols(t); c++) {
 		if (fl_table_col_type(t, c) != FL_COL_NUMERIC && fl_table_nlevels(t, c) > most_levels)
 			most_levels = fl_table_nlevels(t, c);
-	bits = fl__calloc((size_t)(3 * words + 1), sizeof *bits, "row bitsets");
+		if (derived(t, c, "predicted"))
+			predicted = c;
+	}
+	bits = fl__calloc((size_t)(4 * words + 1), sizeof *bits, "row bitsets");
 	f = fl__malloc((size_t)(n + 1) * sizeof *f, "failure");
 	subf = fl__malloc((size_t)(n + 1) * sizeof *subf, "failure");
 	rows = fl__malloc((size_t)(n + 1) * sizeof *rows, "slice rows");
@@ -597,7 +668,8 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 	lv = fl__malloc((size_t)most_levels * sizeof *lv, "value sums");
 	g = fl__calloc(WIDEN_MOST, sizeof *g, "predicates");
 	fb = fl__malloc((size_t)(GENERALISE * words + 1) * sizeof *fb, "row bitsets");
-	if (!bits || !f || !subf || !rows || !cand || !lv || !g || !fb) {
+	skip = fl__malloc((size_t)(o->n_skip + 1) * sizeof *skip, "skipped columns");
+	if (!bits || !f || !subf || !rows || !cand || !lv || !g || !fb || !skip) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -613,7 +685,8 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			if (failure[i] == 1)
 				fbits[i >> 6] |= 1ULL << (i & 63);
 	}
-	sp = (space){t, n, words, f, fbits, bits, bits + words, bits + 2 * words, {0, 0, 0}, 0};
+	sp = (space){t, n, words, f, fbits, bits, bits + words, bits + 2 * words, bits + 3 * words,
+		      {0, 0, 0}, 0};
 	for (int64_t i = 0; i < n; i++)
 		sp.scope[i >> 6] |= 1ULL << (i & 63);
 	minsup = o->min_support > 0 ? o->min_support : (int64_t)ceil(o->min_support_frac * (double)n);
@@ -645,14 +718,38 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			break;
 		}
 		sp.z_drop = z_of(0.025 / (r->n_preds > 1 ? r->n_preds : 1));
-		for (int32_t i = 0; i < r->n_slices && i < GENERALISE && rc == 0; i++) {
+		/* the first GENERALISE results that name rows (names_rows) */
+		for (int32_t i = 0; i < r->n_slices && nf < GENERALISE && rc == 0; i++) {
+			int hollow = 0;
+
 			if ((rc = rule_of(&found[nf], r, i)) == 0 &&
-			    (rc = generalise(&found[nf], r, &sp, lv, g)) == 0) {
+			    (rc = generalise(&found[nf], r, &sp, lv, g, &hollow)) == 0) {
 				rule_bits(fb + nf * words, &found[nf], -1, NULL, &sp);
 				fl__sums in = sums_of(fb + nf * words, &sp);
+				if (hollow || !names_rows(&found[nf], -1, &in, &sp)) {
+					rule_free(&found[nf]);
+					continue;
+				}
 				gain[nf] = fl__excess_lcb(&in, &sp.all, fbits != NULL);
 			}
 			nf++;
+		}
+		/* a top crowded by rules naming nothing: search without the
+		 * predicted class from now on, then without sets too (generalising
+		 * still makes those of one cause) */
+		if (rc == 0 && nf == 0 && (so.max_set > 1 || (predicted >= 0 && so.skip_cols != skip))) {
+			if (predicted >= 0 && so.skip_cols != skip) {
+				for (int32_t k = 0; k < o->n_skip; k++)
+					skip[k] = o->skip_cols[k];
+				skip[o->n_skip] = predicted;
+				so.skip_cols = skip;
+				so.n_skip = o->n_skip + 1;
+			} else {
+				so.max_set = 1;
+			}
+			fl_predicate_result_free(r);
+			fl_table_free(sub);
+			continue;
 		}
 		best_at = rc ? -1 : pick(gain, fb, nf, &sp);
 		if (best_at >= 0) {
@@ -701,5 +798,6 @@ cleanup:
 	free(rows);
 	free(lv);
 	free(g);
+	free(skip);
 	return rc;
 }

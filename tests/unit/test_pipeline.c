@@ -280,6 +280,7 @@ static fl_table *meta_table(const char *name, const char *text)
 static void test_search_table(void)
 {
 	static const int64_t labels[6] = {0, 1, 2, 0, 1, 2}, preds[6] = {0, 2, 2, 1, 1, 0};
+	static const double failure[6] = {0, 1, 0, 1, 0, 1};
 	fl_table *distinct = meta_table("distinct", "id,cls,label\na,cat,x\nb,dog,y\nc,cow,x\n"
 					"d,cat,y\ne,dog,x\nf,cow,y\n");
 	fl_table *shared = meta_table("shared", "id,kind\na,pet\nb,pet\nc,farm\nd,pet\ne,pet\n"
@@ -313,8 +314,20 @@ static void test_search_table(void)
 		      !strcmp(fl_table_level(p.table, 2, 2), "farm"));
 	}
 	fl_pipeline__prep_free(&p);
-	d.meta = NULL; /* no metadata: no table */
+	d.meta = NULL; /* no metadata: the true and predicted class alone */
 	d.id_column = NULL;
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	CHECK(p.table != NULL);
+	if (p.table) {
+		CHECK_EQ_INT(fl_table_cols(p.table), 2);
+		CHECK_EQ_INT(fl_table_rows(p.table), d.n);
+		CHECK(!strcmp(fl_table_col_derived(p.table, 0), "label") &&
+		      !strcmp(fl_table_col_derived(p.table, 1), "predicted"));
+		CHECK_EQ_INT(fl_table_codes(p.table, 0)[1], d.labels[1]);
+	}
+	fl_pipeline__prep_free(&p);
+	d.labels = NULL; /* nor labels: no table */
+	d.failure = failure;
 	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
 	CHECK(p.table == NULL);
 	fl_pipeline__prep_free(&p);
@@ -403,6 +416,61 @@ done:
 	fl_synth_clear(&s);
 }
 
+/* A view and labels, no metadata: the predicate search still runs on the
+ * true and predicted class, so a class that fails is named (`label = 2`),
+ * with the clusters of the view beneath it; a rule lists its failing
+ * members first, the most confident misses first. */
+static void test_classes_alone(void)
+{
+	enum { N = 3000, K = 5, D = 8 };
+	static int64_t labels[N];
+	static float probs[N * K], emb[N * D];
+	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
+	fl_data d = FL_DATA_INIT;
+	fl_report *r = NULL;
+	uint64_t st = 7;
+	int found = 0;
+
+	for (int64_t i = 0; i < N; i++) {
+		int64_t y = (int64_t)(check_rand(&st) % K);
+		int wrong = check_uniform(&st) < (y == 2 ? 0.6 : 0.05);
+		double conf = 0.5 + 0.45 * check_uniform(&st);
+
+		labels[i] = y;
+		for (int k = 0; k < K; k++)
+			probs[i * K + k] = (float)((1 - conf) / (K - 1));
+		probs[i * K + (wrong ? (y + 1) % K : y)] = (float)conf;
+		for (int j = 0; j < D; j++)
+			emb[i * D + j] = (float)check_uniform(&st);
+	}
+	d.n = N;
+	d.labels = labels;
+	d.probs = probs;
+	d.n_classes = K;
+	d.n_views = 1;
+	d.views = &(fl_view){"emb", emb, D, NULL};
+	o.threads = 1;
+	CHECK_RC(fl_discover(&r, &d, &o), 0);
+	for (int32_t k = 0; r && k < fl_report_n_slices(r); k++) {
+		const fl_candidate *c = fl_report_slice(r, k);
+		int ordered = 1;
+
+		if (!c->description || strcmp(c->description, "label = 2"))
+			continue;
+		found++;
+		CHECK(c->stats.failure_rate > 0.45);
+		for (int64_t m = 1; m < c->n_members; m++) { /* failing first, surest miss first */
+			int64_t a = c->members[m - 1], b = c->members[m];
+			int fa = labels[a] != 2 || probs[a * K + 2] < 0.5, fb = probs[b * K + 2] < 0.5;
+
+			ordered &= fa >= fb && (fa != fb || probs[a * K + 2] <= probs[b * K + 2]);
+		}
+		CHECK(ordered);
+	}
+	CHECK_EQ_INT(found, 1);
+	fl_report_free(r);
+}
+
 int main(void)
 {
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
@@ -419,6 +487,7 @@ int main(void)
 	test_search_table();
 	test_scale();
 	test_groups();
+	test_classes_alone();
 	so.n = 4000;
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	v.x = s.emb;

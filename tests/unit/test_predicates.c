@@ -1635,6 +1635,69 @@ static void test_cover(uint64_t base)
 	free(f);
 }
 
+/* The class columns in the covering (cover.c: may_grow, names_rows): every
+ * failure lands on predicted class 5, so `predicted = 5` holds the most
+ * excess failures, yet names no property of the rows and is never a
+ * candidate; classes 1 and 2 fail alike with nothing in common and stay
+ * two candidates (`label = 1`, `label = 2`, not a set); classes 3 and 4
+ * share a condition and come as one (`label in {3, 4} AND w = a`). */
+static void test_cover_classes(uint64_t base)
+{
+	uint64_t st = base + 37;
+	int64_t n = 6000;
+	char *text = malloc((size_t)n * 32 + 32), *p = text;
+	double *f = malloc((size_t)n * sizeof *f);
+	int32_t *label = malloc((size_t)n * sizeof *label), *pred = malloc((size_t)n * sizeof *pred);
+	static const char *const classes[] = {"c0", "c1", "c2", "c3", "c4", "c5"};
+	fl_table *meta = NULL, *with_label = NULL, *t = NULL;
+	fl_failure_summary *s = NULL;
+	fl_candidate *c = NULL;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	int32_t nc = 0, one = 0, two = 0, joined = 0;
+	int64_t skip = 0;
+
+	p += sprintf(p, "id,w,x\n");
+	for (int64_t i = 0; i < n; i++) {
+		int y = (int)(check_rand(&st) % 6), w = (int)(check_rand(&st) % 4);
+		double rate = y == 1 || y == 2 ? 0.5 : (y == 3 || y == 4) && w == 0 ? 0.8 : 0.05;
+
+		f[i] = check_uniform(&st) < rate;
+		label[i] = y;
+		pred[i] = f[i] == 0 ? y : y == 5 ? 0 : 5;
+		p += sprintf(p, "r%lld,%c,%d\n", (long long)i, "abcd"[w], (int)(check_rand(&st) % 100));
+	}
+	CHECK_RC(table_from_text(&meta, "cover_classes", text), 0);
+	CHECK_RC(fl_table_with_categorical(&with_label, meta, 3, "label", "label", label, n, classes, 6), 0);
+	CHECK_RC(fl_table_with_categorical(&t, with_label, 4, "predicted", "predicted", pred, n, classes, 6), 0);
+	CHECK_RC(fl_failure_summary_new(&s, f, n), 0);
+	o.skip_cols = &skip;
+	o.n_skip = 1;
+	CHECK_RC(fl_discover_predicates(&c, &nc, t, f, s, &o), 0);
+	for (int32_t q = 0; q < nc; q++) {
+		const char *d = c[q].description;
+
+		printf("  classes %d: %s (%lld rows, rate %.3f)\n", q, d, (long long)c[q].n_members,
+		       c[q].stats.failure_rate);
+		CHECK(strncmp(d, "predicted", 9) != 0 || strstr(d, " AND "));
+		one += !strcmp(d, "label = c1");
+		two += !strcmp(d, "label = c2");
+		joined += !strcmp(d, "label in {c3, c4} AND w = a") || !strcmp(d, "w = a AND label in {c3, c4}");
+		CHECK(!(strstr(d, "c1") && strstr(d, "c2")));
+	}
+	CHECK(one == 1 && two == 1 && joined == 1);
+	for (int32_t q = 0; q < nc; q++)
+		fl_candidate_clear(&c[q]);
+	free(c);
+	fl_failure_summary_free(s);
+	fl_table_free(t);
+	fl_table_free(with_label);
+	fl_table_free(meta);
+	free(text);
+	free(f);
+	free(label);
+	free(pred);
+}
+
 int main(void)
 {
 	uint64_t seed = check_seed(20240601);
@@ -1648,6 +1711,7 @@ int main(void)
 	test_bad_input();
 	test_discover(seed);
 	test_cover(seed);
+	test_cover_classes(seed);
 	test_stop();
 	test_callbacks();
 	test_wide();
