@@ -14,7 +14,7 @@ command -v python3 >/dev/null 2>&1 || { echo "quality_small needs python3"; exit
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-QUALITY_OUT=$tmp/run sh "$here/run.sh" small "$bin" --require captured=5,jaccard=0.6,described=0.8 \
+QUALITY_OUT=$tmp/run sh "$here/run.sh" small "$bin" --require captured=6,jaccard=0.75,described=0.8 \
 	>"$tmp/run.log" 2>&1
 rc=$?
 cat "$tmp/run.log"

@@ -594,7 +594,9 @@ static int rule_of(rule *u, const fl_predicate_result *r, int32_t i)
 /* The candidate of rule u (on every row of t), `searched` of its rows
  * among the rows searched; *kept = 0 when fewer than half of its rows were
  * searched (mostly rows of earlier candidates: their union, not a cause of
- * its own) or its 95% interval does not clear the overall rate of t. */
+ * its own). Its excess among the rows searched has cleared the corrected
+ * bar; its rate on every row need not clear the overall rate, which the
+ * causes before it raise (a weaker cause hidden behind a stronger one). */
 static int candidate_of(fl_candidate *c, int *kept, const rule *u, const fl_table *t,
 			const fl_failure_summary *s, int32_t component, int64_t searched)
 {
@@ -609,8 +611,7 @@ static int candidate_of(fl_candidate *c, int *kept, const rule *u, const fl_tabl
 		p[k] = &u->p[k];
 	if ((rc = fl_predicates__rows(&c->members, &c->n_members, p, u->n, t)) != 0 ||
 	    2 * searched < c->n_members ||
-	    (rc = fl_slice_stats_compute(&c->stats, s, c->members, c->n_members)) != 0 ||
-	    !(c->stats.ci_low > overall)) {
+	    (rc = fl_slice_stats_compute(&c->stats, s, c->members, c->n_members)) != 0) {
 		fl_candidate_clear(c);
 		return rc;
 	}

@@ -26,8 +26,10 @@
  * purer parts with rows that fail little, gives way to them), and a rule
  * that is the same slice again heads it (speak_plainly()). A slice of a
  * later search is measured among the rows that search looked at (outside
- * the causes before it: fl_report__set_round_skip). docs/causes.md says
- * the same for users.
+ * the causes before it: fl_report__set_round_skip): it covers, and holds
+ * as parts, only those rows, and is no cause when fewer than half of its
+ * rows were searched (searched_mostly(): a union of earlier causes with a
+ * few more). docs/causes.md says the same for users.
  *
  * Why: a fragment of a cause (one class of it, one cut of its range) holds
  * fewer excess failures than the cause, so the cause is chosen first and
@@ -64,6 +66,27 @@ static int64_t n_rows(const fl_candidate *c)
 static int64_t row_at(const fl_candidate *c, int64_t k)
 {
 	return k < c->n_members ? c->members[k] : c->holdout_members[k - c->n_members];
+}
+
+static int32_t round_of(const fl_candidate *c)
+{
+	return c->round > 1 && c->round <= FL_REPORT_ROUNDS ? c->round : 1;
+}
+
+/* Were at least half of c's rows searched by its search? A later search
+ * looks outside the causes before it; a slice of it holding mostly their
+ * rows is their union with something, not a cause of its own (as
+ * cover.c's candidates). */
+static int searched_mostly(const fl_candidate *c, uint8_t *const *skip)
+{
+	const uint8_t *scope = skip[round_of(c)];
+	int64_t in = 0;
+
+	if (!scope)
+		return 1;
+	for (int64_t k = 0; k < n_rows(c); k++)
+		in += !scope[row_at(c, k)];
+	return 2 * in >= n_rows(c);
 }
 
 /* Measure c on every row: whole statistics and excess. rows: scratch of n. */
@@ -134,8 +157,8 @@ static int32_t agreement(const fl_candidate *pool, int32_t n, int32_t a, uint8_t
  * mark: scratch of n zeros, left zeroed (bit 1: in b, 2: in a purer part,
  * 4: in a disjoint part). */
 static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t *state,
-		   const uint8_t *covered, const double *f, double scale, const fl__sums *u,
-		   uint8_t *mark)
+		   uint8_t *const *skip, const uint8_t *covered, const double *f, double scale,
+		   const fl__sums *u, uint8_t *mark)
 {
 	const fl_candidate *c = &pool[b];
 	fl__sums in = {0, 0, 0}, rest = {0, 0, 0}, out;
@@ -156,7 +179,8 @@ static int diluted(const fl_candidate *pool, int32_t n, int32_t b, const int32_t
 		int64_t inside = 0, shared = 0, m = n_rows(p);
 		uint8_t bits;
 
-		if (o == b || state[o] != FREE || m == 0 || p->replicated < c->replicated)
+		if (o == b || state[o] != FREE || m == 0 || p->replicated < c->replicated ||
+		    !searched_mostly(p, skip))
 			continue;
 		for (int64_t k = 0; k < m; k++)
 			if (!covered[row_at(p, k)]) {
@@ -216,11 +240,6 @@ typedef struct {
 	uint8_t *const *skip;
 	fl__sums u[FL_REPORT_ROUNDS + 1];
 } residual;
-
-static int32_t round_of(const fl_candidate *c)
-{
-	return c->round > 1 && c->round <= FL_REPORT_ROUNDS ? c->round : 1;
-}
 
 static void residual_init(residual *res, const double *f, int64_t n, double scale)
 {
@@ -319,7 +338,7 @@ static fl_candidate *flatten(fl_report *r, int32_t *n_out)
  * the causes in the order chosen. */
 typedef struct {
 	int32_t *state, *owner, *order, n_causes;
-	double *jac;
+	double *jac, *holds; /* holds: share of the cause's rows (in its scope) in the part */
 } cover_plan;
 
 static void plan_free(cover_plan *c)
@@ -328,6 +347,7 @@ static void plan_free(cover_plan *c)
 	free(c->owner);
 	free(c->order);
 	free(c->jac);
+	free(c->holds);
 }
 
 /* Measure every result on every row and choose causes (the rule above). */
@@ -363,8 +383,9 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 	plan->owner = fl__malloc(nn * sizeof *plan->owner, "causes");
 	plan->order = fl__malloc(nn * sizeof *plan->order, "causes");
 	plan->jac = fl__calloc(nn, sizeof *plan->jac, "causes");
+	plan->holds = fl__calloc(nn, sizeof *plan->holds, "causes");
 	if (!rows || !covered || !mark || !share || !plan->state || !plan->owner || !plan->order ||
-	    !plan->jac) {
+	    !plan->jac || !plan->holds) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -379,12 +400,13 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 	while (rc == FL_OK && (top == 0 || plan->n_causes < top)) {
 		int32_t best = -1;
 		int64_t mb;
+		const uint8_t *scope;
 		double best_gain = 0;
 
 		for (int32_t c = 0; c < n; c++) {
 			double g;
 
-			if (plan->state[c] != FREE)
+			if (plan->state[c] != FREE || !searched_mostly(&pool[c], skip))
 				continue;
 			g = residual_gain(&pool[c], &res, failure, scale, binary);
 			if (g > 0 && (best < 0 || better(&pool[c], g, &pool[best], best_gain))) {
@@ -394,20 +416,27 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 		}
 		if (best < 0)
 			break;
-		if (diluted(pool, n, best, plan->state, covered, failure, scale, &res.u[1], mark)) {
+		if (diluted(pool, n, best, plan->state, skip, covered, failure, scale, &res.u[1],
+			    mark)) {
 			plan->state[best] = DILUTE; /* its purer parts are the causes */
 			continue;
 		}
 		plan->state[best] = CAUSE;
 		pool[best].score = best_gain;
 		plan->order[plan->n_causes++] = best;
-		/* its rows are covered; what overlaps it enough is a part */
-		mb = n_rows(&pool[best]);
-		for (int64_t k = 0; k < mb; k++) {
+		/* its rows among those its search looked at are covered, and
+		 * what overlaps it enough there is a part (a later search's slice,
+		 * a rule for other rows, can hold the rows of the causes before it
+		 * without being their cause) */
+		scope = skip[round_of(&pool[best])];
+		mb = 0; /* its rows in that scope */
+		for (int64_t k = 0; k < n_rows(&pool[best]); k++) {
 			int64_t i = row_at(&pool[best], k);
 
-			mark[i] = 1;
-			residual_cover(&res, i, failure[i] * scale);
+			mark[i] = !scope || !scope[i];
+			mb += mark[i];
+			if (mark[i])
+				residual_cover(&res, i, failure[i] * scale);
 		}
 		for (int32_t c = 0; c < n; c++) {
 			int64_t inter = 0, m = n_rows(&pool[c]);
@@ -422,12 +451,13 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 			if (sh > share[c]) {
 				share[c] = sh;
 				plan->jac[c] = j;
+				plan->holds[c] = mb ? (double)inter / (double)mb : 0;
 				plan->owner[c] = plan->n_causes - 1;
 			}
 			if (j >= SAME || sh >= PART_SHARE)
 				plan->state[c] = PART;
 		}
-		for (int64_t k = 0; k < mb; k++)
+		for (int64_t k = 0; k < n_rows(&pool[best]); k++)
 			mark[row_at(&pool[best], k)] = 0;
 	}
 cleanup:
@@ -510,7 +540,9 @@ static int32_t rule_length(const fl_candidate *c)
 }
 
 /* A cause found both as a region and as a rule (a predicate result with
- * Jaccard >= AGAIN) is shown as the rule, in the data's own terms, and as
+ * Jaccard >= AGAIN, or >= SAME holding AGAIN of the region's rows: the
+ * region is a purer piece of the rule, as a cluster of the thickest strokes
+ * in `stroke = thick`) is shown as the rule, in the data's own terms, and as
  * the shortest such rule (`rotation >= 45`, not `rotation >= 45 AND patch
  * = false`, when both hold the same rows): the others become more
  * findings of it. The cause keeps its gain. */
@@ -522,7 +554,8 @@ static void speak_plainly(cover_plan *plan, fl_candidate *pool, int32_t n)
 		for (int32_t p = 0; p < n; p++)
 			/* of the same search or an earlier one, replicated if the head
 			 * is: its held-out confirmation is the cause's */
-			if (plan->state[p] == PART && plan->owner[p] == h && plan->jac[p] >= AGAIN &&
+			if (plan->state[p] == PART && plan->owner[p] == h &&
+			    (plan->jac[p] >= AGAIN || (plan->jac[p] >= SAME && plan->holds[p] >= AGAIN)) &&
 			    round_of(&pool[p]) <= round_of(&pool[head]) &&
 			    pool[p].replicated >= pool[head].replicated &&
 			    (rule_length(&pool[p]) < best ||

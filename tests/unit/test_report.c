@@ -1,6 +1,7 @@
 /* Report: ranking order, confusions against a hand count, JSON rendering
  * (escaping, NaN as null, round-trip digits), atomic writes. */
 #include "faultline.h"
+#include "report/report_internal.h"
 #include "check.h"
 
 #include <stdlib.h>
@@ -123,6 +124,71 @@ static void test_causes(void)
 	fl_failure_summary_free(s);
 }
 
+/* A region and a rule that holds it whole and as much again, failing less
+ * (a cluster of the thickest strokes in `stroke = thick`): the region's
+ * gain is larger, yet the cause is shown as the rule, the region one more
+ * finding of it (Jaccard 0.56 >= 0.5, the region all inside). A region of
+ * a later search holding an earlier cause's rows is not that cause's
+ * owner: the earlier rule stays a cause of its own. */
+static void test_rule_heads(void)
+{
+	enum { M = 2000 };
+	static double f[M];
+	int64_t region[100], later[400];
+	static uint8_t skip2[M];
+	fl_failure_summary *s = NULL;
+	fl_report *r = NULL;
+	fl_candidate c[3];
+	const fl_candidate *a;
+
+	for (int64_t i = 0; i < M; i++)
+		f[i] = i >= 1000 && i < 1100 ? i % 20 != 0 : i >= 1100 && i < 1180 ? i % 10 == 0 :
+		       i >= 200 && i < 300 ? i % 10 < 8 : i % 20 == 0;
+	for (int64_t i = 0; i < 100; i++)
+		region[i] = 1000 + i;
+	CHECK_RC(fl_failure_summary_new(&s, f, M), FL_OK);
+	CHECK_RC(fl_report_new(&r, s, M, "error"), FL_OK);
+	c[0] = make_cand("emb", 0, 1.0, region, 100, s);
+	c[1] = make_rule("stroke = thick", 1, 1, 1000, 1180, s);
+	c[0].replicated = 1;
+	CHECK_RC(fl_report_add_candidates(r, c, 2), FL_OK);
+	CHECK_RC(fl_report_causes(r, f, 0), FL_OK);
+	a = fl_report_slice(r, 0);
+	CHECK(a && a->description && !strcmp(a->description, "stroke = thick") && a->n_also == 1);
+	fl_report_free(r);
+
+	/* rows 200-299 fail 80% (an earlier rule); a second-round region holds
+	 * them and rows 1000-1299, measured outside them */
+	for (int64_t i = 0; i < 100; i++)
+		later[i] = 200 + i;
+	for (int64_t i = 0; i < 300; i++)
+		later[100 + i] = 1000 + i;
+	for (int64_t i = 200; i < 300; i++)
+		skip2[i] = 1;
+	CHECK_RC(fl_report_new(&r, s, M, "error"), FL_OK);
+	c[0] = make_rule("zone = p", 1, 1, 200, 300, s);
+	c[1] = make_cand("emb", 3, 1.0, later, 400, s);
+	c[1].round = 2;
+	c[1].replicated = 1;
+	/* and one holding mostly the earlier rule's rows: their union with a
+	 * few more, never a cause nor a purer part that would split the
+	 * region (diluted()): one more finding of the rule (Jaccard 2/3) */
+	c[2] = make_cand("emb", 4, 1.0, later, 150, s);
+	c[2].round = 2;
+	c[2].replicated = 1;
+	CHECK_RC(fl_report_add_candidates(r, c, 3), FL_OK);
+	CHECK_RC(fl_report__set_round_skip(r, 2, skip2), FL_OK);
+	CHECK_RC(fl_report_causes(r, f, 0), FL_OK);
+	CHECK_EQ_INT(fl_report_n_slices(r), 2);
+	for (int32_t k = 0; k < fl_report_n_slices(r); k++) {
+		a = fl_report_slice(r, k);
+		CHECK(a->n_members == (a->component == 3 ? 400 : 100));
+		CHECK(a->n_parts == 0 && a->n_also == (a->component == 3 ? 0 : 1));
+	}
+	fl_report_free(r);
+	fl_failure_summary_free(s);
+}
+
 int main(void)
 {
 	enum { N = 12 };
@@ -138,6 +204,7 @@ int main(void)
 	char path[512], *json;
 
 	test_causes();
+	test_rule_heads();
 	for (int i = 0; i < N; i++)
 		all[i] = i;
 	CHECK_RC(fl_failure_summary_new(&s, failure, N), FL_OK);
