@@ -19,4 +19,13 @@ int fl__candidate_cmp(const void *a, const void *b);
 int fl__candidate_keep(fl_candidate *c, const fl_failure_summary *s, const char *method,
 		       const char *view);
 
+/* Clusters of one view (mixture, kmeans; members: rows of x, n x d) that
+ * moved alike from their classes become one more candidate each group,
+ * appended to *cands (shift.c): the union of their members, its spec
+ * {"type":"any_of","of":[their specs]}, method "shift". Nothing without
+ * labels (labels NULL or n_classes < 2). */
+int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x, int64_t n,
+			 int64_t d, const int64_t *labels, int32_t n_classes, const double *failure,
+			 const fl_failure_summary *s);
+
 #endif

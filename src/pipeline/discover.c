@@ -19,6 +19,7 @@
  * takes them. With one method alone its raw top-K is reported, searched
  * once and ranked by its score, to compare with that method's peer tool.
  */
+#include "candidate/candidate_internal.h"
 #include "pipeline_internal.h"
 #include "report/report_internal.h"
 #include "spec/spec_internal.h"
@@ -144,14 +145,32 @@ static int lap(fl_report *r, const fl_discover_opts *o, const char *what, const 
 	return fl_report_add_timing(r, stage, now);
 }
 
-/* The view methods (failure direction, mixture, k-means) in view v. */
+/* Move a method's n candidates to the end of *all (rc: the method's). */
+static int collect(fl_candidate **all, int32_t *n_all, fl_candidate *cands, int32_t n, int rc)
+{
+	fl_candidate *a = rc == 0 && n > 0 ? realloc(*all, (size_t)(*n_all + n) * sizeof *a) : NULL;
+
+	if (a) {
+		*all = a;
+		memcpy(a + *n_all, cands, (size_t)n * sizeof *a);
+		*n_all += n;
+		free(cands);
+		return 0;
+	}
+	fl_candidates_free(cands, n);
+	return rc ? rc : n > 0 ? fl__error(FL_ENOMEM, "out of memory collecting slices") : 0;
+}
+
+/* The view methods (failure direction, mixture, k-means) in view v; with
+ * more than one method, clusters that moved alike from their classes
+ * become one more candidate each group (fl__candidates_shift). */
 static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl_data *d,
 			 const fl_discover_opts *o, int32_t v, int32_t round)
 {
 	const char *name = d->views[v].name;
 	int64_t dim = d->views[v].dim;
-	fl_candidate *cands = NULL;
-	int32_t n_cands = 0;
+	fl_candidate *cands = NULL, *all = NULL;
+	int32_t n_cands = 0, n_all = 0;
 	char what[80];
 	double t = fl__now();
 	int rc = 0;
@@ -169,16 +188,17 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		dopt.progress_user = o->progress_user;
 		rc = fl_discover_direction(&cands, &n_cands, h->views[v], h->n, dim, dim, name,
 					   h->labels, p->n_classes, h->summary, h->failure, &dopt);
-		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)) ||
-		    (rc = lap(r, o, "direction", name, &t)))
-			return rc;
+		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
+			rc = lap(r, o, "direction", name, &t);
 	}
-	if (o->methods & FL_METHOD_MIXTURE) {
+	if (rc == 0 && (o->methods & FL_METHOD_MIXTURE)) {
 		fl_discover_mixture_opts mo = FL_DISCOVER_MIXTURE_OPTS_INIT;
 		char *path = NULL;
 
-		if ((rc = fl_report__model_path(r, o->model_prefix, name, round, &path)))
+		if ((rc = fl_report__model_path(r, o->model_prefix, name, round, &path))) {
+			fl_candidates_free(all, n_all);
 			return rc;
+		}
 		mo.k = o->components;
 		mo.pca_dims = o->pca_dims;
 		mo.min_size = o->min_size;
@@ -190,11 +210,10 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		rc = fl_discover_mixture(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->labels,
 					 h->probs, p->n_classes, h->summary, h->failure, &mo);
 		free(path);
-		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)) ||
-		    (rc = lap(r, o, "mixture", name, &t)))
-			return rc;
+		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
+			rc = lap(r, o, "mixture", name, &t);
 	}
-	if (o->methods & FL_METHOD_KMEANS) {
+	if (rc == 0 && (o->methods & FL_METHOD_KMEANS)) {
 		fl_discover_kmeans_opts ko = FL_DISCOVER_KMEANS_OPTS_INIT;
 
 		ko.k = o->k;
@@ -206,10 +225,14 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		ko.progress_user = o->progress_user;
 		rc = fl_discover_kmeans(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->summary,
 					h->failure, &ko);
-		if ((rc = add_candidates(r, h, cands, n_cands, rc, what)) == 0)
+		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
 			rc = lap(r, o, "kmeans", name, &t);
 	}
-	return rc;
+	if (rc == 0 && (o->methods & (o->methods - 1)) &&
+	    (rc = fl__candidates_shift(&all, &n_all, h->views[v], h->n, dim, h->labels,
+				       p->n_classes, h->failure, h->summary)) == 0)
+		rc = lap(r, o, "shift", name, &t);
+	return add_candidates(r, h, all, n_all, rc, what);
 }
 
 /* Notes name columns: passed on as inert text, like every message. */

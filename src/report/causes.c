@@ -542,7 +542,8 @@ static int32_t rule_length(const fl_candidate *c)
 /* A cause found both as a region and as a rule (a predicate result with
  * Jaccard >= AGAIN, or >= SAME holding AGAIN of the region's rows: the
  * region is a purer piece of the rule, as a cluster of the thickest strokes
- * in `stroke = thick`) is shown as the rule, in the data's own terms, and as
+ * in `stroke = thick`; or >= SAME with clusters grouped by their shift, a
+ * guess the rule's words replace) is shown as the rule, in the data's own terms, and as
  * the shortest such rule (`rotation >= 45`, not `rotation >= 45 AND patch
  * = false`, when both hold the same rows): the others become more
  * findings of it. The cause keeps its gain. */
@@ -555,7 +556,9 @@ static void speak_plainly(cover_plan *plan, fl_candidate *pool, int32_t n)
 			/* of the same search or an earlier one, replicated if the head
 			 * is: its held-out confirmation is the cause's */
 			if (plan->state[p] == PART && plan->owner[p] == h &&
-			    (plan->jac[p] >= AGAIN || (plan->jac[p] >= SAME && plan->holds[p] >= AGAIN)) &&
+			    (plan->jac[p] >= AGAIN ||
+			     (plan->jac[p] >= SAME && (plan->holds[p] >= AGAIN ||
+						       !strcmp(pool[head].method, "shift")))) &&
 			    round_of(&pool[p]) <= round_of(&pool[head]) &&
 			    pool[p].replicated >= pool[head].replicated &&
 			    (rule_length(&pool[p]) < best ||

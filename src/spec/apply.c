@@ -557,6 +557,46 @@ int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_data *da
 	return fl_spec__apply_cached(member, spec_json, data, rows, m, NULL);
 }
 
+static int apply_one(uint8_t *member, const cJSON *spec, const fl_spec_data *data,
+		     const int64_t *rows, int64_t m, fl_spec_cache **cache);
+
+/* A row belongs when any spec of "of" selects it (checked: fl_spec__check). */
+static int apply_any_of(uint8_t *member, const cJSON *spec, const fl_spec_data *data,
+			const int64_t *rows, int64_t m, fl_spec_cache **cache)
+{
+	uint8_t *one = fl__malloc((size_t)(m ? m : 1), "slice rows");
+	const cJSON *e;
+	int rc = one ? FL_OK : FL_ENOMEM;
+
+	memset(member, 0, (size_t)m);
+	cJSON_ArrayForEach(e, field(spec, "of")) {
+		if (rc || (rc = apply_one(one, e, data, rows, m, cache)))
+			break;
+		for (int64_t i = 0; i < m; i++)
+			member[i] |= one[i];
+	}
+	free(one);
+	return rc;
+}
+
+static int apply_one(uint8_t *member, const cJSON *spec, const fl_spec_data *data,
+		     const int64_t *rows, int64_t m, fl_spec_cache **cache)
+{
+	const char *type = field(spec, "type")->valuestring;
+
+	if (strcmp(type, "any_of") == 0)
+		return apply_any_of(member, spec, data, rows, m, cache);
+	if (strcmp(type, "centroid") == 0)
+		return apply_linear(member, spec, data, rows, m, 0, cache);
+	if (strcmp(type, "direction") == 0)
+		return apply_linear(member, spec, data, rows, m, 1, cache);
+	if (strcmp(type, "predicates") == 0)
+		return apply_predicates(member, spec, data, rows, m);
+	if (strcmp(type, "mixture_component") == 0)
+		return fl_spec__apply_mixture(member, spec, data, rows, m, cache);
+	return fl__error(FL_EUNSUP, "unknown slice spec type \"%s\"", type);
+}
+
 int fl_spec__apply_cached(uint8_t *member, const char *spec_json, const fl_spec_data *data,
 			  const int64_t *rows, int64_t m, fl_spec_cache **cache)
 {
@@ -581,16 +621,8 @@ int fl_spec__apply_cached(uint8_t *member, const char *spec_json, const fl_spec_
 		rc = fl__error(FL_EFORMAT, "slice spec: %s", why);
 	else if (!cJSON_IsString(type))
 		rc = fl__error(FL_EFORMAT, "slice spec has no \"type\"");
-	else if (strcmp(type->valuestring, "centroid") == 0)
-		rc = apply_linear(member, spec, data, rows, m, 0, cache);
-	else if (strcmp(type->valuestring, "direction") == 0)
-		rc = apply_linear(member, spec, data, rows, m, 1, cache);
-	else if (strcmp(type->valuestring, "predicates") == 0)
-		rc = apply_predicates(member, spec, data, rows, m);
-	else if (strcmp(type->valuestring, "mixture_component") == 0)
-		rc = fl_spec__apply_mixture(member, spec, data, rows, m, cache);
 	else
-		rc = fl__error(FL_EUNSUP, "unknown slice spec type \"%s\"", type->valuestring);
+		rc = apply_one(member, spec, data, rows, m, cache);
 	cJSON_Delete(spec);
 	return rc;
 }

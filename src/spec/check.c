@@ -261,6 +261,30 @@ static int predicates(why *w, const cJSON *spec)
 	return 0;
 }
 
+/* "any_of": a non-empty array "of" of specs of the other types, each
+ * checked (one level: an any_of holds none). */
+static int any_of(why *w, const cJSON *spec)
+{
+	const cJSON *list = get(spec, "of"), *e;
+	int64_t k = 0;
+
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) < 1)
+		return say(w, "of", list ? "is not an array of 1 or more specs" : "is missing");
+	cJSON_ArrayForEach(e, list) {
+		const cJSON *t = get(e, "type");
+		char inner[160];
+
+		if (cJSON_IsString(t) && !strcmp(t->valuestring, "any_of"))
+			return say(w, "of", "holds an any_of spec");
+		if (fl_spec__check(e, inner, sizeof inner) != 0) {
+			snprintf(w->buf, w->len, "\"of\"[%lld]: %s", (long long)k, inner);
+			return -1;
+		}
+		k++;
+	}
+	return 0;
+}
+
 int fl_spec__check(const cJSON *spec, char *buf, size_t len)
 {
 	const cJSON *type = get(spec, "type");
@@ -272,6 +296,8 @@ int fl_spec__check(const cJSON *spec, char *buf, size_t len)
 	}
 	if (!cJSON_IsString(type))
 		return say(&w, "type", type ? "is not a string" : "is missing");
+	if (!strcmp(type->valuestring, "any_of"))
+		return any_of(&w, spec);
 	if (!strcmp(type->valuestring, "centroid"))
 		return centroid(&w, spec);
 	if (!strcmp(type->valuestring, "direction"))

@@ -4,6 +4,7 @@
 #include "candidate/candidate_internal.h"
 #include "check.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,70 @@ static int fill(fl_candidate *c, int64_t m)
 		c->members[i] = i;
 	c->n_members = m;
 	return 0;
+}
+
+/* fl__candidates_shift against planted ground truth: four classes far
+ * apart in 8-d; in each, 40 rows moved along e5 (cause A) and 40 along e6
+ * (cause B), all failing; one cluster per class and cause, a ninth
+ * holding A's cluster of class 0 and more (another summary of its rows,
+ * linked to A's others through its shift) and a tenth in class 0 moved
+ * along e7 alone. Two groups come, A's four clusters and B's, each the
+ * union of its members with an any_of of their specs; nothing without
+ * labels. */
+static void test_shift(void)
+{
+	enum { K = 4, PER = 300, N = K * PER, D = 8, NC = 10 };
+	static float x[N * D];
+	static double f[N];
+	static int64_t labels[N];
+	fl_failure_summary *s = NULL;
+	fl_candidate *c = calloc(NC, sizeof *c);
+	int32_t nc = NC, got_a = 0, got_b = 0;
+	uint64_t st = 5;
+
+	for (int64_t i = 0; i < N; i++) {
+		int64_t y = i / PER, k = i % PER;
+
+		labels[i] = y;
+		for (int j = 0; j < D; j++)
+			x[i * D + j] = (float)(0.3 * (check_uniform(&st) - 0.5) + (j == y ? 5 : 0));
+		x[i * D + 5] += k < 40 ? 2.0f : 0;
+		x[i * D + 6] += k >= 40 && k < 80 ? 2.0f : 0;
+		x[i * D + 7] += y == 0 && k >= 80 && k < 120 ? 2.0f : 0;
+		f[i] = k < 120 || k % 20 == 0;
+	}
+	CHECK_RC(fl_failure_summary_new(&s, f, N), FL_OK);
+	for (int32_t a = 0; a < NC && c; a++) {
+		int64_t lo = a < K ? a * PER : a < 2 * K ? (a - K) * PER + 40 : a == 2 * K ? 0 : 80;
+		int64_t m = a == 2 * K ? 60 : 40;
+		char spec[64];
+
+		CHECK(fill(&c[a], m) == 0);
+		for (int64_t i = 0; i < m; i++)
+			c[a].members[i] = lo + i;
+		snprintf(spec, sizeof spec, "{\"type\":\"c%d\"}", (int)a);
+		c[a].spec_json = fl__strdup(spec);
+		snprintf(c[a].method, sizeof c[a].method, "%s", a == 2 * K ? "kmeans" : "mixture");
+		snprintf(c[a].view, sizeof c[a].view, "emb");
+		c[a].component = a;
+		fl_slice_stats_compute(&c[a].stats, s, c[a].members, m);
+	}
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, N, D, NULL, 0, f, s), FL_OK);
+	CHECK_EQ_INT(nc, NC);
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, N, D, labels, K, f, s), FL_OK);
+	CHECK_EQ_INT(nc, NC + 2);
+	for (int32_t a = NC; c && a < nc; a++) {
+		got_a += c[a].n_members == 160 && !strcmp(c[a].spec_json,
+			"{\"type\":\"any_of\",\"of\":[{\"type\":\"c0\"},{\"type\":\"c1\"},"
+			"{\"type\":\"c2\"},{\"type\":\"c3\"}]}");
+		got_b += c[a].n_members == 160 && !strcmp(c[a].spec_json,
+			"{\"type\":\"any_of\",\"of\":[{\"type\":\"c4\"},{\"type\":\"c5\"},"
+			"{\"type\":\"c6\"},{\"type\":\"c7\"}]}");
+		CHECK(!strcmp(c[a].method, "shift") && c[a].stats.failure_rate == 1.0);
+	}
+	CHECK(got_a == 1 && got_b == 1);
+	fl_candidates_free(c, nc);
+	fl_failure_summary_free(s);
 }
 
 int main(void)
@@ -70,5 +135,6 @@ int main(void)
 		CHECK(c[0].members == NULL && c[0].description == NULL && c[0].n_members == 0);
 	}
 	fl_failure_summary_free(s);
+	test_shift();
 	return check_done();
 }

@@ -335,6 +335,17 @@ int main(void)
 	CHECK(same(m, "00101"));
 	CHECK_RC(apply(m, "{\"type\":\"direction\",\"view\":\"emb\",\"label\":1,\"weights\":[1,1],\"bias\":-4,\"threshold\":-2.5}", &d), FL_OK);
 	CHECK(same(m, "00101"));
+	/* any_of: a row any of its specs selects (red, or within 1.5 of (0,0)) */
+	CHECK_RC(apply(m, "{\"type\":\"any_of\",\"of\":[" PRED("{\"column\":\"color\",\"op\":\"==\",\"value\":\"red\"}")
+			  ",{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1.5,\"centroid\":[0,0]}]}", &d), FL_OK);
+	CHECK(same(m, "11100"));
+	CHECK_RC(apply(m, "{\"type\":\"any_of\",\"of\":[]}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "\"of\"") != NULL);
+	CHECK_RC(apply(m, "{\"type\":\"any_of\",\"of\":[{\"type\":\"any_of\",\"of\":[" PRED("") "]}]}", &d),
+		 FL_EFORMAT);
+	CHECK_RC(apply(m, "{\"type\":\"any_of\",\"of\":[" PRED("") ",{\"type\":\"direction\",\"view\":\"emb\","
+			  "\"weights\":[1,1],\"threshold\":0}]}", &d), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "\"of\"[1]") != NULL && strstr(fl_last_error(), "bias") != NULL);
 	/* a row subset */
 	CHECK_RC(fl_spec_apply(m, "{\"type\":\"predicates\",\"predicates\":[{\"column\":\"color\",\"op\":\"==\",\"value\":\"blue\"}]}", &d, rows, 2), FL_OK);
 	CHECK(m[0] == 1 && m[1] == 1);
