@@ -124,6 +124,7 @@ static void row_scales(float *rscale, const float *x, int64_t d, int64_t ldx,
 static const double lambda_grid[] = {1, 0.1, 0.01, 0.001};
 #define N_LAMBDA ((int)(sizeof lambda_grid / sizeof lambda_grid[0]))
 #define LAMBDA_FALLBACK 1.0
+#define INNER_ROWS 20000 /* most training rows the penalty is chosen on */
 
 /* Class-balanced log-loss of decision values v (m entries of rows): the
  * data term of the objective, measured on rows the model did not see. */
@@ -150,9 +151,8 @@ static double balanced_logloss(const float *v, const int64_t *rows, int64_t m,
  * most 1e-2: that moves their held-out loss by about 1e-5 relative, far
  * less than the losses of penalties a decade apart differ. Scratch: 2 m
  * int64, m int32, m + d floats, 2 (d + 1) doubles. */
-static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts *lo,
-			 uint64_t seed, int64_t *itr, int64_t *ite, int32_t *ifold, float *fv,
-			 double *th)
+static int inner_cv(double *lambda, const fl_lr_data *tr, const fl_lr_opts *lo, uint64_t seed,
+		    int64_t *itr, int64_t *ite, int32_t *ifold, float *fv, double *th)
 {
 	int64_t m = tr->m, p = tr->d + 1, nf = 0;
 	double best = HUGE_VAL;
@@ -198,6 +198,32 @@ static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts 
 		*lambda = lambda_grid[g];
 	}
 	return 0;
+}
+
+/* The penalty for a training set: inner_cv on every stride-th of its rows
+ * (in row order), at most INNER_ROWS of them. The choice needs where the
+ * held-out loss curve bottoms out over a grid a decade apart, not every
+ * row: on 200k x 512 the inner fits were four fifths of the direction's
+ * time. */
+static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts *lo,
+			 uint64_t seed, int64_t *itr, int64_t *ite, int32_t *ifold, float *fv,
+			 double *th)
+{
+	int64_t stride = (tr->m + INNER_ROWS - 1) / INNER_ROWS;
+	fl_lr_data sub = *tr;
+	int64_t *rows;
+	int rc;
+
+	if (stride <= 1)
+		return inner_cv(lambda, tr, lo, seed, itr, ite, ifold, fv, th);
+	if (!(rows = fl__malloc((size_t)(tr->m / stride + 1) * sizeof *rows, "inner rows")))
+		return FL_ENOMEM;
+	for (sub.m = 0; sub.m * stride < tr->m; sub.m++)
+		rows[sub.m] = tr->rows[sub.m * stride];
+	sub.rows = rows;
+	rc = inner_cv(lambda, &sub, lo, seed, itr, ite, ifold, fv, th);
+	free(rows);
+	return rc;
 }
 
 void fl_direction_clear(fl_direction *dir)

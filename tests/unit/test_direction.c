@@ -256,6 +256,41 @@ static void test_balance(uint64_t seed)
 	fl_direction_clear(&dir);
 }
 
+/* Over 2 x 20000 rows the penalty is chosen on every stride-th training
+ * row (crossfit.c, INNER_ROWS): on a planted linear failure the direction
+ * still finds it (weight on x0 dominant, AUC near the truth's), with a
+ * penalty of the grid, the same whatever the thread count. */
+static void test_inner_rows(uint64_t seed)
+{
+	enum { M = 60000, D = 4 };
+	static float x[M * D];
+	static double f[M];
+	uint64_t st = seed ^ 0x1a2;
+	fl_direction_opts o = FL_DIRECTION_OPTS_INIT;
+	fl_direction a, b;
+
+	for (int64_t i = 0; i < M; i++) {
+		double t = -2.0;
+		for (int j = 0; j < D; j++) {
+			x[i * D + j] = (float)gauss(&st);
+			t += (j == 0 ? 2.0 : 0.0) * x[i * D + j];
+		}
+		f[i] = check_uniform(&st) < sigmoid(t);
+	}
+	o.threads = 1;
+	CHECK_RC(fl_direction_fit(&a, NULL, x, M, D, D, NULL, M, f, &o), 0);
+	o.threads = 2;
+	CHECK_RC(fl_direction_fit(&b, NULL, x, M, D, D, NULL, M, f, &o), 0);
+	printf("inner rows: lambda %g, AUC %.3f, weights %.3f %.3f %.3f %.3f\n", a.lambda, a.auc,
+	       (double)a.weights[0], (double)a.weights[1], (double)a.weights[2], (double)a.weights[3]);
+	CHECK(a.auc > 0.85);
+	CHECK(fabs(a.weights[0]) > 10 * fabs(a.weights[1]) && fabs(a.weights[0]) > 10 * fabs(a.weights[2]));
+	CHECK(a.lambda == 1 || a.lambda == 0.1 || a.lambda == 0.01 || a.lambda == 0.001);
+	CHECK(a.lambda == b.lambda && memcmp(a.weights, b.weights, D * sizeof *a.weights) == 0);
+	fl_direction_clear(&a);
+	fl_direction_clear(&b);
+}
+
 /* Folds are stratified, and a row's score comes from a model that did not
  * see it: flipping one row's failure leaves its fold's scores and model
  * bit-identical and changes the other folds'. */
@@ -700,6 +735,7 @@ int main(void)
 
 	test_solver_reference(seed);
 	test_balance(seed);
+	test_inner_rows(seed);
 	test_crossfit(seed);
 	test_planted_linear(seed, 0);
 	test_planted_linear(seed + 1, 1);
