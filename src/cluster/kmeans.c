@@ -16,11 +16,14 @@
  * when the data sit far from the origin.
  *
  * Threads and determinism: rows are cut into fixed blocks whose size depends
- * on d only; OpenMP threads take whole blocks, and every reduction over
- * blocks (centroid sums in double, inertia, seeding potentials) runs in
- * block order inside an `ordered` section, so results are bit-identical for
- * any thread count. The serial part is O(k d) per block against O(B k d)
- * of sgemm work.
+ * on d only, and the blocks into at most KM_GROUPS fixed groups of
+ * consecutive blocks; OpenMP threads take whole groups, each group sums its
+ * blocks in block order (centroid sums in double, inertia, seeding
+ * potentials), and the groups are added in group order after the loop, so
+ * results are bit-identical for any thread count and no thread waits for
+ * another inside the loop (an `ordered` section would: spin-waiting threads
+ * cost dearly when the cores are shared). The serial part is O(k d) per
+ * group against O(B k d) of sgemm work per block.
  *
  * BLAS threads: OpenBLAS is held at 1 thread while a solver runs (see
  * common/blas.c).
@@ -31,6 +34,8 @@
 #include <math.h>
 #include <omp.h>
 #include <string.h>
+
+#define KM_GROUPS 32 /* fixed groups of blocks summed apart (run_pass) */
 
 /* Workspace of one solver: shared state plus per-thread block scratch. */
 typedef struct km_ws {
@@ -44,8 +49,9 @@ typedef struct km_ws {
 	float *xb;     /* per thread, block x d: the shifted rows of a block */
 	float *xn;     /* per thread, block: their squared norms */
 	float *dots;   /* per thread, block x kcap: -2 x.c */
-	double *psum;  /* per thread, kcap x d: one block's partial sums */
-	int64_t *pcnt; /* per thread, kcap */
+	double *psum;  /* per group, kcap x d: the group's sums */
+	int64_t *pcnt; /* per group, kcap */
+	double *pin;   /* per group: its inertia */
 } km_ws;
 
 static void ws_free(km_ws *w)
@@ -59,6 +65,7 @@ static void ws_free(km_ws *w)
 	free(w->dots);
 	free(w->psum);
 	free(w->pcnt);
+	free(w->pin);
 }
 
 static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threads)
@@ -78,7 +85,7 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 		w->threads = w->n_blocks > 0 ? (int)w->n_blocks : 1;
 	t = (size_t)w->threads;
 	if (fl__mul_size(t * (size_t)w->block, (size_t)(d > kcap ? d : kcap) * sizeof(double), &sz) ||
-	    fl__mul_size(t * (size_t)kcap, (size_t)d * sizeof(double), &sz))
+	    fl__mul_size((size_t)KM_GROUPS * (size_t)kcap, (size_t)d * sizeof(double), &sz))
 		return fl__error(FL_ENOMEM, "k-means: workspace size overflows (k=%lld, d=%lld)",
 				 (long long)kcap, (long long)d);
 	w->mu = fl__calloc((size_t)d, sizeof(float), "k-means shift");
@@ -88,10 +95,13 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 	w->xb = fl__malloc(t * (size_t)(w->block * d) * sizeof(float), "k-means blocks");
 	w->xn = fl__malloc(t * (size_t)w->block * sizeof(float), "k-means norms");
 	w->dots = fl__malloc(t * (size_t)(w->block * kcap) * sizeof(float), "k-means distances");
-	w->psum = fl__malloc(t * (size_t)(kcap * d) * sizeof(double), "k-means partial sums");
-	w->pcnt = fl__malloc(t * (size_t)kcap * sizeof(int64_t), "k-means partial counts");
+	w->psum = fl__malloc((size_t)KM_GROUPS * (size_t)(kcap * d) * sizeof(double),
+			     "k-means partial sums");
+	w->pcnt = fl__malloc((size_t)KM_GROUPS * (size_t)kcap * sizeof(int64_t),
+			     "k-means partial counts");
+	w->pin = fl__malloc((size_t)KM_GROUPS * sizeof(double), "k-means partial inertia");
 	if (!w->mu || !w->cn || !w->tot || !w->cnt || !w->xb || !w->xn || !w->dots ||
-	    !w->psum || !w->pcnt) {
+	    !w->psum || !w->pcnt || !w->pin) {
 		ws_free(w);
 		return FL_ENOMEM;
 	}
@@ -193,6 +203,7 @@ static void run_pass(km_ws *w, km_pass *p)
 {
 	int64_t d = w->d, m = p->m, kc = w->kcap;
 	int64_t nsum = p->mode == P_MEAN ? d : p->mode == P_LLOYD ? m * d : p->mode == P_EVAL ? m : 0;
+	int64_t n_groups = w->n_blocks < KM_GROUPS ? w->n_blocks : KM_GROUPS;
 	double inertia = 0;
 	int64_t changed = 0;
 
@@ -204,26 +215,24 @@ static void run_pass(km_ws *w, km_pass *p)
 	}
 	memset(w->tot, 0, (size_t)nsum * sizeof(double));
 	memset(w->cnt, 0, (size_t)m * sizeof(int64_t));
-#pragma omp parallel num_threads(w->threads) reduction(+ : changed)
-	{
+#pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1) reduction(+ : changed)
+	for (int64_t g = 0; g < n_groups; g++) {
 		int t = omp_get_thread_num();
 		float *xb = w->xb + (size_t)t * w->block * d, *xn = w->xn + (size_t)t * w->block;
 		float *dots = w->dots + (size_t)t * w->block * kc;
-		double *ps = w->psum + (size_t)t * kc * d;
-		int64_t *pc = w->pcnt + (size_t)t * kc;
+		double *ps = w->psum + (size_t)g * kc * d, pin = 0;
+		int64_t *pc = w->pcnt + (size_t)g * kc;
 
-#pragma omp for schedule(static, 1) ordered
-		for (int64_t b = 0; b < w->n_blocks; b++) {
+		memset(ps, 0, (size_t)nsum * sizeof(double));
+		memset(pc, 0, (size_t)m * sizeof(int64_t));
+		for (int64_t b = g * w->n_blocks / n_groups; b < (g + 1) * w->n_blocks / n_groups; b++) {
 			int64_t i0 = b * w->block, rows = w->n - i0 < w->block ? w->n - i0 : w->block;
-			double pin = 0;
 
 			/* the argmin modes need no |x|^2: sqdist gives the distance */
 			load_rows(w, xb, p->mode == P_EVAL || p->mode == P_UPDATE ? xn : NULL, i0, rows);
 			if (p->mode != P_MEAN)
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m,
 					    (int)d, -2.0f, xb, (int)d, p->c, (int)d, 0.0f, dots, (int)kc);
-			memset(ps, 0, (size_t)nsum * sizeof(double));
-			memset(pc, 0, (size_t)m * sizeof(int64_t));
 			for (int64_t r = 0; r < rows; r++) {
 				const float *x = xb + r * d, *dr = dots + r * kc;
 				int64_t i = i0 + r, best = 0;
@@ -270,15 +279,15 @@ static void run_pass(km_ws *w, km_pass *p)
 					break;
 				}
 			}
-#pragma omp ordered
-			{
-				for (int64_t l = 0; l < nsum; l++)
-					w->tot[l] += ps[l];
-				for (int64_t j = 0; j < m; j++)
-					w->cnt[j] += pc[j];
-				inertia += pin;
-			}
 		}
+		w->pin[g] = pin;
+	}
+	for (int64_t g = 0; g < n_groups; g++) {
+		for (int64_t l = 0; l < nsum; l++)
+			w->tot[l] += w->psum[(size_t)g * kc * d + l];
+		for (int64_t j = 0; j < m; j++)
+			w->cnt[j] += w->pcnt[(size_t)g * kc + j];
+		inertia += w->pin[g];
 	}
 	p->inertia = inertia;
 	p->changed = changed;

@@ -40,6 +40,7 @@
 #define MAX_BACKTRACK 40
 #define F_NOISE 1e-6
 #define WOLFE_DELTA 0.1
+#define LR_GROUPS 32 /* fixed groups of blocks summed apart (eval_pass) */
 
 /* Per-thread block scratch; strides are multiples of 16 floats so every
  * thread's buffers have the same alignment and sgemv takes the same path. */
@@ -51,6 +52,7 @@ typedef struct lr_ws {
 	float *fb;   /* threads x block */
 	float *gb;   /* threads x d */
 	float *wf;   /* d: the weights in float */
+	double *gs;  /* LR_GROUPS x (d + 2): each group's gradient, bias term, loss */
 } lr_ws;
 
 static void ws_free(lr_ws *w)
@@ -59,6 +61,7 @@ static void ws_free(lr_ws *w)
 	free(w->fb);
 	free(w->gb);
 	free(w->wf);
+	free(w->gs);
 }
 
 static int64_t round16(int64_t v)
@@ -89,7 +92,8 @@ static int ws_init(lr_ws *w, const fl_lr_data *data, int32_t threads)
 	w->fb = fl__malloc(t * (size_t)w->stride_d * sizeof(float), "direction blocks");
 	w->gb = fl__malloc(t * (size_t)w->stride_d * sizeof(float), "direction blocks");
 	w->wf = fl__malloc((size_t)d * sizeof(float), "direction weights");
-	if (!w->zb || !w->fb || !w->gb || !w->wf) {
+	w->gs = fl__malloc((size_t)LR_GROUPS * (size_t)(d + 2) * sizeof(double), "direction sums");
+	if (!w->zb || !w->fb || !w->gb || !w->wf || !w->gs) {
 		ws_free(w);
 		return FL_ENOMEM;
 	}
@@ -133,24 +137,32 @@ static double dsoftplus_neg(double t)
 
 /* One pass: the loss sum and, when grad is not NULL, the data part of the
  * gradient (unscaled sums) at (wf, b), with class weights cw[0] (passing)
- * and cw[1] (failing). */
+ * and cw[1] (failing).
+ *
+ * Reduction order: the blocks are cut into at most LR_GROUPS fixed groups
+ * of consecutive blocks; a group's sums are added in block order by
+ * whichever thread takes it, then the groups in group order (as em.c). No
+ * thread waits for another inside the loop, and the result does not
+ * depend on the thread count. */
 static double eval_pass(lr_ws *w, double b, const double cw[2], double *grad)
 {
 	const fl_lr_data *p = w->data;
-	int64_t d = p->d;
+	int64_t d = p->d, n_groups = w->n_blocks < LR_GROUPS ? w->n_blocks : LR_GROUPS;
 	double loss = 0;
 
 	if (grad)
 		memset(grad, 0, (size_t)(d + 1) * sizeof(double));
-#pragma omp parallel num_threads(w->threads)
-	{
+#pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1)
+	for (int64_t g = 0; g < n_groups; g++) {
 		int t = omp_get_thread_num();
 		float *zb = w->zb + (size_t)t * (size_t)w->stride_z;
 		float *fb = w->fb + (size_t)t * (size_t)w->stride_d;
 		float *gb = w->gb + (size_t)t * (size_t)w->stride_d;
+		double *gs = w->gs + (size_t)g * (size_t)(d + 2);
 
-#pragma omp for schedule(static, 1) ordered
-		for (int64_t blk = 0; blk < w->n_blocks; blk++) {
+		memset(gs, 0, (size_t)(d + 2) * sizeof(double));
+		for (int64_t blk = g * w->n_blocks / n_groups; blk < (g + 1) * w->n_blocks / n_groups;
+		     blk++) {
 			int64_t i0 = blk * w->block;
 			int64_t rows = p->m - i0 < w->block ? p->m - i0 : w->block;
 			double pl = 0, pq = 0;
@@ -168,19 +180,22 @@ static double eval_pass(lr_ws *w, double b, const double cw[2], double *grad)
 				pq += q;
 				fb[r] = (float)q;
 			}
-			if (grad)
+			if (grad) {
 				cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)d, 1.0f, zb,
 					    (int)d, fb, 1, 0.0f, gb, 1);
-#pragma omp ordered
-			{
-				loss += pl;
-				if (grad) {
-					for (int64_t j = 0; j < d; j++)
-						grad[j] += gb[j];
-					grad[d] += pq;
-				}
+				for (int64_t j = 0; j < d; j++)
+					gs[j] += gb[j];
+				gs[d] += pq;
 			}
+			gs[d + 1] += pl;
 		}
+	}
+	for (int64_t g = 0; g < n_groups; g++) {
+		const double *gs = w->gs + (size_t)g * (size_t)(d + 2);
+
+		loss += gs[d + 1];
+		for (int64_t j = 0; grad && j <= d; j++)
+			grad[j] += gs[j];
 	}
 	return loss;
 }

@@ -26,6 +26,8 @@
 #include <math.h>
 #include <omp.h>
 
+#define PCA_GROUPS 32 /* fixed groups of blocks summed apart (n_groups) */
+
 /* automatic max_rows: max(AUTO_ROWS, AUTO_PER_DIM d) */
 #define AUTO_ROWS 32768
 #define AUTO_PER_DIM 32
@@ -144,40 +146,46 @@ static void load_rows(const pca_src *s, float *dst, int64_t i0, int64_t m)
 	}
 }
 
-/* sum of the rows in double, in block order */
+/* The number of fixed groups a pass over n_blocks blocks sums apart, plen
+ * doubles each: at most PCA_GROUPS, fewer for large sums (a covariance
+ * is d x d). Never the thread count: the sums must not depend on it. */
+static int64_t n_groups(int64_t n_blocks, int64_t plen)
+{
+	int64_t g = plen > (1 << 16) ? 4 : PCA_GROUPS;
+
+	return n_blocks < g ? n_blocks : g;
+}
+
+/* sum of the rows in double: each fixed group of blocks in block order,
+ * then the groups in group order (no thread waits for another) */
 static int row_mean(float *mean, const pca_src *s)
 {
-	int64_t d = s->d;
-	double *tot = fl__calloc((size_t)d, sizeof(double), "PCA mean");
-	double *part = fl__malloc((size_t)s->threads * (size_t)d * sizeof(double), "PCA mean");
+	int64_t d = s->d, ng = n_groups(s->n_blocks, d);
+	double *part = fl__calloc((size_t)(ng ? ng : 1) * (size_t)d, sizeof(double), "PCA mean");
 
-	if (!tot || !part) {
-		free(tot);
-		free(part);
+	if (!part)
 		return FL_ENOMEM;
-	}
-#pragma omp parallel num_threads(s->threads)
-	{
-		int t = omp_get_thread_num();
-		float *xb = s->xb + (size_t)t * (size_t)(s->block * d);
-		double *ps = part + (size_t)t * (size_t)d;
+#pragma omp parallel for num_threads(s->threads) schedule(dynamic, 1)
+	for (int64_t g = 0; g < ng; g++) {
+		float *xb = s->xb + (size_t)omp_get_thread_num() * (size_t)(s->block * d);
+		double *ps = part + (size_t)g * (size_t)d;
 
-#pragma omp for schedule(static, 1) ordered
-		for (int64_t b = 0; b < s->n_blocks; b++) {
+		for (int64_t b = g * s->n_blocks / ng; b < (g + 1) * s->n_blocks / ng; b++) {
 			int64_t i0 = b * s->block, m = s->n - i0 < s->block ? s->n - i0 : s->block;
+
 			load_rows(s, xb, i0, m);
-			memset(ps, 0, (size_t)d * sizeof(double));
 			for (int64_t r = 0; r < m; r++)
 				for (int64_t j = 0; j < d; j++)
 					ps[j] += xb[r * d + j];
-#pragma omp ordered
-			for (int64_t j = 0; j < d; j++)
-				tot[j] += ps[j];
 		}
 	}
-	for (int64_t j = 0; j < d; j++)
-		mean[j] = (float)(tot[j] / (double)s->n);
-	free(tot);
+	for (int64_t j = 0; j < d; j++) {
+		double tot = 0;
+
+		for (int64_t g = 0; g < ng; g++)
+			tot += part[(size_t)g * (size_t)d + (size_t)j];
+		mean[j] = (float)(tot / (double)s->n);
+	}
 	free(part);
 	return 0;
 }
@@ -216,19 +224,27 @@ static int product_pass(const pca_src *s, enum pca_op op, double *acc, float *y,
 			const float *g, int64_t l)
 {
 	int64_t d = s->d, plen = op == OP_COV ? d * d : op == OP_ATQ ? d * l : 0;
+	int64_t ng = plen ? n_groups(s->n_blocks, plen) : s->n_blocks;
 	float *part = NULL;
+	double *gsum = NULL;
 
-	if (plen && !(part = fl__malloc((size_t)s->threads * (size_t)plen * sizeof(float),
-					"PCA partial products")))
+	if (plen && (!(part = fl__malloc((size_t)s->threads * (size_t)plen * sizeof(float),
+					 "PCA partial products")) ||
+		     !(gsum = fl__calloc((size_t)(ng ? ng : 1) * (size_t)plen, sizeof(double),
+					 "PCA partial products")))) {
+		free(part);
 		return FL_ENOMEM;
-#pragma omp parallel num_threads(s->threads)
-	{
+	}
+	/* fixed groups of blocks: each sums its blocks in block order, the
+	 * groups are added in group order after the loop */
+#pragma omp parallel for num_threads(s->threads) schedule(dynamic, 1)
+	for (int64_t q = 0; q < ng; q++) {
 		int t = omp_get_thread_num();
 		float *xb = s->xb + (size_t)t * (size_t)(s->block * d);
 		float *pp = part ? part + (size_t)t * (size_t)plen : NULL;
+		double *gs = gsum ? gsum + (size_t)q * (size_t)plen : NULL;
 
-#pragma omp for schedule(static, 1) ordered
-		for (int64_t b = 0; b < s->n_blocks; b++) {
+		for (int64_t b = q * s->n_blocks / ng; b < (q + 1) * s->n_blocks / ng; b++) {
 			int64_t i0 = b * s->block, m = s->n - i0 < s->block ? s->n - i0 : s->block;
 
 			load_rows(s, xb, i0, m);
@@ -243,20 +259,21 @@ static int product_pass(const pca_src *s, enum pca_op op, double *acc, float *y,
 				cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)m, (int)l,
 					    (int)d, 1.0f, xb, (int)d, g, (int)d, 0.0f, y + i0,
 					    (int)s->n);
-#pragma omp ordered
-			{
-				if (op == OP_COV) {
-					for (int64_t i = 0; i < d; i++)
-						for (int64_t j = i; j < d; j++)
-							acc[i * d + j] += pp[i * d + j];
-				} else if (op == OP_ATQ) {
-					for (int64_t q = 0; q < plen; q++)
-						acc[q] += pp[q];
-				}
+			if (op == OP_COV) {
+				for (int64_t i = 0; i < d; i++)
+					for (int64_t j = i; j < d; j++)
+						gs[i * d + j] += pp[i * d + j];
+			} else if (op == OP_ATQ) {
+				for (int64_t k = 0; k < plen; k++)
+					gs[k] += pp[k];
 			}
 		}
 	}
+	for (int64_t q = 0; gsum && q < ng; q++)
+		for (int64_t k = 0; k < plen; k++)
+			acc[k] += gsum[(size_t)q * (size_t)plen + (size_t)k];
 	free(part);
+	free(gsum);
 	return 0;
 }
 
@@ -572,7 +589,7 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 		      float *z, int64_t ldz, fl_mx_codes *codes)
 {
 	pca_src s;
-	int64_t d = p->d, r = p->r, bad = -1;
+	int64_t d = p->d, r = p->r, bad = INT64_MAX;
 	float *zb = NULL;
 	int rc, nt;
 
@@ -587,13 +604,15 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 		return FL_ENOMEM;
 	}
 	fl__blas_single_enter();
+	/* the first row that is not finite: the least over the blocks, whatever
+	 * order they finish in */
 #pragma omp parallel num_threads(nt)
 	{
 		int t = omp_get_thread_num();
 		float *xb = s.xb + (size_t)t * (size_t)(s.block * d);
 		float *ob = zb ? zb + (size_t)t * (size_t)(s.block * r) : NULL;
 
-#pragma omp for schedule(static, 1) ordered
+#pragma omp for schedule(static, 1) reduction(min : bad)
 		for (int64_t b = 0; b < s.n_blocks; b++) {
 			int64_t i0 = b * s.block, m = n - i0 < s.block ? n - i0 : s.block, first = -1;
 			float *out = ob ? ob : z + i0 * ldz;
@@ -611,15 +630,14 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 			for (int64_t g = 0; ob && first < 0 && g < m; g += FL_MX_QROWS)
 				encode_group(codes, ob + g * r, i0 + g,
 					     m - g < FL_MX_QROWS ? m - g : FL_MX_QROWS);
-#pragma omp ordered
-			if (first >= 0 && bad < 0)
+			if (first >= 0 && first < bad)
 				bad = first;
 		}
 	}
 	fl__blas_single_leave();
 	free(s.xb);
 	free(zb);
-	if (bad >= 0)
+	if (bad != INT64_MAX)
 		return fl__error(FL_ERANGE, "PCA projection: row %lld is not finite (NaN or Inf in the "
 				 "embedding?)", (long long)bad);
 	return 0;
