@@ -652,7 +652,8 @@ static int select_methods(uint32_t *methods, const fl_data *d, const fl_prep *p,
 
 	*methods = asked;
 	for (int m = 0; m < 4; m++) {
-		int needs_view = (1u << m) != FL_METHOD_PREDICATES, has = needs_view ? d->n_views > 0 : p->table != NULL;
+		int needs_view = (1u << m) != FL_METHOD_PREDICATES;
+		int has = needs_view ? d->n_views > 0 : p->table != NULL;
 
 		if (!asked && has)
 			*methods |= 1u << m;

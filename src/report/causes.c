@@ -541,12 +541,12 @@ static int32_t rule_length(const fl_candidate *c)
 
 /* A cause found both as a region and as a rule (a predicate result with
  * Jaccard >= AGAIN, or >= SAME holding AGAIN of the region's rows: the
- * region is a purer piece of the rule, as a cluster of the thickest strokes
- * in `stroke = thick`; or >= SAME with clusters grouped by their shift, a
- * guess the rule's words replace) is shown as the rule, in the data's own terms, and as
- * the shortest such rule (`rotation >= 45`, not `rotation >= 45 AND patch
- * = false`, when both hold the same rows): the others become more
- * findings of it. The cause keeps its gain. */
+ * region is a purer piece of the rule, as a cluster of the thickest
+ * strokes in `stroke = thick`; or >= SAME with clusters grouped by their
+ * shift, a guess the rule's words replace) is shown as the rule, in the
+ * data's own terms, and as the shortest such rule (`rotation >= 45`, not
+ * `rotation >= 45 AND patch = false`, when both hold the same rows): the
+ * others become more findings of it. The cause keeps its gain. */
 static void speak_plainly(cover_plan *plan, fl_candidate *pool, int32_t n)
 {
 	for (int32_t h = 0; h < plan->n_causes; h++) {

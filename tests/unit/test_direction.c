@@ -284,7 +284,8 @@ static void test_inner_rows(uint64_t seed)
 	printf("inner rows: lambda %g, AUC %.3f, weights %.3f %.3f %.3f %.3f\n", a.lambda, a.auc,
 	       (double)a.weights[0], (double)a.weights[1], (double)a.weights[2], (double)a.weights[3]);
 	CHECK(a.auc > 0.85);
-	CHECK(fabs(a.weights[0]) > 10 * fabs(a.weights[1]) && fabs(a.weights[0]) > 10 * fabs(a.weights[2]));
+	CHECK(fabs(a.weights[0]) > 10 * fabs(a.weights[1]) &&
+	      fabs(a.weights[0]) > 10 * fabs(a.weights[2]));
 	CHECK(a.lambda == 1 || a.lambda == 0.1 || a.lambda == 0.01 || a.lambda == 0.001);
 	CHECK(a.lambda == b.lambda && memcmp(a.weights, b.weights, D * sizeof *a.weights) == 0);
 	fl_direction_clear(&a);
