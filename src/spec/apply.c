@@ -5,6 +5,7 @@
  */
 #include "spec_internal.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -159,10 +160,93 @@ static char *centroids_key(const fl_spec_view *v, int normalize, const float *c,
 	return fl__sb_finish(&s, "centroids key");
 }
 
+/* nearest() for rows[0..m) (all rows when NULL) of view v, the same
+ * answers, screened by float32 GEMM: per block of rows, the distances
+ * |x|^2 + |c|^2 - 2 x.c with x.c from one sgemm, whose error is at most
+ * ERR_BOUND x |x| |c| (a dot of dim float products, summed in any order:
+ * dim u |x| |c|, u = 2^-24, doubled for safety). Only the centroids within
+ * twice that bound of the nearest so found can be the nearest exactly;
+ * nearest() decides among them, in index order. */
+#define SCREEN_ROWS 256
+
+static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t dim,
+			    const fl_spec_view *v, const int64_t *rows, int64_t m, int normalize,
+			    int threads)
+{
+	int64_t n_blocks = (m + SCREEN_ROWS - 1) / SCREEN_ROWS;
+	double *cn = fl__malloc((size_t)(k ? k : 1) * sizeof *cn, "centroid norms");
+	float *xb = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)dim * sizeof *xb, "spec rows");
+	float *dots = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)(k ? k : 1) * sizeof *dots,
+				 "spec distances");
+	double err = 2.0 * (double)dim * ldexp(1.0, -24), cmax = 0;
+
+	if (!cn || !xb || !dots) {
+		free(cn);
+		free(xb);
+		free(dots);
+		return FL_ENOMEM;
+	}
+	for (int64_t s = 0; s < k; s++) {
+		cn[s] = 0;
+		for (int64_t j = 0; j < dim; j++)
+			cn[s] += (double)c[s * dim + j] * c[s * dim + j];
+		cmax = cn[s] > cmax ? cn[s] : cmax;
+	}
+	cmax = sqrt(cmax);
+	fl__blas_single_enter();
+#pragma omp parallel for num_threads(threads) schedule(static)
+	for (int64_t b = 0; b < n_blocks; b++) {
+		int t = omp_get_thread_num();
+		int64_t i0 = b * SCREEN_ROWS, nb = m - i0 < SCREEN_ROWS ? m - i0 : SCREEN_ROWS;
+		float *x = xb + (size_t)t * SCREEN_ROWS * (size_t)dim;
+		float *dt = dots + (size_t)t * SCREEN_ROWS * (size_t)k;
+
+		for (int64_t r = 0; r < nb; r++) {
+			const float *src = row_of(v, rows ? rows[i0 + r] : i0 + r, normalize, x + r * dim);
+
+			if (src != x + r * dim)
+				memcpy(x + r * dim, src, (size_t)dim * sizeof *x);
+		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)k, (int)dim, 1.0f,
+			    x, (int)dim, c, (int)dim, 0.0f, dt, (int)k);
+		for (int64_t r = 0; r < nb; r++) {
+			const float *xr = x + r * dim, *dr = dt + r * k;
+			double xn = 0, best = INFINITY, bound, exact = INFINITY;
+			int64_t pick = -1;
+
+			for (int64_t j = 0; j < dim; j++)
+				xn += (double)xr[j] * xr[j];
+			for (int64_t s = 0; s < k; s++) {
+				double d2 = xn + cn[s] - 2.0 * (double)dr[s];
+
+				best = d2 < best ? d2 : best;
+			}
+			bound = 2.0 * 2.0 * err * sqrt(xn) * cmax; /* two dots, each within err */
+			for (int64_t s = 0; s < k; s++) {
+				double e;
+
+				if (xn + cn[s] - 2.0 * (double)dr[s] > best + bound)
+					continue;
+				e = dist2(c + s * dim, xr, dim);
+				if (e < exact) {
+					exact = e;
+					pick = s;
+				}
+			}
+			near[i0 + r] = (int32_t)pick;
+		}
+	}
+	fl__blas_single_leave();
+	free(cn);
+	free(xb);
+	free(dots);
+	return FL_OK;
+}
+
 /* The nearest centroid of every row, from the cache or computed (and kept). */
 static int nearest_rows(const int32_t **out, fl_spec_cache **cache, const fl_spec_data *d,
 			const fl_spec_view *v, int normalize, const float *c, int64_t k, int64_t dim,
-			const int64_t *rows, int64_t m, float *buf, int threads)
+			const int64_t *rows, int64_t m, int threads)
 {
 	char *key = centroids_key(v, normalize, c, k, dim);
 	int32_t *near, kk;
@@ -178,10 +262,11 @@ static int nearest_rows(const int32_t **out, fl_spec_cache **cache, const fl_spe
 		free(key);
 		return FL_ENOMEM;
 	}
-#pragma omp parallel for num_threads(threads) schedule(static) if (m * dim * k > 1 << 18)
-	for (int64_t i = 0; i < m; i++)
-		near[i] = (int32_t)nearest(c, k, dim, row_of(v, rows ? rows[i] : i, normalize,
-							   buf + (normalize ? omp_get_thread_num() * dim : 0)));
+	if ((rc = nearest_screened(near, c, k, dim, v, rows, m, normalize, threads))) {
+		free(key);
+		free(near);
+		return rc;
+	}
 	if ((rc = fl_spec__cache_add(cache, d, rows, m, key, near, (int32_t)k))) {
 		free(key);
 		free(near);
@@ -258,7 +343,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	}
 	/* with a cache, the nearest centroid of each row once for all the run's clusters */
 	if (others && cache && (rc = nearest_rows(&near, cache, d, v, normalize, others, n_others, dim,
-						  rows, m, buf, threads)))
+						  rows, m, threads)))
 		goto cleanup;
 	/* rows apart: the same bits whatever the threads */
 #pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)

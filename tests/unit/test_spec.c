@@ -205,6 +205,59 @@ static void test_sets_and_classes(void)
 /* Centroid and direction specs against a slow, obvious reference: the
  * nearest centroid kept in the cache for all clusters of one run gives the
  * rows each spec gives alone, and no spec's rows depend on the threads. */
+/* Ties in the nearest centroid go to the lowest index, cached (screened
+ * by a float GEMM) as uncached: a centroid given twice (2 = 0) never owns
+ * a row, and rows midway between 0 and 1 (in 512-d, where float dots
+ * round most) belong to 0. */
+static void test_centroid_ties(void)
+{
+	enum { N = 64, D = 512, K = 3 };
+	static float x[N * D], c[K * D];
+	static uint8_t a[N], b[N];
+	fl_spec_view v = {"emb", x, D};
+	fl_spec_data d = FL_SPEC_DATA_INIT;
+	fl_spec_cache *cache = NULL;
+	char *spec = malloc(16 * K * D + 4096);
+	uint64_t st = 3;
+
+	for (int j = 0; j < D; j++) {
+		c[j] = (float)(check_uniform(&st) * 2 - 1);
+		c[D + j] = -c[j];
+		c[2 * D + j] = c[j];
+	}
+	for (int64_t i = 0; i < N; i++) /* on the bisector plane of 0 and 1 (through 0) */
+		for (int j = 0; j < D; j++)
+			x[i * D + j] = j % 2 ? (float)(i + 1) : 0;
+	for (int j = 0; j < D; j += 2) { /* c0 on even columns only: x.c0 = x.c1 = 0 */
+		c[j + 1] = 0;
+		c[D + j + 1] = 0;
+		c[2 * D + j + 1] = 0;
+	}
+	d.n = N;
+	d.views = &v;
+	d.n_views = 1;
+	for (int own = 0; own < K; own++) {
+		char *p = spec;
+
+		p += sprintf(p, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1e30,"
+			     "\"component\":%d,\"centroid\":[", own);
+		for (int j = 0; j < D; j++)
+			p += sprintf(p, "%s%.9g", j ? "," : "", c[own * D + j]);
+		p += sprintf(p, "],\"centroids\":[");
+		for (int k = 0; k < K; k++)
+			for (int j = 0; j < D; j++)
+				p += sprintf(p, "%s%s%.9g%s", j == 0 && k ? "," : "", j ? "," : "[",
+					     c[k * D + j], j == D - 1 ? "]" : "");
+		sprintf(p, "]}");
+		CHECK_RC(fl_spec_apply(a, spec, &d, NULL, N), FL_OK);
+		CHECK_RC(fl_spec__apply_cached(b, spec, &d, NULL, N, &cache), FL_OK);
+		for (int64_t i = 0; i < N; i++)
+			CHECK(a[i] == (own == 0) && b[i] == a[i]);
+	}
+	fl_spec__cache_free(cache);
+	free(spec);
+}
+
 static void test_linear_cache(uint64_t seed)
 {
 	enum { N = 3000, D = 37, K = 5 };
@@ -307,6 +360,7 @@ int main(void)
 	test_hostile();
 	test_sets_and_classes();
 	test_linear_cache(check_seed(20261201));
+	test_centroid_ties();
 	CHECK_RC(fl_table_read_csv(&t, FL_TEST_DATA "/spec_meta.csv"), FL_OK);
 	d.n = 5;
 	d.views = &v;
