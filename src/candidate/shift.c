@@ -109,14 +109,37 @@ static int32_t apart(const fl_candidate *c, int32_t *g, int32_t ng, unsigned cha
 	return kept;
 }
 
+/* The most frequent label among c's members (ties: the lowest). cnt:
+ * scratch of k zeros, left zeroed. */
+static int64_t main_label(const fl_candidate *c, const int64_t *labels, int32_t k, int64_t *cnt)
+{
+	int64_t best = 0;
+
+	for (int64_t j = 0; j < c->n_members; j++)
+		cnt[labels[c->members[j]]]++;
+	for (int32_t y = 0; y < k; y++)
+		best = cnt[y] > cnt[best] ? y : best;
+	memset(cnt, 0, (size_t)k * sizeof *cnt);
+	return best;
+}
+
 /* The group's candidate: the union of its clusters' members (theirs in
- * order, each row once), any_of their specs. */
+ * order, each row once), any_of their specs; described by the view and
+ * the clusters' main labels, each once. */
 static int group_candidate(fl_candidate *u, const fl_candidate *c, const int32_t *g, int32_t ng,
-			   int64_t n, const fl_failure_summary *s, unsigned char *seen, int32_t id)
+			   int64_t n, const int64_t *labels, int32_t n_classes,
+			   const fl_failure_summary *s, unsigned char *seen, int32_t id)
 {
 	fl_strbuf b = {0}, t = {0};
-	int64_t m = 0;
+	int64_t m = 0, *cnt = fl__calloc((size_t)n_classes, sizeof *cnt, "label counts");
+	unsigned char *said = fl__calloc((size_t)n_classes, 1, "label counts");
 	int rc;
+
+	if (!cnt || !said) {
+		free(cnt);
+		free(said);
+		return FL_ENOMEM;
+	}
 
 	memset(u, 0, sizeof *u);
 	for (int32_t k = 0; k < ng; k++)
@@ -125,6 +148,8 @@ static int group_candidate(fl_candidate *u, const fl_candidate *c, const int32_t
 	u->member_scores = fl__malloc((size_t)m * sizeof *u->member_scores, "slice members");
 	if (!u->members || !u->member_scores) {
 		fl_candidate_clear(u);
+		free(cnt);
+		free(said);
 		return FL_ENOMEM;
 	}
 	for (int32_t k = 0; k < ng; k++)
@@ -140,14 +165,20 @@ static int group_candidate(fl_candidate *u, const fl_candidate *c, const int32_t
 	for (int64_t j = 0; j < u->n_members; j++)
 		seen[u->members[j]] = 0;
 	fl__sb_printf(&b, "{\"type\":\"any_of\",\"of\":[");
-	fl__sb_printf(&t, "%d clusters of view %s shifted alike from their classes (", (int)ng,
+	fl__sb_printf(&t, "%d clusters of view %s shifted alike from their classes, labels", (int)ng,
 		      c[g[0]].view);
-	for (int32_t k = 0; k < ng; k++) {
+	for (int32_t k = 0, listed = 0; k < ng; k++) {
+		int64_t y = main_label(&c[g[k]], labels, n_classes, cnt);
+
 		fl__sb_printf(&b, "%s%s", k ? "," : "", c[g[k]].spec_json);
-		fl__sb_printf(&t, "%s%s %d", k ? ", " : "", c[g[k]].method, (int)c[g[k]].component);
+		if (!said[y]) {
+			said[y] = 1;
+			fl__sb_printf(&t, "%s %lld", listed++ ? "," : "", (long long)y);
+		}
 	}
 	fl__sb_printf(&b, "]}");
-	fl__sb_printf(&t, ")");
+	free(cnt);
+	free(said);
 	u->spec_json = fl__sb_finish(&b, "slice spec");
 	u->description = fl__sb_finish(&t, "slice description");
 	if (!u->spec_json || !u->description) {
@@ -261,7 +292,8 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 			goto cleanup;
 		}
 		*cands = out;
-		if ((rc = group_candidate(&u, *cands, g, ng, n, s, failing, made)) < 0)
+		if ((rc = group_candidate(&u, *cands, g, ng, n, labels, n_classes, s, failing,
+					  made)) < 0)
 			goto cleanup;
 		if (rc == 0)
 			(*cands)[nc + made++] = u;

@@ -79,6 +79,8 @@ static void test_shift(void)
 			"{\"type\":\"any_of\",\"of\":[{\"type\":\"c4\"},{\"type\":\"c5\"},"
 			"{\"type\":\"c6\"},{\"type\":\"c7\"}]}");
 		CHECK(!strcmp(c[a].method, "shift") && c[a].stats.failure_rate == 1.0);
+		CHECK(c[a].description && !strcmp(c[a].description, "4 clusters of view emb shifted "
+						  "alike from their classes, labels 0, 1, 2, 3"));
 	}
 	CHECK(got_a == 1 && got_b == 1);
 	fl_candidates_free(c, nc);
