@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		tp = now() - t0;
 		t0 = now();
 		if (fl_mx_codes_alloc(&codes, n, pca.r) ||
-		    fl_pca__transform(&pca, x, n, d, threads, NULL, 0, &codes))
+		    fl_pca__transform(&pca, x, NULL, n, d, threads, NULL, 0, &codes))
 			die("transform");
 		tt = now() - t0;
 		fl_mx_data data = {n, pca.r, NULL, 0, &codes, NULL, labels, probs, C, failure,

@@ -103,10 +103,15 @@ typedef struct fl_discover_kmeans_opts {
 	fl_progress_fn progress; /**< NULL, or called with stage "kmeans view=<name>"
 	                              and done = 0..3 of total = 3 */
 	void *progress_user;
+	const int64_t *rows;  /**< NULL, or the rows of x the n rows searched are:
+	                           row i is x row rows[i] (x holds every row they
+	                           name), so that a subset is searched without a
+	                           copy; failure and members stay indexed 0..n-1 */
 } fl_discover_kmeans_opts;
 
 #define FL_DISCOVER_KMEANS_OPTS_VERSION 1
-#define FL_DISCOVER_KMEANS_OPTS_INIT {FL_DISCOVER_KMEANS_OPTS_VERSION, 0, 0, 0, 0, 0, NULL, NULL}
+#define FL_DISCOVER_KMEANS_OPTS_INIT \
+	{FL_DISCOVER_KMEANS_OPTS_VERSION, 0, 0, 0, 0, 0, NULL, NULL, NULL}
 
 /**
  * Baseline discovery in one view: regions of the embedding where failures

@@ -58,11 +58,16 @@ typedef struct fl_direction_opts {
 	                              classes, by fl_direction_fit with stage
 	                              "direction" and done = 1..folds */
 	void *progress_user;
+	const int64_t *rows;  /**< NULL, or the rows of x the n rows fitted are:
+	                           row i is x row rows[i] (x holds every row
+	                           they name), so that a subset is searched
+	                           without a copy; all else (labels, failure,
+	                           members) stays indexed 0..n-1 (default NULL) */
 } fl_direction_opts;
 
 #define FL_DIRECTION_OPTS_VERSION 1
 #define FL_DIRECTION_OPTS_INIT \
-	{FL_DIRECTION_OPTS_VERSION, 2, 0, 0, 1, 0, 200, 1e-4, 0, 0, 0, NULL, NULL}
+	{FL_DIRECTION_OPTS_VERSION, 2, 0, 0, 1, 0, 200, 1e-4, 0, 0, 0, NULL, NULL, NULL}
 
 /**
  * A failure direction: the linear rule w.x + b in the space of the view's

@@ -333,12 +333,17 @@ typedef struct fl_discover_mixture_opts {
 	fl_progress_fn progress; /**< NULL, or called with stage "mixture view=<name>"
 	                              and done = 0..3 of total = 3 */
 	void *progress_user;
+	const int64_t *rows;  /**< NULL, or the rows of x the n rows searched are:
+	                           row i is x row rows[i] (x holds every row they
+	                           name), so that a subset is searched without a
+	                           copy; labels, probs, failure and members stay
+	                           indexed 0..n-1 */
 } fl_discover_mixture_opts;
 
 #define FL_DISCOVER_MIXTURE_OPTS_VERSION 1
 #define FL_DISCOVER_MIXTURE_OPTS_INIT {FL_DISCOVER_MIXTURE_OPTS_VERSION, 25, 128, 0, \
 		10.0, 10.0, -1.0, 1e-6, 1e-4, 200, FL_MIXTURE_INIT_CONFUSION, 0, \
-		FL_MIXTURE_ASSIGN_EMBEDDING, 0, NULL, 0, 0, NULL, NULL}
+		FL_MIXTURE_ASSIGN_EMBEDDING, 0, NULL, 0, 0, NULL, NULL, NULL}
 
 /**
  * Error-aware mixture discovery in one view.

@@ -19,13 +19,14 @@ int fl__candidate_cmp(const void *a, const void *b);
 int fl__candidate_keep(fl_candidate *c, const fl_failure_summary *s, const char *method,
 		       const char *view);
 
-/* Clusters of one view (mixture, kmeans; members: rows of x, n x d) that
+/* Clusters of one view (mixture, kmeans; members: 0..n-1, row i of the
+ * data being x row xrows[i], or row i when xrows is NULL; d columns) that
  * moved alike from their classes become one more candidate each group,
  * appended to *cands (shift.c): the union of their members, its spec
  * {"type":"any_of","of":[their specs]}, method "shift". Nothing without
  * labels (labels NULL or n_classes < 2). */
-int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x, int64_t n,
-			 int64_t d, const int64_t *labels, int32_t n_classes, const double *failure,
-			 const fl_failure_summary *s);
+int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
+			 const int64_t *xrows, int64_t n, int64_t d, const int64_t *labels,
+			 int32_t n_classes, const double *failure, const fl_failure_summary *s);
 
 #endif

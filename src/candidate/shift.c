@@ -50,8 +50,8 @@ static int32_t find(int32_t *parent, int32_t a)
 
 /* The class means of the passing rows (a class without passing rows
  * takes the mean of all its rows): k x d. */
-static int class_means(double *mean, const float *x, int64_t n, int64_t d, const int64_t *labels,
-		       int32_t k, const unsigned char *failing)
+static int class_means(double *mean, const float *x, const int64_t *xrows, int64_t n, int64_t d,
+		       const int64_t *labels, int32_t k, const unsigned char *failing)
 {
 	double *cnt = fl__calloc((size_t)k * 2, sizeof *cnt, "class means");
 	double *all = fl__calloc((size_t)k * (size_t)d, sizeof *all, "class means");
@@ -64,7 +64,7 @@ static int class_means(double *mean, const float *x, int64_t n, int64_t d, const
 	memset(mean, 0, (size_t)k * (size_t)d * sizeof *mean);
 	for (int64_t i = 0; i < n; i++) {
 		int64_t c = labels[i];
-		const float *xi = x + i * d;
+		const float *xi = x + (xrows ? xrows[i] : i) * d;
 
 		cnt[2 * c + 1] += 1;
 		for (int64_t j = 0; j < d; j++)
@@ -191,9 +191,9 @@ static int group_candidate(fl_candidate *u, const fl_candidate *c, const int32_t
 	return rc == 1 ? FL_OK : 1;
 }
 
-int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x, int64_t n,
-			 int64_t d, const int64_t *labels, int32_t n_classes, const double *failure,
-			 const fl_failure_summary *s)
+int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
+			 const int64_t *xrows, int64_t n, int64_t d, const int64_t *labels,
+			 int32_t n_classes, const double *failure, const fl_failure_summary *s)
 {
 	int32_t nc = *n_cands, made = 0, *parent = NULL, *g = NULL;
 	unsigned char *failing = NULL;
@@ -213,7 +213,7 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 		goto cleanup;
 	}
 	if ((rc = fl__failing_flags(failing, failure, n, "shift")) ||
-	    (rc = class_means(mean, x, n, d, labels, n_classes, failing)))
+	    (rc = class_means(mean, x, xrows, n, d, labels, n_classes, failing)))
 		goto cleanup;
 	/* each cluster's shift, unit length (0 when none) */
 	for (int32_t a = 0; a < nc; a++) {
@@ -225,9 +225,10 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 			continue;
 		for (int64_t j = 0; j < c->n_members; j++) {
 			int64_t i = c->members[j], y = labels[i];
+			const float *xi = x + (xrows ? xrows[i] : i) * d;
 
 			for (int64_t q = 0; q < d; q++)
-				sh[q] += x[i * d + q] - mean[y * d + q];
+				sh[q] += xi[q] - mean[y * d + q];
 		}
 		for (int64_t q = 0; q < d; q++)
 			norm += sh[q] * sh[q];

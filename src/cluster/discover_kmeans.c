@@ -370,9 +370,9 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	}
 	if ((rc = fl__failing_flags(failing, failure, n, "kmeans")) != 0)
 		goto cleanup;
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < n; i++) /* the failing rows, as rows of x */
 		if (failing[i])
-			rows[n_fail++] = i;
+			rows[n_fail++] = o->rows ? o->rows[i] : i;
 	if (n_fail < 2)
 		goto done; /* nothing to cluster: no candidates */
 
@@ -393,7 +393,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		goto cleanup;
 	}
 	fl_km_data fail_data = {x, n_fail, d, ldx, rows, o->normalize};
-	fl_km_data all = {x, n, d, ldx, NULL, o->normalize};
+	fl_km_data all = {x, n, d, ldx, o->rows, o->normalize};
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data)) != 0)
 		goto cleanup;

@@ -60,7 +60,7 @@ static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *a
 	for (int pass = 0; pass < 2; pass++) {
 		for (int64_t k = 0; k < p->m; k++) {
 			int64_t row = p->rows ? p->rows[k] : k;
-			const float *src = p->x + row * p->ldx;
+			const float *src = fl_lr__row(p, row);
 			float sc = p->rscale ? p->rscale[row] : 1.0f;
 			if (pass == 0)
 				for (int64_t j = 0; j < d; j++)
@@ -108,14 +108,14 @@ static double roc_auc(const float *scores, const int64_t *rows, int64_t m,
 	return (rank_sum - (double)nf * (double)(nf + 1) / 2) / ((double)nf * (double)(m - nf));
 }
 
-static void row_scales(float *rscale, const float *x, int64_t d, int64_t ldx,
-		       const int64_t *rows, int64_t m)
+static void row_scales(float *rscale, const fl_lr_data *p)
 {
-	for (int64_t k = 0; k < m; k++) {
-		int64_t row = rows ? rows[k] : k;
+	for (int64_t k = 0; k < p->m; k++) {
+		int64_t row = p->rows ? p->rows[k] : k;
+		const float *x = fl_lr__row(p, row);
 		double s = 0;
-		for (int64_t j = 0; j < d; j++)
-			s += (double)x[row * ldx + j] * x[row * ldx + j];
+		for (int64_t j = 0; j < p->d; j++)
+			s += (double)x[j] * x[j];
 		rscale[row] = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
 	}
 }
@@ -277,9 +277,9 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
+	fl_lr_data all = {x, d, ldx, rows, m, rscale, NULL, NULL, failing, o->rows};
 	if (rscale)
-		row_scales(rscale, x, d, ldx, rows, m);
-	fl_lr_data all = {x, d, ldx, rows, m, rscale, NULL, NULL, failing};
+		row_scales(rscale, &all);
 	if (o->standardize) {
 		column_stats(mu, inv_s, &all, acc);
 	} else {
@@ -299,8 +299,8 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 			else
 				train[ntr++] = row;
 		}
-		fl_lr_data tr = {x, d, ldx, train, ntr, rscale, mu, inv_s, failing};
-		fl_lr_data te = {x, d, ldx, test, nte, rscale, mu, inv_s, failing};
+		fl_lr_data tr = {x, d, ldx, train, ntr, rscale, mu, inv_s, failing, o->rows};
+		fl_lr_data te = {x, d, ldx, test, nte, rscale, mu, inv_s, failing, o->rows};
 		if (automatic &&
 		    (rc = choose_lambda(&lo.lambda, &tr, &lo, o->seed ^ (FL_STREAM_INNER + (uint64_t)f),
 					itr, ite, ifold, fv, th2)) != 0)
@@ -447,8 +447,10 @@ cleanup:
 }
 
 int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x, int64_t n,
-			    int64_t ldx, const int64_t *rows, int64_t m, int32_t threads)
+			    int64_t ldx, const int64_t *rows, int64_t m, const int64_t *xrows,
+			    int32_t threads)
 {
+	fl_lr_data data = {x, dir->dim, ldx, rows, m, NULL, NULL, NULL, NULL, xrows};
 	float *rscale = NULL;
 	int rc;
 
@@ -457,9 +459,9 @@ int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x
 	if (dir->normalize) {
 		if (!(rscale = fl__malloc((size_t)n * sizeof(float), "row norms")))
 			return FL_ENOMEM;
-		row_scales(rscale, x, dir->dim, ldx, rows, m);
+		row_scales(rscale, &data);
+		data.rscale = rscale;
 	}
-	fl_lr_data data = {x, dir->dim, ldx, rows, m, rscale, NULL, NULL, NULL};
 	rc = fl_direction__decision(out, &data, dir->weights, dir->bias, threads);
 	free(rscale);
 	return rc;
@@ -473,5 +475,5 @@ int fl_direction_score(float *out, const fl_direction *dir, const float *x, int6
 		return fl__error(FL_EINVAL, "cannot score %lld rows (row stride %lld, %d threads) "
 				 "with a direction of %lld dimensions", (long long)n, (long long)ldx,
 				 threads, (long long)(dir ? dir->dim : 0));
-	return fl_direction__score_rows(out, dir, x, n, ldx, NULL, n, threads);
+	return fl_direction__score_rows(out, dir, x, n, ldx, NULL, n, NULL, threads);
 }

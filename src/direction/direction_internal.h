@@ -20,7 +20,14 @@ typedef struct fl_lr_data {
 	const float *rscale;
 	const float *mu, *inv_s;
 	const unsigned char *failing;
+	const int64_t *xrows; /* NULL, or entry row is x row xrows[row] (the data only) */
 } fl_lr_data;
+
+/* The data of entry row `row` of p. */
+static inline const float *fl_lr__row(const fl_lr_data *p, int64_t row)
+{
+	return p->x + (p->xrows ? p->xrows[row] : row) * p->ldx;
+}
 
 typedef struct fl_lr_opts {
 	double lambda;    /* > 0 */
@@ -68,7 +75,8 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 
 /* fl_direction_score on the m rows of x listed in rows (NULL: the first m). */
 int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x, int64_t n,
-			    int64_t ldx, const int64_t *rows, int64_t m, int32_t threads);
+			    int64_t ldx, const int64_t *rows, int64_t m, const int64_t *xrows,
+			    int32_t threads);
 
 /* Argument and option checks shared by the entry points (fn names the caller). */
 int fl_direction__check(const float *x, int64_t n, int64_t d, int64_t ldx,

@@ -172,7 +172,8 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	 * would not do: averaging fold models shrinks the spread of values
 	 * where they disagree, and a rule for the top 1% could then select
 	 * almost nothing) */
-	if ((rc = fl_direction__score_rows(scores, &dir, x, n, ldx, rows, m, o->threads)) != 0)
+	if ((rc = fl_direction__score_rows(scores, &dir, x, n, ldx, rows, m, o->rows,
+					   o->threads)) != 0)
 		goto fail;
 	qsort(scores, (size_t)m, sizeof(float), cmp_float_desc);
 	if (!(c->description = fl__malloc(strlen(text) + 1, "slice description")) ||

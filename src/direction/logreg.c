@@ -109,7 +109,7 @@ static void load_rows(const fl_lr_data *p, float *z, int64_t i0, int64_t rows)
 
 	for (int64_t r = 0; r < rows; r++) {
 		int64_t row = p->rows ? p->rows[i0 + r] : i0 + r;
-		const float *src = p->x + row * p->ldx, *mu = p->mu, *is = p->inv_s;
+		const float *src = fl_lr__row(p, row), *mu = p->mu, *is = p->inv_s;
 		float sc = p->rscale ? p->rscale[row] : 1.0f, *o = z + r * d;
 
 		if (shift) {

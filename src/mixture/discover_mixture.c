@@ -231,14 +231,14 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	po.max_rows = o->pca_rows;
 	po.seed = o->seed;
 	po.threads = o->threads;
-	if ((rc = fl_pca_fit(&pca, x, n, d, ldx, &po)) != 0)
+	if ((rc = fl_pca__fit(&pca, x, o->rows, n, d, ldx, &po)) != 0)
 		goto cleanup;
 	if (pca.r < 1) { /* every column constant: no direction to cluster on */
 		rc = report(o, stage, 3);
 		goto cleanup;
 	}
 	if ((rc = fl_mx_codes_alloc(&codes, n, pca.r)) != 0 ||
-	    (rc = fl_pca__transform(&pca, x, n, ldx, o->threads, NULL, 0, &codes)) != 0)
+	    (rc = fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0, &codes)) != 0)
 		goto cleanup;
 	if ((rc = report(o, stage, 1)) != 0)
 		goto cleanup;

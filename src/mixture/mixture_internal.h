@@ -77,7 +77,13 @@ void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng);
 /* Project rows with a fitted PCA: into z (float, leading dimension ldz), or,
  * when codes is not NULL (allocated for n rows and p->r columns), into
  * codes. FL_ERANGE naming the first row whose projection is not finite. */
-int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, int32_t threads,
+/* fl_pca_fit on the n rows of x named by xrows (NULL: the first n). */
+int fl_pca__fit(fl_pca *out, const float *x, const int64_t *xrows, int64_t n, int64_t d,
+		int64_t ldx, const fl_pca_opts *opts);
+
+/* xrows: NULL, or row i is x row xrows[i]. */
+int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
+		      int64_t ldx, int32_t threads,
 		      float *z, int64_t ldz, fl_mx_codes *codes);
 
 /* Block of rows for EM passes: depends on d only (never on threads). */

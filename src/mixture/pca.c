@@ -463,6 +463,12 @@ static double total_variance(const pca_src *s)
 int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 	       const fl_pca_opts *opts)
 {
+	return fl_pca__fit(out, x, NULL, n, d, ldx, opts);
+}
+
+int fl_pca__fit(fl_pca *out, const float *x, const int64_t *xrows, int64_t n, int64_t d,
+		int64_t ldx, const fl_pca_opts *opts)
+{
 	static const fl_pca_opts defaults = FL_PCA_OPTS_INIT;
 	const fl_pca_opts *o = opts ? opts : &defaults;
 	pca_src src = {0};
@@ -511,13 +517,15 @@ int fl_pca_fit(fl_pca *out, const float *x, int64_t n, int64_t d, int64_t ldx,
 		if ((rows = fl__malloc((size_t)m * sizeof(int64_t), "PCA rows"))) {
 			fl__rng_seed(&rng, o->seed, FL_STREAM_PCA_ROWS);
 			sample_runs(rows, m, n, &rng);
+			for (int64_t i = 0; xrows && i < m; i++) /* as rows of x */
+				rows[i] = xrows[rows[i]];
 		}
 	}
 	if (!out->mean || !out->components || !out->variance || (m < n && !rows)) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	if ((rc = src_init(&src, x, m, d, ldx, rows, NULL, o->threads, 1)) != 0)
+	if ((rc = src_init(&src, x, m, d, ldx, m < n ? rows : xrows, NULL, o->threads, 1)) != 0)
 		goto cleanup;
 	fl__blas_single_enter();
 	if ((rc = row_mean(out->mean, &src)) == 0 && (rc = check_finite(out->mean, &src)) == 0) {
@@ -585,7 +593,8 @@ static void encode_group(fl_mx_codes *c, const float *z, int64_t i0, int64_t m)
 	}
 }
 
-int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, int32_t threads,
+int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
+		      int64_t ldx, int32_t threads,
 		      float *z, int64_t ldz, fl_mx_codes *codes)
 {
 	pca_src s;
@@ -595,7 +604,7 @@ int fl_pca__transform(const fl_pca *p, const float *x, int64_t n, int64_t ldx, i
 
 	if (n == 0)
 		return 0;
-	if ((rc = src_init(&s, x, n, d, ldx, NULL, p->mean, threads, codes ? FL_MX_QROWS : 1)) != 0)
+	if ((rc = src_init(&s, x, n, d, ldx, xrows, p->mean, threads, codes ? FL_MX_QROWS : 1)) != 0)
 		return rc;
 	nt = s.threads;
 	if (codes && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
@@ -651,5 +660,5 @@ int fl_pca_transform(float *z, int64_t ldz, const fl_pca *pca, const float *x, i
 		return fl__error(FL_EINVAL, "cannot project %lld rows (row strides %lld and %lld, "
 				 "%d threads)", (long long)n, (long long)ldz,
 				 (long long)ldx, threads);
-	return fl_pca__transform(pca, x, n, ldx, threads, z, ldz, NULL);
+	return fl_pca__transform(pca, x, NULL, n, ldx, threads, z, ldz, NULL);
 }

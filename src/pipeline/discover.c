@@ -28,27 +28,27 @@
 #include <string.h>
 
 /* The rows a search runs on: all of them, or the discovery half. Arrays
- * are borrowed from the caller (all rows) or owned here (a half's copies). */
+ * are borrowed from the caller (all rows) or owned here (a half's copies
+ * of the per-row arrays); the views are always the caller's, read through
+ * rows by the methods. */
 typedef struct half {
 	int64_t n;
 	int64_t *rows;        /* owned: the original row of each, NULL = identity */
 	const double *failure;
 	const int64_t *labels;
 	const float *probs;
-	const float **views;  /* owned array */
+	const float **views;  /* owned array of the caller's views */
 	fl_table *meta;       /* owned when rows, else NULL (the caller's is used) */
 	fl_failure_summary *summary;
 	int owned;
 } half;
 
-static void half_free(half *h, int32_t n_views)
+static void half_free(half *h)
 {
 	if (h->owned) {
 		free((void *)(uintptr_t)h->failure);
 		free((void *)(uintptr_t)h->labels);
 		free((void *)(uintptr_t)h->probs);
-		for (int32_t v = 0; h->views && v < n_views; v++)
-			free((void *)(uintptr_t)h->views[v]);
 		fl_table_free(h->meta);
 	}
 	free(h->views);
@@ -96,9 +96,10 @@ static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t 
 		    (p->labels && !(h->labels = gather(p->labels, sizeof(int64_t), 1, h->rows, m))) ||
 		    (p->probs && !(h->probs = gather(p->probs, sizeof(float), p->n_classes, h->rows, m))))
 			return FL_ENOMEM;
+		/* the views are read through h->rows, never copied: the methods
+		 * take the rows of a view they search (their opts' rows) */
 		for (int32_t v = 0; v < d->n_views; v++)
-			if (!(h->views[v] = gather(d->views[v].x, sizeof(float), d->views[v].dim, h->rows, m)))
-				return FL_ENOMEM;
+			h->views[v] = d->views[v].x;
 		if (p->table && (rc = fl_table_subset(&h->meta, p->table, h->rows, m)))
 			return rc;
 	}
@@ -186,6 +187,7 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		dopt.threads = o->threads;
 		dopt.progress = o->progress;
 		dopt.progress_user = o->progress_user;
+		dopt.rows = h->rows;
 		rc = fl_discover_direction(&cands, &n_cands, h->views[v], h->n, dim, dim, name,
 					   h->labels, p->n_classes, h->summary, h->failure, &dopt);
 		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
@@ -207,6 +209,7 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		mo.threads = o->threads;
 		mo.progress = o->progress;
 		mo.progress_user = o->progress_user;
+		mo.rows = h->rows;
 		rc = fl_discover_mixture(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->labels,
 					 h->probs, p->n_classes, h->summary, h->failure, &mo);
 		free(path);
@@ -223,13 +226,14 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		ko.threads = o->threads;
 		ko.progress = o->progress;
 		ko.progress_user = o->progress_user;
+		ko.rows = h->rows;
 		rc = fl_discover_kmeans(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->summary,
 					h->failure, &ko);
 		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
 			rc = lap(r, o, "kmeans", name, &t);
 	}
 	if (rc == 0 && (o->methods & (o->methods - 1)) &&
-	    (rc = fl__candidates_shift(&all, &n_all, h->views[v], h->n, dim, h->labels,
+	    (rc = fl__candidates_shift(&all, &n_all, h->views[v], h->rows, h->n, dim, h->labels,
 				       p->n_classes, h->failure, h->summary)) == 0)
 		rc = lap(r, o, "shift", name, &t);
 	return add_candidates(r, h, all, n_all, rc, what);
@@ -519,7 +523,7 @@ static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_
 		rc = half_make(&h2, p, d, skip);
 		if (rc == 0 && (rc = lap(r, o, "split", NULL, &t)) == 0)
 			rc = search_round(r, &h2, p, d, o, round);
-		half_free(&h2, d->n_views);
+		half_free(&h2);
 		t = fl__now();
 		if (rc == 0 && (rc = settle_members(r, h, sd, first)) == 0)
 			rc = lap(r, o, "settle", NULL, &t);
@@ -564,16 +568,10 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 	    (holdout && ((rc = confirm(r, &sd, p, holdout, NULL, o)) ||
 			 (rc = lap(r, o, "confirm", NULL, &t)))))
 		goto cleanup;
-	/* the half's copies of the views are the methods' only: later
-	 * searches gather their own rows, settling reads the views through sd */
-	for (int32_t v = 0; h.owned && v < d->n_views; v++) {
-		free((void *)(uintptr_t)h.views[v]);
-		h.views[v] = NULL;
-	}
 	if (o->methods & (o->methods - 1))
 		rc = search_again(r, &h, p, d, o, &sd, holdout);
 cleanup:
-	half_free(&h, d->n_views);
+	half_free(&h);
 	free(sv);
 	free(holdout);
 	return rc;

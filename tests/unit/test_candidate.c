@@ -67,9 +67,9 @@ static void test_shift(void)
 		c[a].component = a;
 		fl_slice_stats_compute(&c[a].stats, s, c[a].members, m);
 	}
-	CHECK_RC(fl__candidates_shift(&c, &nc, x, N, D, NULL, 0, f, s), FL_OK);
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, NULL, 0, f, s), FL_OK);
 	CHECK_EQ_INT(nc, NC);
-	CHECK_RC(fl__candidates_shift(&c, &nc, x, N, D, labels, K, f, s), FL_OK);
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, labels, K, f, s), FL_OK);
 	CHECK_EQ_INT(nc, NC + 2);
 	for (int32_t a = NC; c && a < nc; a++) {
 		got_a += c[a].n_members == 160 && !strcmp(c[a].spec_json,

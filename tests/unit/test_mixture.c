@@ -646,8 +646,8 @@ static void test_codes(uint64_t seed)
 	CHECK_RC(fl_pca_transform(z, r, &p, x, n, d, 1), 0);
 	CHECK_RC(fl_mx_codes_alloc(&c1, n, r), 0);
 	CHECK_RC(fl_mx_codes_alloc(&c2, n, r), 0);
-	CHECK_RC(fl_pca__transform(&p, x, n, d, 1, NULL, 0, &c1), 0);
-	CHECK_RC(fl_pca__transform(&p, x, n, d, 2, NULL, 0, &c2), 0);
+	CHECK_RC(fl_pca__transform(&p, x, NULL, n, d, 1, NULL, 0, &c1), 0);
+	CHECK_RC(fl_pca__transform(&p, x, NULL, n, d, 2, NULL, 0, &c2), 0);
 	same = !memcmp(c1.code, c2.code, (size_t)(n * r)) &&
 	       !memcmp(c1.lo, c2.lo, (size_t)(groups * r) * sizeof(float)) &&
 	       !memcmp(c1.step, c2.step, (size_t)(groups * r) * sizeof(float));

@@ -471,6 +471,100 @@ static void test_classes_alone(void)
 	fl_report_free(r);
 }
 
+/* The view methods search a subset of a view's rows through opts.rows
+ * exactly as they search a copy of those rows: the same candidates, the
+ * same members (positions in the subset), the same statistics. */
+static void same_cands(const fl_candidate *a, int32_t na, const fl_candidate *b, int32_t nb,
+		       const char *what)
+{
+	int same = na == nb && na > 0;
+
+	for (int32_t k = 0; same && k < na; k++) {
+		same = a[k].n_members == b[k].n_members &&
+		       a[k].stats.failure_rate == b[k].stats.failure_rate &&
+		       !memcmp(a[k].members, b[k].members, (size_t)a[k].n_members * sizeof(int64_t));
+		same = same && (!a[k].spec_json) == (!b[k].spec_json) &&
+		       (!a[k].spec_json || !strcmp(a[k].spec_json, b[k].spec_json));
+	}
+	if (!same)
+		fprintf(stderr, "%s: %d against %d candidates, or different ones\n", what, na, nb);
+	CHECK(same);
+}
+
+static void test_rows_map(void)
+{
+	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
+	fl_synth s;
+	fl_failure_summary *sum = NULL;
+	int64_t m = 0, *rows = NULL, *lab = NULL;
+	float *copy = NULL, *probs = NULL;
+	double *f = NULL;
+	fl_candidate *a = NULL, *b = NULL;
+	int32_t na = 0, nb = 0;
+
+	so.n = 3000;
+	CHECK_RC(fl_synth_generate(&s, &so), 0);
+	rows = malloc((size_t)s.n * sizeof *rows);
+	lab = malloc((size_t)s.n * sizeof *lab);
+	f = malloc((size_t)s.n * sizeof *f);
+	copy = malloc((size_t)(s.n * s.d) * sizeof *copy);
+	probs = malloc((size_t)(s.n * s.n_classes) * sizeof *probs);
+	for (int64_t i = 0; i < s.n; i++)
+		if (i % 3 != 1) { /* two rows in three, the rest skipped */
+			rows[m] = i;
+			lab[m] = s.labels[i];
+			f[m] = s.labels[i] != s.preds[i];
+			memcpy(copy + m * s.d, s.emb + i * s.d, (size_t)s.d * sizeof *copy);
+			memcpy(probs + m * s.n_classes, s.probs + i * s.n_classes,
+			       (size_t)s.n_classes * sizeof *probs);
+			m++;
+		}
+	CHECK_RC(fl_failure_summary_new(&sum, f, m), 0);
+	{
+		fl_direction_opts o = FL_DIRECTION_OPTS_INIT;
+
+		o.threads = 2;
+		CHECK_RC(fl_discover_direction(&a, &na, copy, m, s.d, s.d, "e", lab, s.n_classes, sum, f,
+					       &o), 0);
+		o.rows = rows;
+		CHECK_RC(fl_discover_direction(&b, &nb, s.emb, m, s.d, s.d, "e", lab, s.n_classes, sum, f,
+					       &o), 0);
+		same_cands(a, na, b, nb, "direction");
+		fl_candidates_free(a, na);
+		fl_candidates_free(b, nb);
+	}
+	{
+		fl_discover_kmeans_opts o = FL_DISCOVER_KMEANS_OPTS_INIT;
+
+		CHECK_RC(fl_discover_kmeans(&a, &na, copy, m, s.d, s.d, "e", sum, f, &o), 0);
+		o.rows = rows;
+		CHECK_RC(fl_discover_kmeans(&b, &nb, s.emb, m, s.d, s.d, "e", sum, f, &o), 0);
+		same_cands(a, na, b, nb, "kmeans");
+		fl_candidates_free(a, na);
+		fl_candidates_free(b, nb);
+	}
+	{
+		fl_discover_mixture_opts o = FL_DISCOVER_MIXTURE_OPTS_INIT;
+
+		o.pca_rows = 500; /* a sample of the rows: its positions mapped too */
+		CHECK_RC(fl_discover_mixture(&a, &na, copy, m, s.d, s.d, "e", lab, probs, s.n_classes,
+					     sum, f, &o), 0);
+		o.rows = rows;
+		CHECK_RC(fl_discover_mixture(&b, &nb, s.emb, m, s.d, s.d, "e", lab, probs, s.n_classes,
+					     sum, f, &o), 0);
+		same_cands(a, na, b, nb, "mixture");
+		fl_candidates_free(a, na);
+		fl_candidates_free(b, nb);
+	}
+	fl_failure_summary_free(sum);
+	fl_synth_clear(&s);
+	free(rows);
+	free(lab);
+	free(f);
+	free(copy);
+	free(probs);
+}
+
 int main(void)
 {
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
@@ -488,6 +582,7 @@ int main(void)
 	test_scale();
 	test_groups();
 	test_classes_alone();
+	test_rows_map();
 	so.n = 4000;
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	v.x = s.emb;
