@@ -205,6 +205,26 @@ static void test_sets_and_classes(void)
 /* Centroid and direction specs against a slow, obvious reference: the
  * nearest centroid kept in the cache for all clusters of one run gives the
  * rows each spec gives alone, and no spec's rows depend on the threads. */
+/* A k-means spec into spec (room for 64 k d + 4096 bytes): centroid own of
+ * the k x d centroids c, every one of them listed, the given radius. */
+static void centroid_spec(char *spec, int own, double radius, int normalize, const float *c,
+			  int k, int d)
+{
+	char *p = spec;
+
+	p += sprintf(p, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":%.17g,"
+		     "\"component\":%d,\"normalize\":%s,\"centroid\":[", radius, own,
+		     normalize ? "true" : "false");
+	for (int j = 0; j < d; j++)
+		p += sprintf(p, "%s%.9g", j ? "," : "", c[own * d + j]);
+	p += sprintf(p, "],\"centroids\":[");
+	for (int s = 0; s < k; s++)
+		for (int j = 0; j < d; j++)
+			p += sprintf(p, "%s%s%.9g%s", j == 0 && s ? "," : "", j ? "," : "[",
+				     c[s * d + j], j == d - 1 ? "]" : "");
+	sprintf(p, "]}");
+}
+
 /* Ties in the nearest centroid go to the lowest index, cached (screened
  * by a float GEMM) as uncached: a centroid given twice (2 = 0) never owns
  * a row, and rows midway between 0 and 1 (in 512-d, where float dots
@@ -217,7 +237,7 @@ static void test_centroid_ties(void)
 	fl_spec_view v = {"emb", x, D};
 	fl_spec_data d = FL_SPEC_DATA_INIT;
 	fl_spec_cache *cache = NULL;
-	char *spec = malloc(16 * K * D + 4096);
+	char *spec = malloc(64 * K * D + 4096);
 	uint64_t st = 3;
 
 	for (int j = 0; j < D; j++) {
@@ -237,18 +257,7 @@ static void test_centroid_ties(void)
 	d.views = &v;
 	d.n_views = 1;
 	for (int own = 0; own < K; own++) {
-		char *p = spec;
-
-		p += sprintf(p, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":1e30,"
-			     "\"component\":%d,\"centroid\":[", own);
-		for (int j = 0; j < D; j++)
-			p += sprintf(p, "%s%.9g", j ? "," : "", c[own * D + j]);
-		p += sprintf(p, "],\"centroids\":[");
-		for (int k = 0; k < K; k++)
-			for (int j = 0; j < D; j++)
-				p += sprintf(p, "%s%s%.9g%s", j == 0 && k ? "," : "", j ? "," : "[",
-					     c[k * D + j], j == D - 1 ? "]" : "");
-		sprintf(p, "]}");
+		centroid_spec(spec, own, 1e30, 0, c, K, D);
 		CHECK_RC(fl_spec_apply(a, spec, &d, NULL, N), FL_OK);
 		CHECK_RC(fl_spec__apply_cached(b, spec, &d, NULL, N, &cache), FL_OK);
 		for (int64_t i = 0; i < N; i++)
@@ -281,19 +290,7 @@ static void test_linear_cache(uint64_t seed)
 	d.n_views = 1;
 	for (int normalize = 0; normalize < 2; normalize++)
 		for (int32_t own = 0; own < K; own++) {
-			char *p = spec;
-
-			p += sprintf(p, "{\"type\":\"centroid\",\"view\":\"emb\",\"radius\":%.17g,"
-				     "\"component\":%d,\"normalize\":%s,\"centroid\":[", normalize ? 1.1 : 6.0,
-				     own, normalize ? "true" : "false");
-			for (int j = 0; j < D; j++)
-				p += sprintf(p, "%s%.9g", j ? "," : "", c[own * D + j]);
-			p += sprintf(p, "],\"centroids\":[");
-			for (int k = 0; k < K; k++)
-				for (int j = 0; j < D; j++)
-					p += sprintf(p, "%s%s%.9g%s", j == 0 && k ? "," : "", j ? "," : "[",
-						     c[k * D + j], j == D - 1 ? "]" : "");
-			sprintf(p, "]}");
+			centroid_spec(spec, own, normalize ? 1.1 : 6.0, normalize, c, K, D);
 			d.threads = 1;
 			CHECK_RC(fl_spec_apply(alone, spec, &d, rows, N / 2), FL_OK);
 			d.threads = 3;
