@@ -25,6 +25,24 @@ int fl__candidate_keep(fl_candidate *c, const fl_failure_summary *s, const char 
  * appended to *cands (shift.c): the union of their members, its spec
  * {"type":"any_of","of":[their specs]}, method "shift". Nothing without
  * labels (labels NULL or n_classes < 2). */
+/* A view searched in a reduced space (the pipeline's PCA of the view,
+ * shared by its methods): the method sees z = C (x - mean), C the r x d
+ * orthonormal rows of pca->components, and res2[k] = |x - mean|^2 - |z|^2
+ * of its row k. Its rules stay in the view's own d coordinates: a point c
+ * is mean + C^T c, a linear score w.z + b is (C^T w).x + b - (C^T w).mean,
+ * and a distance to a lifted point is exact: |x - (mean + C^T c)|^2 =
+ * |z - c|^2 + res2 (lift.c). */
+typedef struct fl_lift {
+	const fl_pca *pca;
+	const float *res2;
+} fl_lift;
+
+/* x[0..d) = mean + C^T z (z: r values) */
+void fl__lift_point(const fl_lift *l, const float *z, float *x);
+
+/* the score w.z + b (w: r values) as wx.x + *bx (wx: d values) */
+void fl__lift_linear(const fl_lift *l, const float *w, double b, float *wx, double *bx);
+
 int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 			 const int64_t *xrows, int64_t n, int64_t d, const int64_t *labels,
 			 int32_t n_classes, const double *failure, const fl_failure_summary *s);

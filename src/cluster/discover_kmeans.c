@@ -133,6 +133,8 @@ static void merge_refresh(merge_ws *w, int32_t c)
 			double u = w->row[j] - w->sum[c * d + j] / (double)w->cnt[c];
 			t += u * u;
 		}
+		if (w->fd->extra2)
+			t += w->fd->extra2[w->fd->rows[i]];
 		w->scratch[m++] = w->dist[i] = (float)sqrt(t);
 	}
 	qsort(w->scratch, (size_t)m, sizeof(float), cmp_float);
@@ -332,12 +334,32 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		       const fl_failure_summary *s, const double *failure,
 		       const fl_discover_kmeans_opts *opts)
 {
+	return fl__discover_kmeans(out, n_out, x, n, d, ldx, view_name, s, failure, opts, NULL);
+}
+
+/* The centroids k x d of a reduced view as k x D points of the view (lift) */
+static float *lifted(const float *cen, int32_t k, const fl_lift *lift)
+{
+	int64_t d = lift->pca->r, D = lift->pca->d;
+	float *out = fl__malloc((size_t)k * (size_t)D * sizeof(float), "k-means centroids");
+
+	for (int32_t c = 0; out && c < k; c++)
+		fl__lift_point(lift, cen + c * d, out + c * D);
+	return out;
+}
+
+int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
+			int64_t d, int64_t ldx, const char *view_name,
+			const fl_failure_summary *s, const double *failure,
+			const fl_discover_kmeans_opts *opts, const fl_lift *lift)
+{
 	static const fl_discover_kmeans_opts defaults = FL_DISCOVER_KMEANS_OPTS_INIT;
 	const fl_discover_kmeans_opts *o = opts ? opts : &defaults;
 	fl_kmeans_opts ko = FL_KMEANS_OPTS_INIT;
 	unsigned char *failing = NULL;
 	int64_t *rows = NULL, n_fail = 0, min_size;
-	float *cen = NULL, *rad = NULL, *dist2 = NULL;
+	float *cen = NULL, *rad = NULL, *dist2 = NULL, *up = NULL;
+	int64_t D = lift ? lift->pca->d : d; /* the view's own dimension */
 	int32_t *assign = NULL, nc = 0;
 	member *mem = NULL;
 	fl_candidate *cand = NULL;
@@ -353,7 +375,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 	if (!s || !failure)
 		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
 	if (o->version != FL_DISCOVER_KMEANS_OPTS_VERSION || o->k < 0 || o->min_size < 0 ||
-	    o->threads < 0)
+	    o->threads < 0 || (lift && (lift->pca->r != d || o->normalize)))
 		return fl__error(FL_EINVAL, "invalid k-means options (k=%d, min_size=%lld, "
 				 "threads=%d, version=%d)", o->k, (long long)o->min_size, o->threads,
 				 o->version);
@@ -392,8 +414,8 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	fl_km_data fail_data = {x, n_fail, d, ldx, rows, o->normalize};
-	fl_km_data all = {x, n, d, ldx, o->rows, o->normalize};
+	fl_km_data fail_data = {x, n_fail, d, ldx, rows, o->normalize, lift ? lift->res2 : NULL};
+	fl_km_data all = {x, n, d, ldx, o->rows, o->normalize, lift ? lift->res2 : NULL};
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data)) != 0)
 		goto cleanup;
@@ -402,6 +424,15 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 		goto cleanup;
 	if ((rc = report(o, stage, 2)) != 0)
 		goto cleanup;
+	if (lift) { /* the rules in the view's coordinates */
+		if (!(up = lifted(cen, ko.k, lift))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		free(cen);
+		cen = up;
+		up = NULL;
+	}
 
 	for (int64_t i = 0; i < n; i++)
 		mem[i] = (member){assign[i], dist2[i], i};
@@ -420,7 +451,7 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 			continue;
 		c->members = fl__malloc((size_t)m * sizeof(int64_t), "slice members");
 		c->member_scores = fl__malloc((size_t)m * sizeof(float), "slice members");
-		c->centroid = fl__malloc((size_t)d * sizeof(float), "slice centroid");
+		c->centroid = fl__malloc((size_t)D * sizeof(float), "slice centroid");
 		if (!c->members || !c->member_scores || !c->centroid) {
 			fl_candidate_clear(c);
 			rc = FL_ENOMEM;
@@ -437,8 +468,8 @@ int fl_discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int64
 			continue;
 		rc = 0;
 		c->component = mem[a].c;
-		memcpy(c->centroid, cen + (int64_t)mem[a].c * d, (size_t)d * sizeof(float));
-		c->dim = d;
+		memcpy(c->centroid, cen + (int64_t)mem[a].c * D, (size_t)D * sizeof(float));
+		c->dim = D;
 		c->radius = radius;
 		if (!(c->spec_json = centroid_spec(c, o->normalize, cen, ko.k))) {
 			fl_candidate_clear(c);

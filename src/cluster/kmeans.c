@@ -142,6 +142,8 @@ static void load_rows(const km_ws *w, float *dst, float *xn, int64_t i0, int64_t
 		for (int64_t j = d8; j < d; j++)
 			acc[0] += o[j] * o[j];
 		xn[r] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+		if (p->extra2)
+			xn[r] += p->extra2[p->rows ? p->rows[i0 + r] : i0 + r];
 	}
 }
 
@@ -265,6 +267,8 @@ static void run_pass(km_ws *w, km_pass *p)
 							bv = v, best = j;
 					}
 					v = sqdist(x, p->c + best * d, d);
+					if (w->data->extra2)
+						v += w->data->extra2[w->data->rows ? w->data->rows[i] : i];
 					if (p->mode == P_ASSIGN) {
 						p->assign[i] = (int32_t)best;
 						if (p->dist2)
@@ -375,6 +379,9 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 					double t = (double)w->xb[r * d + l] - old[a * d + l];
 					s += t * t;
 				}
+				if (w->data->extra2)
+					s += w->data->extra2[w->data->rows ? w->data->rows[i0 + r]
+									   : i0 + r];
 				if (s > fd)
 					fd = s, far = i0 + r;
 			}
@@ -547,7 +554,7 @@ cleanup:
 int fl_kmeans_fit(float *centroids, int32_t *assign, double *inertia, const float *x,
 		  int64_t n, int64_t d, int64_t ldx, const fl_kmeans_opts *opts)
 {
-	fl_km_data data = {x, n, d, ldx, NULL, 0};
+	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL};
 
 	return fl_kmeans__fit(centroids, assign, inertia, NULL, &data, opts, NULL);
 }
@@ -555,7 +562,7 @@ int fl_kmeans_fit(float *centroids, int32_t *assign, double *inertia, const floa
 int fl_kmeans_assign(int32_t *assign, float *dist2, const float *x, int64_t n, int64_t d,
 		     int64_t ldx, const float *centroids, int32_t k, int32_t threads)
 {
-	fl_km_data data = {x, n, d, ldx, NULL, 0};
+	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL};
 
 	return fl_kmeans__assign(assign, dist2, &data, centroids, k, threads);
 }

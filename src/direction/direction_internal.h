@@ -6,6 +6,7 @@
 #ifndef FL_DIRECTION_INTERNAL_H
 #define FL_DIRECTION_INTERNAL_H
 
+#include "candidate/candidate_internal.h"
 #include "common/internal.h"
 
 /* The rows one solver or scoring pass sees: entry k is row rows[k] (k when
@@ -81,5 +82,14 @@ int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x
 /* Argument and option checks shared by the entry points (fn names the caller). */
 int fl_direction__check(const float *x, int64_t n, int64_t d, int64_t ldx,
 			const fl_direction_opts *o);
+
+/* fl_discover_direction on a reduced view (x: n rows of r = lift->pca->r
+ * values; not with opts.normalize): fitted there, its rules stated in the
+ * view's own coordinates (a linear score stays linear). lift NULL:
+ * fl_discover_direction. */
+int fl__discover_direction(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
+			   int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
+			   int32_t n_classes, const fl_failure_summary *s, const double *failure,
+			   const fl_direction_opts *opts, const fl_lift *lift);
 
 #endif

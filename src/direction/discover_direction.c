@@ -46,9 +46,22 @@ static int cmp_float_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-static char *spec_json(const fl_direction *dir, const char *view, int64_t label, double t)
+static char *spec_json(const fl_direction *dir, const char *view, int64_t label, double t,
+		       const fl_lift *lift)
 {
 	fl_strbuf b = {0};
+	const float *w = dir->weights;
+	float *up = NULL;
+	int64_t dim = dir->dim;
+	double bias = dir->bias;
+
+	if (lift) { /* the rule in the view's own coordinates */
+		if (!(up = fl__malloc((size_t)lift->pca->d * sizeof(float), "direction spec")))
+			return NULL;
+		fl__lift_linear(lift, dir->weights, dir->bias, up, &bias);
+		w = up;
+		dim = lift->pca->d;
+	}
 
 	fl__sb_printf(&b, "{\"type\":\"direction\",\"view\":");
 	fl__sb_json_str(&b, view);
@@ -56,9 +69,10 @@ static char *spec_json(const fl_direction *dir, const char *view, int64_t label,
 	if (label >= 0)
 		fl__sb_printf(&b, ",\"label\":%lld", (long long)label);
 	fl__sb_printf(&b, ",\"weights\":[");
-	for (int64_t j = 0; j < dir->dim; j++)
-		fl__sb_printf(&b, "%s%.9g", j ? "," : "", (double)dir->weights[j]);
-	fl__sb_printf(&b, "],\"bias\":%.17g,\"threshold\":%.17g,\"auc\":", dir->bias, t);
+	for (int64_t j = 0; j < dim; j++)
+		fl__sb_printf(&b, "%s%.9g", j ? "," : "", (double)w[j]);
+	free(up);
+	fl__sb_printf(&b, "],\"bias\":%.17g,\"threshold\":%.17g,\"auc\":", bias, t);
 	if (isfinite(dir->auc))
 		fl__sb_printf(&b, "%.17g}", dir->auc);
 	else
@@ -88,7 +102,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 			   int64_t ldx, const int64_t *rows, int64_t m,
 			   const unsigned char *failing, const double *failure,
 			   const fl_failure_summary *s, int64_t label, int64_t min_size, const char *view,
-			   const fl_direction_opts *o)
+			   const fl_direction_opts *o, const fl_lift *lift)
 {
 	fl_direction dir = {0};
 	int32_t *fold = NULL;
@@ -177,7 +191,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 		goto fail;
 	qsort(scores, (size_t)m, sizeof(float), cmp_float_desc);
 	if (!(c->description = fl__malloc(strlen(text) + 1, "slice description")) ||
-	    !(c->spec_json = spec_json(&dir, view, label, (double)scores[best_m - 1]))) {
+	    !(c->spec_json = spec_json(&dir, view, label, (double)scores[best_m - 1], lift))) {
 		rc = FL_ENOMEM;
 		goto fail;
 	}
@@ -200,6 +214,15 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 			  int32_t n_classes, const fl_failure_summary *s, const double *failure,
 			  const fl_direction_opts *opts)
 {
+	return fl__discover_direction(out, n_out, x, n, d, ldx, view_name, labels, n_classes, s,
+				      failure, opts, NULL);
+}
+
+int fl__discover_direction(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
+			  int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
+			  int32_t n_classes, const fl_failure_summary *s, const double *failure,
+			  const fl_direction_opts *opts, const fl_lift *lift)
+{
 	static const fl_direction_opts defaults = FL_DIRECTION_OPTS_INIT;
 	const fl_direction_opts *o = opts ? opts : &defaults;
 	fl_direction_opts so;
@@ -218,6 +241,8 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 	*n_out = 0;
 	if ((rc = fl_direction__check(x, n, d, ldx, o)) != 0)
 		return rc;
+	if (lift && (lift->pca->r != d || o->normalize))
+		return fl__error(FL_EINVAL, "direction: a reduced view needs r columns, not normalised");
 	if (!s || !failure)
 		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
 	if (o->per_class && (!labels || n_classes < 1))
@@ -276,7 +301,7 @@ int fl_discover_direction(fl_candidate **out, int32_t *n_out, const float *x, in
 			continue;
 		rc = scope_candidate(&cand[nc], &made, x, n, d, ldx, rows ? rows + start[c] : NULL,
 				     cnt[c], failing, failure, s, o->per_class ? c : -1, min_size, view,
-				     &so);
+				     &so, lift);
 		if (rc)
 			goto cleanup;
 		nc += made;

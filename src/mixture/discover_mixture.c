@@ -201,12 +201,23 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 			const float *probs, int32_t n_classes, const fl_failure_summary *s,
 			const double *failure, const fl_discover_mixture_opts *opts)
 {
+	return fl__discover_mixture(out, n_out, x, n, d, ldx, view_name, labels, probs, n_classes,
+				    s, failure, opts, NULL);
+}
+
+int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
+			 int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
+			 const float *probs, int32_t n_classes, const fl_failure_summary *s,
+			 const double *failure, const fl_discover_mixture_opts *opts,
+			 const fl_lift *lift)
+{
 	static const fl_discover_mixture_opts defaults = FL_DISCOVER_MIXTURE_OPTS_INIT;
 	const fl_discover_mixture_opts *o = opts ? opts : &defaults;
 	const char *view = view_name ? view_name : "";
 	fl_pca_opts po = FL_PCA_OPTS_INIT;
 	fl_mixture_opts mo = FL_MIXTURE_OPTS_INIT;
 	fl_pca pca = {0};
+	const fl_pca *pp = lift ? lift->pca : &pca; /* the view's PCA: the shared one, or fitted here */
 	fl_mixture mix = {0};
 	fl_mx_out fo = {NULL, NULL, NULL, NULL, 0};
 	fl_candidate *cand = NULL;
@@ -222,6 +233,8 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	*n_out = 0;
 	if ((rc = check_args(x, n, d, ldx, labels, probs, n_classes, s, failure, o)) != 0)
 		return rc;
+	if (lift && (lift->pca->r != d || ldx != d))
+		return fl__error(FL_EINVAL, "mixture: a reduced view needs its r columns, packed");
 	snprintf(stage, sizeof stage, "mixture view=%s", view);
 	if ((rc = report(o, stage, 0)) != 0)
 		return rc;
@@ -231,14 +244,15 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	po.max_rows = o->pca_rows;
 	po.seed = o->seed;
 	po.threads = o->threads;
-	if ((rc = fl_pca__fit(&pca, x, o->rows, n, d, ldx, &po)) != 0)
+	if (!lift && (rc = fl_pca__fit(&pca, x, o->rows, n, d, ldx, &po)) != 0)
 		goto cleanup;
-	if (pca.r < 1) { /* every column constant: no direction to cluster on */
+	if (pp->r < 1) { /* every column constant: no direction to cluster on */
 		rc = report(o, stage, 3);
 		goto cleanup;
 	}
-	if ((rc = fl_mx_codes_alloc(&codes, n, pca.r)) != 0 ||
-	    (rc = fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0, &codes)) != 0)
+	if ((rc = fl_mx_codes_alloc(&codes, n, pp->r)) != 0 ||
+	    (rc = lift ? fl_mx_codes_encode(&codes, x, o->rows)
+		       : fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0, &codes)))
 		goto cleanup;
 	if ((rc = report(o, stage, 1)) != 0)
 		goto cleanup;
@@ -255,8 +269,8 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	mo.seed = o->seed;
 	mo.threads = o->threads;
 	{
-		fl_mx_data data = {n, pca.r, NULL, 0, &codes, NULL, labels, probs,
-				   labels || probs ? n_classes : 0, failure, pca.variance};
+		fl_mx_data data = {n, pp->r, NULL, 0, &codes, NULL, labels, probs,
+				   labels || probs ? n_classes : 0, failure, pp->variance};
 		int joint = o->assign == FL_MIXTURE_ASSIGN_JOINT;
 
 		/* the per-row results come from the fit's last pass (joint) or from
@@ -279,14 +293,14 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 	if ((rc = report(o, stage, 2)) != 0)
 		goto cleanup;
 
-	if (o->model_path && (rc = fl_mixture_model_save(o->model_path, &pca, &mix)) != 0)
+	if (o->model_path && (rc = fl_mixture_model_save(o->model_path, pp, &mix)) != 0)
 		goto cleanup;
-	if (!(model = model_json(&pca, &mix, o->model_path)) ||
+	if (!(model = model_json(pp, &mix, o->model_path)) ||
 	    !(cand = fl__calloc((size_t)mix.k, sizeof(fl_candidate), "candidates"))) {
 		rc = fl__error(FL_ENOMEM, "out of memory building mixture candidates");
 		goto cleanup;
 	}
-	if ((rc = build_candidates(cand, &nc, &fo, &mix, &pca, n, s, view, min_size, model,
+	if ((rc = build_candidates(cand, &nc, &fo, &mix, pp, n, s, view, min_size, model,
 				   o->assign == FL_MIXTURE_ASSIGN_JOINT)) != 0)
 		goto cleanup;
 	qsort(cand, (size_t)nc, sizeof(fl_candidate), fl__candidate_cmp);

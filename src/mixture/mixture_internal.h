@@ -8,6 +8,7 @@
 #ifndef FL_MIXTURE_INTERNAL_H
 #define FL_MIXTURE_INTERNAL_H
 
+#include "candidate/candidate_internal.h"
 #include "common/internal.h"
 
 #include <math.h>
@@ -85,6 +86,27 @@ int fl_pca__fit(fl_pca *out, const float *x, const int64_t *xrows, int64_t n, in
 int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
 		      int64_t ldx, int32_t threads,
 		      float *z, int64_t ldz, fl_mx_codes *codes);
+
+/* Rows of x (xrows as in fl_pca__transform) into z (n x p->r) and res2 (n):
+ * each row's squared distance from the PCA's subspace, |x - mean|^2 -
+ * |z|^2, at least 0. A view reduced once for every method (fl_lift). */
+int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
+		   int64_t ldx, int32_t threads, float *z, float *res2);
+
+/* c (allocated for n rows of r) coded from z (r columns): row i of c is z
+ * row rows[i] (i when rows is NULL); the codes fl_pca__transform writes
+ * when its projection is z. */
+int fl_mx_codes_encode(fl_mx_codes *c, const float *z, const int64_t *rows);
+
+/* fl_discover_mixture on a reduced view (x: n rows of r = lift->pca->r
+ * values, ldx = r, read through opts.rows): lift->pca is the mixture's PCA
+ * (not refitted), its components and rules in the view's coordinates.
+ * lift NULL: fl_discover_mixture. */
+int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
+			 int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
+			 const float *probs, int32_t n_classes, const fl_failure_summary *s,
+			 const double *failure, const fl_discover_mixture_opts *opts,
+			 const fl_lift *lift);
 
 /* Block of rows for EM passes: depends on d only (never on threads). */
 int64_t fl_mixture__block(int64_t d);

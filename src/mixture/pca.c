@@ -593,9 +593,11 @@ static void encode_group(fl_mx_codes *c, const float *z, int64_t i0, int64_t m)
 	}
 }
 
-int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
-		      int64_t ldx, int32_t threads,
-		      float *z, int64_t ldz, fl_mx_codes *codes)
+/* fl_pca__transform, and with res2 (z only) each row's squared distance
+ * from the PCA's subspace, |x - mean|^2 - |z|^2 (at least 0) */
+static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
+		     int64_t ldx, int32_t threads, float *z, int64_t ldz, fl_mx_codes *codes,
+		     float *res2)
 {
 	pca_src s;
 	int64_t d = p->d, r = p->r, bad = INT64_MAX;
@@ -636,6 +638,14 @@ int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int
 						first = i0 + q;
 						break;
 					}
+			for (int64_t q = 0; res2 && q < m; q++) {
+				double all = 0, in = 0;
+				for (int64_t j = 0; j < d; j++)
+					all += (double)xb[q * d + j] * xb[q * d + j];
+				for (int64_t j = 0; j < r; j++)
+					in += (double)out[q * ldo + j] * out[q * ldo + j];
+				res2[i0 + q] = all > in ? (float)(all - in) : 0.0f;
+			}
 			for (int64_t g = 0; ob && first < 0 && g < m; g += FL_MX_QROWS)
 				encode_group(codes, ob + g * r, i0 + g,
 					     m - g < FL_MX_QROWS ? m - g : FL_MX_QROWS);
@@ -649,6 +659,36 @@ int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int
 	if (bad != INT64_MAX)
 		return fl__error(FL_ERANGE, "PCA projection: row %lld is not finite (NaN or Inf in the "
 				 "embedding?)", (long long)bad);
+	return 0;
+}
+
+int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
+		      int64_t ldx, int32_t threads, float *z, int64_t ldz, fl_mx_codes *codes)
+{
+	return transform(p, x, xrows, n, ldx, threads, z, ldz, codes, NULL);
+}
+
+int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
+		   int64_t ldx, int32_t threads, float *z, float *res2)
+{
+	return transform(p, x, xrows, n, ldx, threads, z, p->r, NULL, res2);
+}
+
+int fl_mx_codes_encode(fl_mx_codes *c, const float *z, const int64_t *rows)
+{
+	int64_t n = c->n, r = c->r, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
+	float *buf = fl__malloc((size_t)(FL_MX_QROWS * r) * sizeof(float), "reduced view");
+
+	if (!buf)
+		return FL_ENOMEM;
+	for (int64_t g = 0; g < groups; g++) {
+		int64_t i0 = g * FL_MX_QROWS, m = n - i0 < FL_MX_QROWS ? n - i0 : FL_MX_QROWS;
+		for (int64_t q = 0; q < m; q++)
+			memcpy(buf + q * r, z + (rows ? rows[i0 + q] : i0 + q) * r,
+			       (size_t)r * sizeof(float));
+		encode_group(c, buf, i0, m);
+	}
+	free(buf);
 	return 0;
 }
 

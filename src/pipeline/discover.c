@@ -20,6 +20,9 @@
  * once and ranked by its score, to compare with that method's peer tool.
  */
 #include "candidate/candidate_internal.h"
+#include "cluster/kmeans_internal.h"
+#include "direction/direction_internal.h"
+#include "mixture/mixture_internal.h"
 #include "pipeline_internal.h"
 #include "report/report_internal.h"
 #include "spec/spec_internal.h"
@@ -27,10 +30,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A view reduced once for its methods (fl_lift): the PCA the mixture
+ * fits, applied to every row of the discovery half. pca.r == 0: the view
+ * is searched as it is (its dimension within the PCA's, or normalised). */
+typedef struct reduced {
+	fl_pca pca;
+	float *z;    /* discovery-half row k: z + k r */
+	float *res2; /* its squared distance from the PCA's subspace */
+} reduced;
+
 /* The rows a search runs on: all of them, or the discovery half. Arrays
  * are borrowed from the caller (all rows) or owned here (a half's copies
  * of the per-row arrays); the views are always the caller's, read through
- * rows by the methods. */
+ * rows by the methods, or their reductions (red, read through zrows: the
+ * position of each row in the half they were reduced on, NULL there). */
 typedef struct half {
 	int64_t n;
 	int64_t *rows;        /* owned: the original row of each, NULL = identity */
@@ -41,6 +54,8 @@ typedef struct half {
 	fl_table *meta;       /* owned when rows, else NULL (the caller's is used) */
 	fl_failure_summary *summary;
 	int owned;
+	const reduced *red;   /* n_views, or NULL */
+	int64_t *zrows;       /* owned */
 } half;
 
 static void half_free(half *h)
@@ -53,7 +68,81 @@ static void half_free(half *h)
 	}
 	free(h->views);
 	free(h->rows);
+	free(h->zrows);
 	fl_failure_summary_free(h->summary);
+}
+
+static void reduced_free(reduced *rd, int32_t n_views)
+{
+	for (int32_t v = 0; rd && v < n_views; v++) {
+		fl_pca_clear(&rd[v].pca);
+		free(rd[v].z);
+		free(rd[v].res2);
+	}
+	free(rd);
+}
+
+/* Each view wider than the mixture's PCA reduced once on the rows of h
+ * (the mixture's own fit: same rows, options and seed), for every method
+ * and every search: a pass over the view's raw rows per search instead of
+ * one per method and model fit. Not with normalised rows (the methods
+ * then see unit rows, which a PCA of the raw rows does not describe). */
+static int reduce_views(reduced **out, const half *h, const fl_data *d, const fl_discover_opts *o)
+{
+	static const fl_discover_mixture_opts mixture = FL_DISCOVER_MIXTURE_OPTS_INIT;
+	reduced *rd;
+	int rc = 0;
+
+	*out = NULL;
+	if (o->normalize || !(o->methods & (FL_METHOD_MIXTURE | FL_METHOD_KMEANS |
+					    FL_METHOD_DIRECTION)))
+		return 0;
+	if (!(rd = fl__calloc((size_t)d->n_views + 1, sizeof *rd, "reduced views")))
+		return FL_ENOMEM;
+	for (int32_t v = 0; rc == 0 && v < d->n_views; v++) {
+		fl_pca_opts po = FL_PCA_OPTS_INIT;
+		int64_t dim = d->views[v].dim;
+
+		if (dim <= o->pca_dims)
+			continue;
+		po.n_components = o->pca_dims;
+		po.max_rows = mixture.pca_rows;
+		po.seed = o->seed;
+		po.threads = o->threads;
+		if ((rc = fl_pca__fit(&rd[v].pca, h->views[v], h->rows, h->n, dim, dim, &po)) ||
+		    rd[v].pca.r < 1)
+			continue;
+		rd[v].z = fl__malloc((size_t)h->n * (size_t)rd[v].pca.r * sizeof(float), "reduced view");
+		rd[v].res2 = fl__malloc((size_t)(h->n ? h->n : 1) * sizeof(float), "reduced view");
+		rc = !rd[v].z || !rd[v].res2 ? FL_ENOMEM
+			: fl_pca__reduce(&rd[v].pca, h->views[v], h->rows, h->n, dim, o->threads,
+					 rd[v].z, rd[v].res2);
+	}
+	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
+		if (rd[v].pca.r > 0) {
+			*out = rd;
+			return 0;
+		}
+	reduced_free(rd, d->n_views); /* none reduced, or an error */
+	return rc;
+}
+
+/* h2 (rows a subset of h's, both ascending) reads h's reductions */
+static int reduced_rows(half *h2, const half *h)
+{
+	int64_t k = 0;
+
+	h2->red = h->red;
+	if (!h->red)
+		return 0;
+	if (!(h2->zrows = fl__malloc((size_t)(h2->n ? h2->n : 1) * sizeof(int64_t), "reduced rows")))
+		return FL_ENOMEM;
+	for (int64_t i = 0; i < h2->n; i++) {
+		while (h->rows && h->rows[k] < h2->rows[i])
+			k++;
+		h2->zrows[i] = h->rows ? k : h2->rows[i];
+	}
+	return 0;
 }
 
 /* Rows[0..m) of an n x d array of `size`-byte items, or NULL (FL_ENOMEM). */
@@ -170,6 +259,13 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 {
 	const char *name = d->views[v].name;
 	int64_t dim = d->views[v].dim;
+	/* the methods search the view's reduction when there is one */
+	const reduced *rv = h->red && h->red[v].pca.r > 0 ? &h->red[v] : NULL;
+	fl_lift lift = {rv ? &rv->pca : NULL, rv ? rv->res2 : NULL};
+	const fl_lift *lp = rv ? &lift : NULL;
+	const float *x = rv ? rv->z : h->views[v];
+	const int64_t *xrows = rv ? h->zrows : h->rows;
+	int64_t xd = rv ? rv->pca.r : dim;
 	fl_candidate *cands = NULL, *all = NULL;
 	int32_t n_cands = 0, n_all = 0;
 	char what[80];
@@ -187,9 +283,9 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		dopt.threads = o->threads;
 		dopt.progress = o->progress;
 		dopt.progress_user = o->progress_user;
-		dopt.rows = h->rows;
-		rc = fl_discover_direction(&cands, &n_cands, h->views[v], h->n, dim, dim, name,
-					   h->labels, p->n_classes, h->summary, h->failure, &dopt);
+		dopt.rows = xrows;
+		rc = fl__discover_direction(&cands, &n_cands, x, h->n, xd, xd, name, h->labels,
+					    p->n_classes, h->summary, h->failure, &dopt, lp);
 		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
 			rc = lap(r, o, "direction", name, &t);
 	}
@@ -209,9 +305,9 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		mo.threads = o->threads;
 		mo.progress = o->progress;
 		mo.progress_user = o->progress_user;
-		mo.rows = h->rows;
-		rc = fl_discover_mixture(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->labels,
-					 h->probs, p->n_classes, h->summary, h->failure, &mo);
+		mo.rows = xrows;
+		rc = fl__discover_mixture(&cands, &n_cands, x, h->n, xd, xd, name, h->labels, h->probs,
+					  p->n_classes, h->summary, h->failure, &mo, lp);
 		free(path);
 		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
 			rc = lap(r, o, "mixture", name, &t);
@@ -226,9 +322,9 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		ko.threads = o->threads;
 		ko.progress = o->progress;
 		ko.progress_user = o->progress_user;
-		ko.rows = h->rows;
-		rc = fl_discover_kmeans(&cands, &n_cands, h->views[v], h->n, dim, dim, name, h->summary,
-					h->failure, &ko);
+		ko.rows = xrows;
+		rc = fl__discover_kmeans(&cands, &n_cands, x, h->n, xd, xd, name, h->summary,
+					 h->failure, &ko, lp);
 		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
 			rc = lap(r, o, "kmeans", name, &t);
 	}
@@ -520,7 +616,8 @@ static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_
 		if (searched < MIN_ROWS || (holdout && confirmed < MIN_ROWS) ||
 		    (rc = fl_report__set_round_skip(r, round, cause)))
 			break;
-		rc = half_make(&h2, p, d, skip);
+		if ((rc = half_make(&h2, p, d, skip)) == 0)
+			rc = reduced_rows(&h2, h);
 		if (rc == 0 && (rc = lap(r, o, "split", NULL, &t)) == 0)
 			rc = search_round(r, &h2, p, d, o, round);
 		half_free(&h2);
@@ -547,6 +644,7 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 	uint8_t *holdout = NULL;
 	fl_spec_view *sv = NULL;
 	fl_spec_data sd = FL_SPEC_DATA_INIT;
+	reduced *red = NULL;
 	half h = {0};
 	double t = fl__now();
 	int rc = 0;
@@ -558,8 +656,12 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 		return rc;
 	}
 	rc = half_make(&h, p, d, holdout);
-	if (rc == 0 && (rc = lap(r, o, "split", NULL, &t)) == 0)
-		rc = search_round(r, &h, p, d, o, 1);
+	if (rc == 0 && (rc = lap(r, o, "split", NULL, &t)) == 0 &&
+	    (rc = reduce_views(&red, &h, d, o)) == 0) {
+		h.red = red;
+		if (!red || (rc = lap(r, o, "reduce", NULL, &t)) == 0)
+			rc = search_round(r, &h, p, d, o, 1);
+	}
 	t = fl__now();
 	if (rc == 0 && (rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))) == 0)
 		sd.threads = o->threads;
@@ -572,6 +674,7 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 		rc = search_again(r, &h, p, d, o, &sd, holdout);
 cleanup:
 	half_free(&h);
+	reduced_free(red, d->n_views);
 	free(sv);
 	free(holdout);
 	return rc;

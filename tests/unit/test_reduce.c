@@ -1,0 +1,187 @@
+/*
+ * A view reduced once for all its methods (fl_pca__reduce, fl_lift): the
+ * reduction against a slow projection; the rules k-means and the failure
+ * direction find in the reduced space, stated in the view's coordinates,
+ * select on the raw view exactly the rows the method reported; the
+ * mixture on the shared PCA gives the bits of fitting its own; the
+ * planted slices are still found.
+ */
+#include "check.h"
+#include "faultline.h"
+#include "planted.h"
+#include "cluster/kmeans_internal.h"
+#include "direction/direction_internal.h"
+#include "mixture/mixture_internal.h"
+
+#define R 16
+
+/* The rows spec selects in view "emb" = x (n x d); NULL on error. */
+static uint8_t *selected(const char *spec, const float *x, int64_t d, const fl_synth *s)
+{
+	fl_spec_view view = {"emb", x, d};
+	fl_spec_data sd = FL_SPEC_DATA_INIT;
+	uint8_t *sel = malloc((size_t)s->n);
+
+	sd.n = s->n;
+	sd.views = &view;
+	sd.n_views = 1;
+	sd.labels = s->labels;
+	sd.n_classes = s->n_classes;
+	if (sel && fl_spec_apply(sel, spec, &sd, NULL, s->n) != 0) {
+		free(sel);
+		return NULL;
+	}
+	return sel;
+}
+
+/* the rows c's spec selects on the raw view are exactly its members */
+static int spec_selects_members(const fl_candidate *c, const fl_synth *s)
+{
+	uint8_t *sel = selected(c->spec_json, s->emb, s->d, s), *mem = calloc((size_t)s->n, 1);
+	int same = sel && mem;
+
+	for (int64_t k = 0; same && k < c->n_members; k++)
+		mem[c->members[k]] = 1;
+	for (int64_t i = 0; same && i < s->n; i++)
+		same = sel[i] == mem[i];
+	free(sel);
+	free(mem);
+	return same;
+}
+
+/* spec a on the raw view selects the rows spec b selects on the reduced
+ * one, but for at most one row: a direction's threshold is the score of its
+ * last row, which rounding may leave just above or below it in the other */
+static int same_selection(const char *a, const char *b, const float *z, const fl_synth *s)
+{
+	uint8_t *sa = selected(a, s->emb, s->d, s), *sb = selected(b, z, R, s);
+	int64_t differ = 0, in = 0;
+
+	for (int64_t i = 0; sa && sb && i < s->n; i++) {
+		differ += sa[i] != sb[i];
+		in += sb[i];
+	}
+	printf("direction rule: %lld rows in the reduced view, %lld differ in the raw one\n",
+	       (long long)in, (long long)differ);
+	free(sa);
+	free(sb);
+	return sa && sb && in > 0 && differ <= 1;
+}
+
+/* every planted slice found (precision@10 >= 0.8, Jaccard >= 0.8) */
+static int planted_found(const fl_synth *s, const fl_candidate *c, int32_t nc)
+{
+	int ok = 1;
+
+	for (int32_t j = 0; j < s->n_slices; j++) {
+		recovery r = recover(s, j, c, nc);
+		ok &= r.p10 >= 0.8 && r.jaccard >= 0.8;
+	}
+	return ok;
+}
+
+static void test_reduce(uint64_t seed)
+{
+	fl_synth s;
+	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
+	fl_pca_opts po = FL_PCA_OPTS_INIT;
+	fl_discover_mixture_opts mo = FL_DISCOVER_MIXTURE_OPTS_INIT;
+	fl_discover_kmeans_opts ko = FL_DISCOVER_KMEANS_OPTS_INIT;
+	fl_direction_opts dopt = FL_DIRECTION_OPTS_INIT;
+	fl_failure_summary *sum = NULL;
+	fl_pca p = {0};
+	fl_candidate *c = NULL, *c2 = NULL;
+	int32_t nc = 0, nc2 = 0;
+	int ok = 1;
+
+	so.seed = seed;
+	so.d = 64;
+	CHECK_RC(fl_synth_generate(&s, &so), 0);
+	double *f = error_signal(&s);
+	float *z = malloc((size_t)s.n * R * sizeof(float)), *res2 = malloc((size_t)s.n * sizeof(float));
+	CHECK_RC(fl_failure_summary_new(&sum, f, s.n), 0);
+
+	/* the mixture's own PCA, as the pipeline fits it */
+	po.n_components = R;
+	po.max_rows = mo.pca_rows;
+	po.seed = seed;
+	CHECK_RC(fl_pca__fit(&p, s.emb, NULL, s.n, s.d, s.d, &po), 0);
+	CHECK(p.r == R && p.d == s.d);
+	CHECK_RC(fl_pca__reduce(&p, s.emb, NULL, s.n, s.d, 2, z, res2), 0);
+	for (int64_t i = 0; i < s.n; i++) { /* slow: z = C (x - mean), res2 = |x - mean|^2 - |z|^2 */
+		double all = 0, in = 0;
+		for (int64_t j = 0; j < s.d; j++) {
+			double u = (double)s.emb[i * s.d + j] - p.mean[j];
+			all += u * u;
+		}
+		for (int64_t t = 0; t < R; t++) {
+			double v = 0;
+			for (int64_t j = 0; j < s.d; j++)
+				v += ((double)s.emb[i * s.d + j] - p.mean[j]) * p.components[t * s.d + j];
+			ok &= fabs(v - z[i * R + t]) <= 1e-4 * (1 + sqrt(all));
+			in += v * v;
+		}
+		ok &= fabs((all - in) - res2[i]) <= 1e-4 * (1 + all) && res2[i] >= 0;
+	}
+	CHECK(ok);
+	fl_lift lift = {&p, res2};
+
+	/* k-means: clustered in R dimensions, rules in 64 */
+	ko.seed = seed;
+	CHECK_RC(fl__discover_kmeans(&c, &nc, z, s.n, R, R, "emb", sum, f, &ko, &lift), 0);
+	CHECK(nc >= s.n_slices && planted_found(&s, c, nc));
+	for (int32_t q = 0; q < nc; q++)
+		CHECK(c[q].dim == s.d && spec_selects_members(&c[q], &s));
+	free_candidates(c, nc);
+	ko.normalize = 1; /* unit rows are not what the PCA describes */
+	CHECK_RC(fl__discover_kmeans(&c, &nc, z, s.n, R, R, "emb", sum, f, &ko, &lift), FL_EINVAL);
+
+	/* the failure direction: a linear score stays linear (its rule in
+	 * 64 dimensions selects what it selects in R; its members are
+	 * cross-fitted, not the rule's: the pipeline settles them) */
+	dopt.seed = seed;
+	CHECK_RC(fl__discover_direction(&c, &nc, z, s.n, R, R, "emb", s.labels, s.n_classes, sum, f,
+					&dopt, &lift), 0);
+	CHECK_RC(fl__discover_direction(&c2, &nc2, z, s.n, R, R, "emb", s.labels, s.n_classes, sum,
+					f, &dopt, NULL), 0);
+	CHECK(nc == 1 && nc2 == 1);
+	for (int32_t q = 0; q < nc && q < nc2; q++)
+		CHECK(c[q].n_members == c2[q].n_members &&
+		      !memcmp(c[q].members, c2[q].members, (size_t)c[q].n_members * sizeof(int64_t)));
+	for (int32_t q = 0; q < nc && q < nc2; q++)
+		CHECK(same_selection(c[q].spec_json, c2[q].spec_json, z, &s));
+	free_candidates(c, nc);
+	free_candidates(c2, nc2);
+	dopt.normalize = 1;
+	CHECK_RC(fl__discover_direction(&c, &nc, z, s.n, R, R, "emb", s.labels, s.n_classes, sum, f,
+					&dopt, &lift), FL_EINVAL);
+
+	/* the mixture: the shared PCA is the one it fits, its codes the same */
+	mo.pca_dims = R;
+	mo.seed = seed;
+	CHECK_RC(fl_discover_mixture(&c, &nc, s.emb, s.n, s.d, s.d, "emb", s.labels, s.probs,
+				     s.n_classes, sum, f, &mo), 0);
+	CHECK_RC(fl__discover_mixture(&c2, &nc2, z, s.n, R, R, "emb", s.labels, s.probs,
+				      s.n_classes, sum, f, &mo, &lift), 0);
+	CHECK(nc > 0 && same_candidates(c, nc, c2, nc2));
+	for (int32_t q = 0; q < nc && q < nc2; q++)
+		CHECK(c2[q].dim == s.d && !memcmp(c[q].centroid, c2[q].centroid,
+						 (size_t)s.d * sizeof(float)));
+	free_candidates(c, nc);
+	free_candidates(c2, nc2);
+
+	fl_pca_clear(&p);
+	fl_failure_summary_free(sum);
+	free(z);
+	free(res2);
+	free(f);
+	fl_synth_clear(&s);
+}
+
+int main(void)
+{
+	test_reduce(1);
+	test_reduce(2);
+	test_reduce(3);
+	return check_done();
+}
