@@ -25,15 +25,38 @@ int fl__candidate_keep(fl_candidate *c, const fl_failure_summary *s, const char 
  * appended to *cands (shift.c): the union of their members, its spec
  * {"type":"any_of","of":[their specs]}, method "shift". Nothing without
  * labels (labels NULL or n_classes < 2). */
+/* A reduced view held in 8 bits a value: rows in groups of FL_MX_QROWS,
+ * each column of a group coded linearly between its minimum and maximum,
+ * value = lo[g r + j] + step[g r + j] code[i r + j] (g = i / FL_MX_QROWS),
+ * so the rounding error is at most half a step, 1/510 of the group's range.
+ * Written by the mixture's PCA (src/mixture/pca.c). */
+#define FL_MX_QROWS 256
+typedef struct fl_mx_codes {
+	int64_t n, r;
+	uint8_t *code;
+	float *lo, *step;
+} fl_mx_codes;
+
+/* row i of c, decoded into out (c->r values) */
+static inline void fl_mx_codes_row(const fl_mx_codes *c, int64_t i, float *out)
+{
+	const uint8_t *q = c->code + i * c->r;
+	const float *lo = c->lo + i / FL_MX_QROWS * c->r, *st = c->step + i / FL_MX_QROWS * c->r;
+
+	for (int64_t j = 0; j < c->r; j++)
+		out[j] = lo[j] + st[j] * (float)q[j];
+}
+
 /* A view searched in a reduced space (the pipeline's PCA of the view,
  * shared by its methods): the method sees z = C (x - mean), C the r x d
- * orthonormal rows of pca->components, and res2[k] = |x - mean|^2 - |z|^2
- * of its row k. Its rules stay in the view's own d coordinates: a point c
- * is mean + C^T c, a linear score w.z + b is (C^T w).x + b - (C^T w).mean,
- * and a distance to a lifted point is exact: |x - (mean + C^T c)|^2 =
- * |z - c|^2 + res2 (lift.c). */
+ * orthonormal rows of pca->components, in 8-bit codes, and res2[k] =
+ * |x - mean|^2 - |z|^2 of its row k. Its rules stay in the view's own d
+ * coordinates: a point c is mean + C^T c, a linear score w.z + b is
+ * (C^T w).x + b - (C^T w).mean, and a distance to a lifted point is
+ * |x - (mean + C^T c)|^2 = |z - c|^2 + res2 (lift.c). */
 typedef struct fl_lift {
 	const fl_pca *pca;
+	const fl_mx_codes *codes;
 	const float *res2;
 } fl_lift;
 

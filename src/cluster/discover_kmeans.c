@@ -106,9 +106,13 @@ typedef struct {
 /* Row i of the failing data as k-means saw it (normalised as in kmeans.c). */
 static void load_row(const fl_km_data *p, int64_t i, float *out)
 {
-	const float *src = p->x + p->rows[i] * p->ldx;
+	const float *src = out;
 	float scale = 1;
 
+	if (p->codes)
+		fl_mx_codes_row(p->codes, p->rows[i], out);
+	else
+		src = p->x + p->rows[i] * p->ldx;
 	if (p->normalize) {
 		double s = 0;
 		for (int64_t j = 0; j < p->d; j++)
@@ -370,12 +374,13 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
-	if ((rc = fl__check_matrix(x, n, d, ldx, 1, "the embedding")))
+	if (!lift && (rc = fl__check_matrix(x, n, d, ldx, 1, "the embedding")))
 		return rc;
 	if (!s || !failure)
 		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
 	if (o->version != FL_DISCOVER_KMEANS_OPTS_VERSION || o->k < 0 || o->min_size < 0 ||
-	    o->threads < 0 || (lift && (lift->pca->r != d || o->normalize)))
+	    o->threads < 0 || (lift && (lift->pca->r != d || lift->codes->r != d ||
+				       lift->codes->n < n || o->normalize)))
 		return fl__error(FL_EINVAL, "invalid k-means options (k=%d, min_size=%lld, "
 				 "threads=%d, version=%d)", o->k, (long long)o->min_size, o->threads,
 				 o->version);
@@ -414,8 +419,10 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	fl_km_data fail_data = {x, n_fail, d, ldx, rows, o->normalize, lift ? lift->res2 : NULL};
-	fl_km_data all = {x, n, d, ldx, o->rows, o->normalize, lift ? lift->res2 : NULL};
+	fl_km_data fail_data = {x, n_fail, d, ldx, rows, o->normalize, lift ? lift->res2 : NULL,
+				lift ? lift->codes : NULL};
+	fl_km_data all = {x, n, d, ldx, o->rows, o->normalize, lift ? lift->res2 : NULL,
+			  lift ? lift->codes : NULL};
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data)) != 0)
 		goto cleanup;

@@ -119,10 +119,15 @@ static void load_rows(const km_ws *w, float *dst, float *xn, int64_t i0, int64_t
 	int64_t d = w->d, d8 = d / 8 * 8;
 
 	for (int64_t r = 0; r < m; r++) {
-		const float *src = p->x + (p->rows ? p->rows[i0 + r] : i0 + r) * p->ldx;
+		int64_t row = p->rows ? p->rows[i0 + r] : i0 + r;
 		float *o = dst + r * d, acc[8] = {0};
+		const float *src = o;
 		float scale = 1;
 
+		if (p->codes) /* decoded in place, then shifted like any row */
+			fl_mx_codes_row(p->codes, row, o);
+		else
+			src = p->x + row * p->ldx;
 		if (p->normalize) {
 			double s = 0;
 			for (int64_t j = 0; j < d; j++)
@@ -143,7 +148,7 @@ static void load_rows(const km_ws *w, float *dst, float *xn, int64_t i0, int64_t
 			acc[0] += o[j] * o[j];
 		xn[r] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 		if (p->extra2)
-			xn[r] += p->extra2[p->rows ? p->rows[i0 + r] : i0 + r];
+			xn[r] += p->extra2[row];
 	}
 }
 
@@ -403,9 +408,12 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 
 static int check_data(const fl_km_data *p)
 {
-	int rc = fl__check_matrix(p->x, p->n, p->d, p->ldx, 0, "the data to cluster");
+	int rc = p->codes ? 0 : fl__check_matrix(p->x, p->n, p->d, p->ldx, 0, "the data to cluster");
 
-	if (rc == 0 && !p->x)
+	if (rc == 0 && p->codes && p->codes->r != p->d)
+		rc = fl__error(FL_EINVAL, "the data to cluster: %lld columns coded, not %lld",
+			       (long long)p->codes->r, (long long)p->d);
+	if (rc == 0 && !p->x && !p->codes)
 		rc = fl__error(FL_EINVAL, "the data to cluster: no data (a NULL array)");
 	if (rc == 0 && (p->d > INT32_MAX || p->ldx > INT32_MAX))
 		rc = fl__error(FL_EINVAL, "the data to cluster has %lld columns, too many for BLAS",
@@ -554,7 +562,7 @@ cleanup:
 int fl_kmeans_fit(float *centroids, int32_t *assign, double *inertia, const float *x,
 		  int64_t n, int64_t d, int64_t ldx, const fl_kmeans_opts *opts)
 {
-	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL};
+	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL, NULL};
 
 	return fl_kmeans__fit(centroids, assign, inertia, NULL, &data, opts, NULL);
 }
@@ -562,7 +570,7 @@ int fl_kmeans_fit(float *centroids, int32_t *assign, double *inertia, const floa
 int fl_kmeans_assign(int32_t *assign, float *dist2, const float *x, int64_t n, int64_t d,
 		     int64_t ldx, const float *centroids, int32_t k, int32_t threads)
 {
-	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL};
+	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL, NULL};
 
 	return fl_kmeans__assign(assign, dist2, &data, centroids, k, threads);
 }

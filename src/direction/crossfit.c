@@ -52,7 +52,7 @@ int fl_direction__folds(int32_t *fold, const int64_t *rows, int64_t m,
 
 /* Column means and 1 / standard deviations of the scaled rows (double, in
  * row order); a constant column gets inv_s = 0 and so weight 0. */
-static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *acc)
+static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *acc, float *buf)
 {
 	int64_t d = p->d;
 
@@ -60,7 +60,7 @@ static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *a
 	for (int pass = 0; pass < 2; pass++) {
 		for (int64_t k = 0; k < p->m; k++) {
 			int64_t row = p->rows ? p->rows[k] : k;
-			const float *src = fl_lr__row(p, row);
+			const float *src = fl_lr__row(p, row, buf);
 			float sc = p->rscale ? p->rscale[row] : 1.0f;
 			if (pass == 0)
 				for (int64_t j = 0; j < d; j++)
@@ -108,11 +108,11 @@ static double roc_auc(const float *scores, const int64_t *rows, int64_t m,
 	return (rank_sum - (double)nf * (double)(nf + 1) / 2) / ((double)nf * (double)(m - nf));
 }
 
-static void row_scales(float *rscale, const fl_lr_data *p)
+static void row_scales(float *rscale, const fl_lr_data *p, float *buf)
 {
 	for (int64_t k = 0; k < p->m; k++) {
 		int64_t row = p->rows ? p->rows[k] : k;
-		const float *x = fl_lr__row(p, row);
+		const float *x = fl_lr__row(p, row, buf);
 		double s = 0;
 		for (int64_t j = 0; j < p->d; j++)
 			s += (double)x[j] * x[j];
@@ -235,12 +235,14 @@ void fl_direction_clear(fl_direction *dir)
 }
 
 int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models,
-			   const float *x, int64_t n, int64_t d, int64_t ldx,
-			   const int64_t *rows, int64_t m, const unsigned char *failing,
-			   const int32_t *fold, const fl_direction_opts *o)
+			   const float *x, const fl_mx_codes *codes, int64_t n, int64_t d,
+			   int64_t ldx, const int64_t *rows, int64_t m,
+			   const unsigned char *failing, const int32_t *fold,
+			   const fl_direction_opts *o)
 {
 	int64_t p = d + 1, nf = 0, *train = NULL, *test = NULL, *itr = NULL, *ite = NULL;
 	float *rscale = NULL, *mu = NULL, *inv_s = NULL, *wf = NULL, *sc = NULL, *fv = NULL;
+	float *rowbuf = NULL;
 	double *theta = NULL, *acc = NULL, *mean = NULL, *th2 = NULL, log_lambda = 0, lam0 = 0;
 	int same_lambda = 1;
 	int32_t *ifold = NULL;
@@ -258,6 +260,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 	mu = fl__malloc((size_t)d * sizeof(float), "column means");
 	inv_s = fl__malloc((size_t)d * sizeof(float), "column scales");
 	wf = fl__malloc((size_t)d * sizeof(float), "direction weights");
+	rowbuf = fl__malloc((size_t)d * sizeof(float), "a row");
 	theta = fl__malloc((size_t)p * sizeof(double), "direction weights");
 	acc = fl__malloc((size_t)(2 * d) * sizeof(double), "column statistics");
 	mean = fl__calloc((size_t)p, sizeof(double), "direction weights");
@@ -271,17 +274,17 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 	}
 	sc = scores ? scores : fl__malloc((size_t)m * sizeof(float), "direction scores");
 	dir.weights = fl__malloc((size_t)d * sizeof(float), "direction weights");
-	if (!train || !test || (o->normalize && !rscale) || !mu || !inv_s || !wf || !theta ||
+	if (!train || !test || (o->normalize && !rscale) || !mu || !inv_s || !wf || !rowbuf || !theta ||
 	    !acc || !mean || !tmp || !fv || !sc || !dir.weights ||
 	    (automatic && (!itr || !ite || !ifold || !th2))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	fl_lr_data all = {x, d, ldx, rows, m, rscale, NULL, NULL, failing, o->rows};
+	fl_lr_data all = {x, d, ldx, rows, m, rscale, NULL, NULL, failing, o->rows, codes};
 	if (rscale)
-		row_scales(rscale, &all);
+		row_scales(rscale, &all, rowbuf);
 	if (o->standardize) {
-		column_stats(mu, inv_s, &all, acc);
+		column_stats(mu, inv_s, &all, acc, rowbuf);
 	} else {
 		for (int64_t j = 0; j < d; j++)
 			mu[j] = 0, inv_s[j] = 1;
@@ -299,8 +302,8 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 			else
 				train[ntr++] = row;
 		}
-		fl_lr_data tr = {x, d, ldx, train, ntr, rscale, mu, inv_s, failing, o->rows};
-		fl_lr_data te = {x, d, ldx, test, nte, rscale, mu, inv_s, failing, o->rows};
+		fl_lr_data tr = {x, d, ldx, train, ntr, rscale, mu, inv_s, failing, o->rows, codes};
+		fl_lr_data te = {x, d, ldx, test, nte, rscale, mu, inv_s, failing, o->rows, codes};
 		if (automatic &&
 		    (rc = choose_lambda(&lo.lambda, &tr, &lo, o->seed ^ (FL_STREAM_INNER + (uint64_t)f),
 					itr, ite, ifold, fv, th2)) != 0)
@@ -352,6 +355,7 @@ cleanup:
 	free(mu);
 	free(inv_s);
 	free(wf);
+	free(rowbuf);
 	free(theta);
 	free(acc);
 	free(mean);
@@ -369,7 +373,7 @@ cleanup:
 	return rc;
 }
 
-static int check_opts(const fl_direction_opts *o)
+int fl_direction__check_opts(const fl_direction_opts *o)
 {
 	if (o->version != FL_DIRECTION_OPTS_VERSION || o->folds < 2 || !(o->lambda >= 0) ||
 	    !isfinite(o->lambda) || o->max_iter < 1 || !(o->tol > 0 && o->tol < 1) ||
@@ -388,7 +392,7 @@ int fl_direction__check(const float *x, int64_t n, int64_t d, int64_t ldx,
 
 	if (rc == 0 && d > INT32_MAX / 2)
 		rc = fl__error(FL_EINVAL, "the embedding has %lld columns, too many", (long long)d);
-	return rc ? rc : check_opts(o);
+	return rc ? rc : fl_direction__check_opts(o);
 }
 
 int fl_direction_fit(fl_direction *out, float *scores, const float *x, int64_t n, int64_t d,
@@ -438,7 +442,7 @@ int fl_direction_fit(fl_direction *out, float *scores, const float *x, int64_t n
 	}
 	if ((rc = fl_direction__folds(fold, rows, m, failing, o->folds, o->seed)) != 0)
 		goto cleanup;
-	rc = fl_direction__crossfit(out, scores, NULL, x, n, d, ldx, rows, m, failing, fold, o);
+	rc = fl_direction__crossfit(out, scores, NULL, x, NULL, n, d, ldx, rows, m, failing, fold, o);
 cleanup:
 	free(failing);
 	free(seen);
@@ -446,24 +450,30 @@ cleanup:
 	return rc;
 }
 
-int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x, int64_t n,
-			    int64_t ldx, const int64_t *rows, int64_t m, const int64_t *xrows,
-			    int32_t threads)
+int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x,
+			    const fl_mx_codes *codes, int64_t n, int64_t ldx,
+			    const int64_t *rows, int64_t m, const int64_t *xrows, int32_t threads)
 {
-	fl_lr_data data = {x, dir->dim, ldx, rows, m, NULL, NULL, NULL, NULL, xrows};
-	float *rscale = NULL;
+	fl_lr_data data = {x, dir->dim, ldx, rows, m, NULL, NULL, NULL, NULL, xrows, codes};
+	float *rscale = NULL, *buf = NULL;
 	int rc;
 
 	if (m == 0)
 		return 0;
 	if (dir->normalize) {
-		if (!(rscale = fl__malloc((size_t)n * sizeof(float), "row norms")))
+		rscale = fl__malloc((size_t)n * sizeof(float), "row norms");
+		buf = fl__malloc((size_t)dir->dim * sizeof(float), "a row");
+		if (!rscale || !buf) {
+			free(rscale);
+			free(buf);
 			return FL_ENOMEM;
-		row_scales(rscale, &data);
+		}
+		row_scales(rscale, &data, buf);
 		data.rscale = rscale;
 	}
 	rc = fl_direction__decision(out, &data, dir->weights, dir->bias, threads);
 	free(rscale);
+	free(buf);
 	return rc;
 }
 
@@ -475,5 +485,5 @@ int fl_direction_score(float *out, const fl_direction *dir, const float *x, int6
 		return fl__error(FL_EINVAL, "cannot score %lld rows (row stride %lld, %d threads) "
 				 "with a direction of %lld dimensions", (long long)n, (long long)ldx,
 				 threads, (long long)(dir ? dir->dim : 0));
-	return fl_direction__score_rows(out, dir, x, n, ldx, NULL, n, NULL, threads);
+	return fl_direction__score_rows(out, dir, x, NULL, n, ldx, NULL, n, NULL, threads);
 }

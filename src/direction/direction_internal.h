@@ -22,12 +22,20 @@ typedef struct fl_lr_data {
 	const float *mu, *inv_s;
 	const unsigned char *failing;
 	const int64_t *xrows; /* NULL, or entry row is x row xrows[row] (the data only) */
+	const fl_mx_codes *codes; /* NULL, or x is not read: row k of x is row k of the
+				     codes, decoded (a reduced view, fl_lift) */
 } fl_lr_data;
 
-/* The data of entry row `row` of p. */
-static inline const float *fl_lr__row(const fl_lr_data *p, int64_t row)
+/* The data of entry row `row` of p: a pointer into x, or buf (d floats)
+ * holding the row decoded. */
+static inline const float *fl_lr__row(const fl_lr_data *p, int64_t row, float *buf)
 {
-	return p->x + (p->xrows ? p->xrows[row] : row) * p->ldx;
+	int64_t xrow = p->xrows ? p->xrows[row] : row;
+
+	if (!p->codes)
+		return p->x + xrow * p->ldx;
+	fl_mx_codes_row(p->codes, xrow, buf);
+	return buf;
 }
 
 typedef struct fl_lr_opts {
@@ -68,25 +76,31 @@ int fl_direction__folds(int32_t *fold, const int64_t *rows, int64_t m,
 
 /* fl_direction_fit with the failing flags and the folds given (m entries
  * in the order of rows). fold_models (folds x (d + 1) doubles: weights then
- * bias, in the original space, or NULL) receives every fold's model. */
+ * bias, in the original space, or NULL) receives every fold's model. With
+ * codes (d columns), x is not read: its rows are the codes' (fl_lr_data). */
 int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models,
-			   const float *x, int64_t n, int64_t d, int64_t ldx,
-			   const int64_t *rows, int64_t m, const unsigned char *failing,
-			   const int32_t *fold, const fl_direction_opts *o);
+			   const float *x, const fl_mx_codes *codes, int64_t n, int64_t d,
+			   int64_t ldx, const int64_t *rows, int64_t m,
+			   const unsigned char *failing, const int32_t *fold,
+			   const fl_direction_opts *o);
 
-/* fl_direction_score on the m rows of x listed in rows (NULL: the first m). */
-int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x, int64_t n,
-			    int64_t ldx, const int64_t *rows, int64_t m, const int64_t *xrows,
-			    int32_t threads);
+/* fl_direction_score on the m rows of x (or codes) listed in rows (NULL:
+ * the first m). */
+int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x,
+			    const fl_mx_codes *codes, int64_t n, int64_t ldx,
+			    const int64_t *rows, int64_t m, const int64_t *xrows, int32_t threads);
+
+/* The option checks of fl_direction__check alone. */
+int fl_direction__check_opts(const fl_direction_opts *o);
 
 /* Argument and option checks shared by the entry points (fn names the caller). */
 int fl_direction__check(const float *x, int64_t n, int64_t d, int64_t ldx,
 			const fl_direction_opts *o);
 
-/* fl_discover_direction on a reduced view (x: n rows of r = lift->pca->r
- * values; not with opts.normalize): fitted there, its rules stated in the
- * view's own coordinates (a linear score stays linear). lift NULL:
- * fl_discover_direction. */
+/* fl_discover_direction on a reduced view (lift->codes, r = lift->pca->r
+ * columns, read through opts.rows; x unused; not with opts.normalize):
+ * fitted there, its rules stated in the view's own coordinates (a linear
+ * score stays linear). lift NULL: fl_discover_direction. */
 int fl__discover_direction(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
 			   int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
 			   int32_t n_classes, const fl_failure_summary *s, const double *failure,

@@ -124,8 +124,8 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 		goto cleanup;
 	}
 	if ((rc = fl_direction__folds(fold, rows, m, failing, o->folds, o->seed)) != 0 ||
-	    (rc = fl_direction__crossfit(&dir, scores, NULL, x, n, d, ldx, rows, m, failing, fold,
-					 o)) != 0)
+	    (rc = fl_direction__crossfit(&dir, scores, NULL, x, lift ? lift->codes : NULL, n, d,
+					 ldx, rows, m, failing, fold, o)) != 0)
 		goto cleanup;
 	for (int64_t k = 0; k < m; k++)
 		rk[k] = (ranked){scores[k], rows ? rows[k] : k};
@@ -186,7 +186,8 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	 * would not do: averaging fold models shrinks the spread of values
 	 * where they disagree, and a rule for the top 1% could then select
 	 * almost nothing) */
-	if ((rc = fl_direction__score_rows(scores, &dir, x, n, ldx, rows, m, o->rows,
+	if ((rc = fl_direction__score_rows(scores, &dir, x, lift ? lift->codes : NULL, n, ldx, rows,
+					   m, o->rows,
 					   o->threads)) != 0)
 		goto fail;
 	qsort(scores, (size_t)m, sizeof(float), cmp_float_desc);
@@ -239,10 +240,12 @@ int fl__discover_direction(fl_candidate **out, int32_t *n_out, const float *x, i
 		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
-	if ((rc = fl_direction__check(x, n, d, ldx, o)) != 0)
+	if (lift && (lift->pca->r != d || lift->codes->r != d || lift->codes->n < n ||
+		     o->normalize))
+		return fl__error(FL_EINVAL, "direction: a reduced view needs its r columns, its "
+				 "rows, and rows not normalised");
+	if ((rc = lift ? fl_direction__check_opts(o) : fl_direction__check(x, n, d, ldx, o)) != 0)
 		return rc;
-	if (lift && (lift->pca->r != d || o->normalize))
-		return fl__error(FL_EINVAL, "direction: a reduced view needs r columns, not normalised");
 	if (!s || !failure)
 		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
 	if (o->per_class && (!labels || n_classes < 1))

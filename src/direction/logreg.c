@@ -109,8 +109,8 @@ static void load_rows(const fl_lr_data *p, float *z, int64_t i0, int64_t rows)
 
 	for (int64_t r = 0; r < rows; r++) {
 		int64_t row = p->rows ? p->rows[i0 + r] : i0 + r;
-		const float *src = fl_lr__row(p, row), *mu = p->mu, *is = p->inv_s;
 		float sc = p->rscale ? p->rscale[row] : 1.0f, *o = z + r * d;
+		const float *src = fl_lr__row(p, row, o), *mu = p->mu, *is = p->inv_s;
 
 		if (shift) {
 #pragma omp simd
@@ -236,7 +236,8 @@ static int class_weights(const fl_lr_data *p, double cw[2])
 
 static int check_data(const fl_lr_data *p)
 {
-	if (!p->x || p->d < 1 || p->ldx < p->d || p->m < 0 || p->d > INT32_MAX / 2)
+	if ((!p->x && !p->codes) || (p->codes && p->codes->r != p->d) || p->d < 1 ||
+	    p->ldx < p->d || p->m < 0 || p->d > INT32_MAX / 2)
 		return fl__error(FL_EINVAL, "direction: invalid data (d=%lld, ldx=%lld, m=%lld)",
 				 (long long)p->d, (long long)p->ldx, (long long)p->m);
 	return 0;

@@ -90,12 +90,15 @@ static int report(const fl_discover_mixture_opts *o, const char *stage, int64_t 
 
 static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const int64_t *labels,
 		      const float *probs, int32_t C, const fl_failure_summary *s,
-		      const double *failure, const fl_discover_mixture_opts *o)
+		      const double *failure, const fl_discover_mixture_opts *o, const fl_lift *lift)
 {
 	int rc;
 
-	if ((rc = fl__check_matrix(x, n, d, ldx, 2, "the embedding")))
-		return rc;
+	if (lift ? lift->pca->r != d || lift->codes->r != d || lift->codes->n < n || n < 2
+		 : (rc = fl__check_matrix(x, n, d, ldx, 2, "the embedding")) != 0)
+		return lift ? fl__error(FL_EINVAL, "mixture: a reduced view of %lld columns and "
+					"%lld rows, not %lld and %lld", (long long)lift->codes->r,
+					(long long)lift->codes->n, (long long)d, (long long)n) : rc;
 	if (!s || !failure)
 		return fl__error(FL_EINVAL, "no failure signal or no failure summary");
 	if (o->version != FL_DISCOVER_MIXTURE_OPTS_VERSION || o->k < 1 || o->pca_dims < 1 ||
@@ -222,6 +225,7 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	fl_mx_out fo = {NULL, NULL, NULL, NULL, 0};
 	fl_candidate *cand = NULL;
 	fl_mx_codes codes = {0};
+	const fl_mx_codes *cv = NULL;
 	char stage[96], *model = NULL;
 	int32_t nc = 0;
 	int64_t min_size;
@@ -231,10 +235,8 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
-	if ((rc = check_args(x, n, d, ldx, labels, probs, n_classes, s, failure, o)) != 0)
+	if ((rc = check_args(x, n, d, ldx, labels, probs, n_classes, s, failure, o, lift)) != 0)
 		return rc;
-	if (lift && (lift->pca->r != d || ldx != d))
-		return fl__error(FL_EINVAL, "mixture: a reduced view needs its r columns, packed");
 	snprintf(stage, sizeof stage, "mixture view=%s", view);
 	if ((rc = report(o, stage, 0)) != 0)
 		return rc;
@@ -250,10 +252,16 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 		rc = report(o, stage, 3);
 		goto cleanup;
 	}
-	if ((rc = fl_mx_codes_alloc(&codes, n, pp->r)) != 0 ||
-	    (rc = lift ? fl_mx_codes_encode(&codes, x, o->rows)
-		       : fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0, &codes)))
-		goto cleanup;
+	/* the view's codes: the reduced view's (its rows, or a subset coded
+	 * anew), or the projection of x */
+	if (!lift || o->rows) {
+		if ((rc = fl_mx_codes_alloc(&codes, n, pp->r)) != 0 ||
+		    (rc = lift ? fl_mx_codes_subset(&codes, lift->codes, o->rows)
+			       : fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0,
+						   &codes)))
+			goto cleanup;
+	}
+	cv = lift && !o->rows ? lift->codes : &codes;
 	if ((rc = report(o, stage, 1)) != 0)
 		goto cleanup;
 
@@ -269,7 +277,7 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	mo.seed = o->seed;
 	mo.threads = o->threads;
 	{
-		fl_mx_data data = {n, pp->r, NULL, 0, &codes, NULL, labels, probs,
+		fl_mx_data data = {n, pp->r, NULL, 0, cv, NULL, labels, probs,
 				   labels || probs ? n_classes : 0, failure, pp->variance};
 		int joint = o->assign == FL_MIXTURE_ASSIGN_JOINT;
 

@@ -14,17 +14,8 @@
 #include <math.h>
 #include <string.h>
 
-/* A reduced view held in 8 bits a value: rows in groups of FL_MX_QROWS,
- * each column of a group coded linearly between its minimum and maximum,
- * value = lo[g r + j] + step[g r + j] code[i r + j] (g = i / FL_MX_QROWS),
- * so the rounding error is at most half a step, 1/510 of the group's range. */
-#define FL_MX_QROWS 256
-typedef struct fl_mx_codes {
-	int64_t n, r;
-	uint8_t *code;
-	float *lo, *step;
-} fl_mx_codes;
-
+/* fl_mx_codes (a reduced view in 8 bits a value) is defined with fl_lift
+ * in candidate_internal.h: the methods of a reduced view all read it. */
 int fl_mx_codes_alloc(fl_mx_codes *c, int64_t n, int64_t r);
 void fl_mx_codes_free(fl_mx_codes *c);
 
@@ -87,21 +78,21 @@ int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int
 		      int64_t ldx, int32_t threads,
 		      float *z, int64_t ldz, fl_mx_codes *codes);
 
-/* Rows of x (xrows as in fl_pca__transform) into z (n x p->r) and res2 (n):
- * each row's squared distance from the PCA's subspace, |x - mean|^2 -
- * |z|^2, at least 0. A view reduced once for every method (fl_lift). */
+/* Rows of x (xrows as in fl_pca__transform) into codes (allocated for n
+ * rows of p->r: the codes fl_pca__transform writes) and res2 (n): each
+ * row's squared distance from the PCA's subspace, |x - mean|^2 - |z|^2, at
+ * least 0. A view reduced once for every method (fl_lift). */
 int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
-		   int64_t ldx, int32_t threads, float *z, float *res2);
+		   int64_t ldx, int32_t threads, fl_mx_codes *codes, float *res2);
 
-/* c (allocated for n rows of r) coded from z (r columns): row i of c is z
- * row rows[i] (i when rows is NULL); the codes fl_pca__transform writes
- * when its projection is z. */
-int fl_mx_codes_encode(fl_mx_codes *c, const float *z, const int64_t *rows);
+/* c (allocated for n rows of src->r) coded again from rows[0..n) of src:
+ * a subset of a reduced view, in groups of its own */
+int fl_mx_codes_subset(fl_mx_codes *c, const fl_mx_codes *src, const int64_t *rows);
 
-/* fl_discover_mixture on a reduced view (x: n rows of r = lift->pca->r
- * values, ldx = r, read through opts.rows): lift->pca is the mixture's PCA
- * (not refitted), its components and rules in the view's coordinates.
- * lift NULL: fl_discover_mixture. */
+/* fl_discover_mixture on a reduced view (lift->codes, read through
+ * opts.rows; x unused): lift->pca is the mixture's PCA (not refitted), its
+ * components and rules in the view's coordinates. lift NULL:
+ * fl_discover_mixture. */
 int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
 			 int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
 			 const float *probs, int32_t n_classes, const fl_failure_summary *s,

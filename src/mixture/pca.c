@@ -593,8 +593,8 @@ static void encode_group(fl_mx_codes *c, const float *z, int64_t i0, int64_t m)
 	}
 }
 
-/* fl_pca__transform, and with res2 (z only) each row's squared distance
- * from the PCA's subspace, |x - mean|^2 - |z|^2 (at least 0) */
+/* fl_pca__transform, and with res2 each row's squared distance from the
+ * PCA's subspace, |x - mean|^2 - |z|^2 (at least 0) */
 static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
 		     int64_t ldx, int32_t threads, float *z, int64_t ldz, fl_mx_codes *codes,
 		     float *res2)
@@ -669,12 +669,12 @@ int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int
 }
 
 int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
-		   int64_t ldx, int32_t threads, float *z, float *res2)
+		   int64_t ldx, int32_t threads, fl_mx_codes *codes, float *res2)
 {
-	return transform(p, x, xrows, n, ldx, threads, z, p->r, NULL, res2);
+	return transform(p, x, xrows, n, ldx, threads, NULL, 0, codes, res2);
 }
 
-int fl_mx_codes_encode(fl_mx_codes *c, const float *z, const int64_t *rows)
+int fl_mx_codes_subset(fl_mx_codes *c, const fl_mx_codes *src, const int64_t *rows)
 {
 	int64_t n = c->n, r = c->r, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
 	float *buf = fl__malloc((size_t)(FL_MX_QROWS * r) * sizeof(float), "reduced view");
@@ -684,8 +684,7 @@ int fl_mx_codes_encode(fl_mx_codes *c, const float *z, const int64_t *rows)
 	for (int64_t g = 0; g < groups; g++) {
 		int64_t i0 = g * FL_MX_QROWS, m = n - i0 < FL_MX_QROWS ? n - i0 : FL_MX_QROWS;
 		for (int64_t q = 0; q < m; q++)
-			memcpy(buf + q * r, z + (rows ? rows[i0 + q] : i0 + q) * r,
-			       (size_t)r * sizeof(float));
+			fl_mx_codes_row(src, rows[i0 + q], buf + q * r);
 		encode_group(c, buf, i0, m);
 	}
 	free(buf);

@@ -31,12 +31,13 @@
 #include <string.h>
 
 /* A view reduced once for its methods (fl_lift): the PCA the mixture
- * fits, applied to every row of the discovery half. pca.r == 0: the view
- * is searched as it is (its dimension within the PCA's, or normalised). */
+ * fits, applied to every row of the discovery half, in 8-bit codes (the
+ * mixture's working copy). pca.r == 0: the view is searched as it is (its
+ * dimension within the PCA's, or normalised). */
 typedef struct reduced {
 	fl_pca pca;
-	float *z;    /* discovery-half row k: z + k r */
-	float *res2; /* its squared distance from the PCA's subspace */
+	fl_mx_codes codes; /* discovery-half row k: codes row k */
+	float *res2;       /* its squared distance from the PCA's subspace */
 } reduced;
 
 /* The rows a search runs on: all of them, or the discovery half. Arrays
@@ -76,7 +77,7 @@ static void reduced_free(reduced *rd, int32_t n_views)
 {
 	for (int32_t v = 0; rd && v < n_views; v++) {
 		fl_pca_clear(&rd[v].pca);
-		free(rd[v].z);
+		fl_mx_codes_free(&rd[v].codes);
 		free(rd[v].res2);
 	}
 	free(rd);
@@ -112,11 +113,12 @@ static int reduce_views(reduced **out, const half *h, const fl_data *d, const fl
 		if ((rc = fl_pca__fit(&rd[v].pca, h->views[v], h->rows, h->n, dim, dim, &po)) ||
 		    rd[v].pca.r < 1)
 			continue;
-		rd[v].z = fl__malloc((size_t)h->n * (size_t)rd[v].pca.r * sizeof(float), "reduced view");
 		rd[v].res2 = fl__malloc((size_t)(h->n ? h->n : 1) * sizeof(float), "reduced view");
-		rc = !rd[v].z || !rd[v].res2 ? FL_ENOMEM
-			: fl_pca__reduce(&rd[v].pca, h->views[v], h->rows, h->n, dim, o->threads,
-					 rd[v].z, rd[v].res2);
+		if (!rd[v].res2 || (rc = fl_mx_codes_alloc(&rd[v].codes, h->n, rd[v].pca.r)))
+			rc = FL_ENOMEM;
+		else
+			rc = fl_pca__reduce(&rd[v].pca, h->views[v], h->rows, h->n, dim, o->threads,
+					    &rd[v].codes, rd[v].res2);
 	}
 	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
 		if (rd[v].pca.r > 0) {
@@ -261,9 +263,9 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 	int64_t dim = d->views[v].dim;
 	/* the methods search the view's reduction when there is one */
 	const reduced *rv = h->red && h->red[v].pca.r > 0 ? &h->red[v] : NULL;
-	fl_lift lift = {rv ? &rv->pca : NULL, rv ? rv->res2 : NULL};
+	fl_lift lift = {rv ? &rv->pca : NULL, rv ? &rv->codes : NULL, rv ? rv->res2 : NULL};
 	const fl_lift *lp = rv ? &lift : NULL;
-	const float *x = rv ? rv->z : h->views[v];
+	const float *x = rv ? NULL : h->views[v];
 	const int64_t *xrows = rv ? h->zrows : h->rows;
 	int64_t xd = rv ? rv->pca.r : dim;
 	fl_candidate *cands = NULL, *all = NULL;

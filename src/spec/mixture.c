@@ -8,6 +8,7 @@
  * The assignment depends on the model alone, not on the component: with a
  * cache, the specs of all components of one saved model share it.
  */
+#include "mixture/mixture_internal.h"
 #include "spec_internal.h"
 
 #include <string.h>
@@ -55,7 +56,7 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 	const fl_spec_view *v = NULL;
 	fl_pca pca;
 	fl_mixture mx, embed_only;
-	float *x = NULL, *z = NULL;
+	float *z = NULL;
 	int64_t block;
 	int rc;
 
@@ -72,12 +73,11 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 			       view, (long long)pca.d);
 		goto cleanup;
 	}
-	/* a block of rows at a time: gathered, projected, assigned (each row
-	 * on its own), never a copy of every row */
+	/* a block of rows at a time: projected (read through rows), assigned
+	 * (each row on its own), never a copy of the rows */
 	block = m < SPEC_BLOCK ? m : SPEC_BLOCK;
-	x = fl__malloc((size_t)(block ? block : 1) * (size_t)pca.d * sizeof *x, "spec rows");
 	z = fl__malloc((size_t)(block ? block : 1) * (size_t)pca.r * sizeof *z, "spec projection");
-	if (!x || !z) {
+	if (!z) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -88,15 +88,12 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 	for (int64_t i0 = 0; i0 < m && rc == 0; i0 += block) {
 		int64_t b = m - i0 < block ? m - i0 : block;
 
-		for (int64_t i = 0; i < b; i++)
-			memcpy(x + i * pca.d, v->x + (rows ? rows[i0 + i] : i0 + i) * v->dim,
-			       (size_t)pca.d * sizeof *x);
-		if ((rc = fl_pca_transform(z, pca.r, &pca, x, b, pca.d, 0)) == 0)
+		if ((rc = rows ? fl_pca__transform(&pca, v->x, rows + i0, b, v->dim, 0, z, pca.r, NULL)
+			       : fl_pca_transform(z, pca.r, &pca, v->x + i0 * v->dim, b, v->dim, 0)) == 0)
 			rc = fl_mixture_predict(NULL, assign + i0, NULL, &embed_only, z, b, pca.r, NULL,
 						NULL, NULL, 0);
 	}
 cleanup:
-	free(x);
 	free(z);
 	fl_pca_clear(&pca);
 	fl_mixture_clear(&mx);

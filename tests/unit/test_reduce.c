@@ -34,24 +34,28 @@ static uint8_t *selected(const char *spec, const float *x, int64_t d, const fl_s
 	return sel;
 }
 
-/* the rows c's spec selects on the raw view are exactly its members */
+/* The rows c's spec selects on the raw view are its members but for at
+ * most 1% of them: the method measured distances on the 8-bit codes, the
+ * rule measures them on the rows (a row on a boundary may fall either way) */
 static int spec_selects_members(const fl_candidate *c, const fl_synth *s)
 {
 	uint8_t *sel = selected(c->spec_json, s->emb, s->d, s), *mem = calloc((size_t)s->n, 1);
-	int same = sel && mem;
+	int64_t differ = 0;
 
-	for (int64_t k = 0; same && k < c->n_members; k++)
+	for (int64_t k = 0; sel && mem && k < c->n_members; k++)
 		mem[c->members[k]] = 1;
-	for (int64_t i = 0; same && i < s->n; i++)
-		same = sel[i] == mem[i];
+	for (int64_t i = 0; sel && mem && i < s->n; i++)
+		differ += sel[i] != mem[i];
+	printf("k-means cluster of %lld rows: the rule on the raw view differs in %lld\n",
+	       (long long)c->n_members, (long long)differ);
 	free(sel);
 	free(mem);
-	return same;
+	return sel && mem && differ <= c->n_members / 100;
 }
 
-/* spec a on the raw view selects the rows spec b selects on the reduced
- * one, but for at most one row: a direction's threshold is the score of its
- * last row, which rounding may leave just above or below it in the other */
+/* spec a on the raw view selects the rows spec b selects on the exact
+ * projection z, but for at most one row: a direction's threshold is the
+ * score of its last row, which rounding may leave on either side of it */
 static int same_selection(const char *a, const char *b, const float *z, const fl_synth *s)
 {
 	uint8_t *sa = selected(a, s->emb, s->d, s), *sb = selected(b, z, R, s);
@@ -98,8 +102,12 @@ static void test_reduce(uint64_t seed)
 	so.d = 64;
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	double *f = error_signal(&s);
-	float *z = malloc((size_t)s.n * R * sizeof(float)), *res2 = malloc((size_t)s.n * sizeof(float));
+	float *res2 = malloc((size_t)s.n * sizeof(float));
+	float *z = malloc((size_t)s.n * R * sizeof(float));  /* the codes, decoded */
+	float *zx = malloc((size_t)s.n * R * sizeof(float)); /* the exact projection */
+	fl_mx_codes codes;
 	CHECK_RC(fl_failure_summary_new(&sum, f, s.n), 0);
+	CHECK_RC(fl_mx_codes_alloc(&codes, s.n, R), 0);
 
 	/* the mixture's own PCA, as the pipeline fits it */
 	po.n_components = R;
@@ -107,41 +115,45 @@ static void test_reduce(uint64_t seed)
 	po.seed = seed;
 	CHECK_RC(fl_pca__fit(&p, s.emb, NULL, s.n, s.d, s.d, &po), 0);
 	CHECK(p.r == R && p.d == s.d);
-	CHECK_RC(fl_pca__reduce(&p, s.emb, NULL, s.n, s.d, 2, z, res2), 0);
+	CHECK_RC(fl_pca__reduce(&p, s.emb, NULL, s.n, s.d, 2, &codes, res2), 0);
 	for (int64_t i = 0; i < s.n; i++) { /* slow: z = C (x - mean), res2 = |x - mean|^2 - |z|^2 */
 		double all = 0, in = 0;
+		fl_mx_codes_row(&codes, i, z + i * R);
 		for (int64_t j = 0; j < s.d; j++) {
 			double u = (double)s.emb[i * s.d + j] - p.mean[j];
 			all += u * u;
 		}
 		for (int64_t t = 0; t < R; t++) {
-			double v = 0;
+			double v = 0, half_step = codes.step[i / FL_MX_QROWS * R + t] / 2;
 			for (int64_t j = 0; j < s.d; j++)
 				v += ((double)s.emb[i * s.d + j] - p.mean[j]) * p.components[t * s.d + j];
-			ok &= fabs(v - z[i * R + t]) <= 1e-4 * (1 + sqrt(all));
+			ok &= fabs(v - z[i * R + t]) <= half_step + 1e-4 * (1 + sqrt(all));
+			zx[i * R + t] = (float)v;
 			in += v * v;
 		}
 		ok &= fabs((all - in) - res2[i]) <= 1e-4 * (1 + all) && res2[i] >= 0;
 	}
 	CHECK(ok);
-	fl_lift lift = {&p, res2};
+	fl_lift lift = {&p, &codes, res2};
 
 	/* k-means: clustered in R dimensions, rules in 64 */
 	ko.seed = seed;
-	CHECK_RC(fl__discover_kmeans(&c, &nc, z, s.n, R, R, "emb", sum, f, &ko, &lift), 0);
+	CHECK_RC(fl__discover_kmeans(&c, &nc, NULL, s.n, R, R, "emb", sum, f, &ko, &lift), 0);
 	CHECK(nc >= s.n_slices && planted_found(&s, c, nc));
 	for (int32_t q = 0; q < nc; q++)
 		CHECK(c[q].dim == s.d && spec_selects_members(&c[q], &s));
 	free_candidates(c, nc);
 	ko.normalize = 1; /* unit rows are not what the PCA describes */
-	CHECK_RC(fl__discover_kmeans(&c, &nc, z, s.n, R, R, "emb", sum, f, &ko, &lift), FL_EINVAL);
+	CHECK_RC(fl__discover_kmeans(&c, &nc, NULL, s.n, R, R, "emb", sum, f, &ko, &lift),
+		 FL_EINVAL);
 
-	/* the failure direction: a linear score stays linear (its rule in
-	 * 64 dimensions selects what it selects in R; its members are
-	 * cross-fitted, not the rule's: the pipeline settles them) */
+	/* the failure direction: fitted on the codes as on their decoded
+	 * rows, and a linear score stays linear (its rule in 64 dimensions
+	 * selects what the same rule in R selects on the exact projection; its
+	 * members are cross-fitted, not the rule's: the pipeline settles them) */
 	dopt.seed = seed;
-	CHECK_RC(fl__discover_direction(&c, &nc, z, s.n, R, R, "emb", s.labels, s.n_classes, sum, f,
-					&dopt, &lift), 0);
+	CHECK_RC(fl__discover_direction(&c, &nc, NULL, s.n, R, R, "emb", s.labels, s.n_classes, sum,
+					f, &dopt, &lift), 0);
 	CHECK_RC(fl__discover_direction(&c2, &nc2, z, s.n, R, R, "emb", s.labels, s.n_classes, sum,
 					f, &dopt, NULL), 0);
 	CHECK(nc == 1 && nc2 == 1);
@@ -149,19 +161,19 @@ static void test_reduce(uint64_t seed)
 		CHECK(c[q].n_members == c2[q].n_members &&
 		      !memcmp(c[q].members, c2[q].members, (size_t)c[q].n_members * sizeof(int64_t)));
 	for (int32_t q = 0; q < nc && q < nc2; q++)
-		CHECK(same_selection(c[q].spec_json, c2[q].spec_json, z, &s));
+		CHECK(same_selection(c[q].spec_json, c2[q].spec_json, zx, &s));
 	free_candidates(c, nc);
 	free_candidates(c2, nc2);
 	dopt.normalize = 1;
-	CHECK_RC(fl__discover_direction(&c, &nc, z, s.n, R, R, "emb", s.labels, s.n_classes, sum, f,
-					&dopt, &lift), FL_EINVAL);
+	CHECK_RC(fl__discover_direction(&c, &nc, NULL, s.n, R, R, "emb", s.labels, s.n_classes, sum,
+					f, &dopt, &lift), FL_EINVAL);
 
 	/* the mixture: the shared PCA is the one it fits, its codes the same */
 	mo.pca_dims = R;
 	mo.seed = seed;
 	CHECK_RC(fl_discover_mixture(&c, &nc, s.emb, s.n, s.d, s.d, "emb", s.labels, s.probs,
 				     s.n_classes, sum, f, &mo), 0);
-	CHECK_RC(fl__discover_mixture(&c2, &nc2, z, s.n, R, R, "emb", s.labels, s.probs,
+	CHECK_RC(fl__discover_mixture(&c2, &nc2, NULL, s.n, R, R, "emb", s.labels, s.probs,
 				      s.n_classes, sum, f, &mo, &lift), 0);
 	CHECK(nc > 0 && same_candidates(c, nc, c2, nc2));
 	for (int32_t q = 0; q < nc && q < nc2; q++)
@@ -171,8 +183,10 @@ static void test_reduce(uint64_t seed)
 	free_candidates(c2, nc2);
 
 	fl_pca_clear(&p);
+	fl_mx_codes_free(&codes);
 	fl_failure_summary_free(sum);
 	free(z);
+	free(zx);
 	free(res2);
 	free(f);
 	fl_synth_clear(&s);
