@@ -73,6 +73,21 @@ static void half_free(half *h)
 	fl_failure_summary_free(h->summary);
 }
 
+/* After its search a half needs only its rows, failures and summary (to
+ * settle and confirm): its copies of labels, probabilities and metadata go
+ * before a later search gathers its own. */
+static void half_shed(half *h)
+{
+	if (!h->owned)
+		return;
+	free((void *)(uintptr_t)h->labels);
+	free((void *)(uintptr_t)h->probs);
+	fl_table_free(h->meta);
+	h->labels = NULL;
+	h->probs = NULL;
+	h->meta = NULL;
+}
+
 static void reduced_free(reduced *rd, int32_t n_views)
 {
 	for (int32_t v = 0; rd && v < n_views; v++) {
@@ -493,10 +508,10 @@ static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd,
 	if (!w)
 		return FL_ENOMEM;
 	for (int64_t m = 0; m < c->n_members; m++) {
-		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
-		double p = h->probs && h->labels ? h->probs[i * sd->n_classes + h->labels[i]] : 0;
+		int64_t row = c->members[m], i = local_of ? local_of[row] : row;
+		double p = sd->probs && sd->labels ? sd->probs[row * sd->n_classes + sd->labels[row]] : 0;
 
-		w[m] = (worst){h->failure[i], p, c->members[m]};
+		w[m] = (worst){h->failure[i], p, row};
 	}
 	qsort(w, (size_t)c->n_members, sizeof *w, cmp_worst);
 	for (int64_t m = 0; m < c->n_members; m++)
@@ -663,6 +678,7 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 		h.red = red;
 		if (!red || (rc = lap(r, o, "reduce", NULL, &t)) == 0)
 			rc = search_round(r, &h, p, d, o, 1);
+		half_shed(&h);
 	}
 	t = fl__now();
 	if (rc == 0 && (rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))) == 0)
