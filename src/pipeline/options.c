@@ -55,7 +55,7 @@ static const entry table[] = {
 	STRING(group_column, "metadata column whose equal values stay in one half (not a predicate)"),
 	NUM(fdr, "false discovery rate of the confirmation, in (0, 1)", 0, 1),
 	INT(components, "mixture: components per view", NULL, 1, 1000),
-	INT(pca_dims, "mixture: PCA dimensions per view", NULL, 1, 4096),
+	INT(pca_dims, "PCA dimensions; a wider view is searched in its PCA", NULL, 1, 4096),
 	BOOL(per_class, "direction: one failure direction per true class"),
 	BOOL(map, "give the HTML report a 2-D map of the first view"),
 	INT(rounds, "searches: again outside the causes found, up to R in all", NULL, 1,
