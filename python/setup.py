@@ -55,6 +55,8 @@ def extension():
         if len(sources) == 1:
             raise SystemExit("faultline: no library sources in %s/src: build from the "
                              "repository (pip install ./python)" % ROOT)
+    depends = glob.glob(os.path.join(ROOT, "include", "**", "*.h"), recursive=True) + \
+        glob.glob(os.path.join(ROOT, "src", "*", "*.h")) + objects
     cflags = [f for f in pkg_config("--cflags") if f.startswith("-I")]
     return Extension(
         "faultline._faultline",
@@ -63,6 +65,7 @@ def extension():
         define_macros=[("_POSIX_C_SOURCE", "200809L")],
         extra_compile_args=["-std=c11", "-fopenmp", "-fvisibility=hidden"] + cflags,
         extra_objects=objects,
+        depends=depends,
         extra_link_args=["-fopenmp"] + pkg_config("--libs") + ["-lm"],
     )
 
