@@ -10,7 +10,9 @@ scripts/deps.sh. Install (docs/python.md):
     .venv/bin/pip install --no-build-isolation ./python
 
 FAULTLINE_LIBRARY=/path/to/libfaultline.a links a library built by CMake
-instead of compiling src/ again (the test suite does, for speed).
+instead of compiling src/ again. FAULTLINE_BUILD_DIR=DIR puts the build's
+intermediate files there instead of python/build (the test suite does, to
+leave the source tree as it was).
 """
 import glob
 import os
@@ -70,6 +72,8 @@ def extension():
     )
 
 
+BUILD_DIR = os.environ.get("FAULTLINE_BUILD_DIR")
+
 setup(
     name="faultline",
     version="0.1.0",
@@ -77,6 +81,8 @@ setup(
     packages=["faultline"],
     ext_modules=[extension()],
     cmdclass={"build_ext": BuildExt},
+    options={"build": {"build_base": BUILD_DIR},
+             "egg_info": {"egg_base": BUILD_DIR}} if BUILD_DIR else {},
     python_requires=">=3.9",
     install_requires=[],  # numpy: Debian's python3-numpy (no PyPI)
 )

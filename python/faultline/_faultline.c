@@ -441,7 +441,8 @@ static PyObject *Report_addresses(ReportObject *self, PyObject *unused)
 		return out;
 #define PUT(key, ptr) \
 	do { \
-		if (!(v = PyLong_FromVoidPtr((void *)(ptr))) || PyDict_SetItemString(out, key, v) < 0) { \
+		if (!(v = PyLong_FromUnsignedLongLong((uintptr_t)(ptr))) || \
+		    PyDict_SetItemString(out, key, v) < 0) { \
 			Py_XDECREF(v); \
 			Py_DECREF(out); \
 			return NULL; \
