@@ -115,7 +115,7 @@ def _model_prefix(json, tmp):
     return os.path.join(tmp, "fl%s" % secrets.token_hex(4))
 
 
-def _run(call, json, html, max_members, progress, make_args):
+def _run(call, json, html, max_members, progress, make_args, model_dir=None):
     tmp = tempfile.mkdtemp(prefix="faultline-")
     notes = []
     try:
@@ -125,7 +125,7 @@ def _run(call, json, html, max_members, progress, make_args):
         shutil.rmtree(tmp, True)
         raise
     return Report._made(handle, tmp, json and os.fspath(json), html and os.fspath(html),
-                        max_members, notes)
+                        max_members, notes, model_dir)
 
 
 def discover(labels=None, probs=None, failure=None, views=None, metadata=None, ids=None, *,
@@ -169,8 +169,10 @@ def apply(report, labels=None, probs=None, failure=None, views=None, metadata=No
     data = _inputs.build(labels, probs, logits, preds, failure, views, metadata, ids, id_column,
                          class_column)
     saved = _saved(report)
+    # the applied slices' specs name the saved report's model files
     return _run(lambda prefix, cb, note: _fl.apply(saved, data, failure_kind, cb),
-                json, html, max_members, progress, lambda prefix, cb, note: (prefix, cb, note))
+                json, html, max_members, progress, lambda prefix, cb, note: (prefix, cb, note),
+                os.path.dirname(os.path.abspath(saved)))
 
 
 Verdict = collections.namedtuple("Verdict", "id label status why")

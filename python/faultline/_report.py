@@ -101,20 +101,20 @@ class Report:
             weakref.finalize(self, shutil.rmtree, tmp, True)
 
     @classmethod
-    def _made(cls, handle, tmp, json=None, html=None, max_members=0, notes=()):
+    def _made(cls, handle, tmp, json=None, html=None, max_members=0, notes=(), model_dir=None):
         """A report the library just made: saved as asked (JSON, page and
         the models its specs name, as one unit), and once in full in `tmp`."""
         try:
             full = os.path.join(tmp, "report.json")
             if json and json != "-":
                 handle.save(json, html, int(max_members))
-                saved, model_dir, path = os.path.abspath(json), os.path.dirname(
-                    os.path.abspath(json)), os.path.abspath(json)
+                saved = path = os.path.abspath(json)
+                models = os.path.dirname(path)
             else:
                 handle.save(full, html, 0)   # models, if any, go to tmp
                 if json == "-":
                     handle.save("-", None, int(max_members))
-                saved, model_dir, path = full, tmp, None
+                saved, models, path = full, tmp, None
             if saved != full:
                 handle.write_json(full, 0)
             with open(full, encoding="utf-8") as f:
@@ -122,7 +122,7 @@ class Report:
         except BaseException:
             shutil.rmtree(tmp, True)
             raise
-        return cls(handle, data, saved, model_dir, notes, path, tmp)
+        return cls(handle, data, saved, model_dir or models, notes, path, tmp)
 
     def __len__(self):
         return len(self.slices)

@@ -339,6 +339,25 @@ class TestResponsive(Tmp):
         self.assertTrue(all(isinstance(s, str) and 0 <= k <= n for s, k, n in seen))
         self.assertTrue(any(s.startswith("mixture") for s, _, _ in seen))
 
+    def test_tqdm_by_default(self):
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            self.skipTest("python3-tqdm is not installed: progress stays silent")
+        import contextlib
+        import io
+        d = example()
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            faultline.discover(labels=d["labels"], probs=d["probs"],
+                               views={"emb": d["views"]["emb"]}, top=2)
+        self.assertIn("mixture view=emb", err.getvalue())
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            faultline.discover(labels=d["labels"], probs=d["probs"],
+                               views={"emb": d["views"]["emb"]}, top=2, progress=False)
+        self.assertEqual(err.getvalue(), "")
+
     def test_interrupt_leaves_nothing(self):
         d = example()
 
