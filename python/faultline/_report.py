@@ -161,12 +161,12 @@ class Report:
                 "holdout_failure_rate": h.get("failure_rate"),
                 "holdout_p_adjusted": h.get("p_adjusted"),
                 "method": f.get("method"), "view": f.get("view"),
-                "description": s.description,
+                "label": s.label, "description": s.description,
                 "explanation": (s.explanation or {}).get("predicates"),
                 "n_parts": len(s.parts), "n_members": len(s.members)})
         cols = ["id", "size", "failure_rate", "failure_rate_outside", "lift", "ci_low", "ci_high",
                 "p_value", "excess_failures", "score", "replicated", "holdout_size",
-                "holdout_failure_rate", "holdout_p_adjusted", "method", "view", "description",
+                "holdout_failure_rate", "holdout_p_adjusted", "method", "view", "label", "description",
                 "explanation", "n_parts", "n_members"]
         return pd.DataFrame(rows, columns=cols).set_index("id")
 
