@@ -371,9 +371,7 @@ static PyObject *Report_save(ReportObject *self, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "zzL", &json, &html, &max_members))
 		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	rc = fl_report_save(self->r, json, html, max_members);
-	Py_END_ALLOW_THREADS
+	rc = fl_report_save(self->r, json, html, max_members);  /* with the GIL: it moves the models */
 	return rc ? raise_fl(rc) : Py_NewRef(Py_None);
 }
 

@@ -49,6 +49,7 @@ class Slice:
         self.spec = d.get("spec")
         self.confusions = d.get("confusions", [])
         self.prototypes = d.get("prototypes", [])
+        self.phrases = d.get("phrases", [])
         self.comparison = d.get("comparison")
         self.members = np.asarray(d.get("members", []), dtype=np.int64)
         self.member_half = np.asarray(d.get("member_half", []), dtype=np.int8)

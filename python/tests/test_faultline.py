@@ -257,6 +257,24 @@ class TestReport(Tmp):
         self.assertTrue(all(p in set(ids[s.members]) for p in s.prototypes))
 
 
+    def test_phrases(self):
+        """A phrase embedded along a slice's shift from the mean describes it best."""
+        d, s = self.d, self.report.slices[1]
+        emb = d["views"]["emb"]
+        rows = np.concatenate([s.members])
+        shift = emb[rows].mean(0) - emb.mean(0)
+        rng = np.random.default_rng(0)
+        pe = np.vstack([rng.standard_normal((3, emb.shape[1])) * 0.01, shift]).astype(np.float32)
+        r = faultline.discover(labels=d["labels"], probs=d["probs"], views={"emb": emb},
+                               metadata=d["meta"], id_column="id", top=4, progress=False,
+                               phrases=["p0", "p1", "p2", "the shift"], phrase_embeddings=pe,
+                               phrase_view="emb")
+        self.assertEqual(r.slices[1].phrases[0]["text"], "the shift")
+        with self.assertRaises(ValueError):
+            faultline.discover(labels=d["labels"], probs=d["probs"], views={"emb": emb},
+                               phrases=["a"], phrase_view="emb")
+
+
 class TestZeroCopy(unittest.TestCase):
     """C-contiguous float32 (int64 labels) arrays are read in place."""
 
@@ -298,6 +316,16 @@ class TestZeroCopy(unittest.TestCase):
             tracemalloc.stop()
         self.assertLess(peaks[0], emb.nbytes // 4)     # no copy of the view
         self.assertGreaterEqual(peaks[1], emb.nbytes)  # the float64 one was converted
+
+    @unittest.skipUnless(pd, "pandas is not installed")
+    def test_pandas_columns(self):
+        d = example()
+        labels = pd.Series(d["labels"])
+        probs = pd.DataFrame(d["probs"])
+        r = self.run_discover(d["views"]["emb"], labels, probs)
+        self.assertEqual(r._h.addresses()["labels"], labels.to_numpy().ctypes.data)
+        want = self.run_discover(d["views"]["emb"], d["labels"], d["probs"])
+        self.assertEqual(norm(r.data["slices"]), norm(want.data["slices"]))
 
     @unittest.skipUnless(torch, "python3-torch is not installed")
     def test_torch_tensor(self):
