@@ -89,10 +89,11 @@ class MixtureSlicer(_Estimator):
         self.random_state = random_state
         self.options = options
 
-    def fit(self, data=None, embeddings=None, targets=None, pred_probs=None, losses=None):
-        """Find the slices. As Domino's: embeddings (N x D), with targets
-        (labels or one-hot) and pred_probs, or with losses. `data` (a
-        dict of those names) is accepted as well."""
+    def fit(self, embeddings=None, targets=None, pred_probs=None, losses=None, data=None):
+        """Find the slices: embeddings (N x D) with targets (labels or
+        one-hot) and pred_probs, or with losses. As Domino's, `data` may
+        hold them (a dict or DataFrame-like), each argument then naming its
+        column (default "embedding", "target", "pred_probs", "loss")."""
         embeddings, targets, pred_probs, losses = self._args(data, embeddings, targets,
                                                              pred_probs, losses)
         if embeddings is None:
@@ -111,16 +112,22 @@ class MixtureSlicer(_Estimator):
 
     @staticmethod
     def _args(data, embeddings, targets, pred_probs, losses):
-        if data is not None:
-            embeddings = data.get("embeddings", embeddings)
-            targets = data.get("targets", targets)
-            pred_probs = data.get("pred_probs", pred_probs)
-            losses = data.get("losses", losses)
+        if data is not None:   # Domino's columns: a name, or its default name when present
+            def column(arg, default):
+                if isinstance(arg, str):
+                    return data[arg]
+                if arg is None and default in data:
+                    return data[default]
+                return arg
+            embeddings = column(embeddings, "embedding")
+            targets = column(targets, "target")
+            pred_probs = column(pred_probs, "pred_probs")
+            losses = column(losses, "loss")
         return (embeddings, _labels(targets, "targets") if targets is not None else None,
                 _probs(pred_probs) if pred_probs is not None else None, losses)
 
-    def predict_proba(self, data=None, embeddings=None, targets=None, pred_probs=None,
-                      losses=None):
+    def predict_proba(self, embeddings=None, targets=None, pred_probs=None, losses=None,
+                      data=None):
         """(N, n_slices): each slice's membership of each row, by its rule
         (the component with the largest responsibility): 0 or 1."""
         self._check_fitted()
@@ -133,10 +140,10 @@ class MixtureSlicer(_Estimator):
                                 probs=pred_probs if losses is None and targets is not None
                                 else None)
 
-    def predict(self, data=None, embeddings=None, targets=None, pred_probs=None, losses=None):
+    def predict(self, embeddings=None, targets=None, pred_probs=None, losses=None, data=None):
         """(N, n_slices) one-hot: the slice of each row (Domino's predict);
         a row in no slice is all zeros."""
-        p = self.predict_proba(data, embeddings, targets, pred_probs, losses)
+        p = self.predict_proba(embeddings, targets, pred_probs, losses, data)
         out = np.zeros_like(p, dtype=np.int64)
         hit = p.max(axis=1) > 0
         out[np.flatnonzero(hit), p[hit].argmax(axis=1)] = 1

@@ -537,8 +537,13 @@ class TestEstimators(unittest.TestCase):
             np.testing.assert_array_equal(np.flatnonzero(proba[:, j]), np.sort(s.members))
         self.assertTrue((pred.sum(1) <= 1).all())
         loss = -np.log(d["probs"][np.arange(10000), d["labels"]] + 1e-7)
-        m2 = faultline.MixtureSlicer(n_slices=2).fit(embeddings=d["views"]["emb"], losses=loss)
+        m2 = faultline.MixtureSlicer(n_slices=2).fit(d["views"]["emb"], losses=loss)
         self.assertEqual(m2.report_.dataset["failure"]["binary"], False)
+        # Domino's way: a table and its column names
+        table = {"emb": d["views"]["emb"], "target": d["labels"], "pred_probs": d["probs"]}
+        m3 = faultline.MixtureSlicer(n_slices=4, random_state=1).fit(data=table, embeddings="emb")
+        self.assertEqual(norm(m3.report_.data["slices"]), norm(m.report_.data["slices"]))
+        np.testing.assert_array_equal(m3.predict(data=table, embeddings="emb"), pred)
 
     @unittest.skipUnless(pd, "pandas is not installed")
     def test_predicate_slicer(self):
