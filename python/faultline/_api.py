@@ -15,7 +15,7 @@ from ._report import Report
 
 _TABLE = {t[0]: t for t in _fl.options()}
 
-Option = collections.namedtuple("Option", "name type default help choices min max")
+Option = collections.namedtuple("Option", "name type default help choices zero min max")
 
 
 def _value(kind, text, zero, choices):
@@ -34,9 +34,10 @@ def _value(kind, text, zero, choices):
 
 def options():
     """The options of discover and compare, with the library's defaults:
-    {name: Option(name, type, default, help, choices, min, max)}."""
+    {name: Option(name, type, default, help, choices, zero, min, max)};
+    zero: what 0 means for an integer option ("automatic"), or None."""
     return {name: Option(name, kind, _value(kind, default, zero, (choices or "").split(",")), help_,
-                         choices.split(",") if choices else None, lo, hi)
+                         choices.split(",") if choices else None, zero or None, lo, hi)
             for name, kind, help_, choices, zero, lo, hi, default in _fl.options()}
 
 
