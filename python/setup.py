@@ -24,6 +24,9 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PACKAGES = ["openblas", "lapacke", "libcjson", "zlib"]
+# the warnings of CMakeLists.txt (FL_WARNINGS)
+WARNINGS = ["-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes", "-Wmissing-prototypes",
+            "-Wvla", "-Wformat=2", "-Wcast-qual", "-Wpointer-arith", "-Wundef"]
 
 
 def pkg_config(flag):
@@ -65,7 +68,7 @@ def extension():
         sources=sources,
         include_dirs=[os.path.join(ROOT, "include"), os.path.join(ROOT, "src")],
         define_macros=[("_POSIX_C_SOURCE", "200809L")],
-        extra_compile_args=["-std=c11", "-fopenmp", "-fvisibility=hidden"] + cflags,
+        extra_compile_args=["-std=c11", "-fopenmp", "-fvisibility=hidden"] + WARNINGS + cflags,
         extra_objects=objects,
         depends=depends,
         extra_link_args=["-fopenmp"] + pkg_config("--libs") + ["-lm"],
