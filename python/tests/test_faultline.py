@@ -509,6 +509,21 @@ class TestOptions(unittest.TestCase):
                           text.replace("--no-", "--"), name)
 
 
+class TestReadme(unittest.TestCase):
+    @unittest.skipUnless(pd, "pandas is not installed")
+    def test_from_python_example(self):
+        """The README's example runs and prints the slices' table."""
+        with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+        section = text[text.index("## From Python"):]
+        start = section.index("```python") + len("```python")
+        code = section[start:section.index("```", start)]
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("S1", out.stdout)
+        self.assertIn("label in {Pullover", out.stdout)
+
+
 class TestEstimators(unittest.TestCase):
     def test_no_sklearn_import(self):
         code = "import sys, faultline; print('sklearn' in sys.modules, 'torch' in sys.modules)"
