@@ -1,6 +1,7 @@
 #!/bin/sh
 # Quick start, step 2: build and run every test. Three builds:
 #   build-test  warnings as errors, every test (unit, fuzz-corpus replay, CLI golden,
+#               the Python package installed with pip into a venv,
 #               headers, install); then installed into build-test/prefix, and
 #               examples/c built against it (pkg-config, CMake) and run
 #   build-asan  AddressSanitizer + UndefinedBehaviorSanitizer: every test but the quality

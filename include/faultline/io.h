@@ -148,6 +148,17 @@ typedef struct fl_table fl_table;
  *         an empty file or header row, duplicate column names.
  */
 FL_API int fl_table_read_csv(fl_table **out, const char *path);
+/**
+ * Read a table from CSV text in memory (`len` bytes; need not be
+ * NUL-terminated), by the same rules as fl_table_read_csv: the Python
+ * package passes a DataFrame or a dict of columns this way, so that its
+ * columns get the types a CSV file of them would. The text is copied.
+ * @param name  names the table in messages ("metadata"); NULL = "CSV text"
+ * @return 0, FL_EINVAL (text NULL with len > 0), FL_ENOMEM, or FL_EFORMAT
+ *         as fl_table_read_csv, naming `name` and the line
+ */
+FL_API int fl_table_read_csv_text(fl_table **out, const char *text, size_t len,
+				  const char *name);
 FL_API void fl_table_free(fl_table *t);
 
 FL_API int64_t fl_table_rows(const fl_table *t);

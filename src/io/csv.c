@@ -225,13 +225,44 @@ static int cr_only(const char *buf, size_t len)
 	return 0;
 }
 
+/* Parse t->buf (len bytes, NUL-terminated) as CSV; `path` names it in messages. */
+static int parse_table(fl_table *t, size_t len, const char *path)
+{
+	csv s;
+	const char *nul;
+
+	/* cells are C strings: a NUL byte would silently cut one short */
+	if ((nul = memchr(t->buf, '\0', len))) {
+		int64_t line = 1;
+
+		for (const char *p = t->buf; p < nul; p++)
+			line += *p == '\n';
+		return fl__error(FL_EFORMAT, "%s: line %lld: NUL byte (not a text file?)", path,
+				 (long long)line);
+	}
+	if (cr_only(t->buf, len))
+		return fl__error(FL_EFORMAT, "%s: lines end with a bare CR (classic Mac OS line ends); "
+				 "save it with LF or CRLF line ends", path);
+	s.p = t->buf;
+	s.end = t->buf + len;
+	s.line = 1;
+	s.path = path;
+	if (len >= 3 && !memcmp(s.p, "\xEF\xBB\xBF", 3))
+		s.p += 3;
+	{
+		int rc;
+
+		if ((rc = parse_header(&s, t)) != 0 || (rc = parse_rows(&s, t)) != 0)
+			return rc;
+	}
+	return fl_io__table_finish(t, path);
+}
+
 int fl_table_read_csv(fl_table **out, const char *path)
 {
 	fl_table *t = NULL;
 	size_t len = 0;
-	csv s;
 	int rc;
-	const char *nul;
 
 	if (!out)
 		return fl__error(FL_EINVAL, "%s: nowhere to read the table (out is NULL)",
@@ -242,33 +273,40 @@ int fl_table_read_csv(fl_table **out, const char *path)
 	if (!(t = fl__calloc(1, sizeof *t, "table")))
 		return FL_ENOMEM;
 	t->owns_buf = 1;
-	if ((rc = read_file(path, &t->buf, &len)) != 0)
-		goto cleanup;
-	/* cells are C strings: a NUL byte would silently cut one short */
-	if ((nul = memchr(t->buf, '\0', len))) {
-		int64_t line = 1;
+	if ((rc = read_file(path, &t->buf, &len)) == 0)
+		rc = parse_table(t, len, path);
+	if (rc != 0)
+		fl_table_free(t);
+	else
+		*out = t;
+	return rc;
+}
 
-		for (const char *p = t->buf; p < nul; p++)
-			line += *p == '\n';
-		rc = fl__error(FL_EFORMAT, "%s: line %lld: NUL byte (not a text file?)", path,
-			       (long long)line);
-		goto cleanup;
+int fl_table_read_csv_text(fl_table **out, const char *text, size_t len, const char *name)
+{
+	fl_table *t = NULL;
+	int rc;
+
+	if (!name)
+		name = "CSV text";
+	if (!out)
+		return fl__error(FL_EINVAL, "%s: nowhere to read the table (out is NULL)", name);
+	*out = NULL;
+	if (!text && len)
+		return fl__error(FL_EINVAL, "%s: no text (text is NULL)", name);
+	if (len == SIZE_MAX)
+		return fl__error(FL_ENOMEM, "%s: text too large", name);
+	if (!(t = fl__calloc(1, sizeof *t, "table")))
+		return FL_ENOMEM;
+	t->owns_buf = 1;
+	if (!(t->buf = fl__malloc(len + 1, "CSV text")))
+		rc = FL_ENOMEM;
+	else {
+		if (len)
+			memcpy(t->buf, text, len);
+		t->buf[len] = '\0';
+		rc = parse_table(t, len, name);
 	}
-	if (cr_only(t->buf, len)) {
-		rc = fl__error(FL_EFORMAT, "%s: lines end with a bare CR (classic Mac OS line ends); "
-			       "save it with LF or CRLF line ends", path);
-		goto cleanup;
-	}
-	s.p = t->buf;
-	s.end = t->buf + len;
-	s.line = 1;
-	s.path = path;
-	if (len >= 3 && !memcmp(s.p, "\xEF\xBB\xBF", 3))
-		s.p += 3;
-	if ((rc = parse_header(&s, t)) != 0 || (rc = parse_rows(&s, t)) != 0)
-		goto cleanup;
-	rc = fl_io__table_finish(t, path);
-cleanup:
 	if (rc != 0)
 		fl_table_free(t);
 	else

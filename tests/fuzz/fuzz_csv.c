@@ -1,4 +1,5 @@
-/* Fuzz target: fl_table_read_csv, then every cell, value, code and level. */
+/* Fuzz target: fl_table_read_csv, then every cell, value, code and level;
+ * fl_table_read_csv_text on the same bytes (not NUL-terminated) agrees. */
 #include "fuzz_common.h"
 #include "faultline.h"
 
@@ -32,12 +33,20 @@ static void touch(const fl_table *t)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[4096];
-	fl_table *t = NULL;
+	fl_table *t = NULL, *m = NULL;
+	int rc;
 
 	if (fuzz_temp_file(path, sizeof path, data, size) != 0)
 		return 0;
-	if (fl_table_read_csv(&t, path) == 0)
+	if ((rc = fl_table_read_csv(&t, path)) == 0)
 		touch(t);
+	/* the same bytes from memory: the same outcome, the same shape */
+	if (fl_table_read_csv_text(&m, (const char *)data, size, "text") != rc ||
+	    (rc == 0 && (fl_table_rows(m) != fl_table_rows(t) || fl_table_cols(m) != fl_table_cols(t))))
+		abort();
+	if (m)
+		touch(m);
+	fl_table_free(m);
 	fl_table_free(t);
 	unlink(path);
 	return 0;

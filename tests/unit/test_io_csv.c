@@ -317,6 +317,33 @@ done:
 	fl_table_free(t);
 }
 
+/* CSV text in memory (fl_table_read_csv_text): the same table as the file
+ * (types, levels, values), not NUL-terminated, copied; errors name `name`. */
+static void test_text(void)
+{
+	static const char text[] = "x,city,flag\n1.5,Paris,true\n,\"Lyon, FR\",false\n3,Paris,\nXX";
+	fl_table *t = NULL;
+
+	CHECK_RC(fl_table_read_csv_text(&t, text, sizeof text - 4, "metadata"), 0); /* without "\nXX" */
+	if (t) {
+		CHECK_EQ_INT(fl_table_rows(t), 3);
+		CHECK_EQ_INT(fl_table_col_type(t, 0), FL_COL_NUMERIC);
+		CHECK_EQ_INT(fl_table_col_type(t, 1), FL_COL_CATEGORICAL);
+		CHECK_EQ_INT(fl_table_col_type(t, 2), FL_COL_BOOLEAN);
+		CHECK(fl_table_numeric(t, 0)[0] == 1.5 && isnan(fl_table_numeric(t, 0)[1]));
+		CHECK(!strcmp(fl_table_level(t, 1, 1), "Lyon, FR"));
+		CHECK_EQ_INT(fl_table_missing(t, 2), 1);
+	}
+	fl_table_free(t);
+	t = NULL;
+	CHECK_RC(fl_table_read_csv_text(&t, "a,b\n1,2\n3\n", 10, "metadata"), FL_EFORMAT);
+	CHECK(t == NULL && strstr(fl_last_error(), "metadata: line 3: 1 field, header has 2"));
+	CHECK_RC(fl_table_read_csv_text(&t, "", 0, "metadata"), FL_EFORMAT);
+	CHECK(strstr(fl_last_error(), "metadata: empty file"));
+	CHECK_RC(fl_table_read_csv_text(&t, NULL, 3, NULL), FL_EINVAL);
+	CHECK_RC(fl_table_read_csv_text(NULL, "a\n1\n", 4, NULL), FL_EINVAL);
+}
+
 int main(void)
 {
 	test_types();
@@ -326,5 +353,6 @@ int main(void)
 	test_many_levels();
 	test_locale();
 	test_add_column();
+	test_text();
 	return check_done();
 }
