@@ -33,6 +33,7 @@ int cmd_apply(int argc, char **argv)
 			DATA_OPTIONS(a),
 			{"json", OPT_STR, "OUT.json", "write the results as a report ('-' = stdout)", &a.json, NULL},
 			{"max-members", OPT_INT, "M", "members listed per slice in JSON (default all)", &a.max_members, NULL},
+			{"allow-view-drift", OPT_FLAG, NULL, "apply even to a view unlike the report's", &ao.allow_view_drift, NULL},
 			{"quiet", OPT_FLAG, NULL, "no notes on stderr", &a.quiet, NULL},
 			{NULL, OPT_FLAG, NULL, NULL, NULL, NULL}
 		};

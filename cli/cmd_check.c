@@ -30,6 +30,7 @@ int cmd_check(int argc, char **argv)
 			{"max-lift", OPT_NUM, "Y", "FAIL a slice whose lift exceeds Y", &co.max_lift, NULL},
 			{"max-regression", OPT_NUM, "Z", "FAIL a slice whose failure rate rose by more than Z", &co.max_regression, NULL},
 			{"markdown", OPT_STR, "FILE", "also write a summary for a pull-request comment", &markdown, NULL},
+			{"allow-view-drift", OPT_FLAG, NULL, "apply even to a view unlike the report's", &co.apply.allow_view_drift, NULL},
 			{"quiet", OPT_FLAG, NULL, "no notes on stderr", &a.quiet, NULL},
 			{NULL, OPT_FLAG, NULL, NULL, NULL, NULL}
 		};

@@ -279,19 +279,27 @@ typedef struct fl_apply_opts {
 	fl_failure_kind failure_kind;
 	fl_progress_fn progress;      /**< called once per slice; non-zero cancels */
 	void *progress_user;
+	int allow_view_drift;         /**< apply even to a view that does not look like
+	                                   the one the report was built on */
 } fl_apply_opts;
 
 #define FL_APPLY_OPTS_VERSION 1
-#define FL_APPLY_OPTS_INIT {FL_APPLY_OPTS_VERSION, FL_FAILURE_ERROR, NULL, NULL}
+#define FL_APPLY_OPTS_INIT {FL_APPLY_OPTS_VERSION, FL_FAILURE_ERROR, NULL, NULL, 0}
 
 /**
  * Re-measure every slice of a saved report on new data (a new model's
  * outputs on the same samples, or new samples): each slice's spec selects
  * its rows, whose statistics make one slice of the new report, in the
  * saved order and under the saved ids. Relative model files of the specs
- * are looked up in the saved report's folder.
+ * are looked up in the saved report's folder. A view of the saved report's
+ * name must look like the one the report was built on (its fingerprint:
+ * the profile of its columns' means and spreads, and a few rows by id;
+ * src/pipeline/view.c): rules found in one model's embedding select
+ * nonsense in another's. Unless opts.allow_view_drift, one that does not is
+ * FL_EINVAL, naming it.
  * @param[out] out  owned by the caller (fl_report_free)
- * @return 0; the errors of fl_discover's data checks; an error of
+ * @return 0; the errors of fl_discover's data checks; FL_EINVAL for a
+ *         view that does not look like the saved one; an error of
  *         fl_spec_apply naming the slice; FL_ECANCELED; FL_ENOMEM
  */
 FL_API int fl_apply(fl_report **out, const fl_saved_report *saved, const fl_data *data,

@@ -114,7 +114,7 @@ int fl_apply(fl_report **out, const fl_saved_report *saved, const fl_data *data,
 	    (p->labels && p->preds &&
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
-	if ((rc = fl_pipeline__report_views(r, data)) || (rc = apply_all(r, saved, p, data, s, opts)) ||
+	if ((rc = fl_pipeline__report_views(r, p, data, saved, opts->allow_view_drift)) || (rc = apply_all(r, saved, p, data, s, opts)) ||
 	    (rc = fl_report__measure(r, p->failure)))
 		goto cleanup;
 	fl_report__set_owner(r, p, fl_pipeline__prep_release);

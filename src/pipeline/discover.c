@@ -807,7 +807,7 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
 	if ((o.timings && (rc = fl_report_add_timing(r, "prepare", p->prepare_seconds))) ||
-	    (rc = fl_pipeline__report_views(r, d)) || (rc = search(r, p, d, &o)))
+	    (rc = fl_pipeline__report_views(r, p, d, NULL, 0)) || (rc = search(r, p, d, &o)))
 		goto cleanup;
 	t = fl__now();
 	if (!o.holdout && o.note)

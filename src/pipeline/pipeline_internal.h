@@ -46,8 +46,23 @@ void fl_pipeline__prep_release(void *p);
  * free), relative model files looked up in base_dir. */
 int fl_pipeline__spec_data(fl_spec_data *sd, fl_spec_view **sv, const fl_prep *p,
 			   const fl_data *d, const char *base_dir);
-/* Record d's views (name, dimension, source) in the report. */
-int fl_pipeline__report_views(fl_report *r, const fl_data *d);
+/* Record d's views (name, dimension, source, fingerprint) in the report;
+ * with a saved report, unless allow_drift, first check that each view
+ * looks like the saved view of its name (fl_pipeline__view_check). */
+int fl_pipeline__report_views(fl_report *r, const fl_prep *p, const fl_data *d,
+			      const fl_saved_report *saved, int allow_drift);
+
+struct fl_view_print;
+
+/* The fingerprint of view v (view.c): what a report keeps of it */
+int fl_pipeline__view_print(struct fl_view_print *out, const fl_prep *p, const fl_data *d,
+			    int32_t v);
+/* ... as the JSON object of the report's "views" (NULL: FL_ENOMEM) */
+char *fl_pipeline__view_print_json(const struct fl_view_print *f);
+/* 0 when view v (fingerprint now) looks like the one a report was built on
+ * (fingerprint was); else FL_EINVAL saying how it differs */
+int fl_pipeline__view_check(const struct fl_view_print *was, const struct fl_view_print *now,
+			    const fl_prep *p, const fl_data *d, int32_t v);
 
 /* The holdout rows of a discovery (*out owned by the caller; NULL without
  * a holdout): a failure-stratified half of the rows, or of the groups of

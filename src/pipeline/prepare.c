@@ -7,6 +7,8 @@
  * input it is about.
  */
 #include "pipeline_internal.h"
+#include "report/report_internal.h"
+#include "spec/spec_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -369,12 +371,28 @@ int fl_pipeline__spec_data(fl_spec_data *sd, fl_spec_view **sv, const fl_prep *p
 	return 0;
 }
 
-int fl_pipeline__report_views(fl_report *r, const fl_data *d)
+int fl_pipeline__report_views(fl_report *r, const fl_prep *p, const fl_data *d,
+			      const fl_saved_report *saved, int allow_drift)
 {
 	int rc = 0;
 
-	for (int32_t v = 0; rc == 0 && v < d->n_views; v++)
-		rc = fl_report_add_view(r, d->views[v].name, d->views[v].dim,
-					d->views[v].source ? d->views[v].source : d->views[v].name);
+	for (int32_t v = 0; rc == 0 && v < d->n_views; v++) {
+		const fl_view_print *was = saved ? fl_spec__saved_view(saved, d->views[v].name) : NULL;
+		fl_view_print now = {0};
+		char *json = NULL;
+
+		if ((rc = fl_report_add_view(r, d->views[v].name, d->views[v].dim,
+					     d->views[v].source ? d->views[v].source
+								: d->views[v].name)) ||
+		    (rc = fl_pipeline__view_print(&now, p, d, v)) == 0) {
+			if (was && !allow_drift && was->dim == now.dim)
+				rc = fl_pipeline__view_check(was, &now, p, d, v);
+			if (rc == 0 && !(json = fl_pipeline__view_print_json(&now)))
+				rc = FL_ENOMEM;
+		}
+		fl_view_print_clear(&now);
+		if (json)
+			fl_report__set_view_print(r, r->n_views - 1, json);
+	}
 	return rc;
 }

@@ -110,6 +110,10 @@ static void write_dataset(jw *w, const fl_report *r)
 		put_int(w, r->views[i].dim);
 		fputs(",\"source\":", fp);
 		put_str(w, r->views[i].source);
+		if (r->views[i].fingerprint) {
+			fputs(",\"fingerprint\":", fp);
+			fputs(r->views[i].fingerprint, fp);
+		}
 		fputc('}', fp);
 	}
 	fputs("],\"columns\":", fp);

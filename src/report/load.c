@@ -454,10 +454,19 @@ static int dataset(loader *L, const cJSON *doc)
 	cJSON_ArrayForEach(e, views) {
 		const char *name = NULL, *src = NULL;
 
+		const cJSON *fp = get(e, "fingerprint");
+		char *json = NULL;
+
 		if ((rc = str(L, e, "name", &name)) || (rc = str(L, e, "source", &src)) ||
 		    (rc = integer(L, e, "dim", 1, INT32_MAX, &v)) ||
 		    (rc = fl_report_add_view(r, name, v, src)))
 			return rc;
+		if (fp && !cJSON_IsObject(fp))
+			return bad(L, "fingerprint", "an object");
+		if (fp && !(json = fl_spec__print(fp)))
+			return fl__error(FL_ENOMEM, "out of memory reading a view's fingerprint");
+		if (json) /* kept as written: `faultline report` writes it again */
+			fl_report__set_view_print(r, r->n_views - 1, json);
 	}
 	r->n_cols = cJSON_GetArraySize(cols);
 	if (!(r->saved.columns_json = fl_spec__print(cols)))

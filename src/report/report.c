@@ -68,6 +68,7 @@ void fl_report_free(fl_report *r)
 	for (int32_t i = 0; i < r->n_views; i++) {
 		free(r->views[i].name);
 		free(r->views[i].source);
+		free(r->views[i].fingerprint);
 	}
 	for (int32_t i = 0; i < r->n_params; i++) {
 		free(r->params[i].key);
@@ -118,6 +119,7 @@ int fl_report_add_view(fl_report *r, const char *name, int64_t dim, const char *
 	v->name = fl__strdup(name);
 	v->source = fl__strdup(source ? source : "");
 	v->dim = dim;
+	v->fingerprint = NULL;
 	if (!v->name || !v->source) {
 		free(v->name);
 		free(v->source);
@@ -125,6 +127,12 @@ int fl_report_add_view(fl_report *r, const char *name, int64_t dim, const char *
 	}
 	r->n_views++;
 	return FL_OK;
+}
+
+void fl_report__set_view_print(fl_report *r, int32_t i, char *json)
+{
+	free(r->views[i].fingerprint);
+	r->views[i].fingerprint = json;
 }
 
 int fl_report_set_table(fl_report *r, const fl_table *t, int64_t id_col)

@@ -8,6 +8,7 @@
 typedef struct fl_report_view {
 	char *name, *source;
 	int64_t dim;
+	char *fingerprint; /* its JSON object (src/pipeline/view.c), or NULL */
 } fl_report_view;
 
 typedef struct fl_report_param {
@@ -98,6 +99,8 @@ int fl_report__write_html_fp(const fl_report *r, FILE *fp, const char *page);
  * in search `round` (in a temporary folder made on the first call: beside
  * `prefix` when given, else in $TMPDIR), the caller's; that folder, or NULL. */
 int fl_report__set_owner(fl_report *r, void *owner, void (*release)(void *));
+/* View i's fingerprint: json (a JSON object) is the report's from here on */
+void fl_report__set_view_print(fl_report *r, int32_t i, char *json);
 int fl_report__model_path(fl_report *r, const char *prefix, const char *view, int32_t round,
 			  char **out);
 const char *fl_report__model_dir(const fl_report *r);

@@ -10,12 +10,111 @@ struct fl_saved_report {
 	fl_saved_slice *slices;
 	int32_t n;
 	char *path;
+	fl_view_print *views;
+	int32_t n_views;
 };
+
+void fl_view_print_clear(fl_view_print *v)
+{
+	for (int32_t i = 0; v->ids && i < v->n_ids; i++)
+		free(v->ids[i]);
+	free(v->ids);
+	free(v->name);
+	free(v->mean);
+	free(v->sd);
+	free(v->values);
+	memset(v, 0, sizeof *v);
+}
+
+const fl_view_print *fl_spec__saved_view(const fl_saved_report *r, const char *name)
+{
+	for (int32_t i = 0; r && i < r->n_views; i++)
+		if (strcmp(r->views[i].name, name) == 0)
+			return r->views[i].rows > 0 ? &r->views[i] : NULL;
+	return NULL;
+}
+
+/* n numbers of JSON array a into out (doubles or floats): 0, or -1 when a
+ * is not an array of n finite numbers */
+static int numbers(const cJSON *a, int64_t n, double *d, float *f)
+{
+	const cJSON *e;
+	int64_t k = 0;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n)
+		return -1;
+	cJSON_ArrayForEach(e, a) {
+		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
+			return -1;
+		if (d)
+			d[k] = e->valuedouble;
+		else
+			f[k] = (float)e->valuedouble;
+		k++;
+	}
+	return 0;
+}
+
+/* The fingerprint of one saved view (v: its entry in "views"); a view
+ * without one, or an entry that is not a view, leaves rows 0. */
+static int read_view(fl_view_print *out, const cJSON *v, const char *path)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
+	const cJSON *dim = cJSON_GetObjectItemCaseSensitive(v, "dim");
+	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(v, "fingerprint"), *rows, *ids, *e;
+	int64_t d, m, k = 0;
+
+	if (!cJSON_IsString(name) || fl_spec__integer(dim, 1, INT32_MAX, &d) != 0)
+		return 0;
+	if (!(out->name = fl__strdup(name->valuestring)))
+		return FL_ENOMEM;
+	out->dim = d;
+	if (!cJSON_IsObject(fp))
+		return 0; /* a report of an earlier faultline */
+	rows = cJSON_GetObjectItemCaseSensitive(fp, "rows");
+	ids = cJSON_GetObjectItemCaseSensitive(fp, "ids");
+	out->mean = fl__malloc((size_t)d * sizeof(double), "view fingerprint");
+	out->sd = fl__malloc((size_t)d * sizeof(double), "view fingerprint");
+	if (!out->mean || !out->sd)
+		return FL_ENOMEM;
+	if (fl_spec__integer(rows, 1, (int64_t)1 << 52, &m) != 0 ||
+	    numbers(cJSON_GetObjectItemCaseSensitive(fp, "mean"), d, out->mean, NULL) != 0 ||
+	    numbers(cJSON_GetObjectItemCaseSensitive(fp, "sd"), d, out->sd, NULL) != 0 ||
+	    (ids && !cJSON_IsArray(ids)))
+		return fl__error(FL_EFORMAT, "%s: view %s: a fingerprint needs \"rows\", and \"mean\" "
+				 "and \"sd\" of %lld numbers", path, name->valuestring, (long long)d);
+	out->n_ids = ids ? cJSON_GetArraySize(ids) : 0;
+	out->n_values = out->n_ids ? cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+					 cJSON_GetArrayItem(ids, 0), "values")) : 0;
+	if (out->n_ids && (out->n_values < 1 || out->n_values > d ||
+			   !(out->ids = fl__calloc((size_t)out->n_ids, sizeof(char *), "view ids")) ||
+			   !(out->values = fl__malloc((size_t)(out->n_ids * out->n_values) *
+						      sizeof(float), "view ids"))))
+		return out->n_values < 1 || out->n_values > d
+		       ? fl__error(FL_EFORMAT, "%s: view %s: fingerprint ids without values", path,
+				   name->valuestring) : FL_ENOMEM;
+	cJSON_ArrayForEach(e, ids) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+		if (!cJSON_IsString(id) ||
+		    numbers(cJSON_GetObjectItemCaseSensitive(e, "values"), out->n_values, NULL,
+			    out->values + k * out->n_values) != 0)
+			return fl__error(FL_EFORMAT, "%s: view %s: fingerprint id %lld needs \"id\" and "
+					 "%d \"values\"", path, name->valuestring, (long long)k + 1,
+					 out->n_values);
+		if (!(out->ids[k++] = fl__strdup(id->valuestring)))
+			return FL_ENOMEM;
+	}
+	out->rows = m;
+	return 0;
+}
 
 void fl_saved_report_free(fl_saved_report *r)
 {
 	if (!r)
 		return;
+	for (int32_t i = 0; i < r->n_views; i++)
+		fl_view_print_clear(&r->views[i]);
+	free(r->views);
 	for (int32_t i = 0; i < r->n; i++) {
 		free(r->slices[i].id);
 		free(r->slices[i].label);
@@ -134,7 +233,7 @@ int fl_spec__read_report(cJSON **doc, const char *path)
 int fl_saved_report_load(fl_saved_report **out, const char *path)
 {
 	fl_saved_report *r = NULL;
-	const cJSON *slices, *slice, *n;
+	const cJSON *slices, *slice, *n, *views, *view;
 	cJSON *doc = NULL;
 	double rows;
 	int rc = FL_OK;
@@ -148,6 +247,21 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 				     "saved slices"))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
+	}
+	views = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "dataset"),
+						 "views");
+	if (cJSON_IsArray(views)) {
+		if (!(r->views = fl__calloc((size_t)cJSON_GetArraySize(views) + 1, sizeof *r->views,
+					    "saved views"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		cJSON_ArrayForEach(view, views) {
+			rc = read_view(&r->views[r->n_views], view, path);
+			r->n_views += r->views[r->n_views].name != NULL;
+			if (rc)
+				goto cleanup;
+		}
 	}
 	n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "dataset"), "n");
 	rows = cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 0x1p53 ?

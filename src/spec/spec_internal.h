@@ -7,6 +7,27 @@
 
 #include <cJSON.h>
 
+/* What a report remembers of a view it was built on (its "fingerprint"),
+ * so that its rules are not applied to another model's embedding of the
+ * same name and dimension: per column, the mean and standard deviation
+ * over `rows` rows spread evenly, and the first n_values values of n_ids
+ * rows by id (when the data have ids). Written by src/pipeline/view.c,
+ * read back by saved.c. */
+typedef struct fl_view_print {
+	char *name;
+	int64_t dim, rows;      /* rows == 0: nothing is known of the view */
+	double *mean, *sd;      /* dim each */
+	int32_t n_ids, n_values;
+	char **ids;             /* n_ids */
+	float *values;          /* n_ids x n_values */
+} fl_view_print;
+
+void fl_view_print_clear(fl_view_print *v);
+
+/* The fingerprint of view `name` in a saved report, or NULL (none saved:
+ * a report of an earlier faultline, or no such view) */
+const fl_view_print *fl_spec__saved_view(const fl_saved_report *r, const char *name);
+
 /* What fl_spec__apply_cached keeps between specs applied to the same rows
  * of the same data: each saved mixture model's assignment of those rows,
  * computed once for the specs of all its components; each k-means run's
