@@ -4,6 +4,7 @@
  *   check the data, derive the failure signal           (prepare.c)
  *   split: a seeded, failure-stratified holdout half, whole groups with
  *     --group-column                                    (holdout.c)
+ *   reduce each view wider than the PCA once, to 8-bit codes  (reduce_views)
  *   search the other half: in every view the mixture, the failure
  *     direction and k-means; in the metadata the predicate search
  *   make each slice's members the rows its spec selects (settle_members)
@@ -14,9 +15,10 @@
  *     for beyond the causes above it                    (fl_report_causes)
  *   describe by metadata and by phrases                 (fl_report_describe*)
  *
- * The methods see the discovery half as their own rows (gathered copies);
- * their members are renamed back to the caller's rows before the report
- * takes them. With one method alone its raw top-K is reported, searched
+ * The methods see the discovery half as their own rows (the per-row
+ * arrays gathered, the views read through the half's row index or its
+ * reduction); their members are renamed back to the caller's rows before
+ * the report takes them. With one method alone its raw top-K is reported, searched
  * once and ranked by its score, to compare with that method's peer tool.
  */
 #include "candidate/candidate_internal.h"
