@@ -17,6 +17,17 @@ typedef struct model_files {
 	char labels[4200], outputs[4200];
 } model_files;
 
+/* DIR/NAME.npy into out, DIR's trailing slashes dropped ("B/" gives
+ * "B/labels.npy", not "B//labels.npy"; "/" stays "/") */
+static void join(char *out, size_t size, const char *dir, const char *name)
+{
+	size_t len = strlen(dir);
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	snprintf(out, size, "%.*s%s%s.npy", (int)len, dir, !len || dir[len - 1] == '/' ? "" : "/", name);
+}
+
 /* DIR/labels.npy and the first of DIR/probs.npy, logits.npy, preds.npy. */
 static int model_args(args *m, model_files *f, const args *a, const char *dir, const char *what)
 {
@@ -24,10 +35,10 @@ static int model_args(args *m, model_files *f, const args *a, const char *dir, c
 
 	*m = *a;
 	m->probs = m->logits = m->preds = m->failure = NULL;
-	snprintf(f->labels, sizeof f->labels, "%s/labels.npy", dir);
+	join(f->labels, sizeof f->labels, dir, "labels");
 	m->labels = f->labels;
 	for (int k = 0; k < 3; k++) {
-		snprintf(f->outputs, sizeof f->outputs, "%s/%s.npy", dir, kinds[k]);
+		join(f->outputs, sizeof f->outputs, dir, kinds[k]);
 		if (access(f->outputs, R_OK) == 0) {
 			*(k == 0 ? &m->probs : k == 1 ? &m->logits : &m->preds) = f->outputs;
 			return 0;
