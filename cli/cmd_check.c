@@ -26,11 +26,11 @@ int cmd_check(int argc, char **argv)
 	{
 		const opt table[] = {
 			DATA_OPTIONS(a),
-			{"max-failure-rate", OPT_NUM, "X", "FAIL a slice whose failure rate exceeds X", &co.max_failure_rate, NULL},
-			{"max-lift", OPT_NUM, "Y", "FAIL a slice whose lift exceeds Y", &co.max_lift, NULL},
-			{"max-regression", OPT_NUM, "Z", "FAIL a slice whose failure rate rose by more than Z", &co.max_regression, NULL},
-			{"max-overall-failure", OPT_NUM, "X", "FAIL when the overall failure rate exceeds X", &co.max_overall_failure, NULL},
-			{"max-overall-regression", OPT_NUM, "Z", "FAIL when the overall failure rate rose by more than Z", &co.max_overall_regression, NULL},
+			{"max-failure-rate", OPT_LIMIT, "X", NULL, &co, "max_failure_rate"},
+			{"max-lift", OPT_LIMIT, "Y", NULL, &co, "max_lift"},
+			{"max-regression", OPT_LIMIT, "Z", NULL, &co, "max_regression"},
+			{"max-overall-failure", OPT_LIMIT, "X", NULL, &co, "max_overall_failure"},
+			{"max-overall-regression", OPT_LIMIT, "Z", NULL, &co, "max_overall_regression"},
 			{"markdown", OPT_STR, "FILE", "also write a summary for a pull-request comment", &markdown, NULL},
 			{"quiet", OPT_FLAG, NULL, "no notes on stderr", &a.quiet, NULL},
 			{NULL, OPT_FLAG, NULL, NULL, NULL, NULL}
@@ -47,9 +47,6 @@ int cmd_check(int argc, char **argv)
 	    isnan(co.max_overall_failure) && isnan(co.max_overall_regression))
 		return usage_error("check", "need a limit: --max-failure-rate, --max-lift, "
 				   "--max-regression, --max-overall-failure or --max-overall-regression");
-	if (co.max_failure_rate < 0 || co.max_lift <= 0 || co.max_regression < 0 ||
-	    co.max_overall_failure < 0 || co.max_overall_regression < 0)
-		return usage_error("check", "limits must be >= 0 (--max-lift > 0)");
 	progress_init(a.quiet);
 	co.apply.failure_kind = a.o.failure_kind;
 	co.apply.progress = progress_cb;

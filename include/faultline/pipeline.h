@@ -324,6 +324,19 @@ typedef struct fl_check_opts {
 #define FL_CHECK_OPTS_INIT {FL_CHECK_OPTS_VERSION, (double)NAN, (double)NAN, (double)NAN, \
 			    FL_APPLY_OPTS_INIT, (double)NAN, (double)NAN}
 
+/** Number of limits in the table of fl_check_opts (every one FL_OPTION_NUM,
+ *  unset by default). */
+FL_API int32_t fl_check_option_count(void);
+/** Limit i of the table (static): its field's name ("max_overall_regression")
+ *  and help, or NULL out of range. */
+FL_API const fl_option *fl_check_option(int32_t i);
+/**
+ * Set a limit by name from text ("0.05").
+ * @return 0; FL_EINVAL (no such limit, or not a finite number >= 0, max_lift
+ *         > 0: the message names the option and the value)
+ */
+FL_API int fl_check_opts_set(fl_check_opts *o, const char *name, const char *value);
+
 /**
  * Known slices as CI gates: apply the saved report to new data (fl_apply),
  * judge every slice against the slice limits, and the whole data against

@@ -693,6 +693,15 @@ int main(void)
 		free(verdicts);
 		co.max_overall_regression = -1;
 		CHECK_RC(fl_check(&verdicts, &overall, NULL, saved, &d, &co), FL_EINVAL);
+		/* the limits by name, as the CLI sets them */
+		CHECK(fl_check_option_count() == 5 &&
+		      !strcmp(fl_check_option(4)->name, "max_overall_regression"));
+		CHECK_RC(fl_check_opts_set(&co, "max_overall_regression", "0.25"), 0);
+		CHECK(co.max_overall_regression == 0.25);
+		CHECK_RC(fl_check_opts_set(&co, "max_overall_regression", "-1"), FL_EINVAL);
+		CHECK(strstr(fl_last_error(), "max_overall_regression") && strstr(fl_last_error(), "-1"));
+		CHECK_RC(fl_check_opts_set(&co, "max_lift", "0"), FL_EINVAL);
+		CHECK_RC(fl_check_opts_set(&co, "max_nothing", "1"), FL_EINVAL);
 		for (int64_t i = 0; ones && i < d.n; i++)
 			ones[i] = 1;
 		worse.failure = ones;
