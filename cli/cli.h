@@ -23,7 +23,9 @@ enum {
  * fl_discover_opts, by the name in `lib`); OPT_LIBFLAG: a flag setting
  * the library's boolean `lib` to true, or to false when the flag's name
  * starts with "no-". Their help and default come from the library. */
-typedef enum { OPT_FLAG, OPT_STR, OPT_INT, OPT_NUM, OPT_LIST, OPT_LIB, OPT_LIBFLAG } opt_kind;
+/* OPT_LIMIT: a limit of fl_check (fl_check_opts_set on the target, an
+ * fl_check_opts, by the name in `lib`), its help from the library. */
+typedef enum { OPT_FLAG, OPT_STR, OPT_INT, OPT_NUM, OPT_LIST, OPT_LIB, OPT_LIBFLAG, OPT_LIMIT } opt_kind;
 
 #define OPT_LIST_MAX 16
 
@@ -38,7 +40,8 @@ typedef struct opt {
 	opt_kind kind;
 	const char *metavar; /* shown in --help */
 	const char *help;    /* NULL: the library's (from `lib`) */
-	void *target;        /* int*, const char**, int64_t*, double*, opt_list*, fl_discover_opts* */
+	void *target;        /* int*, const char**, int64_t*, double*, opt_list*, fl_discover_opts*,
+	                        fl_check_opts* */
 	const char *lib;     /* the library option a row sets or describes, or NULL */
 } opt;
 

@@ -18,7 +18,7 @@ int cmd_check(int argc, char **argv)
 	fl_check_opts co = FL_CHECK_OPTS_INIT;
 	fl_saved_report *saved = NULL;
 	fl_report *r = NULL;
-	fl_verdict *v = NULL;
+	fl_verdict *v = NULL, overall;
 	const char *markdown = NULL;
 	int count[3] = {0, 0, 0}, rc;
 
@@ -26,9 +26,11 @@ int cmd_check(int argc, char **argv)
 	{
 		const opt table[] = {
 			DATA_OPTIONS(a),
-			{"max-failure-rate", OPT_NUM, "X", "FAIL a slice whose failure rate exceeds X", &co.max_failure_rate, NULL},
-			{"max-lift", OPT_NUM, "Y", "FAIL a slice whose lift exceeds Y", &co.max_lift, NULL},
-			{"max-regression", OPT_NUM, "Z", "FAIL a slice whose failure rate rose by more than Z", &co.max_regression, NULL},
+			{"max-failure-rate", OPT_LIMIT, "X", NULL, &co, "max_failure_rate"},
+			{"max-lift", OPT_LIMIT, "Y", NULL, &co, "max_lift"},
+			{"max-regression", OPT_LIMIT, "Z", NULL, &co, "max_regression"},
+			{"max-overall-failure", OPT_LIMIT, "X", NULL, &co, "max_overall_failure"},
+			{"max-overall-regression", OPT_LIMIT, "Z", NULL, &co, "max_overall_regression"},
 			{"markdown", OPT_STR, "FILE", "also write a summary for a pull-request comment", &markdown, NULL},
 			{"allow-view-drift", OPT_FLAG, NULL, "apply even to a view unlike the report's", &co.apply.allow_view_drift, NULL},
 			{"quiet", OPT_FLAG, NULL, "no notes on stderr", &a.quiet, NULL},
@@ -42,16 +44,16 @@ int cmd_check(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if ((rc = check_data_args(&a, &pos, "check")))
 		return rc;
-	if (isnan(co.max_failure_rate) && isnan(co.max_lift) && isnan(co.max_regression))
-		return usage_error("check", "need --max-failure-rate, --max-lift or --max-regression");
-	if (co.max_failure_rate < 0 || co.max_lift <= 0 || co.max_regression < 0)
-		return usage_error("check", "limits must be >= 0 (--max-lift > 0)");
+	if (isnan(co.max_failure_rate) && isnan(co.max_lift) && isnan(co.max_regression) &&
+	    isnan(co.max_overall_failure) && isnan(co.max_overall_regression))
+		return usage_error("check", "need a limit: --max-failure-rate, --max-lift, "
+				   "--max-regression, --max-overall-failure or --max-overall-regression");
 	progress_init(a.quiet);
 	co.apply.failure_kind = a.o.failure_kind;
 	co.apply.progress = progress_cb;
 	if ((rc = read_saved(&saved, &in, &a, pos.items[0])))
 		goto cleanup;
-	if ((rc = fl_check(&v, &r, saved, &in.data, &co))) {
+	if ((rc = fl_check(&v, &overall, &r, saved, &in.data, &co))) {
 		rc = lib_fail(rc, 0);
 		goto cleanup;
 	}
@@ -62,13 +64,18 @@ int cmd_check(int argc, char **argv)
 		if (v[i].status != FL_PASS)
 			printf("%s %s %s: %s\n", fl_status_name(v[i].status), s->id, s->label, v[i].why);
 	}
-	printf("check: %d slices, %d pass, %d warn, %d fail\n", count[0] + count[1] + count[2],
+	if (overall.status != FL_PASS)
+		printf("%s overall: %s\n", fl_status_name(overall.status), overall.why);
+	printf("check: %d slices, %d pass, %d warn, %d fail", count[0] + count[1] + count[2],
 	       count[FL_PASS], count[FL_WARN], count[FL_FAIL]);
-	if (markdown && (rc = fl_check_write_markdown(markdown, r, saved, v))) {
+	if (!isnan(co.max_overall_failure) || !isnan(co.max_overall_regression))
+		printf("; overall %s", fl_status_name(overall.status));
+	putchar('\n');
+	if (markdown && (rc = fl_check_write_markdown(markdown, r, saved, v, &overall))) {
 		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 		goto cleanup;
 	}
-	rc = count[FL_FAIL] ? EXIT_FINDING : EXIT_OK;
+	rc = count[FL_FAIL] || overall.status == FL_FAIL ? EXIT_FINDING : EXIT_OK;
 cleanup:
 	free(v);
 	fl_report_free(r);

@@ -61,6 +61,11 @@ static void row_help(const opt *o, char *buf, size_t len)
 	char dflt[128], choices[128];
 
 	fl_discover_opts_init(&defaults);
+	for (int32_t i = 0; o->kind == OPT_LIMIT && i < fl_check_option_count(); i++)
+		if (strcmp(fl_check_option(i)->name, o->lib) == 0) {
+			snprintf(buf, len, "%s", fl_check_option(i)->help);
+			return;
+		}
 	for (int32_t i = 0; o->lib && i < fl_discover_option_count(); i++)
 		if (strcmp(fl_discover_option(i)->name, o->lib) == 0)
 			lo = fl_discover_option(i);
@@ -168,7 +173,9 @@ static int set_value(const opt *o, const char *verb, const char *val)
 		return 0;
 	}
 	case OPT_LIB:
-		if (fl_discover_opts_set(o->target, o->lib, val) != 0) {
+	case OPT_LIMIT:
+		if ((o->kind == OPT_LIB ? fl_discover_opts_set(o->target, o->lib, val) :
+		     fl_check_opts_set(o->target, o->lib, val)) != 0) {
 			const char *msg = fl_last_error(), *colon = strstr(msg, ": ");
 
 			/* "option alpha: '1.5' is not ..." -> "--alpha: '1.5' is not ..." */

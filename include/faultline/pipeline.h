@@ -316,37 +316,65 @@ typedef struct fl_verdict {
 /** Limits of fl_check; NaN = not checked. At least one must be set. */
 typedef struct fl_check_opts {
 	int version;             /**< FL_CHECK_OPTS_VERSION */
-	double max_failure_rate; /**< FAIL above; WARN when only the interval's top is */
-	double max_lift;         /**< FAIL above; WARN when only the interval's top / overall is */
-	double max_regression;   /**< FAIL when the rate rose by more since it was found;
+	double max_failure_rate; /**< FAIL a slice above; WARN when only its interval's top is */
+	double max_lift;         /**< FAIL a slice above; WARN when only its interval's top /
+	                              overall is */
+	double max_regression;   /**< FAIL a slice whose rate rose by more since it was found;
 	                              WARN when by more than half of it */
 	fl_apply_opts apply;
+	double max_overall_regression; /**< FAIL when the overall failure rate (the mean of
+	                              the signal) rose by more since the saved report;
+	                              WARN when by more than half of it */
+	double max_overall_failure; /**< FAIL when the overall failure rate is above */
 } fl_check_opts;
 
-#define FL_CHECK_OPTS_VERSION 1
+#define FL_CHECK_OPTS_VERSION 2
 #define FL_CHECK_OPTS_INIT {FL_CHECK_OPTS_VERSION, (double)NAN, (double)NAN, (double)NAN, \
-			    FL_APPLY_OPTS_INIT}
+			    FL_APPLY_OPTS_INIT, (double)NAN, (double)NAN}
+
+/** Number of limits in the table of fl_check_opts (every one FL_OPTION_NUM,
+ *  unset by default). */
+FL_API int32_t fl_check_option_count(void);
+/** Limit i of the table (static): its field's name ("max_overall_regression")
+ *  and help, or NULL out of range. */
+FL_API const fl_option *fl_check_option(int32_t i);
+/**
+ * Set a limit by name from text ("0.05").
+ * @return 0; FL_EINVAL (no such limit, or not a finite number >= 0, max_lift
+ *         > 0: the message names the option and the value)
+ */
+FL_API int fl_check_opts_set(fl_check_opts *o, const char *name, const char *value);
 
 /**
- * Known slices as CI gates: apply the saved report to new data (fl_apply)
- * and judge every slice against the limits.
+ * Known slices as CI gates: apply the saved report to new data (fl_apply),
+ * judge every slice against the slice limits, and the whole data against
+ * the overall ones (a model worse everywhere fails even when no saved
+ * slice got worse than the rest).
  * @param[out] verdicts  one per saved slice, in the saved order (free())
+ * @param[out] overall   the verdict on the whole data (PASS with an empty why
+ *                       when no overall limit is set), or NULL when not wanted
  * @param[out] applied   the applied report (fl_report_free), or NULL when not wanted
- * @return 0 (whatever the verdicts); FL_EINVAL (no limit, or a negative
- *         one); the errors of fl_apply
+ * @return 0 (whatever the verdicts); FL_EINVAL (no limit, a negative one, or
+ *         max_overall_regression against a saved report without an overall
+ *         failure rate); the errors of fl_apply
  */
-FL_API int fl_check(fl_verdict **verdicts, fl_report **applied, const fl_saved_report *saved,
-		    const fl_data *data, const fl_check_opts *opts);
+FL_API int fl_check(fl_verdict **verdicts, fl_verdict *overall, fl_report **applied,
+		    const fl_saved_report *saved, const fl_data *data, const fl_check_opts *opts);
 /** The worst status among n verdicts (FL_PASS for none). */
 FL_API fl_status fl_verdicts_worst(const fl_verdict *v, int32_t n);
 /** "PASS", "WARN" or "FAIL". */
 FL_API const char *fl_status_name(fl_status s);
 /**
- * Write a pull-request comment of a check (Markdown: a summary line and a
- * table of the slices not passing) to `path`, through a temporary file.
+ * Write a pull-request comment of a check (Markdown: a summary line, the
+ * overall failure rate then and now with its verdict, and a table of the
+ * slices not passing, each with its description) to `path`, through a
+ * temporary file. Rates of a binary signal read as percentages, means of a
+ * continuous one as values.
+ * @param overall  the overall verdict of fl_check, or NULL
  */
 FL_API int fl_check_write_markdown(const char *path, const fl_report *applied,
-				   const fl_saved_report *saved, const fl_verdict *verdicts);
+				   const fl_saved_report *saved, const fl_verdict *verdicts,
+				   const fl_verdict *overall);
 
 /* ---- compare ------------------------------------------------------------ */
 

@@ -75,7 +75,10 @@ FL_API int fl_spec_apply(uint8_t *member, const char *spec_json, const fl_spec_d
 /** One slice of a saved JSON report, as needed to apply it to new data. */
 typedef struct fl_saved_slice {
 	char *id;             /**< "S1", ... */
-	char *label;          /**< its description, or "method/view" when it has none */
+	char *label;          /**< its description; when it has none, who found it, the
+	                           metadata rule describing it (when one fits) and its
+	                           top confusion: "kmeans/pixels: ink >= 0.6; Coat ->
+	                           Shirt 18%" */
 	char *spec_json;      /**< its spec object, re-serialised */
 	int64_t size;         /**< as reported when it was found */
 	double failure_rate;
@@ -96,6 +99,12 @@ FL_API void fl_saved_report_free(fl_saved_report *r);
 FL_API int32_t fl_saved_report_n_slices(const fl_saved_report *r);
 /** The path it was read from (borrowed): relative model files of its specs live beside it. */
 FL_API const char *fl_saved_report_path(const fl_saved_report *r);
+/** The overall failure rate (the mean of the signal) of the data the report
+ *  was made on: its dataset.failure_rate; NaN when the report has none. */
+FL_API double fl_saved_report_overall(const fl_saved_report *r);
+/** Whether the report's failure signal was binary (dataset.failure.binary;
+ *  1 when the report does not say): its rates read as percentages. */
+FL_API int fl_saved_report_binary(const fl_saved_report *r);
 /** Slice i (borrowed), or NULL out of range. */
 FL_API const fl_saved_slice *fl_saved_report_slice(const fl_saved_report *r, int32_t i);
 

@@ -181,23 +181,27 @@ Verdict = collections.namedtuple("Verdict", "id label status why")
 
 class Verdicts(list):
     """fl_check's verdicts, one per saved slice (Verdict: id, label, status
-    "PASS"/"WARN"/"FAIL", why); .report is the applied Report, .worst the
-    worst status, .ok False when a slice fails (the CLI exits 1)."""
+    "PASS"/"WARN"/"FAIL", why); .overall the verdict on the whole data
+    (id "overall"), .report the applied Report, .worst the worst status of
+    all, .ok False when a slice or the overall gate fails (the CLI exits 1)."""
 
-    def __init__(self, verdicts, report):
+    def __init__(self, verdicts, overall, report):
         super().__init__(verdicts)
+        self.overall = overall
         self.report = report
         order = ("PASS", "WARN", "FAIL")
-        self.worst = max((v.status for v in self), key=order.index, default="PASS")
+        self.worst = max([v.status for v in self] + [overall.status], key=order.index)
         self.ok = self.worst != "FAIL"
 
 
 def check(report, labels=None, probs=None, failure=None, views=None, metadata=None, ids=None, *,
           logits=None, preds=None, id_column=None, class_column=None, failure_kind="error",
-          max_regression=None, max_failure_rate=None, max_lift=None, markdown=None,
+          max_regression=None, max_failure_rate=None, max_lift=None,
+          max_overall_regression=None, max_overall_failure=None, markdown=None,
           progress=None):
     """Known slices as CI gates (`faultline check`): apply the report to new
-    data and judge each slice against the limits. Returns Verdicts."""
+    data, judge each slice against the slice limits and the whole data
+    against the overall ones. Returns Verdicts."""
     def limit(x):
         return math.nan if x is None else float(x)
     data = _inputs.build(labels, probs, logits, preds, failure, views, metadata, ids, id_column,
@@ -207,12 +211,16 @@ def check(report, labels=None, probs=None, failure=None, views=None, metadata=No
     holder = {}
 
     def call(prefix, cb, note):
-        verdicts, handle = _fl.check(saved, data, failure_kind, limit(max_failure_rate),
-                                     limit(max_lift), limit(max_regression), md, cb)
+        verdicts, overall, handle = _fl.check(
+            saved, data, failure_kind, limit(max_failure_rate), limit(max_lift),
+            limit(max_regression), limit(max_overall_failure), limit(max_overall_regression),
+            md, cb)
         holder["verdicts"] = verdicts
+        holder["overall"] = overall
         return handle
     applied = _run(call, None, None, 0, progress, lambda prefix, cb, note: (prefix, cb, note))
-    return Verdicts([Verdict(*v) for v in holder["verdicts"]], applied)
+    return Verdicts([Verdict(*v) for v in holder["verdicts"]],
+                    Verdict("overall", "", *holder["overall"]), applied)
 
 
 def _model(m, labels, name):

@@ -670,7 +670,8 @@ static PyObject *apply(PyObject *mod, PyObject *args)
 }
 
 /* check(saved_path, data, failure_kind, max_failure_rate, max_lift,
- * max_regression, markdown, progress) -> ([(id, label, status, why)], Report) */
+ * max_regression, max_overall_failure, max_overall_regression, markdown,
+ * progress) -> ([(id, label, status, why)], (status, why) overall, Report) */
 static PyObject *check(PyObject *mod, PyObject *args)
 {
 	PyObject *data, *list = NULL, *rep = NULL, *out = NULL;
@@ -678,14 +679,15 @@ static PyObject *check(PyObject *mod, PyObject *args)
 	callbacks cb = {NULL, NULL, 0};
 	fl_check_opts co = FL_CHECK_OPTS_INIT;
 	fl_saved_report *saved = NULL;
-	fl_verdict *v = NULL;
+	fl_verdict *v = NULL, overall;
 	fl_report *r = NULL;
 	inputs *in;
 	int rc;
 
 	(void)mod;
-	if (!PyArg_ParseTuple(args, "sOsdddzO", &path, &data, &kind, &co.max_failure_rate,
-			      &co.max_lift, &co.max_regression, &markdown, &cb.progress) ||
+	if (!PyArg_ParseTuple(args, "sOsdddddzO", &path, &data, &kind, &co.max_failure_rate,
+			      &co.max_lift, &co.max_regression, &co.max_overall_failure,
+			      &co.max_overall_regression, &markdown, &cb.progress) ||
 	    failure_kind(kind, &co.apply.failure_kind) < 0)
 		return NULL;
 	if ((rc = fl_saved_report_load(&saved, path)))
@@ -697,9 +699,9 @@ static PyObject *check(PyObject *mod, PyObject *args)
 	co.apply.progress = progress_cb;
 	co.apply.progress_user = &cb;
 	Py_BEGIN_ALLOW_THREADS
-	rc = fl_check(&v, &r, saved, &in->data, &co);
+	rc = fl_check(&v, &overall, &r, saved, &in->data, &co);
 	if (rc == 0 && !cb.failed && markdown)
-		rc = fl_check_write_markdown(markdown, r, saved, v);
+		rc = fl_check_write_markdown(markdown, r, saved, v, &overall);
 	Py_END_ALLOW_THREADS
 	if (rc || cb.failed) {
 		if (!(cb.failed && PyErr_Occurred()))
@@ -719,7 +721,7 @@ static PyObject *check(PyObject *mod, PyObject *args)
 			goto cleanup;
 		PyList_SET_ITEM(list, i, t);
 	}
-	out = Py_BuildValue("(OO)", list, rep);
+	out = Py_BuildValue("(O(ss)O)", list, fl_status_name(overall.status), overall.why, rep);
 cleanup:
 	Py_XDECREF(list);
 	Py_XDECREF(rep);
@@ -745,6 +747,7 @@ static PyMethodDef methods[] = {
 	{"apply", apply, METH_VARARGS, "apply(saved_path, data, failure_kind, progress)"},
 	{"check", check, METH_VARARGS,
 	 "check(saved_path, data, failure_kind, max_failure_rate, max_lift, max_regression, "
+	 "max_overall_failure, max_overall_regression, "
 	 "markdown, progress)"},
 	{NULL, NULL, 0, NULL}
 };

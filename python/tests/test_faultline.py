@@ -154,6 +154,17 @@ class TestAgainstCLI(Tmp):
                                metadata=d["meta"], id_column="id", max_regression=0.05,
                                progress=False)
         self.assertEqual({x.status for x in same}, {"PASS"})
+        self.assertEqual(same.overall.status, "PASS")
+        # the overall gate: worse probabilities raise the overall failure rate
+        rc, out, err = cli("check", *args, "--max-overall-regression", "0.01")
+        w = faultline.check(run, labels=d["labels"], probs=worse, views=d["views"],
+                            metadata=d["meta"], id_column="id", max_overall_regression=0.01,
+                            progress=False)
+        self.assertEqual(w.overall.status, "FAIL")
+        self.assertIn("overall failure rate rose", w.overall.why)
+        self.assertFalse(w.ok)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("FAIL overall: " + w.overall.why, out)
 
     def test_compare_as_cli(self):
         d = example()
@@ -551,7 +562,8 @@ class TestEstimators(unittest.TestCase):
         for j, s in enumerate(m.slices_):
             np.testing.assert_array_equal(np.flatnonzero(proba[:, j]), np.sort(s.members))
         self.assertTrue((pred.sum(1) <= 1).all())
-        loss = -np.log(d["probs"][np.arange(10000), d["labels"]] + 1e-7)
+        # a failure signal is >= 0: -log(p + 1e-7) would be -1e-7 where p = 1
+        loss = -np.log(np.clip(d["probs"][np.arange(10000), d["labels"]], 1e-7, 1))
         m2 = faultline.MixtureSlicer(n_slices=2).fit(d["views"]["emb"], losses=loss)
         self.assertEqual(m2.report_.dataset["failure"]["binary"], False)
         # Domino's way: a table and its column names

@@ -7,7 +7,11 @@
  *   max_lift Y          FAIL when its lift exceeds Y, WARN when the top of
  *                       its interval divided by the overall rate does;
  *   max_regression Z    FAIL when its failure rate rose by more than Z since
- *                       it was found, WARN when by more than Z / 2.
+ *                       it was found, WARN when by more than Z / 2;
+ * and the whole data against two overall limits:
+ *   max_overall_failure X     FAIL when the overall failure rate exceeds X;
+ *   max_overall_regression Z  FAIL when it rose by more than Z since the saved
+ *                             report, WARN when by more than Z / 2.
  */
 #include "pipeline_internal.h"
 #include "report/report_internal.h"
@@ -18,9 +22,10 @@
 
 /* One saved slice applied: its rows in the new data become a candidate. */
 static int apply_slice(fl_candidate *c, const fl_saved_slice *saved, const fl_spec_data *sd,
-		       const fl_failure_summary *s, uint8_t *member)
+		       const fl_failure_summary *s, uint8_t *member, int binary)
 {
 	fl_strbuf b = {0};
+	char rate[32];
 	int64_t m = 0;
 	int rc;
 
@@ -48,8 +53,9 @@ static int apply_slice(fl_candidate *c, const fl_saved_slice *saved, const fl_sp
 	c->score = fl_slice_score(&c->stats, fl_failure_summary_mean(s));
 	snprintf(c->method, sizeof c->method, "saved");
 	snprintf(c->view, sizeof c->view, "%s", saved->id);
-	fl__sb_printf(&b, "%s (when found: %lld rows, failure %.4g)", saved->label,
-		      (long long)saved->size, saved->failure_rate);
+	fl__sb_printf(&b, "%s (when found: %lld rows, %s %s)", saved->label,
+		      (long long)saved->size, binary ? "failure" : "mean failure",
+		      fl_report__rate(rate, sizeof rate, saved->failure_rate, binary));
 	if (!(c->description = fl__sb_finish(&b, "slice description")) ||
 	    !(c->spec_json = fl__strdup(saved->spec_json)))
 		return FL_ENOMEM;
@@ -75,7 +81,8 @@ static int apply_all(fl_report *r, const fl_saved_report *saved, const fl_prep *
 
 		memset(&c, 0, sizeof c);
 		if ((rc = fl__progress(o->progress, o->progress_user, "apply", i, n)) == 0 &&
-		    (rc = apply_slice(&c, fl_saved_report_slice(saved, i), &sd, s, member)) == 0)
+		    (rc = apply_slice(&c, fl_saved_report_slice(saved, i), &sd, s, member,
+				       fl_saved_report_binary(saved))) == 0)
 			rc = fl_report_add_candidates(r, &c, 1);
 		fl_candidate_clear(&c);
 	}
@@ -130,8 +137,9 @@ cleanup:
 
 /* The worst status of one slice, and why. */
 static fl_status judge(fl_verdict *v, const fl_candidate *c, const fl_saved_slice *saved,
-		       double overall, const fl_check_opts *l)
+		       double overall, int binary, const fl_check_opts *l)
 {
+	const char *rate = binary ? "failure rate" : "mean failure";
 	const fl_slice_stats *st = &c->stats;
 	size_t len = sizeof v->why;
 	char *why = v->why;
@@ -141,9 +149,9 @@ static fl_status judge(fl_verdict *v, const fl_candidate *c, const fl_saved_slic
 #define RAISE(s, ...) do { if ((s) > status) { status = (s); snprintf(why, len, __VA_ARGS__); } } while (0)
 	if (!isnan(l->max_failure_rate)) {
 		if (st->failure_rate > l->max_failure_rate)
-			RAISE(FL_FAIL, "failure rate %.4g > %.4g", st->failure_rate, l->max_failure_rate);
+			RAISE(FL_FAIL, "%s %.4g > %.4g", rate, st->failure_rate, l->max_failure_rate);
 		else if (st->ci_high > l->max_failure_rate)
-			RAISE(FL_WARN, "failure rate %.4g, up to %.4g (95%%) > %.4g", st->failure_rate,
+			RAISE(FL_WARN, "%s %.4g, up to %.4g (95%%) > %.4g", rate, st->failure_rate,
 			      st->ci_high, l->max_failure_rate);
 	}
 	if (!isnan(l->max_lift) && overall > 0) {
@@ -157,10 +165,10 @@ static fl_status judge(fl_verdict *v, const fl_candidate *c, const fl_saved_slic
 		double rise = st->failure_rate - saved->failure_rate;
 
 		if (rise > l->max_regression)
-			RAISE(FL_FAIL, "failure rate rose %.4g -> %.4g (> +%.4g)", saved->failure_rate,
+			RAISE(FL_FAIL, "%s rose %.4g -> %.4g (> +%.4g)", rate, saved->failure_rate,
 			      st->failure_rate, l->max_regression);
 		else if (rise > l->max_regression / 2)
-			RAISE(FL_WARN, "failure rate rose %.4g -> %.4g (> +%.4g / 2)", saved->failure_rate,
+			RAISE(FL_WARN, "%s rose %.4g -> %.4g (> +%.4g / 2)", rate, saved->failure_rate,
 			      st->failure_rate, l->max_regression);
 	}
 #undef RAISE
@@ -169,8 +177,33 @@ static fl_status judge(fl_verdict *v, const fl_candidate *c, const fl_saved_slic
 	return v->status = status;
 }
 
-int fl_check(fl_verdict **verdicts, fl_report **applied, const fl_saved_report *saved,
-	     const fl_data *data, const fl_check_opts *opts)
+/* The whole data: its failure rate now against the limit and the saved one. */
+static void judge_overall(fl_verdict *v, double now, double then, int binary,
+			  const fl_check_opts *l)
+{
+	const char *rate = binary ? "failure rate" : "mean failure";
+	size_t len = sizeof v->why;
+	char *why = v->why;
+	fl_status status = FL_PASS;
+
+	why[0] = '\0';
+#define RAISE(s, ...) do { if ((s) > status) { status = (s); snprintf(why, len, __VA_ARGS__); } } while (0)
+	if (!isnan(l->max_overall_failure) && now > l->max_overall_failure)
+		RAISE(FL_FAIL, "overall %s %.4g > %.4g", rate, now, l->max_overall_failure);
+	if (!isnan(l->max_overall_regression)) {
+		if (now - then > l->max_overall_regression)
+			RAISE(FL_FAIL, "overall %s rose %.4g -> %.4g (> +%.4g)", rate, then, now,
+			      l->max_overall_regression);
+		else if (now - then > l->max_overall_regression / 2)
+			RAISE(FL_WARN, "overall %s rose %.4g -> %.4g (> +%.4g / 2)", rate, then, now,
+			      l->max_overall_regression);
+	}
+#undef RAISE
+	v->status = status;
+}
+
+int fl_check(fl_verdict **verdicts, fl_verdict *overall, fl_report **applied,
+	     const fl_saved_report *saved, const fl_data *data, const fl_check_opts *opts)
 {
 	fl_report *r = NULL;
 	fl_verdict *v = NULL;
@@ -183,10 +216,18 @@ int fl_check(fl_verdict **verdicts, fl_report **applied, const fl_saved_report *
 	*verdicts = NULL;
 	if (applied)
 		*applied = NULL;
-	if (isnan(opts->max_failure_rate) && isnan(opts->max_lift) && isnan(opts->max_regression))
-		return fl__error(FL_EINVAL, "check: no limit (max_failure_rate, max_lift or max_regression)");
-	if (opts->max_failure_rate < 0 || opts->max_lift <= 0 || opts->max_regression < 0)
+	if (overall)
+		memset(overall, 0, sizeof *overall);
+	if (isnan(opts->max_failure_rate) && isnan(opts->max_lift) && isnan(opts->max_regression) &&
+	    isnan(opts->max_overall_failure) && isnan(opts->max_overall_regression))
+		return fl__error(FL_EINVAL, "check: no limit (max_failure_rate, max_lift, max_regression, "
+				 "max_overall_failure or max_overall_regression)");
+	if (opts->max_failure_rate < 0 || opts->max_lift <= 0 || opts->max_regression < 0 ||
+	    opts->max_overall_failure < 0 || opts->max_overall_regression < 0)
 		return fl__error(FL_EINVAL, "check: limits must be >= 0 (max_lift > 0)");
+	if (!isnan(opts->max_overall_regression) && isnan(fl_saved_report_overall(saved)))
+		return fl__error(FL_EINVAL, "%s: no overall failure rate (dataset.failure_rate) to "
+				 "check a regression against", fl_saved_report_path(saved));
 	if ((rc = fl_apply(&r, saved, data, &opts->apply)))
 		return rc;
 	n = fl_report_n_slices(r);
@@ -195,7 +236,10 @@ int fl_check(fl_verdict **verdicts, fl_report **applied, const fl_saved_report *
 		return FL_ENOMEM;
 	}
 	for (int32_t i = 0; i < n; i++)
-		judge(&v[i], fl_report_slice(r, i), fl_saved_report_slice(saved, i), r->overall, opts);
+		judge(&v[i], fl_report_slice(r, i), fl_saved_report_slice(saved, i), r->overall,
+		      r->binary, opts);
+	if (overall)
+		judge_overall(overall, r->overall, fl_saved_report_overall(saved), r->binary, opts);
 	*verdicts = v;
 	if (applied)
 		*applied = r;
@@ -218,24 +262,59 @@ const char *fl_status_name(fl_status s)
 	return s == FL_FAIL ? "FAIL" : s == FL_WARN ? "WARN" : "PASS";
 }
 
+/* Text from a report as inert Markdown in a table cell: a '|' would end the
+ * cell, HTML would be rendered, a control character would reach the
+ * terminal of whoever prints the file. */
+static void md_cell(FILE *fp, const char *s)
+{
+	for (const char *q = s; *q;) {
+		uint32_t cp;
+		size_t len = fl__utf8_next(q, &cp);
+		const char *rep = cp == '|' ? "\\|" : cp == '\\' ? "\\\\" : cp == '<' ? "&lt;" :
+				  cp == '>' ? "&gt;" : cp == '&' ? "&amp;" : NULL;
+
+		if (rep)
+			fputs(rep, fp);
+		else if (fl__utf8_control(cp))
+			for (size_t k = 0; k < len; k++)
+				fprintf(fp, "\\\\x%02x", (unsigned char)q[k]);
+		else
+			fwrite(q, 1, len, fp);
+		q += len;
+	}
+}
+
 int fl_check_write_markdown(const char *path, const fl_report *applied,
-			    const fl_saved_report *saved, const fl_verdict *verdicts)
+			    const fl_saved_report *saved, const fl_verdict *verdicts,
+			    const fl_verdict *overall)
 {
 	int32_t n = fl_report_n_slices(applied), count[3] = {0, 0, 0};
+	fl_status worst = fl_verdicts_worst(verdicts, n);
+	const char *rate = applied->binary ? "failure rate" : "mean failure";
+	char now[32], then[32];
 	fl_staged st;
 	FILE *fp;
 	int rc;
 
 	for (int32_t i = 0; i < n; i++)
 		count[verdicts[i].status]++;
+	if (overall && overall->status > worst)
+		worst = overall->status;
 	if ((rc = fl__stage_open(&st, path)))
 		return rc;
 	fp = st.fp;
-	fprintf(fp, "### faultline check: %s\n\n%d slices: %d pass, %d warn, %d fail\n",
-		fl_status_name(fl_verdicts_worst(verdicts, n)), (int)n, (int)count[FL_PASS],
+	fprintf(fp, "### faultline check: %s\n\n", fl_status_name(worst));
+	fprintf(fp, "overall %s %s", rate, fl_report__rate(now, sizeof now, applied->overall,
+							     applied->binary));
+	if (!isnan(fl_saved_report_overall(saved)))
+		fprintf(fp, " (%s in the saved report)", fl_report__rate(then, sizeof then,
+			fl_saved_report_overall(saved), fl_saved_report_binary(saved)));
+	if (overall && overall->status != FL_PASS)
+		fprintf(fp, ": **%s** %s", fl_status_name(overall->status), overall->why);
+	fprintf(fp, "\n\n%d slices: %d pass, %d warn, %d fail\n", (int)n, (int)count[FL_PASS],
 		(int)count[FL_WARN], (int)count[FL_FAIL]);
 	if (count[FL_WARN] + count[FL_FAIL]) {
-		fputs("\n| status | slice | rows | failure rate | why |\n|---|---|---|---|---|\n", fp);
+		fprintf(fp, "\n| status | slice | rows | %s | why |\n|---|---|---|---|---|\n", rate);
 		for (int32_t i = 0; i < n; i++) {
 			const fl_candidate *c = fl_report_slice(applied, i);
 			const fl_saved_slice *s = fl_saved_report_slice(saved, i);
@@ -243,30 +322,12 @@ int fl_check_write_markdown(const char *path, const fl_report *applied,
 			if (verdicts[i].status == FL_PASS)
 				continue;
 			fprintf(fp, "| %s | ", fl_status_name(verdicts[i].status));
-			/* the saved id and label as inert text in the cell: a '|' would
-			 * end it, HTML would be rendered, a control character would
-			 * reach the terminal of whoever prints the file */
-			for (int part = 0; part < 2; part++) {
-				for (const char *q = part ? s->label : s->id; *q;) {
-					uint32_t cp;
-					size_t len = fl__utf8_next(q, &cp);
-					const char *rep = cp == '|' ? "\\|" : cp == '\\' ? "\\\\" :
-							  cp == '<' ? "&lt;" : cp == '>' ? "&gt;" :
-							  cp == '&' ? "&amp;" : NULL;
-
-					if (rep)
-						fputs(rep, fp);
-					else if (fl__utf8_control(cp))
-						for (size_t k = 0; k < len; k++)
-							fprintf(fp, "\\\\x%02x", (unsigned char)q[k]);
-					else
-						fwrite(q, 1, len, fp);
-					q += len;
-				}
-				fputs(part ? "" : ": ", fp);
-			}
-			fprintf(fp, " | %lld | %.1f%% | %s |\n", (long long)c->stats.size,
-				100 * c->stats.failure_rate, verdicts[i].why);
+			md_cell(fp, s->id);
+			fputs(": ", fp);
+			md_cell(fp, s->label);
+			fprintf(fp, " | %lld | %s | %s |\n", (long long)c->stats.size,
+				fl_report__rate(now, sizeof now, c->stats.failure_rate, applied->binary),
+				verdicts[i].why);
 		}
 	}
 	if ((rc = fl__stage_close(&st)) || (rc = fl__stage_commit(&st)))

@@ -360,3 +360,55 @@ int fl_discover_opts_check(const fl_discover_opts *o)
 				 "the holdout, and holdout is false");
 	return 0;
 }
+
+/* The limits of fl_check as a table, so that a client parses and describes
+ * them by name; NaN (unset) is every limit's default. */
+typedef struct limit {
+	fl_option o;
+	size_t offset; /* of the double in fl_check_opts */
+} limit;
+
+#define LIMIT(name, help) \
+	{{#name, FL_OPTION_NUM, help, NULL, NULL, 0, HUGE_VAL}, offsetof(fl_check_opts, name)}
+
+static const limit limits[] = {
+	LIMIT(max_failure_rate, "FAIL a slice whose failure rate exceeds X"),
+	LIMIT(max_lift, "FAIL a slice whose lift exceeds Y"),
+	LIMIT(max_regression, "FAIL a slice whose failure rate rose by more than Z"),
+	LIMIT(max_overall_failure, "FAIL when the overall failure rate exceeds X"),
+	LIMIT(max_overall_regression, "FAIL when the overall failure rate rose by more than Z"),
+};
+
+#define N_LIMITS ((int32_t)(sizeof limits / sizeof limits[0]))
+
+int32_t fl_check_option_count(void)
+{
+	return N_LIMITS;
+}
+
+const fl_option *fl_check_option(int32_t i)
+{
+	return i >= 0 && i < N_LIMITS ? &limits[i].o : NULL;
+}
+
+int fl_check_opts_set(fl_check_opts *o, const char *name, const char *value)
+{
+	char *end;
+	double v;
+
+	for (int32_t i = 0; o && name && value && i < N_LIMITS; i++) {
+		if (strcmp(limits[i].o.name, name) != 0)
+			continue;
+		errno = 0;
+		v = strtod(value, &end);
+		/* max_lift compares with a ratio: 0 would fail every slice */
+		if (errno || end == value || *end || !isfinite(v) || v < 0 ||
+		    (v == 0 && limits[i].offset == offsetof(fl_check_opts, max_lift)))
+			return fl__error(FL_EINVAL, "option %s: '%s' is not a number >= 0%s", name, value,
+					 limits[i].offset == offsetof(fl_check_opts, max_lift) ?
+					 " (> 0)" : "");
+		*(double *)(void *)((char *)o + limits[i].offset) = v;
+		return 0;
+	}
+	return fl__error(FL_EINVAL, "no check option '%s'", name ? name : "(null)");
+}

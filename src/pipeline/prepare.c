@@ -102,6 +102,14 @@ static int failure(fl_prep *p, const fl_data *d, fl_failure_kind kind)
 	if (d->failure) {
 		if ((rc = fl_check_finite_f64(d->failure, d->n, NAME(d->failure_name, "failure"))))
 			return rc;
+		/* one rule for every verb, views and metadata alike: larger is worse
+		 * and lift is a ratio of means, which a signed error breaks */
+		for (int64_t i = 0; i < d->n; i++)
+			if (d->failure[i] < 0)
+				return fl__error(FL_ERANGE, "%s: row %lld: negative failure %.6g (a failure "
+						 "signal is >= 0, larger = worse: pass |error| or "
+						 "shift it)", NAME(d->failure_name, "failure"),
+						 (long long)i, d->failure[i]);
 		memcpy(p->failure, d->failure, (size_t)d->n * sizeof *p->failure);
 		fl__sb_printf(&b, "file:%s", NAME(d->failure_name, "failure"));
 	} else {

@@ -35,13 +35,22 @@ static void esc(FILE *fp, const char *s)
 	}
 }
 
-static void pct(FILE *fp, double x)
+/* A rate of a binary signal as a percentage, a mean of a continuous one as
+ * the value itself (fl_report__rate). */
+static void pct(FILE *fp, const fl_report *r, double x)
 {
+	char buf[32];
+
 	if (isfinite(x))
-		fprintf(fp, "%.1f%%", 100 * x);
+		fputs(fl_report__rate(buf, sizeof buf, x, r->binary), fp);
 	else
 		fputs("&ndash;", fp);
 }
+
+/* What a slice's rate is called, and its excess (failures, or a sum of the
+ * signal beyond the mean outside) written. */
+#define FAILURE(r) ((r)->binary ? "failure" : "mean failure")
+#define EXCESS(r) ((r)->binary ? "%.0f" : "%.3g")
 
 static const char *const style =
 	"body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}"
@@ -106,8 +115,8 @@ static void header(FILE *fp, const fl_report *r)
 	fputs(shown ? "</p>\n<p>" : " &ndash;</p>\n<p>", fp);
 	fprintf(fp, "%lld samples; failure signal <code>", (long long)r->n);
 	esc(fp, r->failure_name);
-	fputs("</code>, overall rate ", fp);
-	pct(fp, r->overall);
+	fputs(r->binary ? "</code>, overall rate " : "</code>, overall mean ", fp);
+	pct(fp, r, r->overall);
 	fputs("; views:", fp);
 	for (int32_t v = 0; v < r->n_views; v++) {
 		fputs(v ? ", " : " ", fp);
@@ -216,10 +225,10 @@ static void row_end(FILE *fp, const fl_candidate *c)
 
 static void table(FILE *fp, const fl_report *r)
 {
-	fputs("<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">search + "
-	      "held out</th><th class=\"n\">failure</th><th>95% interval</th><th class=\"n\">lift"
-	      "</th><th class=\"n\">excess failures</th><th>replicated</th><th>found by</th>"
-	      "<th>description</th></tr>\n", fp);
+	fprintf(fp, "<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">search + "
+		"held out</th><th class=\"n\">%s</th><th>95%% interval</th><th class=\"n\">lift"
+		"</th><th class=\"n\">excess%s</th><th>replicated</th><th>found by</th>"
+		"<th>description</th></tr>\n", FAILURE(r), r->binary ? " failures" : "");
 	for (int32_t i = 0; i < r->n_slices; i++) {
 		const fl_candidate *c = &r->slices[i];
 		const fl_slice_stats *st = fl_report__shown(c);
@@ -227,34 +236,37 @@ static void table(FILE *fp, const fl_report *r)
 		fprintf(fp, "<tr><td><a href=\"#S%d\">S%d</a></td><td class=\"n\">%lld</td>"
 			"<td class=\"n\">%lld + %lld</td><td class=\"n\">", (int)i + 1, (int)i + 1,
 			(long long)st->size, (long long)c->n_members, (long long)c->n_holdout_members);
-		pct(fp, st->failure_rate);
+		pct(fp, r, st->failure_rate);
 		fputs("</td><td>", fp);
-		pct(fp, st->ci_low);
+		pct(fp, r, st->ci_low);
 		fputs(" &ndash; ", fp);
-		pct(fp, st->ci_high);
-		fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.0f</td>", st->lift,
-			c->excess);
+		pct(fp, r, st->ci_high);
+		fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">", st->lift);
+		fprintf(fp, EXCESS(r), c->excess);
+		fputs("</td>", fp);
 		row_end(fp, c);
 	}
 	fputs("</table>\n", fp);
 }
 
 /* The pieces of a cause, folded: one row each. */
-static void parts(FILE *fp, const fl_candidate *c)
+static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
 {
 	if (!c->n_parts)
 		return;
 	fprintf(fp, "<details><summary>%d part%s of this cause</summary>\n<table><tr><th class=\"n\">"
-		"size</th><th class=\"n\">failure</th><th class=\"n\">excess failures</th>"
+		"size</th><th class=\"n\">%s</th><th class=\"n\">excess%s</th>"
 		"<th>replicated</th><th>found by</th><th>description</th></tr>\n", (int)c->n_parts,
-		c->n_parts == 1 ? "" : "s");
+		c->n_parts == 1 ? "" : "s", FAILURE(r), r->binary ? " failures" : "");
 	for (int32_t k = 0; k < c->n_parts; k++) {
 		const fl_candidate *p = &c->parts[k];
 
 		fprintf(fp, "<tr><td class=\"n\">%lld</td><td class=\"n\">",
 			(long long)fl_report__shown(p)->size);
-		pct(fp, fl_report__shown(p)->failure_rate);
-		fprintf(fp, "</td><td class=\"n\">%.0f</td>", p->excess);
+		pct(fp, r, fl_report__shown(p)->failure_rate);
+		fputs("</td><td class=\"n\">", fp);
+		fprintf(fp, EXCESS(r), p->excess);
+		fputs("</td>", fp);
 		row_end(fp, p);
 	}
 	fputs("</table></details>\n", fp);
@@ -393,14 +405,18 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 
 	if (nc < 0 || nb < 0)
 		return FL_ENOMEM;
-	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, failure ",
-		(int)i + 1, (int)i + 1, (long long)fl_report__shown(c)->size);
-	pct(fp, fl_report__shown(c)->failure_rate);
+	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, %s ",
+		(int)i + 1, (int)i + 1, (long long)fl_report__shown(c)->size, FAILURE(r));
+	pct(fp, r, fl_report__shown(c)->failure_rate);
 	fputs(" vs ", fp);
-	pct(fp, fl_report__shown(c)->failure_rate_outside);
-	fprintf(fp, " outside: %.0f failures beyond the rate outside</h2>\n", c->excess);
-	fprintf(fp, "<p>search half: %lld samples, failure ", (long long)c->stats.size);
-	pct(fp, c->stats.failure_rate);
+	pct(fp, r, fl_report__shown(c)->failure_rate_outside);
+	if (r->binary)
+		fprintf(fp, " outside: %.0f failures beyond the rate outside</h2>\n", c->excess);
+	else
+		fprintf(fp, " outside: excess %.3g (the sum beyond the mean outside)</h2>\n",
+			c->excess);
+	fprintf(fp, "<p>search half: %lld samples, %s ", (long long)c->stats.size, FAILURE(r));
+	pct(fp, r, c->stats.failure_rate);
 	fputs("</p>\n", fp);
 	if (c->description) {
 		fputs("<p><b>", fp);
@@ -422,10 +438,10 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 	if (c->n_phrases)
 		fputs("</p>\n", fp);
 	if (c->has_holdout) {
-		fprintf(fp, "<p>held out: %lld samples, failure ", (long long)c->holdout.size);
-		pct(fp, c->holdout.failure_rate);
+		fprintf(fp, "<p>held out: %lld samples, %s ", (long long)c->holdout.size, FAILURE(r));
+		pct(fp, r, c->holdout.failure_rate);
 		fputs(" vs ", fp);
-		pct(fp, c->holdout.failure_rate_outside);
+		pct(fp, r, c->holdout.failure_rate_outside);
 		fprintf(fp, " outside%s, adjusted p = %.2g: %s</p>\n",
 			c->round > 1 ? " it and the causes above" : "", c->p_adjusted,
 			c->replicated ? "<span class=\"yes\">replicated</span>" :
@@ -483,7 +499,7 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 		}
 		fputs("</p>\n", fp);
 	}
-	parts(fp, c);
+	parts(fp, r, c);
 	fputs("</div>\n", fp);
 	return FL_OK;
 }

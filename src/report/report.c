@@ -4,6 +4,7 @@
  */
 #include "report_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -410,6 +411,17 @@ int32_t fl_report_confusions(const fl_report *r, int32_t slice, fl_confusion *ou
 int32_t fl_report_breakdown(const fl_report *r, int32_t slice, fl_confusion *out, int32_t max)
 {
 	return cells(r, slice, out, max, 0, r->saved.cells, r->saved.n_cells, FL_REPORT_BREAKDOWN);
+}
+
+const char *fl_report__rate(char *buf, size_t len, double x, int binary)
+{
+	if (!isfinite(x))
+		snprintf(buf, len, "-");
+	else if (binary)
+		snprintf(buf, len, "%.1f%%", 100.0 * x);
+	else
+		snprintf(buf, len, "%.4g", x);
+	return buf;
 }
 
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len)

@@ -141,6 +141,11 @@ int32_t fl_report__agreeing(const fl_candidate *c);
 /* What fl_report_merge multiplies a slice's score by for that agreement. */
 double fl_report__agreement_factor(const fl_candidate *c);
 
+/* A failure rate or mean as people read it: a binary signal's as a
+ * percentage ("40.7%"), a continuous one's as the value in the signal's own
+ * units ("4.07"); "-" when not finite. */
+const char *fl_report__rate(char *buf, size_t len, double x, int binary);
+
 /* The display name of class c: its name when known, else its number in buf. */
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len);
 /* The id of row i when an id column was given (of a prototype only, in a

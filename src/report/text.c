@@ -11,18 +11,6 @@
 
 #define WIDTH 100
 
-/* Rates of a binary signal read as percentages; a continuous signal's means
- * (a loss, say) keep their own units. */
-static void pct(char *buf, size_t len, double x, int binary)
-{
-	if (isfinite(x) && !binary)
-		snprintf(buf, len, "%.4g", x);
-	else if (isfinite(x))
-		snprintf(buf, len, "%.1f%%", 100.0 * x);
-	else
-		snprintf(buf, len, "-");
-}
-
 /* Print `s` inert and indented, cut to the table width (between whole
  * characters and escapes). */
 static void put_cut(FILE *fp, const char *indent, const char *s)
@@ -48,7 +36,7 @@ static void header(const fl_report *r, FILE *fp)
 	 * stays narrow, and the same wherever the file lives */
 	if (strncmp(fname, "file:", 5) == 0 && slash)
 		fname = slash + 1;
-	pct(rate, sizeof rate, r->overall, binary);
+	fl_report__rate(rate, sizeof rate, r->overall, binary);
 	snprintf(line, sizeof line, "faultline %s: %lld samples, failure = %s (%s), overall %s",
 		 fl_version(), (long long)r->n, fname,
 		 r->binary ? "binary" : "continuous", rate);
@@ -71,9 +59,10 @@ static void part_line(const fl_report *r, const fl_candidate *c, FILE *fp)
 	char rate[16], line[512];
 	int len;
 
-	pct(rate, sizeof rate, st->failure_rate, r->binary);
-	len = snprintf(line, sizeof line, "part: %lld rows, %s, excess %.0f: %s%s%s", (long long)st->size,
-		       rate, fabs(c->excess) < 0.5 ? 0.0 : c->excess, c->method,
+	fl_report__rate(rate, sizeof rate, st->failure_rate, r->binary);
+	len = snprintf(line, sizeof line, r->binary ? "part: %lld rows, %s, excess %.0f: %s%s%s" :
+		       "part: %lld rows, %s, excess %.3g: %s%s%s", (long long)st->size, rate,
+		       r->binary && fabs(c->excess) < 0.5 ? 0.0 : c->excess, c->method,
 		       c->view[0] ? "/" : "", c->view);
 	if (len > 0 && len < (int)sizeof line && (c->description || fl_report__explanation_fits(c)))
 		snprintf(line + len, sizeof line - (size_t)len, ": %s",
@@ -90,8 +79,8 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	int32_t nc;
 	int binary = r->binary;
 
-	pct(rate, sizeof rate, st->failure_rate, binary);
-	pct(out, sizeof out, st->failure_rate_outside, binary);
+	fl_report__rate(rate, sizeof rate, st->failure_rate, binary);
+	fl_report__rate(out, sizeof out, st->failure_rate_outside, binary);
 	snprintf(lo, sizeof lo, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_low);
 	snprintf(hi, sizeof hi, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_high);
 	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
@@ -137,9 +126,9 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	if (c->has_holdout) {
 		char sr[16], hr[16], ho[16], hp[16];
 
-		pct(sr, sizeof sr, c->stats.failure_rate, binary);
-		pct(hr, sizeof hr, c->holdout.failure_rate, binary);
-		pct(ho, sizeof ho, c->holdout.failure_rate_outside, binary);
+		fl_report__rate(sr, sizeof sr, c->stats.failure_rate, binary);
+		fl_report__rate(hr, sizeof hr, c->holdout.failure_rate, binary);
+		fl_report__rate(ho, sizeof ho, c->holdout.failure_rate_outside, binary);
 		/* Fisher's p underflows to 0 below about 1e-308 */
 		snprintf(hp, sizeof hp, c->p_adjusted > 0 ? "%.2g" : "<1e-300", c->p_adjusted);
 		snprintf(line, sizeof line, "search %lld rows %s; holdout %lld rows, %s vs %s%s, "

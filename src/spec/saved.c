@@ -12,6 +12,8 @@ struct fl_saved_report {
 	char *path;
 	fl_view_print *views;
 	int32_t n_views;
+	double overall;  /* dataset.failure_rate, NaN when absent */
+	int binary;      /* dataset.failure.binary (1 when absent) */
 };
 
 void fl_view_print_clear(fl_view_print *v)
@@ -135,6 +137,16 @@ int32_t fl_saved_report_n_slices(const fl_saved_report *r)
 	return r ? r->n : 0;
 }
 
+double fl_saved_report_overall(const fl_saved_report *r)
+{
+	return r ? r->overall : NAN;
+}
+
+int fl_saved_report_binary(const fl_saved_report *r)
+{
+	return r ? r->binary : 1;
+}
+
 const fl_saved_slice *fl_saved_report_slice(const fl_saved_report *r, int32_t i)
 {
 	return r && i >= 0 && i < r->n ? &r->slices[i] : NULL;
@@ -177,16 +189,33 @@ char *fl_spec__print(const cJSON *v)
 	return fl__sb_finish(&b, "a JSON value");
 }
 
-/* "method/view" of the first found_by entry */
-static char *found_by_label(const cJSON *slice)
+/* What a slice without a description is called in apply and check output:
+ * who found it, the metadata rule that describes it (when one fits) and
+ * its top confusion ("mixture/emb: Ankle boot -> Sneaker 91%"), so that
+ * a pull-request comment says what the slice is. */
+static char *made_label(const cJSON *slice)
 {
 	const cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(slice, "found_by"), 0);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(f, "method");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "view");
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(slice, "explanation");
+	const cJSON *rule = cJSON_GetObjectItemCaseSensitive(e, "predicates");
+	const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(slice, "confusions"), 0);
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(c, "label_name");
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(c, "predicted_name");
+	const cJSON *share = cJSON_GetObjectItemCaseSensitive(c, "share");
+	const char *sep = ": ";
 	fl_strbuf b = {0};
 
 	fl__sb_printf(&b, "%s%s%s", cJSON_IsString(m) ? m->valuestring : "?",
 		      cJSON_IsString(v) ? "/" : "", cJSON_IsString(v) ? v->valuestring : "");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "fits")) && cJSON_IsString(rule)) {
+		fl__sb_printf(&b, "%s%s", sep, rule->valuestring);
+		sep = "; ";
+	}
+	if (cJSON_IsString(from) && cJSON_IsString(to) && cJSON_IsNumber(share))
+		fl__sb_printf(&b, "%s%s -> %s %.0f%%", sep, from->valuestring, to->valuestring,
+			      100 * share->valuedouble);
 	return fl__sb_finish(&b, "slice label");
 }
 
@@ -266,6 +295,13 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 	n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "dataset"), "n");
 	rows = cJSON_IsNumber(n) && n->valuedouble >= 0 && n->valuedouble <= 0x1p53 ?
 	       n->valuedouble : 0x1p53;
+	{
+		const cJSON *ds = cJSON_GetObjectItemCaseSensitive(doc, "dataset");
+
+		r->overall = number(ds, "failure_rate");
+		r->binary = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(ds, "failure"), "binary"));
+	}
 	cJSON_ArrayForEach(slice, slices) {
 		fl_saved_slice *s = &r->slices[r->n];
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(slice, "id");
@@ -292,7 +328,7 @@ int fl_saved_report_load(fl_saved_report **out, const char *path)
 		}
 		r->n++;
 		s->id = fl__strdup(id->valuestring);
-		s->label = cJSON_IsString(desc) ? fl__strdup(desc->valuestring) : found_by_label(slice);
+		s->label = cJSON_IsString(desc) ? fl__strdup(desc->valuestring) : made_label(slice);
 		s->spec_json = fl_spec__print(spec);
 		s->size = (int64_t)size->valuedouble;
 		s->failure_rate = number(slice, "failure_rate");

@@ -674,13 +674,47 @@ int main(void)
 	/* check: the same data passes a regression limit */
 	{
 		fl_check_opts co = FL_CHECK_OPTS_INIT;
-		fl_verdict *verdicts = NULL;
+		fl_verdict *verdicts = NULL, overall;
+		fl_data worse = d;
+		double *ones = malloc((size_t)d.n * sizeof *ones);
 
-		CHECK_RC(fl_check(&verdicts, NULL, saved, &d, &co), FL_EINVAL);
+		CHECK_RC(fl_check(&verdicts, NULL, NULL, saved, &d, &co), FL_EINVAL);
 		co.max_regression = 0.5;
-		CHECK_RC(fl_check(&verdicts, NULL, saved, &d, &co), 0);
+		CHECK_RC(fl_check(&verdicts, &overall, NULL, saved, &d, &co), 0);
 		CHECK(verdicts && fl_verdicts_worst(verdicts, fl_saved_report_n_slices(saved)) == FL_PASS);
+		CHECK(overall.status == FL_PASS && overall.why[0] == '\0');
 		free(verdicts);
+		/* the overall gates: the same data does not regress; a model wrong
+		 * everywhere does, and exceeds any overall limit below 1 */
+		co.max_regression = NAN;
+		co.max_overall_regression = 0;
+		CHECK_RC(fl_check(&verdicts, &overall, NULL, saved, &d, &co), 0);
+		CHECK(overall.status == FL_PASS);
+		free(verdicts);
+		co.max_overall_regression = -1;
+		CHECK_RC(fl_check(&verdicts, &overall, NULL, saved, &d, &co), FL_EINVAL);
+		/* the limits by name, as the CLI sets them */
+		CHECK(fl_check_option_count() == 5 &&
+		      !strcmp(fl_check_option(4)->name, "max_overall_regression"));
+		CHECK_RC(fl_check_opts_set(&co, "max_overall_regression", "0.25"), 0);
+		CHECK(co.max_overall_regression == 0.25);
+		CHECK_RC(fl_check_opts_set(&co, "max_overall_regression", "-1"), FL_EINVAL);
+		CHECK(strstr(fl_last_error(), "max_overall_regression") && strstr(fl_last_error(), "-1"));
+		CHECK_RC(fl_check_opts_set(&co, "max_lift", "0"), FL_EINVAL);
+		CHECK_RC(fl_check_opts_set(&co, "max_nothing", "1"), FL_EINVAL);
+		for (int64_t i = 0; ones && i < d.n; i++)
+			ones[i] = 1;
+		worse.failure = ones;
+		co.max_overall_regression = 0.05;
+		co.max_overall_failure = 0.99;
+		CHECK_RC(fl_check(&verdicts, &overall, NULL, saved, &worse, &co), 0);
+		CHECK(overall.status == FL_FAIL && strstr(overall.why, "overall failure rate"));
+		free(verdicts);
+		co.max_overall_failure = NAN;
+		CHECK_RC(fl_check(&verdicts, &overall, NULL, saved, &worse, &co), 0);
+		CHECK(overall.status == FL_FAIL && strstr(overall.why, "rose"));
+		free(verdicts);
+		free(ones);
 	}
 	/* compare a model with itself: nothing regressed, no slice */
 	{

@@ -36,3 +36,9 @@ with open("meta_short.csv", "w") as f:
     f.write("id,kind\n")
     for i in range(n - 1):
         f.write(f"s{i:02d},near\n")
+# A continuous failure signal (an absolute error: about 4 on the far cluster,
+# 0.5 elsewhere) and a signed one (the error itself, negative on some rows).
+err = np.where(np.arange(n) < 10, 4.0, 0.5) + rng.normal(scale=0.2, size=n)
+np.save("abs_error.npy", np.abs(err))
+signed = err.copy(); signed[10::2] *= -1
+np.save("signed_error.npy", signed)
