@@ -164,14 +164,17 @@ def _saved(report):
 
 def apply(report, labels=None, probs=None, failure=None, views=None, metadata=None, ids=None, *,
           logits=None, preds=None, id_column=None, class_column=None, failure_kind="error",
-          json=None, html=None, max_members=0, progress=None):
+          json=None, html=None, max_members=0, allow_view_drift=False, progress=None):
     """Re-measure every slice of a report (a Report or a saved JSON path)
-    on new data: `faultline apply`. Returns a Report of the same slices."""
+    on new data: `faultline apply`. Returns a Report of the same slices.
+    A view that does not look like the one the report was built on (another
+    model's embedding?) raises InputError unless allow_view_drift."""
     data = _inputs.build(labels, probs, logits, preds, failure, views, metadata, ids, id_column,
                          class_column)
     saved = _saved(report)
     # the applied slices' specs name the saved report's model files
-    return _run(lambda prefix, cb, note: _fl.apply(saved, data, failure_kind, cb),
+    return _run(lambda prefix, cb, note: _fl.apply(saved, data, failure_kind,
+                                                   bool(allow_view_drift), cb),
                 json, html, max_members, progress, lambda prefix, cb, note: (prefix, cb, note),
                 os.path.dirname(os.path.abspath(saved)))
 
@@ -198,7 +201,7 @@ def check(report, labels=None, probs=None, failure=None, views=None, metadata=No
           logits=None, preds=None, id_column=None, class_column=None, failure_kind="error",
           max_regression=None, max_failure_rate=None, max_lift=None,
           max_overall_regression=None, max_overall_failure=None, markdown=None,
-          progress=None):
+          allow_view_drift=False, progress=None):
     """Known slices as CI gates (`faultline check`): apply the report to new
     data, judge each slice against the slice limits and the whole data
     against the overall ones. Returns Verdicts."""
@@ -214,7 +217,7 @@ def check(report, labels=None, probs=None, failure=None, views=None, metadata=No
         verdicts, overall, handle = _fl.check(
             saved, data, failure_kind, limit(max_failure_rate), limit(max_lift),
             limit(max_regression), limit(max_overall_failure), limit(max_overall_regression),
-            md, cb)
+            md, bool(allow_view_drift), cb)
         holder["verdicts"] = verdicts
         holder["overall"] = overall
         return handle

@@ -633,7 +633,7 @@ static int failure_kind(const char *name, fl_failure_kind *out)
 	return 0;
 }
 
-/* apply(saved_path, data, failure_kind, progress) -> Report */
+/* apply(saved_path, data, failure_kind, allow_view_drift, progress) -> Report */
 static PyObject *apply(PyObject *mod, PyObject *args)
 {
 	PyObject *data;
@@ -646,7 +646,8 @@ static PyObject *apply(PyObject *mod, PyObject *args)
 	int rc;
 
 	(void)mod;
-	if (!PyArg_ParseTuple(args, "sOsO", &path, &data, &kind, &cb.progress) ||
+	if (!PyArg_ParseTuple(args, "sOspO", &path, &data, &kind, &ao.allow_view_drift,
+			      &cb.progress) ||
 	    failure_kind(kind, &ao.failure_kind) < 0)
 		return NULL;
 	if ((rc = fl_saved_report_load(&saved, path)))
@@ -671,7 +672,7 @@ static PyObject *apply(PyObject *mod, PyObject *args)
 
 /* check(saved_path, data, failure_kind, max_failure_rate, max_lift,
  * max_regression, max_overall_failure, max_overall_regression, markdown,
- * progress) -> ([(id, label, status, why)], (status, why) overall, Report) */
+ * allow_view_drift, progress) -> ([(id, label, status, why)], (status, why) overall, Report) */
 static PyObject *check(PyObject *mod, PyObject *args)
 {
 	PyObject *data, *list = NULL, *rep = NULL, *out = NULL;
@@ -685,9 +686,10 @@ static PyObject *check(PyObject *mod, PyObject *args)
 	int rc;
 
 	(void)mod;
-	if (!PyArg_ParseTuple(args, "sOsdddddzO", &path, &data, &kind, &co.max_failure_rate,
+	if (!PyArg_ParseTuple(args, "sOsdddddzpO", &path, &data, &kind, &co.max_failure_rate,
 			      &co.max_lift, &co.max_regression, &co.max_overall_failure,
-			      &co.max_overall_regression, &markdown, &cb.progress) ||
+			      &co.max_overall_regression, &markdown, &co.apply.allow_view_drift,
+			      &cb.progress) ||
 	    failure_kind(kind, &co.apply.failure_kind) < 0)
 		return NULL;
 	if ((rc = fl_saved_report_load(&saved, path)))
@@ -744,11 +746,11 @@ static PyMethodDef methods[] = {
 	{"compare", compare, METH_VARARGS,
 	 "compare(base, candidate, improvements, options, model_prefix, progress, note)"},
 	{"load_report", load_report, METH_VARARGS, "load_report(path): fl_report_load_json"},
-	{"apply", apply, METH_VARARGS, "apply(saved_path, data, failure_kind, progress)"},
+	{"apply", apply, METH_VARARGS,
+	 "apply(saved_path, data, failure_kind, allow_view_drift, progress)"},
 	{"check", check, METH_VARARGS,
 	 "check(saved_path, data, failure_kind, max_failure_rate, max_lift, max_regression, "
-	 "max_overall_failure, max_overall_regression, "
-	 "markdown, progress)"},
+	 "max_overall_failure, max_overall_regression, markdown, allow_view_drift, progress)"},
 	{NULL, NULL, 0, NULL}
 };
 

@@ -112,6 +112,22 @@ class TestAgainstCLI(Tmp):
         self.assertEqual(norm(r.data["slices"]), norm(want["slices"]))
         self.assertIsNone(r.slices[0].holdout)
 
+    def test_apply_refuses_another_view(self):
+        d = example()
+        r = faultline.discover(labels=d["labels"], probs=d["probs"], views=d["views"],
+                               top=5, progress=False)
+        other = dict(d["views"])  # another model's 64-d embedding of the same images
+        proj = np.random.default_rng(1).normal(size=(32, 64)).astype(np.float32)
+        other["emb"] = np.maximum(d["views"]["pixels"] @ proj, 0).astype(np.float32)
+        with self.assertRaisesRegex(faultline.InputError, "view emb does not look like"):
+            faultline.apply(r, labels=d["labels"], probs=d["probs"], views=other, progress=False)
+        with self.assertRaisesRegex(faultline.InputError, "view emb does not look like"):
+            faultline.check(r, labels=d["labels"], probs=d["probs"], views=other,
+                            max_lift=10, progress=False)
+        a = faultline.apply(r, labels=d["labels"], probs=d["probs"], views=other,
+                            allow_view_drift=True, progress=False)
+        self.assertEqual(len(a.slices), len(r.slices))
+
     def test_apply_and_check_as_cli(self):
         d = example()
         run = self.path("run.json")
