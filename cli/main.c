@@ -182,6 +182,7 @@ static void wait_passively(char **argv)
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
+	const char *near;
 
 	wait_passively(argv);
 	memset(&sa, 0, sizeof sa);
@@ -204,5 +205,7 @@ int main(int argc, char **argv)
 	for (const verb *v = verbs; v->name; v++)
 		if (strcmp(argv[1], v->name) == 0)
 			return v->fn(argc - 2, argv + 2);
-	return usage_error(NULL, "unknown verb '%s'", argv[1]);
+	near = nearest(argv[1], strlen(argv[1]), &verbs->name, sizeof *verbs);
+	return near ? usage_error(NULL, "unknown verb '%s'; did you mean '%s'?", argv[1], near)
+		    : usage_error(NULL, "unknown verb '%s'", argv[1]);
 }
