@@ -333,9 +333,12 @@ static void overlaps(FILE *fp, const fl_report *r, int32_t i, row_index *x)
 		if (x->mark[m])
 			continue;
 		x->mark[m] = 1;
-		for (int64_t e = x->start[m]; e < x->start[m + 1]; e++)
-			if (x->inter[x->slice[e]]++ == 0)
-				x->touched[nt++] = x->slice[e];
+		for (int64_t e = x->start[m], end = x->start[m + 1]; e < end; e++) {
+			int32_t j = x->slice[e];
+
+			if (x->inter[j]++ == 0)
+				x->touched[nt++] = j;
+		}
 	}
 	for (int32_t t = 0; t < nt; t++) { /* kept: those shown, then in slice order */
 		int32_t j = x->touched[t];
