@@ -91,6 +91,10 @@ void note_cb(void *user, const char *message);
 extern int help_as_man;
 extern const char *man_summary;
 int cmd_man(int argc, char **argv);
+/* `faultline completion bash`: a bash completion script from every verb's
+ * option table: it sets help_as_completion, then asks each verb for --help. */
+extern int help_as_completion;
+int cmd_completion(int argc, char **argv);
 
 int cmd_discover(int argc, char **argv);
 int cmd_apply(int argc, char **argv);

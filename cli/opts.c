@@ -45,6 +45,7 @@ int exit_for_input(int rc)
  * under the verb's summary. */
 int help_as_man;
 const char *man_summary;
+int help_as_completion;
 
 /* roff text: '-' and '\\' escaped (a line never starts with '.' here). */
 static void roff(const char *s)
@@ -98,10 +99,35 @@ static void row_help(const opt *o, char *buf, size_t len)
 	}
 }
 
+/* `faultline completion bash`: a verb's case in the script's function. */
+static void print_completion(const opt *table, const char *verb)
+{
+	printf("\t%s)\n\t\topts=\"", verb);
+	for (const opt *o = table; o->name; o++)
+		printf("--%s ", o->name);
+	printf("--help\"\n\t\tcase $prev in\n");
+	for (const opt *o = table; o->name; o++)
+		for (int32_t i = 0; o->lib && o->kind != OPT_LIBFLAG && i < fl_discover_option_count(); i++) {
+			const fl_option *lo = fl_discover_option(i);
+
+			if (strcmp(lo->name, o->lib) || !lo->choices)
+				continue;
+			printf("\t\t--%s) words=\"", o->name);
+			for (const char *c = lo->choices; *c; c++)
+				putchar(*c == ',' ? ' ' : *c);
+			printf("\" ;;\n");
+		}
+	printf("\t\tesac ;;\n");
+}
+
 static void print_help(const opt *table, const char *verb, const char *usage)
 {
 	char help[512];
 
+	if (help_as_completion) {
+		print_completion(table, verb);
+		return;
+	}
 	if (help_as_man) {
 		printf(".SS \"faultline %s\"\n.B faultline %s\n", verb, verb);
 		roff(usage);
