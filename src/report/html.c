@@ -35,12 +35,26 @@ static void esc(FILE *fp, const char *s)
 	}
 }
 
-static void pct(FILE *fp, double x)
+/* A rate or mean as the text table prints it (fl_report__fmt_rate). */
+static void fig(FILE *fp, const fl_report *r, double x, int flags)
 {
-	if (isfinite(x))
-		fprintf(fp, "%.1f%%", 100 * x);
-	else
-		fputs("&ndash;", fp);
+	char buf[32];
+
+	fl_report__fmt_rate(buf, sizeof buf, x, r->binary, flags | FL_FIG_UNIT);
+	fputs(isfinite(x) ? buf : "&ndash;", fp);
+}
+
+static void pct(FILE *fp, const fl_report *r, double x)
+{
+	fig(fp, r, x, 0);
+}
+
+static void excess(FILE *fp, const fl_report *r, double x)
+{
+	char buf[32];
+
+	fl_report__fmt_excess(buf, sizeof buf, x, r->binary);
+	fputs(buf, fp);
 }
 
 static const char *const style =
@@ -107,7 +121,7 @@ static void header(FILE *fp, const fl_report *r)
 	fprintf(fp, "%lld samples; failure signal <code>", (long long)r->n);
 	esc(fp, r->failure_name);
 	fputs("</code>, overall rate ", fp);
-	pct(fp, r->overall);
+	pct(fp, r, r->overall);
 	fputs("; views:", fp);
 	for (int32_t v = 0; v < r->n_views; v++) {
 		fputs(v ? ", " : " ", fp);
@@ -227,20 +241,24 @@ static void table(FILE *fp, const fl_report *r)
 		fprintf(fp, "<tr><td><a href=\"#S%d\">S%d</a></td><td class=\"n\">%lld</td>"
 			"<td class=\"n\">%lld + %lld</td><td class=\"n\">", (int)i + 1, (int)i + 1,
 			(long long)st->size, (long long)c->n_members, (long long)c->n_holdout_members);
-		pct(fp, st->failure_rate);
+		pct(fp, r, st->failure_rate);
 		fputs("</td><td>", fp);
-		pct(fp, st->ci_low);
+		fig(fp, r, st->ci_low, FL_FIG_BOUND);
 		fputs(" &ndash; ", fp);
-		pct(fp, st->ci_high);
-		fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">%.0f</td>", st->lift,
-			c->excess);
+		fig(fp, r, st->ci_high, FL_FIG_BOUND);
+		if (isfinite(st->lift))
+			fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">", st->lift);
+		else
+			fputs("</td><td class=\"n\">&ndash;</td><td class=\"n\">", fp);
+		excess(fp, r, c->excess);
+		fputs("</td>", fp);
 		row_end(fp, c);
 	}
 	fputs("</table>\n", fp);
 }
 
 /* The pieces of a cause, folded: one row each. */
-static void parts(FILE *fp, const fl_candidate *c)
+static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
 {
 	if (!c->n_parts)
 		return;
@@ -253,8 +271,10 @@ static void parts(FILE *fp, const fl_candidate *c)
 
 		fprintf(fp, "<tr><td class=\"n\">%lld</td><td class=\"n\">",
 			(long long)fl_report__shown(p)->size);
-		pct(fp, fl_report__shown(p)->failure_rate);
-		fprintf(fp, "</td><td class=\"n\">%.0f</td>", p->excess);
+		pct(fp, r, fl_report__shown(p)->failure_rate);
+		fputs("</td><td class=\"n\">", fp);
+		excess(fp, r, p->excess);
+		fputs("</td>", fp);
 		row_end(fp, p);
 	}
 	fputs("</table></details>\n", fp);
@@ -470,12 +490,14 @@ static int card(FILE *fp, const fl_report *r, int32_t i, row_index *x, const thu
 		return FL_ENOMEM;
 	fprintf(fp, "<div class=\"card\" id=\"S%d\"><h2>S%d &middot; %lld samples, failure ",
 		(int)i + 1, (int)i + 1, (long long)fl_report__shown(c)->size);
-	pct(fp, fl_report__shown(c)->failure_rate);
+	pct(fp, r, fl_report__shown(c)->failure_rate);
 	fputs(" vs ", fp);
-	pct(fp, fl_report__shown(c)->failure_rate_outside);
-	fprintf(fp, " outside: %.0f failures beyond the rate outside</h2>\n", c->excess);
+	pct(fp, r, fl_report__shown(c)->failure_rate_outside);
+	fputs(" outside: ", fp);
+	excess(fp, r, c->excess);
+	fputs(" failures beyond the rate outside</h2>\n", fp);
 	fprintf(fp, "<p>search half: %lld samples, failure ", (long long)c->stats.size);
-	pct(fp, c->stats.failure_rate);
+	pct(fp, r, c->stats.failure_rate);
 	fputs("</p>\n", fp);
 	if (c->description) {
 		fputs("<p><b>", fp);
@@ -498,9 +520,9 @@ static int card(FILE *fp, const fl_report *r, int32_t i, row_index *x, const thu
 		fputs("</p>\n", fp);
 	if (c->has_holdout) {
 		fprintf(fp, "<p>held out: %lld samples, failure ", (long long)c->holdout.size);
-		pct(fp, c->holdout.failure_rate);
+		pct(fp, r, c->holdout.failure_rate);
 		fputs(" vs ", fp);
-		pct(fp, c->holdout.failure_rate_outside);
+		pct(fp, r, c->holdout.failure_rate_outside);
 		fprintf(fp, " outside%s, adjusted p = %.2g: %s</p>\n",
 			c->round > 1 ? " it and the causes above" : "", c->p_adjusted,
 			c->replicated ? "<span class=\"yes\">replicated</span>" :
@@ -558,7 +580,7 @@ static int card(FILE *fp, const fl_report *r, int32_t i, row_index *x, const thu
 		}
 		fputs("</p>\n", fp);
 	}
-	parts(fp, c);
+	parts(fp, r, c);
 	fputs("</div>\n", fp);
 	return FL_OK;
 }
