@@ -56,6 +56,12 @@ typedef struct opt {
 int opts_parse(const opt *table, int argc, char **argv, const char *verb,
 	       const char *usage, opt_list *positional);
 
+/* The name closest to typed[0..len) (one edit away, two from 6 letters:
+ * insert, delete, change, swap; or a prefix of 3 letters or more), or NULL:
+ * for "did you mean". names: the first of NULL-terminated names `stride`
+ * bytes apart (&table->name of an option or verb table). */
+const char *nearest(const char *typed, size_t len, const char *const *names, size_t stride);
+
 /* Print "faultline: error: <msg>" and a hint to stderr; return EXIT_USAGE. */
 int usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -88,6 +94,10 @@ void note_cb(void *user, const char *message);
 extern int help_as_man;
 extern const char *man_summary;
 int cmd_man(int argc, char **argv);
+/* `faultline completion bash`: a bash completion script from every verb's
+ * option table: it sets help_as_completion, then asks each verb for --help. */
+extern int help_as_completion;
+int cmd_completion(int argc, char **argv);
 
 int cmd_discover(int argc, char **argv);
 int cmd_apply(int argc, char **argv);

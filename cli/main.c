@@ -22,6 +22,7 @@ static const verb verbs[] = {
 	{"compare", cmd_compare, "where a candidate model regressed against a base, and improved"},
 	{"synth", cmd_synth, "write a synthetic evaluation set with planted failing slices"},
 	{"man", cmd_man, "print the manual page (roff)"},
+	{"completion", cmd_completion, "print a bash completion script: source <(faultline completion bash)"},
 	{NULL, NULL, NULL}
 };
 
@@ -45,7 +46,7 @@ int cmd_man(int argc, char **argv)
 	       fl_version());
 	help_as_man = 1;
 	for (const verb *v = verbs; v->name; v++) {
-		if (v->fn == cmd_man)
+		if (v->fn == cmd_man || v->fn == cmd_completion)
 			continue;
 		man_summary = v->summary;
 		v->fn(1, args);
@@ -54,6 +55,40 @@ int cmd_man(int argc, char **argv)
 	       "3 an input is unreadable, malformed or inconsistent; 4 an output could not be\n"
 	       "written; 5 out of memory or an internal failure; 128 + N stopped by signal N.\n"
 	       ".SH SEE ALSO\ndocs/cli.md and docs/report-json.md in the source tree.\n");
+	return EXIT_OK;
+}
+
+/* The completion script: verbs, then each verb's options (and the values
+ * of the options that take one of a list) from its table. */
+int cmd_completion(int argc, char **argv)
+{
+	char help[] = "--help";
+	char *args[] = {help, NULL};
+
+	if (argc == 1 && strcmp(argv[0], "--help") == 0) {
+		printf("usage: faultline completion bash\n\nPrints a bash completion script "
+		       "generated from the option tables:\n  source <(faultline completion bash)\n");
+		return EXIT_OK;
+	}
+	if (argc != 1 || strcmp(argv[0], "bash") != 0)
+		return usage_error("completion", "expected 'bash' (the only shell supported)");
+	printf("# bash completion for faultline %s: source <(faultline completion bash)\n"
+	       "_faultline() {\n\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}"
+	       " opts= words=\n\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n\t\tCOMPREPLY=($(compgen -W \"",
+	       fl_version());
+	for (const verb *v = verbs; v->name; v++)
+		printf("%s ", v->name);
+	printf("--help --version\" -- \"$cur\"))\n\t\treturn\n\tfi\n\tcase ${COMP_WORDS[1]} in\n");
+	help_as_completion = 1;
+	for (const verb *v = verbs; v->name; v++)
+		if (v->fn != cmd_man && v->fn != cmd_completion)
+			v->fn(1, args);
+	printf("\tcompletion) words=bash ;;\n\tesac\n"
+	       "\tif [ -n \"$words\" ]; then\n\t\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+	       "\telif [ \"${cur#-}\" != \"$cur\" ]; then\n"
+	       "\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+	       "\telse\n\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n\tfi\n}\n"
+	       "complete -o filenames -F _faultline faultline\n");
 	return EXIT_OK;
 }
 
@@ -182,6 +217,7 @@ static void wait_passively(char **argv)
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
+	const char *near;
 
 	wait_passively(argv);
 	memset(&sa, 0, sizeof sa);
@@ -204,5 +240,7 @@ int main(int argc, char **argv)
 	for (const verb *v = verbs; v->name; v++)
 		if (strcmp(argv[1], v->name) == 0)
 			return v->fn(argc - 2, argv + 2);
-	return usage_error(NULL, "unknown verb '%s'", argv[1]);
+	near = nearest(argv[1], strlen(argv[1]), &verbs->name, sizeof *verbs);
+	return near ? usage_error(NULL, "unknown verb '%s'; did you mean '%s'?", argv[1], near)
+		    : usage_error(NULL, "unknown verb '%s'", argv[1]);
 }

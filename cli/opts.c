@@ -45,6 +45,7 @@ int exit_for_input(int rc)
  * under the verb's summary. */
 int help_as_man;
 const char *man_summary;
+int help_as_completion;
 
 /* roff text: '-' and '\\' escaped (a line never starts with '.' here). */
 static void roff(const char *s)
@@ -103,10 +104,35 @@ static void row_help(const opt *o, char *buf, size_t len)
 	}
 }
 
+/* `faultline completion bash`: a verb's case in the script's function. */
+static void print_completion(const opt *table, const char *verb)
+{
+	printf("\t%s)\n\t\topts=\"", verb);
+	for (const opt *o = table; o->name; o++)
+		printf("--%s ", o->name);
+	printf("--help\"\n\t\tcase $prev in\n");
+	for (const opt *o = table; o->name; o++)
+		for (int32_t i = 0; o->lib && o->kind != OPT_LIBFLAG && i < fl_discover_option_count(); i++) {
+			const fl_option *lo = fl_discover_option(i);
+
+			if (strcmp(lo->name, o->lib) || !lo->choices)
+				continue;
+			printf("\t\t--%s) words=\"", o->name);
+			for (const char *c = lo->choices; *c; c++)
+				putchar(*c == ',' ? ' ' : *c);
+			printf("\" ;;\n");
+		}
+	printf("\t\tesac ;;\n");
+}
+
 static void print_help(const opt *table, const char *verb, const char *usage)
 {
 	char help[512];
 
+	if (help_as_completion) {
+		print_completion(table, verb);
+		return;
+	}
 	if (help_as_man) {
 		printf(".SS \"faultline %s\"\n.B faultline %s\n", verb, verb);
 		roff(usage);
@@ -190,6 +216,49 @@ static int set_value(const opt *o, const char *verb, const char *val)
 	return usage_error(verb, "--%s takes no value", o->name);
 }
 
+/* Edits (insert, delete, change, swap two neighbours) from a[0..la) to b. */
+static size_t edits(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), d[3][64], *prev2 = d[0], *prev = d[1], *cur = d[2];
+
+	if (la >= 64 || lb >= 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *t = prev2;
+
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			v = prev[j] + 1 < v ? prev[j] + 1 : v;
+			v = cur[j - 1] + 1 < v ? cur[j - 1] + 1 : v;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+		}
+		prev2 = prev, prev = cur, cur = t;
+	}
+	return prev[lb];
+}
+
+const char *nearest(const char *typed, size_t len, const char *const *names, size_t stride)
+{
+	const char *best = NULL;
+	size_t best_d = (len < 6 ? 1 : 2) + 1; /* the most edits still a typo, plus one */
+
+	for (; *names; names = (const void *)((const char *)names + stride)) {
+		/* a prefix of 3 or more letters (--thumb) counts as one edit */
+		size_t d = len >= 3 && strncmp(*names, typed, len) == 0 ? 1 : edits(typed, len, *names);
+
+		if (d < best_d)
+			best = *names, best_d = d;
+	}
+	return best;
+}
+
 int opts_parse(const opt *table, int argc, char **argv, const char *verb,
 	       const char *usage, opt_list *positional)
 {
@@ -214,8 +283,13 @@ int opts_parse(const opt *table, int argc, char **argv, const char *verb,
 		for (o = table; o->name; o++)
 			if (strlen(o->name) == len && strncmp(o->name, arg, len) == 0)
 				break;
-		if (!o->name)
-			return usage_error(verb, "unknown option '--%.*s'", (int)len, arg);
+		if (!o->name) {
+			const char *near = nearest(arg, len, &table->name, sizeof *table);
+
+			return near ? usage_error(verb, "unknown option '--%.*s'; did you mean '--%s'?",
+						  (int)len, arg, near)
+				    : usage_error(verb, "unknown option '--%.*s'", (int)len, arg);
+		}
 		if (o->kind == OPT_FLAG || o->kind == OPT_LIBFLAG) {
 			if (eq)
 				return usage_error(verb, "--%s takes no value", o->name);

@@ -196,7 +196,7 @@ static int open_deflated(fl_array *a, const unsigned char *src, const zentry *z)
 int fl_io__npz_select(fl_array *a, const char *path, const char *key)
 {
 	const unsigned char *m = a->map, *p, *end, *data;
-	uint64_t cd_off = 0, cd_size = 0, count = 0, start, n = 0, found = 0;
+	uint64_t cd_off = 0, cd_size = 0, count = 0, start, n = 0, found = 0, npy = 0;
 	size_t klen = key ? strlen(key) : 0;
 	zentry z, pick;
 	char list[200] = "";
@@ -214,6 +214,7 @@ int fl_io__npz_select(fl_array *a, const char *path, const char *key)
 		if (z.name_len > 0 && z.name[z.name_len - 1] == '/')
 			continue;                       /* a directory */
 		n++;
+		npy += z.key_len < z.name_len;
 		list_key(list, sizeof list, &z);
 		/* duplicates: the last wins, as with numpy.load */
 		if (!key || (z.key_len == klen && !memcmp(z.name, key, klen)) ||
@@ -222,6 +223,11 @@ int fl_io__npz_select(fl_array *a, const char *path, const char *key)
 	}
 	if (n == 0)
 		return fl__error(FL_EFORMAT, "%s: empty archive (no arrays)", path);
+	/* a zip of something else: torch.save writes one (data.pkl, data/0, ...) */
+	if (npy == 0)
+		return fl__error(FL_EFORMAT, "%s: not a NumPy file (a zip without .npy members, such "
+				 "as a PyTorch .pt; it holds %s): save the array with numpy.save",
+				 path, list);
 	if (!key && n > 1)
 		return fl__error(FL_EINVAL, "%s: holds %llu arrays (%s); choose one by name",
 				 path, (unsigned long long)n, list);

@@ -70,8 +70,13 @@ int fl_array_open(fl_array **out, const char *path, const char *key)
 			rc = fl_io__npy_parse(a, map, a->map_len);
 	} else if (!memcmp(map, "PK", 2)) {
 		rc = fl_io__npz_select(a, path, key);
+	} else if (((const unsigned char *)map)[0] == 0x80 && ((const unsigned char *)map)[1] <= 5) {
+		/* pickle protocols 2-5 start with PROTO: torch.save's legacy format, pickle.dump */
+		rc = fl__error(FL_EFORMAT, "%s: not a NumPy file (a Python pickle, such as "
+			       "pickle.dump or torch.save write): save the array with numpy.save", path);
 	} else {
-		rc = fl__error(FL_EFORMAT, "%s: not a .npy or .npz file (bad magic)", path);
+		rc = fl__error(FL_EFORMAT, "%s: not a .npy or .npz file (bad magic): save the array "
+			       "with numpy.save", path);
 	}
 cleanup:
 	if (fd >= 0)

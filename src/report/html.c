@@ -35,22 +35,30 @@ static void esc(FILE *fp, const char *s)
 	}
 }
 
-/* A rate of a binary signal as a percentage, a mean of a continuous one as
- * the value itself (fl_report__rate). */
-static void pct(FILE *fp, const fl_report *r, double x)
+/* A rate or mean as the text table prints it (fl_report__fmt_rate). */
+static void fig(FILE *fp, const fl_report *r, double x, int flags)
 {
 	char buf[32];
 
-	if (isfinite(x))
-		fputs(fl_report__rate(buf, sizeof buf, x, r->binary), fp);
-	else
-		fputs("&ndash;", fp);
+	fl_report__fmt_rate(buf, sizeof buf, x, r->binary, flags | FL_FIG_UNIT);
+	fputs(isfinite(x) ? buf : "&ndash;", fp);
 }
 
-/* What a slice's rate is called, and its excess (failures, or a sum of the
- * signal beyond the mean outside) written. */
+static void pct(FILE *fp, const fl_report *r, double x)
+{
+	fig(fp, r, x, 0);
+}
+
+static void excess(FILE *fp, const fl_report *r, double x)
+{
+	char buf[32];
+
+	fl_report__fmt_excess(buf, sizeof buf, x, r->binary);
+	fputs(buf, fp);
+}
+
+/* What a slice's rate is called */
 #define FAILURE(r) ((r)->binary ? "failure" : "mean failure")
-#define EXCESS(r) ((r)->binary ? "%.0f" : "%.3g")
 
 static const char *const style =
 	"body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}"
@@ -238,11 +246,14 @@ static void table(FILE *fp, const fl_report *r)
 			(long long)st->size, (long long)c->n_members, (long long)c->n_holdout_members);
 		pct(fp, r, st->failure_rate);
 		fputs("</td><td>", fp);
-		pct(fp, r, st->ci_low);
+		fig(fp, r, st->ci_low, FL_FIG_BOUND);
 		fputs(" &ndash; ", fp);
-		pct(fp, r, st->ci_high);
-		fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">", st->lift);
-		fprintf(fp, EXCESS(r), c->excess);
+		fig(fp, r, st->ci_high, FL_FIG_BOUND);
+		if (isfinite(st->lift))
+			fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">", st->lift);
+		else
+			fputs("</td><td class=\"n\">&ndash;</td><td class=\"n\">", fp);
+		excess(fp, r, c->excess);
 		fputs("</td>", fp);
 		row_end(fp, c);
 	}
@@ -265,39 +276,114 @@ static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
 			(long long)fl_report__shown(p)->size);
 		pct(fp, r, fl_report__shown(p)->failure_rate);
 		fputs("</td><td class=\"n\">", fp);
-		fprintf(fp, EXCESS(r), p->excess);
+		excess(fp, r, p->excess);
 		fputs("</td>", fp);
 		row_end(fp, p);
 	}
 	fputs("</table></details>\n", fp);
 }
 
+/* Which slices list each row: the slices of row m are slice[start[m] ..
+ * start[m + 1]), once per listing. With it the overlaps of a slice cost
+ * what its rows are shared, not a pass over every other slice (that was
+ * quadratic in the slice count: docs/performance.md). */
+typedef struct row_index {
+	int64_t *start;  /* n + 1 */
+	int32_t *slice;  /* every member of every slice */
+	int64_t *inter;  /* per slice: rows shared with the current one */
+	int32_t *touched; /* the slices with inter > 0 */
+	uint8_t *mark;   /* per row: a member of the current slice */
+} row_index;
+
+static void row_index_free(row_index *x)
+{
+	free(x->start);
+	free(x->slice);
+	free(x->inter);
+	free(x->touched);
+	free(x->mark);
+}
+
+static int row_index_build(row_index *x, const fl_report *r)
+{
+	int64_t total = 0;
+
+	memset(x, 0, sizeof *x);
+	for (int32_t j = 0; j < r->n_slices; j++)
+		total += r->slices[j].n_members;
+	if (!(x->start = fl__calloc((size_t)r->n + 1, sizeof *x->start, "slice overlaps")) ||
+	    !(x->slice = fl__calloc((size_t)total + 1, sizeof *x->slice, "slice overlaps")) ||
+	    !(x->inter = fl__calloc((size_t)r->n_slices + 1, sizeof *x->inter, "slice overlaps")) ||
+	    !(x->touched = fl__calloc((size_t)r->n_slices + 1, sizeof *x->touched,
+				      "slice overlaps")) ||
+	    !(x->mark = fl__calloc((size_t)r->n + 1, 1, "slice marks"))) {
+		row_index_free(x);
+		return FL_ENOMEM;
+	}
+	for (int32_t j = 0; j < r->n_slices; j++) /* counts, then where each row's list ends */
+		for (int64_t k = 0; k < r->slices[j].n_members; k++)
+			x->start[r->slices[j].members[k]]++;
+	for (int64_t m = 1; m < r->n; m++)
+		x->start[m] += x->start[m - 1];
+	x->start[r->n] = total;
+	for (int32_t j = r->n_slices - 1; j >= 0; j--) /* filled from the back: ascending j */
+		for (int64_t k = 0; k < r->slices[j].n_members; k++)
+			x->slice[--x->start[r->slices[j].members[k]]] = j;
+	return FL_OK;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double jaccard(const fl_candidate *a, const fl_candidate *b, int64_t inter)
+{
+	return (double)inter / (double)(a->n_members + b->n_members - inter);
+}
+
 /* Jaccard overlap of slice i with each other slice, where it is at least 5%. */
-static void overlaps(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark)
+static void overlaps(FILE *fp, const fl_report *r, int32_t i, row_index *x)
 {
 	const fl_candidate *c = &r->slices[i];
-	int any = 0;
+	int32_t nt = 0, kept = 0;
 
-	for (int64_t k = 0; k < c->n_members; k++)
-		mark[c->members[k]] = 1;
-	for (int32_t j = 0; j < r->n_slices; j++) {
-		const fl_candidate *o = &r->slices[j];
-		int64_t inter = 0;
-		double jac;
+	for (int64_t k = 0; k < c->n_members; k++) {
+		int64_t m = c->members[k];
 
-		if (j == i)
+		if (x->mark[m])
 			continue;
-		for (int64_t k = 0; k < o->n_members; k++)
-			inter += mark[o->members[k]];
-		jac = (double)inter / (double)(c->n_members + o->n_members - inter);
-		if (jac >= 0.05)
-			fprintf(fp, "%s<a href=\"#S%d\">S%d</a> %.2f", any++ ? ", " : "<p>overlaps (Jaccard): ",
-				(int)j + 1, (int)j + 1, jac);
+		x->mark[m] = 1;
+		for (int64_t e = x->start[m], end = x->start[m + 1]; e < end; e++) {
+			int32_t j = x->slice[e];
+
+			if (x->inter[j]++ == 0)
+				x->touched[nt++] = j;
+		}
 	}
-	if (any)
+	for (int32_t t = 0; t < nt; t++) { /* kept: those shown, then in slice order */
+		int32_t j = x->touched[t];
+		int64_t inter = x->inter[j];
+
+		if (j != i && jaccard(c, &r->slices[j], inter) >= 0.05)
+			x->touched[kept++] = j;
+		else
+			x->inter[j] = 0;
+	}
+	qsort(x->touched, (size_t)kept, sizeof *x->touched, cmp_i32);
+	for (int32_t t = 0; t < kept; t++) {
+		int32_t j = x->touched[t];
+
+		fprintf(fp, "%s<a href=\"#S%d\">S%d</a> %.2f", t ? ", " : "<p>overlaps (Jaccard): ",
+			(int)j + 1, (int)j + 1, jaccard(c, &r->slices[j], x->inter[j]));
+		x->inter[j] = 0;
+	}
+	if (kept)
 		fputs("</p>\n", fp);
 	for (int64_t k = 0; k < c->n_members; k++)
-		mark[c->members[k]] = 0;
+		x->mark[c->members[k]] = 0;
 }
 
 #define THUMB_MAX_BYTES (256 * 1024)
@@ -395,7 +481,7 @@ typedef struct thumbs {
 	char *root;
 } thumbs;
 
-static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const thumbs *th)
+static int card(FILE *fp, const fl_report *r, int32_t i, row_index *x, const thumbs *th)
 {
 	const fl_candidate *c = &r->slices[i];
 	fl_confusion conf[FL_REPORT_CONFUSIONS], cells[FL_REPORT_BREAKDOWN];
@@ -410,11 +496,10 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 	pct(fp, r, fl_report__shown(c)->failure_rate);
 	fputs(" vs ", fp);
 	pct(fp, r, fl_report__shown(c)->failure_rate_outside);
-	if (r->binary)
-		fprintf(fp, " outside: %.0f failures beyond the rate outside</h2>\n", c->excess);
-	else
-		fprintf(fp, " outside: excess %.3g (the sum beyond the mean outside)</h2>\n",
-			c->excess);
+	fputs(r->binary ? " outside: " : " outside: excess ", fp);
+	excess(fp, r, c->excess);
+	fputs(r->binary ? " failures beyond the rate outside</h2>\n"
+			: " (the sum beyond the mean outside)</h2>\n", fp);
 	fprintf(fp, "<p>search half: %lld samples, %s ", (long long)c->stats.size, FAILURE(r));
 	pct(fp, r, c->stats.failure_rate);
 	fputs("</p>\n", fp);
@@ -480,7 +565,7 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 	}
 	if (nc > 0)
 		fputs(" of the slice's failures</p>\n", fp);
-	overlaps(fp, r, i, mark);
+	overlaps(fp, r, i, x);
 	if (r->id_col >= 0 && c->n_members) {
 		/* ids that look like file paths may be images: thumbnails first */
 		if (strpbrk(fl_report__row_id(r, c->members[0]), "./")) {
@@ -506,20 +591,20 @@ static int card(FILE *fp, const fl_report *r, int32_t i, uint8_t *mark, const th
 
 int fl_report__write_html_fp(const fl_report *r, FILE *fp, const char *page)
 {
-	uint8_t *mark = fl__calloc((size_t)r->n, 1, "slice marks");
 	const char *slash = page ? strrchr(page, '/') : NULL;
 	thumbs th = {r->thumb_dir, NULL};
 	fl_strbuf b = {0};
-	int rc = FL_OK;
+	row_index x;
+	int rc;
 
-	if (!mark)
-		return FL_ENOMEM;
+	if ((rc = row_index_build(&x, r)))
+		return rc;
 	if (!th.base && !slash) { /* the page's folder */
 		th.base = ".";
 	} else if (!th.base) {
 		fl__sb_printf(&b, "%.*s", (int)(slash == page ? 1 : slash - page), page);
 		if (!(th.base = fl__sb_finish(&b, "thumbnail folder"))) {
-			free(mark);
+			row_index_free(&x);
 			return FL_ENOMEM;
 		}
 	}
@@ -535,9 +620,9 @@ int fl_report__write_html_fp(const fl_report *r, FILE *fp, const char *page)
 			map(fp, r);
 	}
 	for (int32_t i = 0; i < r->n_slices && rc == FL_OK; i++)
-		rc = card(fp, r, i, mark, &th);
+		rc = card(fp, r, i, &x, &th);
 	fputs("</body></html>\n", fp);
-	free(mark);
+	row_index_free(&x);
 	free(th.root);
 	free(b.s);
 	return rc;

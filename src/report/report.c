@@ -413,15 +413,28 @@ int32_t fl_report_breakdown(const fl_report *r, int32_t slice, fl_confusion *out
 	return cells(r, slice, out, max, 0, r->saved.cells, r->saved.n_cells, FL_REPORT_BREAKDOWN);
 }
 
-const char *fl_report__rate(char *buf, size_t len, double x, int binary)
+void fl_report__fmt_rate(char *buf, size_t len, double x, int binary, int flags)
 {
 	if (!isfinite(x))
 		snprintf(buf, len, "-");
 	else if (binary)
-		snprintf(buf, len, "%.1f%%", 100.0 * x);
+		snprintf(buf, len, "%.1f%s", 100.0 * x, flags & FL_FIG_UNIT ? "%" : "");
 	else
-		snprintf(buf, len, "%.4g", x);
+		snprintf(buf, len, "%.*g", flags & FL_FIG_BOUND ? 3 : 4, x);
+}
+
+const char *fl_report__rate(char *buf, size_t len, double x, int binary)
+{
+	fl_report__fmt_rate(buf, len, x, binary, FL_FIG_UNIT);
 	return buf;
+}
+
+void fl_report__fmt_excess(char *buf, size_t len, double x, int binary)
+{
+	if (binary || !(fabs(x) < 100))
+		snprintf(buf, len, "%.0f", fabs(x) < 0.5 ? 0.0 : x);
+	else
+		snprintf(buf, len, "%.3g", x == 0 ? 0.0 : x);
 }
 
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len)

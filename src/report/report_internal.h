@@ -148,6 +148,19 @@ const char *fl_report__rate(char *buf, size_t len, double x, int binary);
 
 /* The display name of class c: its name when known, else its number in buf. */
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len);
+
+/* The figures every writer prints (text, HTML; JSON keeps every digit), so
+ * that one figure reads the same everywhere. A failure rate or mean: a
+ * binary signal's as a percentage with one decimal ("38.4%", "38.4"
+ * without FL_FIG_UNIT), another signal's in its own units, 4 significant
+ * digits ("2.384"), 3 for the bound of an interval (FL_FIG_BOUND: "2.24");
+ * "-" when not finite. */
+#define FL_FIG_UNIT 1
+#define FL_FIG_BOUND 2
+void fl_report__fmt_rate(char *buf, size_t len, double x, int binary, int flags);
+/* Excess failures: whole when binary or 100 or more ("3652"), else 3
+ * significant digits ("0.417"); never "-0". */
+void fl_report__fmt_excess(char *buf, size_t len, double x, int binary);
 /* The id of row i when an id column was given (of a prototype only, in a
  * report read back from JSON: "?" for other rows), else NULL. */
 const char *fl_report__row_id(const fl_report *r, int64_t row);

@@ -11,6 +11,11 @@
 
 #define WIDTH 100
 
+static void pct(char *buf, size_t len, double x, int binary)
+{
+	fl_report__fmt_rate(buf, len, x, binary, FL_FIG_UNIT);
+}
+
 /* Print `s` inert and indented, cut to the table width (between whole
  * characters and escapes). */
 static void put_cut(FILE *fp, const char *indent, const char *s)
@@ -56,13 +61,13 @@ static void header(const fl_report *r, FILE *fp)
 static void part_line(const fl_report *r, const fl_candidate *c, FILE *fp)
 {
 	const fl_slice_stats *st = fl_report__shown(c);
-	char rate[16], line[512];
+	char rate[16], excess[16], line[512];
 	int len;
 
-	fl_report__rate(rate, sizeof rate, st->failure_rate, r->binary);
-	len = snprintf(line, sizeof line, r->binary ? "part: %lld rows, %s, excess %.0f: %s%s%s" :
-		       "part: %lld rows, %s, excess %.3g: %s%s%s", (long long)st->size, rate,
-		       r->binary && fabs(c->excess) < 0.5 ? 0.0 : c->excess, c->method,
+	pct(rate, sizeof rate, st->failure_rate, r->binary);
+	fl_report__fmt_excess(excess, sizeof excess, c->excess, r->binary);
+	len = snprintf(line, sizeof line, "part: %lld rows, %s, excess %s: %s%s%s", (long long)st->size,
+		       rate, excess, c->method,
 		       c->view[0] ? "/" : "", c->view);
 	if (len > 0 && len < (int)sizeof line && (c->description || fl_report__explanation_fits(c)))
 		snprintf(line + len, sizeof line - (size_t)len, ": %s",
@@ -79,10 +84,10 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	int32_t nc;
 	int binary = r->binary;
 
-	fl_report__rate(rate, sizeof rate, st->failure_rate, binary);
-	fl_report__rate(out, sizeof out, st->failure_rate_outside, binary);
-	snprintf(lo, sizeof lo, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_low);
-	snprintf(hi, sizeof hi, binary ? "%.1f" : "%.3g", (binary ? 100.0 : 1.0) * st->ci_high);
+	pct(rate, sizeof rate, st->failure_rate, binary);
+	pct(out, sizeof out, st->failure_rate_outside, binary);
+	fl_report__fmt_rate(lo, sizeof lo, st->ci_low, binary, FL_FIG_BOUND);
+	fl_report__fmt_rate(hi, sizeof hi, st->ci_high, binary, FL_FIG_BOUND);
 	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
 	snprintf(id, sizeof id, "S%d", (int)i + 1);
 	if (c->n_also)
@@ -90,8 +95,7 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 			 (int)c->n_also);
 	else
 		snprintf(found, sizeof found, "%s%s%s", c->method, c->view[0] ? "/" : "", c->view);
-	snprintf(excess, sizeof excess, binary ? "%.0f" : "%.3g",
-		 binary && fabs(c->excess) < 0.5 ? 0.0 : c->excess); /* never "-0" */
+	fl_report__fmt_excess(excess, sizeof excess, c->excess, binary);
 	if (isfinite(st->lift))
 		snprintf(lift, sizeof lift, "%.2f", st->lift);
 	else

@@ -6,8 +6,10 @@ with a value beyond float32, a CSV with bare-CR line ends, and metadata
 whose ids, class names and values hold terminal escapes, C1 controls, DEL,
 invalid UTF-8 and HTML. Committed; rerun only to change them.
 """
+import pickle
 import random
 import struct
+import zipfile
 
 N, C, D = 40, 3, 4
 
@@ -53,3 +55,12 @@ with open("meta_hostile.csv", "wb") as f:
         rid = ("s%02d\x1b[2J" % i).encode() + (BAD if i % 2 else b"")
         kind = b"<b>far</b>|\x1b[31m" + BAD if i < 10 else b"near"
         f.write(b"%s,%s,%s\n" % (rid, classes[i % 3], kind))
+
+# Not NumPy files: what torch.save writes (a zip of a pickle and raw
+# storages; the legacy format is a pickle), and a list pickled by pickle.dump.
+with zipfile.ZipFile("probs_torch.pt", "w") as z:
+    for name, data in (("archive/data.pkl", b"\x80\x02}q\x00."),
+                       ("archive/data/0", bytes(16)), ("archive/version", b"3\n")):
+        z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+with open("probs_pickle.pkl", "wb") as f:
+    pickle.dump([[0.8, 0.1, 0.1]] * N, f, protocol=4)
