@@ -141,9 +141,7 @@ int32_t fl_report__agreeing(const fl_candidate *c);
 /* What fl_report_merge multiplies a slice's score by for that agreement. */
 double fl_report__agreement_factor(const fl_candidate *c);
 
-/* A failure rate or mean as people read it: a binary signal's as a
- * percentage ("40.7%"), a continuous one's as the value in the signal's own
- * units ("4.07"); "-" when not finite. */
+/* fl_report__fmt_rate with its unit, returning buf: "40.7%", "4.07" */
 const char *fl_report__rate(char *buf, size_t len, double x, int binary);
 
 /* The display name of class c: its name when known, else its number in buf. */
