@@ -57,6 +57,33 @@ static void excess(FILE *fp, const fl_report *r, double x)
 	fputs(buf, fp);
 }
 
+/* A compared slice's rows by how the two models did on them (`compare`):
+ * the four counts, and a bar of their shares */
+static void pairs(FILE *fp, const int64_t n[4])
+{
+	static const char *const what[4] = {"both right", "only base right",
+					    "only candidate right", "both wrong"};
+	static const char *const colour[4] = {"#bbb", "#c0392b", "#27ae60", "#555"};
+	int64_t all = n[0] + n[1] + n[2] + n[3];
+
+	fputs("<p class=\"pairs\">", fp);
+	for (int k = 0; k < 4; k++)
+		fprintf(fp, "%s<span style=\"color:%s\">&#9632;</span> %s %lld", k ? " &middot; " : "",
+			colour[k], what[k], (long long)n[k]);
+	fputs("<br><svg width=\"300\" height=\"10\" role=\"img\" aria-label=\"the four counts\">",
+	      fp);
+	for (int k = 0; k < 4 && all > 0; k++) { /* edges at the rounded running shares */
+		int64_t before = 0;
+		for (int q = 0; q < k; q++)
+			before += n[q];
+		int x0 = (int)((double)before * 300.0 / (double)all + 0.5);
+		int x1 = (int)((double)(before + n[k]) * 300.0 / (double)all + 0.5);
+		fprintf(fp, "<rect x=\"%d\" width=\"%d\" height=\"10\" fill=\"%s\"/>", x0,
+			x1 - x0, colour[k]);
+	}
+	fputs("</svg></p>\n", fp);
+}
+
 /* What a slice's rate is called */
 #define FAILURE(r) ((r)->binary ? "failure" : "mean failure")
 
@@ -532,6 +559,8 @@ static int card(FILE *fp, const fl_report *r, int32_t i, row_index *x, const thu
 			c->replicated ? "<span class=\"yes\">replicated</span>" :
 					"<span class=\"no\">not replicated</span>");
 	}
+	if (c->has_pair_counts)
+		pairs(fp, c->pair_counts);
 	fputs("<p>found by: ", fp);
 	esc(fp, c->method);
 	fputs(c->view[0] ? "/" : "", fp);
