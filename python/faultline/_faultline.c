@@ -534,6 +534,18 @@ static int set_options(fl_discover_opts *o, PyObject *list)
 	return 0;
 }
 
+/* The verb's report as a Report (taking r and in), or the exception: the
+ * callback's (a KeyboardInterrupt) or the library's */
+static PyObject *report_or_raise(int rc, const callbacks *cb, fl_report *r, inputs *in)
+{
+	if (rc || cb->failed) {
+		fl_report_free(r);
+		inputs_free(in);
+		return cb->failed && PyErr_Occurred() ? NULL : raise_fl(rc);
+	}
+	return new_report(r, in, NULL);
+}
+
 /* ---- the verbs ---------------------------------------------------------- */
 
 static PyObject *discover(PyObject *mod, PyObject *args)
@@ -558,12 +570,7 @@ static PyObject *discover(PyObject *mod, PyObject *args)
 	Py_BEGIN_ALLOW_THREADS
 	rc = fl_discover(&r, &in->data, &o);
 	Py_END_ALLOW_THREADS
-	if (rc || cb.failed) {
-		fl_report_free(r);
-		inputs_free(in);
-		return cb.failed && PyErr_Occurred() ? NULL : raise_fl(rc);
-	}
-	return new_report(r, in, NULL);
+	return report_or_raise(rc, &cb, r, in);
 }
 
 static PyObject *compare(PyObject *mod, PyObject *args)
@@ -662,12 +669,7 @@ static PyObject *apply(PyObject *mod, PyObject *args)
 	rc = fl_apply(&r, saved, &in->data, &ao);
 	Py_END_ALLOW_THREADS
 	fl_saved_report_free(saved);
-	if (rc || cb.failed) {
-		fl_report_free(r);
-		inputs_free(in);
-		return cb.failed && PyErr_Occurred() ? NULL : raise_fl(rc);
-	}
-	return new_report(r, in, NULL);
+	return report_or_raise(rc, &cb, r, in);
 }
 
 /* check(saved_path, data, failure_kind, max_failure_rate, max_lift,
