@@ -49,7 +49,7 @@
 #define PART_SHARE 0.5 /* share of a result's rows inside a cause that makes it a part */
 #define MAX_PARTS 8    /* parts kept per cause, by excess */
 #define DILUTED 0.6    /* diluted(): the rest of a result fails < this share as much */
-#define DILUTED_RULE 0.4 /* the same for a rule: its rows share a named property */
+#define DILUTED_RULE 0.3 /* the same for a rule: its rows share a named property */
 #define DISJOINT 0.1   /* diluted(): parts sharing < this share of their rows are apart */
 #define UNION 0.6      /* diluted(): disjoint parts holding this share make a union */
 #define REST_MIN 0.1   /* diluted(): a rest below this share is not measured */
