@@ -133,11 +133,11 @@ static int32_t level(const column *c, int64_t row)
 }
 
 /* A numeric column's cuts at the sextiles of its values (distinct, above
- * the least) and the texts of its bins, in the predicates' notation. */
+ * the least), and each bin named by the values it holds ("16-30", "4"). */
 static int numeric_bins(column *c, int64_t n)
 {
 	double *v = fl__malloc((size_t)(n ? n : 1) * sizeof *v, "column distribution");
-	int64_t m = 0;
+	int64_t m = 0, first = 0;
 	int32_t k = 0;
 
 	if (!v)
@@ -152,20 +152,23 @@ static int numeric_bins(column *c, int64_t n)
 		if (cut > (k ? c->cut[k - 1] : v[0]))
 			c->cut[k++] = cut;
 	}
-	free(v);
 	c->n_levels = k + 1;
-	if (!(c->text = fl__calloc((size_t)c->n_levels, sizeof *c->text, "column distribution")))
+	if (!(c->text = fl__calloc((size_t)c->n_levels, sizeof *c->text, "column distribution"))) {
+		free(v);
 		return FL_ENOMEM;
-	for (int32_t b = 0; b <= k; b++) {
-		if (k == 0)
-			snprintf(c->text[b], sizeof c->text[b], "all");
-		else if (b == 0)
-			snprintf(c->text[b], sizeof c->text[b], "< %.4g", c->cut[0]);
-		else if (b == k)
-			snprintf(c->text[b], sizeof c->text[b], ">= %.4g", c->cut[k - 1]);
-		else
-			snprintf(c->text[b], sizeof c->text[b], "[%.4g, %.4g)", c->cut[b - 1], c->cut[b]);
 	}
+	for (int32_t b = 0; b <= k && m > 0; b++) { /* bin b: v[first .. last] */
+		int64_t last = first;
+
+		while (last + 1 < m && (b == k || v[last + 1] < c->cut[b]))
+			last++;
+		snprintf(c->text[b], sizeof c->text[b], v[first] == v[last] ? "%.4g" : "%.4g\xe2\x80\x93%.4g",
+			 v[first], v[last]);
+		first = last + 1;
+	}
+	if (m == 0)
+		snprintf(c->text[0], sizeof c->text[0], "(none)");
+	free(v);
 	return FL_OK;
 }
 

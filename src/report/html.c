@@ -47,10 +47,10 @@ static void excess(FILE *fp, const fl_report *r, double x)
 static const char *rate_name(const fl_report *r, int k)
 {
 	static const char *const name[4][4] = {
-		{"failure", "failure rate", "Failure rate", "failures"},
-		{"mean failure", "mean failure", "Mean failure", "failures"},
-		{"regressed", "share regressed", "Regressed rows", "regressions"},
-		{"improved", "share improved", "Improved rows", "improvements"}};
+		{"failure", "failure rate", "Failure rate of each slice", "failures"},
+		{"mean failure", "mean failure", "Mean failure of each slice", "failures"},
+		{"regressed", "share regressed", "Share of each slice that regressed", "regressions"},
+		{"improved", "share improved", "Share of each slice that improved", "improvements"}};
 	int kind = !strcmp(r->failure_name, "regression") ? 2 :
 		   !strcmp(r->failure_name, "improvement") ? 3 : !r->binary;
 
@@ -571,7 +571,7 @@ static int body(const fl_html *h)
 
 	if (!r->n_slices)
 		return FL_OK;
-	fprintf(fp, "<h2 id=\"%schart\">%s of each slice (95%% interval)</h2>\n", a,
+	fprintf(fp, "<h2 id=\"%schart\">%s (95%% interval)</h2>\n", a,
 		rate_name(r, 2));
 	fl_html__chart(h, rate_name(r, 1));
 	fprintf(fp, "<h2 id=\"%stable\">Slices</h2>\n", a);

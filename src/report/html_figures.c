@@ -236,8 +236,8 @@ void fl_html__dists(const fl_html *h, int32_t i, const fl_dist *d, int32_t n)
 
 	if (n <= 0)
 		return;
-	fprintf(fp, "<p class=\"muted\">the columns of its description: the share of the rows in "
-		"each bin, in S%d and outside it</p>\n<div class=\"dists\">\n", (int)i + 1);
+	fprintf(fp, "<p class=\"muted\">the columns named above, in S%d and outside it (the share "
+		"of the rows with each value)</p>\n<div class=\"dists\">\n", (int)i + 1);
 	for (int32_t k = 0; k < n; k++) {
 		int64_t in = 0, out = 0;
 
