@@ -4,7 +4,7 @@
  *  - the distribution, inside the slice and outside it, of each column its
  *    description (else its closest metadata rule) names: the levels of a
  *    categorical column (the most frequent inside first; the rest as
- *    "other"), a numeric column in bins cut at the whole column's
+ *    "(others)"), a numeric column in bins cut at the whole column's
  *    sextiles (so that outside, every bin holds about as many rows and the
  *    slice's own shape stands out), missing cells as a bin of their own;
  *    the derived columns "label" and "predicted" by class;
@@ -300,9 +300,9 @@ static void one_dist(column *col, const fl_candidate *c, int64_t n, fl_dist *o)
 		out_other -= col->whole[l] - col->inside[l];
 	}
 	if (in_other > 0 || out_other > 0)
-		add_bin(o, "other", in_other, out_other);
+		add_bin(o, "(others)", in_other, out_other);
 	if (col->whole[miss] > 0)
-		add_bin(o, "missing", col->inside[miss], col->whole[miss] - col->inside[miss]);
+		add_bin(o, "(missing)", col->inside[miss], col->whole[miss] - col->inside[miss]);
 	for (int64_t k = 0; k < all; k++)
 		col->inside[level(col, row_of(c, k))] = 0;
 }

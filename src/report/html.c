@@ -67,7 +67,7 @@ static const char style[] =
 	".muted{color:#666}.wrong{color:#a12}code{background:#f4f4f4;padding:0 3px}.tick{fill:#555;font-size:11px}"
 	"nav.index{background:#f6f6f6;border-radius:6px;padding:6px 12px}nav.index a{margin-right:.4em}"
 	".up{float:right;font-size:12px;font-weight:normal}.note{background:#fff4d6;padding:4px 8px}"
-	".dists{display:flex;flex-wrap:wrap;gap:4px 24px}table.dist td,table.dist th{padding:1px 6px;"
+	".dists{display:flex;flex-wrap:wrap;gap:4px 24px;align-items:flex-start}table.dist td,table.dist th{padding:1px 6px;"
 	"font-size:12px;border:0}table.dist caption{text-align:left;font-weight:600}"
 	".bar{display:inline-block;height:9px;vertical-align:middle}.bin{background:#c0392b}"
 	".bout{background:#999}.examples{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}"

@@ -261,17 +261,17 @@ static void test_digest(void)
 				for (int64_t q = 0; q < m; q++)
 					member |= rows[q] == i;
 				if (k == 0) /* a level, or the other levels, or missing */
-					hit = !strcmp(d[0].bin[b], "missing") ? cat[i] == 4 :
-					      !strcmp(d[0].bin[b], "other") ? 0 : !strcmp(cats[cat[i]], d[0].bin[b]);
+					hit = !strcmp(d[0].bin[b], "(missing)") ? cat[i] == 4 :
+					      !strcmp(d[0].bin[b], "(others)") ? 0 : !strcmp(cats[cat[i]], d[0].bin[b]);
 				else if (k == 1)
 					hit = bin_holds(d[1].bin[b], x[i]);
 				else
 					hit = labels[i] == strtol(d[2].bin[b], NULL, 10) &&
-					      strcmp(d[2].bin[b], "other");
+					      strcmp(d[2].bin[b], "(others)");
 				want_in += member && hit;
 				want_out += !member && hit;
 			}
-			if (strcmp(d[k].bin[b], "other") != 0) {
+			if (strcmp(d[k].bin[b], "(others)") != 0) {
 				CHECK_EQ_INT(d[k].inside[b], want_in);
 				CHECK_EQ_INT(d[k].outside[b], want_out);
 			}
@@ -282,7 +282,7 @@ static void test_digest(void)
 		CHECK_EQ_INT(out, M - m);
 	}
 	CHECK(!strcmp(d[0].bin[0], "b") && d[0].inside[0] >= m - 7); /* the rule's level first */
-	CHECK(!strcmp(d[0].bin[d[0].n_bins - 1], "missing"));
+	CHECK(!strcmp(d[0].bin[d[0].n_bins - 1], "(missing)"));
 	/* the typical members, then the first right row of each of their
 	 * classes (failing ones first) outside the slice */
 	int32_t ne = fl_report__examples(dg, 0, ex), typical = 0;
