@@ -305,12 +305,37 @@ static void source(FILE *fp, const char *method, const char *view)
 	esc(fp, view);
 }
 
-/* The last cells of a slice's row: replicated, found by, description. */
-static void row_end(FILE *fp, const fl_candidate *c)
+/* A slice's row (i >= 0: slice i of the table, with its link, halves,
+ * interval and lift) or a part's (i < 0): size, rate, excess, replicated,
+ * found by, description. */
+static void row(const fl_html *h, const fl_candidate *c, int32_t i)
 {
+	const fl_report *r = h->r;
+	const fl_slice_stats *st = fl_report__shown(c);
 	int32_t more = fl_report__agreeing(c);
+	FILE *fp = h->fp;
 
-	fprintf(fp, "<td>%s</td><td>", !c->has_holdout ? "&ndash;" : c->replicated ?
+	if (i >= 0)
+		fprintf(fp, "<tr><td><a href=\"#%sS%d\">S%d</a></td>", h->anchor, (int)i + 1, (int)i + 1);
+	fprintf(fp, i >= 0 ? "<td class=\"n\">%lld</td><td class=\"n\">" : "<tr><td class=\"n\">%lld</td>",
+		(long long)st->size);
+	if (i >= 0)
+		fprintf(fp, "%lld + %lld</td>", (long long)c->n_members, (long long)c->n_holdout_members);
+	fputs("<td class=\"n\">", fp);
+	pct(fp, r, st->failure_rate);
+	if (i >= 0) {
+		fputs("</td><td>", fp);
+		fig(fp, r, st->ci_low, FL_FIG_BOUND);
+		fputs(" &ndash; ", fp);
+		fig(fp, r, st->ci_high, FL_FIG_BOUND);
+		if (isfinite(st->lift))
+			fprintf(fp, "</td><td class=\"n\">%.2f", st->lift);
+		else
+			fputs("</td><td class=\"n\">&ndash;", fp);
+	}
+	fputs("</td><td class=\"n\">", fp);
+	excess(fp, r, c->excess);
+	fprintf(fp, "</td><td>%s</td><td>", !c->has_holdout ? "&ndash;" : c->replicated ?
 		"<span class=\"yes\">yes</span>" : "<span class=\"no\">no</span>");
 	source(fp, c->method, c->view);
 	if (more)
@@ -324,57 +349,28 @@ static void row_end(FILE *fp, const fl_candidate *c)
 static void table(const fl_html *h)
 {
 	const fl_report *r = h->r;
-	FILE *fp = h->fp;
 
-	fprintf(fp, "<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">search + "
+	fprintf(h->fp, "<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">search + "
 		"held out</th><th class=\"n\">%s</th><th>95%% interval</th><th class=\"n\">lift"
 		"</th><th class=\"n\">excess%s</th><th>replicated</th><th>found by</th>"
 		"<th>description</th></tr>\n", rate_name(r, 0), r->binary ? " failures" : "");
-	for (int32_t i = 0; i < r->n_slices; i++) {
-		const fl_candidate *c = &r->slices[i];
-		const fl_slice_stats *st = fl_report__shown(c);
-
-		fprintf(fp, "<tr><td><a href=\"#%sS%d\">S%d</a></td><td class=\"n\">%lld</td>"
-			"<td class=\"n\">%lld + %lld</td><td class=\"n\">", h->anchor, (int)i + 1,
-			(int)i + 1, (long long)st->size, (long long)c->n_members,
-			(long long)c->n_holdout_members);
-		pct(fp, r, st->failure_rate);
-		fputs("</td><td>", fp);
-		fig(fp, r, st->ci_low, FL_FIG_BOUND);
-		fputs(" &ndash; ", fp);
-		fig(fp, r, st->ci_high, FL_FIG_BOUND);
-		if (isfinite(st->lift))
-			fprintf(fp, "</td><td class=\"n\">%.2f</td><td class=\"n\">", st->lift);
-		else
-			fputs("</td><td class=\"n\">&ndash;</td><td class=\"n\">", fp);
-		excess(fp, r, c->excess);
-		fputs("</td>", fp);
-		row_end(fp, c);
-	}
-	fputs("</table>\n", fp);
+	for (int32_t i = 0; i < r->n_slices; i++)
+		row(h, &r->slices[i], i);
+	fputs("</table>\n", h->fp);
 }
 
 /* The pieces of a cause, folded: one row each. */
-static void parts(FILE *fp, const fl_report *r, const fl_candidate *c)
+static void parts(const fl_html *h, const fl_candidate *c)
 {
 	if (!c->n_parts)
 		return;
-	fprintf(fp, "<details><summary>%d part%s of this cause</summary>\n<table><tr><th class=\"n\">"
+	fprintf(h->fp, "<details><summary>%d part%s of this cause</summary>\n<table><tr><th class=\"n\">"
 		"size</th><th class=\"n\">%s</th><th class=\"n\">excess%s</th>"
 		"<th>replicated</th><th>found by</th><th>description</th></tr>\n", (int)c->n_parts,
-		c->n_parts == 1 ? "" : "s", rate_name(r, 0), r->binary ? " failures" : "");
-	for (int32_t k = 0; k < c->n_parts; k++) {
-		const fl_candidate *p = &c->parts[k];
-
-		fprintf(fp, "<tr><td class=\"n\">%lld</td><td class=\"n\">",
-			(long long)fl_report__shown(p)->size);
-		pct(fp, r, fl_report__shown(p)->failure_rate);
-		fputs("</td><td class=\"n\">", fp);
-		excess(fp, r, p->excess);
-		fputs("</td>", fp);
-		row_end(fp, p);
-	}
-	fputs("</table></details>\n", fp);
+		c->n_parts == 1 ? "" : "s", rate_name(h->r, 0), h->r->binary ? " failures" : "");
+	for (int32_t k = 0; k < c->n_parts; k++)
+		row(h, &c->parts[k], -1);
+	fputs("</table></details>\n", h->fp);
 }
 
 /* An example's classes: "Shirt &rarr; Dress" (in red: wrong), "Shirt, right". */
@@ -556,7 +552,7 @@ static int card(const fl_html *h, int32_t i)
 	overlaps(h, i);
 	if ((rc = examples(h, i)))
 		return rc;
-	parts(fp, r, c);
+	parts(h, c);
 	fputs("</div>\n", fp);
 	return FL_OK;
 }

@@ -141,13 +141,27 @@ static void write_dataset(jw *w, const fl_report *r)
 	fputs("]}", fp);
 }
 
+/* "label":L,"label_name":...,"predicted":P,"predicted_name":... */
+static void put_classes(jw *w, const fl_report *r, int64_t label, int64_t pred)
+{
+	char buf[24];
+
+	put_key(w, "label");
+	put_int(w, label);
+	fputs(",\"label_name\":", w->fp);
+	put_str(w, fl_report__class_name(r, label, buf, sizeof buf));
+	fputs(",\"predicted\":", w->fp);
+	put_int(w, pred);
+	fputs(",\"predicted_name\":", w->fp);
+	put_str(w, fl_report__class_name(r, pred, buf, sizeof buf));
+}
+
 /* "confusions" (failing cells) or "breakdown" (every cell) of slice i */
 static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 {
 	fl_confusion conf[FL_REPORT_BREAKDOWN];
 	int32_t nc = failing ? fl_report_confusions(r, i, conf, FL_REPORT_CONFUSIONS)
 			     : fl_report_breakdown(r, i, conf, FL_REPORT_BREAKDOWN);
-	char b1[24], b2[24];
 
 	if (nc < 0) {
 		w->rc = nc;
@@ -156,14 +170,7 @@ static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 	fputs(failing ? ",\"confusions\":[" : ",\"breakdown\":[", w->fp);
 	for (int32_t k = 0; k < nc; k++) {
 		fputs(k ? ",{" : "{", w->fp);
-		put_key(w, "label");
-		put_int(w, conf[k].label);
-		fputs(",\"label_name\":", w->fp);
-		put_str(w, fl_report__class_name(r, conf[k].label, b1, sizeof b1));
-		fputs(",\"predicted\":", w->fp);
-		put_int(w, conf[k].pred);
-		fputs(",\"predicted_name\":", w->fp);
-		put_str(w, fl_report__class_name(r, conf[k].pred, b2, sizeof b2));
+		put_classes(w, r, conf[k].label, conf[k].pred);
 		fputs(",\"count\":", w->fp);
 		put_int(w, conf[k].count);
 		fputs(",\"share\":", w->fp);
@@ -173,17 +180,25 @@ static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 	fputc(']', w->fp);
 }
 
+/* Open the array `key` of n items (n < 0: an error, recorded); 0 when
+ * there is none to write. */
+static int open_array(jw *w, int32_t n, const char *key)
+{
+	if (n < 0)
+		w->rc = n;
+	if (n > 0)
+		fprintf(w->fp, ",\"%s\":[", key);
+	return n > 0;
+}
+
 /* The distributions of the columns slice i's description names. */
 static void write_dists(jw *w, int32_t i)
 {
 	fl_dist d[FL_DIST_COLUMNS];
 	int32_t n = fl_report__dists(w->dg, i, d);
 
-	if (n < 0)
-		w->rc = n;
-	if (n <= 0)
+	if (!open_array(w, n, "distributions"))
 		return;
-	fputs(",\"distributions\":[", w->fp);
 	for (int32_t k = 0; k < n; k++) {
 		fputs(k ? ",{\"column\":" : "{\"column\":", w->fp);
 		put_str(w, d[k].column);
@@ -210,27 +225,17 @@ static void write_examples(jw *w, const fl_report *r, int32_t i)
 {
 	fl_example ex[FL_REPORT_EXAMPLES];
 	int32_t n = fl_report__examples(w->dg, i, ex);
-	char buf[24];
 
-	if (n < 0)
-		w->rc = n;
-	if (n <= 0)
+	if (!open_array(w, n, "examples"))
 		return;
-	fputs(",\"examples\":[", w->fp);
 	for (int32_t k = 0; k < n; k++) {
 		fputs(k ? ",{\"row\":" : "{\"row\":", w->fp);
 		put_int(w, ex[k].row);
 		fputs(",\"id\":", w->fp);
 		put_str(w, ex[k].id);
 		if (ex[k].label >= 0) {
-			fputs(",\"label\":", w->fp);
-			put_int(w, ex[k].label);
-			fputs(",\"label_name\":", w->fp);
-			put_str(w, fl_report__class_name(r, ex[k].label, buf, sizeof buf));
-			fputs(",\"predicted\":", w->fp);
-			put_int(w, ex[k].pred);
-			fputs(",\"predicted_name\":", w->fp);
-			put_str(w, fl_report__class_name(r, ex[k].pred, buf, sizeof buf));
+			fputc(',', w->fp);
+			put_classes(w, r, ex[k].label, ex[k].pred);
 		}
 		fputs(ex[k].typical ? ",\"typical\":true}" : ",\"typical\":false}", w->fp);
 	}
