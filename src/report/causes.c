@@ -13,16 +13,18 @@
  *   gain(S) = |S'| x lower end of the 95% interval of rate(S') - rate(U \ S)
  *   U = the rows no chosen cause holds, S' = S within U
  *
- * (the interval of a difference of two rates: Agresti-Caffo for a binary
- * signal, Welch's normal one for a continuous signal). The result with the
- * largest gain becomes the next cause, results that replicated on the
- * holdout before any that did not; selection stops when no gain is
- * positive or after `top` causes. A result that overlaps a chosen cause
- * with Jaccard >= SAME, or has >= PART_SHARE of its rows inside one, is
- * never chosen: it is a part of the cause holding most of its rows. A
- * result that is neither a cause nor a part accounts for no failures
- * beyond the causes, and is dropped. Before a result becomes a cause it is
- * checked against its parts (diluted(): a union of causes found apart, or
+ * (the interval of a difference of two rates: for a binary signal Wald's
+ * with the largest variance a rate can have, so that a small fragment's
+ * extreme rate buys it no narrower interval than any slice of its size
+ * (fl__excess_lcb_sure); Welch's normal one for a continuous signal). The
+ * result with the largest gain becomes the next cause, results that
+ * replicated on the holdout before any that did not; selection stops when
+ * no gain is positive or after `top` causes. A result that overlaps a
+ * chosen cause with Jaccard >= SAME, or has >= PART_SHARE of its rows
+ * inside one, is never chosen: it is a part of the cause holding most of
+ * its rows. A result that is neither a cause nor a part accounts for no
+ * failures beyond the causes, and is dropped. Before a result becomes a
+ * cause it is checked against its parts (diluted(): a union of causes found apart, or
  * purer parts with rows that fail little, gives way to them), and a rule
  * that is the same slice again heads it (speak_plainly()). A slice of a
  * later search is measured among the rows that search looked at (outside
@@ -49,7 +51,7 @@
 #define PART_SHARE 0.5 /* share of a result's rows inside a cause that makes it a part */
 #define MAX_PARTS 8    /* parts kept per cause, by excess */
 #define DILUTED 0.6    /* diluted(): the rest of a result fails < this share as much */
-#define DILUTED_RULE 0.4 /* the same for a rule: its rows share a named property */
+#define DILUTED_RULE 0.3 /* the same for a rule: its rows share a named property */
 #define DISJOINT 0.1   /* diluted(): parts sharing < this share of their rows are apart */
 #define UNION 0.6      /* diluted(): disjoint parts holding this share make a union */
 #define REST_MIN 0.1   /* diluted(): a rest below this share is not measured */
@@ -278,7 +280,7 @@ static double residual_gain(const fl_candidate *c, const residual *res, const do
 		if (!res->covered[i] && (!skip || !skip[i]))
 			fl__sums_add(&in, f[i] * scale);
 	}
-	return fl__excess_lcb(&in, &res->u[r], binary) / scale;
+	return fl__excess_lcb_sure(&in, &res->u[r], binary) / scale;
 }
 
 static int cmp_excess(const void *pa, const void *pb)
@@ -356,23 +358,14 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 {
 	size_t nn = (size_t)(n ? n : 1), na = (size_t)(n_all ? n_all : 1);
 	fl_failure_summary *s = NULL;
-	double *share = NULL, scale = 1, maxabs = 0;
+	/* fl__sums of f / 2^e cannot overflow; a binary signal stays 0 / 1 */
+	double *share = NULL, scale = fl__failure_scale(fl__failure_exponent(failure, n_all));
 	uint8_t *covered = NULL, *mark = NULL;
 	int64_t *rows = NULL;
 	residual res;
-	int binary = 1, rc;
+	int binary = fl_failure_is_binary(failure, n_all), rc;
 
 	memset(plan, 0, sizeof *plan);
-	for (int64_t i = 0; i < n_all; i++) {
-		maxabs = fabs(failure[i]) > maxabs ? fabs(failure[i]) : maxabs;
-		binary &= failure[i] == 0 || failure[i] == 1;
-	}
-	if (maxabs > 0) { /* fl__sums of f / 2^e cannot overflow */
-		int e;
-
-		frexp(maxabs, &e);
-		scale = ldexp(1, -e);
-	}
 	if ((rc = fl_failure_summary_new(&s, failure, n_all)))
 		return rc;
 	rows = fl__malloc(na * sizeof *rows, "cause rows");

@@ -134,6 +134,16 @@ double fl__excess_lcb(const fl__sums *in, const fl__sums *all, int binary)
 	return fl__excess_lower(in, all, binary, 1.959963984540054); /* two-sided 95% */
 }
 
+double fl__excess_lcb_sure(const fl__sums *in, const fl__sums *all, int binary)
+{
+	double out_n = all->n - in->n;
+
+	if (!binary || in->n < 1 || out_n < 1)
+		return fl__excess_lcb(in, all, binary);
+	return in->n * (in->s / in->n - (all->s - in->s) / out_n -
+			1.959963984540054 * sqrt(0.25 / in->n + 0.25 / out_n));
+}
+
 double fl__excess_lower(const fl__sums *in, const fl__sums *all, int binary, double z)
 {
 	fl__sums out = {all->n - in->n, all->s - in->s, all->ss - in->ss};

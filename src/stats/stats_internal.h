@@ -65,5 +65,10 @@ static inline void fl__sums_add(fl__sums *a, double f)
 double fl__excess_lcb(const fl__sums *in, const fl__sums *all, int binary);
 /* The same with z standard errors instead of 1.96. */
 double fl__excess_lower(const fl__sums *in, const fl__sums *all, int binary, double z);
+/* fl__excess_lcb with, for a binary signal, the largest variance a rate
+ * can have (1/4) on either side, whatever the rates (Wald's interval at
+ * its widest): a small slice gains nothing from an extreme rate's narrow
+ * interval. The causes' covering (report/causes.c). */
+double fl__excess_lcb_sure(const fl__sums *in, const fl__sums *all, int binary);
 
 #endif

@@ -64,8 +64,10 @@ static int find_pred(const fl_predicate_result *r, const char *text)
 
 /* ---- brute force ------------------------------------------------------ */
 
+#define BF_MAX_LEVEL 4 /* the longest conjunction the brute force walks (max_level <= 4) */
+
 typedef struct {
-	int32_t level, items[4];
+	int32_t level, items[BF_MAX_LEVEL];
 	int64_t size;
 	double err, score;
 } bf_slice;
@@ -243,6 +245,8 @@ typedef struct {
  * column groups, extending items[0..level) */
 static void bf_walk(bf_state *s, int32_t *items, int32_t level)
 {
+	if (level >= BF_MAX_LEVEL)
+		return;
 	int32_t from = level ? items[level - 1] + 1 : 0;
 
 	for (int32_t p = from; p < s->L->n; p++) {
@@ -458,7 +462,7 @@ static int brute_force_case(uint64_t seed, fl_predicate_language language)
 	for (int64_t i = 0; i < rows; i++)
 		total += f[i];
 	bf_state s = {&L, f, rows, r1->min_support, o.alpha, total / (double)rows, o.max_level, NULL, 0, 0};
-	int32_t items[4];
+	int32_t items[BF_MAX_LEVEL];
 	if (!bad)
 		bf_walk(&s, items, 0);
 	if (s.count)

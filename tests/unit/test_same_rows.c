@@ -63,7 +63,7 @@ static int write_meta(const char *path, const fl_synth *s, const int *group, uin
 	static const char *const neg_inf[] = {"-inf", "-Infinity", "-1e999"};
 	static const char *const flag[] = {"yes", "No", "T", "f", "TRUE", "false", "Y", "n"};
 	static const char *const odd[] = {"a,b", "say \"hi\"", "line\nbreak", "cr\r\nlf", "caf\xc3\xa9",
-		" spaced ", "\x01" "ctl", "\x1b[31mred\x1b[0m", "back\\slash", "tab\there", "\xf0\x9f\x98\x80",
+		" spaced ", "\001ctl", "\x1b[31mred\x1b[0m", "back\\slash", "tab\there", "\xf0\x9f\x98\x80",
 		"\xc3", "{\"json\":1}", "true", "-0", "</script>", "\xed\xa0\x80", "\\u0041"};
 	uint64_t rng = seed ^ 0x5eedULL;
 	char long_level[400], name[64], num[64];

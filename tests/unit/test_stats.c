@@ -4,9 +4,12 @@
  * long-double lgamma sum (large tables); Wilson vs. its textbook closed
  * form; Mann-Whitney vs. an O(n m) pair count. Then properties: a slice of
  * the worst rows has a tiny p, random slices have roughly uniform p-values.
+ * The covering's excess bounds: Agresti-Caffo's and Welch's by their
+ * formulas, the widest one for a binary signal by its own.
  */
 #include "check.h"
 #include "faultline.h"
+#include "stats/stats_internal.h"
 
 #include <string.h>
 
@@ -350,6 +353,44 @@ static void test_slice_edges(void)
 	fl_failure_summary_free(NULL);
 }
 
+/* The lower bounds of |in| x (rate(in) - rate(rest)) the causes' covering
+ * ranks by, against their textbook formulas on random sums. */
+static void test_excess_bounds(uint64_t *rng)
+{
+	const double z = 1.959963984540054;
+
+	for (int t = 0; t < 200; t++) {
+		double n1 = 1 + (double)(check_rand(rng) % 300), n0 = 1 + (double)(check_rand(rng) % 3000);
+		double k1 = floor(check_uniform(rng) * (n1 + 1)), k0 = floor(check_uniform(rng) * (n0 + 1));
+		fl__sums in = {n1, k1, k1}, all = {n1 + n0, k1 + k0, k1 + k0};
+		double p1 = (k1 + 1) / (n1 + 2), p0 = (k0 + 1) / (n0 + 2);
+		double ac = n1 * (p1 - p0 - z * sqrt(p1 * (1 - p1) / (n1 + 2) + p0 * (1 - p0) / (n0 + 2)));
+		double wide = n1 * (k1 / n1 - k0 / n0 - z * sqrt(0.25 / n1 + 0.25 / n0));
+
+		CHECK_NEAR(fl__excess_lcb(&in, &all, 1), ac, 1e-9 * (1 + fabs(ac)));
+		CHECK_NEAR(fl__excess_lcb_sure(&in, &all, 1), wide, 1e-9 * (1 + fabs(wide)));
+		/* the widest interval: below Wald's at the rates' own variance */
+		CHECK(fl__excess_lcb_sure(&in, &all, 1) <=
+		      n1 * (k1 / n1 - k0 / n0 - z * sqrt(k1 / n1 * (1 - k1 / n1) / n1 +
+						       k0 / n0 * (1 - k0 / n0) / n0)) + 1e-9);
+	}
+	/* a 46-row fragment at 93% against 3000 rows at 30%: +-8 points by
+	 * Agresti-Caffo, +-14 at the widest */
+	fl__sums frag = {46, 43, 43}, all = {3046, 943, 943};
+	double d = 43.0 / 46 - 900.0 / 3000;
+	CHECK_NEAR(d - fl__excess_lcb_sure(&frag, &all, 1) / 46, 0.1462, 0.001);
+	CHECK(d - fl__excess_lcb(&frag, &all, 1) / 46 < 0.11);
+	/* a continuous signal: Welch's interval, the same in both */
+	fl__sums c_in = {3, 1 + 2 + 4.5, 1 + 4 + 20.25}, c_all = {6, 7.5 + 0.5 + 1 + 0.25,
+								  25.25 + 0.25 + 1 + 0.0625};
+	double m1 = 7.5 / 3, m0 = 1.75 / 3, v1 = (25.25 - 3 * m1 * m1) / 2, v0 = (1.3125 - 3 * m0 * m0) / 2;
+	CHECK_NEAR(fl__excess_lcb(&c_in, &c_all, 0), 3 * (m1 - m0 - z * sqrt(v1 / 3 + v0 / 3)), 1e-12);
+	CHECK_NEAR(fl__excess_lcb_sure(&c_in, &c_all, 0), fl__excess_lcb(&c_in, &c_all, 0), 0);
+	/* an empty side has no bound */
+	fl__sums none = {0, 0, 0};
+	CHECK(fl__excess_lcb_sure(&none, &all, 1) == 0 && fl__excess_lcb_sure(&all, &all, 1) == 0);
+}
+
 int main(void)
 {
 	uint64_t seed = check_seed(20240501), rng = seed;
@@ -361,5 +402,6 @@ int main(void)
 	test_properties(&rng, 1);
 	test_properties(&rng, 0);
 	test_slice_edges();
+	test_excess_bounds(&rng);
 	return check_done();
 }
