@@ -88,17 +88,20 @@ static void model_name(char *out, size_t size, const char *dir, const char *othe
 
 /* The outputs of a comparison (its two reports, their model files
  * OUT.mixture-VIEW.npz beside OUT.json, and its page) must be distinct
- * files: refused before anything is written. */
-static int distinct_outputs(const char *json, const char *json_improved, const char *html)
+ * files in folders that exist: refused before anything is read, so that a
+ * typo leaves no report without its page. */
+static int check_outputs(const char *json, const char *json_improved, const char *html)
 {
 	const char *name[3] = {json, json_improved, html};
 	static const char *const flag[3] = {"--json", "--json-improved", "--html"};
 	char *real[3] = {NULL, NULL, NULL}, *prefix[3] = {NULL, NULL, NULL};
 	int rc = 0;
 
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < 3 && !rc; k++)
 		if (name[k] && strcmp(name[k], "-") != 0) {
-			real[k] = resolve(name[k]);
+			if (!(real[k] = resolve(name[k])))
+				rc = fail(EXIT_OUTPUT, "%s: cannot write %s there: no such folder",
+					  name[k], flag[k]);
 			prefix[k] = k < 2 && real[k] ? model_prefix(real[k]) : NULL;
 		}
 	for (int i = 0; i < 3 && !rc; i++)
@@ -165,7 +168,7 @@ int cmd_compare(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (!base || !cand)
 		return usage_error("compare", "need --base A/ and --candidate B/");
-	if ((rc = distinct_outputs(a.json, json_improved, a.html)))
+	if ((rc = check_outputs(a.json, json_improved, a.html)))
 		return rc;
 	if ((rc = model_args(&ma, &fa, &a, base, "--base")) ||
 	    (rc = model_args(&mb, &fb, &a, cand, "--candidate")))

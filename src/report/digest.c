@@ -22,6 +22,7 @@
 #include <string.h>
 
 #define NUM_BINS 6 /* quantile bins of a numeric column */
+#define WHAT "column distribution" /* what an allocation failure names */
 
 typedef char bin_text[48];
 
@@ -54,17 +55,22 @@ struct fl_digest {
 	int64_t *right, *start; /* rows predicted right by class: right[start[c] .. start[c + 1]) */
 };
 
+static void column_free(column *c)
+{
+	free(c->whole);
+	free(c->inside);
+	free(c->touched);
+	free(c->names);
+	free(c->text);
+	memset(c, 0, sizeof *c);
+}
+
 void fl_report__digest_free(fl_digest *d)
 {
 	if (!d)
 		return;
-	for (int64_t j = 0; d->cols && j < d->n_table + 2; j++) {
-		free(d->cols[j].whole);
-		free(d->cols[j].inside);
-		free(d->cols[j].touched);
-		free(d->cols[j].names);
-		free(d->cols[j].text);
-	}
+	for (int64_t j = 0; d->cols && j < d->n_table + 2; j++)
+		column_free(&d->cols[j]);
 	free(d->cols);
 	free(d->mark);
 	free(d->right);
@@ -136,7 +142,7 @@ static int32_t level(const column *c, int64_t row)
  * the least), and each bin named by the values it holds ("16-30", "4"). */
 static int numeric_bins(column *c, int64_t n)
 {
-	double *v = fl__malloc((size_t)(n ? n : 1) * sizeof *v, "column distribution");
+	double *v = fl__malloc((size_t)(n ? n : 1) * sizeof *v, WHAT);
 	int64_t m = 0, first = 0;
 	int32_t k = 0;
 
@@ -153,7 +159,7 @@ static int numeric_bins(column *c, int64_t n)
 			c->cut[k++] = cut;
 	}
 	c->n_levels = k + 1;
-	if (!(c->text = fl__calloc((size_t)c->n_levels, sizeof *c->text, "column distribution"))) {
+	if (!(c->text = fl__calloc((size_t)c->n_levels, sizeof *c->text, WHAT))) {
 		free(v);
 		return FL_ENOMEM;
 	}
@@ -172,7 +178,8 @@ static int numeric_bins(column *c, int64_t n)
 	return FL_OK;
 }
 
-/* Column j's levels, their texts and whole-data counts, on first use. */
+/* Column j's levels, their texts and whole-data counts, on first use (on
+ * failure, none: the next use tries again). */
 static int ready(fl_digest *d, int64_t j)
 {
 	const fl_report *r = d->r;
@@ -185,7 +192,7 @@ static int ready(fl_digest *d, int64_t j)
 	if (j >= d->n_table) {
 		c->cls = j == d->n_table ? r->labels : r->preds;
 		c->n_levels = r->n_classes;
-		if (!(c->text = fl__calloc((size_t)c->n_levels, sizeof *c->text, "column distribution")))
+		if (!(c->text = fl__calloc((size_t)c->n_levels, sizeof *c->text, WHAT)))
 			return FL_ENOMEM;
 	} else if (fl_table_col_type(r->table, j) == FL_COL_NUMERIC) {
 		c->x = fl_table_numeric(r->table, j);
@@ -194,11 +201,13 @@ static int ready(fl_digest *d, int64_t j)
 		c->codes = fl_table_codes(r->table, j);
 		c->n_levels = fl_table_nlevels(r->table, j);
 	}
-	if (rc || !(c->whole = fl__calloc((size_t)c->n_levels + 1, sizeof *c->whole, "column distribution")) ||
-	    !(c->inside = fl__calloc((size_t)c->n_levels + 1, sizeof *c->inside, "column distribution")) ||
-	    !(c->touched = fl__calloc((size_t)c->n_levels + 1, sizeof *c->touched, "column distribution")) ||
-	    !(c->names = fl__calloc((size_t)c->n_levels, sizeof *c->names, "column distribution")))
+	if (rc || !(c->whole = fl__calloc((size_t)c->n_levels + 1, sizeof *c->whole, WHAT)) ||
+	    !(c->inside = fl__calloc((size_t)c->n_levels + 1, sizeof *c->inside, WHAT)) ||
+	    !(c->touched = fl__calloc((size_t)c->n_levels + 1, sizeof *c->touched, WHAT)) ||
+	    !(c->names = fl__calloc((size_t)c->n_levels, sizeof *c->names, WHAT))) {
+		column_free(c);
 		return rc ? rc : FL_ENOMEM;
+	}
 	for (int32_t k = 0; k < c->n_levels; k++)
 		c->names[k] = c->codes ? fl_table_level(r->table, j, k) :
 			      c->cls ? fl_report__class_name(r, k, c->text[k], sizeof c->text[k]) :
