@@ -42,15 +42,17 @@ static void excess(FILE *fp, const fl_report *r, double x)
 }
 
 /* What a slice's rate is called (k = 0: in a table, 1: on an axis, 2:
- * over a chart), and what it counts (k = 3): a comparison's rate is of
- * the rows that regressed or improved. */
+ * over a chart), what it counts (3) and the excess column's unit (4): a
+ * comparison's rate is of the rows that regressed or improved. */
 static const char *rate_name(const fl_report *r, int k)
 {
-	static const char *const name[4][4] = {
-		{"failure", "failure rate", "Failure rate of each slice", "failures"},
-		{"mean failure", "mean failure", "Mean failure of each slice", "failures"},
-		{"regressed", "share regressed", "Share of each slice that regressed", "regressions"},
-		{"improved", "share improved", "Share of each slice that improved", "improvements"}};
+	static const char *const name[4][5] = {
+		{"failure", "failure rate", "Failure rate of each slice", "failures", " failures"},
+		{"mean failure", "mean failure", "Mean failure of each slice", "failures", ""},
+		{"regressed", "share regressed", "Share of each slice that regressed", "regressions",
+		 " regressions"},
+		{"improved", "share improved", "Share of each slice that improved", "improvements",
+		 " improvements"}};
 	int kind = !strcmp(r->failure_name, "regression") ? 2 :
 		   !strcmp(r->failure_name, "improvement") ? 3 : !r->binary;
 
@@ -353,7 +355,7 @@ static void table(const fl_html *h)
 	fprintf(h->fp, "<table><tr><th>slice</th><th class=\"n\">size</th><th class=\"n\">search + "
 		"held out</th><th class=\"n\">%s</th><th>95%% interval</th><th class=\"n\">lift"
 		"</th><th class=\"n\">excess%s</th><th>replicated</th><th>found by</th>"
-		"<th>description</th></tr>\n", rate_name(r, 0), r->binary ? " failures" : "");
+		"<th>description</th></tr>\n", rate_name(r, 0), rate_name(r, 4));
 	for (int32_t i = 0; i < r->n_slices; i++)
 		row(h, &r->slices[i], i);
 	fputs("</table>\n", h->fp);
@@ -367,7 +369,7 @@ static void parts(const fl_html *h, const fl_candidate *c)
 	fprintf(h->fp, "<details><summary>%d part%s of this cause</summary>\n<table><tr><th class=\"n\">"
 		"size</th><th class=\"n\">%s</th><th class=\"n\">excess%s</th>"
 		"<th>replicated</th><th>found by</th><th>description</th></tr>\n", (int)c->n_parts,
-		c->n_parts == 1 ? "" : "s", rate_name(h->r, 0), h->r->binary ? " failures" : "");
+		c->n_parts == 1 ? "" : "s", rate_name(h->r, 0), rate_name(h->r, 4));
 	for (int32_t k = 0; k < c->n_parts; k++)
 		row(h, &c->parts[k], -1);
 	fputs("</table></details>\n", h->fp);
