@@ -1,7 +1,11 @@
 /*
  * bench_report: seconds and peak memory of the report writers as the slice
  * count grows (issue 15, item 7): a report of S slices, each 200 random
- * rows (binary failure, 10% overall), written as HTML, as JSON,
+ * rows (binary failure, 10% overall) described by two metadata columns of
+ * a table (id, a category of 20 levels, a number) with labels and
+ * predictions of 10 classes (so the pages draw each slice's columns inside
+ * vs outside, and its examples beside right rows of the same classes),
+ * written as HTML, as JSON,
  * read back from that JSON (fl_report_load_json, what `faultline report`
  * does) and written as HTML again. Each size runs in its own process, so
  * the peak RSS is that size's. The last columns are the time over the
@@ -46,6 +50,10 @@ static int cmp_i64(const void *a, const void *b)
 static int run(int32_t slices, int fd)
 {
 	double *failure = malloc((size_t)ROWS * sizeof *failure);
+	int64_t *labels = malloc((size_t)ROWS * sizeof *labels);
+	int64_t *preds = malloc((size_t)ROWS * sizeof *preds);
+	char *csv = malloc((size_t)ROWS * 32 + 16), *at = csv;
+	fl_table *table = NULL;
 	fl_failure_summary *sum = NULL;
 	fl_report *r = NULL, *back = NULL;
 	fl_candidate *c = calloc((size_t)slices, sizeof *c);
@@ -54,13 +62,21 @@ static int run(int32_t slices, int fd)
 	uint64_t seed = 42;
 	int rc = -1;
 
-	if (!c || !failure || !mkdtemp(dir))
+	if (!c || !failure || !labels || !preds || !csv || !mkdtemp(dir))
 		return -1;
 	snprintf(html, sizeof html, "%s/r.html", dir);
 	snprintf(json, sizeof json, "%s/r.json", dir);
-	for (int64_t i = 0; i < ROWS; i++)
+	at += sprintf(at, "id,cat,x\n");
+	for (int64_t i = 0; i < ROWS; i++) {
 		failure[i] = next(&seed) % 10 == 0;
-	if (fl_failure_summary_new(&sum, failure, ROWS) || fl_report_new(&r, sum, ROWS, "error"))
+		labels[i] = i % 10;
+		preds[i] = failure[i] ? (i + 1) % 10 : i % 10;
+		at += sprintf(at, "r%lld,c%d,%.3f\n", (long long)i, (int)(next(&seed) % 20),
+			      (double)(next(&seed) % 1000) / 1000);
+	}
+	if (fl_failure_summary_new(&sum, failure, ROWS) || fl_report_new(&r, sum, ROWS, "error") ||
+	    fl_table_read_csv_text(&table, csv, (size_t)(at - csv), "bench.csv") ||
+	    fl_report_set_table(r, table, 0) || fl_report_set_classes(r, labels, preds, 10, NULL))
 		goto cleanup;
 	for (int32_t s = 0; s < slices; s++) {
 		if (!(c[s].members = malloc(SLICE_ROWS * sizeof *c[s].members)) ||
@@ -71,6 +87,9 @@ static int run(int32_t slices, int fd)
 									(ROWS / SLICE_ROWS));
 		qsort(c[s].members, SLICE_ROWS, sizeof *c[s].members, cmp_i64);
 		c[s].n_members = SLICE_ROWS;
+		snprintf(line, sizeof line, "cat = c%d AND x < 0.5", (int)(s % 20));
+		if (!(c[s].description = strdup(line)))
+			goto cleanup;
 		snprintf(c[s].method, sizeof c[s].method, "kmeans");
 		snprintf(c[s].view, sizeof c[s].view, "emb");
 		c[s].component = s;
@@ -106,7 +125,11 @@ cleanup:
 	fl_report_free(r);
 	fl_candidates_free(c, slices);
 	fl_failure_summary_free(sum);
+	fl_table_free(table);
 	free(failure);
+	free(labels);
+	free(preds);
+	free(csv);
 	return rc;
 }
 

@@ -62,47 +62,77 @@ static char *resolve(const char *path)
 	return out;
 }
 
-/* The two reports of a comparison, and their model files (OUT.mixture-VIEW.npz
- * beside OUT.json), must be distinct files: refused before anything is written. */
-static int distinct_outputs(const char *json, const char *json_improved)
+/* DIR without its trailing slashes into buf; its last part */
+static const char *last_part(char *buf, size_t size, const char *dir)
 {
-	char *a, *b, *pa, *pb;
-	int same;
+	size_t len = strlen(dir);
 
-	if (!json || !json_improved || !strcmp(json, "-") || !strcmp(json_improved, "-"))
-		return 0;
-	a = resolve(json);
-	b = resolve(json_improved);
-	pa = a ? model_prefix(a) : NULL;
-	pb = b ? model_prefix(b) : NULL;
-	same = (a && b && !strcmp(a, b)) || (pa && pb && !strcmp(pa, pb));
-	free(a);
-	free(b);
-	free(pa);
-	free(pb);
-	if (same)
-		return usage_error("compare", "--json %s and --json-improved %s name the same report "
-				   "or the same model files", json, json_improved);
-	return 0;
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	snprintf(buf, size, "%.*s", (int)len, dir);
+	return strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf;
 }
 
-/* One side searched and written under a title. */
-static int one_side(const inputs *base, const inputs *cand, args *a, fl_compare_side side,
-		    const char *json, const char *title)
+/* A model's name on the page: its folder's last part ("runs/v2/" gives
+ * "v2"); the folder as given when the other's last part is the same;
+ * `dflt` for ".", ".." and "/". */
+static void model_name(char *out, size_t size, const char *dir, const char *other,
+		       const char *dflt)
+{
+	char mine[4096], theirs[4096];
+	const char *a = last_part(mine, sizeof mine, dir), *b = last_part(theirs, sizeof theirs, other);
+
+	snprintf(out, size, "%s", !*a || !strcmp(a, ".") || !strcmp(a, "..") ? dflt :
+		 strcmp(a, b) ? a : mine);
+}
+
+/* The outputs of a comparison (its two reports, their model files
+ * OUT.mixture-VIEW.npz beside OUT.json, and its page) must be distinct
+ * files in folders that exist: refused before anything is read, so that a
+ * typo leaves no report without its page. */
+static int check_outputs(const char *json, const char *json_improved, const char *html)
+{
+	const char *name[3] = {json, json_improved, html};
+	static const char *const flag[3] = {"--json", "--json-improved", "--html"};
+	char *real[3] = {NULL, NULL, NULL}, *prefix[3] = {NULL, NULL, NULL};
+	int rc = 0;
+
+	for (int k = 0; k < 3 && !rc; k++)
+		if (name[k] && strcmp(name[k], "-") != 0) {
+			if (!(real[k] = resolve(name[k])))
+				rc = fail(EXIT_OUTPUT, "%s: cannot write %s there: no such folder",
+					  name[k], flag[k]);
+			prefix[k] = k < 2 && real[k] ? model_prefix(real[k]) : NULL;
+		}
+	for (int i = 0; i < 3 && !rc; i++)
+		for (int j = i + 1; j < 3 && !rc; j++)
+			if ((real[i] && real[j] && !strcmp(real[i], real[j])) ||
+			    (prefix[i] && prefix[j] && !strcmp(prefix[i], prefix[j])))
+				rc = usage_error("compare", "%s %s and %s %s name the same file or the "
+						 "same model files", flag[i], name[i], flag[j], name[j]);
+	for (int k = 0; k < 3; k++) {
+		free(real[k]);
+		free(prefix[k]);
+	}
+	return rc;
+}
+
+/* One side searched (the report in *out, the caller's), its JSON written
+ * and its table printed under a title. */
+static int one_side(fl_report **out, const inputs *base, const inputs *cand, args *a,
+		    fl_compare_side side, const char *json, const char *title)
 {
 	char *prefix = model_prefix(json);
-	fl_report *r = NULL;
 	int rc;
 
 	a->o.model_prefix = prefix;
-	if ((rc = fl_compare(&r, &base->data, &cand->data, side, &a->o)))
+	if ((rc = fl_compare(out, &base->data, &cand->data, side, &a->o)))
 		rc = lib_fail(rc, 1);
 	else {
 		if (!json || strcmp(json, "-") != 0)
 			printf("%s\n", title);
-		rc = write_report(r, a, json);
+		rc = write_report(*out, a, json);
 	}
-	fl_report_free(r);
 	free(prefix);
 	return rc;
 }
@@ -112,7 +142,10 @@ int cmd_compare(int argc, char **argv)
 	args a, ma, mb;
 	model_files fa, fb;
 	inputs in_a = {0}, in_b = {0};
-	const char *base = NULL, *cand = NULL, *json_improved = NULL;
+	fl_report *worse = NULL, *better = NULL;
+	const char *base = NULL, *cand = NULL, *json_improved = NULL, *html;
+	const char *base_name = NULL, *cand_name = NULL;
+	char names[2][4096];
 	int rc;
 
 	args_init(&a);
@@ -120,6 +153,8 @@ int cmd_compare(int argc, char **argv)
 		const opt table[] = {
 			{"base", OPT_STR, "A/", "the base model: A/labels.npy and A/probs.npy (or logits, preds)", &base, NULL},
 			{"candidate", OPT_STR, "B/", "the candidate model, the same files for the same samples", &cand, NULL},
+			{"base-name", OPT_STR, "NAME", "the base model's name on the page (default: A's last part)", &base_name, NULL},
+			{"candidate-name", OPT_STR, "NAME", "the candidate's name on the page (default: B's)", &cand_name, NULL},
 			SEARCH_OPTIONS(a),
 			{"json", OPT_STR, "OUT.json", "write where the candidate is worse as JSON", &a.json, NULL},
 			{"json-improved", OPT_STR, "OUT2.json", "write where the candidate is better as JSON", &json_improved, NULL},
@@ -133,7 +168,7 @@ int cmd_compare(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (!base || !cand)
 		return usage_error("compare", "need --base A/ and --candidate B/");
-	if ((rc = distinct_outputs(a.json, json_improved)))
+	if ((rc = check_outputs(a.json, json_improved, a.html)))
 		return rc;
 	if ((rc = model_args(&ma, &fa, &a, base, "--base")) ||
 	    (rc = model_args(&mb, &fb, &a, cand, "--candidate")))
@@ -144,20 +179,29 @@ int cmd_compare(int argc, char **argv)
 	a.preds = mb.preds;
 	if ((rc = validate_args(&a, "compare")))
 		return rc;
+	model_name(names[0], sizeof names[0], base, cand, "base");
+	model_name(names[1], sizeof names[1], cand, base, "candidate");
 	progress_init(a.quiet);
 	ma.meta = NULL;
 	ma.id_column = ma.class_column = NULL;
+	html = a.html;
+	a.html = NULL; /* one page for both sides, written last */
 	if ((rc = read_inputs(&in_a, &ma, 0)) || (rc = read_inputs(&in_b, &a, 1)) ||
-	    (rc = one_side(&in_a, &in_b, &a, FL_COMPARE_REGRESSIONS, a.json,
+	    (rc = one_side(&worse, &in_a, &in_b, &a, FL_COMPARE_REGRESSIONS, a.json,
 			   "where the candidate is worse than the base:")))
 		goto cleanup;
-	a.html = NULL; /* the HTML page shows the regressions */
-	a.o.map = 0;
+	a.o.map = 0; /* the page maps the regressions */
 	if (!a.json || strcmp(a.json, "-") != 0)
 		printf("\n");
-	rc = one_side(&in_a, &in_b, &a, FL_COMPARE_IMPROVEMENTS, json_improved,
-		      "where the candidate is better than the base:");
+	if ((rc = one_side(&better, &in_a, &in_b, &a, FL_COMPARE_IMPROVEMENTS, json_improved,
+			   "where the candidate is better than the base:")))
+		goto cleanup;
+	if (html && (rc = fl_report_write_compare_html(worse, better, base_name ? base_name : names[0],
+						       cand_name ? cand_name : names[1], html)))
+		rc = fail(rc == FL_ENOMEM ? EXIT_INTERNAL : EXIT_OUTPUT, "%s", fl_last_error());
 cleanup:
+	fl_report_free(worse);
+	fl_report_free(better);
 	inputs_free(&in_a);
 	inputs_free(&in_b);
 	return rc;

@@ -175,8 +175,9 @@ FL_API int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
 /**
  * Count, over each slice's rows (members and holdout members), how two
  * models did: both right, only the base right, only the candidate right,
- * both wrong (written with the slice as "comparison").
- * @param base_wrong, cand_wrong  n flags: the model erred on the row
+ * both wrong (written with the slice as "comparison"); and the same over
+ * all rows (the dataset's "comparison").
+ * @param base_wrong, cand_wrong  n flags: the model erred on the row (nonzero)
  */
 FL_API int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong,
 				 const uint8_t *cand_wrong);
@@ -279,6 +280,26 @@ FL_API int fl_report_set_thumbnail_dir(fl_report *r, const char *dir);
  * folder of fl_report_set_thumbnail_dir. Written beside `path` and renamed.
  */
 FL_API int fl_report_write_html(const fl_report *r, const char *path);
+
+/**
+ * Write the page of a comparison (fl_compare, both sides) as one
+ * self-contained HTML file, as fl_report_write_html writes a report's:
+ * the two models by name in its title and heading, how often each is
+ * wrong and the four counts over all rows (both right, only the base
+ * right, only the candidate right, both wrong), an index, then where the
+ * candidate is worse (`worse`, FL_COMPARE_REGRESSIONS) and where it is
+ * better (`better`, FL_COMPARE_IMPROVEMENTS), each with its chart, table,
+ * map (when the report has one) and a card per slice with its four counts.
+ * Thumbnails come from the folder of fl_report_set_thumbnail_dir of each
+ * report, else the page's. Written beside `path` and renamed.
+ * @param base_name, cand_name  the models' names as the page shows them
+ *                              (escaped; NULL: "base", "candidate")
+ * @return 0; FL_EINVAL (a report missing, or reports of different row
+ *         counts); FL_EIO naming the file; FL_ENOMEM
+ */
+FL_API int fl_report_write_compare_html(const fl_report *worse, const fl_report *better,
+					const char *base_name, const char *cand_name,
+					const char *path);
 
 /**
  * Write a readable table (at most 100 columns wide) to an open stream.

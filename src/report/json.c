@@ -16,6 +16,7 @@
 typedef struct jw {
 	FILE *fp;
 	int rc; /* FL_ENOMEM when a part could not be computed */
+	fl_digest *dg;
 } jw;
 
 static void fp_put(void *ctx, const char *text, size_t len)
@@ -91,6 +92,10 @@ static void write_dataset(jw *w, const fl_report *r)
 		fputs(",\"n_classes\":", fp);
 		put_int(w, r->n_classes);
 	}
+	if (r->has_pairs)
+		fprintf(fp, ",\"comparison\":{\"both_right\":%lld,\"only_base_right\":%lld,"
+			"\"only_candidate_right\":%lld,\"both_wrong\":%lld}", (long long)r->pairs[0],
+			(long long)r->pairs[1], (long long)r->pairs[2], (long long)r->pairs[3]);
 	fputs(",\"holdout\":", fp);
 	if (r->n_holdout) {
 		fputs("{\"rows\":", fp);
@@ -136,13 +141,27 @@ static void write_dataset(jw *w, const fl_report *r)
 	fputs("]}", fp);
 }
 
+/* "label":L,"label_name":...,"predicted":P,"predicted_name":... */
+static void put_classes(jw *w, const fl_report *r, int64_t label, int64_t pred)
+{
+	char buf[24];
+
+	put_key(w, "label");
+	put_int(w, label);
+	fputs(",\"label_name\":", w->fp);
+	put_str(w, fl_report__class_name(r, label, buf, sizeof buf));
+	fputs(",\"predicted\":", w->fp);
+	put_int(w, pred);
+	fputs(",\"predicted_name\":", w->fp);
+	put_str(w, fl_report__class_name(r, pred, buf, sizeof buf));
+}
+
 /* "confusions" (failing cells) or "breakdown" (every cell) of slice i */
 static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 {
 	fl_confusion conf[FL_REPORT_BREAKDOWN];
 	int32_t nc = failing ? fl_report_confusions(r, i, conf, FL_REPORT_CONFUSIONS)
 			     : fl_report_breakdown(r, i, conf, FL_REPORT_BREAKDOWN);
-	char b1[24], b2[24];
 
 	if (nc < 0) {
 		w->rc = nc;
@@ -151,19 +170,74 @@ static void write_cells(jw *w, const fl_report *r, int32_t i, int failing)
 	fputs(failing ? ",\"confusions\":[" : ",\"breakdown\":[", w->fp);
 	for (int32_t k = 0; k < nc; k++) {
 		fputs(k ? ",{" : "{", w->fp);
-		put_key(w, "label");
-		put_int(w, conf[k].label);
-		fputs(",\"label_name\":", w->fp);
-		put_str(w, fl_report__class_name(r, conf[k].label, b1, sizeof b1));
-		fputs(",\"predicted\":", w->fp);
-		put_int(w, conf[k].pred);
-		fputs(",\"predicted_name\":", w->fp);
-		put_str(w, fl_report__class_name(r, conf[k].pred, b2, sizeof b2));
+		put_classes(w, r, conf[k].label, conf[k].pred);
 		fputs(",\"count\":", w->fp);
 		put_int(w, conf[k].count);
 		fputs(",\"share\":", w->fp);
 		put_double(w, conf[k].share);
 		fputc('}', w->fp);
+	}
+	fputc(']', w->fp);
+}
+
+/* Open the array `key` of n items (n < 0: an error, recorded); 0 when
+ * there is none to write. */
+static int open_array(jw *w, int32_t n, const char *key)
+{
+	if (n < 0)
+		w->rc = n;
+	if (n > 0)
+		fprintf(w->fp, ",\"%s\":[", key);
+	return n > 0;
+}
+
+/* The distributions of the columns slice i's description names. */
+static void write_dists(jw *w, int32_t i)
+{
+	fl_dist d[FL_DIST_COLUMNS];
+	int32_t n = fl_report__dists(w->dg, i, d);
+
+	if (!open_array(w, n, "distributions"))
+		return;
+	for (int32_t k = 0; k < n; k++) {
+		fputs(k ? ",{\"column\":" : "{\"column\":", w->fp);
+		put_str(w, d[k].column);
+		for (int part = 0; part < 3; part++) {
+			fputs(part == 0 ? ",\"bins\":[" : part == 1 ? ",\"inside\":[" : ",\"outside\":[",
+			      w->fp);
+			for (int32_t b = 0; b < d[k].n_bins; b++) {
+				if (b)
+					fputc(',', w->fp);
+				if (part == 0)
+					put_str(w, d[k].bin[b]);
+				else
+					put_int(w, part == 1 ? d[k].inside[b] : d[k].outside[b]);
+			}
+			fputc(']', w->fp);
+		}
+		fputc('}', w->fp);
+	}
+	fputc(']', w->fp);
+}
+
+/* Slice i's typical members and the right rows shown beside them. */
+static void write_examples(jw *w, const fl_report *r, int32_t i)
+{
+	fl_example ex[FL_REPORT_EXAMPLES];
+	int32_t n = fl_report__examples(w->dg, i, ex);
+
+	if (!open_array(w, n, "examples"))
+		return;
+	for (int32_t k = 0; k < n; k++) {
+		fputs(k ? ",{\"row\":" : "{\"row\":", w->fp);
+		put_int(w, ex[k].row);
+		fputs(",\"id\":", w->fp);
+		put_str(w, ex[k].id);
+		if (ex[k].label >= 0) {
+			fputc(',', w->fp);
+			put_classes(w, r, ex[k].label, ex[k].pred);
+		}
+		fputs(ex[k].typical ? ",\"typical\":true}" : ",\"typical\":false}", w->fp);
 	}
 	fputc(']', w->fp);
 }
@@ -350,6 +424,8 @@ static void write_slice(jw *w, const fl_report *r, const fl_candidate *c, int32_
 		fputc(']', fp);
 	}
 	if (i >= 0) {
+		write_dists(w, i);
+		write_examples(w, r, i);
 		fputs(",\"parts\":[", fp);
 		for (int32_t k = 0; k < c->n_parts; k++) {
 			char pid[48];
@@ -402,10 +478,13 @@ static void write_report(jw *w, const fl_report *r, int64_t max_members)
 
 int fl_report__write_json_fp(const fl_report *r, FILE *fp, int64_t max_members)
 {
-	jw w = {NULL, FL_OK};
+	jw w = {NULL, FL_OK, NULL};
 
 	w.fp = fp;
+	if ((w.rc = fl_report__digest_new(&w.dg, r)))
+		return w.rc;
 	write_report(&w, r, max_members);
+	fl_report__digest_free(w.dg);
 	return w.rc;
 }
 

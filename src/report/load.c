@@ -215,20 +215,24 @@ static int holdout(const loader *L, const cJSON *s, fl_candidate *c)
 	return L->version > 1 ? 0 : rows(L, h, "members", &c->holdout_members, &c->n_holdout_members);
 }
 
-static int comparison(const loader *L, const cJSON *s, fl_candidate *c)
+/* The four counts of a comparison, when the object o has them as `field`. */
+static int pairs(const loader *L, const cJSON *o, const char *field, int64_t out[4])
 {
 	static const char *const name[4] = {"both_right", "only_base_right",
 					    "only_candidate_right", "both_wrong"};
-	const cJSON *cmp = get(s, "comparison");
+	const cJSON *cmp = get(o, field);
 	int rc;
 
-	if (!cmp)
-		return 0;
-	for (int k = 0; k < 4; k++)
-		if ((rc = integer(L, cmp, name[k], 0, L->r->n, &c->pair_counts[k])))
+	for (int k = 0; k < 4 && cmp; k++)
+		if ((rc = integer(L, cmp, name[k], 0, L->r->n, &out[k])))
 			return rc;
-	c->has_pair_counts = 1;
 	return 0;
+}
+
+static int comparison(const loader *L, const cJSON *s, fl_candidate *c)
+{
+	c->has_pair_counts = get(s, "comparison") != NULL;
+	return pairs(L, s, "comparison", c->pair_counts);
 }
 
 /* A class's name as the report printed it, kept for the class. */
@@ -276,6 +280,114 @@ static int cells(const loader *L, const cJSON *s, int32_t i, const char *name, i
 		k++;
 	}
 	n_kept[i] = k;
+	return 0;
+}
+
+/* A string of the JSON kept with the report (the distributions' and
+ * examples' texts); NULL on ENOMEM. */
+static const char *keep(const loader *L, const char *text)
+{
+	fl_report *r = L->r;
+	int64_t n = r->saved.n_texts;
+	char **t = r->saved.texts;
+
+	if ((n & (n - 1)) == 0 && !(t = realloc(t, (size_t)(n ? 2 * n : 1) * sizeof *t))) {
+		fl__error(FL_ENOMEM, "out of memory reading %s", L->path);
+		return NULL;
+	}
+	r->saved.texts = t;
+	if (!(t[n] = fl__strdup(text)))
+		return NULL;
+	r->saved.n_texts++;
+	return t[n];
+}
+
+/* An array item that counts rows: an integer in [0, n]. */
+static int rows_count(const loader *L, const cJSON *e, int64_t *out)
+{
+	if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) || e->valuedouble < 0 ||
+	    e->valuedouble > (double)L->r->n)
+		return 0;
+	*out = (int64_t)e->valuedouble;
+	return 1;
+}
+
+/* Optional "distributions" of slice i: each column's bins and its rows in
+ * each, inside and outside. */
+static int distributions(const loader *L, const cJSON *s, int32_t i)
+{
+	const cJSON *a = get(s, "distributions"), *e;
+	fl_dist *d = &L->r->saved.dists[(size_t)i * FL_DIST_COLUMNS];
+	int32_t k = 0;
+	int rc;
+
+	if (!a)
+		return 0;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > FL_DIST_COLUMNS)
+		return bad(L, "distributions", "an array of at most 3");
+	cJSON_ArrayForEach(e, a) {
+		const cJSON *bins = get(e, "bins"), *in = get(e, "inside"), *out = get(e, "outside");
+		const cJSON *b, *x, *y;
+		const char *col = NULL;
+		int32_t nb = cJSON_GetArraySize(bins);
+
+		if ((rc = str(L, e, "column", &col)))
+			return rc;
+		if (!cJSON_IsArray(bins) || nb < 1 || nb > FL_DIST_BINS || !cJSON_IsArray(in) ||
+		    !cJSON_IsArray(out) || cJSON_GetArraySize(in) != nb || cJSON_GetArraySize(out) != nb)
+			return bad(L, "distributions[].bins", "1 to 12 bins with inside and outside counts");
+		if (!(d[k].column = keep(L, col)))
+			return FL_ENOMEM;
+		d[k].n_bins = 0;
+		for (b = bins->child, x = in->child, y = out->child; b; b = b->next, x = x->next, y = y->next) {
+			int32_t j = d[k].n_bins++;
+
+			if (!cJSON_IsString(b))
+				return bad(L, "distributions[].bins", "an array of strings");
+			if (!rows_count(L, x, &d[k].inside[j]) || !rows_count(L, y, &d[k].outside[j]))
+				return bad(L, "distributions[].inside", "counts of rows");
+			if (!(d[k].bin[j] = keep(L, b->valuestring)))
+				return FL_ENOMEM;
+		}
+		k++;
+	}
+	L->r->saved.n_dists[i] = k;
+	return 0;
+}
+
+/* Optional "examples" of slice i: rows with their ids, classes and kind. */
+static int examples(const loader *L, const cJSON *s, int32_t i)
+{
+	const cJSON *a = get(s, "examples"), *e;
+	fl_example *ex = &L->r->saved.examples[(size_t)i * FL_REPORT_EXAMPLES];
+	int32_t k = 0;
+	int rc;
+
+	if (!a)
+		return 0;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > FL_REPORT_EXAMPLES)
+		return bad(L, "examples", "an array of at most 8");
+	cJSON_ArrayForEach(e, a) {
+		const char *id = NULL, *ln = NULL, *pn = NULL;
+		const cJSON *typical = get(e, "typical");
+
+		ex[k].label = ex[k].pred = -1;
+		if ((rc = integer(L, e, "row", 0, L->r->n - 1, &ex[k].row)) ||
+		    (rc = str(L, e, "id", &id)))
+			return rc;
+		if (!cJSON_IsBool(typical))
+			return bad(L, "examples[].typical", "true or false");
+		if (get(e, "label") &&
+		    ((rc = integer(L, e, "label", 0, L->r->n_classes - 1, &ex[k].label)) ||
+		     (rc = integer(L, e, "predicted", 0, L->r->n_classes - 1, &ex[k].pred)) ||
+		     (rc = str(L, e, "label_name", &ln)) || (rc = str(L, e, "predicted_name", &pn)) ||
+		     (rc = class_name(L, ex[k].label, ln)) || (rc = class_name(L, ex[k].pred, pn))))
+			return rc;
+		if (!(ex[k].id = keep(L, id)))
+			return FL_ENOMEM;
+		ex[k++].typical = cJSON_IsTrue(typical);
+	}
+	L->r->saved.n_examples[i] = k;
 	return 0;
 }
 
@@ -403,7 +515,8 @@ static int slice_one(loader *L, const cJSON *s, fl_candidate *c, int32_t i)
 				   L->r->saved.n_conf))) ||
 	    (i >= 0 && (rc = cells(L, s, i, "breakdown", FL_REPORT_BREAKDOWN, L->r->saved.cells,
 				   L->r->saved.n_cells))) ||
-	    (rc = members(L, s, c)) || (i >= 0 && (rc = prototypes(L, s, c))))
+	    (rc = members(L, s, c)) || (i >= 0 && (rc = prototypes(L, s, c))) ||
+	    (i >= 0 && (rc = distributions(L, s, i))) || (i >= 0 && (rc = examples(L, s, i))))
 		return rc;
 	if (spec && !cJSON_IsObject(spec))
 		return bad(L, "spec", "an object");
@@ -440,6 +553,9 @@ static int dataset(loader *L, const cJSON *doc)
 			return rc;
 		r->n_classes = (int32_t)v;
 	}
+	if ((rc = pairs(L, d, "comparison", r->pairs)))
+		return rc;
+	r->has_pairs = get(d, "comparison") != NULL;
 	if (cJSON_IsObject(h)) {
 		if ((rc = integer(L, h, "rows", 0, r->n, &r->n_holdout)) ||
 		    (rc = num(L, h, "fdr", &r->confirm_q)))
@@ -508,7 +624,14 @@ int fl_report_load_json(fl_report **out, const char *path)
 	    !(L.r->saved.n_conf = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report confusions")) ||
 	    !(L.r->saved.cells = fl__calloc((size_t)ns * FL_REPORT_BREAKDOWN + 1, sizeof(fl_confusion),
 					    "report breakdown")) ||
-	    !(L.r->saved.n_cells = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report breakdown"))) {
+	    !(L.r->saved.n_cells = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report breakdown")) ||
+	    !(L.r->saved.dists = fl__calloc((size_t)ns * FL_DIST_COLUMNS + 1, sizeof(fl_dist),
+					    "report distributions")) ||
+	    !(L.r->saved.n_dists = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report distributions")) ||
+	    !(L.r->saved.examples = fl__calloc((size_t)ns * FL_REPORT_EXAMPLES + 1, sizeof(fl_example),
+					       "report examples")) ||
+	    !(L.r->saved.n_examples = fl__calloc((size_t)ns + 1, sizeof(int32_t), "report examples")) ||
+	    !(L.r->source = fl__strdup(path))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}

@@ -32,19 +32,23 @@ static int cmp_score(const void *pa, const void *pb)
 	return (a->component > b->component) - (a->component < b->component);
 }
 
+int fl_report__source_repeats(const fl_candidate *c, int32_t k)
+{
+	int seen = !strcmp(c->also[k].method, c->method) && !strcmp(c->also[k].view, c->view);
+
+	for (int32_t j = 0; j < k && !seen; j++)
+		seen = !strcmp(c->also[k].method, c->also[j].method) &&
+		       !strcmp(c->also[k].view, c->also[j].view);
+	return seen;
+}
+
 /* distinct (method, view) pairs among a slice and what joined it, minus one */
 static int32_t agreeing(const fl_candidate *c)
 {
 	int32_t extra = 0;
 
-	for (int32_t i = 0; i < c->n_also; i++) {
-		int seen = !strcmp(c->also[i].method, c->method) && !strcmp(c->also[i].view, c->view);
-
-		for (int32_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(c->also[i].method, c->also[j].method) &&
-			       !strcmp(c->also[i].view, c->also[j].view);
-		extra += !seen;
-	}
+	for (int32_t i = 0; i < c->n_also; i++)
+		extra += !fl_report__source_repeats(c, i);
 	return extra;
 }
 

@@ -96,6 +96,14 @@ void fl_report_free(fl_report *r)
 	free(r->saved.cells);
 	free(r->saved.n_cells);
 	free(r->saved.columns_json);
+	free(r->saved.dists);
+	free(r->saved.n_dists);
+	free(r->saved.examples);
+	free(r->saved.n_examples);
+	for (int64_t i = 0; i < r->saved.n_texts; i++)
+		free(r->saved.texts[i]);
+	free(r->saved.texts);
+	free(r->source);
 	free(r->map);
 	free(r->thumb_dir);
 	free(r->class_names);
@@ -413,6 +421,15 @@ int32_t fl_report_breakdown(const fl_report *r, int32_t slice, fl_confusion *out
 	return cells(r, slice, out, max, 0, r->saved.cells, r->saved.n_cells, FL_REPORT_BREAKDOWN);
 }
 
+int32_t fl_report__readable(const fl_confusion *c, int32_t n)
+{
+	int32_t k = 0;
+
+	while (k < n && 100 * c[k].share >= 0.5)
+		k++;
+	return k;
+}
+
 void fl_report__fmt_rate(char *buf, size_t len, double x, int binary, int flags)
 {
 	if (!isfinite(x))
@@ -468,6 +485,10 @@ int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong, const uint8_t
 {
 	if (!base_wrong || !cand_wrong)
 		return fl__error(FL_EINVAL, "pair counts need both models' failure flags");
+	memset(r->pairs, 0, sizeof r->pairs);
+	for (int64_t i = 0; i < r->n; i++)
+		r->pairs[2 * !!base_wrong[i] + !!cand_wrong[i]]++;
+	r->has_pairs = 1;
 	for (int32_t s = 0; s < r->n_slices; s++) {
 		fl_candidate *c = &r->slices[s];
 
@@ -476,7 +497,7 @@ int fl_report_pair_counts(fl_report *r, const uint8_t *base_wrong, const uint8_t
 			int64_t row = k < c->n_members ? c->members[k] :
 						     c->holdout_members[k - c->n_members];
 
-			c->pair_counts[2 * base_wrong[row] + cand_wrong[row]]++;
+			c->pair_counts[2 * !!base_wrong[row] + !!cand_wrong[row]]++;
 		}
 		/* index: base wrong x 2 + candidate wrong: 0 both right, 1 only the
 		 * base right, 2 only the candidate right, 3 both wrong */

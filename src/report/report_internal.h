@@ -32,6 +32,31 @@ typedef struct fl_report_row_id {
 /* Prototypes (ids of the first members) a JSON report keeps per slice. */
 #define FL_REPORT_PROTOTYPES 5
 
+/* What the writers show of a slice beyond its statistics (digest.c): the
+ * distributions of the columns its description names, inside vs outside,
+ * at most FL_DIST_COLUMNS columns of at most FL_DIST_BINS bins ("other"
+ * and "missing" included); its typical members and, for contrast, up to
+ * FL_REPORT_CONTRAST rows the model got right of the same classes. */
+#define FL_DIST_COLUMNS 3
+#define FL_DIST_BINS 12
+#define FL_REPORT_CONTRAST 3
+#define FL_REPORT_EXAMPLES (FL_REPORT_PROTOTYPES + FL_REPORT_CONTRAST)
+
+typedef struct fl_dist {
+	const char *column;             /* borrowed: the table's, the digest's or the report's */
+	int32_t n_bins;
+	const char *bin[FL_DIST_BINS];  /* what each bin holds: "Shirt", "< 0.41", "other" */
+	int64_t inside[FL_DIST_BINS];   /* rows of the slice (both halves) in each bin */
+	int64_t outside[FL_DIST_BINS];  /* the other rows in each bin */
+} fl_dist;
+
+typedef struct fl_example {
+	int64_t row;
+	const char *id;                 /* borrowed */
+	int64_t label, pred;            /* -1 without labels */
+	int typical;                    /* 1: a typical member; 0: a row outside it, right */
+} fl_example;
+
 /* Most searches of one run (fl_discover_opts.rounds). */
 #define FL_REPORT_ROUNDS 10
 
@@ -60,6 +85,11 @@ struct fl_report {
 	char *thumb_dir;                /* the folder thumbnails are read from, or NULL:
 	                                   the HTML page's (fl_report_set_thumbnail_dir) */
 	char map_view[64];
+	char *source;                   /* the JSON file it was read from (load.c), or NULL */
+	/* a comparison (fl_report_pair_counts): rows both models got right,
+	 * only the base, only the candidate, neither, over all rows */
+	int has_pairs;
+	int64_t pairs[4];
 	int64_t n_holdout;              /* rows of the holdout (0 without confirmation) */
 	/* what a report made by the pipeline owns besides its slices (the
 	 * predictions and arrays it borrows), released by fl_report_free */
@@ -86,8 +116,27 @@ struct fl_report {
 		int32_t *n_cells;
 		fl_report_row_id *ids;  /* the prototypes' (row, id), sorted by row */
 		int64_t n_ids;
+		fl_dist *dists;         /* FL_DIST_COLUMNS per slice */
+		int32_t *n_dists;       /* per slice; NULL until read back */
+		fl_example *examples;   /* FL_REPORT_EXAMPLES per slice */
+		int32_t *n_examples;
+		char **texts;           /* the strings those point to */
+		int64_t n_texts;
 	} saved;
 };
+
+/* A writer's digest of the slices (digest.c): each column's bins and each
+ * class's right rows, found once. fl_report__dists writes slice i's
+ * distributions (at most FL_DIST_COLUMNS) and returns how many, or
+ * FL_ENOMEM; fl_report__examples its examples (at most FL_REPORT_EXAMPLES,
+ * typical ones first; none without an id column). A report read back from
+ * JSON returns what it kept. What they point to lives as long as the
+ * digest and the report. */
+typedef struct fl_digest fl_digest;
+int fl_report__digest_new(fl_digest **out, const fl_report *r);
+void fl_report__digest_free(fl_digest *d);
+int32_t fl_report__dists(fl_digest *d, int32_t i, fl_dist *out);
+int32_t fl_report__examples(fl_digest *d, int32_t i, fl_example *out);
 
 /* The writers to an open stream (json.c, html.c); `page` is where the HTML
  * page will live (its folder holds the thumbnails unless thumb_dir is set). */
@@ -136,6 +185,9 @@ int fl_report__set_round_skip(fl_report *r, int32_t round, const uint8_t *skip);
  * was made beforehand (merge.c). */
 void fl_report__add_source(fl_candidate *kept, const fl_candidate *c, double jac);
 
+/* Does also[k] name a (method, view) the slice or an earlier also[] names
+ * (merge.c)? The writers list each pair once. */
+int fl_report__source_repeats(const fl_candidate *c, int32_t k);
 /* Distinct other (method, view) pairs merged into a slice (merge.c). */
 int32_t fl_report__agreeing(const fl_candidate *c);
 /* What fl_report_merge multiplies a slice's score by for that agreement. */
@@ -143,6 +195,10 @@ double fl_report__agreement_factor(const fl_candidate *c);
 
 /* fl_report__fmt_rate with its unit, returning buf: "40.7%", "4.07" */
 const char *fl_report__rate(char *buf, size_t len, double x, int binary);
+
+/* How many of n cells (most frequent first) have a share that reads as at
+ * least 1%: the writers leave out those that would read "0%". */
+int32_t fl_report__readable(const fl_confusion *c, int32_t n);
 
 /* The display name of class c: its name when known, else its number in buf. */
 const char *fl_report__class_name(const fl_report *r, int64_t c, char *buf, size_t len);

@@ -90,9 +90,9 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	fl_report__fmt_rate(hi, sizeof hi, st->ci_high, binary, FL_FIG_BOUND);
 	snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
 	snprintf(id, sizeof id, "S%d", (int)i + 1);
-	if (c->n_also)
+	if (fl_report__agreeing(c))
 		snprintf(found, sizeof found, "%s%s%s +%d", c->method, c->view[0] ? "/" : "", c->view,
-			 (int)c->n_also);
+			 (int)fl_report__agreeing(c));
 	else
 		snprintf(found, sizeof found, "%s%s%s", c->method, c->view[0] ? "/" : "", c->view);
 	fl_report__fmt_excess(excess, sizeof excess, c->excess, binary);
@@ -119,12 +119,14 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 					r->phrases[c->phrase_idx[k]]);
 		put_cut(fp, "     ", line);
 	}
-	if (c->n_also) {
-		int len = snprintf(line, sizeof line, "also found by:");
+	if (fl_report__agreeing(c)) { /* each (method, view) once */
+		int len = snprintf(line, sizeof line, "also found by:"), listed = 0;
 
 		for (int32_t k = 0; k < c->n_also && len < (int)sizeof line; k++)
-			len += snprintf(line + len, sizeof line - (size_t)len, "%s %s%s%s", k ? "," : "",
-					c->also[k].method, c->also[k].view[0] ? "/" : "", c->also[k].view);
+			if (!fl_report__source_repeats(c, k))
+				len += snprintf(line + len, sizeof line - (size_t)len, "%s %s%s%s",
+						listed++ ? "," : "", c->also[k].method,
+						c->also[k].view[0] ? "/" : "", c->also[k].view);
 		put_cut(fp, "     ", line);
 	}
 	if (c->has_holdout) {
@@ -150,7 +152,7 @@ static int slice_lines(const fl_report *r, int32_t i, FILE *fp)
 	}
 	if ((nc = fl_report_confusions(r, i, conf, 2)) < 0)
 		return nc;
-	if (nc > 0) {
+	if ((nc = fl_report__readable(conf, nc)) > 0) {
 		char b1[24], b2[24], b3[24], b4[24];
 		int len = snprintf(line, sizeof line, "confusions: %s -> %s %.0f%%",
 				   fl_report__class_name(r, conf[0].label, b1, sizeof b1),

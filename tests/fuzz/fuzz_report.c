@@ -1,5 +1,6 @@
-/* Fuzz target: fl_report_load_json, then the report rendered as text, JSON
- * and HTML (the writers walk every field the reader accepted). */
+/* Fuzz target: fl_report_load_json, then the report rendered as text, JSON,
+ * HTML and as both sides of a comparison's page (the writers walk every
+ * field the reader accepted). */
 #include "fuzz_common.h"
 #include "faultline.h"
 
@@ -21,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unlink(out);
 		snprintf(out, sizeof out, "%s.html", path);
 		if (fl_report_write_html(r, out) == 0)
+			unlink(out);
+		if (fl_report_write_compare_html(r, r, "base", "candidate", out) == 0)
 			unlink(out);
 	}
 	fl_report_free(r);

@@ -793,6 +793,23 @@ static int case_write_html(void *ctx)
 	return rc;
 }
 
+/* a comparison's page, the full report as both sides */
+static int case_write_compare_html(void *ctx)
+{
+	int rc;
+
+	(void)ctx;
+	unlink(TMP("cmp.html"));
+	arm();
+	rc = fl_report_write_compare_html(G.full, G.full, "v1", "v2", TMP("cmp.html"));
+	disarm();
+	if (rc)
+		CHECK(access(TMP("cmp.html"), F_OK) != 0);
+	CHECK(no_temp_left(TMP("cmp.html")));
+	unlink(TMP("cmp.html"));
+	return rc;
+}
+
 static int case_write_text(void *ctx)
 {
 	FILE *fp = fopen("/dev/null", "w");
@@ -959,6 +976,7 @@ int main(void)
 	oom_loop("fl_report_set_map", case_building, &map);
 	oom_loop("fl_report_write_json", case_write_json, NULL);
 	oom_loop("fl_report_write_html", case_write_html, NULL);
+	oom_loop("fl_report_write_compare_html", case_write_compare_html, NULL);
 	oom_loop("fl_report_write_text", case_write_text, NULL);
 	oom_loop("fl_report_load_json", case_load_json, TMP("full.json"));
 	oom_loop_expect("fl_report_load_json bad", case_load_json, TMP("bad.json"), FL_EFORMAT);

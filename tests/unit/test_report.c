@@ -189,6 +189,131 @@ static void test_rule_heads(void)
 	fl_failure_summary_free(s);
 }
 
+/* The value of bin label `text` ("3", "1.5\xe2\x80\x932") holds x. */
+static int bin_holds(const char *text, double x)
+{
+	char *end;
+	double lo = strtod(text, &end), hi = lo;
+
+	if (!strncmp(end, "\xe2\x80\x93", 3))
+		hi = strtod(end + 3, NULL);
+	return x >= lo && x <= hi;
+}
+
+/* What the pages show of a slice (digest.c), against a count by hand over
+ * random data: the distributions of the columns its description names, its
+ * typical members and the rows of the same classes the model got right. */
+static void test_digest(void)
+{
+	enum { M = 600, C = 4 };
+	static double f[M];
+	static int64_t labels[M], preds[M], rows[M];
+	static const char *const cats[5] = {"a", "b", "c", "d", ""};
+	uint64_t rng = check_seed(11);
+	fl_failure_summary *s = NULL;
+	fl_table *t = NULL;
+	fl_report *r = NULL;
+	fl_digest *dg = NULL;
+	fl_strbuf csv = {0};
+	fl_dist d[FL_DIST_COLUMNS];
+	fl_example ex[FL_REPORT_EXAMPLES];
+	double x[M];
+	int cat[M];
+	int64_t m = 0;
+	char *text;
+
+	fl__sb_printf(&csv, "id,cat,x\n");
+	for (int64_t i = 0; i < M; i++) {
+		cat[i] = (int)(check_rand(&rng) % 5); /* 4: missing */
+		x[i] = (double)(check_rand(&rng) % 1000) / 100.0;
+		labels[i] = (int64_t)(check_rand(&rng) % C);
+		preds[i] = check_rand(&rng) % 3 ? labels[i] : (labels[i] + 1) % C;
+		f[i] = labels[i] != preds[i];
+		fl__sb_printf(&csv, "r%lld,%s,%.2f\n", (long long)i, cats[cat[i]], x[i]);
+		if ((cat[i] == 1 && x[i] < 6) || i % 97 == 0)
+			rows[m++] = i;
+	}
+	text = fl__sb_finish(&csv, "csv");
+	CHECK_RC(fl_table_read_csv_text(&t, text, strlen(text), "digest.csv"), FL_OK);
+	CHECK_RC(fl_failure_summary_new(&s, f, M), FL_OK);
+	CHECK_RC(fl_report_new(&r, s, M, "error"), FL_OK);
+	CHECK_RC(fl_report_set_table(r, t, 0), FL_OK);
+	CHECK_RC(fl_report_set_classes(r, labels, preds, C, NULL), FL_OK);
+	fl_candidate c = make_rule("cat = b AND x < 6 AND label in {0, 1} AND id = r3", 3, 1, 0, 1, s);
+	free(c.members);
+	c.members = malloc((size_t)m * sizeof *c.members);
+	memcpy(c.members, rows, (size_t)m * sizeof *rows);
+	c.n_members = m;
+	CHECK_RC(fl_report_add_candidates(r, &c, 1), FL_OK);
+	CHECK_RC(fl_report__digest_new(&dg, r), FL_OK);
+	/* the id column is never one; at most FL_DIST_COLUMNS, in order */
+	CHECK_EQ_INT(fl_report__dists(dg, 0, d), 3);
+	CHECK(!strcmp(d[0].column, "cat") && !strcmp(d[1].column, "x") && !strcmp(d[2].column, "label"));
+	for (int k = 0; k < 3; k++) {
+		int64_t in = 0, out = 0;
+
+		for (int32_t b = 0; b < d[k].n_bins; b++) {
+			int64_t want_in = 0, want_out = 0;
+
+			for (int64_t i = 0; i < M; i++) {
+				int member = 0, hit;
+
+				for (int64_t q = 0; q < m; q++)
+					member |= rows[q] == i;
+				if (k == 0) /* a level, or the other levels, or missing */
+					hit = !strcmp(d[0].bin[b], "(missing)") ? cat[i] == 4 :
+					      !strcmp(d[0].bin[b], "(others)") ? 0 : !strcmp(cats[cat[i]], d[0].bin[b]);
+				else if (k == 1)
+					hit = bin_holds(d[1].bin[b], x[i]);
+				else
+					hit = labels[i] == strtol(d[2].bin[b], NULL, 10) &&
+					      strcmp(d[2].bin[b], "(others)");
+				want_in += member && hit;
+				want_out += !member && hit;
+			}
+			if (strcmp(d[k].bin[b], "(others)") != 0) {
+				CHECK_EQ_INT(d[k].inside[b], want_in);
+				CHECK_EQ_INT(d[k].outside[b], want_out);
+			}
+			in += d[k].inside[b];
+			out += d[k].outside[b];
+		}
+		CHECK_EQ_INT(in, m);
+		CHECK_EQ_INT(out, M - m);
+	}
+	CHECK(!strcmp(d[0].bin[0], "b") && d[0].inside[0] >= m - 7); /* the rule's level first */
+	CHECK(!strcmp(d[0].bin[d[0].n_bins - 1], "(missing)"));
+	/* the typical members, then the first right row of each of their
+	 * classes (failing ones first) outside the slice */
+	int32_t ne = fl_report__examples(dg, 0, ex), typical = 0;
+	CHECK(ne > FL_REPORT_PROTOTYPES);
+	for (int32_t k = 0; k < ne; k++) {
+		if (ex[k].typical) {
+			CHECK(k == typical && ex[k].row == rows[k] && ex[k].label == labels[rows[k]] &&
+			      ex[k].pred == preds[rows[k]] && !strcmp(ex[k].id, fl_table_cell(t, rows[k], 0)));
+			typical++;
+			continue;
+		}
+		int64_t first = -1;
+		for (int64_t i = 0; i < M && first < 0; i++) {
+			int member = 0;
+
+			for (int64_t q = 0; q < m; q++)
+				member |= rows[q] == i;
+			if (!member && labels[i] == ex[k].label && preds[i] == labels[i])
+				first = i;
+		}
+		CHECK_EQ_INT(ex[k].row, first);
+		CHECK(ex[k].label == ex[k].pred);
+	}
+	CHECK_EQ_INT(typical, FL_REPORT_PROTOTYPES);
+	fl_report__digest_free(dg);
+	fl_report_free(r);
+	fl_table_free(t);
+	fl_failure_summary_free(s);
+	free(text);
+}
+
 int main(void)
 {
 	enum { N = 12 };
@@ -205,6 +330,7 @@ int main(void)
 
 	test_causes();
 	test_rule_heads();
+	test_digest();
 	for (int i = 0; i < N; i++)
 		all[i] = i;
 	CHECK_RC(fl_failure_summary_new(&s, failure, N), FL_OK);
