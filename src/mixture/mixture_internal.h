@@ -144,18 +144,26 @@ static inline float fl_mx_exp(float x)
 
 /* log(x) for normal x > 0: Cephes' logf polynomial (relative error about
  * 1e-7) after x = 2^e m, m in [sqrt(1/2), sqrt(2)), found with integer
- * arithmetic as in musl's logf: no branch, so loops over it vectorise.
- * Other inputs are clamped to [FLT_MIN, FLT_MAX] (0, subnormals and
- * negatives give log FLT_MIN ~ -87.3, +inf log FLT_MAX ~ 88.7); NaN gives
- * NaN. */
+ * arithmetic as in musl's logf. Other inputs are clamped to [FLT_MIN,
+ * FLT_MAX] (0, subnormals and negatives give log FLT_MIN ~ -87.3, +inf
+ * log FLT_MAX ~ 88.7); NaN gives NaN. The clamps and the NaN case are
+ * integer operations on the bits, with no float select: GCC turned
+ * `nan ? x : ...` into a branch around the polynomial, and a loop with a
+ * branch does not vectorise (the E-step's log loop ran scalar, about 4x
+ * slower; the same bits for every one of the 2^32 inputs). */
 static inline float fl_mx_log(float x)
 {
-	fl_mx_bits b;
+	fl_mx_bits b, r;
 	float f, z, y, e;
-	int nan = x != x;
+	uint32_t xu, nan;
+	int32_t i;
 
-	b.f = x > 1.17549435e-38f ? (x < 3.40282347e38f ? x : 3.40282347e38f) : 1.17549435e-38f;
-	b.u += 0x3f800000u - 0x3f3504f3u; /* m >= sqrt(1/2) moves to the next exponent */
+	b.f = x;
+	xu = b.u;
+	nan = (xu & 0x7fffffffu) > 0x7f800000u;
+	i = b.i < 0x00800000 ? 0x00800000 : b.i; /* negatives, 0, subnormals: FLT_MIN */
+	i = i > 0x7f7fffff ? 0x7f7fffff : i;     /* +inf: FLT_MAX */
+	b.u = (uint32_t)i + (0x3f800000u - 0x3f3504f3u); /* m >= sqrt(1/2) moves to the next exponent */
 	e = (float)((int32_t)(b.u >> 23) - 127);
 	b.u = (b.u & 0x007fffffu) + 0x3f3504f3u;
 	f = b.f - 1.0f;
@@ -172,7 +180,9 @@ static inline float fl_mx_log(float x)
 	y = y * f * z;
 	y += -2.12194440e-4f * e;
 	y += -0.5f * z;
-	return nan ? x : f + y + 0.693359375f * e;
+	r.f = f + y + 0.693359375f * e;
+	r.u = (r.u & (nan - 1u)) | (xu & (0u - nan)); /* NaN: x itself */
+	return r.f;
 }
 
 #endif
