@@ -855,7 +855,7 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
 		return FL_ENOMEM;
 	t = fl__now();
-	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1);
+	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
 	p->prepare_seconds = fl__now() - t;
 	if (rc || (rc = fl_pipeline__discover(out, p, data, opts))) {
 		fl_pipeline__prep_release(p);
