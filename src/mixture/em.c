@@ -206,9 +206,10 @@ void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m
 			}
 		} else {
 			const fl_mx_codes *c = p->codes;
-			const uint8_t *src = c->code + row * d;
-			const float *lo = c->lo + row / FL_MX_QROWS * d;
-			const float *st = c->step + row / FL_MX_QROWS * d;
+			int64_t zr = p->zrows ? p->zrows[row] : row;
+			const uint8_t *src = c->code + zr * d;
+			const float *lo = c->lo + zr / FL_MX_QROWS * d;
+			const float *st = c->step + zr / FL_MX_QROWS * d;
 #pragma omp simd
 			for (int64_t j = 0; j < d; j++) {
 				float v = lo[j] + st[j] * (float)src[j];

@@ -23,7 +23,9 @@ void fl_mx_codes_free(fl_mx_codes *c);
  * leading dimension ldz) or 8-bit codes (codes != NULL). labels/probs/failure
  * are indexed by the underlying row (rows[i]), and are NULL when absent.
  * col_var (d values, or NULL to compute) is the variance of each column over
- * all rows: the reference of the variance floor. */
+ * all rows: the reference of the variance floor. zrows (or NULL): the
+ * underlying row `row` is codes row zrows[row] (a subset of a reduced view
+ * read in place, its per-row arrays its own). */
 typedef struct fl_mx_data {
 	int64_t n, d;
 	const float *z;
@@ -35,6 +37,7 @@ typedef struct fl_mx_data {
 	int32_t n_classes;
 	const double *failure;
 	const double *col_var;
+	const int64_t *zrows;
 } fl_mx_data;
 
 /* What a prediction pass writes per row (each may be NULL): resp (n x k),
@@ -84,10 +87,6 @@ int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int
  * least 0. A view reduced once for every method (fl_lift). */
 int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
 		   int64_t ldx, int32_t threads, fl_mx_codes *codes, float *res2);
-
-/* c (allocated for n rows of src->r) coded again from rows[0..n) of src:
- * a subset of a reduced view, in groups of its own */
-int fl_mx_codes_subset(fl_mx_codes *c, const fl_mx_codes *src, const int64_t *rows);
 
 /* fl_discover_mixture on a reduced view (lift->codes, read through
  * opts.rows; x unused): lift->pca is the mixture's PCA (not refitted), its
