@@ -66,6 +66,14 @@ int fl_mixture__fit(fl_mixture *out, const fl_mx_data *data, const fl_mixture_op
 int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *data,
 			int32_t threads);
 
+/* The embedding-only assignment of codes rows 0..n-1 under m (no label,
+ * prediction or failure term; m->d == codes->r), and sure[i] = 1 where
+ * assign[i] is provably what fl_mixture__predict gives on the float
+ * projection those codes were made from (screen.c); elsewhere assign[i]
+ * is only the codes' guess. FL_EINVAL for another model, FL_ENOMEM. */
+int fl_mixture__assign_codes(int32_t *assign, uint8_t *sure, const fl_mixture *m,
+			     const fl_mx_codes *codes, int64_t n, int32_t threads);
+
 /* m rows of [0, n), uniformly without replacement, in increasing order. */
 void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng);
 
