@@ -404,22 +404,21 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 #pragma omp simd
 					for (int64_t q = s * d2; q < (s + 1) * d2; q++)
 						gs[q] += s12p[q];
+			/* the other sums, from the nonzero responsibilities too: a
+			 * zero adds +0, which leaves a double sum as it was */
 			for (int64_t r = 0; r < m; r++) {
 				int64_t row = p->rows ? p->rows[i0 + r] : i0 + r;
 				const float *R = lj + r * k;
+				double *nc = x->use_labels ? ncp + p->labels[row] * k : NULL;
+				double f = x->fk != FL_MIXTURE_FAILURE_NONE ? p->failure[row] : 0;
 
-#pragma omp simd
-				for (int64_t s = 0; s < k; s++)
+				for (int64_t s = 0; s < k; s++) {
+					if (R[s] == 0.0f)
+						continue;
 					nkp[s] += R[s];
-				if (x->use_labels) {
-					double *nc = ncp + p->labels[row] * k;
-#pragma omp simd
-					for (int64_t s = 0; s < k; s++)
+					if (nc)
 						nc[s] += R[s];
-				}
-				if (x->fk != FL_MIXTURE_FAILURE_NONE) {
-					double f = p->failure[row];
-					for (int64_t s = 0; s < k; s++) {
+					if (x->fk != FL_MIXTURE_FAILURE_NONE) {
 						f1p[s] += R[s] * f;
 						f2p[s] += R[s] * f * f;
 					}
