@@ -134,10 +134,10 @@ static void load_rows(const km_ws *w, float *dst, float *xn, int64_t i0, int64_t
 				s += (double)src[j] * src[j];
 			scale = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
 		}
-		for (int64_t j = 0; j < d8; j += 8)
-			for (int q = 0; q < 8; q++)
-				o[j + q] = src[j + q] * scale - mu[j + q];
-		for (int64_t j = d8; j < d; j++)
+		/* in place when decoded (src == o): GCC's alias check then chose
+		 * its scalar loop; each element is read before it is written */
+#pragma omp simd
+		for (int64_t j = 0; j < d; j++)
 			o[j] = src[j] * scale - mu[j];
 		if (!xn)
 			continue;

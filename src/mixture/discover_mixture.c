@@ -252,16 +252,14 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 		rc = report(o, stage, 3);
 		goto cleanup;
 	}
-	/* the view's codes: the reduced view's (its rows, or a subset coded
-	 * anew), or the projection of x */
-	if (!lift || o->rows) {
-		if ((rc = fl_mx_codes_alloc(&codes, n, pp->r)) != 0 ||
-		    (rc = lift ? fl_mx_codes_subset(&codes, lift->codes, o->rows)
-			       : fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0,
-						   &codes)))
-			goto cleanup;
-	}
-	cv = lift && !o->rows ? lift->codes : &codes;
+	/* the view's codes: the reduced view's, read in place (its rows: a
+	 * later search's subset reads them through o->rows), or the
+	 * projection of x */
+	if (!lift && ((rc = fl_mx_codes_alloc(&codes, n, pp->r)) != 0 ||
+		      (rc = fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0,
+					      &codes))))
+		goto cleanup;
+	cv = lift ? lift->codes : &codes;
 	if ((rc = report(o, stage, 1)) != 0)
 		goto cleanup;
 
@@ -278,7 +276,8 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	mo.threads = o->threads;
 	{
 		fl_mx_data data = {n, pp->r, NULL, 0, cv, NULL, labels, probs,
-				   labels || probs ? n_classes : 0, failure, pp->variance};
+				   labels || probs ? n_classes : 0, failure, pp->variance,
+				   lift ? o->rows : NULL};
 		int joint = o->assign == FL_MIXTURE_ASSIGN_JOINT;
 
 		/* the per-row results come from the fit's last pass (joint) or from

@@ -4,9 +4,13 @@
  * statistics of the M-step; the M-step turns them into parameters.
  *
  * Kernels: a block of rows is loaded as [z, z^2] (B x 2d); the E-step is one
- * float32 sgemm with the stacked [mu/var, -1/(2 var)] (k x 2d), the M-step
- * one sgemm R^T [z, z^2]: the four products X M^T, X^2 V^T, R^T X, R^T X^2
- * of the issue, two at a time. Cancellation in that expansion costs about
+ * float32 sgemm with the stacked [mu/var, -1/(2 var)] (k x 2d): the products
+ * X M^T, X^2 V^T of the issue. The M-step's R^T [z, z^2] (R^T X, R^T X^2)
+ * adds each row into the sums of the components whose responsibility is
+ * not exactly 0 (the others add 0): components are far apart in 128
+ * dimensions and exp underflows, about 2 of 25 a row (a dense sgemm did
+ * 25). Each block's sums are float, as the sgemm's were, and are added in
+ * double. Cancellation in that expansion costs about
  * eps * sum_d mu_sd^2 / var_sd nats; z is centred (PCA), which keeps it
  * small. Responsibilities: log-sum-exp shifted by the row maximum, with a
  * vectorisable exp (mixture_internal.h). The prediction term is one more
@@ -68,6 +72,7 @@ void fl_mixture__ctx_free(mx_ctx *x)
 	free(x->pb);
 	free(x->pr);
 	free(x->s12p);
+	free(x->used);
 	free(x->ap);
 	free(x->rowmax);
 	free(x->groups);
@@ -116,13 +121,14 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 	x->pb = fl__malloc(t * B * kk * sizeof(float), "mixture blocks");
 	x->pr = fl__malloc(t * B * cc * sizeof(float), "mixture blocks");
 	x->s12p = fl__malloc(t * kk * d2 * sizeof(float), "mixture partial sums");
+	x->used = fl__malloc(t * kk, "mixture partial sums");
 	x->ap = fl__malloc(t * kk * cc * sizeof(float), "mixture partial sums");
 	x->rowmax = fl__malloc(t * B * sizeof(float), "mixture blocks");
 	x->groups = fl__malloc((size_t)MX_GROUPS * (kk * d2 + kk * (3 + 2 * cc) + 1) * sizeof(double),
 			       "mixture partial sums");
 	x->accbuf = fl__malloc(nacc * sizeof(double), "mixture sums");
 	if (!x->w || !x->c || !x->lab || !x->ph || !x->fa || !x->fb || !x->fc || !x->xb ||
-	    !x->lj || !x->pb || !x->pr || !x->s12p || !x->ap || !x->rowmax || !x->groups ||
+	    !x->lj || !x->pb || !x->pr || !x->s12p || !x->used || !x->ap || !x->rowmax || !x->groups ||
 	    !x->accbuf) {
 		fl_mixture__ctx_free(x);
 		return FL_ENOMEM;
@@ -200,9 +206,10 @@ void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m
 			}
 		} else {
 			const fl_mx_codes *c = p->codes;
-			const uint8_t *src = c->code + row * d;
-			const float *lo = c->lo + row / FL_MX_QROWS * d;
-			const float *st = c->step + row / FL_MX_QROWS * d;
+			int64_t zr = p->zrows ? p->zrows[row] : row;
+			const uint8_t *src = c->code + zr * d;
+			const float *lo = c->lo + zr / FL_MX_QROWS * d;
+			const float *st = c->step + zr / FL_MX_QROWS * d;
 #pragma omp simd
 			for (int64_t j = 0; j < d; j++) {
 				float v = lo[j] + st[j] * (float)src[j];
@@ -316,6 +323,35 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 	return ll;
 }
 
+/* The block's R^T [z, z^2] (lj: m x k, xb: m x 2d) into the rows s of
+ * s12p (k x 2d) with used[s] set: the components some row has a nonzero
+ * responsibility for, each row added in row order. */
+static void m_sums(float *s12p, uint8_t *used, const float *lj, const float *xb, int64_t m,
+		   int64_t k, int64_t d2)
+{
+	memset(used, 0, (size_t)k);
+	for (int64_t r = 0; r < m; r++) {
+		const float *xr = xb + r * d2;
+
+		for (int64_t s = 0; s < k; s++) {
+			float w = lj[r * k + s], *acc = s12p + s * d2;
+
+			if (w == 0.0f)
+				continue;
+			if (!used[s]) {
+				used[s] = 1;
+#pragma omp simd
+				for (int64_t j = 0; j < d2; j++)
+					acc[j] = w * xr[j];
+			} else {
+#pragma omp simd
+				for (int64_t j = 0; j < d2; j++)
+					acc[j] += w * xr[j];
+			}
+		}
+	}
+}
+
 /* One pass over the rows of p. MX_EM and MX_HARD fill x->acc; every mode
  * sets x->acc.ll (0 for MX_HARD).
  *
@@ -342,6 +378,7 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 		float *pb = x->pb + (size_t)t * B * k, *pr = x->pr + (size_t)t * B * (C > 0 ? C : 1);
 		float *s12p = x->s12p + (size_t)t * k * d2, *ap = x->ap + (size_t)t * k * (C > 0 ? C : 1);
 		float *rowmax = x->rowmax + (size_t)t * B;
+		uint8_t *used = x->used + (size_t)t * k;
 		double *gs = x->groups + (size_t)g * slot, *nkp = gs + k * d2, *ncp = nkp + k,
 		       *f1p = ncp + C * k, *f2p = f1p + k, *apd = f2p + k, *llp = gs + slot - 1;
 
@@ -361,27 +398,27 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 			}
 			if (mode == MX_PREDICT)
 				continue;
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d2, (int)m,
-				    1.0f, lj, (int)k, xb, (int)d2, 0.0f, s12p, (int)d2);
+			m_sums(s12p, used, lj, xb, m, k, d2);
+			for (int64_t s = 0; s < k; s++)
+				if (used[s])
 #pragma omp simd
-			for (int64_t q = 0; q < k * d2; q++)
-				gs[q] += s12p[q];
+					for (int64_t q = s * d2; q < (s + 1) * d2; q++)
+						gs[q] += s12p[q];
+			/* the other sums, from the nonzero responsibilities too: a
+			 * zero adds +0, which leaves a double sum as it was */
 			for (int64_t r = 0; r < m; r++) {
 				int64_t row = p->rows ? p->rows[i0 + r] : i0 + r;
 				const float *R = lj + r * k;
+				double *nc = x->use_labels ? ncp + p->labels[row] * k : NULL;
+				double f = x->fk != FL_MIXTURE_FAILURE_NONE ? p->failure[row] : 0;
 
-#pragma omp simd
-				for (int64_t s = 0; s < k; s++)
+				for (int64_t s = 0; s < k; s++) {
+					if (R[s] == 0.0f)
+						continue;
 					nkp[s] += R[s];
-				if (x->use_labels) {
-					double *nc = ncp + p->labels[row] * k;
-#pragma omp simd
-					for (int64_t s = 0; s < k; s++)
+					if (nc)
 						nc[s] += R[s];
-				}
-				if (x->fk != FL_MIXTURE_FAILURE_NONE) {
-					double f = p->failure[row];
-					for (int64_t s = 0; s < k; s++) {
+					if (x->fk != FL_MIXTURE_FAILURE_NONE) {
 						f1p[s] += R[s] * f;
 						f2p[s] += R[s] * f * f;
 					}

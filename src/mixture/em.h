@@ -47,6 +47,7 @@ typedef struct mx_ctx {
 	double fvar, ffloor; /* Gaussian failure term: Var(f) and its floor */
 	/* per thread */
 	float *xb, *lj, *pb, *pr, *s12p, *ap, *rowmax;
+	uint8_t *used;  /* k: the components of the block's M-step sums */
 	double *groups; /* per group of blocks: s12 (k 2d), nk (k), nc (C k), f1, f2 (k),
 			   a (k C), ll (1) */
 	mx_acc acc;

@@ -23,7 +23,9 @@ void fl_mx_codes_free(fl_mx_codes *c);
  * leading dimension ldz) or 8-bit codes (codes != NULL). labels/probs/failure
  * are indexed by the underlying row (rows[i]), and are NULL when absent.
  * col_var (d values, or NULL to compute) is the variance of each column over
- * all rows: the reference of the variance floor. */
+ * all rows: the reference of the variance floor. zrows (or NULL): the
+ * underlying row `row` is codes row zrows[row] (a subset of a reduced view
+ * read in place, its per-row arrays its own). */
 typedef struct fl_mx_data {
 	int64_t n, d;
 	const float *z;
@@ -35,6 +37,7 @@ typedef struct fl_mx_data {
 	int32_t n_classes;
 	const double *failure;
 	const double *col_var;
+	const int64_t *zrows;
 } fl_mx_data;
 
 /* What a prediction pass writes per row (each may be NULL): resp (n x k),
@@ -63,6 +66,14 @@ int fl_mixture__fit(fl_mixture *out, const fl_mx_data *data, const fl_mixture_op
 int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *data,
 			int32_t threads);
 
+/* The embedding-only assignment of codes rows 0..n-1 under m (no label,
+ * prediction or failure term; m->d == codes->r), and sure[i] = 1 where
+ * assign[i] is provably what fl_mixture__predict gives on the float
+ * projection those codes were made from (screen.c); elsewhere assign[i]
+ * is only the codes' guess. FL_EINVAL for another model, FL_ENOMEM. */
+int fl_mixture__assign_codes(int32_t *assign, uint8_t *sure, const fl_mixture *m,
+			     const fl_mx_codes *codes, int64_t n, int32_t threads);
+
 /* m rows of [0, n), uniformly without replacement, in increasing order. */
 void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng);
 
@@ -84,10 +95,6 @@ int fl_pca__transform(const fl_pca *p, const float *x, const int64_t *xrows, int
  * least 0. A view reduced once for every method (fl_lift). */
 int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
 		   int64_t ldx, int32_t threads, fl_mx_codes *codes, float *res2);
-
-/* c (allocated for n rows of src->r) coded again from rows[0..n) of src:
- * a subset of a reduced view, in groups of its own */
-int fl_mx_codes_subset(fl_mx_codes *c, const fl_mx_codes *src, const int64_t *rows);
 
 /* fl_discover_mixture on a reduced view (lift->codes, read through
  * opts.rows; x unused): lift->pca is the mixture's PCA (not refitted), its
@@ -144,18 +151,26 @@ static inline float fl_mx_exp(float x)
 
 /* log(x) for normal x > 0: Cephes' logf polynomial (relative error about
  * 1e-7) after x = 2^e m, m in [sqrt(1/2), sqrt(2)), found with integer
- * arithmetic as in musl's logf: no branch, so loops over it vectorise.
- * Other inputs are clamped to [FLT_MIN, FLT_MAX] (0, subnormals and
- * negatives give log FLT_MIN ~ -87.3, +inf log FLT_MAX ~ 88.7); NaN gives
- * NaN. */
+ * arithmetic as in musl's logf. Other inputs are clamped to [FLT_MIN,
+ * FLT_MAX] (0, subnormals and negatives give log FLT_MIN ~ -87.3, +inf
+ * log FLT_MAX ~ 88.7); NaN gives NaN. The clamps and the NaN case are
+ * integer operations on the bits, with no float select: GCC turned
+ * `nan ? x : ...` into a branch around the polynomial, and a loop with a
+ * branch does not vectorise (the E-step's log loop ran scalar, about 4x
+ * slower; the same bits for every one of the 2^32 inputs). */
 static inline float fl_mx_log(float x)
 {
-	fl_mx_bits b;
+	fl_mx_bits b, r;
 	float f, z, y, e;
-	int nan = x != x;
+	uint32_t xu, nan;
+	int32_t i;
 
-	b.f = x > 1.17549435e-38f ? (x < 3.40282347e38f ? x : 3.40282347e38f) : 1.17549435e-38f;
-	b.u += 0x3f800000u - 0x3f3504f3u; /* m >= sqrt(1/2) moves to the next exponent */
+	b.f = x;
+	xu = b.u;
+	nan = (xu & 0x7fffffffu) > 0x7f800000u;
+	i = b.i < 0x00800000 ? 0x00800000 : b.i; /* negatives, 0, subnormals: FLT_MIN */
+	i = i > 0x7f7fffff ? 0x7f7fffff : i;     /* +inf: FLT_MAX */
+	b.u = (uint32_t)i + (0x3f800000u - 0x3f3504f3u); /* m >= sqrt(1/2) moves to the next exponent */
 	e = (float)((int32_t)(b.u >> 23) - 127);
 	b.u = (b.u & 0x007fffffu) + 0x3f3504f3u;
 	f = b.f - 1.0f;
@@ -172,7 +187,9 @@ static inline float fl_mx_log(float x)
 	y = y * f * z;
 	y += -2.12194440e-4f * e;
 	y += -0.5f * z;
-	return nan ? x : f + y + 0.693359375f * e;
+	r.f = f + y + 0.693359375f * e;
+	r.u = (r.u & (nan - 1u)) | (xu & (0u - nan)); /* NaN: x itself */
+	return r.f;
 }
 
 #endif

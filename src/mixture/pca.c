@@ -674,23 +674,6 @@ int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_
 	return transform(p, x, xrows, n, ldx, threads, NULL, 0, codes, res2);
 }
 
-int fl_mx_codes_subset(fl_mx_codes *c, const fl_mx_codes *src, const int64_t *rows)
-{
-	int64_t n = c->n, r = c->r, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
-	float *buf = fl__malloc((size_t)(FL_MX_QROWS * r) * sizeof(float), "reduced view");
-
-	if (!buf)
-		return FL_ENOMEM;
-	for (int64_t g = 0; g < groups; g++) {
-		int64_t i0 = g * FL_MX_QROWS, m = n - i0 < FL_MX_QROWS ? n - i0 : FL_MX_QROWS;
-		for (int64_t q = 0; q < m; q++)
-			fl_mx_codes_row(src, rows[i0 + q], buf + q * r);
-		encode_group(c, buf, i0, m);
-	}
-	free(buf);
-	return 0;
-}
-
 int fl_pca_transform(float *z, int64_t ldz, const fl_pca *pca, const float *x, int64_t n,
 		     int64_t ldx, int32_t threads)
 {

@@ -113,7 +113,7 @@ int fl_apply(fl_report **out, const fl_saved_report *saved, const fl_data *data,
 				 (int)opts->failure_kind);
 	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
 		return FL_ENOMEM;
-	if ((rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1)) ||
+	if ((rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, 0)) ||
 	    (rc = fl_failure_summary_new(&s, p->failure, p->n)) ||
 	    (rc = fl_report_new(&r, s, p->n, p->failure_name)) ||
 	    (rc = fl_report_set_table(r, data->meta, p->id_col)) ||

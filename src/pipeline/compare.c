@@ -35,8 +35,8 @@ int fl_compare(fl_report **out, const fl_data *base, const fl_data *cand, fl_com
 				 cand->labels_name ? cand->labels_name : "labels", (long long)cand->n);
 	if (!(b = fl__calloc(1, sizeof *b, "prepared data")))
 		return FL_ENOMEM;
-	if ((rc = fl_pipeline__prepare(&a, base, FL_FAILURE_ERROR, 0)) ||
-	    (rc = fl_pipeline__prepare(b, cand, FL_FAILURE_ERROR, 0)))
+	if ((rc = fl_pipeline__prepare(&a, base, FL_FAILURE_ERROR, 0, 0)) ||
+	    (rc = fl_pipeline__prepare(b, cand, FL_FAILURE_ERROR, 0, 0)))
 		goto cleanup;
 	wrong_a = fl__malloc((size_t)a.n, "base errors");
 	wrong_b = fl__malloc((size_t)a.n, "candidate errors");

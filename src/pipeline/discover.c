@@ -538,6 +538,12 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, i
 		local_of[i] = -1;
 	for (int64_t i = 0; local_of && i < h->n; i++)
 		local_of[h->rows[i]] = i;
+	/* the half's reductions: mixture specs project only the rows their
+	 * codes leave open (sd's views are d's, in order) */
+	for (int32_t v = 0; rc == 0 && h->red && v < sd->n_views; v++)
+		if (h->red[v].pca.r > 0)
+			rc = fl_spec__cache_reduced(&cache, sd, h->rows, h->n, sd->views[v].name,
+						    &h->red[v].pca, &h->red[v].codes);
 	for (int32_t s = first; rc == 0 && s < r->n_slices; s++) {
 		fl_candidate *c = &r->slices[s];
 
@@ -855,7 +861,7 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
 		return FL_ENOMEM;
 	t = fl__now();
-	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1);
+	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
 	p->prepare_seconds = fl__now() - t;
 	if (rc || (rc = fl_pipeline__discover(out, p, data, opts))) {
 		fl_pipeline__prep_release(p);

@@ -32,9 +32,11 @@ typedef struct fl_prep {
 } fl_prep;
 
 /* Check `d` and derive predictions, probabilities and (unless want_failure
- * is 0) the failure signal of `kind`. On failure the message names the
- * input; p is left for fl_pipeline__prep_free. */
-int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure);
+ * is 0) the failure signal of `kind`, on up to `threads` threads (0: all).
+ * On failure the message names the input; p is left for
+ * fl_pipeline__prep_free. */
+int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure,
+			 int32_t threads);
 void fl_pipeline__prep_free(fl_prep *p);
 /* The input named in messages about all of the data: the first given
  * (labels, probabilities, predictions, failure, first view, metadata). */

@@ -11,6 +11,7 @@
 #include "spec/spec_internal.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -297,7 +298,43 @@ cleanup:
  * covariances summed in float32 blocks (k-means, PCA) overflow to Inf. */
 #define VIEW_MAX_ABS 1e15
 
-static int views(const fl_data *d)
+/* Are the n x dim values of x all finite and at most VIEW_MAX_ABS in
+ * magnitude? One pass on up to `threads` threads, in fixed blocks, testing
+ * |x| on its bits (NaN and Inf are above every finite magnitude), so that
+ * the loop vectorises and has no exit. It is the first touch of a mapped
+ * view: two threads fault its pages in about twice as fast as one (0.46 ->
+ * 0.19 s for 390 MB on the 2-core VM), and the two tests were two scalar
+ * passes. */
+#define CHECK_BLOCK 65536
+
+static int view_in_range(const float *x, int64_t len, int32_t threads)
+{
+	int64_t n_blocks = (len + CHECK_BLOCK - 1) / CHECK_BLOCK;
+	float top = (float)VIEW_MAX_ABS;
+	uint32_t lim, bad = 0;
+
+	if ((double)top > VIEW_MAX_ABS)
+		top = nextafterf(top, 0.0f);
+	memcpy(&lim, &top, sizeof lim);
+#pragma omp parallel for num_threads(threads > 0 ? threads : omp_get_max_threads()) \
+	schedule(static) reduction(| : bad) if (n_blocks > 1)
+	for (int64_t b = 0; b < n_blocks; b++) {
+		int64_t i1 = (b + 1) * CHECK_BLOCK < len ? (b + 1) * CHECK_BLOCK : len;
+		uint32_t any = 0;
+
+#pragma omp simd reduction(| : any)
+		for (int64_t i = b * CHECK_BLOCK; i < i1; i++) {
+			uint32_t u;
+
+			memcpy(&u, x + i, sizeof u);
+			any |= (u & 0x7fffffffu) > lim;
+		}
+		bad |= any;
+	}
+	return !bad;
+}
+
+static int views(const fl_data *d, int32_t threads)
 {
 	for (int32_t v = 0; v < d->n_views; v++) {
 		const fl_view *w = &d->views[v];
@@ -313,6 +350,9 @@ static int views(const fl_data *d)
 		for (int32_t u = 0; u < v; u++)
 			if (strcmp(d->views[u].name, w->name) == 0)
 				return fl__error(FL_EINVAL, "view name '%s' given twice", w->name);
+		if (view_in_range(w->x, d->n * w->dim, threads))
+			continue;
+		/* a bad value: the first one found in row order, named */
 		if ((rc = fl_check_finite_f32(w->x, d->n, w->dim, w->dim, src)))
 			return rc;
 		for (int64_t i = 0; i < d->n * w->dim; i++)
@@ -335,7 +375,8 @@ const char *fl_pipeline__data_name(const fl_data *d)
 	       d->meta_name ? d->meta_name : "the data";
 }
 
-int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure)
+int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int want_failure,
+			 int32_t threads)
 {
 	int rc;
 
@@ -352,7 +393,7 @@ int fl_pipeline__prepare(fl_prep *p, const fl_data *d, fl_failure_kind kind, int
 				 (int)d->n_phrases, d->views ? "given" : "missing");
 	p->n = d->n;
 	if ((rc = outputs(p, d)) || (want_failure && (rc = failure(p, d, kind))) ||
-	    (rc = meta(p, d)) || (rc = views(d)) || (rc = search_table(p, d)))
+	    (rc = meta(p, d)) || (rc = views(d, threads)) || (rc = search_table(p, d)))
 		return rc;
 	return 0;
 }

@@ -119,6 +119,34 @@ static double dist2(const float *c, const float *x, int64_t dim)
 	return (a[0] + a[1]) + (a[2] + a[3]);
 }
 
+/* dot(w, x) + bias >= threshold, as in double (dot), decided in float where
+ * the float dot is further from the threshold than its error: dim float
+ * products summed in any order are within (dim + 1) u sum |w_j x_j| of the
+ * exact dot (u = 2^-24), and dot() within dim 2^-53 of it; the bound used
+ * is twice their sum, plus the rounding of the double additions. A row
+ * within it, or anything not finite, is decided by dot(). */
+static int at_least(const float *w, const float *x, int64_t dim, double bias, double threshold)
+{
+	float f = 0, a = 0;
+	double t, slack;
+
+#pragma omp simd reduction(+ : f, a)
+	for (int64_t j = 0; j < dim; j++) {
+		float p = w[j] * x[j];
+
+		f += p;
+		a += fabsf(p);
+	}
+	t = (double)f + bias - threshold;
+	slack = 4.0 * (double)(dim + 2) * ldexp(1.0, -24) * (double)a +
+		ldexp(1.0, -48) * (fabs((double)f) + fabs(bias) + fabs(threshold));
+	if (t > slack)
+		return 1;
+	if (t < -slack)
+		return 0;
+	return dot(w, x, dim) + bias >= threshold;
+}
+
 /* The index of the centroid nearest x (ties to the lowest); -1 when none given. */
 static int64_t nearest(const float *c, int64_t k, int64_t dim, const float *x)
 {
@@ -166,7 +194,8 @@ static char *centroids_key(const fl_spec_view *v, int normalize, const float *c,
  * ERR_BOUND x |x| |c| (a dot of dim float products, summed in any order:
  * dim u |x| |c|, u = 2^-24, doubled for safety). Only the centroids within
  * twice that bound of the nearest so found can be the nearest exactly;
- * nearest() decides among them, in index order. */
+ * nearest() decides among them, in index order, when there are two or
+ * more (a lone one is the nearest: its exact distance is not needed). */
 #define SCREEN_ROWS 256
 
 static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t dim,
@@ -211,26 +240,41 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 			    x, (int)dim, c, (int)dim, 0.0f, dt, (int)k);
 		for (int64_t r = 0; r < nb; r++) {
 			const float *xr = x + r * dim, *dr = dt + r * k;
-			double xn = 0, best = INFINITY, bound, exact = INFINITY;
-			int64_t pick = -1;
+			double xn, best = INFINITY, bound, exact = INFINITY;
+			int64_t pick = -1, live = 0;
+			float xf = 0;
 
+			/* |x|^2 in float (within dim u of it), enlarged by twice that: it
+			 * shifts every distance of the row alike and only sizes the bound */
+#pragma omp simd reduction(+ : xf)
 			for (int64_t j = 0; j < dim; j++)
-				xn += (double)xr[j] * xr[j];
+				xf += xr[j] * xr[j];
+			xn = (double)xf * (1.0 + 2.0 * (double)dim * ldexp(1.0, -24));
 			for (int64_t s = 0; s < k; s++) {
 				double d2 = xn + cn[s] - 2.0 * (double)dr[s];
 
 				best = d2 < best ? d2 : best;
 			}
 			bound = 2.0 * 2.0 * err * sqrt(xn) * cmax; /* two dots, each within err */
-			for (int64_t s = 0; s < k; s++) {
-				double e;
-
-				if (xn + cn[s] - 2.0 * (double)dr[s] > best + bound)
-					continue;
-				e = dist2(c + s * dim, xr, dim);
-				if (e < exact) {
-					exact = e;
+			for (int64_t s = 0; s < k; s++)
+				if (!(xn + cn[s] - 2.0 * (double)dr[s] > best + bound)) {
+					live++;
 					pick = s;
+				}
+			/* one centroid within the bound: it is the nearest, no exact
+			 * distance needed; else (or not finite) nearest() among them */
+			if (live != 1 || !isfinite(best + bound)) {
+				pick = -1;
+				for (int64_t s = 0; s < k; s++) {
+					double e;
+
+					if (xn + cn[s] - 2.0 * (double)dr[s] > best + bound)
+						continue;
+					e = dist2(c + s * dim, xr, dim);
+					if (e < exact) {
+						exact = e;
+						pick = s;
+					}
 				}
 			}
 			near[i0 + r] = (int32_t)pick;
@@ -357,7 +401,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 		}
 		x = row_of(v, r, normalize, buf + (normalize ? omp_get_thread_num() * dim : 0));
 		if (is_direction)
-			member[i] = dot(w, x, dim) + bias >= cut && (label < 0 || d->labels[r] == label);
+			member[i] = (label < 0 || d->labels[r] == label) && at_least(w, x, dim, bias, cut);
 		else
 			member[i] = sqrt(dist2(w, x, dim)) <= cut &&
 				    (near || nearest(others, n_others, dim, x) == own);

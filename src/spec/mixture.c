@@ -6,12 +6,42 @@
  * components during the fit but do not decide membership, so the rule
  * applies to held-out or new rows without looking at their outcome.
  * The assignment depends on the model alone, not on the component: with a
- * cache, the specs of all components of one saved model share it.
+ * cache, the specs of all components of one saved model share it. Rows of
+ * a view the caller has reduced with the model's own PCA (the discovery
+ * half, fl_spec__cache_reduced) are decided on their 8-bit codes where the
+ * codes' error bound leaves no doubt (fl_mixture__assign_codes), and only
+ * the others are projected: the same assignment.
  */
 #include "mixture/mixture_internal.h"
 #include "spec_internal.h"
 
 #include <string.h>
+
+/* The assignment of the rows under one saved model, shared by the specs of
+ * all its components (each would otherwise load and project again). */
+typedef struct mx_entry {
+	char *key;        /* base folder, file, view and fingerprint; or "centroids:..." */
+	int32_t *assign;
+	int32_t k;        /* the model's components (centroids) */
+} mx_entry;
+
+/* A view of these rows reduced by the caller: position i of the rows is
+ * row i of codes (borrowed). */
+struct fl_spec_reduced {
+	char *view;
+	const fl_pca *pca;
+	const fl_mx_codes *codes;
+};
+
+struct fl_spec_cache {
+	const fl_spec_data *data;
+	const int64_t *rows;
+	int64_t m;
+	mx_entry *e;
+	int32_t n;
+	fl_spec_reduced *red;
+	int32_t n_red;
+};
 
 /* A relative model path names a file beside the report it came from. The
  * model must be the one the spec was written with: its fingerprint (a hash
@@ -46,18 +76,47 @@ static int load_model(fl_pca *pca, fl_mixture *mx, const char *file, const char 
 	return rc;
 }
 
-/* The component of highest responsibility of each row under the model,
- * and the model's number of components in *k. */
+/* The exact assignment of rows[0..m) (all rows when NULL) of view v:
+ * projected a block at a time (read through rows, never a copy of the
+ * rows), each row assigned on its own. z holds SPEC_BLOCK projected rows. */
 #define SPEC_BLOCK 16384 /* rows projected at once */
 
+static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *embed_only,
+			  const fl_spec_view *v, const int64_t *rows, int64_t m, float *z)
+{
+	int rc = 0;
+
+	for (int64_t i0 = 0; i0 < m && rc == 0; i0 += SPEC_BLOCK) {
+		int64_t b = m - i0 < SPEC_BLOCK ? m - i0 : SPEC_BLOCK;
+
+		if ((rc = rows ? fl_pca__transform(pca, v->x, rows + i0, b, v->dim, 0, z, pca->r, NULL)
+			       : fl_pca_transform(z, pca->r, pca, v->x + i0 * v->dim, b, v->dim, 0)) == 0)
+			rc = fl_mixture_predict(NULL, assign + i0, NULL, embed_only, z, b, pca->r, NULL,
+						NULL, NULL, 0);
+	}
+	return rc;
+}
+
+/* A view reduced with the same PCA as `pca` (every value equal), or NULL. */
+static const fl_spec_reduced *same_reduction(const fl_spec_cache *c, const char *view,
+					     const fl_pca *pca);
+
+/* The component of highest responsibility of each row under the model,
+ * and the model's number of components in *k. With a reduction of these
+ * rows by the model's PCA in the cache, the rows its codes decide are not
+ * projected. */
 static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char *fingerprint,
-		       const char *view, const fl_spec_data *d, const int64_t *rows, int64_t m)
+		       const char *view, const fl_spec_data *d, const int64_t *rows, int64_t m,
+		       const fl_spec_cache *cache)
 {
 	const fl_spec_view *v = NULL;
+	const fl_spec_reduced *red;
 	fl_pca pca;
 	fl_mixture mx, embed_only;
 	float *z = NULL;
-	int64_t block;
+	uint8_t *sure = NULL;
+	int64_t *open = NULL, *open_rows = NULL, n_open = 0;
+	int32_t *got = NULL;
 	int rc;
 
 	memset(&pca, 0, sizeof pca);
@@ -73,48 +132,63 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 			       view, (long long)pca.d);
 		goto cleanup;
 	}
-	/* a block of rows at a time: projected (read through rows), assigned
-	 * (each row on its own), never a copy of the rows */
-	block = m < SPEC_BLOCK ? m : SPEC_BLOCK;
-	z = fl__malloc((size_t)(block ? block : 1) * (size_t)pca.r * sizeof *z, "spec projection");
-	if (!z) {
-		rc = FL_ENOMEM;
-		goto cleanup;
-	}
 	embed_only = mx;
 	embed_only.has_labels = 0;
 	embed_only.has_probs = 0;
 	embed_only.failure = FL_MIXTURE_FAILURE_NONE;
-	for (int64_t i0 = 0; i0 < m && rc == 0; i0 += block) {
-		int64_t b = m - i0 < block ? m - i0 : block;
-
-		if ((rc = rows ? fl_pca__transform(&pca, v->x, rows + i0, b, v->dim, 0, z, pca.r, NULL)
-			       : fl_pca_transform(z, pca.r, &pca, v->x + i0 * v->dim, b, v->dim, 0)) == 0)
-			rc = fl_mixture_predict(NULL, assign + i0, NULL, &embed_only, z, b, pca.r, NULL,
-						NULL, NULL, 0);
+	red = cache ? same_reduction(cache, view, &pca) : NULL;
+	if (!red) {
+		z = fl__malloc((size_t)(m < SPEC_BLOCK ? (m ? m : 1) : SPEC_BLOCK) * (size_t)pca.r *
+			       sizeof *z, "spec projection");
+		rc = z ? project_assign(assign, &pca, &embed_only, v, rows, m, z) : FL_ENOMEM;
+		goto cleanup;
 	}
+	/* the rows the codes leave open, projected */
+	sure = fl__malloc((size_t)(m ? m : 1), "spec assignment");
+	open = fl__malloc((size_t)(m ? m : 1) * sizeof *open, "spec assignment");
+	if (!sure || !open) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	if ((rc = fl_mixture__assign_codes(assign, sure, &embed_only, red->codes, m, 0)))
+		goto cleanup;
+	for (int64_t i = 0; i < m; i++)
+		if (!sure[i])
+			open[n_open++] = i;
+	open_rows = fl__malloc((size_t)(n_open ? n_open : 1) * sizeof *open_rows, "spec assignment");
+	got = fl__malloc((size_t)(n_open ? n_open : 1) * sizeof *got, "spec assignment");
+	z = fl__malloc((size_t)(n_open < SPEC_BLOCK ? (n_open ? n_open : 1) : SPEC_BLOCK) *
+		       (size_t)pca.r * sizeof *z, "spec projection");
+	if (!open_rows || !got || !z) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t q = 0; q < n_open; q++)
+		open_rows[q] = rows ? rows[open[q]] : open[q];
+	if ((rc = project_assign(got, &pca, &embed_only, v, open_rows, n_open, z)))
+		goto cleanup;
+	for (int64_t q = 0; q < n_open; q++)
+		assign[open[q]] = got[q];
 cleanup:
 	free(z);
+	free(sure);
+	free(open);
+	free(open_rows);
+	free(got);
 	fl_pca_clear(&pca);
 	fl_mixture_clear(&mx);
 	return rc;
 }
 
-/* The assignment of the rows under one saved model, shared by the specs of
- * all its components (each would otherwise load and project again). */
-typedef struct mx_entry {
-	char *key;        /* base folder, file, view and fingerprint; or "centroids:..." */
-	int32_t *assign;
-	int32_t k;        /* the model's components (centroids) */
-} mx_entry;
 
-struct fl_spec_cache {
-	const fl_spec_data *data;
-	const int64_t *rows;
-	int64_t m;
-	mx_entry *e;
-	int32_t n;
-};
+static void drop_reduced(fl_spec_cache *c)
+{
+	for (int32_t i = 0; i < c->n_red; i++)
+		free(c->red[i].view);
+	free(c->red);
+	c->red = NULL;
+	c->n_red = 0;
+}
 
 void fl_spec__cache_free(fl_spec_cache *c)
 {
@@ -122,9 +196,26 @@ void fl_spec__cache_free(fl_spec_cache *c)
 		free(c->e[i].key);
 		free(c->e[i].assign);
 	}
-	if (c)
+	if (c) {
 		free(c->e);
+		drop_reduced(c);
+	}
 	free(c);
+}
+
+static const fl_spec_reduced *same_reduction(const fl_spec_cache *c, const char *view,
+					     const fl_pca *pca)
+{
+	for (int32_t i = 0; i < c->n_red; i++) {
+		const fl_pca *p = c->red[i].pca;
+
+		if (strcmp(c->red[i].view, view) == 0 && p->d == pca->d && p->r == pca->r &&
+		    c->red[i].codes->r == p->r && c->red[i].codes->n >= c->m &&
+		    !memcmp(p->mean, pca->mean, (size_t)p->d * sizeof *p->mean) &&
+		    !memcmp(p->components, pca->components, (size_t)(p->r * p->d) * sizeof(float)))
+			return &c->red[i];
+	}
+	return NULL;
 }
 
 const int32_t *fl_spec__cache_find(fl_spec_cache **cache, const char *key, const fl_spec_data *d,
@@ -140,6 +231,7 @@ const int32_t *fl_spec__cache_find(fl_spec_cache **cache, const char *key, const
 			free(c->e[i].assign);
 		}
 		c->n = 0;
+		drop_reduced(c);
 		c->data = d;
 		c->rows = rows;
 		c->m = m;
@@ -169,6 +261,34 @@ int fl_spec__cache_add(fl_spec_cache **cache, const fl_spec_data *d, const int64
 		return fl__error(FL_ENOMEM, "out of memory caching a model's assignment");
 	c->e = e;
 	c->e[c->n++] = (mx_entry){key, assign, k};
+	return 0;
+}
+
+int fl_spec__cache_reduced(fl_spec_cache **cache, const fl_spec_data *d, const int64_t *rows,
+			   int64_t m, const char *view, const fl_pca *pca, const fl_mx_codes *codes)
+{
+	fl_spec_cache *c = *cache ? *cache : (*cache = fl__calloc(1, sizeof **cache, "spec cache"));
+	fl_spec_reduced *r;
+	int32_t ignored;
+
+	if (!c)
+		return FL_ENOMEM;
+	if (!c->data) { /* new: these are its data and rows */
+		c->data = d;
+		c->rows = rows;
+		c->m = m;
+	}
+	fl_spec__cache_find(cache, "", d, rows, m, &ignored); /* other rows: start afresh */
+	if (codes->n < m || codes->r != pca->r)
+		return fl__error(FL_EINVAL, "a reduced view of %lld rows for %lld", (long long)codes->n,
+				 (long long)m);
+	if (!(r = realloc(c->red, (size_t)(c->n_red + 1) * sizeof *r)))
+		return fl__error(FL_ENOMEM, "out of memory noting a reduced view");
+	c->red = r;
+	if (!(r[c->n_red].view = strdup(view)))
+		return fl__error(FL_ENOMEM, "out of memory noting a reduced view");
+	r[c->n_red].pca = pca;
+	r[c->n_red++].codes = codes;
 	return 0;
 }
 
@@ -211,7 +331,7 @@ int fl_spec__apply_mixture(uint8_t *member, const cJSON *spec, const fl_spec_dat
 		}
 		if ((rc = assign_rows(own, &k, file->valuestring,
 				      cJSON_IsString(fp) ? fp->valuestring : NULL, view->valuestring, d,
-				      rows, m)))
+				      rows, m, cache ? *cache : NULL)))
 			goto cleanup;
 		assign = own;
 		if (cache) { /* no allocation is optional: a failed one is reported */

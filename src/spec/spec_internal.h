@@ -43,6 +43,18 @@ const int32_t *fl_spec__cache_find(fl_spec_cache **c, const char *key, const fl_
 int fl_spec__cache_add(fl_spec_cache **c, const fl_spec_data *d, const int64_t *rows, int64_t m,
 		       char *key, int32_t *assign, int32_t k);
 
+/* For these data and rows, view `view` was reduced by pca into codes,
+ * position i of the rows being codes row i (both borrowed, unchanged while
+ * the cache holds them): a mixture spec whose model has that same PCA then
+ * decides the rows the codes decide and projects only the others (the same
+ * assignment, fewer products). *c is made when NULL; FL_EINVAL for codes
+ * too few, FL_ENOMEM. A later call with other data or rows forgets it. */
+typedef struct fl_spec_reduced fl_spec_reduced;
+struct fl_mx_codes;
+int fl_spec__cache_reduced(fl_spec_cache **c, const fl_spec_data *d, const int64_t *rows,
+			   int64_t m, const char *view, const struct fl_pca *pca,
+			   const struct fl_mx_codes *codes);
+
 /* fl_spec_apply with a cache (*cache NULL at first; created here, released
  * with fl_spec__cache_free). Entries hold for the same data and rows,
  * recognised by address (the caller keeps them unchanged meanwhile); a

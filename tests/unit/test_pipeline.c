@@ -12,6 +12,7 @@
 #include "check.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -293,7 +294,7 @@ static void test_search_table(void)
 	d.preds = preds;
 	d.meta = distinct;
 	d.id_column = "id";
-	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1, 0), 0);
 	if (p.table) {
 		CHECK_EQ_INT(fl_table_cols(p.table), 4);
 		CHECK(!strcmp(fl_table_col_name(p.table, 1), "label (faultline)") &&
@@ -306,7 +307,7 @@ static void test_search_table(void)
 	}
 	fl_pipeline__prep_free(&p);
 	d.meta = shared; /* "pet" names two classes: not the true class */
-	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1, 0), 0);
 	if (p.table) {
 		CHECK_EQ_INT(fl_table_cols(p.table), 4);
 		CHECK(!strcmp(fl_table_col_name(p.table, 1), "kind") && !strcmp(fl_table_col_name(p.table, 2), "label"));
@@ -316,7 +317,7 @@ static void test_search_table(void)
 	fl_pipeline__prep_free(&p);
 	d.meta = NULL; /* no metadata: the true and predicted class alone */
 	d.id_column = NULL;
-	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1, 0), 0);
 	CHECK(p.table != NULL);
 	if (p.table) {
 		CHECK_EQ_INT(fl_table_cols(p.table), 2);
@@ -328,7 +329,7 @@ static void test_search_table(void)
 	fl_pipeline__prep_free(&p);
 	d.labels = NULL; /* nor labels: no table */
 	d.failure = failure;
-	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1), 0);
+	CHECK_RC(fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1, 0), 0);
 	CHECK(p.table == NULL);
 	fl_pipeline__prep_free(&p);
 	fl_table_free(distinct);
@@ -565,6 +566,60 @@ static void test_rows_map(void)
 	free(probs);
 }
 
+/* The view check (one pass on the bits, in blocks over threads) refuses
+ * what the serial checks refused, naming the first bad value in row order
+ * whatever block or thread met it: the largest float at most 1e15 passes,
+ * the next one, NaN, -Inf are named; -0 and subnormals pass. */
+typedef struct {
+	int64_t at, also; /* planted values; also = -1: one only */
+	float a, b;
+	const char *want; /* NULL: accepted */
+} range_case;
+
+static void test_view_range(void)
+{
+	enum { N = 50000, D = 3 }; /* more than one block of 65536 values */
+	static float x[N * D];
+	static int64_t labels[N], preds[N];
+	float top = 1e15f;
+	fl_view v = {"emb", x, D, "emb.npy"};
+	fl_data d = FL_DATA_INIT;
+	fl_prep p;
+	range_case cases[6];
+
+	if ((double)top > 1e15)
+		top = nextafterf(top, 0.0f);
+	cases[0] = (range_case){7, -1, top, 0, NULL};
+	cases[1] = (range_case){N * D - 1, -1, -0.0f, 0, NULL};
+	cases[2] = (range_case){4, -1, 1e-42f, 0, NULL};
+	cases[3] = (range_case){(N - 2) * D + 1, -1, nextafterf(top, INFINITY), 0, "row 49998, column 1"};
+	cases[4] = (range_case){(N - 1) * D + 2, 40000 * D, NAN, -top * 4, "row 49999, column 2: value is NaN"};
+	cases[5] = (range_case){30000 * D, -1, -INFINITY, 0, "row 30000, column 0: value is -Inf"};
+	for (int64_t i = 0; i < N; i++) {
+		labels[i] = i % 2;
+		preds[i] = i % 3 == 0;
+	}
+	d.n = N;
+	d.labels = labels;
+	d.preds = preds;
+	d.views = &v;
+	d.n_views = 1;
+	for (int c = 0; c < 6; c++) {
+		int rc;
+
+		memset(x, 0, sizeof x);
+		x[cases[c].at] = cases[c].a;
+		if (cases[c].also >= 0)
+			x[cases[c].also] = cases[c].b;
+		for (int threads = 1; threads <= 3; threads += 2) {
+			rc = fl_pipeline__prepare(&p, &d, FL_FAILURE_ERROR, 1, threads);
+			CHECK_EQ_INT(rc, cases[c].want ? FL_ERANGE : 0);
+			CHECK(!cases[c].want || strstr(fl_last_error(), cases[c].want));
+			fl_pipeline__prep_free(&p);
+		}
+	}
+}
+
 int main(void)
 {
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
@@ -583,6 +638,7 @@ int main(void)
 	test_groups();
 	test_classes_alone();
 	test_rows_map();
+	test_view_range();
 	so.n = 4000;
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	v.x = s.emb;

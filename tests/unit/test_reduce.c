@@ -4,7 +4,9 @@
  * direction find in the reduced space, stated in the view's coordinates,
  * select on the raw view exactly the rows the method reported; the
  * mixture on the shared PCA gives the bits of fitting its own; the
- * planted slices are still found.
+ * planted slices are still found; a mixture spec applied with the codes of
+ * its rows (the screened assignment) selects what it selects projecting
+ * every row.
  */
 #include "check.h"
 #include "faultline.h"
@@ -12,6 +14,7 @@
 #include "cluster/kmeans_internal.h"
 #include "direction/direction_internal.h"
 #include "mixture/mixture_internal.h"
+#include "spec/spec_internal.h"
 
 #define R 16
 
@@ -82,6 +85,69 @@ static int planted_found(const fl_synth *s, const fl_candidate *c, int32_t nc)
 		ok &= r.p10 >= 0.8 && r.jaccard >= 0.8;
 	}
 	return ok;
+}
+
+/* Mixture specs applied to every row with the codes of the rows (the
+ * screened assignment: most rows decided on their codes) select what they
+ * select projecting every row; also through a row subset; and the codes
+ * leave some rows to project, decide most. */
+static void screened_specs(const fl_candidate *c, int32_t nc, const fl_synth *s, const fl_pca *p,
+			   const fl_mx_codes *codes)
+{
+	fl_spec_view view = {"emb", s->emb, s->d};
+	fl_spec_data sd = FL_SPEC_DATA_INIT;
+	uint8_t *plain = malloc((size_t)s->n), *fast = malloc((size_t)s->n), *sure = malloc((size_t)s->n);
+	int32_t *assign = malloc((size_t)s->n * sizeof(int32_t));
+	int64_t *rows = malloc((size_t)s->n * sizeof(int64_t)), m = 0, differ = 0, decided = 0;
+	fl_pca lp = {0};
+	fl_mixture mx = {0};
+
+	sd.n = s->n;
+	sd.views = &view;
+	sd.n_views = 1;
+	sd.base_dir = FL_TEST_TMP;
+	for (int64_t i = 0; i < s->n; i += 1 + i % 3) /* a subset: positions are not rows */
+		rows[m++] = i;
+	for (int pass = 0; pass < 2; pass++) {
+		const int64_t *rw = pass ? rows : NULL;
+		int64_t len = pass ? m : s->n;
+		fl_spec_cache *cache = NULL;
+		fl_mx_codes sub = {0};
+
+		/* the codes of the applied rows, position i at row i */
+		CHECK_RC(fl_mx_codes_alloc(&sub, len, R), 0);
+		CHECK_RC(fl_pca__reduce(p, s->emb, rw, len, s->d, 2, &sub, NULL) == 0 ? 0 : 1, 0);
+		CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len, "emb", p, pass ? &sub : codes), 0);
+		for (int32_t q = 0; q < nc; q++) {
+			CHECK_RC(fl_spec_apply(plain, c[q].spec_json, &sd, rw, len), 0);
+			CHECK_RC(fl_spec__apply_cached(fast, c[q].spec_json, &sd, rw, len, &cache), 0);
+			for (int64_t i = 0; i < len; i++)
+				differ += plain[i] != fast[i];
+		}
+		fl_spec__cache_free(cache);
+		fl_mx_codes_free(&sub);
+	}
+	CHECK_EQ_INT(differ, 0);
+	/* the rows decided on their codes: most */
+	CHECK_RC(fl_mixture_model_load(&lp, &mx, FL_TEST_TMP "/reduce_mixture.npz"), 0);
+	mx.has_labels = mx.has_probs = 0;
+	mx.failure = FL_MIXTURE_FAILURE_NONE;
+	CHECK_RC(fl_mixture__assign_codes(assign, sure, &mx, codes, s->n, 2), 0);
+	for (int64_t i = 0; i < s->n; i++)
+		decided += sure[i];
+	printf("mixture specs: %lld of %lld rows decided on their codes\n", (long long)decided,
+	       (long long)s->n);
+	CHECK(decided > s->n / 2 && decided < s->n);
+	mx.has_labels = 1; /* the codes' assignment is the embedding's alone */
+	CHECK_RC(fl_mixture__assign_codes(assign, sure, &mx, codes, s->n, 2), FL_EINVAL);
+	mx.has_labels = 0;
+	fl_pca_clear(&lp);
+	fl_mixture_clear(&mx);
+	free(plain);
+	free(fast);
+	free(sure);
+	free(assign);
+	free(rows);
 }
 
 static void test_reduce(uint64_t seed)
@@ -171,6 +237,7 @@ static void test_reduce(uint64_t seed)
 	/* the mixture: the shared PCA is the one it fits, its codes the same */
 	mo.pca_dims = R;
 	mo.seed = seed;
+	mo.model_path = FL_TEST_TMP "/reduce_mixture.npz";
 	CHECK_RC(fl_discover_mixture(&c, &nc, s.emb, s.n, s.d, s.d, "emb", s.labels, s.probs,
 				     s.n_classes, sum, f, &mo), 0);
 	CHECK_RC(fl__discover_mixture(&c2, &nc2, NULL, s.n, R, R, "emb", s.labels, s.probs,
@@ -179,6 +246,7 @@ static void test_reduce(uint64_t seed)
 	for (int32_t q = 0; q < nc && q < nc2; q++)
 		CHECK(c2[q].dim == s.d && !memcmp(c[q].centroid, c2[q].centroid,
 						 (size_t)s.d * sizeof(float)));
+	screened_specs(c2, nc2, &s, &p, &codes);
 	free_candidates(c, nc);
 	free_candidates(c2, nc2);
 

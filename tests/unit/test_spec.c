@@ -267,6 +267,56 @@ static void test_centroid_ties(void)
 	free(spec);
 }
 
+/* The direction spec's float screen decides as its double dot does at the
+ * threshold itself: for each row, thresholds at the row's own score
+ * (selected: >=) and one double above it (not selected), against every row,
+ * in 512-d (where float sums round most). The reference sums in the spec's
+ * order (four running sums), which defines the rule's value. */
+static void test_direction_threshold(uint64_t seed)
+{
+	enum { N = 48, D = 512 };
+	static float x[N * D], w[D];
+	static uint8_t m[N];
+	double score[N], bias = 0.25;
+	uint64_t st = seed + 5;
+	fl_spec_view v = {"emb", x, D};
+	fl_spec_data d = FL_SPEC_DATA_INIT;
+	char *spec = malloc(32 * D + 4096), *p;
+	int64_t wrong = 0, held = 0;
+
+	for (int j = 0; j < D; j++)
+		w[j] = (float)(check_uniform(&st) * 2 - 1);
+	for (int64_t i = 0; i < N * D; i++) /* rows of mixed scale: wide sums that cancel */
+		x[i] = (float)((check_uniform(&st) * 2 - 1) * (i % 7 == 0 ? 1e3 : 1));
+	for (int64_t i = 0; i < N; i++) {
+		double a[4] = {0, 0, 0, 0};
+
+		for (int j = 0; j < D; j++)
+			a[j % 4] += (double)w[j] * x[i * D + j];
+		score[i] = (a[0] + a[1]) + (a[2] + a[3]) + bias;
+	}
+	d.n = N;
+	d.views = &v;
+	d.n_views = 1;
+	for (int64_t t = 0; t < 2 * N; t++) {
+		double thr = t % 2 ? nextafter(score[t / 2], INFINITY) : score[t / 2];
+
+		p = spec + sprintf(spec, "{\"type\":\"direction\",\"view\":\"emb\",\"bias\":%.17g,"
+				   "\"threshold\":%.17g,\"weights\":[", bias, thr);
+		for (int j = 0; j < D; j++)
+			p += sprintf(p, "%s%.9g", j ? "," : "", w[j]);
+		sprintf(p, "]}");
+		CHECK_RC(fl_spec_apply(m, spec, &d, NULL, N), FL_OK);
+		for (int64_t i = 0; i < N; i++) {
+			wrong += m[i] != (score[i] >= thr);
+			held += m[i];
+		}
+	}
+	CHECK_EQ_INT(wrong, 0);
+	CHECK(held > N && held < 2 * N * N);
+	free(spec);
+}
+
 static void test_linear_cache(uint64_t seed)
 {
 	enum { N = 3000, D = 37, K = 5 };
@@ -358,6 +408,7 @@ int main(void)
 	test_sets_and_classes();
 	test_linear_cache(check_seed(20261201));
 	test_centroid_ties();
+	test_direction_threshold(check_seed(20261201));
 	CHECK_RC(fl_table_read_csv(&t, FL_TEST_DATA "/spec_meta.csv"), FL_OK);
 	d.n = 5;
 	d.views = &v;
