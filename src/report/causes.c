@@ -24,8 +24,9 @@
  * inside one, is never chosen: it is a part of the cause holding most of
  * its rows. A result that is neither a cause nor a part accounts for no
  * failures beyond the causes, and is dropped. Before a result becomes a
- * cause it is checked against its parts (diluted(): a union of causes found apart, or
- * purer parts with rows that fail little, gives way to them), and a rule
+ * cause it is checked against its parts (diluted(): a union of causes
+ * found apart, or purer parts with rows that fail little, gives way to
+ * them), and a rule
  * that is the same slice again heads it (speak_plainly()). A slice of a
  * later search is measured among the rows that search looked at (outside
  * the causes before it: fl_report__set_round_skip): it covers, and holds
