@@ -27,11 +27,12 @@
  * cause it is checked against its parts (diluted(): a union of causes
  * found apart, or purer parts with rows that fail little, gives way to
  * them), and a rule that is the same slice again heads it
- * (speak_plainly()). A slice of a later search is measured among the rows that search looked at (outside
- * the causes before it: fl_report__set_round_skip): it covers, and holds
- * as parts, only those rows, and is no cause when fewer than half of its
- * rows were searched (searched_mostly(): a union of earlier causes with a
- * few more). docs/causes.md says the same for users.
+ * (speak_plainly()). A slice of a later search is measured among the rows
+ * that search looked at (outside the causes before it:
+ * fl_report__set_round_skip): it covers, and holds as parts, only those
+ * rows, and is no cause when fewer than half of its rows were searched
+ * (searched_mostly(): a union of earlier causes with a few more).
+ * docs/causes.md says the same for users.
  *
  * Why: a fragment of a cause (one class of it, one cut of its range) holds
  * fewer excess failures than the cause, so the cause is chosen first and
