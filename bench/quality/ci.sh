@@ -15,6 +15,7 @@ fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
 QUALITY_OUT=$tmp/run sh "$here/run.sh" small "$bin" --require captured=6,jaccard=0.75,described=0.8 \
+	--require-emb captured=3 \
 	>"$tmp/run.log" 2>&1
 rc=$?
 cat "$tmp/run.log"

@@ -498,28 +498,6 @@ int fl_report__set_round_skip(fl_report *r, int32_t round, const uint8_t *skip)
 	return FL_OK;
 }
 
-int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, int32_t *n_causes)
-{
-	cover_plan plan;
-	int rc;
-
-	*n_causes = 0;
-	memset(rows, 0, (size_t)r->n);
-	if ((rc = cover(&plan, r->slices, r->n_slices, failure, r->n, r->round_skip, 0)))
-		return rc;
-	for (int32_t h = 0; h < plan.n_causes; h++) {
-		const fl_candidate *c = &r->slices[plan.order[h]];
-
-		if (c->has_holdout && !c->replicated)
-			continue;
-		for (int64_t k = 0; k < n_rows(c); k++)
-			rows[row_at(c, k)] = 1;
-		++*n_causes;
-	}
-	plan_free(&plan);
-	return FL_OK;
-}
-
 /* Predicates in a rule (its spec's "predicates" entries); INT32_MAX for a
  * result that is not a rule. */
 static int32_t rule_length(const fl_candidate *c)
@@ -569,6 +547,29 @@ static void speak_plainly(cover_plan *plan, fl_candidate *pool, int32_t n)
 		plan->jac[head] = plan->jac[rule];
 		plan->order[h] = rule;
 	}
+}
+
+int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, int32_t *n_causes)
+{
+	cover_plan plan;
+	int rc;
+
+	*n_causes = 0;
+	memset(rows, 0, (size_t)r->n);
+	if ((rc = cover(&plan, r->slices, r->n_slices, failure, r->n, r->round_skip, 0)))
+		return rc;
+	speak_plainly(&plan, r->slices, r->n_slices);
+	for (int32_t h = 0; h < plan.n_causes; h++) {
+		const fl_candidate *c = &r->slices[plan.order[h]];
+
+		if (c->has_holdout && !c->replicated)
+			continue;
+		for (int64_t k = 0; k < n_rows(c); k++)
+			rows[row_at(c, k)] = 1;
+		++*n_causes;
+	}
+	plan_free(&plan);
+	return FL_OK;
 }
 
 /* A near-duplicate part is one more finding of its cause (fl_candidate.also). */

@@ -156,8 +156,9 @@ const char *fl_report__model_dir(const fl_report *r);
 void fl_report__models_free(fl_report *r);
 
 /* The rows of the causes the covering of fl_report_causes chooses among
- * the report's slices (replicated ones only, when confirmed), without
- * grouping them: rows[i] = 1 for a row of one (rows: n bytes). */
+ * the report's slices (replicated ones only, when confirmed), each as the
+ * report will show it (a rule naming a cluster's rows takes its place),
+ * without grouping them: rows[i] = 1 for a row of one (rows: n bytes). */
 int fl_report__cause_rows(fl_report *r, const double *failure, uint8_t *rows, int32_t *n_causes);
 
 /* A slice's statistics as the report shows them: on every row once
