@@ -87,6 +87,61 @@ static void test_shift(void)
 	fl_failure_summary_free(s);
 }
 
+/* The wider second guess: four classes apart in 12-d, in each 40 failing
+ * rows moved along e4 + 0.8 e(5 + class) (a cause that moves every class
+ * its own way as well: shifts at cosine 1 / 1.64 = 0.61 with each other,
+ * below SHIFT_COS, above SHIFT_COS_WIDE), and a fifth cluster in class 0
+ * moved along e10 alone. One group: the four, not the fifth. */
+static void test_shift_wide(void)
+{
+	enum { K = 4, PER = 200, N = K * PER, D = 12, NC = 5 };
+	static float x[N * D];
+	static double f[N];
+	static int64_t labels[N];
+	fl_failure_summary *s = NULL;
+	fl_candidate *c = calloc(NC, sizeof *c);
+	int32_t nc = NC;
+	uint64_t st = 9;
+
+	for (int64_t i = 0; i < N; i++) {
+		int64_t y = i / PER, k = i % PER;
+
+		labels[i] = y;
+		for (int j = 0; j < D; j++)
+			x[i * D + j] = (float)(0.3 * (check_uniform(&st) - 0.5) + (j == y ? 5 : 0));
+		if (k < 40) {
+			x[i * D + 4] += 2.0f;
+			x[i * D + 5 + y] += 1.6f;
+		}
+		x[i * D + 10] += y == 0 && k >= 40 && k < 80 ? 2.0f : 0;
+		f[i] = k < 80 || k % 20 == 0;
+	}
+	CHECK_RC(fl_failure_summary_new(&s, f, N), FL_OK);
+	for (int32_t a = 0; a < NC && c; a++) {
+		int64_t lo = a < K ? a * PER : 40;
+		char spec[64];
+
+		CHECK(fill(&c[a], 40) == 0);
+		for (int64_t i = 0; i < 40; i++)
+			c[a].members[i] = lo + i;
+		snprintf(spec, sizeof spec, "{\"type\":\"c%d\"}", (int)a);
+		c[a].spec_json = fl__strdup(spec);
+		snprintf(c[a].method, sizeof c[a].method, "mixture");
+		snprintf(c[a].view, sizeof c[a].view, "emb");
+		c[a].component = a;
+		fl_slice_stats_compute(&c[a].stats, s, c[a].members, 40);
+	}
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, labels, K, f, s), FL_OK);
+	CHECK_EQ_INT(nc, NC + 1);
+	if (c && nc == NC + 1) {
+		CHECK_EQ_INT(c[NC].n_members, 160);
+		CHECK(!strcmp(c[NC].spec_json, "{\"type\":\"any_of\",\"of\":[{\"type\":\"c0\"},"
+						"{\"type\":\"c1\"},{\"type\":\"c2\"},{\"type\":\"c3\"}]}"));
+	}
+	fl_candidates_free(c, nc);
+	fl_failure_summary_free(s);
+}
+
 int main(void)
 {
 	enum { N = 400 };
@@ -138,5 +193,6 @@ int main(void)
 	}
 	fl_failure_summary_free(s);
 	test_shift();
+	test_shift_wide();
 	return check_done();
 }
