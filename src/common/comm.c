@@ -1,0 +1,92 @@
+/* The calling thread's communication table during fl_discover, and the
+ * exchanges the passes make through it (internal.h, faultline/comm.h). */
+#include "internal.h"
+
+static _Thread_local const fl_comm *current;
+static _Thread_local int failed;
+
+void fl__comm_enter(const fl_comm *c)
+{
+	current = c && c->size > 1 ? c : NULL;
+	failed = 0;
+}
+
+int fl__comm_leave(void)
+{
+	int rank = current ? current->rank : 0, bad = failed;
+
+	current = NULL;
+	failed = 0;
+	return bad ? fl__error(FL_EIO, "rank %d: communication between the ranks failed", rank) : 0;
+}
+
+int fl__comm_ranks(void)
+{
+	return current ? current->size : 1;
+}
+
+void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
+{
+	int64_t p = current ? current->size : 1, q = current ? current->rank : 0;
+
+	*g0 = q * n / p;
+	*g1 = (q + 1) * n / p;
+}
+
+void fl__comm_sum_f64(double *buf, int64_t n)
+{
+	if (current && !failed && n > 0 &&
+	    current->allreduce_f64(current->user, buf, n, FL_COMM_SUM))
+		failed = 1;
+}
+
+void fl__comm_sum_i64(int64_t *buf, int64_t n)
+{
+	if (current && !failed && n > 0 &&
+	    current->allreduce_i64(current->user, buf, n, FL_COMM_SUM))
+		failed = 1;
+}
+
+/* the first row of group g */
+static int64_t group_row(int64_t g, int64_t n_rows, int64_t block, int64_t n_blocks,
+			 int64_t n_groups)
+{
+	int64_t row = g * n_blocks / n_groups * block;
+
+	return row < n_rows ? row : n_rows;
+}
+
+void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
+			  int64_t n_blocks, int64_t n_groups)
+{
+	int64_t bytes_of[256], *b = bytes_of, p, lo, hi;
+	char *rows = base;
+
+	if (!current || failed || n_rows == 0)
+		return;
+	p = current->size;
+	if (p > 256 && !(b = fl__malloc((size_t)p * sizeof *b, "rank sizes"))) {
+		failed = 1;
+		return;
+	}
+	for (int64_t q = 0; q < p; q++) {
+		lo = group_row(q * n_groups / p, n_rows, block, n_blocks, n_groups);
+		hi = group_row((q + 1) * n_groups / p, n_rows, block, n_blocks, n_groups);
+		b[q] = (hi - lo) * (int64_t)row_bytes;
+	}
+	lo = group_row(current->rank * n_groups / p, n_rows, block, n_blocks, n_groups);
+	/* MPI forbids aliasing send and receive buffers: send a copy */
+	{
+		char *mine = fl__malloc((size_t)(b[current->rank] ? b[current->rank] : 1), "rows");
+
+		if (!mine)
+			failed = 1;
+		else {
+			memcpy(mine, rows + lo * (int64_t)row_bytes, (size_t)b[current->rank]);
+			failed = current->allgather(current->user, mine, rows, b) != 0;
+			free(mine);
+		}
+	}
+	if (b != bytes_of)
+		free(b);
+}
