@@ -158,7 +158,7 @@ int cmd_discover(int argc, char **argv)
 		else if ((rc = fl_discover(&r, &in.data, &a.o)) ||
 			 (a.o.timings && (rc = fl_report_add_timing(r, "read", read))))
 			rc = lib_fail(rc, 1);
-		else if (cli_rank == 0) {
+		else if ((rc = ranks_agree(0)) == 0 && cli_rank == 0) {
 			t = now();
 			if ((rc = write_report(r, &a, a.json)) == 0 && a.o.timings)
 				print_timings(r, now() - t);

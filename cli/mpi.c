@@ -107,6 +107,16 @@ const fl_comm *ranks_comm(void)
 	return started && comm.size > 1 ? &comm : NULL;
 }
 
+int ranks_agree(int code)
+{
+	int worst = code;
+
+	if (started && comm.size > 1 &&
+	    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+		return fail(EXIT_INTERNAL, "MPI_Allreduce failed");
+	return worst != code ? fail(worst, "another rank failed") : code;
+}
+
 int ranks_end(int code)
 {
 	if (!started)
