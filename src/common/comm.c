@@ -25,6 +25,36 @@ int fl__comm_ranks(void)
 	return current ? current->size : 1;
 }
 
+const fl_comm *fl__comm_pause(void)
+{
+	const fl_comm *c = current;
+
+	current = NULL;
+	return c;
+}
+
+void fl__comm_resume(const fl_comm *c)
+{
+	current = c;
+}
+
+int fl__comm_agree(int rc)
+{
+	int64_t v; /* the lowest rank that failed, as size - rank (0: none) */
+
+	if (!current || failed)
+		return rc;
+	v = rc ? current->size - current->rank : 0;
+	if (current->allreduce_i64(current->user, &v, 1, FL_COMM_MAX)) {
+		failed = 1;
+		return rc;
+	}
+	if (rc || v == 0)
+		return rc;
+	return fl__error(FL_EINVAL, "rank %d failed (its own message says why)",
+			 (int)(current->size - v));
+}
+
 void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
 {
 	int64_t p = current ? current->size : 1, q = current ? current->rank : 0;

@@ -255,6 +255,13 @@ double fl__rng_normal(fl_rng *r);
 void fl__comm_enter(const fl_comm *c);
 int fl__comm_leave(void);
 int fl__comm_ranks(void);
+/* Work a rank does alone (no exchange inside): pause returns the table,
+ * resume(it) brings it back. */
+const fl_comm *fl__comm_pause(void);
+void fl__comm_resume(const fl_comm *c);
+/* rc of work a rank did alone: 0 when every rank's was 0, else this rank's
+ * own error, or an error naming the first rank that failed */
+int fl__comm_agree(int rc);
 /* [*g0, *g1): this rank's share of n groups (contiguous, by rank) */
 void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1);
 /* buf[0..n) summed over the ranks, in place (nothing with one rank) */

@@ -52,7 +52,7 @@ echo "a bad input on rank 1: every rank ended, rank 1 and the file named, no rep
 # rank 1 killed while rank 0 waits for it
 mkdir "$tmp/kill"
 # shellcheck disable=SC2016
-if $run -np 2 sh -c '[ "$OMPI_COMM_WORLD_RANK" = 1 ] && { "$@" & sleep 0.5; kill -9 $!; exit 9; }; exec "$@"' \
+if $run -np 2 sh -c '[ "$OMPI_COMM_WORLD_RANK" = 1 ] && { "$@" & sleep 0.2; kill -9 $!; exit 9; }; exec "$@"' \
 	sh "$bin" discover $args --threads 1 --rounds 4 --json "$tmp/kill/r.json" >/dev/null 2>"$tmp/kill.err"; then
 	bad "rank 1 killed: exit 0"
 fi
