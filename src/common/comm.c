@@ -3,7 +3,17 @@
 #include "internal.h"
 
 static _Thread_local const fl_comm *current;
-static _Thread_local int failed;
+static _Thread_local int failed, failed_rank;
+
+/* After a failed exchange the rank goes on alone: every later pass
+ * computes all its groups here (the table is not called again), and
+ * fl__comm_leave reports the failure; the report is dropped. */
+static void fail_here(void)
+{
+	failed = 1;
+	failed_rank = current->rank;
+	current = NULL;
+}
 
 void fl__comm_enter(const fl_comm *c)
 {
@@ -13,11 +23,12 @@ void fl__comm_enter(const fl_comm *c)
 
 int fl__comm_leave(void)
 {
-	int rank = current ? current->rank : 0, bad = failed;
+	int bad = failed;
 
 	current = NULL;
 	failed = 0;
-	return bad ? fl__error(FL_EIO, "rank %d: communication between the ranks failed", rank) : 0;
+	return bad ? fl__error(FL_EIO, "rank %d: communication between the ranks failed",
+			       failed_rank) : 0;
 }
 
 int fl__comm_ranks(void)
@@ -42,11 +53,11 @@ int fl__comm_agree(int rc)
 {
 	int64_t v; /* the lowest rank that failed, as size - rank (0: none) */
 
-	if (!current || failed)
+	if (!current)
 		return rc;
 	v = rc ? current->size - current->rank : 0;
 	if (current->allreduce_i64(current->user, &v, 1, FL_COMM_MAX)) {
-		failed = 1;
+		fail_here();
 		return rc;
 	}
 	if (rc || v == 0)
@@ -65,16 +76,14 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
 
 void fl__comm_sum_f64(double *buf, int64_t n)
 {
-	if (current && !failed && n > 0 &&
-	    current->allreduce_f64(current->user, buf, n, FL_COMM_SUM))
-		failed = 1;
+	if (current && n > 0 && current->allreduce_f64(current->user, buf, n, FL_COMM_SUM))
+		fail_here();
 }
 
 void fl__comm_sum_i64(int64_t *buf, int64_t n)
 {
-	if (current && !failed && n > 0 &&
-	    current->allreduce_i64(current->user, buf, n, FL_COMM_SUM))
-		failed = 1;
+	if (current && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_SUM))
+		fail_here();
 }
 
 /* the first row of group g */
@@ -90,33 +99,32 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 			  int64_t n_blocks, int64_t n_groups)
 {
 	int64_t bytes_of[256], *b = bytes_of, p, lo, hi;
-	char *rows = base;
+	char *rows = base, *mine = NULL;
+	int rc = -1;
 
-	if (!current || failed || n_rows == 0)
+	if (!current || n_rows == 0)
 		return;
 	p = current->size;
-	if (p > 256 && !(b = fl__malloc((size_t)p * sizeof *b, "rank sizes"))) {
-		failed = 1;
-		return;
-	}
-	for (int64_t q = 0; q < p; q++) {
-		lo = group_row(q * n_groups / p, n_rows, block, n_blocks, n_groups);
-		hi = group_row((q + 1) * n_groups / p, n_rows, block, n_blocks, n_groups);
-		b[q] = (hi - lo) * (int64_t)row_bytes;
-	}
 	lo = group_row(current->rank * n_groups / p, n_rows, block, n_blocks, n_groups);
-	/* MPI forbids aliasing send and receive buffers: send a copy */
-	{
-		char *mine = fl__malloc((size_t)(b[current->rank] ? b[current->rank] : 1), "rows");
-
-		if (!mine)
-			failed = 1;
-		else {
-			memcpy(mine, rows + lo * (int64_t)row_bytes, (size_t)b[current->rank]);
-			failed = current->allgather(current->user, mine, rows, b) != 0;
-			free(mine);
+	hi = group_row((current->rank + 1) * n_groups / p, n_rows, block, n_blocks, n_groups);
+	if (p <= 256 || (b = fl__malloc((size_t)p * sizeof *b, "rank sizes"))) {
+		for (int64_t q = 0; q < p; q++)
+			b[q] = (group_row((q + 1) * n_groups / p, n_rows, block, n_blocks, n_groups) -
+				group_row(q * n_groups / p, n_rows, block, n_blocks, n_groups)) *
+			       (int64_t)row_bytes;
+		/* MPI forbids aliasing the send and receive buffers: send a copy */
+		if ((mine = fl__malloc((size_t)(hi > lo ? hi - lo : 1) * row_bytes, "rows"))) {
+			memcpy(mine, rows + lo * (int64_t)row_bytes, (size_t)(hi - lo) * row_bytes);
+			rc = current->allgather(current->user, mine, rows, b);
+			if (rc) /* the others' rows are unknown: zeros, valid indices */
+				memset(rows, 0, (size_t)n_rows * row_bytes);
+			if (rc) /* and our own as computed */
+				memcpy(rows + lo * (int64_t)row_bytes, mine, (size_t)(hi - lo) * row_bytes);
 		}
 	}
+	if (rc)
+		fail_here();
+	free(mine);
 	if (b != bytes_of)
 		free(b);
 }
