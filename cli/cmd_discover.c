@@ -160,8 +160,10 @@ int cmd_discover(int argc, char **argv)
 			rc = lib_fail(rc, 1);
 		else if ((rc = ranks_agree(0)) == 0 && cli_rank == 0) {
 			t = now();
-			if ((rc = write_report(r, &a, a.json)) == 0 && a.o.timings)
+			if ((rc = write_report(r, &a, a.json)) == 0 && a.o.timings) {
 				print_timings(r, now() - t);
+				ranks_print_volume();
+			}
 		}
 		free(prefix);
 	}

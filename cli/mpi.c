@@ -10,10 +10,15 @@
 #include "cli.h"
 
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static fl_comm comm;
 static int started;
+/* what this rank sent and received, for --timings: calls and bytes of
+ * the reductions (in place: the buffer's size) and of the gathers (the
+ * whole result) */
+static int64_t n_reduce, n_gather, reduce_bytes, gather_bytes;
 
 static int sum_or_max(void *buf, int64_t n, MPI_Datatype type, int op)
 {
@@ -22,6 +27,8 @@ static int sum_or_max(void *buf, int64_t n, MPI_Datatype type, int op)
 	int size;
 
 	MPI_Type_size(type, &size);
+	n_reduce++;
+	reduce_bytes += n * size;
 	while (n > 0) {
 		int m = n > (1 << 30) ? 1 << 30 : (int)n;
 
@@ -70,6 +77,7 @@ static int allgather(void *user, const void *mine, void *all, const int64_t *byt
 	(void)user;
 	if (!counts)
 		return -1;
+	n_gather++;
 	for (int q = 0; q < p; q++) {
 		if (bytes_of[q] > INT32_MAX || off > INT32_MAX)
 			goto cleanup;
@@ -77,6 +85,7 @@ static int allgather(void *user, const void *mine, void *all, const int64_t *byt
 		counts[p + q] = (int)off;
 		off += bytes_of[q];
 	}
+	gather_bytes += off;
 	rc = MPI_Allgatherv(mine, counts[comm.rank], MPI_BYTE, all, counts, counts + p, MPI_BYTE,
 			    MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
 cleanup:
@@ -115,6 +124,14 @@ int ranks_agree(int code)
 	    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
 		return fail(EXIT_INTERNAL, "MPI_Allreduce failed");
 	return worst != code ? fail(worst, "another rank failed") : code;
+}
+
+void ranks_print_volume(void)
+{
+	if (started && comm.size > 1)
+		fprintf(stderr, "faultline: exchanged by rank %d of %d: %lld reductions (%.1f MB), "
+			"%lld gathers (%.1f MB)\n", comm.rank, comm.size, (long long)n_reduce,
+			(double)reduce_bytes / 1e6, (long long)n_gather, (double)gather_bytes / 1e6);
 }
 
 int ranks_end(int code)

@@ -219,12 +219,21 @@ static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t *changed)
 		fl__comm_sum_i64(changed, 1);
 	}
 	fl__comm_sum_f64(w->pin, n_groups);
-	if (p->mode == P_LLOYD || p->mode == P_ASSIGN)
+	if (p->mode == P_ASSIGN) /* Lloyd's: once, after its last pass (gather_assign) */
 		fl__comm_gather_rows(p->assign, sizeof(int32_t), w->n, B, w->n_blocks, n_groups);
 	if (p->mode == P_ASSIGN && p->dist2)
 		fl__comm_gather_rows(p->dist2, sizeof(float), w->n, B, w->n_blocks, n_groups);
 	if (p->mode == P_UPDATE)
 		fl__comm_gather_rows(p->mind2, sizeof(float), w->n, B, w->n_blocks, n_groups);
+}
+
+/* Several ranks: the rows of every rank in assign (after Lloyd passes,
+ * which only write and read this rank's rows). */
+static void gather_assign(km_ws *w, int32_t *assign)
+{
+	int64_t n_groups = w->n_blocks < KM_GROUPS ? w->n_blocks : KM_GROUPS;
+
+	fl__comm_gather_rows(assign, sizeof(int32_t), w->n, w->block, w->n_blocks, n_groups);
 }
 
 static void run_pass(km_ws *w, km_pass *p)
@@ -394,6 +403,11 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 	for (int64_t j = 0; j < k; j++)
 		for (int64_t l = 0; l < d && w->cnt[j] > 0; l++)
 			c[j * d + l] = (float)(w->tot[j * d + l] / (double)w->cnt[j]);
+	for (int64_t e = 0; e < k; e++)
+		if (w->cnt[e] == 0) { /* the scan below reads every row's */
+			gather_assign(w, assign);
+			break;
+		}
 	for (int64_t e = 0; e < k; e++) {
 		int64_t far = -1;
 		double fd = -1;
@@ -517,6 +531,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 			prev = lp.inertia;
 			it++;
 		}
+		gather_assign(&w, assign);
 		if (lp.inertia < best_in) {
 			best_in = lp.inertia;
 			best_r = r;

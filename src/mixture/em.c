@@ -445,17 +445,7 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 			}
 		}
 	}
-	if (fl__comm_ranks() > 1) {
-		fl__comm_sum_f64(x->groups, n_groups * (int64_t)slot);
-		if (out && out->resp)
-			fl__comm_gather_rows(out->resp, (size_t)k * sizeof(float), p->n, B, n_blocks, n_groups);
-		if (out && out->assign)
-			fl__comm_gather_rows(out->assign, sizeof(int32_t), p->n, B, n_blocks, n_groups);
-		if (out && out->assign && out->rmax)
-			fl__comm_gather_rows(out->rmax, sizeof(float), p->n, B, n_blocks, n_groups);
-		if (out && out->assign && out->key)
-			fl__comm_gather_rows(out->key, sizeof(float), p->n, B, n_blocks, n_groups);
-	}
+	fl__comm_sum_f64(x->groups, n_groups * (int64_t)slot);
 	for (int64_t g = 0; g < n_groups; g++) {
 		const double *gs = x->groups + (size_t)g * slot, *nkp = gs + k * d2, *ncp = nkp + k,
 			     *f1p = ncp + C * k, *f2p = f1p + k, *apd = f2p + k;
@@ -478,6 +468,21 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 	x->acc.ll = ll;
 	if (out)
 		out->objective = p->n > 0 ? ll / (double)p->n : NAN;
+}
+
+void fl_mixture__gather_out(const mx_ctx *x, const fl_mx_data *p, fl_mx_out *out)
+{
+	int64_t B = x->block, n_blocks = (p->n + B - 1) / B;
+	int64_t n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS;
+
+	if (out && out->resp)
+		fl__comm_gather_rows(out->resp, (size_t)x->k * sizeof(float), p->n, B, n_blocks, n_groups);
+	if (out && out->assign)
+		fl__comm_gather_rows(out->assign, sizeof(int32_t), p->n, B, n_blocks, n_groups);
+	if (out && out->assign && out->rmax)
+		fl__comm_gather_rows(out->rmax, sizeof(float), p->n, B, n_blocks, n_groups);
+	if (out && out->assign && out->key)
+		fl__comm_gather_rows(out->key, sizeof(float), p->n, B, n_blocks, n_groups);
 }
 
 /* ---- M-step ------------------------------------------------------------ */
