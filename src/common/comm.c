@@ -86,6 +86,12 @@ void fl__comm_sum_i64(int64_t *buf, int64_t n)
 		fail_here();
 }
 
+void fl__comm_max_i64(int64_t *buf, int64_t n)
+{
+	if (current && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_MAX))
+		fail_here();
+}
+
 /* the first row of group g */
 static int64_t group_row(int64_t g, int64_t n_rows, int64_t block, int64_t n_blocks,
 			 int64_t n_groups)

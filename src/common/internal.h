@@ -267,6 +267,7 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1);
 /* buf[0..n) summed over the ranks, in place (nothing with one rank) */
 void fl__comm_sum_f64(double *buf, int64_t n);
 void fl__comm_sum_i64(int64_t *buf, int64_t n);
+void fl__comm_max_i64(int64_t *buf, int64_t n);
 /* base holds n_rows rows of row_bytes, in n_blocks blocks of block rows cut
  * into n_groups groups; each rank filled the rows of its share of the
  * groups: afterwards every rank has every row */

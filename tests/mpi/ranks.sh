@@ -16,24 +16,30 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 "$bin" synth --out "$tmp/d" --n 12000 --d 24 --view2 --d2 40 --meta-slice --seed 5 >/dev/null
 args="--labels $tmp/d/labels.npy --probs $tmp/d/probs.npy --view emb=$tmp/d/emb.npy
       --view emb2=$tmp/d/emb2.npy --meta $tmp/d/meta.csv --quiet"
-mkdir "$tmp/p1"
-# shellcheck disable=SC2086 # $args: one word per argument
-"$bin" discover $args --threads 2 --json "$tmp/p1/r.json" >"$tmp/p1/r.txt"
-grep -q '"slices"' "$tmp/p1/r.json" || bad "single process: no slices"
-for case in "2 1" "3 1" "2 2"; do
-	set -- $case
-	out=$tmp/np$1-t$2
-	mkdir "$out"
-	# shellcheck disable=SC2086
-	if ! $run -np "$1" "$bin" discover $args --threads "$2" --json "$out/r.json" >"$out/r.txt" 2>"$out/err"; then
-		cat "$out/err"
-		bad "np $1 threads $2: exit non-zero"
-		continue
-	fi
-	for f in r.json r.txt r.mixture-emb.npz r.mixture-emb2.npz; do
-		cmp -s "$tmp/p1/$f" "$out/$f" || bad "np $1 threads $2: $f differs from the single process's"
+# the views as they are (dimensions within --pca-dims), and reduced to 16
+# dimensions first (PCA, 8-bit codes: the reduction's passes and exchanges)
+for pca in 128 16; do
+	mkdir "$tmp/p1-$pca"
+	# shellcheck disable=SC2086 # $args: one word per argument
+	"$bin" discover $args --pca-dims $pca --threads 2 --json "$tmp/p1-$pca/r.json" >"$tmp/p1-$pca/r.txt"
+	grep -q '"slices"' "$tmp/p1-$pca/r.json" || bad "single process: no slices"
+	for case in "2 1" "3 1" "2 2"; do
+		set -- $case
+		out=$tmp/np$1-t$2-$pca
+		mkdir "$out"
+		# shellcheck disable=SC2086
+		if ! $run -np "$1" "$bin" discover $args --pca-dims $pca --threads "$2" \
+			--json "$out/r.json" >"$out/r.txt" 2>"$out/err"; then
+			cat "$out/err"
+			bad "np $1 threads $2 pca-dims $pca: exit non-zero"
+			continue
+		fi
+		for f in r.json r.txt r.mixture-emb.npz r.mixture-emb2.npz; do
+			cmp -s "$tmp/p1-$pca/$f" "$out/$f" ||
+				bad "np $1 threads $2 pca-dims $pca: $f differs from the single process's"
+		done
+		echo "np $1 x $2 threads, --pca-dims $pca: the single process's report, byte for byte"
 	done
-	echo "np $1 x $2 threads: the single process's report, byte for byte"
 done
 
 # a bad input on rank 1 only: every rank ends, rank and file named, no report

@@ -4,7 +4,8 @@
  * a communication table built on a barrier. For P = 1, 2, 3 (3: uneven
  * shares of every pass) and 1 or 2 OpenMP threads per rank, every rank's
  * report is the single process's, byte for byte (its JSON), on synthetic
- * data with two views. Also: a bad table is refused, and a table whose
+ * data with two views, searched as they are and reduced (PCA to 8
+ * dimensions, 8-bit codes) first. Also: a bad table is refused, and a table whose
  * exchange fails makes every rank fail with FL_EIO, no report.
  */
 #include "check.h"
@@ -29,7 +30,7 @@ typedef struct rank {
 	job *job;
 	fl_comm comm;
 	const fl_data *data;
-	int32_t threads;
+	int32_t threads, pca_dims;
 	char path[512];
 	int rc;
 } rank;
@@ -111,6 +112,7 @@ static void *run_rank(void *arg)
 
 	o.seed = 7;
 	o.threads = me->threads;
+	o.pca_dims = me->pca_dims;
 	o.comm = &me->comm;
 	if ((me->rc = fl_discover(&r, me->data, &o)) == 0)
 		me->rc = fl_report_write_json(r, me->path, 0);
@@ -121,6 +123,8 @@ static void *run_rank(void *arg)
 }
 
 /* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
+static int32_t pca_dims = 128;
+
 static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exchange, int *rcs)
 {
 	job j = {size, {{0}}, {0}, fail_exchange};
@@ -131,7 +135,7 @@ static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exc
 	pthread_barrier_init(&j.bar, NULL, (unsigned)size);
 	for (int32_t q = 0; q < size; q++) {
 		rk[q] = (rank){&j, {FL_COMM_VERSION, q, size, &rk[q], allreduce_f64, allreduce_i64,
-				    broadcast, allgather}, d, threads, "", 0};
+				    broadcast, allgather}, d, threads, pca_dims, "", 0};
 		snprintf(rk[q].path, sizeof rk[q].path, "%s/comm_%d_%d_%d.json", FL_TEST_TMP,
 			 (int)size, (int)threads, (int)q);
 		pthread_create(&th[q], NULL, run_rank, &rk[q]);
@@ -183,9 +187,9 @@ static void test_same_report(const fl_data *d)
 					 (int)size, (int)threads, (int)q);
 				other = slurp(path);
 				if (!(one && other && strcmp(one, other) == 0))
-					fprintf(stderr, "ranks %d, threads %d: rank %d's report differs "
-						"from the single process's\n", (int)size, (int)threads,
-						(int)q);
+					fprintf(stderr, "ranks %d, threads %d, pca_dims %d: rank %d's "
+						"report differs from the single process's\n", (int)size,
+						(int)threads, (int)pca_dims, (int)q);
 				CHECK(one && other && strcmp(one, other) == 0);
 				free(other);
 				unlink(path);
@@ -237,6 +241,8 @@ int main(void)
 	d.n_classes = s.n_classes;
 	d.views = views;
 	d.n_views = 2;
+	test_same_report(&d);
+	pca_dims = 8;
 	test_same_report(&d);
 	test_failures(&d);
 	fl_synth_clear(&s);
