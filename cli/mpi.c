@@ -99,6 +99,10 @@ int ranks_start(void)
 
 	if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK"))
 		return 0;
+	/* a rank waiting for another yields its core (as OMP_WAIT_POLICY=PASSIVE
+	 * for threads, main.c): on a shared machine, spinning takes the time
+	 * the rank it waits for needs; the environment can say otherwise */
+	setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
 	if (MPI_Init(NULL, NULL) != MPI_SUCCESS)
 		return fail(EXIT_INTERNAL, "MPI_Init failed");
 	started = 1;
