@@ -9,7 +9,8 @@ set -eu
 bin=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/faultline-mpi.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-run="mpirun --oversubscribe --allow-run-as-root"
+limit=300 # no mpirun may hang the suite
+run="timeout -k 10 $limit mpirun --oversubscribe --allow-run-as-root"
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
@@ -55,13 +56,32 @@ grep -q "rank 1 of 2: .*bad.npy" "$tmp/fail.err" || { cat "$tmp/fail.err"; bad "
 [ -z "$(ls "$tmp/fail")" ] || bad "a bad input on rank 1: files written: $(ls "$tmp/fail")"
 echo "a bad input on rank 1: every rank ended, rank 1 and the file named, no report"
 
-# rank 1 killed while rank 0 waits for it
+# rank 1 (the faultline process itself) killed once it runs: mpirun ends
+# rank 0, names rank 1, no report
+# (on a larger set, so that rank 1 dies mid-run)
 mkdir "$tmp/kill"
-# shellcheck disable=SC2016
-if $run -np 2 sh -c '[ "$OMPI_COMM_WORLD_RANK" = 1 ] && { "$@" & sleep 0.2; kill -9 $!; exit 9; }; exec "$@"' \
-	sh "$bin" discover $args --threads 1 --rounds 4 --json "$tmp/kill/r.json" >/dev/null 2>"$tmp/kill.err"; then
-	bad "rank 1 killed: exit 0"
-fi
+"$bin" synth --out "$tmp/big" --n 150000 --d 24 --seed 5 >/dev/null
+$run -np 2 "$bin" discover --labels "$tmp/big/labels.npy" --probs "$tmp/big/probs.npy" \
+	--view emb="$tmp/big/emb.npy" --quiet --threads 1 --json "$tmp/kill/r.json" \
+	>/dev/null 2>"$tmp/kill.err" &
+job=$!
+pid=""
+for _ in $(seq 100); do
+	for p in /proc/[0-9]*; do
+		grep -qs "$tmp/kill/r.json" "$p/cmdline" &&
+			tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 &&
+			pid=${p#/proc/}
+	done
+	[ -n "$pid" ] && break
+	sleep 0.1
+done
+[ -n "$pid" ] && sleep 0.3 && kill -9 "$pid"
+rc=0
+wait "$job" || rc=$?
+[ -n "$pid" ] || bad "rank 1 killed: rank 1 was never seen running"
+[ "$rc" -ne 0 ] || bad "rank 1 killed: exit 0"
+[ "$rc" -ne 124 ] || bad "rank 1 killed: mpirun did not end within $limit s"
+grep -q "rank 1" "$tmp/kill.err" || { cat "$tmp/kill.err"; bad "rank 1 killed: rank 1 not named"; }
 [ -z "$(ls "$tmp/kill")" ] || bad "rank 1 killed: files written: $(ls "$tmp/kill")"
-echo "rank 1 killed: the job ended non-zero, no report"
+echo "rank 1 killed: the job ended non-zero (exit $rc), rank 1 named, no report"
 [ "$fails" -eq 0 ]
