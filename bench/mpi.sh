@@ -51,7 +51,7 @@ run() {
 }
 median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
 	run "" one
 	run "mpirun --oversubscribe --allow-run-as-root -np $np" ranks
 done

@@ -25,6 +25,7 @@ for pca in 128 16; do
 	"$bin" discover $args --pca-dims $pca --threads 2 --json "$tmp/p1-$pca/r.json" >"$tmp/p1-$pca/r.txt"
 	grep -q '"slices"' "$tmp/p1-$pca/r.json" || bad "single process: no slices"
 	for case in "2 1" "3 1" "2 2"; do
+		# shellcheck disable=SC2086 # two words: ranks, threads
 		set -- $case
 		out=$tmp/np$1-t$2-$pca
 		mkdir "$out"
@@ -46,7 +47,7 @@ done
 # a bad input on rank 1 only: every rank ends, rank and file named, no report
 printf 'not an npy file' >"$tmp/bad.npy"
 mkdir "$tmp/fail"
-# shellcheck disable=SC2016 # expanded by the rank's shell
+# shellcheck disable=SC2016,SC2046 # expanded by the rank's shell; one word per argument
 if $run -np 2 sh -c 'l=$1; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && l=$2; shift 2; exec "$@" --labels "$l"' \
 	sh "$tmp/d/labels.npy" "$tmp/bad.npy" "$bin" discover \
 	$(echo "$args" | sed "s|--labels [^ ]*||") --json "$tmp/fail/r.json" >/dev/null 2>"$tmp/fail.err"; then
