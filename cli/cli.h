@@ -69,6 +69,31 @@ int usage_error(const char *verb, const char *fmt, ...)
 /* Print "faultline: <msg>" to stderr and return `code`. */
 int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Ranks of an MPI job (cli/mpi.c, only in the build with -DFL_MPI=ON;
+ * otherwise one rank). ranks_start joins the job when the process was
+ * started by mpirun or srun (else nothing: one rank); ranks_comm is the
+ * table for fl_discover_opts.comm (NULL for one rank); ranks_end(code)
+ * leaves the job and returns code, and with code != 0 and several ranks
+ * ends every rank (MPI_Abort) instead. ranks_agree(code): every rank's
+ * worst code, once all got there (before rank 0 writes: a rank that ended
+ * early leaves no report behind). ranks_print_volume: what this rank
+ * exchanged, on stderr (--timings). fail() names the rank (cli_rank of
+ * cli_ranks) when there are several. */
+extern int cli_rank, cli_ranks;
+#ifdef FL_MPI
+int ranks_start(void);
+const fl_comm *ranks_comm(void);
+int ranks_agree(int code);
+int ranks_end(int code);
+void ranks_print_volume(void);
+#else
+static inline int ranks_start(void) { return 0; }
+static inline const fl_comm *ranks_comm(void) { return NULL; }
+static inline int ranks_agree(int code) { return code; }
+static inline void ranks_print_volume(void) {}
+static inline int ranks_end(int code) { return code; }
+#endif
+
 /* Map a library error code to an exit code for errors about inputs. */
 int exit_for_input(int rc);
 

@@ -141,8 +141,11 @@ int cmd_discover(int argc, char **argv)
 	}
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if ((rc = validate_args(&a, "discover")))
+	if ((rc = validate_args(&a, "discover")) || (rc = ranks_start()))
 		return rc;
+	/* several ranks: each runs the same discover, rank 0 writes the report */
+	a.o.comm = ranks_comm();
+	a.quiet |= cli_rank > 0;
 	progress_init(a.quiet);
 	double t = now();
 	if ((rc = read_inputs(&in, &a, 1)) == 0) {
@@ -155,15 +158,17 @@ int cmd_discover(int argc, char **argv)
 		else if ((rc = fl_discover(&r, &in.data, &a.o)) ||
 			 (a.o.timings && (rc = fl_report_add_timing(r, "read", read))))
 			rc = lib_fail(rc, 1);
-		else {
+		else if ((rc = ranks_agree(0)) == 0 && cli_rank == 0) {
 			t = now();
-			if ((rc = write_report(r, &a, a.json)) == 0 && a.o.timings)
+			if ((rc = write_report(r, &a, a.json)) == 0 && a.o.timings) {
 				print_timings(r, now() - t);
+				ranks_print_volume();
+			}
 		}
 		free(prefix);
 	}
 	progress_done();
 	fl_report_free(r);
 	inputs_free(&in);
-	return rc;
+	return ranks_end(rc);
 }

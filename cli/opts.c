@@ -24,11 +24,15 @@ int usage_error(const char *verb, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_rank, cli_ranks = 1;
+
 int fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	fputs("faultline: ", stderr);
+	if (cli_ranks > 1)
+		fprintf(stderr, "rank %d of %d: ", cli_rank, cli_ranks);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -49,6 +49,7 @@
 #include "faultline/synth.h"
 #include "faultline/report.h"
 #include "faultline/spec.h"
+#include "faultline/comm.h"
 #include "faultline/pipeline.h"
 
 #endif

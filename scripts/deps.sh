@@ -1,10 +1,11 @@
 #!/bin/sh
 # Install the Debian packages that building and testing faultline need,
 # when they are missing. Used by scripts/example.sh, scripts/test.sh and
-# .ci/run. Set FL_DEPS_EXTRA to add packages (e.g. the example's python3-torch).
+# .ci/run. OpenMPI is for scripts/test.sh's MPI build only (the default build
+# never links it). Set FL_DEPS_EXTRA to add packages (e.g. the example's python3-torch).
 set -eu
 
-need="cmake make gcc g++ pkg-config libc6-dev libopenblas-dev liblapacke-dev zlib1g-dev libcjson-dev python3 chromium clang libclang-rt-14-dev python3-dev python3-numpy python3-setuptools python3-pip python3-venv python3-pandas python3-tqdm ${FL_DEPS_EXTRA:-}"
+need="cmake make gcc g++ pkg-config libc6-dev libopenblas-dev liblapacke-dev zlib1g-dev libcjson-dev python3 chromium clang libclang-rt-14-dev python3-dev python3-numpy python3-setuptools python3-pip python3-venv python3-pandas python3-tqdm libopenmpi-dev openmpi-bin ${FL_DEPS_EXTRA:-}"
 missing=""
 for pkg in $need; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||

@@ -51,6 +51,7 @@
 #include "stats.h"
 #include "spec.h"
 #include "report.h"
+#include "comm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -186,12 +187,16 @@ typedef struct fl_discover_opts {
 	 *  prepare, split, each method and view, settle, confirm, causes,
 	 *  describe, map), summed over the searches; its JSON then holds them. */
 	int timings;
+	/** Run on several processes (faultline/comm.h): every rank calls
+	 *  fl_discover with the same data and options and gets the same report.
+	 *  NULL or a table of size 1: this process alone. Borrowed. */
+	const fl_comm *comm;
 } fl_discover_opts;
 
 #define FL_DISCOVER_OPTS_VERSION 1
 #define FL_DISCOVER_OPTS_INIT {FL_DISCOVER_OPTS_VERSION, 0, FL_FAILURE_ERROR, 10, 0, 0, 0, 0, \
 			       0, 0.95, 3, 0.01, 10, 1, 0, 1, 0.05, 25, 128, 0, 0, 2, NULL, NULL, NULL, \
-			       NULL, NULL, NULL, 0}
+			       NULL, NULL, NULL, 0, NULL}
 
 /** Set *o to the defaults (the same as FL_DISCOVER_OPTS_INIT). */
 FL_API void fl_discover_opts_init(fl_discover_opts *o);

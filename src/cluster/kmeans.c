@@ -206,13 +206,43 @@ typedef struct km_pass {
 	int64_t changed;
 } km_pass;
 
+/* Several ranks: every group's partial sums, and the per-row results of
+ * the rows of every rank's groups, on every rank. */
+static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t *changed)
+{
+	int64_t kc = w->kcap, d = w->d, B = w->block;
+
+	if (p->mode != P_ASSIGN && p->mode != P_UPDATE)
+		fl__comm_sum_f64(w->psum, n_groups * kc * d);
+	if (p->mode == P_LLOYD) {
+		fl__comm_sum_i64(w->pcnt, n_groups * kc);
+		fl__comm_sum_i64(changed, 1);
+	}
+	fl__comm_sum_f64(w->pin, n_groups);
+	if (p->mode == P_ASSIGN) /* Lloyd's: once, after its last pass (gather_assign) */
+		fl__comm_gather_rows(p->assign, sizeof(int32_t), w->n, B, w->n_blocks, n_groups);
+	if (p->mode == P_ASSIGN && p->dist2)
+		fl__comm_gather_rows(p->dist2, sizeof(float), w->n, B, w->n_blocks, n_groups);
+	if (p->mode == P_UPDATE)
+		fl__comm_gather_rows(p->mind2, sizeof(float), w->n, B, w->n_blocks, n_groups);
+}
+
+/* Several ranks: the rows of every rank in assign (after Lloyd passes,
+ * which only write and read this rank's rows). */
+static void gather_assign(km_ws *w, int32_t *assign)
+{
+	int64_t n_groups = w->n_blocks < KM_GROUPS ? w->n_blocks : KM_GROUPS;
+
+	fl__comm_gather_rows(assign, sizeof(int32_t), w->n, w->block, w->n_blocks, n_groups);
+}
+
 static void run_pass(km_ws *w, km_pass *p)
 {
 	int64_t d = w->d, m = p->m, kc = w->kcap;
 	int64_t nsum = p->mode == P_MEAN ? d : p->mode == P_LLOYD ? m * d : p->mode == P_EVAL ? m : 0;
 	int64_t n_groups = w->n_blocks < KM_GROUPS ? w->n_blocks : KM_GROUPS;
 	double inertia = 0;
-	int64_t changed = 0;
+	int64_t changed = 0, g0, g1;
 
 	for (int64_t j = 0; j < m; j++) {
 		double s = 0;
@@ -222,8 +252,15 @@ static void run_pass(km_ws *w, km_pass *p)
 	}
 	memset(w->tot, 0, (size_t)nsum * sizeof(double));
 	memset(w->cnt, 0, (size_t)m * sizeof(int64_t));
+	/* with several ranks this one sums its groups; the others' stay 0 */
+	fl__comm_share(n_groups, &g0, &g1);
+	if (fl__comm_ranks() > 1) {
+		memset(w->psum, 0, (size_t)(n_groups * kc * d) * sizeof(double));
+		memset(w->pcnt, 0, (size_t)(n_groups * kc) * sizeof(int64_t));
+		memset(w->pin, 0, (size_t)n_groups * sizeof(double));
+	}
 #pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1) reduction(+ : changed)
-	for (int64_t g = 0; g < n_groups; g++) {
+	for (int64_t g = g0; g < g1; g++) {
 		int t = omp_get_thread_num();
 		float *xb = w->xb + (size_t)t * w->block * d, *xn = w->xn + (size_t)t * w->block;
 		float *dots = w->dots + (size_t)t * w->block * kc;
@@ -291,6 +328,8 @@ static void run_pass(km_ws *w, km_pass *p)
 		}
 		w->pin[g] = pin;
 	}
+	if (fl__comm_ranks() > 1)
+		exchange(w, p, n_groups, &changed);
 	for (int64_t g = 0; g < n_groups; g++) {
 		for (int64_t l = 0; l < nsum; l++)
 			w->tot[l] += w->psum[(size_t)g * kc * d + l];
@@ -364,6 +403,11 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 	for (int64_t j = 0; j < k; j++)
 		for (int64_t l = 0; l < d && w->cnt[j] > 0; l++)
 			c[j * d + l] = (float)(w->tot[j * d + l] / (double)w->cnt[j]);
+	for (int64_t e = 0; e < k; e++)
+		if (w->cnt[e] == 0) { /* the scan below reads every row's */
+			gather_assign(w, assign);
+			break;
+		}
 	for (int64_t e = 0; e < k; e++) {
 		int64_t far = -1;
 		double fd = -1;
@@ -487,6 +531,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 			prev = lp.inertia;
 			it++;
 		}
+		gather_assign(&w, assign);
 		if (lp.inertia < best_in) {
 			best_in = lp.inertia;
 			best_r = r;

@@ -242,6 +242,38 @@ uint64_t fl__rng_below(fl_rng *r, uint64_t n);
 /* standard normal (Box-Muller, no cached second value) */
 double fl__rng_normal(fl_rng *r);
 
+/* Several ranks (comm.c; faultline/comm.h). fl_discover makes its table
+ * the calling thread's for the call (fl__comm_enter/leave); a pass over
+ * fixed groups of row blocks then computes the groups of this rank only
+ * (fl__comm_share), zeroes the others' partials and sums the partial
+ * buffers over the ranks (fl__comm_sum_*), so that every rank adds the
+ * same groups in group order. Per-row results computed by the owners of
+ * their rows are exchanged with fl__comm_gather_rows. Without a table (or
+ * with one rank) share is everything and the rest does nothing: the
+ * single-process path is unchanged. A failed exchange is remembered and
+ * fl__comm_leave returns it (FL_EIO), since passes have no error path. */
+void fl__comm_enter(const fl_comm *c);
+int fl__comm_leave(void);
+int fl__comm_ranks(void);
+/* Work a rank does alone (no exchange inside): pause returns the table,
+ * resume(it) brings it back. */
+const fl_comm *fl__comm_pause(void);
+void fl__comm_resume(const fl_comm *c);
+/* rc of work a rank did alone: 0 when every rank's was 0, else this rank's
+ * own error, or an error naming the first rank that failed */
+int fl__comm_agree(int rc);
+/* [*g0, *g1): this rank's share of n groups (contiguous, by rank) */
+void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1);
+/* buf[0..n) summed over the ranks, in place (nothing with one rank) */
+void fl__comm_sum_f64(double *buf, int64_t n);
+void fl__comm_sum_i64(int64_t *buf, int64_t n);
+void fl__comm_max_i64(int64_t *buf, int64_t n);
+/* base holds n_rows rows of row_bytes, in n_blocks blocks of block rows cut
+ * into n_groups groups; each rank filled the rows of its share of the
+ * groups: afterwards every rank has every row */
+void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
+			  int64_t n_blocks, int64_t n_groups);
+
 /* Seconds of a monotonic clock (clock.c), for stage timings. */
 double fl__now(void);
 

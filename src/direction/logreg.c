@@ -148,12 +148,17 @@ static double eval_pass(lr_ws *w, double b, const double cw[2], double *grad)
 {
 	const fl_lr_data *p = w->data;
 	int64_t d = p->d, n_groups = w->n_blocks < LR_GROUPS ? w->n_blocks : LR_GROUPS;
+	int64_t g0, g1;
 	double loss = 0;
 
 	if (grad)
 		memset(grad, 0, (size_t)(d + 1) * sizeof(double));
+	/* with several ranks this one sums its groups; the others' stay 0 */
+	fl__comm_share(n_groups, &g0, &g1);
+	if (fl__comm_ranks() > 1)
+		memset(w->gs, 0, (size_t)(n_groups * (d + 2)) * sizeof(double));
 #pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1)
-	for (int64_t g = 0; g < n_groups; g++) {
+	for (int64_t g = g0; g < g1; g++) {
 		int t = omp_get_thread_num();
 		float *zb = w->zb + (size_t)t * (size_t)w->stride_z;
 		float *fb = w->fb + (size_t)t * (size_t)w->stride_d;
@@ -190,6 +195,7 @@ static double eval_pass(lr_ws *w, double b, const double cw[2], double *grad)
 			gs[d + 1] += pl;
 		}
 	}
+	fl__comm_sum_f64(w->gs, n_groups * (d + 2));
 	for (int64_t g = 0; g < n_groups; g++) {
 		const double *gs = w->gs + (size_t)g * (size_t)(d + 2);
 
@@ -408,6 +414,7 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 			   int32_t threads)
 {
 	lr_ws w;
+	int64_t n_groups, g0, g1, b0, b1;
 	int rc;
 
 	if ((rc = check_data(data)) != 0)
@@ -417,6 +424,12 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 	if ((rc = ws_init(&w, data, threads)) != 0)
 		return rc;
 	memcpy(w.wf, wv, (size_t)data->d * sizeof(float));
+	/* with several ranks this one scores the blocks of its share of the
+	 * groups, then the ranks exchange the scores */
+	n_groups = w.n_blocks < LR_GROUPS ? w.n_blocks : LR_GROUPS;
+	fl__comm_share(n_groups, &g0, &g1);
+	b0 = g0 * w.n_blocks / n_groups;
+	b1 = g1 * w.n_blocks / n_groups;
 	fl__blas_single_enter();
 #pragma omp parallel num_threads(w.threads)
 	{
@@ -425,7 +438,7 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 		float *fb = w.fb + (size_t)t * (size_t)w.stride_d;
 
 #pragma omp for schedule(static, 1)
-		for (int64_t blk = 0; blk < w.n_blocks; blk++) {
+		for (int64_t blk = b0; blk < b1; blk++) {
 			int64_t i0 = blk * w.block;
 			int64_t rows = data->m - i0 < w.block ? data->m - i0 : w.block;
 
@@ -437,6 +450,7 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 		}
 	}
 	fl__blas_single_leave();
+	fl__comm_gather_rows(out, sizeof(float), data->m, w.block, w.n_blocks, n_groups);
 	ws_free(&w);
 	return 0;
 }

@@ -367,12 +367,17 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 	int64_t k = x->k, d2 = x->d2, C = x->C, B = x->block;
 	int64_t n_blocks = (p->n + B - 1) / B, n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS;
 	size_t nap = accp_len(x), slot = (size_t)(k * d2) + nap + 1;
+	int64_t g0, g1;
 	double ll = 0;
 
 	memset(x->accbuf, 0, ((size_t)(k * d2) + (size_t)k * (3 + 2 * (size_t)(C > 0 ? C : 1))) *
 				     sizeof(double));
+	/* with several ranks this one sums its groups; the others' stay 0 */
+	fl__comm_share(n_groups, &g0, &g1);
+	if (fl__comm_ranks() > 1)
+		memset(x->groups, 0, (size_t)n_groups * slot * sizeof(double));
 #pragma omp parallel for num_threads(x->threads) schedule(dynamic, 1)
-	for (int64_t g = 0; g < n_groups; g++) {
+	for (int64_t g = g0; g < g1; g++) {
 		int t = omp_get_thread_num();
 		float *xb = x->xb + (size_t)t * B * d2, *lj = x->lj + (size_t)t * B * k;
 		float *pb = x->pb + (size_t)t * B * k, *pr = x->pr + (size_t)t * B * (C > 0 ? C : 1);
@@ -440,6 +445,7 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 			}
 		}
 	}
+	fl__comm_sum_f64(x->groups, n_groups * (int64_t)slot);
 	for (int64_t g = 0; g < n_groups; g++) {
 		const double *gs = x->groups + (size_t)g * slot, *nkp = gs + k * d2, *ncp = nkp + k,
 			     *f1p = ncp + C * k, *f2p = f1p + k, *apd = f2p + k;
@@ -462,6 +468,21 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 	x->acc.ll = ll;
 	if (out)
 		out->objective = p->n > 0 ? ll / (double)p->n : NAN;
+}
+
+void fl_mixture__gather_out(const mx_ctx *x, const fl_mx_data *p, fl_mx_out *out)
+{
+	int64_t B = x->block, n_blocks = (p->n + B - 1) / B;
+	int64_t n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS;
+
+	if (out && out->resp)
+		fl__comm_gather_rows(out->resp, (size_t)x->k * sizeof(float), p->n, B, n_blocks, n_groups);
+	if (out && out->assign)
+		fl__comm_gather_rows(out->assign, sizeof(int32_t), p->n, B, n_blocks, n_groups);
+	if (out && out->assign && out->rmax)
+		fl__comm_gather_rows(out->rmax, sizeof(float), p->n, B, n_blocks, n_groups);
+	if (out && out->assign && out->key)
+		fl__comm_gather_rows(out->key, sizeof(float), p->n, B, n_blocks, n_groups);
 }
 
 /* ---- M-step ------------------------------------------------------------ */

@@ -65,9 +65,13 @@ void fl_mixture__ctx_free(mx_ctx *x);
 void fl_mixture__ctx_load(mx_ctx *x, const fl_mixture *m);
 /* Rows [i0, i0 + m) of p as [z, z^2] into xb (m x 2d). */
 void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m);
-/* One pass: MX_EM and MX_HARD fill x->acc, every mode x->acc.ll. */
+/* One pass: MX_EM and MX_HARD fill x->acc, every mode x->acc.ll. With
+ * several ranks the sums are every rank's, the rows of `out` only those
+ * of this rank's groups until fl_mixture__gather_out (once, after the
+ * last pass: the shares are the same in every pass over p). */
 void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const int32_t *hard,
 		      fl_mx_out *out);
+void fl_mixture__gather_out(const mx_ctx *x, const fl_mx_data *p, fl_mx_out *out);
 /* Parameters from x->acc (hard: after an MX_HARD pass, for initialisation). */
 void fl_mixture__m_step(fl_mixture *m, const mx_ctx *x, const double *col_var, int hard);
 /* The log prior term of the objective. */

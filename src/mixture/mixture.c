@@ -187,6 +187,7 @@ static int32_t em_stage(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const dou
 				break;
 		}
 	}
+	fl_mixture__gather_out(x, p, out); /* the last pass's rows, once */
 	return it;
 }
 
@@ -363,6 +364,7 @@ int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *d
 	fl__blas_single_enter();
 	fl_mixture__ctx_load(&x, m);
 	fl_mixture__pass(&x, &scaled, MX_PREDICT, NULL, out);
+	fl_mixture__gather_out(&x, &scaled, out);
 	fl__blas_single_leave();
 	fl_mixture__ctx_free(&x);
 	free(fs);

@@ -160,13 +160,14 @@ static int64_t n_groups(int64_t n_blocks, int64_t plen)
  * then the groups in group order (no thread waits for another) */
 static int row_mean(float *mean, const pca_src *s)
 {
-	int64_t d = s->d, ng = n_groups(s->n_blocks, d);
+	int64_t d = s->d, ng = n_groups(s->n_blocks, d), g0, g1;
 	double *part = fl__calloc((size_t)(ng ? ng : 1) * (size_t)d, sizeof(double), "PCA mean");
 
 	if (!part)
 		return FL_ENOMEM;
+	fl__comm_share(ng, &g0, &g1); /* several ranks: this one's groups, then summed */
 #pragma omp parallel for num_threads(s->threads) schedule(dynamic, 1)
-	for (int64_t g = 0; g < ng; g++) {
+	for (int64_t g = g0; g < g1; g++) {
 		float *xb = s->xb + (size_t)omp_get_thread_num() * (size_t)(s->block * d);
 		double *ps = part + (size_t)g * (size_t)d;
 
@@ -179,6 +180,7 @@ static int row_mean(float *mean, const pca_src *s)
 					ps[j] += xb[r * d + j];
 		}
 	}
+	fl__comm_sum_f64(part, ng * d);
 	for (int64_t j = 0; j < d; j++) {
 		double tot = 0;
 
@@ -224,7 +226,7 @@ static int product_pass(const pca_src *s, enum pca_op op, double *acc, float *y,
 			const float *g, int64_t l)
 {
 	int64_t d = s->d, plen = op == OP_COV ? d * d : op == OP_ATQ ? d * l : 0;
-	int64_t ng = plen ? n_groups(s->n_blocks, plen) : s->n_blocks;
+	int64_t ng = plen ? n_groups(s->n_blocks, plen) : s->n_blocks, g0, g1;
 	float *part = NULL;
 	double *gsum = NULL;
 
@@ -236,9 +238,11 @@ static int product_pass(const pca_src *s, enum pca_op op, double *acc, float *y,
 		return FL_ENOMEM;
 	}
 	/* fixed groups of blocks: each sums its blocks in block order, the
-	 * groups are added in group order after the loop */
+	 * groups are added in group order after the loop (with several ranks,
+	 * this one's groups; the sums and the rows of y are exchanged) */
+	fl__comm_share(ng, &g0, &g1);
 #pragma omp parallel for num_threads(s->threads) schedule(dynamic, 1)
-	for (int64_t q = 0; q < ng; q++) {
+	for (int64_t q = g0; q < g1; q++) {
 		int t = omp_get_thread_num();
 		float *xb = s->xb + (size_t)t * (size_t)(s->block * d);
 		float *pp = part ? part + (size_t)t * (size_t)plen : NULL;
@@ -269,6 +273,10 @@ static int product_pass(const pca_src *s, enum pca_op op, double *acc, float *y,
 			}
 		}
 	}
+	if (gsum)
+		fl__comm_sum_f64(gsum, ng * plen);
+	for (int64_t c = 0; op == OP_AG && c < l; c++) /* column c of y: n rows */
+		fl__comm_gather_rows(y + c * s->n, sizeof(float), s->n, s->block, s->n_blocks, ng);
 	for (int64_t q = 0; gsum && q < ng; q++)
 		for (int64_t k = 0; k < plen; k++)
 			acc[k] += gsum[(size_t)q * (size_t)plen + (size_t)k];
@@ -593,6 +601,29 @@ static void encode_group(fl_mx_codes *c, const float *z, int64_t i0, int64_t m)
 	}
 }
 
+/* Several ranks: the rows every rank projected (its share of the blocks
+ * of s), and the first row that is not finite of all. */
+static void exchange_rows(const pca_src *s, float *z, int64_t ldz, fl_mx_codes *codes,
+			  float *res2, int64_t *bad)
+{
+	int64_t n = s->n, B = s->block, nb = s->n_blocks, neg = -*bad;
+
+	if (z)
+		fl__comm_gather_rows(z, (size_t)ldz * sizeof(float), n, B, nb, nb);
+	if (res2)
+		fl__comm_gather_rows(res2, sizeof(float), n, B, nb, nb);
+	if (codes) { /* blocks are whole groups of FL_MX_QROWS rows */
+		int64_t r = codes->r, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
+
+		fl__comm_gather_rows(codes->code, (size_t)r, n, B, nb, nb);
+		fl__comm_gather_rows(codes->lo, (size_t)r * sizeof(float), groups, B / FL_MX_QROWS, nb, nb);
+		fl__comm_gather_rows(codes->step, (size_t)r * sizeof(float), groups, B / FL_MX_QROWS, nb,
+				     nb);
+	}
+	fl__comm_max_i64(&neg, 1);
+	*bad = -neg;
+}
+
 /* fl_pca__transform, and with res2 each row's squared distance from the
  * PCA's subspace, |x - mean|^2 - |z|^2 (at least 0) */
 static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int64_t n,
@@ -600,7 +631,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 		     float *res2)
 {
 	pca_src s;
-	int64_t d = p->d, r = p->r, bad = INT64_MAX;
+	int64_t d = p->d, r = p->r, bad = INT64_MAX, b0, b1;
 	float *zb = NULL;
 	int rc, nt;
 
@@ -614,6 +645,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 		free(s.xb);
 		return FL_ENOMEM;
 	}
+	fl__comm_share(s.n_blocks, &b0, &b1); /* several ranks: this one's blocks */
 	fl__blas_single_enter();
 	/* the first row that is not finite: the least over the blocks, whatever
 	 * order they finish in */
@@ -624,7 +656,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 		float *ob = zb ? zb + (size_t)t * (size_t)(s.block * r) : NULL;
 
 #pragma omp for schedule(static, 1) reduction(min : bad)
-		for (int64_t b = 0; b < s.n_blocks; b++) {
+		for (int64_t b = b0; b < b1; b++) {
 			int64_t i0 = b * s.block, m = n - i0 < s.block ? n - i0 : s.block, first = -1;
 			float *out = ob ? ob : z + i0 * ldz;
 			int64_t ldo = ob ? r : ldz;
@@ -656,6 +688,8 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 	fl__blas_single_leave();
 	free(s.xb);
 	free(zb);
+	if (fl__comm_ranks() > 1)
+		exchange_rows(&s, z, ldz, codes, res2, &bad);
 	if (bad != INT64_MAX)
 		return fl__error(FL_ERANGE, "PCA projection: row %lld is not finite (NaN or Inf in the "
 				 "embedding?)", (long long)bad);

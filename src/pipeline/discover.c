@@ -863,7 +863,15 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 	t = fl__now();
 	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
 	p->prepare_seconds = fl__now() - t;
-	if (rc || (rc = fl_pipeline__discover(out, p, data, opts))) {
+	/* with several ranks, each computes its share of every pass over the
+	 * rows (faultline/comm.h) */
+	fl__comm_enter(opts->comm);
+	if (rc == 0)
+		rc = fl_pipeline__discover(out, p, data, opts);
+	rc = fl__comm_leave() ? FL_EIO : rc;
+	if (rc) {
+		fl_report_free(*out);
+		*out = NULL;
 		fl_pipeline__prep_release(p);
 		return rc;
 	}

@@ -355,6 +355,13 @@ int fl_discover_opts_check(const fl_discover_opts *o)
 			return invalid(e, text);
 		}
 	}
+	if (o->comm && (o->comm->version != FL_COMM_VERSION || o->comm->size < 1 ||
+			o->comm->rank < 0 || o->comm->rank >= o->comm->size ||
+			!o->comm->allreduce_f64 || !o->comm->allreduce_i64 || !o->comm->broadcast ||
+			!o->comm->allgather))
+		return fl__error(FL_EINVAL, "option comm: version %d (this library knows %d), "
+				 "rank %d of %d, or a function missing", o->comm->version,
+				 FL_COMM_VERSION, (int)o->comm->rank, (int)o->comm->size);
 	if (o->group_column && o->group_column[0] && !o->holdout)
 		return fl__error(FL_EINVAL, "option group_column: groups are kept whole in the halves of "
 				 "the holdout, and holdout is false");

@@ -202,7 +202,7 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 			    const fl_spec_view *v, const int64_t *rows, int64_t m, int normalize,
 			    int threads)
 {
-	int64_t n_blocks = (m + SCREEN_ROWS - 1) / SCREEN_ROWS;
+	int64_t n_blocks = (m + SCREEN_ROWS - 1) / SCREEN_ROWS, b0, b1;
 	double *cn = fl__malloc((size_t)(k ? k : 1) * sizeof *cn, "centroid norms");
 	float *xb = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)dim * sizeof *xb, "spec rows");
 	float *dots = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)(k ? k : 1) * sizeof *dots,
@@ -222,9 +222,11 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 		cmax = cn[s] > cmax ? cn[s] : cmax;
 	}
 	cmax = sqrt(cmax);
+	/* with several ranks, each its share of the blocks, then exchanged */
+	fl__comm_share(n_blocks, &b0, &b1);
 	fl__blas_single_enter();
 #pragma omp parallel for num_threads(threads) schedule(static)
-	for (int64_t b = 0; b < n_blocks; b++) {
+	for (int64_t b = b0; b < b1; b++) {
 		int t = omp_get_thread_num();
 		int64_t i0 = b * SCREEN_ROWS, nb = m - i0 < SCREEN_ROWS ? m - i0 : SCREEN_ROWS;
 		float *x = xb + (size_t)t * SCREEN_ROWS * (size_t)dim;
@@ -281,6 +283,7 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 		}
 	}
 	fl__blas_single_leave();
+	fl__comm_gather_rows(near, sizeof *near, m, SCREEN_ROWS, n_blocks, n_blocks);
 	free(cn);
 	free(xb);
 	free(dots);
@@ -329,7 +332,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	float *w = NULL, *buf = NULL, *others = NULL;
 	const int32_t *near = NULL;
 	double cut = 0, bias = 0;
-	int64_t dim = 0, label = -1, n_others = 0, own = -1;
+	int64_t dim = 0, label = -1, n_others = 0, own = -1, i0, i1;
 	int normalize = cJSON_IsTrue(field(spec, "normalize")), threads, rc;
 
 	if ((rc = vector(&w, &dim, spec, is_direction ? "weights" : "centroid", type)) ||
@@ -389,9 +392,11 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	if (others && cache && (rc = nearest_rows(&near, cache, d, v, normalize, others, n_others, dim,
 						  rows, m, threads)))
 		goto cleanup;
-	/* rows apart: the same bits whatever the threads */
+	/* rows apart: the same bits whatever the threads; with several ranks
+	 * each its share of the rows, then exchanged */
+	fl__comm_share(m, &i0, &i1);
 #pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
-	for (int64_t i = 0; i < m; i++) {
+	for (int64_t i = i0; i < i1; i++) {
 		int64_t r = rows ? rows[i] : i;
 		const float *x;
 
@@ -406,6 +411,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 			member[i] = sqrt(dist2(w, x, dim)) <= cut &&
 				    (near || nearest(others, n_others, dim, x) == own);
 	}
+	fl__comm_gather_rows(member, 1, m, 1, m, m);
 cleanup:
 	free(w);
 	free(buf);

@@ -84,9 +84,15 @@ static int load_model(fl_pca *pca, fl_mixture *mx, const char *file, const char 
 static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *embed_only,
 			  const fl_spec_view *v, const int64_t *rows, int64_t m, float *z)
 {
+	int64_t n_blocks = (m + SPEC_BLOCK - 1) / SPEC_BLOCK, b0, b1;
+	const fl_comm *comm;
 	int rc = 0;
 
-	for (int64_t i0 = 0; i0 < m && rc == 0; i0 += SPEC_BLOCK) {
+	/* with several ranks, each projects its share of the blocks alone (the
+	 * calls below do not exchange), then the ranks agree and exchange */
+	fl__comm_share(n_blocks, &b0, &b1);
+	comm = fl__comm_pause();
+	for (int64_t i0 = b0 * SPEC_BLOCK; i0 < b1 * SPEC_BLOCK && i0 < m && rc == 0; i0 += SPEC_BLOCK) {
 		int64_t b = m - i0 < SPEC_BLOCK ? m - i0 : SPEC_BLOCK;
 
 		if ((rc = rows ? fl_pca__transform(pca, v->x, rows + i0, b, v->dim, 0, z, pca->r, NULL)
@@ -94,6 +100,9 @@ static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *
 			rc = fl_mixture_predict(NULL, assign + i0, NULL, embed_only, z, b, pca->r, NULL,
 						NULL, NULL, 0);
 	}
+	fl__comm_resume(comm);
+	if ((rc = fl__comm_agree(rc)) == 0)
+		fl__comm_gather_rows(assign, sizeof *assign, m, SPEC_BLOCK, n_blocks, n_blocks);
 	return rc;
 }
 

@@ -1,0 +1,64 @@
+#!/bin/sh
+# The same discover on 1 and 2 MPI ranks (issue 16; docs/distributed.md):
+# `faultline synth` data of N x D (default 1M x 128), the default discover
+# with one thread per rank, 1 rank (no mpirun) and `mpirun -np 2`,
+# alternating, R runs each (default 3); the medians of the wall times, their
+# ratio, each run's report compared byte for byte with the first, and the
+# stage table and exchange volume of the last 2-rank run.
+#
+# usage: bench/mpi.sh [--runs R] [--n N] [--d D] [--np P] [FAULTLINE]
+#   FAULTLINE  a binary built with -DFL_MPI=ON (default build-mpi/faultline)
+# Environment: E2E_DATA, the folder the synthetic set is written to and kept
+# (default a temporary folder, removed at the end).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$here/../build-mpi/faultline
+runs=3 n=1000000 d=128 np=2
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) runs=$2; shift 2 ;;
+	--n) n=$2; shift 2 ;;
+	--d) d=$2; shift 2 ;;
+	--np) np=$2; shift 2 ;;
+	-*) echo "mpi.sh: unknown option $1" >&2; exit 2 ;;
+	*) bin=$1; shift ;;
+	esac
+done
+[ -x "$bin" ] || { echo "mpi.sh: no faultline binary at $bin (cmake -DFL_MPI=ON)" >&2; exit 2; }
+keep=${E2E_DATA:-}
+data=${E2E_DATA:-$(mktemp -d "${TMPDIR:-/tmp}/faultline-mpi.XXXXXX")}
+out=$(mktemp -d "${TMPDIR:-/tmp}/faultline-mpi-out.XXXXXX")
+trap '[ -n "$keep" ] || rm -rf "$data"; rm -rf "$out"' EXIT INT TERM
+set_dir=$data/$n-$d
+mkdir -p "$data"
+[ -f "$set_dir/emb.npy" ] || "$bin" synth --out "$set_dir" --n "$n" --d "$d" --slices 8 --seed 1 >/dev/null
+args="--labels $set_dir/labels.npy --probs $set_dir/probs.npy --view emb=$set_dir/emb.npy --threads 1 --quiet"
+
+# run LAUNCHER NAME: one discover, its wall seconds appended to $out/NAME
+run() {
+	mkdir -p "$out/$2"
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2086 # one word per argument
+	$1 "$bin" discover $args --timings --json "$out/$2/r.json" >/dev/null 2>"$out/$2.stages"
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc >>"$out/$2.times"
+	sed -i 's/"timings":{[^}]*}//' "$out/$2/r.json"   # the rest must be equal
+	if [ -f "$out/first.json" ]; then
+		cmp -s "$out/first.json" "$out/$2/r.json" || echo "mpi.sh: the $2 report differs" >&2
+	else
+		cp "$out/$2/r.json" "$out/first.json"
+	fi
+}
+median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+for _ in $(seq "$runs"); do
+	run "" one
+	run "mpirun --oversubscribe --allow-run-as-root -np $np" ranks
+done
+one=$(median "$out/one.times")
+many=$(median "$out/ranks.times")
+echo "$n x $d, 1 thread per rank, median of $runs: 1 rank $one s, $np ranks $many s: $(echo "scale=2; $one / $many" | bc)x"
+echo "1 rank: $(tr '\n' ' ' <"$out/one.times")"
+echo "$np ranks: $(tr '\n' ' ' <"$out/ranks.times")"
+echo "stages (1 rank | $np ranks, the last runs):"
+paste "$out/one.stages" "$out/ranks.stages" | grep -v "^faultline: timings"

@@ -1,0 +1,136 @@
+/* The calling thread's communication table during fl_discover, and the
+ * exchanges the passes make through it (internal.h, faultline/comm.h). */
+#include "internal.h"
+
+static _Thread_local const fl_comm *current;
+static _Thread_local int failed, failed_rank;
+
+/* After a failed exchange the rank goes on alone: every later pass
+ * computes all its groups here (the table is not called again), and
+ * fl__comm_leave reports the failure; the report is dropped. */
+static void fail_here(void)
+{
+	failed = 1;
+	failed_rank = current->rank;
+	current = NULL;
+}
+
+void fl__comm_enter(const fl_comm *c)
+{
+	current = c && c->size > 1 ? c : NULL;
+	failed = 0;
+}
+
+int fl__comm_leave(void)
+{
+	int bad = failed;
+
+	current = NULL;
+	failed = 0;
+	return bad ? fl__error(FL_EIO, "rank %d: communication between the ranks failed",
+			       failed_rank) : 0;
+}
+
+int fl__comm_ranks(void)
+{
+	return current ? current->size : 1;
+}
+
+const fl_comm *fl__comm_pause(void)
+{
+	const fl_comm *c = current;
+
+	current = NULL;
+	return c;
+}
+
+void fl__comm_resume(const fl_comm *c)
+{
+	current = c;
+}
+
+int fl__comm_agree(int rc)
+{
+	int64_t v; /* the lowest rank that failed, as size - rank (0: none) */
+
+	if (!current)
+		return rc;
+	v = rc ? current->size - current->rank : 0;
+	if (current->allreduce_i64(current->user, &v, 1, FL_COMM_MAX)) {
+		fail_here();
+		return rc;
+	}
+	if (rc || v == 0)
+		return rc;
+	return fl__error(FL_EINVAL, "rank %d failed (its own message says why)",
+			 (int)(current->size - v));
+}
+
+void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
+{
+	int64_t p = current ? current->size : 1, q = current ? current->rank : 0;
+
+	*g0 = q * n / p;
+	*g1 = (q + 1) * n / p;
+}
+
+void fl__comm_sum_f64(double *buf, int64_t n)
+{
+	if (current && n > 0 && current->allreduce_f64(current->user, buf, n, FL_COMM_SUM))
+		fail_here();
+}
+
+void fl__comm_sum_i64(int64_t *buf, int64_t n)
+{
+	if (current && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_SUM))
+		fail_here();
+}
+
+void fl__comm_max_i64(int64_t *buf, int64_t n)
+{
+	if (current && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_MAX))
+		fail_here();
+}
+
+/* the first row of group g */
+static int64_t group_row(int64_t g, int64_t n_rows, int64_t block, int64_t n_blocks,
+			 int64_t n_groups)
+{
+	int64_t row = g * n_blocks / n_groups * block;
+
+	return row < n_rows ? row : n_rows;
+}
+
+void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
+			  int64_t n_blocks, int64_t n_groups)
+{
+	int64_t bytes_of[256], *b = bytes_of, p, lo, hi;
+	char *rows = base, *mine = NULL;
+	int rc = -1;
+
+	if (!current || n_rows == 0)
+		return;
+	p = current->size;
+	lo = group_row(current->rank * n_groups / p, n_rows, block, n_blocks, n_groups);
+	hi = group_row((current->rank + 1) * n_groups / p, n_rows, block, n_blocks, n_groups);
+	if (p <= 256 || (b = fl__malloc((size_t)p * sizeof *b, "rank sizes"))) {
+		for (int64_t q = 0; q < p; q++)
+			b[q] = (group_row((q + 1) * n_groups / p, n_rows, block, n_blocks, n_groups) -
+				group_row(q * n_groups / p, n_rows, block, n_blocks, n_groups)) *
+			       (int64_t)row_bytes;
+		/* MPI forbids aliasing the send and receive buffers: send a copy */
+		if ((mine = fl__malloc((size_t)(hi > lo ? hi - lo : 1) * row_bytes, "rows"))) {
+			memcpy(mine, rows + lo * (int64_t)row_bytes, (size_t)(hi - lo) * row_bytes);
+			rc = current->allgather(current->user, mine, rows, b);
+			if (rc) /* the others' rows are unknown: zeros, valid indices */
+				memset(rows, 0, (size_t)n_rows * row_bytes);
+			if (rc) /* and our own as computed */
+				memcpy(rows + lo * (int64_t)row_bytes, mine, (size_t)(hi - lo) * row_bytes);
+		}
+	}
+	if (rc)
+		fail_here();
+	free(mine);
+	if (b != bytes_of)
+		free(b);
+}

@@ -1,0 +1,250 @@
+/*
+ * fl_discover on several ranks (fl_discover_opts.comm, faultline/comm.h)
+ * without MPI: P threads of this process are the ranks, exchanging through
+ * a communication table built on a barrier. For P = 1, 2, 3 (3: uneven
+ * shares of every pass) and 1 or 2 OpenMP threads per rank, every rank's
+ * report is the single process's, byte for byte (its JSON), on synthetic
+ * data with two views, searched as they are and reduced (PCA to 8
+ * dimensions, 8-bit codes) first. Also: a bad table is refused, and a table whose
+ * exchange fails makes every rank fail with FL_EIO, no report.
+ */
+#include "check.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "faultline.h"
+
+#define MAX_RANKS 3
+
+/* The ranks' shared state: each posts a pointer, all wait, all read. */
+typedef struct job {
+	int32_t size;
+	pthread_barrier_t bar;
+	const void *post[MAX_RANKS];
+	int fail_exchange; /* the table reports a failure on every exchange */
+} job;
+
+typedef struct rank {
+	job *job;
+	fl_comm comm;
+	const fl_data *data;
+	int32_t threads, pca_dims;
+	char path[512];
+	int rc;
+} rank;
+
+static int reduce(void *user, void *buf, int64_t n, int op, int is_f64)
+{
+	rank *me = user;
+	job *j = me->job;
+	size_t bytes = (size_t)n * 8;
+	unsigned char *acc = malloc(bytes ? bytes : 1);
+
+	if (!acc)
+		return -1;
+	j->post[me->comm.rank] = buf;
+	pthread_barrier_wait(&j->bar);
+	/* every rank combines the ranks' buffers in rank order: the same bits */
+	memcpy(acc, j->post[0], bytes);
+	for (int32_t q = 1; q < j->size; q++)
+		for (int64_t i = 0; i < n; i++) {
+			if (is_f64) {
+				double *a = (double *)(void *)acc, b = ((const double *)j->post[q])[i];
+				a[i] = op == FL_COMM_MAX ? (b > a[i] ? b : a[i]) : a[i] + b;
+			} else {
+				int64_t *a = (int64_t *)(void *)acc, b = ((const int64_t *)j->post[q])[i];
+				a[i] = op == FL_COMM_MAX ? (b > a[i] ? b : a[i]) : a[i] + b;
+			}
+		}
+	pthread_barrier_wait(&j->bar);
+	memcpy(buf, acc, bytes);
+	free(acc);
+	pthread_barrier_wait(&j->bar);
+	return j->fail_exchange ? -1 : 0;
+}
+
+static int allreduce_f64(void *user, double *buf, int64_t n, int op)
+{
+	return reduce(user, buf, n, op, 1);
+}
+
+static int allreduce_i64(void *user, int64_t *buf, int64_t n, int op)
+{
+	return reduce(user, buf, n, op, 0);
+}
+
+static int broadcast(void *user, void *buf, int64_t bytes, int32_t root)
+{
+	rank *me = user;
+	job *j = me->job;
+
+	j->post[me->comm.rank] = buf;
+	pthread_barrier_wait(&j->bar);
+	if (me->comm.rank != root)
+		memcpy(buf, j->post[root], (size_t)bytes);
+	pthread_barrier_wait(&j->bar);
+	return j->fail_exchange ? -1 : 0;
+}
+
+static int allgather(void *user, const void *mine, void *all, const int64_t *bytes_of)
+{
+	rank *me = user;
+	job *j = me->job;
+	int64_t off = 0;
+
+	j->post[me->comm.rank] = mine;
+	pthread_barrier_wait(&j->bar);
+	for (int32_t q = 0; q < j->size; q++) {
+		memcpy((char *)all + off, j->post[q], (size_t)bytes_of[q]);
+		off += bytes_of[q];
+	}
+	pthread_barrier_wait(&j->bar);
+	return j->fail_exchange ? -1 : 0;
+}
+
+static void *run_rank(void *arg)
+{
+	rank *me = arg;
+	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
+	fl_report *r = NULL;
+
+	o.seed = 7;
+	o.threads = me->threads;
+	o.pca_dims = me->pca_dims;
+	o.comm = &me->comm;
+	if ((me->rc = fl_discover(&r, me->data, &o)) == 0)
+		me->rc = fl_report_write_json(r, me->path, 0);
+	else if (r)
+		me->rc = -1000; /* a report on failure */
+	fl_report_free(r);
+	return NULL;
+}
+
+/* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
+static int32_t pca_dims = 128;
+
+static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exchange, int *rcs)
+{
+	job j = {size, {{0}}, {0}, fail_exchange};
+	rank rk[MAX_RANKS];
+	pthread_t th[MAX_RANKS];
+	int ok = 0;
+
+	pthread_barrier_init(&j.bar, NULL, (unsigned)size);
+	for (int32_t q = 0; q < size; q++) {
+		rk[q] = (rank){&j, {FL_COMM_VERSION, q, size, &rk[q], allreduce_f64, allreduce_i64,
+				    broadcast, allgather}, d, threads, pca_dims, "", 0};
+		snprintf(rk[q].path, sizeof rk[q].path, "%s/comm_%d_%d_%d.json", FL_TEST_TMP,
+			 (int)size, (int)threads, (int)q);
+		pthread_create(&th[q], NULL, run_rank, &rk[q]);
+	}
+	for (int32_t q = 0; q < size; q++) {
+		pthread_join(th[q], NULL);
+		rcs[q] = rk[q].rc;
+		ok += rk[q].rc == 0;
+	}
+	pthread_barrier_destroy(&j.bar);
+	return ok;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	long n;
+	char *s = NULL;
+
+	if (fp && fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (s = malloc((size_t)n + 1)) && fread(s, 1, (size_t)n, fp) == (size_t)n)
+		s[n] = 0;
+	else {
+		free(s);
+		s = NULL;
+	}
+	if (fp)
+		fclose(fp);
+	return s;
+}
+
+static void test_same_report(const fl_data *d)
+{
+	char path[512], *one;
+	int rcs[MAX_RANKS];
+
+	CHECK_EQ_INT(run_job(d, 1, 1, 0, rcs), 1);
+	snprintf(path, sizeof path, "%s/comm_1_1_0.json", FL_TEST_TMP);
+	one = slurp(path);
+	CHECK(one && strstr(one, "\"slices\"") && strstr(one, "mixture"));
+	unlink(path);
+	for (int32_t size = 2; size <= MAX_RANKS; size++)
+		for (int32_t threads = 1; threads <= 2; threads++) {
+			CHECK_EQ_INT(run_job(d, size, threads, 0, rcs), size);
+			for (int32_t q = 0; q < size; q++) {
+				char *other;
+
+				snprintf(path, sizeof path, "%s/comm_%d_%d_%d.json", FL_TEST_TMP,
+					 (int)size, (int)threads, (int)q);
+				other = slurp(path);
+				if (!(one && other && strcmp(one, other) == 0))
+					fprintf(stderr, "ranks %d, threads %d, pca_dims %d: rank %d's "
+						"report differs from the single process's\n", (int)size,
+						(int)threads, (int)pca_dims, (int)q);
+				CHECK(one && other && strcmp(one, other) == 0);
+				free(other);
+				unlink(path);
+			}
+		}
+	free(one);
+}
+
+static void test_failures(const fl_data *d)
+{
+	fl_comm bad = {FL_COMM_VERSION, 2, 2, NULL, allreduce_f64, allreduce_i64, broadcast, allgather};
+	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
+	fl_report *r = NULL;
+	int rcs[MAX_RANKS];
+
+	o.comm = &bad; /* rank 2 of 2 */
+	CHECK_RC(fl_discover(&r, d, &o), FL_EINVAL);
+	CHECK(r == NULL && strstr(fl_last_error(), "comm"));
+	bad.rank = 0;
+	bad.allgather = NULL;
+	CHECK_RC(fl_discover(&r, d, &o), FL_EINVAL);
+	/* every exchange fails: every rank fails with FL_EIO, no report */
+	CHECK_EQ_INT(run_job(d, 2, 1, 1, rcs), 0);
+	CHECK_EQ_INT(rcs[0], FL_EIO);
+	CHECK_EQ_INT(rcs[1], FL_EIO);
+}
+
+int main(void)
+{
+	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
+	fl_synth s;
+	fl_data d = FL_DATA_INIT;
+	fl_view views[2];
+
+	so.n = 5000;
+	so.d = 16;
+	so.view2 = 1;
+	so.d2 = 24;
+	so.seed = 11;
+	if (fl_synth_generate(&s, &so) != 0) {
+		fprintf(stderr, "synth: %s\n", fl_last_error());
+		return 1;
+	}
+	views[0] = (fl_view){"emb", s.emb, s.d, NULL};
+	views[1] = (fl_view){"emb2", s.emb2, s.d2, NULL};
+	d.n = s.n;
+	d.labels = s.labels;
+	d.probs = s.probs;
+	d.n_classes = s.n_classes;
+	d.views = views;
+	d.n_views = 2;
+	test_same_report(&d);
+	pca_dims = 8;
+	test_same_report(&d);
+	test_failures(&d);
+	fl_synth_clear(&s);
+	return check_done();
+}
