@@ -44,7 +44,8 @@ typedef struct reduced {
 
 /* The rows a search runs on: all of them, or the discovery half. Arrays
  * are borrowed from the caller (all rows) or owned here (a half's copies
- * of the per-row arrays); the views are always the caller's, read through
+ * of the per-row arrays but the probabilities, which the mixture reads
+ * through rows); the views are always the caller's, read through
  * rows by the methods, or their reductions (red, read through zrows: the
  * position of each row in the half they were reduced on, NULL there). */
 typedef struct half {
@@ -52,7 +53,6 @@ typedef struct half {
 	int64_t *rows;        /* owned: the original row of each, NULL = identity */
 	const double *failure;
 	const int64_t *labels;
-	const float *probs;
 	const float **views;  /* owned array of the caller's views */
 	fl_table *meta;       /* owned when rows, else NULL (the caller's is used) */
 	fl_failure_summary *summary;
@@ -66,7 +66,6 @@ static void half_free(half *h)
 	if (h->owned) {
 		free((void *)(uintptr_t)h->failure);
 		free((void *)(uintptr_t)h->labels);
-		free((void *)(uintptr_t)h->probs);
 		fl_table_free(h->meta);
 	}
 	free(h->views);
@@ -76,17 +75,15 @@ static void half_free(half *h)
 }
 
 /* After its search a half needs only its rows, failures and summary (to
- * settle and confirm): its copies of labels, probabilities and metadata go
- * before a later search gathers its own. */
+ * settle and confirm): its copies of labels and metadata go before a later
+ * search gathers its own. */
 static void half_shed(half *h)
 {
 	if (!h->owned)
 		return;
 	free((void *)(uintptr_t)h->labels);
-	free((void *)(uintptr_t)h->probs);
 	fl_table_free(h->meta);
 	h->labels = NULL;
-	h->probs = NULL;
 	h->meta = NULL;
 }
 
@@ -189,20 +186,20 @@ static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t 
 		h->n = p->n;
 		h->failure = p->failure;
 		h->labels = p->labels;
-		h->probs = p->probs;
 		for (int32_t v = 0; v < d->n_views; v++)
 			h->views[v] = d->views[v].x;
 	} else {
 		h->owned = 1;
-		if (!(h->rows = fl__malloc((size_t)p->n * sizeof *h->rows, "the discovery half")))
-			return FL_ENOMEM;
 		for (int64_t i = 0; i < p->n; i++)
+			m += !skip[i];
+		if (!(h->rows = fl__malloc((size_t)(m ? m : 1) * sizeof *h->rows, "the discovery half")))
+			return FL_ENOMEM;
+		for (int64_t i = 0, j = 0; i < p->n; i++)
 			if (!skip[i])
-				h->rows[m++] = i;
+				h->rows[j++] = i;
 		h->n = m;
 		if (!(h->failure = gather(p->failure, sizeof(double), 1, h->rows, m)) ||
-		    (p->labels && !(h->labels = gather(p->labels, sizeof(int64_t), 1, h->rows, m))) ||
-		    (p->probs && !(h->probs = gather(p->probs, sizeof(float), p->n_classes, h->rows, m))))
+		    (p->labels && !(h->labels = gather(p->labels, sizeof(int64_t), 1, h->rows, m))))
 			return FL_ENOMEM;
 		/* the views are read through h->rows, never copied: the methods
 		 * take the rows of a view they search (their opts' rows) */
@@ -325,8 +322,8 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		mo.progress = o->progress;
 		mo.progress_user = o->progress_user;
 		mo.rows = xrows;
-		rc = fl__discover_mixture(&cands, &n_cands, x, h->n, xd, xd, name, h->labels, h->probs,
-					  p->n_classes, h->summary, h->failure, &mo, lp);
+		rc = fl__discover_mixture(&cands, &n_cands, x, h->n, xd, xd, name, h->labels, p->probs,
+					  h->rows, p->n_classes, h->summary, h->failure, &mo, lp);
 		free(path);
 		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
 			rc = lap(r, o, "mixture", name, &t);
