@@ -407,6 +407,26 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	return rc ? rc : lap(r, o, "predicates", NULL, &t);
 }
 
+/* The half's index of original row `row`, -1 when it is not one of its
+ * rows (h->rows ascending: a binary search, not an index of every row,
+ * which is 80 MB at 10M rows) */
+static int64_t half_index(const half *h, int64_t row)
+{
+	int64_t lo = 0, hi = h->n;
+
+	if (!h->rows)
+		return row;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (h->rows[mid] < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->n && h->rows[lo] == row ? lo : -1;
+}
+
 /* A slice is its rule: its members become exactly the discovery rows its
  * spec selects, so that the spec applied to the same data later selects
  * the members and holdout members again, nothing else. A method's own
@@ -418,7 +438,7 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
  * scores, rows the spec adds follow in row order with the last score, and
  * the statistics and score are measured again on the discovery half. */
 static int settle_one(fl_candidate *c, const half *h, const fl_spec_data *sd, uint8_t *sel,
-		      const int64_t *local_of, fl_spec_cache **cache)
+		      fl_spec_cache **cache)
 {
 	int64_t k = 0, j = 0, *members = NULL, *local = NULL;
 	float *scores = NULL, last = 0;
@@ -431,7 +451,7 @@ static int settle_one(fl_candidate *c, const half *h, const fl_spec_data *sd, ui
 		k += sel[i];
 	same = k == c->n_members;
 	for (int64_t m = 0; m < c->n_members && same; m++) {
-		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
+		int64_t i = half_index(h, c->members[m]);
 
 		same = i >= 0 && sel[i];
 	}
@@ -445,7 +465,7 @@ static int settle_one(fl_candidate *c, const half *h, const fl_spec_data *sd, ui
 		goto cleanup;
 	}
 	for (int64_t m = 0; m < c->n_members; m++) {
-		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
+		int64_t i = half_index(h, c->members[m]);
 
 		if (i < 0 || sel[i] != 1)
 			continue;
@@ -499,15 +519,14 @@ static int cmp_worst(const void *pa, const void *pb)
 	return (a->row > b->row) - (a->row < b->row);
 }
 
-static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd,
-		       const int64_t *local_of)
+static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd)
 {
 	worst *w = fl__malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *w, "slice members");
 
 	if (!w)
 		return FL_ENOMEM;
 	for (int64_t m = 0; m < c->n_members; m++) {
-		int64_t row = c->members[m], i = local_of ? local_of[row] : row;
+		int64_t row = c->members[m], i = half_index(h, row);
 		double p = sd->probs && sd->labels ? sd->probs[row * sd->n_classes + sd->labels[row]] : 0;
 
 		w[m] = (worst){h->failure[i], p, row};
@@ -523,18 +542,9 @@ static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd,
 static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, int32_t first)
 {
 	uint8_t *sel = fl__malloc((size_t)(h->n ? h->n : 1), "slice rows");
-	int64_t *local_of = NULL;
 	fl_spec_cache *cache = NULL;
 	int rc = sel ? 0 : FL_ENOMEM;
 
-	/* the discovery half's index of each row (-1: a holdout row) */
-	if (rc == 0 && h->rows &&
-	    !(local_of = fl__malloc((size_t)r->n * sizeof *local_of, "the discovery half")))
-		rc = FL_ENOMEM;
-	for (int64_t i = 0; local_of && i < r->n; i++)
-		local_of[i] = -1;
-	for (int64_t i = 0; local_of && i < h->n; i++)
-		local_of[h->rows[i]] = i;
 	/* the half's reductions: mixture specs project only the rows their
 	 * codes leave open (sd's views are d's, in order) */
 	for (int32_t v = 0; rc == 0 && h->red && v < sd->n_views; v++)
@@ -544,7 +554,7 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, i
 	for (int32_t s = first; rc == 0 && s < r->n_slices; s++) {
 		fl_candidate *c = &r->slices[s];
 
-		if (c->spec_json && (rc = settle_one(c, h, sd, sel, local_of, &cache)) && rc != FL_ENOMEM) {
+		if (c->spec_json && (rc = settle_one(c, h, sd, sel, &cache)) && rc != FL_ENOMEM) {
 			char what[160];
 
 			snprintf(what, sizeof what, "the rule of slice %s/%s %d", c->method, c->view,
@@ -552,11 +562,10 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, i
 			rc = prefixed(rc, what);
 		}
 		if (rc == 0 && c->spec_json && strcmp(c->method, "predicates") == 0)
-			rc = worst_first(c, h, sd, local_of);
+			rc = worst_first(c, h, sd);
 	}
 	fl_spec__cache_free(cache);
 	free(sel);
-	free(local_of);
 	return rc;
 }
 
