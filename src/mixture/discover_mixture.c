@@ -93,10 +93,10 @@ static int alloc_rows(fl_mx_out *fo, int64_t n)
 #define ASSIGN_CHUNK ((int64_t)1 << 16) /* a multiple of the codes' groups */
 
 /* The sample a fit of more than FIT_ROWS rows takes: rows (of 0..n-1, in
- * order), their rows of x (xrows) and of probs (prows), their labels and
- * failures gathered. NULL arrays where the input has none. */
+ * order), their rows of x (xrows), their labels and failures gathered.
+ * NULL arrays where the input has none. */
 typedef struct fit_sample {
-	int64_t *rows, *xrows, *prows, *labels;
+	int64_t *rows, *xrows, *labels;
 	double *failure;
 } fit_sample;
 
@@ -104,14 +104,12 @@ static void fit_sample_free(fit_sample *f)
 {
 	free(f->rows);
 	free(f->xrows);
-	free(f->prows);
 	free(f->labels);
 	free(f->failure);
 }
 
 static int fit_sample_make(fit_sample *f, int64_t n, const int64_t *xrows,
-			   const int64_t *prows, const int64_t *labels, const double *failure,
-			   uint64_t seed)
+			   const int64_t *labels, const double *failure, uint64_t seed)
 {
 	size_t b = (size_t)FIT_ROWS * sizeof(int64_t);
 	fl_rng rng;
@@ -119,7 +117,6 @@ static int fit_sample_make(fit_sample *f, int64_t n, const int64_t *xrows,
 	fl__rng_seed(&rng, seed, FL_STREAM_MX_FIT);
 	if (!(f->rows = fl__malloc(b, "mixture sample")) ||
 	    !(f->xrows = fl__malloc(b, "mixture sample")) ||
-	    !(f->prows = fl__malloc(b, "mixture sample")) ||
 	    (labels && !(f->labels = fl__malloc(b, "mixture sample"))) ||
 	    !(f->failure = fl__malloc((size_t)FIT_ROWS * sizeof(double), "mixture sample")))
 		return FL_ENOMEM;
@@ -128,7 +125,6 @@ static int fit_sample_make(fit_sample *f, int64_t n, const int64_t *xrows,
 		int64_t row = f->rows[i];
 
 		f->xrows[i] = xrows ? xrows[row] : row;
-		f->prows[i] = prows ? prows[row] : row;
 		if (labels)
 			f->labels[i] = labels[row];
 		f->failure[i] = failure[row];
@@ -311,6 +307,7 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	fl_mx_codes codes = {0};
 	const fl_mx_codes *cv = NULL;
 	fit_sample fs = {0};
+	float *fp = NULL; /* the fitted rows' probabilities, gathered */
 	char stage[96], *model = NULL;
 	int32_t nc = 0;
 	int64_t min_size, nf = !lift && n > FIT_ROWS ? FIT_ROWS : n; /* the rows fitted */
@@ -340,8 +337,21 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	/* the view's codes: the reduced view's, read in place (its rows: a
 	 * later search's subset reads them through o->rows), or the
 	 * projection of x (of the rows fitted) */
-	if (nf < n && (rc = fit_sample_make(&fs, n, o->rows, prows, labels, failure, o->seed)))
+	if (nf < n && (rc = fit_sample_make(&fs, n, o->rows, labels, failure, o->seed)))
 		goto cleanup;
+	/* the fitted rows' probabilities side by side, as every EM pass reads them */
+	if (probs && (prows || nf < n)) {
+		if (!(fp = fl__malloc((size_t)nf * (size_t)n_classes * sizeof *fp, "mixture probs"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		for (int64_t i = 0; i < nf; i++) {
+			int64_t row = nf < n ? fs.rows[i] : i;
+
+			memcpy(fp + i * n_classes, probs + (prows ? prows[row] : row) * n_classes,
+			       (size_t)n_classes * sizeof *fp);
+		}
+	}
 	if (!lift && ((rc = fl_mx_codes_alloc(&codes, nf, pp->r)) != 0 ||
 		      (rc = fl_pca__transform(&pca, x, nf < n ? fs.xrows : o->rows, nf, ldx,
 					      o->threads, NULL, 0, &codes))))
@@ -371,7 +381,10 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 		if (nf < n) {
 			data.labels = fs.labels;
 			data.failure = fs.failure;
-			data.prows = fs.prows;
+		}
+		if (fp) {
+			data.probs = fp;
+			data.prows = NULL;
 		}
 		/* the per-row results come from the fit's last pass (joint) or from
 		 * an embedding-only pass after the fit (then they are allocated
@@ -383,6 +396,8 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 			goto cleanup;
 		fit_sample_free(&fs);
 		memset(&fs, 0, sizeof fs);
+		free(fp);
+		fp = NULL;
 		if (nf < n) { /* every row from its own codes, the sample's gone */
 			fl_mx_codes_free(&codes);
 			if (!joint) {
@@ -430,6 +445,7 @@ cleanup:
 	fl_candidates_free(cand, nc);
 	free(model);
 	fit_sample_free(&fs);
+	free(fp);
 	fl_mx_codes_free(&codes);
 	free(fo.assign);
 	free(fo.key);
