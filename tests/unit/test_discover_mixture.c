@@ -475,14 +475,41 @@ static void test_model(uint64_t seed)
 	fl_synth_clear(&s);
 }
 
+/* The candidates of 1 thread (into *a) are those of 2; a joint assignment
+ * (members chosen with labels and predictions too) keeps the invariants. */
+static void same_threads_joint(fl_candidate **a, int32_t *na, const fl_synth *s,
+			       const fl_failure_summary *sum, const double *f, uint64_t seed,
+			       int64_t min_size)
+{
+	fl_discover_mixture_opts o = FL_DISCOVER_MIXTURE_OPTS_INIT;
+	fl_candidate *b = NULL;
+	int32_t nb = 0;
+
+	o.seed = seed;
+	o.threads = 1;
+	CHECK_RC(fl_discover_mixture(a, na, s->emb, s->n, s->d, s->d, "v", s->labels, s->probs,
+				     s->n_classes, sum, f, &o), 0);
+	o.threads = 2;
+	CHECK_RC(fl_discover_mixture(&b, &nb, s->emb, s->n, s->d, s->d, "v", s->labels, s->probs,
+				     s->n_classes, sum, f, &o), 0);
+	CHECK(*na > 0 && same_candidates(*a, *na, b, nb));
+	free_candidates(b, nb);
+	o.assign = FL_MIXTURE_ASSIGN_JOINT;
+	CHECK_RC(fl_discover_mixture(&b, &nb, s->emb, s->n, s->d, s->d, "v", s->labels, s->probs,
+				     s->n_classes, sum, f, &o), 0);
+	check_candidates(b, nb, sum, s->n, s->d, min_size, "v");
+	CHECK(nb > 0 && strstr(b[0].spec_json, "\"inputs\":[\"embedding\",\"label\",\"prediction\"]"));
+	free_candidates(b, nb);
+}
+
 static void test_threads_and_signals(uint64_t seed)
 {
 	fl_synth s;
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
 	fl_discover_mixture_opts o = FL_DISCOVER_MIXTURE_OPTS_INIT;
 	fl_failure_summary *sum = NULL;
-	fl_candidate *a = NULL, *b = NULL;
-	int32_t na = 0, nb = 0;
+	fl_candidate *a = NULL;
+	int32_t na = 0;
 	uint64_t st = seed ^ 0xabc;
 	double best = 1;
 
@@ -492,23 +519,8 @@ static void test_threads_and_signals(uint64_t seed)
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	double *f = error_signal(&s);
 	CHECK_RC(fl_failure_summary_new(&sum, f, s.n), 0);
-	o.seed = seed;
-	o.threads = 1;
-	CHECK_RC(fl_discover_mixture(&a, &na, s.emb, s.n, s.d, s.d, "v", s.labels, s.probs,
-				     s.n_classes, sum, f, &o), 0);
-	o.threads = 2;
-	CHECK_RC(fl_discover_mixture(&b, &nb, s.emb, s.n, s.d, s.d, "v", s.labels, s.probs,
-				     s.n_classes, sum, f, &o), 0);
-	CHECK(na > 0 && same_candidates(a, na, b, nb));
-	free_candidates(b, nb);
-	/* joint assignment: members chosen with labels and predictions too */
-	o.assign = FL_MIXTURE_ASSIGN_JOINT;
-	CHECK_RC(fl_discover_mixture(&b, &nb, s.emb, s.n, s.d, s.d, "v", s.labels, s.probs,
-				     s.n_classes, sum, f, &o), 0);
-	check_candidates(b, nb, sum, s.n, s.d, 10, "v");
-	CHECK(nb > 0 && strstr(b[0].spec_json, "\"inputs\":[\"embedding\",\"label\",\"prediction\"]"));
+	same_threads_joint(&a, &na, &s, sum, f, seed, 10);
 	free_candidates(a, na);
-	free_candidates(b, nb);
 	fl_failure_summary_free(sum);
 
 	/* a continuous signal (a loss) and no labels: a Gaussian failure term */
@@ -549,10 +561,9 @@ static void test_sampled_fit(uint64_t seed)
 {
 	fl_synth s;
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
-	fl_discover_mixture_opts o = FL_DISCOVER_MIXTURE_OPTS_INIT;
 	fl_failure_summary *sum = NULL;
-	fl_candidate *a = NULL, *b = NULL;
-	int32_t na = 0, nb = 0;
+	fl_candidate *a = NULL;
+	int32_t na = 0;
 
 	so.seed = seed;
 	so.n = ((int64_t)1 << 19) + 70000;
@@ -560,10 +571,7 @@ static void test_sampled_fit(uint64_t seed)
 	CHECK_RC(fl_synth_generate(&s, &so), 0);
 	double *f = error_signal(&s);
 	CHECK_RC(fl_failure_summary_new(&sum, f, s.n), 0);
-	o.seed = seed;
-	o.threads = 1;
-	CHECK_RC(fl_discover_mixture(&a, &na, s.emb, s.n, s.d, s.d, "v", s.labels, s.probs,
-				     s.n_classes, sum, f, &o), 0);
+	same_threads_joint(&a, &na, &s, sum, f, seed, 20);
 	check_candidates(a, na, sum, s.n, s.d, 20, "v");
 	for (int32_t j = 0; j < s.n_slices; j++) {
 		recovery r = recover(&s, j, a, na);
@@ -573,18 +581,7 @@ static void test_sampled_fit(uint64_t seed)
 		if (s.kinds[j] == FL_SYNTH_CONFUSION) /* symmetric: not found in 8-d, sampled or not */
 			CHECK(r.p10 >= 0.8 && r.jaccard >= 0.9);
 	}
-	o.threads = 2;
-	CHECK_RC(fl_discover_mixture(&b, &nb, s.emb, s.n, s.d, s.d, "v", s.labels, s.probs,
-				     s.n_classes, sum, f, &o), 0);
-	CHECK(na > 0 && same_candidates(a, na, b, nb));
-	free_candidates(b, nb);
-	o.assign = FL_MIXTURE_ASSIGN_JOINT;
-	CHECK_RC(fl_discover_mixture(&b, &nb, s.emb, s.n, s.d, s.d, "v", s.labels, s.probs,
-				     s.n_classes, sum, f, &o), 0);
-	check_candidates(b, nb, sum, s.n, s.d, 20, "v");
-	CHECK(nb > 0 && strstr(b[0].spec_json, "\"inputs\":[\"embedding\",\"label\",\"prediction\"]"));
 	free_candidates(a, na);
-	free_candidates(b, nb);
 	fl_failure_summary_free(sum);
 	free(f);
 	fl_synth_clear(&s);
