@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 			die("transform");
 		tt = now() - t0;
 		fl_mx_data data = {n, pca.r, NULL, 0, &codes, NULL, labels, probs, C, failure,
-				   pca.variance, NULL};
+				   pca.variance, NULL, NULL};
 		mo.k = k;
 		mo.tol = 0;
 		mo.warm_rows = -1;

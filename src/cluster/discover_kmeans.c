@@ -363,7 +363,7 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	const fl_discover_kmeans_opts *o = opts ? opts : &defaults;
 	fl_kmeans_opts ko = FL_KMEANS_OPTS_INIT;
 	unsigned char *failing = NULL;
-	int64_t *rows = NULL, n_fail = 0, min_size;
+	int64_t *rows = NULL, n_fail = 0, n_in = 0, min_size;
 	float *cen = NULL, *rad = NULL, *dist2 = NULL, *up = NULL, *xf = NULL, *e2f = NULL;
 	int64_t D = lift ? lift->pca->d : d; /* the view's own dimension */
 	int32_t *assign = NULL, nc = 0;
@@ -391,17 +391,21 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 		return rc;
 	min_size = fl__auto_min_size(n, o->min_size);
 
-	failing = fl__malloc((size_t)n, "failing rows");
-	rows = fl__malloc((size_t)n * sizeof(int64_t), "failing rows");
-	if (!failing || !rows) {
+	if (!(failing = fl__malloc((size_t)n, "failing rows")))
+		return FL_ENOMEM;
+	if ((rc = fl__failing_flags(failing, failure, n, "kmeans")) != 0)
+		goto cleanup;
+	for (int64_t i = 0; i < n; i++)
+		n_fail += failing[i];
+	if (!(rows = fl__malloc((size_t)(n_fail ? n_fail : 1) * sizeof(int64_t), "failing rows"))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	if ((rc = fl__failing_flags(failing, failure, n, "kmeans")) != 0)
-		goto cleanup;
-	for (int64_t i = 0; i < n; i++) /* the failing rows, as rows of x */
+	for (int64_t i = 0, j = 0; i < n; i++) /* the failing rows, as rows of x */
 		if (failing[i])
-			rows[n_fail++] = o->rows ? o->rows[i] : i;
+			rows[j++] = o->rows ? o->rows[i] : i;
+	free(failing);
+	failing = NULL;
 	if (n_fail < 2)
 		goto done; /* nothing to cluster: no candidates */
 
@@ -414,10 +418,8 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	cen = fl__malloc((size_t)ko.k * (size_t)d * sizeof(float), "k-means centroids");
 	rad = fl__malloc((size_t)ko.k * sizeof(float), "k-means radii");
 	assign = fl__malloc((size_t)n * sizeof(int32_t), "k-means assignment");
-	dist2 = fl__malloc((size_t)n * sizeof(float), "k-means distances");
-	mem = fl__malloc((size_t)n * sizeof(member), "slice members");
 	cand = fl__calloc((size_t)ko.k, sizeof(fl_candidate), "candidates");
-	if (!cen || !rad || !assign || !dist2 || !mem || !cand) {
+	if (!cen || !rad || !assign || !cand) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -445,6 +447,15 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data)) != 0)
 		goto cleanup;
+	free(xf);
+	free(e2f);
+	free(rows);
+	xf = e2f = NULL;
+	rows = NULL;
+	if (!(dist2 = fl__malloc((size_t)(n ? n : 1) * sizeof(float), "k-means distances"))) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
 	if ((rc = report(o, stage, 1)) != 0 ||
 	    (rc = fl_kmeans__assign(assign, dist2, &all, cen, ko.k, o->threads)) != 0)
 		goto cleanup;
@@ -460,15 +471,27 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 		up = NULL;
 	}
 
+	/* the rows within their cluster's radius: the members */
 	for (int64_t i = 0; i < n; i++)
-		mem[i] = (member){assign[i], dist2[i], i};
-	qsort(mem, (size_t)n, sizeof(member), cmp_member);
-	for (int64_t a = 0, b; a < n; a = b) {
+		n_in += sqrtf(dist2[i]) <= rad[assign[i]];
+	if (!(mem = fl__malloc((size_t)(n_in ? n_in : 1) * sizeof(member), "slice members"))) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
+	for (int64_t i = 0, j = 0; i < n; i++)
+		if (sqrtf(dist2[i]) <= rad[assign[i]])
+			mem[j++] = (member){assign[i], dist2[i], i};
+	free(assign);
+	free(dist2);
+	assign = NULL;
+	dist2 = NULL;
+	qsort(mem, (size_t)n_in, sizeof(member), cmp_member);
+	for (int64_t a = 0, b; a < n_in; a = b) {
 		fl_candidate *c = &cand[nc];
 		int64_t m = 0;
 		float radius;
 
-		for (b = a; b < n && mem[b].c == mem[a].c; b++)
+		for (b = a; b < n_in && mem[b].c == mem[a].c; b++)
 			;
 		radius = rad[mem[a].c];
 		while (a + m < b && sqrtf(mem[a + m].dist2) <= radius)

@@ -222,6 +222,8 @@ void fl__rng_seed(fl_rng *r, uint64_t seed, uint64_t stream);
                                                  of the randomised range finder */
 #define FL_STREAM_PCA_ROWS 0x726f7773ULL      /* "rows": mixture/pca.c, the rows of the basis */
 #define FL_STREAM_MX_WARM 0x7761726dULL       /* "warm": mixture/mixture.c, the warm-up subset */
+#define FL_STREAM_MX_FIT 0x666974ULL        /* "fit": mixture/discover_mixture.c, the rows
+                                                 fitted when there are more than it fits */
 #define FL_STREAM_MX_KMEANS 0x6d78696e6974ULL /* "mxinit": mixture/init.c, the k-means init's
                                                  rows and extra seeds */
 #define FL_STREAM_MX_CONFUSION 0x636f6e66ULL  /* "conf": mixture/init.c, the confusion init's

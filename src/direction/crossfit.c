@@ -240,7 +240,8 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 			   const unsigned char *failing, const int32_t *fold,
 			   const fl_direction_opts *o)
 {
-	int64_t p = d + 1, nf = 0, *train = NULL, *test = NULL, *itr = NULL, *ite = NULL;
+	int64_t p = d + 1, nf = 0, *train = NULL, *test, *itr = NULL, *ite = NULL;
+	int64_t mi = m < INNER_ROWS ? m : INNER_ROWS; /* the most rows inner_cv sees */
 	float *rscale = NULL, *mu = NULL, *inv_s = NULL, *wf = NULL, *sc = NULL, *fv = NULL;
 	float *rowbuf = NULL;
 	double *theta = NULL, *acc = NULL, *mean = NULL, *th2 = NULL, log_lambda = 0, lam0 = 0;
@@ -254,8 +255,8 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 
 	for (int64_t k = 0; k < m; k++)
 		nf += failing[rows ? rows[k] : k] != 0;
-	train = fl__malloc((size_t)m * sizeof(int64_t), "direction folds");
-	test = fl__malloc((size_t)m * sizeof(int64_t), "direction folds");
+	/* a fold's training rows, then its test rows */
+	train = fl__malloc((size_t)(m > 0 ? m : 1) * sizeof(int64_t), "direction folds");
 	rscale = o->normalize ? fl__malloc((size_t)n * sizeof(float), "row norms") : NULL;
 	mu = fl__malloc((size_t)d * sizeof(float), "column means");
 	inv_s = fl__malloc((size_t)d * sizeof(float), "column scales");
@@ -264,18 +265,17 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 	theta = fl__malloc((size_t)p * sizeof(double), "direction weights");
 	acc = fl__malloc((size_t)(2 * d) * sizeof(double), "column statistics");
 	mean = fl__calloc((size_t)p, sizeof(double), "direction weights");
-	tmp = fl__malloc((size_t)m * sizeof(fl_f32_row), "direction ranks");
 	fv = fl__malloc((size_t)(m + d) * sizeof(float), "direction scores");
 	if (automatic) {
-		itr = fl__malloc((size_t)m * sizeof(int64_t), "inner folds");
-		ite = fl__malloc((size_t)m * sizeof(int64_t), "inner folds");
-		ifold = fl__malloc((size_t)m * sizeof(int32_t), "inner folds");
+		itr = fl__malloc((size_t)(mi + 1) * sizeof(int64_t), "inner folds");
+		ite = fl__malloc((size_t)(mi + 1) * sizeof(int64_t), "inner folds");
+		ifold = fl__malloc((size_t)(mi + 1) * sizeof(int32_t), "inner folds");
 		th2 = fl__malloc((size_t)(2 * p) * sizeof(double), "inner models");
 	}
 	sc = scores ? scores : fl__malloc((size_t)m * sizeof(float), "direction scores");
 	dir.weights = fl__malloc((size_t)d * sizeof(float), "direction weights");
-	if (!train || !test || (o->normalize && !rscale) || !mu || !inv_s || !wf || !rowbuf || !theta ||
-	    !acc || !mean || !tmp || !fv || !sc || !dir.weights ||
+	if (!train || (o->normalize && !rscale) || !mu || !inv_s || !wf || !rowbuf || !theta ||
+	    !acc || !mean || !fv || !sc || !dir.weights ||
 	    (automatic && (!itr || !ite || !ifold || !th2))) {
 		rc = FL_ENOMEM;
 		goto cleanup;
@@ -295,6 +295,10 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		fl_lr_info info;
 		double b;
 
+		for (int64_t k = 0; k < m; k++)
+			nte += fold[k] == f;
+		test = train + (m - nte);
+		nte = 0;
 		for (int64_t k = 0; k < m; k++) {
 			int64_t row = rows ? rows[k] : k;
 			if (fold[k] == f)
@@ -347,10 +351,18 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 	dir.n_failing = nf;
 	dir.folds = o->folds;
 	dir.lambda = same_lambda ? lam0 : exp(log_lambda);
+	/* the ranks in the room of the folds' arrays */
+	free(train);
+	free(fv);
+	train = NULL;
+	fv = NULL;
+	if (!(tmp = fl__malloc((size_t)(m > 0 ? m : 1) * sizeof(fl_f32_row), "direction ranks"))) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
 	dir.auc = roc_auc(sc, rows, m, failing, tmp);
 cleanup:
 	free(train);
-	free(test);
 	free(rscale);
 	free(mu);
 	free(inv_s);

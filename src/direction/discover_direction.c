@@ -117,9 +117,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	*made = 0;
 	fold = fl__malloc((size_t)m * sizeof(int32_t), "folds");
 	scores = fl__malloc((size_t)m * sizeof(float), "direction scores");
-	rk = fl__malloc((size_t)m * sizeof(ranked), "direction ranking");
-	members = fl__malloc((size_t)m * sizeof(int64_t), "slice members");
-	if (!fold || !scores || !rk || !members) {
+	if (!fold || !scores) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -127,6 +125,15 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	    (rc = fl_direction__crossfit(&dir, scores, NULL, x, lift ? lift->codes : NULL, n, d,
 					 ldx, rows, m, failing, fold, o)) != 0)
 		goto cleanup;
+	/* the ranking after the fit: the fit's per-row arrays are gone */
+	free(fold);
+	fold = NULL;
+	rk = fl__malloc((size_t)m * sizeof(ranked), "direction ranking");
+	members = fl__malloc((size_t)m * sizeof(int64_t), "slice members");
+	if (!rk || !members) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
 	for (int64_t k = 0; k < m; k++)
 		rk[k] = (ranked){scores[k], rows ? rows[k] : k};
 	qsort(rk, (size_t)m, sizeof(ranked), cmp_ranked);
@@ -186,6 +193,10 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	 * would not do: averaging fold models shrinks the spread of values
 	 * where they disagree, and a rule for the top 1% could then select
 	 * almost nothing) */
+	free(rk);
+	free(members);
+	rk = NULL;
+	members = NULL;
 	if ((rc = fl_direction__score_rows(scores, &dir, x, lift ? lift->codes : NULL, n, ldx, rows,
 					   m, o->rows,
 					   o->threads)) != 0)

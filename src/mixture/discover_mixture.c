@@ -18,7 +18,13 @@
  *    maximum): the working copy is n x r bytes beside the (memory-mapped)
  *    input, and its rounding error, at most 1/510 of a group's range
  *    (about 0.01 standard deviations for Gaussian columns), is noise well
- *    inside any component.
+ *    inside any component;
+ *  - with more than FIT_ROWS rows to code, the EM fits a uniform sample of
+ *    FIT_ROWS of them (by the seed) and every row is then assigned by the
+ *    fitted model from its own codes, a chunk at a time: the working copy
+ *    stays FIT_ROWS x r bytes (64 MB) whatever n, where 5 million rows of a
+ *    128-d view held 640 MB. Up to FIT_ROWS rows (the half of a million
+ *    rows) every row is fitted, as before.
  */
 #include "candidate/candidate_internal.h"
 #include "stats/stats_internal.h"
@@ -83,13 +89,86 @@ static int alloc_rows(fl_mx_out *fo, int64_t n)
 	return fo->assign && fo->key ? 0 : FL_ENOMEM;
 }
 
+#define FIT_ROWS ((int64_t)1 << 19)
+#define ASSIGN_CHUNK ((int64_t)1 << 16) /* a multiple of the codes' groups */
+
+/* The sample a fit of more than FIT_ROWS rows takes: rows (of 0..n-1, in
+ * order), their rows of x (xrows), their labels and failures gathered.
+ * NULL arrays where the input has none. */
+typedef struct fit_sample {
+	int64_t *rows, *xrows, *labels;
+	double *failure;
+} fit_sample;
+
+static void fit_sample_free(fit_sample *f)
+{
+	free(f->rows);
+	free(f->xrows);
+	free(f->labels);
+	free(f->failure);
+}
+
+static int fit_sample_make(fit_sample *f, int64_t n, const int64_t *xrows,
+			   const int64_t *labels, const double *failure, uint64_t seed)
+{
+	size_t b = (size_t)FIT_ROWS * sizeof(int64_t);
+	fl_rng rng;
+
+	fl__rng_seed(&rng, seed, FL_STREAM_MX_FIT);
+	if (!(f->rows = fl__malloc(b, "mixture sample")) ||
+	    !(f->xrows = fl__malloc(b, "mixture sample")) ||
+	    (labels && !(f->labels = fl__malloc(b, "mixture sample"))) ||
+	    !(f->failure = fl__malloc((size_t)FIT_ROWS * sizeof(double), "mixture sample")))
+		return FL_ENOMEM;
+	fl_mixture__sample_rows(f->rows, FIT_ROWS, n, &rng);
+	for (int64_t i = 0; i < FIT_ROWS; i++) {
+		int64_t row = f->rows[i];
+
+		f->xrows[i] = xrows ? xrows[row] : row;
+		if (labels)
+			f->labels[i] = labels[row];
+		f->failure[i] = failure[row];
+	}
+	return 0;
+}
+
+/* Every row's component under m (fo: n rows), from its own projection by p,
+ * coded ASSIGN_CHUNK rows at a time; `side` has the label, prediction and
+ * failure terms (a joint assignment) or none. */
+static int assign_chunks(fl_mx_out *fo, const fl_mixture *m, const fl_pca *p, const float *x,
+			 int64_t n, int64_t ldx, const fl_mx_data *side,
+			 const fl_discover_mixture_opts *o)
+{
+	fl_mx_codes cc = {0};
+	int rc = fl_mx_codes_alloc(&cc, ASSIGN_CHUNK, p->r);
+
+	for (int64_t c0 = 0; rc == 0 && c0 < n; c0 += ASSIGN_CHUNK) {
+		int64_t mc = n - c0 < ASSIGN_CHUNK ? n - c0 : ASSIGN_CHUNK;
+		fl_mx_out part = {NULL, fo->assign + c0, NULL, fo->key + c0, 0};
+		fl_mx_data data = *side;
+
+		data.n = mc;
+		data.codes = &cc;
+		data.labels = side->labels ? side->labels + c0 : NULL;
+		data.failure = side->failure ? side->failure + c0 : NULL;
+		data.prows = side->prows ? side->prows + c0 : NULL;
+		if (side->probs && !side->prows)
+			data.probs = side->probs + c0 * side->n_classes;
+		if ((rc = fl_pca__transform(p, o->rows ? x : x + c0 * ldx, o->rows ? o->rows + c0 : NULL,
+					    mc, ldx, o->threads, NULL, 0, &cc)) == 0)
+			rc = fl_mixture__predict(&part, m, &data, o->threads);
+	}
+	fl_mx_codes_free(&cc);
+	return rc;
+}
+
 static int report(const fl_discover_mixture_opts *o, const char *stage, int64_t done)
 {
 	return fl__progress(o->progress, o->progress_user, stage, done, 3);
 }
 
 static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const int64_t *labels,
-		      const float *probs, int32_t C, const fl_failure_summary *s,
+		      const float *probs, const int64_t *prows, int32_t C, const fl_failure_summary *s,
 		      const double *failure, const fl_discover_mixture_opts *o, const fl_lift *lift)
 {
 	int rc;
@@ -117,7 +196,7 @@ static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const i
 	if ((labels || probs) && C < 2)
 		return fl__error(FL_EINVAL, "the mixture needs at least 2 classes, has %d", C);
 	if ((labels && fl_check_labels(labels, n, C, "labels") != 0) ||
-	    (probs && fl_check_probs(probs, n, C, "probs") != 0))
+	    (probs && !prows && fl_check_probs(probs, n, C, "probs") != 0))
 		return FL_EINVAL; /* the message names the array and its row */
 	return 0;
 }
@@ -204,13 +283,14 @@ int fl_discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int6
 			const float *probs, int32_t n_classes, const fl_failure_summary *s,
 			const double *failure, const fl_discover_mixture_opts *opts)
 {
-	return fl__discover_mixture(out, n_out, x, n, d, ldx, view_name, labels, probs, n_classes,
-				    s, failure, opts, NULL);
+	return fl__discover_mixture(out, n_out, x, n, d, ldx, view_name, labels, probs, NULL,
+				    n_classes, s, failure, opts, NULL);
 }
 
 int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
 			 int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
-			 const float *probs, int32_t n_classes, const fl_failure_summary *s,
+			 const float *probs, const int64_t *prows, int32_t n_classes,
+			 const fl_failure_summary *s,
 			 const double *failure, const fl_discover_mixture_opts *opts,
 			 const fl_lift *lift)
 {
@@ -226,16 +306,18 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	fl_candidate *cand = NULL;
 	fl_mx_codes codes = {0};
 	const fl_mx_codes *cv = NULL;
+	fit_sample fs = {0};
+	float *fp = NULL; /* the fitted rows' probabilities, gathered */
 	char stage[96], *model = NULL;
 	int32_t nc = 0;
-	int64_t min_size;
+	int64_t min_size, nf = !lift && n > FIT_ROWS ? FIT_ROWS : n; /* the rows fitted */
 	int rc;
 
 	if (!out || !n_out)
 		return fl__error(FL_EINVAL, "no place for the slices (out or n_out is NULL)");
 	*out = NULL;
 	*n_out = 0;
-	if ((rc = check_args(x, n, d, ldx, labels, probs, n_classes, s, failure, o, lift)) != 0)
+	if ((rc = check_args(x, n, d, ldx, labels, probs, prows, n_classes, s, failure, o, lift)) != 0)
 		return rc;
 	snprintf(stage, sizeof stage, "mixture view=%s", view);
 	if ((rc = report(o, stage, 0)) != 0)
@@ -254,10 +336,25 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	}
 	/* the view's codes: the reduced view's, read in place (its rows: a
 	 * later search's subset reads them through o->rows), or the
-	 * projection of x */
-	if (!lift && ((rc = fl_mx_codes_alloc(&codes, n, pp->r)) != 0 ||
-		      (rc = fl_pca__transform(&pca, x, o->rows, n, ldx, o->threads, NULL, 0,
-					      &codes))))
+	 * projection of x (of the rows fitted) */
+	if (nf < n && (rc = fit_sample_make(&fs, n, o->rows, labels, failure, o->seed)))
+		goto cleanup;
+	/* the fitted rows' probabilities side by side, as every EM pass reads them */
+	if (probs && (prows || nf < n)) {
+		if (!(fp = fl__malloc((size_t)nf * (size_t)n_classes * sizeof *fp, "mixture probs"))) {
+			rc = FL_ENOMEM;
+			goto cleanup;
+		}
+		for (int64_t i = 0; i < nf; i++) {
+			int64_t row = nf < n ? fs.rows[i] : i;
+
+			memcpy(fp + i * n_classes, probs + (prows ? prows[row] : row) * n_classes,
+			       (size_t)n_classes * sizeof *fp);
+		}
+	}
+	if (!lift && ((rc = fl_mx_codes_alloc(&codes, nf, pp->r)) != 0 ||
+		      (rc = fl_pca__transform(&pca, x, nf < n ? fs.xrows : o->rows, nf, ldx,
+					      o->threads, NULL, 0, &codes))))
 		goto cleanup;
 	cv = lift ? lift->codes : &codes;
 	if ((rc = report(o, stage, 1)) != 0)
@@ -275,19 +372,43 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 	mo.seed = o->seed;
 	mo.threads = o->threads;
 	{
-		fl_mx_data data = {n, pp->r, NULL, 0, cv, NULL, labels, probs,
+		fl_mx_data data = {nf, pp->r, NULL, 0, cv, NULL, labels, probs,
 				   labels || probs ? n_classes : 0, failure, pp->variance,
-				   lift ? o->rows : NULL};
+				   lift ? o->rows : NULL, prows};
+		fl_mx_data all = data;
 		int joint = o->assign == FL_MIXTURE_ASSIGN_JOINT;
 
+		if (nf < n) {
+			data.labels = fs.labels;
+			data.failure = fs.failure;
+		}
+		if (fp) {
+			data.probs = fp;
+			data.prows = NULL;
+		}
 		/* the per-row results come from the fit's last pass (joint) or from
 		 * an embedding-only pass after the fit (then they are allocated
 		 * after it, not held during it) */
 		if (joint && (rc = alloc_rows(&fo, n)) != 0)
 			goto cleanup;
-		if ((rc = fl_mixture__fit_from(&mix, &data, &mo, NULL, joint ? &fo : NULL)) != 0)
+		if ((rc = fl_mixture__fit_from(&mix, &data, &mo, NULL,
+					       joint && nf == n ? &fo : NULL)) != 0)
 			goto cleanup;
-		if (!joint) {
+		fit_sample_free(&fs);
+		memset(&fs, 0, sizeof fs);
+		free(fp);
+		fp = NULL;
+		if (nf < n) { /* every row from its own codes, the sample's gone */
+			fl_mx_codes_free(&codes);
+			if (!joint) {
+				all.labels = NULL;
+				all.probs = NULL;
+				all.failure = NULL;
+			}
+			if ((!joint && (rc = alloc_rows(&fo, n)) != 0) ||
+			    (rc = assign_chunks(&fo, &mix, pp, x, n, ldx, &all, o)) != 0)
+				goto cleanup;
+		} else if (!joint) {
 			data.labels = NULL;
 			data.probs = NULL;
 			data.failure = NULL;
@@ -323,6 +444,8 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 cleanup:
 	fl_candidates_free(cand, nc);
 	free(model);
+	fit_sample_free(&fs);
+	free(fp);
 	fl_mx_codes_free(&codes);
 	free(fo.assign);
 	free(fo.key);

@@ -221,15 +221,16 @@ void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m
 }
 
 /* The predicted probabilities of the block's rows: a pointer into probs when
- * the rows are contiguous, else gathered into buf. */
+ * they are contiguous there, else gathered into buf. */
 static const float *block_probs(const fl_mx_data *p, float *buf, int64_t i0, int64_t m)
 {
 	int64_t C = p->n_classes;
 
-	if (!p->rows)
+	if (!p->rows && !p->prows)
 		return p->probs + i0 * C;
 	for (int64_t r = 0; r < m; r++)
-		memcpy(buf + r * C, p->probs + p->rows[i0 + r] * C, (size_t)C * sizeof(float));
+		memcpy(buf + r * C, fl_mx_probs_row(p, p->rows ? p->rows[i0 + r] : i0 + r),
+		       (size_t)C * sizeof(float));
 	return buf;
 }
 

@@ -49,7 +49,7 @@ static int32_t confusion_cells(int32_t *hard, const fl_mx_data *p, int32_t k)
 	for (int64_t i = 0; i < p->n; i++) {
 		int64_t row = p->rows ? p->rows[i] : i;
 		int32_t y = p->labels ? (int32_t)p->labels[row] : -1;
-		int32_t yh = p->probs ? fl__argmax_row(p->probs + row * C, C) : -1;
+		int32_t yh = p->probs ? fl__argmax_row(fl_mx_probs_row(p, row), C) : -1;
 		hard[i] = both ? y * C + yh : y >= 0 ? y : yh;
 		cr[hard[i]].count++;
 	}

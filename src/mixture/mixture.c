@@ -407,7 +407,7 @@ int fl_mixture_fit(fl_mixture *out, const float *z, int64_t n, int64_t d, int64_
 {
 	static const fl_mixture_opts defaults = FL_MIXTURE_OPTS_INIT;
 	const fl_mixture_opts *o = opts ? opts : &defaults;
-	fl_mx_data data = {n, d, z, ldz, NULL, NULL, labels, probs, n_classes, failure, NULL, NULL};
+	fl_mx_data data = {n, d, z, ldz, NULL, NULL, labels, probs, n_classes, failure, NULL, NULL, NULL};
 	int rc;
 
 	if (!out)
@@ -455,7 +455,7 @@ int fl_mixture_predict(float *resp, int32_t *assign, double *objective, const fl
 		return 0;
 	}
 	data = (fl_mx_data){n, m->d, z, ldz, NULL, NULL, labels, probs, m->n_classes,
-			    failure, NULL, NULL};
+			    failure, NULL, NULL, NULL};
 	rc = fl_mixture__predict(&out, m, &data, threads);
 	if (!rc && objective)
 		*objective = out.objective;

@@ -25,7 +25,9 @@ void fl_mx_codes_free(fl_mx_codes *c);
  * col_var (d values, or NULL to compute) is the variance of each column over
  * all rows: the reference of the variance floor. zrows (or NULL): the
  * underlying row `row` is codes row zrows[row] (a subset of a reduced view
- * read in place, its per-row arrays its own). */
+ * read in place, its per-row arrays its own). prows (or NULL): the
+ * predicted probabilities of the underlying row `row` are probs row
+ * prows[row] (the caller's array read in place, not gathered). */
 typedef struct fl_mx_data {
 	int64_t n, d;
 	const float *z;
@@ -38,7 +40,14 @@ typedef struct fl_mx_data {
 	const double *failure;
 	const double *col_var;
 	const int64_t *zrows;
+	const int64_t *prows;
 } fl_mx_data;
+
+/* The predicted probabilities of underlying row `row` */
+static inline const float *fl_mx_probs_row(const fl_mx_data *p, int64_t row)
+{
+	return p->probs + (p->prows ? p->prows[row] : row) * p->n_classes;
+}
 
 /* What a prediction pass writes per row (each may be NULL): resp (n x k),
  * assign, the responsibility of the assigned component, and a sort key
@@ -99,10 +108,12 @@ int fl_pca__reduce(const fl_pca *p, const float *x, const int64_t *xrows, int64_
 /* fl_discover_mixture on a reduced view (lift->codes, read through
  * opts.rows; x unused): lift->pca is the mixture's PCA (not refitted), its
  * components and rules in the view's coordinates. lift NULL:
- * fl_discover_mixture. */
+ * fl_discover_mixture. prows (or NULL): row i's predicted probabilities
+ * are probs row prows[i] (read in place; the caller checked them). */
 int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int64_t n,
 			 int64_t d, int64_t ldx, const char *view_name, const int64_t *labels,
-			 const float *probs, int32_t n_classes, const fl_failure_summary *s,
+			 const float *probs, const int64_t *prows, int32_t n_classes,
+			 const fl_failure_summary *s,
 			 const double *failure, const fl_discover_mixture_opts *opts,
 			 const fl_lift *lift);
 

@@ -49,7 +49,7 @@ int fl_mixture__assign_codes(int32_t *assign, uint8_t *sure, const fl_mixture *m
 	float *absb = NULL, *pv = NULL, *tq = NULL;
 	double *na = NULL, *nb = NULL, *per = NULL;
 	double eps = (double)(2 * d + 8) * 0x1p-24;
-	fl_mx_data data = {n, d, NULL, 0, codes, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	fl_mx_data data = {n, d, NULL, 0, codes, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL};
 	int rc;
 
 	if (m->has_labels || m->has_probs || m->failure != FL_MIXTURE_FAILURE_NONE ||

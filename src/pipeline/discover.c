@@ -44,7 +44,8 @@ typedef struct reduced {
 
 /* The rows a search runs on: all of them, or the discovery half. Arrays
  * are borrowed from the caller (all rows) or owned here (a half's copies
- * of the per-row arrays); the views are always the caller's, read through
+ * of the per-row arrays but the probabilities, which the mixture reads
+ * through rows); the views are always the caller's, read through
  * rows by the methods, or their reductions (red, read through zrows: the
  * position of each row in the half they were reduced on, NULL there). */
 typedef struct half {
@@ -52,7 +53,6 @@ typedef struct half {
 	int64_t *rows;        /* owned: the original row of each, NULL = identity */
 	const double *failure;
 	const int64_t *labels;
-	const float *probs;
 	const float **views;  /* owned array of the caller's views */
 	fl_table *meta;       /* owned when rows, else NULL (the caller's is used) */
 	fl_failure_summary *summary;
@@ -66,7 +66,6 @@ static void half_free(half *h)
 	if (h->owned) {
 		free((void *)(uintptr_t)h->failure);
 		free((void *)(uintptr_t)h->labels);
-		free((void *)(uintptr_t)h->probs);
 		fl_table_free(h->meta);
 	}
 	free(h->views);
@@ -76,17 +75,15 @@ static void half_free(half *h)
 }
 
 /* After its search a half needs only its rows, failures and summary (to
- * settle and confirm): its copies of labels, probabilities and metadata go
- * before a later search gathers its own. */
+ * settle and confirm): its copies of labels and metadata go before a later
+ * search gathers its own. */
 static void half_shed(half *h)
 {
 	if (!h->owned)
 		return;
 	free((void *)(uintptr_t)h->labels);
-	free((void *)(uintptr_t)h->probs);
 	fl_table_free(h->meta);
 	h->labels = NULL;
-	h->probs = NULL;
 	h->meta = NULL;
 }
 
@@ -189,20 +186,20 @@ static int half_make(half *h, const fl_prep *p, const fl_data *d, const uint8_t 
 		h->n = p->n;
 		h->failure = p->failure;
 		h->labels = p->labels;
-		h->probs = p->probs;
 		for (int32_t v = 0; v < d->n_views; v++)
 			h->views[v] = d->views[v].x;
 	} else {
 		h->owned = 1;
-		if (!(h->rows = fl__malloc((size_t)p->n * sizeof *h->rows, "the discovery half")))
-			return FL_ENOMEM;
 		for (int64_t i = 0; i < p->n; i++)
+			m += !skip[i];
+		if (!(h->rows = fl__malloc((size_t)(m ? m : 1) * sizeof *h->rows, "the discovery half")))
+			return FL_ENOMEM;
+		for (int64_t i = 0, j = 0; i < p->n; i++)
 			if (!skip[i])
-				h->rows[m++] = i;
+				h->rows[j++] = i;
 		h->n = m;
 		if (!(h->failure = gather(p->failure, sizeof(double), 1, h->rows, m)) ||
-		    (p->labels && !(h->labels = gather(p->labels, sizeof(int64_t), 1, h->rows, m))) ||
-		    (p->probs && !(h->probs = gather(p->probs, sizeof(float), p->n_classes, h->rows, m))))
+		    (p->labels && !(h->labels = gather(p->labels, sizeof(int64_t), 1, h->rows, m))))
 			return FL_ENOMEM;
 		/* the views are read through h->rows, never copied: the methods
 		 * take the rows of a view they search (their opts' rows) */
@@ -325,8 +322,8 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 		mo.progress = o->progress;
 		mo.progress_user = o->progress_user;
 		mo.rows = xrows;
-		rc = fl__discover_mixture(&cands, &n_cands, x, h->n, xd, xd, name, h->labels, h->probs,
-					  p->n_classes, h->summary, h->failure, &mo, lp);
+		rc = fl__discover_mixture(&cands, &n_cands, x, h->n, xd, xd, name, h->labels, p->probs,
+					  h->rows, p->n_classes, h->summary, h->failure, &mo, lp);
 		free(path);
 		if ((rc = collect(&all, &n_all, cands, n_cands, rc)) == 0)
 			rc = lap(r, o, "mixture", name, &t);
@@ -410,6 +407,26 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	return rc ? rc : lap(r, o, "predicates", NULL, &t);
 }
 
+/* The half's index of original row `row`, -1 when it is not one of its
+ * rows (h->rows ascending: a binary search, not an index of every row,
+ * which is 80 MB at 10M rows) */
+static int64_t half_index(const half *h, int64_t row)
+{
+	int64_t lo = 0, hi = h->n;
+
+	if (!h->rows)
+		return row;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (h->rows[mid] < row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->n && h->rows[lo] == row ? lo : -1;
+}
+
 /* A slice is its rule: its members become exactly the discovery rows its
  * spec selects, so that the spec applied to the same data later selects
  * the members and holdout members again, nothing else. A method's own
@@ -421,7 +438,7 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
  * scores, rows the spec adds follow in row order with the last score, and
  * the statistics and score are measured again on the discovery half. */
 static int settle_one(fl_candidate *c, const half *h, const fl_spec_data *sd, uint8_t *sel,
-		      const int64_t *local_of, fl_spec_cache **cache)
+		      fl_spec_cache **cache)
 {
 	int64_t k = 0, j = 0, *members = NULL, *local = NULL;
 	float *scores = NULL, last = 0;
@@ -434,7 +451,7 @@ static int settle_one(fl_candidate *c, const half *h, const fl_spec_data *sd, ui
 		k += sel[i];
 	same = k == c->n_members;
 	for (int64_t m = 0; m < c->n_members && same; m++) {
-		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
+		int64_t i = half_index(h, c->members[m]);
 
 		same = i >= 0 && sel[i];
 	}
@@ -448,7 +465,7 @@ static int settle_one(fl_candidate *c, const half *h, const fl_spec_data *sd, ui
 		goto cleanup;
 	}
 	for (int64_t m = 0; m < c->n_members; m++) {
-		int64_t i = local_of ? local_of[c->members[m]] : c->members[m];
+		int64_t i = half_index(h, c->members[m]);
 
 		if (i < 0 || sel[i] != 1)
 			continue;
@@ -502,15 +519,14 @@ static int cmp_worst(const void *pa, const void *pb)
 	return (a->row > b->row) - (a->row < b->row);
 }
 
-static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd,
-		       const int64_t *local_of)
+static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd)
 {
 	worst *w = fl__malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *w, "slice members");
 
 	if (!w)
 		return FL_ENOMEM;
 	for (int64_t m = 0; m < c->n_members; m++) {
-		int64_t row = c->members[m], i = local_of ? local_of[row] : row;
+		int64_t row = c->members[m], i = half_index(h, row);
 		double p = sd->probs && sd->labels ? sd->probs[row * sd->n_classes + sd->labels[row]] : 0;
 
 		w[m] = (worst){h->failure[i], p, row};
@@ -526,18 +542,9 @@ static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd,
 static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, int32_t first)
 {
 	uint8_t *sel = fl__malloc((size_t)(h->n ? h->n : 1), "slice rows");
-	int64_t *local_of = NULL;
 	fl_spec_cache *cache = NULL;
 	int rc = sel ? 0 : FL_ENOMEM;
 
-	/* the discovery half's index of each row (-1: a holdout row) */
-	if (rc == 0 && h->rows &&
-	    !(local_of = fl__malloc((size_t)r->n * sizeof *local_of, "the discovery half")))
-		rc = FL_ENOMEM;
-	for (int64_t i = 0; local_of && i < r->n; i++)
-		local_of[i] = -1;
-	for (int64_t i = 0; local_of && i < h->n; i++)
-		local_of[h->rows[i]] = i;
 	/* the half's reductions: mixture specs project only the rows their
 	 * codes leave open (sd's views are d's, in order) */
 	for (int32_t v = 0; rc == 0 && h->red && v < sd->n_views; v++)
@@ -547,7 +554,7 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, i
 	for (int32_t s = first; rc == 0 && s < r->n_slices; s++) {
 		fl_candidate *c = &r->slices[s];
 
-		if (c->spec_json && (rc = settle_one(c, h, sd, sel, local_of, &cache)) && rc != FL_ENOMEM) {
+		if (c->spec_json && (rc = settle_one(c, h, sd, sel, &cache)) && rc != FL_ENOMEM) {
 			char what[160];
 
 			snprintf(what, sizeof what, "the rule of slice %s/%s %d", c->method, c->view,
@@ -555,11 +562,10 @@ static int settle_members(fl_report *r, const half *h, const fl_spec_data *sd, i
 			rc = prefixed(rc, what);
 		}
 		if (rc == 0 && c->spec_json && strcmp(c->method, "predicates") == 0)
-			rc = worst_first(c, h, sd, local_of);
+			rc = worst_first(c, h, sd);
 	}
 	fl_spec__cache_free(cache);
 	free(sel);
-	free(local_of);
 	return rc;
 }
 

@@ -39,11 +39,14 @@ int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const doub
 	if (!data || !failure || !holdout || !(q > 0 && q < 1) || data->n != r->n)
 		return fl__error(FL_EINVAL, "confirming needs a report, its data, the failure "
 				 "signal, the holdout rows and a false discovery rate in (0, 1)");
-	rows = fl__malloc((size_t)r->n * sizeof *rows, "holdout rows");
-	hf = fl__malloc((size_t)r->n * sizeof *hf, "holdout failure");
-	member = fl__malloc((size_t)r->n, "holdout members");
-	hm = fl__malloc((size_t)r->n * sizeof *hm, "holdout members");
-	local = fl__malloc((size_t)r->n * sizeof *local, "holdout members");
+	for (int64_t i = 0; i < r->n; i++) /* the per-row arrays: for the holdout rows */
+		m += holdout[i] != 0;
+	rows = fl__malloc((size_t)(m ? m : 1) * sizeof *rows, "holdout rows");
+	hf = fl__malloc((size_t)(m ? m : 1) * sizeof *hf, "holdout failure");
+	member = fl__malloc((size_t)(m ? m : 1), "holdout members");
+	hm = fl__malloc((size_t)(m ? m : 1) * sizeof *hm, "holdout members");
+	local = fl__malloc((size_t)(m ? m : 1) * sizeof *local, "holdout members");
+	m = 0;
 	p = fl__malloc(ns * sizeof *p, "holdout p-values");
 	st = fl__malloc(ns * sizeof *st, "holdout statistics");
 	members = fl__calloc(ns, sizeof *members, "holdout members");

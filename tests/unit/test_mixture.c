@@ -454,7 +454,7 @@ static void test_degenerate(uint64_t seed)
 	for (int64_t j = 0; j < t.d; j++)
 		s.means[3 * t.d + j] = 1e4;
 	data = (fl_mx_data){t.n, t.d, t.z, t.d, NULL, NULL, t.labels, t.probs, t.C,
-			    t.failure, NULL, NULL};
+			    t.failure, NULL, NULL, NULL};
 	o.max_iter = 30;
 	o.tol = 0;
 	CHECK_RC(fl_mixture__fit_from(&m, &data, &o, &s, NULL), 0);
@@ -678,8 +678,8 @@ static void test_codes(uint64_t seed)
 
 	/* EM on the codes is EM on the floats they decode to */
 	{
-		fl_mx_data q = {n, r, NULL, 0, &c1, NULL, labels, NULL, 3, NULL, p.variance, NULL};
-		fl_mx_data f = {n, r, dec, r, NULL, NULL, labels, NULL, 3, NULL, p.variance, NULL};
+		fl_mx_data q = {n, r, NULL, 0, &c1, NULL, labels, NULL, 3, NULL, p.variance, NULL, NULL};
+		fl_mx_data f = {n, r, dec, r, NULL, NULL, labels, NULL, 3, NULL, p.variance, NULL, NULL};
 		double worst_mean = 0;
 		mo.k = 3;
 		mo.warm_rows = -1;

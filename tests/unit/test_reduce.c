@@ -240,7 +240,7 @@ static void test_reduce(uint64_t seed)
 	mo.model_path = FL_TEST_TMP "/reduce_mixture.npz";
 	CHECK_RC(fl_discover_mixture(&c, &nc, s.emb, s.n, s.d, s.d, "emb", s.labels, s.probs,
 				     s.n_classes, sum, f, &mo), 0);
-	CHECK_RC(fl__discover_mixture(&c2, &nc2, NULL, s.n, R, R, "emb", s.labels, s.probs,
+	CHECK_RC(fl__discover_mixture(&c2, &nc2, NULL, s.n, R, R, "emb", s.labels, s.probs, NULL,
 				      s.n_classes, sum, f, &mo, &lift), 0);
 	CHECK(nc > 0 && same_candidates(c, nc, c2, nc2));
 	for (int32_t q = 0; q < nc && q < nc2; q++)
