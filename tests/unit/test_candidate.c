@@ -21,6 +21,24 @@ static int fill(fl_candidate *c, int64_t m)
 	return 0;
 }
 
+/* c: a cluster of view emb found by `method`, rows lo..lo+m-1, spec
+ * {"type":"cA"} (A = component), measured against s */
+static void cluster(fl_candidate *c, int32_t component, int64_t lo, int64_t m, const char *method,
+		    const fl_failure_summary *s)
+{
+	char spec[64];
+
+	CHECK(fill(c, m) == 0);
+	for (int64_t i = 0; i < m; i++)
+		c->members[i] = lo + i;
+	snprintf(spec, sizeof spec, "{\"type\":\"c%d\"}", (int)component);
+	c->spec_json = fl__strdup(spec);
+	snprintf(c->method, sizeof c->method, "%s", method);
+	snprintf(c->view, sizeof c->view, "emb");
+	c->component = component;
+	fl_slice_stats_compute(&c->stats, s, c->members, m);
+}
+
 /* fl__candidates_shift against planted ground truth: four classes far
  * apart in 8-d; in each, 40 rows moved along e5 (cause A) and 40 along e6
  * (cause B), all failing; one cluster per class and cause, a ninth
@@ -54,18 +72,8 @@ static void test_shift(void)
 	CHECK_RC(fl_failure_summary_new(&s, f, N), FL_OK);
 	for (int32_t a = 0; a < NC && c; a++) {
 		int64_t lo = a < K ? a * PER : a < 2 * K ? (a - K) * PER + 40 : a == 2 * K ? 0 : 80;
-		int64_t m = a == 2 * K ? 60 : 40;
-		char spec[64];
 
-		CHECK(fill(&c[a], m) == 0);
-		for (int64_t i = 0; i < m; i++)
-			c[a].members[i] = lo + i;
-		snprintf(spec, sizeof spec, "{\"type\":\"c%d\"}", (int)a);
-		c[a].spec_json = fl__strdup(spec);
-		snprintf(c[a].method, sizeof c[a].method, "%s", a == 2 * K ? "kmeans" : "mixture");
-		snprintf(c[a].view, sizeof c[a].view, "emb");
-		c[a].component = a;
-		fl_slice_stats_compute(&c[a].stats, s, c[a].members, m);
+		cluster(&c[a], a, lo, a == 2 * K ? 60 : 40, a == 2 * K ? "kmeans" : "mixture", s);
 	}
 	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, NULL, 0, f, s), FL_OK);
 	CHECK_EQ_INT(nc, NC);
@@ -117,20 +125,8 @@ static void test_shift_wide(void)
 		f[i] = k < 80 || k % 20 == 0;
 	}
 	CHECK_RC(fl_failure_summary_new(&s, f, N), FL_OK);
-	for (int32_t a = 0; a < NC && c; a++) {
-		int64_t lo = a < K ? a * PER : 40;
-		char spec[64];
-
-		CHECK(fill(&c[a], 40) == 0);
-		for (int64_t i = 0; i < 40; i++)
-			c[a].members[i] = lo + i;
-		snprintf(spec, sizeof spec, "{\"type\":\"c%d\"}", (int)a);
-		c[a].spec_json = fl__strdup(spec);
-		snprintf(c[a].method, sizeof c[a].method, "mixture");
-		snprintf(c[a].view, sizeof c[a].view, "emb");
-		c[a].component = a;
-		fl_slice_stats_compute(&c[a].stats, s, c[a].members, 40);
-	}
+	for (int32_t a = 0; a < NC && c; a++)
+		cluster(&c[a], a, a < K ? a * PER : 40, 40, "mixture", s);
 	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, labels, K, f, s), FL_OK);
 	CHECK_EQ_INT(nc, NC + 1);
 	if (c && nc == NC + 1) {
