@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,8 @@ static int maps_line_names(const char *line, uintptr_t addr, const char **path)
 	return *p == '/';
 }
 
+static atomic_flag sigbus_taken = ATOMIC_FLAG_INIT;
+
 static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 {
 	static char buf[4096], line[4352];
@@ -175,6 +178,12 @@ static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 		signal(sig, SIG_DFL);
 		return;
 	}
+	/* threads reading the same shrunk file fault together: the first one
+	 * says so and ends the process, the others wait for that (one line,
+	 * and the static buffers below are the first one's) */
+	if (atomic_flag_test_and_set(&sigbus_taken))
+		for (;;)
+			pause();
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	while (fd >= 0 && !path && (n = read(fd, buf, sizeof buf)) > 0)
 		for (ssize_t i = 0; i < n && !path; i++) {
