@@ -158,7 +158,9 @@ typedef struct fl_discover_opts {
 	int map;                     /**< give the report a 2-D map of the first view (HTML) */
 	int32_t rounds;              /**< searches: the first on every row, each further one
 	                                  among the rows outside the causes found so far
-	                                  (explaining away); 1 = one search */
+	                                  (explaining away; with the mixture or k-means
+	                                  selected, without the failure direction); 1 = one
+	                                  search */
 	/** Where the mixture models are kept, so that their slices' specs can be
 	 *  applied later: PREFIX.mixture-VIEW.npz (the report's JSON is usually
 	 *  PREFIX.json). They are written only by fl_report_save, with the
