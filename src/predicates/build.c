@@ -747,6 +747,10 @@ int fl_predicates__rows(int64_t **out, int64_t *n_out, const fl_predicate *const
 	if (m == 0) {
 		free(rows);
 		rows = NULL;
+	} else if (m < rows_n) { /* its rows only, not room for every row */
+		int64_t *fit = realloc(rows, (size_t)m * sizeof *rows);
+
+		rows = fit ? fit : rows;
 	}
 	*out = rows;
 	*n_out = m;

@@ -649,7 +649,8 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 	fl_predicate *g = NULL;
 	uint64_t *bits = NULL, *fbits = NULL, *fb = NULL;
 	int64_t *skip = NULL, predicted = -1;
-	double *f = NULL, *subf = NULL, scale;
+	double *subf = NULL, *fs = NULL, scale;
+	const double *f;
 	space sp;
 	int rc = 0;
 
@@ -662,7 +663,6 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			predicted = c;
 	}
 	bits = fl__calloc((size_t)(4 * words + 1), sizeof *bits, "row bitsets");
-	f = fl__malloc((size_t)(n + 1) * sizeof *f, "failure");
 	subf = fl__malloc((size_t)(n + 1) * sizeof *subf, "failure");
 	rows = fl__malloc((size_t)(n + 1) * sizeof *rows, "slice rows");
 	cand = fl__calloc((size_t)o->top, sizeof *cand, "candidates");
@@ -670,13 +670,17 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 	g = fl__calloc(WIDEN_MOST, sizeof *g, "predicates");
 	fb = fl__malloc((size_t)(GENERALISE * words + 1) * sizeof *fb, "row bitsets");
 	skip = fl__malloc((size_t)(o->n_skip + 1) * sizeof *skip, "skipped columns");
-	if (!bits || !f || !subf || !rows || !cand || !lv || !g || !fb || !skip) {
+	scale = fl__failure_scale(fl__failure_exponent(failure, n));
+	/* the signal in the units its sums are taken in: itself when the scale
+	 * is 1 (a 0/1 failure), not a copy (40 MB at 5M rows) */
+	if (scale != 1 && (fs = fl__malloc((size_t)(n + 1) * sizeof *fs, "failure")))
+		for (int64_t i = 0; i < n; i++)
+			fs[i] = failure[i] * scale;
+	f = scale != 1 ? fs : failure;
+	if (!bits || (scale != 1 && !fs) || !subf || !rows || !cand || !lv || !g || !fb || !skip) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	scale = fl__failure_scale(fl__failure_exponent(failure, n));
-	for (int64_t i = 0; i < n; i++)
-		f[i] = failure[i] * scale;
 	if (fl_failure_is_binary(failure, n)) {
 		if (!(fbits = fl__calloc((size_t)words + 1, sizeof *fbits, "failure bitset"))) {
 			rc = FL_ENOMEM;
@@ -794,7 +798,7 @@ cleanup:
 	free(bits);
 	free(fbits);
 	free(fb);
-	free(f);
+	free(fs);
 	free(subf);
 	free(rows);
 	free(lv);
