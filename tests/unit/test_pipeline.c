@@ -472,6 +472,73 @@ static void test_classes_alone(void)
 	fl_report_free(r);
 }
 
+/* The second search (explaining away) runs every method but the failure
+ * direction when the mixture or k-means runs: on data with a class that
+ * fails often (the first search's cause) and a region of the view that
+ * fails too, the first search has direction slices, the second has slices
+ * and none of them is a direction's; with the direction and the predicates
+ * alone, the direction searches again. */
+static void second_search(int *first_dir, int *second, int *second_dir, uint32_t methods)
+{
+	enum { N = 4000, K = 5, D = 8 };
+	static int64_t labels[N];
+	static float probs[N * K], emb[N * D];
+	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
+	fl_data d = FL_DATA_INIT;
+	fl_report *r = NULL;
+	uint64_t st = 11;
+
+	for (int64_t i = 0; i < N; i++) {
+		int64_t y = (int64_t)(check_rand(&st) % K);
+		double conf = 0.5 + 0.45 * check_uniform(&st), p;
+		int wrong;
+
+		for (int j = 0; j < D; j++)
+			emb[i * D + j] = (float)check_uniform(&st);
+		p = y == 2 ? 0.6 : emb[i * D] > 0.85f ? 0.35 : 0.04;
+		wrong = check_uniform(&st) < p;
+		labels[i] = y;
+		for (int k = 0; k < K; k++)
+			probs[i * K + k] = (float)((1 - conf) / (K - 1));
+		probs[i * K + (wrong ? (y + 1) % K : y)] = (float)conf;
+	}
+	d.n = N;
+	d.labels = labels;
+	d.probs = probs;
+	d.n_classes = K;
+	d.n_views = 1;
+	d.views = &(fl_view){"emb", emb, D, NULL};
+	o.threads = 1;
+	o.methods = methods;
+	*first_dir = *second = *second_dir = 0;
+	CHECK_RC(fl_discover(&r, &d, &o), 0);
+	for (int32_t k = 0; r && k < fl_report_n_slices(r); k++) /* causes and their parts */
+		for (int32_t q = -1; q < fl_report_slice(r, k)->n_parts; q++) {
+			const fl_candidate *c = fl_report_slice(r, k);
+			int dir;
+
+			c = q < 0 ? c : &c->parts[q];
+			dir = strcmp(c->method, "direction") == 0;
+			*first_dir += c->round == 1 && dir;
+			*second += c->round == 2;
+			*second_dir += c->round == 2 && dir;
+		}
+	fl_report_free(r);
+}
+
+static void test_second_search(void)
+{
+	int first_dir, second, second_dir;
+
+	second_search(&first_dir, &second, &second_dir, 0);
+	CHECK(first_dir > 0);
+	CHECK(second > 0);
+	CHECK_EQ_INT(second_dir, 0);
+	second_search(&first_dir, &second, &second_dir,
+		      FL_METHOD_DIRECTION | FL_METHOD_PREDICATES);
+	CHECK(second_dir > 0);
+}
+
 /* The view methods search a subset of a view's rows through opts.rows
  * exactly as they search a copy of those rows: the same candidates, the
  * same members (positions in the subset), the same statistics. */
@@ -637,6 +704,7 @@ int main(void)
 	test_scale();
 	test_groups();
 	test_classes_alone();
+	test_second_search();
 	test_rows_map();
 	test_view_range();
 	so.n = 4000;
