@@ -122,9 +122,7 @@ typedef struct fl_discover_kmeans_opts {
  *    values maximising the between-group variance, i.e. exact 1-D
  *    two-means; it separates the errors from the rest of a loss). A
  *    constant signal has no failing samples.
- * 2. k-means (fl_kmeans_fit, n_init 3) on the failing samples; with more
- *    than 2^17 of them, on a uniform sample of 2^17 (seeded), which steps
- *    3 and 4 use too (k still counts every failing sample).
+ * 2. k-means (fl_kmeans_fit, n_init 3) on the failing samples.
  * 3. Over-split clusters are merged back: two clusters whose regions overlap
  *    are merged when their failing samples, projected on the line through
  *    the two centroids, look like one Gaussian (Anderson-Darling test at 1%,
