@@ -13,8 +13,6 @@
  *  - k = clamp(round(sqrt(n_fail / 2)), 4, 32), the rule of thumb of
  *    Mardia, Kent & Bibby, "Multivariate Analysis", 1979.
  *  - over-split clusters are merged back (merge_clusters).
- *  - more than 2^17 failing rows: the fit and the merge take a uniform
- *    sample of 2^17 of them; every row is assigned to the centroids.
  *  - radius = 1.25 x the 90th percentile of the distances of the cluster's
  *    own failing samples.
  *  - score = lower end of the 95% interval of the failure rate (Wilson for
@@ -42,13 +40,6 @@
 
 /* Merge two clusters only when normality is not rejected at 1%. */
 #define AD_CRITICAL 1.035
-
-/* The most failing rows the fit and the merge read: beyond, a uniform sample
- * of them (seeded, FL_STREAM_KM_FIT), and every row is then assigned to the
- * fitted centroids. 2^17 rows of 128 floats are 64 MiB (at 10M rows the
- * discovery half has 400k failing rows: 200 MB gathered); the mixture fits
- * at most 2^19 rows of its 8-bit codes likewise. */
-#define FIT_ROWS ((int64_t)1 << 17)
 
 static int64_t core_rank(int64_t n_failing)
 {
@@ -372,7 +363,7 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	const fl_discover_kmeans_opts *o = opts ? opts : &defaults;
 	fl_kmeans_opts ko = FL_KMEANS_OPTS_INIT;
 	unsigned char *failing = NULL;
-	int64_t *rows = NULL, n_fail = 0, n_fit, n_in = 0, min_size;
+	int64_t *rows = NULL, n_fail = 0, n_in = 0, min_size;
 	float *cen = NULL, *rad = NULL, *dist2 = NULL, *up = NULL, *xf = NULL, *e2f = NULL;
 	int64_t D = lift ? lift->pca->d : d; /* the view's own dimension */
 	int32_t *assign = NULL, nc = 0;
@@ -417,21 +408,6 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	failing = NULL;
 	if (n_fail < 2)
 		goto done; /* nothing to cluster: no candidates */
-	n_fit = n_fail < FIT_ROWS ? n_fail : FIT_ROWS;
-	if (n_fit < n_fail) { /* k counts every failing row, the fit a sample */
-		int64_t *pick = fl__malloc((size_t)FIT_ROWS * sizeof *pick, "failing rows");
-		fl_rng rng;
-
-		if (!pick) {
-			rc = FL_ENOMEM;
-			goto cleanup;
-		}
-		fl__rng_seed(&rng, o->seed, FL_STREAM_KM_FIT);
-		fl__rng_sample(pick, FIT_ROWS, n_fail, &rng);
-		for (int64_t j = 0; j < FIT_ROWS; j++) /* pick ascending: in place */
-			rows[j] = rows[pick[j]];
-		free(pick);
-	}
 
 	ko.k = o->k ? o->k : (int32_t)lround(sqrt((double)n_fail / 2));
 	if (!o->k)
@@ -453,13 +429,13 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	 * gathered once (decoded, with their residuals): read through the row
 	 * index from a mapped file, each pass paid a cache and TLB miss per row
 	 * (three quarters of k-means' time at 200k x 128) */
-	xf = fl__malloc((size_t)n_fit * (size_t)d * sizeof(float), "failing rows");
-	e2f = lift ? fl__malloc((size_t)n_fit * sizeof(float), "failing rows") : NULL;
+	xf = fl__malloc((size_t)n_fail * (size_t)d * sizeof(float), "failing rows");
+	e2f = lift ? fl__malloc((size_t)n_fail * sizeof(float), "failing rows") : NULL;
 	if (!xf || (lift && !e2f)) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	for (int64_t i = 0; i < n_fit; i++) {
+	for (int64_t i = 0; i < n_fail; i++) {
 		if (lift) {
 			fl_mx_codes_row(lift->codes, rows[i], xf + i * d);
 			e2f[i] = lift->res2[rows[i]];
@@ -467,7 +443,7 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 			memcpy(xf + i * d, x + rows[i] * ldx, (size_t)d * sizeof(float));
 		}
 	}
-	fl_km_data fail_data = {xf, n_fit, d, d, NULL, o->normalize, e2f, NULL};
+	fl_km_data fail_data = {xf, n_fail, d, d, NULL, o->normalize, e2f, NULL};
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data)) != 0)
 		goto cleanup;

@@ -228,9 +228,6 @@ void fl__rng_seed(fl_rng *r, uint64_t seed, uint64_t stream);
                                                  rows and extra seeds */
 #define FL_STREAM_MX_CONFUSION 0x636f6e66ULL  /* "conf": mixture/init.c, the confusion init's
                                                  extra seeds */
-#define FL_STREAM_KM_FIT 0x6b6d666974ULL      /* "kmfit": cluster/discover_kmeans.c, the
-                                                 failing rows fitted when there are more
-                                                 than it fits */
 #define FL_STREAM_SYNTH_CENTRES 1             /* synth/synth.c: centres, slices' wrong classes */
 #define FL_STREAM_SYNTH_SHUFFLE 2             /* synth/synth.c: which rows are planted */
 #define FL_STREAM_SYNTH_ROWS 3                /* synth/synth.c: rows, labels, predictions */
@@ -244,8 +241,6 @@ uint64_t fl__rng_next(fl_rng *r);
 double fl__rng_uniform(fl_rng *r);
 /* uniform integer in [0, n), unbiased */
 uint64_t fl__rng_below(fl_rng *r, uint64_t n);
-/* m of the integers [0, n), uniformly without replacement, in increasing order */
-void fl__rng_sample(int64_t *out, int64_t m, int64_t n, fl_rng *r);
 /* standard normal (Box-Muller, no cached second value) */
 double fl__rng_normal(fl_rng *r);
 

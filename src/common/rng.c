@@ -45,17 +45,6 @@ double fl__rng_uniform(fl_rng *r)
 	return (double)(fl__rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-void fl__rng_sample(int64_t *out, int64_t m, int64_t n, fl_rng *r)
-{
-	int64_t got = 0;
-
-	/* Knuth's selection sampling: each row is kept with probability
-	 * (still needed) / (still left), which yields m rows in order */
-	for (int64_t i = 0; i < n && got < m; i++)
-		if ((double)(n - i) * fl__rng_uniform(r) < (double)(m - got))
-			out[got++] = i;
-}
-
 uint64_t fl__rng_below(fl_rng *r, uint64_t n)
 {
 	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;

@@ -120,7 +120,7 @@ static int fit_sample_make(fit_sample *f, int64_t n, const int64_t *xrows,
 	    (labels && !(f->labels = fl__malloc(b, "mixture sample"))) ||
 	    !(f->failure = fl__malloc((size_t)FIT_ROWS * sizeof(double), "mixture sample")))
 		return FL_ENOMEM;
-	fl__rng_sample(f->rows, FIT_ROWS, n, &rng);
+	fl_mixture__sample_rows(f->rows, FIT_ROWS, n, &rng);
 	for (int64_t i = 0; i < FIT_ROWS; i++) {
 		int64_t row = f->rows[i];
 

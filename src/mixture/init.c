@@ -100,7 +100,7 @@ static int seed_rest(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const double
 	}
 	for (int32_t s = 0; s < x->k; s++)
 		live[s] = m->weights[s] > 0;
-	fl__rng_sample(rows, ns, p->n, rng);
+	fl_mixture__sample_rows(rows, ns, p->n, rng);
 	for (int64_t i = 0; i < ns && p->rows; i++) /* positions -> rows */
 		rows[i] = p->rows[rows[i]];
 	one.rows = rows;
@@ -209,7 +209,7 @@ int fl_mixture__init_kmeans(fl_mixture *m, mx_ctx *x, const fl_mx_data *p, const
 		goto cleanup;
 	}
 	fl__rng_seed(&rng, o->seed, FL_STREAM_MX_KMEANS);
-	fl__rng_sample(rows, ns, p->n, &rng);
+	fl_mixture__sample_rows(rows, ns, p->n, &rng);
 	for (int64_t i = 0; i < ns && p->rows; i++) /* positions -> rows */
 		rows[i] = p->rows[rows[i]];
 	sub.rows = rows;

@@ -269,7 +269,7 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 			goto leave;
 		}
 		fl__rng_seed(&rng, o->seed, FL_STREAM_MX_WARM);
-		fl__rng_sample(wrows, warm, data->n, &rng);
+		fl_mixture__sample_rows(wrows, warm, data->n, &rng);
 		sub.rows = wrows;
 		sub.n = warm;
 	}

@@ -83,6 +83,8 @@ int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *d
 int fl_mixture__assign_codes(int32_t *assign, uint8_t *sure, const fl_mixture *m,
 			     const fl_mx_codes *codes, int64_t n, int32_t threads);
 
+/* m rows of [0, n), uniformly without replacement, in increasing order. */
+void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng);
 
 /* Project rows with a fitted PCA: into z (float, leading dimension ldz), or,
  * when codes is not NULL (allocated for n rows and p->r columns), into

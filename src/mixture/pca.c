@@ -42,6 +42,17 @@ void fl_pca_clear(fl_pca *p)
 	memset(p, 0, sizeof *p);
 }
 
+void fl_mixture__sample_rows(int64_t *out, int64_t m, int64_t n, fl_rng *rng)
+{
+	int64_t got = 0;
+
+	/* Knuth's selection sampling: each row is kept with probability
+	 * (still needed) / (still left), which yields m rows in order */
+	for (int64_t i = 0; i < n && got < m; i++)
+		if ((double)(n - i) * fl__rng_uniform(rng) < (double)(m - got))
+			out[got++] = i;
+}
+
 /* m rows of [0, n) as runs of RUN consecutive rows starting at run
  * boundaries chosen uniformly without replacement (the last run may be
  * short), in increasing order. Every row has the same chance m / n of being
