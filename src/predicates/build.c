@@ -750,7 +750,11 @@ int fl_predicates__rows(int64_t **out, int64_t *n_out, const fl_predicate *const
 	} else if (m < rows_n) { /* its rows only, not room for every row */
 		int64_t *fit = realloc(rows, (size_t)m * sizeof *rows);
 
-		rows = fit ? fit : rows;
+		if (!fit) {
+			free(rows);
+			return fl__error(FL_ENOMEM, "out of memory keeping a rule's rows");
+		}
+		rows = fit;
 	}
 	*out = rows;
 	*n_out = m;
