@@ -125,10 +125,9 @@ static double dist2(const float *c, const float *x, int64_t dim)
  * exact dot (u = 2^-24), and dot() within dim 2^-53 of it; the bound used
  * is twice their sum, plus the rounding of the double additions. A row
  * within it, or anything not finite, is decided by dot(). */
-static int at_least(const float *w, const float *x, int64_t dim, double bias, double threshold)
+static void float_dot(float fa[2], const float *w, const float *x, int64_t dim)
 {
 	float f = 0, a = 0;
-	double t, slack;
 
 #pragma omp simd reduction(+ : f, a)
 	for (int64_t j = 0; j < dim; j++) {
@@ -137,14 +136,30 @@ static int at_least(const float *w, const float *x, int64_t dim, double bias, do
 		f += p;
 		a += fabsf(p);
 	}
-	t = (double)f + bias - threshold;
-	slack = 4.0 * (double)(dim + 2) * ldexp(1.0, -24) * (double)a +
-		ldexp(1.0, -48) * (fabs((double)f) + fabs(bias) + fabs(threshold));
-	if (t > slack)
-		return 1;
-	if (t < -slack)
-		return 0;
-	return dot(w, x, dim) + bias >= threshold;
+	fa[0] = f;
+	fa[1] = a;
+}
+
+/* 1 or 0 from the float dot and sum of |products| (fa, float_dot), or -1
+ * when they leave it to dot() (the bound holds for any order of the float
+ * sums, so products computed elsewhere decide the same) */
+static int decided(const float fa[2], int64_t dim, double bias, double threshold)
+{
+	double t = (double)fa[0] + bias - threshold;
+	double slack = 4.0 * (double)(dim + 2) * ldexp(1.0, -24) * (double)fa[1] +
+		       ldexp(1.0, -48) * (fabs((double)fa[0]) + fabs(bias) + fabs(threshold));
+
+	return t > slack ? 1 : t < -slack ? 0 : -1;
+}
+
+static int at_least(const float *w, const float *x, int64_t dim, double bias, double threshold)
+{
+	float fa[2];
+	int k;
+
+	float_dot(fa, w, x, dim);
+	k = decided(fa, dim, bias, threshold);
+	return k >= 0 ? k : dot(w, x, dim) + bias >= threshold;
 }
 
 /* The index of the centroid nearest x (ties to the lowest); -1 when none given. */
@@ -165,16 +180,17 @@ static int64_t nearest(const float *c, int64_t k, int64_t dim, const float *x)
 }
 
 /* centroid: within radius (and nearest its own centroid); direction: w.x + b >= threshold (label given). */
-/* The cache key of a k-means run's centroids in view v: every byte of them. */
-static char *centroids_key(const fl_spec_view *v, int normalize, const float *c, int64_t k,
-			   int64_t dim)
+/* The cache key of a k-means run's centroids (or a direction's weights, k
+ * = 1) in view v: every byte of them. */
+static char *vectors_key(const char *what, const fl_spec_view *v, int normalize, const float *c,
+			 int64_t k, int64_t dim)
 {
 	const unsigned char *b = (const unsigned char *)c;
 	size_t len = (size_t)(k * dim) * sizeof *c, h = 0;
 	fl_strbuf s = {0};
 	char hex[513];
 
-	fl__sb_printf(&s, "centroids:%zu:%s:%d:%lld:%lld:", strlen(v->name), v->name, normalize,
+	fl__sb_printf(&s, "%s:%zu:%s:%d:%lld:%lld:", what, strlen(v->name), v->name, normalize,
 		      (long long)k, (long long)dim);
 	for (size_t i = 0; i < len; i++) { /* in chunks: one printf per 256 bytes */
 		hex[h++] = "0123456789abcdef"[b[i] >> 4];
@@ -295,7 +311,7 @@ static int nearest_rows(const int32_t **out, fl_spec_cache **cache, const fl_spe
 			const fl_spec_view *v, int normalize, const float *c, int64_t k, int64_t dim,
 			const int64_t *rows, int64_t m, int threads)
 {
-	char *key = centroids_key(v, normalize, c, k, dim);
+	char *key = vectors_key("centroids", v, normalize, c, k, dim);
 	int32_t *near, kk;
 	int rc;
 
@@ -323,6 +339,48 @@ static int nearest_rows(const int32_t **out, fl_spec_cache **cache, const fl_spe
 	return 0;
 }
 
+/* Every row's float_dot with a direction's weights w, from the cache or
+ * computed (this rank's rows; kept): the slices of one direction differ by
+ * their threshold alone, and each read the view's rows again. */
+static int direction_products(const float **out, fl_spec_cache **cache, const fl_spec_data *d,
+			      const fl_spec_view *v, int normalize, const float *w, int64_t dim,
+			      const int64_t *rows, int64_t m, int threads)
+{
+	char *key = vectors_key("direction", v, normalize, w, 1, dim);
+	float *fa, *buf;
+	int64_t i0, i1;
+	int32_t k;
+	int rc;
+
+	if (!key)
+		return FL_ENOMEM;
+	if ((*out = fl_spec__cache_find(cache, key, d, rows, m, &k))) {
+		free(key);
+		return 0;
+	}
+	fa = fl__malloc(2 * (size_t)(m ? m : 1) * sizeof *fa, "direction products");
+	buf = fl__malloc((size_t)(normalize ? threads * dim : 1) * sizeof *buf, "spec row");
+	if (!fa || !buf) {
+		free(key);
+		free(fa);
+		free(buf);
+		return FL_ENOMEM;
+	}
+	fl__comm_share(m, &i0, &i1);
+#pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
+	for (int64_t i = i0; i < i1; i++)
+		float_dot(fa + 2 * i, w, row_of(v, rows ? rows[i] : i, normalize,
+						 buf + (normalize ? omp_get_thread_num() * dim : 0)), dim);
+	free(buf);
+	if ((rc = fl_spec__cache_add(cache, d, rows, m, key, fa, 1))) {
+		free(key);
+		free(fa);
+		return rc;
+	}
+	*out = fa;
+	return 0;
+}
+
 static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *d,
 			const int64_t *rows, int64_t m, int is_direction, fl_spec_cache **cache)
 {
@@ -330,6 +388,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	const fl_spec_view *v = NULL;
 	const cJSON *lab = field(spec, "label");
 	float *w = NULL, *buf = NULL, *others = NULL;
+	const float *prod = NULL;
 	const int32_t *near = NULL;
 	double cut = 0, bias = 0;
 	int64_t dim = 0, label = -1, n_others = 0, own = -1, i0, i1;
@@ -392,6 +451,9 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	if (others && cache && (rc = nearest_rows(&near, cache, d, v, normalize, others, n_others, dim,
 						  rows, m, threads)))
 		goto cleanup;
+	if (is_direction && cache &&
+	    (rc = direction_products(&prod, cache, d, v, normalize, w, dim, rows, m, threads)))
+		goto cleanup;
 	/* rows apart: the same bits whatever the threads; with several ranks
 	 * each its share of the rows, then exchanged */
 	fl__comm_share(m, &i0, &i1);
@@ -399,14 +461,19 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	for (int64_t i = i0; i < i1; i++) {
 		int64_t r = rows ? rows[i] : i;
 		const float *x;
+		int k;
 
-		if (near && near[i] != own) {
+		if ((near && near[i] != own) || (is_direction && label >= 0 && d->labels[r] != label)) {
 			member[i] = 0;
+			continue;
+		}
+		if (prod && (k = decided(prod + 2 * i, dim, bias, cut)) >= 0) {
+			member[i] = (uint8_t)k;
 			continue;
 		}
 		x = row_of(v, r, normalize, buf + (normalize ? omp_get_thread_num() * dim : 0));
 		if (is_direction)
-			member[i] = (label < 0 || d->labels[r] == label) && at_least(w, x, dim, bias, cut);
+			member[i] = at_least(w, x, dim, bias, cut);
 		else
 			member[i] = sqrt(dist2(w, x, dim)) <= cut &&
 				    (near || nearest(others, n_others, dim, x) == own);

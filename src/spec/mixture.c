@@ -20,8 +20,8 @@
 /* The assignment of the rows under one saved model, shared by the specs of
  * all its components (each would otherwise load and project again). */
 typedef struct mx_entry {
-	char *key;        /* base folder, file, view and fingerprint; or "centroids:..." */
-	int32_t *assign;
+	char *key;        /* base folder, file, view and fingerprint; "centroids:...", "direction:..." */
+	void *values;     /* an assignment (int32_t), nearest centroids, a direction's products */
 	int32_t k;        /* the model's components (centroids) */
 } mx_entry;
 
@@ -203,7 +203,7 @@ void fl_spec__cache_free(fl_spec_cache *c)
 {
 	for (int32_t i = 0; c && i < c->n; i++) {
 		free(c->e[i].key);
-		free(c->e[i].assign);
+		free(c->e[i].values);
 	}
 	if (c) {
 		free(c->e);
@@ -227,8 +227,8 @@ static const fl_spec_reduced *same_reduction(const fl_spec_cache *c, const char 
 	return NULL;
 }
 
-const int32_t *fl_spec__cache_find(fl_spec_cache **cache, const char *key, const fl_spec_data *d,
-				   const int64_t *rows, int64_t m, int32_t *k)
+const void *fl_spec__cache_find(fl_spec_cache **cache, const char *key, const fl_spec_data *d,
+				const int64_t *rows, int64_t m, int32_t *k)
 {
 	fl_spec_cache *c = *cache;
 
@@ -237,7 +237,7 @@ const int32_t *fl_spec__cache_find(fl_spec_cache **cache, const char *key, const
 	if (c->data != d || c->rows != rows || c->m != m) {
 		for (int32_t i = 0; i < c->n; i++) {
 			free(c->e[i].key);
-			free(c->e[i].assign);
+			free(c->e[i].values);
 		}
 		c->n = 0;
 		drop_reduced(c);
@@ -248,13 +248,13 @@ const int32_t *fl_spec__cache_find(fl_spec_cache **cache, const char *key, const
 	for (int32_t i = 0; i < c->n; i++)
 		if (strcmp(c->e[i].key, key) == 0) {
 			*k = c->e[i].k;
-			return c->e[i].assign;
+			return c->e[i].values;
 		}
 	return NULL;
 }
 
 int fl_spec__cache_add(fl_spec_cache **cache, const fl_spec_data *d, const int64_t *rows,
-		       int64_t m, char *key, int32_t *assign, int32_t k)
+		       int64_t m, char *key, void *values, int32_t k)
 {
 	fl_spec_cache *c = *cache ? *cache : (*cache = fl__calloc(1, sizeof **cache, "spec cache"));
 	mx_entry *e;
@@ -269,7 +269,7 @@ int fl_spec__cache_add(fl_spec_cache **cache, const fl_spec_data *d, const int64
 	if (!(e = realloc(c->e, (size_t)(c->n + 1) * sizeof *e)))
 		return fl__error(FL_ENOMEM, "out of memory caching a model's assignment");
 	c->e = e;
-	c->e[c->n++] = (mx_entry){key, assign, k};
+	c->e[c->n++] = (mx_entry){key, values, k};
 	return 0;
 }
 

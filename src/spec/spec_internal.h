@@ -31,17 +31,18 @@ const fl_view_print *fl_spec__saved_view(const fl_saved_report *r, const char *n
 /* What fl_spec__apply_cached keeps between specs applied to the same rows
  * of the same data: each saved mixture model's assignment of those rows,
  * computed once for the specs of all its components; each k-means run's
- * nearest centroid of those rows, once for all its clusters. */
+ * nearest centroid of those rows, once for all its clusters; each failure
+ * direction's float products with those rows, once for all its thresholds. */
 typedef struct fl_spec_cache fl_spec_cache;
 
-/* The assignment `key` of c for these rows (and its k), or NULL; a call
+/* The per-row values `key` of c for these rows (and its k), or NULL; a call
  * for other data or rows empties the cache first (mixture.c). */
-const int32_t *fl_spec__cache_find(fl_spec_cache **c, const char *key, const fl_spec_data *d,
-				   const int64_t *rows, int64_t m, int32_t *k);
-/* Keep key and assign (for these rows) in *c, made when NULL, which owns
- * them then; 0, or FL_ENOMEM (nothing kept, nothing taken). */
+const void *fl_spec__cache_find(fl_spec_cache **c, const char *key, const fl_spec_data *d,
+				const int64_t *rows, int64_t m, int32_t *k);
+/* Keep key and values (malloc'd, for these rows) in *c, made when NULL,
+ * which owns them then; 0, or FL_ENOMEM (nothing kept, nothing taken). */
 int fl_spec__cache_add(fl_spec_cache **c, const fl_spec_data *d, const int64_t *rows, int64_t m,
-		       char *key, int32_t *assign, int32_t k);
+		       char *key, void *values, int32_t k);
 
 /* For these data and rows, view `view` was reduced by pca into codes,
  * position i of the rows being codes row i (both borrowed, unchanged while

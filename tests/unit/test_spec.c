@@ -271,18 +271,21 @@ static void test_centroid_ties(void)
  * threshold itself: for each row, thresholds at the row's own score
  * (selected: >=) and one double above it (not selected), against every row,
  * in 512-d (where float sums round most). The reference sums in the spec's
- * order (four running sums), which defines the rule's value. */
+ * order (four running sums), which defines the rule's value. Applied with
+ * a cache too: the direction's products, kept from the first threshold,
+ * decide every other as well. */
 static void test_direction_threshold(uint64_t seed)
 {
 	enum { N = 48, D = 512 };
 	static float x[N * D], w[D];
-	static uint8_t m[N];
+	static uint8_t m[N], mc[N];
 	double score[N], bias = 0.25;
+	fl_spec_cache *cache = NULL;
 	uint64_t st = seed + 5;
 	fl_spec_view v = {"emb", x, D};
 	fl_spec_data d = FL_SPEC_DATA_INIT;
 	char *spec = malloc(32 * D + 4096), *p;
-	int64_t wrong = 0, held = 0;
+	int64_t wrong = 0, held = 0, wrong_cached = 0;
 
 	for (int j = 0; j < D; j++)
 		w[j] = (float)(check_uniform(&st) * 2 - 1);
@@ -307,13 +310,17 @@ static void test_direction_threshold(uint64_t seed)
 			p += sprintf(p, "%s%.9g", j ? "," : "", w[j]);
 		sprintf(p, "]}");
 		CHECK_RC(fl_spec_apply(m, spec, &d, NULL, N), FL_OK);
+		CHECK_RC(fl_spec__apply_cached(mc, spec, &d, NULL, N, &cache), FL_OK);
 		for (int64_t i = 0; i < N; i++) {
 			wrong += m[i] != (score[i] >= thr);
+			wrong_cached += mc[i] != (score[i] >= thr);
 			held += m[i];
 		}
 	}
 	CHECK_EQ_INT(wrong, 0);
+	CHECK_EQ_INT(wrong_cached, 0);
 	CHECK(held > N && held < 2 * N * N);
+	fl_spec__cache_free(cache);
 	free(spec);
 }
 
