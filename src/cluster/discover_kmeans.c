@@ -204,7 +204,7 @@ static int64_t merge_projection(merge_ws *w, int32_t a, int32_t b, double *proj)
 static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 			  const fl_km_data *fd)
 {
-	int64_t d = fd->d, nf = fd->n, kk = *k;
+	int64_t d = fd->d, nf = fd->n, kk = *k, ranks = fl__comm_ranks(), rank, next;
 	merge_ws w = {fd, af, kk, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	unsigned char *failed = fl__calloc((size_t)(kk * kk), 1, "cluster merge");
 	double *proj = fl__malloc((size_t)nf * sizeof(double), "cluster merge");
@@ -223,6 +223,7 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
+	fl__comm_share(ranks, &rank, &next); /* this rank's number */
 	for (int64_t i = 0; i < nf; i++) {
 		load_row(fd, i, w.row);
 		w.cnt[af[i]]++;
@@ -248,13 +249,23 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 			}
 		qsort(pairs, (size_t)np, sizeof(pair), cmp_pair);
 		merged = 0;
-		for (int64_t q = 0; q < np && !merged; q++) {
-			int32_t a = pairs[q].a, b = pairs[q].b;
-			int64_t m = merge_projection(&w, a, b, proj);
-			if (m < 8 || anderson_darling(proj, m) >= AD_CRITICAL) {
-				failed[a * kk + b] = 1;
+		/* the first pair that passes, P pairs at a time: rank q tests the
+		 * round's pair q, and the ranks agree on the first that passed */
+		for (int64_t q0 = 0; q0 < np && !merged; q0 += ranks) {
+			int64_t q = q0 + rank, first = 0, m;
+			int32_t a, b;
+
+			if (q < np && (m = merge_projection(&w, pairs[q].a, pairs[q].b, proj)) >= 8 &&
+			    anderson_darling(proj, m) < AD_CRITICAL)
+				first = np - q;
+			fl__comm_max_i64(&first, 1);
+			first = first ? np - first : np;
+			for (q = q0; q < q0 + ranks && q < first && q < np; q++)
+				failed[pairs[q].a * kk + pairs[q].b] = 1;
+			if (first == np)
 				continue;
-			}
+			a = pairs[first].a;
+			b = pairs[first].b;
 			for (int64_t i = 0; i < nf; i++)
 				af[i] = af[i] == b ? a : af[i];
 			for (int64_t j = 0; j < d; j++)
