@@ -496,7 +496,8 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	free(dist2);
 	assign = NULL;
 	dist2 = NULL;
-	qsort(mem, (size_t)n_in, sizeof(member), cmp_member);
+	if ((rc = fl__comm_sort(mem, n_in, sizeof(member), cmp_member)) != 0)
+		goto cleanup;
 	for (int64_t a = 0, b; a < n_in; a = b) {
 		fl_candidate *c = &cand[nc];
 		int64_t m = 0;

@@ -81,17 +81,19 @@ static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *a
 	}
 }
 
-/* ROC AUC of scores (m) for failing against passing entries, ties counted
- * half (mid-ranks). NaN when a class is empty. */
-static double roc_auc(const float *scores, const int64_t *rows, int64_t m,
-		      const unsigned char *failing, fl_f32_row *tmp)
+/* *auc := the ROC AUC of scores (m) for failing against passing entries,
+ * ties counted half (mid-ranks). NaN when a class is empty. */
+static int roc_auc(double *auc, const float *scores, const int64_t *rows, int64_t m,
+		   const unsigned char *failing, fl_f32_row *tmp)
 {
 	double rank_sum = 0;
 	int64_t nf = 0;
+	int rc;
 
 	for (int64_t k = 0; k < m; k++)
 		tmp[k] = (fl_f32_row){scores[k], k};
-	qsort(tmp, (size_t)m, sizeof(fl_f32_row), fl__cmp_f32_row);
+	if ((rc = fl__comm_sort(tmp, m, sizeof(fl_f32_row), fl__cmp_f32_row)) != 0)
+		return rc;
 	for (int64_t g = 0; g < m;) {
 		int64_t e = g + 1;
 		while (e < m && tmp[e].v == tmp[g].v)
@@ -103,9 +105,9 @@ static double roc_auc(const float *scores, const int64_t *rows, int64_t m,
 			}
 		g = e;
 	}
-	if (nf == 0 || nf == m)
-		return NAN;
-	return (rank_sum - (double)nf * (double)(nf + 1) / 2) / ((double)nf * (double)(m - nf));
+	*auc = nf == 0 || nf == m ? NAN :
+	       (rank_sum - (double)nf * (double)(nf + 1) / 2) / ((double)nf * (double)(m - nf));
+	return 0;
 }
 
 static void row_scales(float *rscale, const fl_lr_data *p, float *buf)
@@ -360,7 +362,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	dir.auc = roc_auc(sc, rows, m, failing, tmp);
+	rc = roc_auc(&dir.auc, sc, rows, m, failing, tmp);
 cleanup:
 	free(train);
 	free(rscale);
