@@ -204,7 +204,7 @@ static int64_t merge_projection(merge_ws *w, int32_t a, int32_t b, double *proj)
 static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 			  const fl_km_data *fd)
 {
-	int64_t d = fd->d, nf = fd->n, kk = *k, ranks = fl__comm_ranks(), rank, next;
+	int64_t d = fd->d, nf = fd->n, kk = *k, ranks = fl__comm_ranks(), rank = fl__comm_rank();
 	merge_ws w = {fd, af, kk, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	unsigned char *failed = fl__calloc((size_t)(kk * kk), 1, "cluster merge");
 	double *proj = fl__malloc((size_t)nf * sizeof(double), "cluster merge");
@@ -223,7 +223,6 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	fl__comm_share(ranks, &rank, &next); /* this rank's number */
 	for (int64_t i = 0; i < nf; i++) {
 		load_row(fd, i, w.row);
 		w.cnt[af[i]]++;

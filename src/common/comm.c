@@ -36,6 +36,11 @@ int fl__comm_ranks(void)
 	return current ? current->size : 1;
 }
 
+int fl__comm_rank(void)
+{
+	return current ? current->rank : 0;
+}
+
 const fl_comm *fl__comm_pause(void)
 {
 	const fl_comm *c = current;

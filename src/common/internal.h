@@ -257,6 +257,7 @@ double fl__rng_normal(fl_rng *r);
 void fl__comm_enter(const fl_comm *c);
 int fl__comm_leave(void);
 int fl__comm_ranks(void);
+int fl__comm_rank(void); /* this rank, 0 .. ranks - 1 */
 /* Work a rank does alone (no exchange inside): pause returns the table,
  * resume(it) brings it back. */
 const fl_comm *fl__comm_pause(void);
