@@ -876,12 +876,12 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 		return rc;
 	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
 		return FL_ENOMEM;
-	t = fl__now();
-	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
-	p->prepare_seconds = fl__now() - t;
 	/* with several ranks, each computes its share of every pass over the
 	 * rows (faultline/comm.h) */
 	fl__comm_enter(opts->comm);
+	t = fl__now();
+	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
+	p->prepare_seconds = fl__now() - t;
 	if (rc == 0)
 		rc = fl_pipeline__discover(out, p, data, opts);
 	rc = fl__comm_leave() ? FL_EIO : rc;
