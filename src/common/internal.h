@@ -280,7 +280,8 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 /* qsort(base, n, size, cmp), the work shared by the ranks: rank q sorts
  * the q-th of P equal parts, every rank merges the gathered parts (stable).
  * The result is qsort's when cmp is a total order (ties broken, by row for
- * instance). 0 or FL_ENOMEM on every rank alike. */
+ * instance). 0, or an error on every rank (FL_ENOMEM where memory ran out,
+ * "rank R failed" on the others). */
 int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* Seconds of a monotonic clock (clock.c), for stage timings. */

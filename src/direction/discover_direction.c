@@ -202,6 +202,8 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 					   m, o->rows,
 					   o->threads)) != 0)
 		goto fail;
+	/* equal scores are equal floats (but for -0 and 0): the value read at
+	 * best_m - 1 is the same for any order of ties */
 	if ((rc = fl__comm_sort(scores, m, sizeof(float), cmp_float_desc)) != 0)
 		goto fail;
 	if (!(c->description = fl__malloc(strlen(text) + 1, "slice description")) ||
