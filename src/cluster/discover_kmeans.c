@@ -40,6 +40,8 @@
 
 /* Merge two clusters only when normality is not rejected at 1%. */
 #define AD_CRITICAL 1.035
+/* Pair tests per rank between two agreements of the ranks */
+#define MERGE_BATCH 4
 
 static int64_t core_rank(int64_t n_failing)
 {
@@ -264,18 +266,22 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 			}
 		qsort(pairs, (size_t)np, sizeof(pair), cmp_pair);
 		merged = 0;
-		/* the first pair that passes, P pairs at a time: rank q tests the
-		 * round's pair q, and the ranks agree on the first that passed */
-		for (int64_t q0 = 0; q0 < np && !merged; q0 += ranks) {
-			int64_t q = q0 + rank, first = 0, m;
+		/* the first pair that passes, MERGE_BATCH x P pairs at a time: rank
+		 * r tests the round's pairs r, r + P, ... up to its first that
+		 * passes, and the ranks agree on the first that passed (every pair
+		 * before it was tested and failed) */
+		for (int64_t q0 = 0; q0 < np && !merged; q0 += ranks * MERGE_BATCH) {
+			int64_t q, first = 0, m;
 			int32_t a, b;
 
-			if (q < np && (m = merge_projection(&w, pairs[q].a, pairs[q].b, proj)) >= 8 &&
-			    anderson_darling(proj, m) < AD_CRITICAL)
-				first = np - q;
+			for (int64_t t = 0; t < MERGE_BATCH && !first; t++)
+				if ((q = q0 + t * ranks + rank) < np &&
+				    (m = merge_projection(&w, pairs[q].a, pairs[q].b, proj)) >= 8 &&
+				    anderson_darling(proj, m) < AD_CRITICAL)
+					first = np - q;
 			fl__comm_max_i64(&first, 1);
 			first = first ? np - first : np;
-			for (q = q0; q < q0 + ranks && q < first && q < np; q++)
+			for (q = q0; q < q0 + ranks * MERGE_BATCH && q < first && q < np; q++)
 				failed[pairs[q].a * kk + pairs[q].b] = 1;
 			if (first == np)
 				continue;
