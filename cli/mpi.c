@@ -17,28 +17,32 @@ static fl_comm comm;
 static int started;
 /* what this rank sent and received, for --timings: calls and bytes of
  * the reductions (in place: the buffer's size) and of the gathers (the
- * whole result) */
+ * whole result), and the seconds spent in them (waiting for the other
+ * ranks included) */
 static int64_t n_reduce, n_gather, reduce_bytes, gather_bytes;
+static double reduce_seconds, gather_seconds;
 
 static int sum_or_max(void *buf, int64_t n, MPI_Datatype type, int op)
 {
 	/* counts are int: long buffers go in pieces */
 	char *p = buf;
-	int size;
+	int size, rc = 0;
+	double t = MPI_Wtime();
 
 	MPI_Type_size(type, &size);
 	n_reduce++;
 	reduce_bytes += n * size;
-	while (n > 0) {
+	while (n > 0 && rc == 0) {
 		int m = n > (1 << 30) ? 1 << 30 : (int)n;
 
 		if (MPI_Allreduce(MPI_IN_PLACE, p, m, type, op == FL_COMM_MAX ? MPI_MAX : MPI_SUM,
 				  MPI_COMM_WORLD) != MPI_SUCCESS)
-			return -1;
+			rc = -1;
 		p += (size_t)m * (size_t)size;
 		n -= m;
 	}
-	return 0;
+	reduce_seconds += MPI_Wtime() - t;
+	return rc;
 }
 
 static int allreduce_f64(void *user, double *buf, int64_t n, int op)
@@ -86,8 +90,10 @@ static int allgather(void *user, const void *mine, void *all, const int64_t *byt
 		off += bytes_of[q];
 	}
 	gather_bytes += off;
+	gather_seconds -= MPI_Wtime();
 	rc = MPI_Allgatherv(mine, counts[comm.rank], MPI_BYTE, all, counts, counts + p, MPI_BYTE,
 			    MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+	gather_seconds += MPI_Wtime();
 cleanup:
 	free(counts);
 	return rc;
@@ -133,9 +139,10 @@ int ranks_agree(int code)
 void ranks_print_volume(void)
 {
 	if (started && comm.size > 1)
-		fprintf(stderr, "faultline: exchanged by rank %d of %d: %lld reductions (%.1f MB), "
-			"%lld gathers (%.1f MB)\n", comm.rank, comm.size, (long long)n_reduce,
-			(double)reduce_bytes / 1e6, (long long)n_gather, (double)gather_bytes / 1e6);
+		fprintf(stderr, "faultline: exchanged by rank %d of %d: %lld reductions (%.1f MB, "
+			"%.2f s), %lld gathers (%.1f MB, %.2f s)\n", comm.rank, comm.size,
+			(long long)n_reduce, (double)reduce_bytes / 1e6, reduce_seconds,
+			(long long)n_gather, (double)gather_bytes / 1e6, gather_seconds);
 }
 
 int ranks_end(int code)

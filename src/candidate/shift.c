@@ -61,23 +61,29 @@ static int32_t find(int32_t *parent, int32_t a)
 }
 
 /* The class means of the passing rows (a class without passing rows
- * takes the mean of all its rows): k x d. */
+ * takes the mean of all its rows): k x d. Several ranks: each sums the rows
+ * of its share of the classes, in row order, and the means are exchanged
+ * (a class's mean is one rank's, plus zeros: the single process's). */
 static int class_means(double *mean, const float *x, const int64_t *xrows, int64_t n, int64_t d,
 		       const int64_t *labels, int32_t k, const unsigned char *failing)
 {
 	double *cnt = fl__calloc((size_t)k * 2, sizeof *cnt, "class means");
 	double *all = fl__calloc((size_t)k * (size_t)d, sizeof *all, "class means");
+	int64_t c0, c1;
 
 	if (!cnt || !all) {
 		free(cnt);
 		free(all);
 		return FL_ENOMEM;
 	}
+	fl__comm_share(k, &c0, &c1);
 	memset(mean, 0, (size_t)k * (size_t)d * sizeof *mean);
 	for (int64_t i = 0; i < n; i++) {
 		int64_t c = labels[i];
 		const float *xi = x + (xrows ? xrows[i] : i) * d;
 
+		if (c < c0 || c >= c1)
+			continue;
 		cnt[2 * c + 1] += 1;
 		for (int64_t j = 0; j < d; j++)
 			all[c * d + j] += xi[j];
@@ -91,6 +97,7 @@ static int class_means(double *mean, const float *x, const int64_t *xrows, int64
 		for (int64_t j = 0; j < d; j++)
 			mean[c * d + j] = cnt[2 * c] > 0 ? mean[c * d + j] / cnt[2 * c]
 				       : cnt[2 * c + 1] > 0 ? all[c * d + j] / cnt[2 * c + 1] : 0;
+	fl__comm_sum_f64(mean, k * d);
 	free(cnt);
 	free(all);
 	return FL_OK;
@@ -230,12 +237,13 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 	if ((rc = fl__failing_flags(failing, failure, n, "shift")) ||
 	    (rc = class_means(mean, x, xrows, n, d, labels, n_classes, failing)))
 		goto cleanup;
-	/* each cluster's shift, unit length (0 when none) */
+	/* each cluster's shift, unit length (0 when none); several ranks:
+	 * rank q the clusters q, q + P, ..., the others' left zero and summed */
 	for (int32_t a = 0; a < nc; a++) {
 		const fl_candidate *c = &(*cands)[a];
 		double *sh = shift + (size_t)a * (size_t)d, norm = 0;
 
-		if (!is_cluster(c))
+		if (!is_cluster(c) || a % fl__comm_ranks() != fl__comm_rank())
 			continue;
 		for (int64_t j = 0; j < c->n_members; j++) {
 			int64_t i = c->members[j], y = labels[i];
@@ -250,6 +258,7 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 		for (int64_t q = 0; q < d; q++)
 			sh[q] = norm > 0 ? sh[q] / norm : 0;
 	}
+	fl__comm_sum_f64(shift, (int64_t)nc * d);
 	memset(failing, 0, (size_t)(n ? n : 1)); /* from here on, row marks */
 	for (size_t ab = 0; ab < (size_t)nc * (size_t)nc; ab++)
 		cosine[ab] = -2; /* no link */

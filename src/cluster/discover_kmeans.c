@@ -40,6 +40,8 @@
 
 /* Merge two clusters only when normality is not rejected at 1%. */
 #define AD_CRITICAL 1.035
+/* Pair tests per rank between two agreements of the ranks */
+#define MERGE_BATCH 4
 
 static int64_t core_rank(int64_t n_failing)
 {
@@ -125,26 +127,38 @@ static void load_row(const fl_km_data *p, int64_t i, float *out)
 		out[j] = src[j] * scale;
 }
 
-/* distances of cluster c's rows to its mean, and its core radius */
+/* distances of cluster c's rows (every cluster's when c < 0) to their
+ * mean, and the core radii. Several ranks: each measures its share of the
+ * rows, the distances are exchanged. */
 static void merge_refresh(merge_ws *w, int32_t c)
 {
-	int64_t d = w->fd->d, m = 0;
+	int64_t d = w->fd->d, nf = w->fd->n, i0, i1;
 
-	for (int64_t i = 0; i < w->fd->n; i++) {
+	fl__comm_share(nf, &i0, &i1);
+	for (int64_t i = i0; i < i1; i++) {
+		int32_t a = w->af[i];
 		double t = 0;
-		if (w->af[i] != c)
+		if (c >= 0 && a != c)
 			continue;
 		load_row(w->fd, i, w->row);
 		for (int64_t j = 0; j < d; j++) {
-			double u = w->row[j] - w->sum[c * d + j] / (double)w->cnt[c];
+			double u = w->row[j] - w->sum[a * d + j] / (double)w->cnt[a];
 			t += u * u;
 		}
 		if (w->fd->extra2)
 			t += w->fd->extra2[w->fd->rows ? w->fd->rows[i] : i];
-		w->scratch[m++] = w->dist[i] = (float)sqrt(t);
+		w->dist[i] = (float)sqrt(t);
 	}
-	qsort(w->scratch, (size_t)m, sizeof(float), cmp_float);
-	w->rad[c] = m ? CORE_SLACK * w->scratch[core_rank(m) - 1] : 0;
+	fl__comm_gather_rows(w->dist, sizeof(float), nf, 1, nf, fl__comm_ranks());
+	for (int32_t a = c < 0 ? 0 : c; a < (c < 0 ? w->k : c + 1); a++) {
+		int64_t m = 0;
+
+		for (int64_t i = 0; i < nf; i++)
+			if (w->af[i] == a)
+				w->scratch[m++] = w->dist[i];
+		qsort(w->scratch, (size_t)m, sizeof(float), cmp_float);
+		w->rad[a] = m ? CORE_SLACK * w->scratch[core_rank(m) - 1] : 0;
+	}
 }
 
 /* The projections to test for the pair (a, b): core rows alternate, within
@@ -204,7 +218,8 @@ static int64_t merge_projection(merge_ws *w, int32_t a, int32_t b, double *proj)
 static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 			  const fl_km_data *fd)
 {
-	int64_t d = fd->d, nf = fd->n, kk = *k;
+	int64_t d = fd->d, nf = fd->n, kk = *k, ranks = fl__comm_ranks(), rank = fl__comm_rank();
+	int64_t c0, c1;
 	merge_ws w = {fd, af, kk, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	unsigned char *failed = fl__calloc((size_t)(kk * kk), 1, "cluster merge");
 	double *proj = fl__malloc((size_t)nf * sizeof(double), "cluster merge");
@@ -223,14 +238,17 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
+	fl__comm_share(kk, &c0, &c1); /* several ranks: each sums its clusters' rows */
 	for (int64_t i = 0; i < nf; i++) {
-		load_row(fd, i, w.row);
 		w.cnt[af[i]]++;
+		if (af[i] < c0 || af[i] >= c1)
+			continue;
+		load_row(fd, i, w.row);
 		for (int64_t j = 0; j < d; j++)
 			w.sum[af[i] * d + j] += w.row[j];
 	}
-	for (int32_t c = 0; c < kk; c++)
-		merge_refresh(&w, c);
+	fl__comm_sum_f64(w.sum, kk * d);
+	merge_refresh(&w, -1);
 	while (merged) {
 		int64_t np = 0;
 		for (int64_t a = 0; a < kk; a++)
@@ -248,13 +266,27 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 			}
 		qsort(pairs, (size_t)np, sizeof(pair), cmp_pair);
 		merged = 0;
-		for (int64_t q = 0; q < np && !merged; q++) {
-			int32_t a = pairs[q].a, b = pairs[q].b;
-			int64_t m = merge_projection(&w, a, b, proj);
-			if (m < 8 || anderson_darling(proj, m) >= AD_CRITICAL) {
-				failed[a * kk + b] = 1;
+		/* the first pair that passes, MERGE_BATCH x P pairs at a time: rank
+		 * r tests the round's pairs r, r + P, ... up to its first that
+		 * passes, and the ranks agree on the first that passed (every pair
+		 * before it was tested and failed) */
+		for (int64_t q0 = 0; q0 < np && !merged; q0 += ranks * MERGE_BATCH) {
+			int64_t q, first = 0, m;
+			int32_t a, b;
+
+			for (int64_t t = 0; t < MERGE_BATCH && !first; t++)
+				if ((q = q0 + t * ranks + rank) < np &&
+				    (m = merge_projection(&w, pairs[q].a, pairs[q].b, proj)) >= 8 &&
+				    anderson_darling(proj, m) < AD_CRITICAL)
+					first = np - q;
+			fl__comm_max_i64(&first, 1);
+			first = first ? np - first : np;
+			for (q = q0; q < q0 + ranks * MERGE_BATCH && q < first && q < np; q++)
+				failed[pairs[q].a * kk + pairs[q].b] = 1;
+			if (first == np)
 				continue;
-			}
+			a = pairs[first].a;
+			b = pairs[first].b;
 			for (int64_t i = 0; i < nf; i++)
 				af[i] = af[i] == b ? a : af[i];
 			for (int64_t j = 0; j < d; j++)
@@ -485,7 +517,8 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	free(dist2);
 	assign = NULL;
 	dist2 = NULL;
-	qsort(mem, (size_t)n_in, sizeof(member), cmp_member);
+	if ((rc = fl__comm_sort(mem, n_in, sizeof(member), cmp_member)) != 0)
+		goto cleanup;
 	for (int64_t a = 0, b; a < n_in; a = b) {
 		fl_candidate *c = &cand[nc];
 		int64_t m = 0;

@@ -95,7 +95,8 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 	w->xb = fl__malloc(t * (size_t)(w->block * d) * sizeof(float), "k-means blocks");
 	w->xn = fl__malloc(t * (size_t)w->block * sizeof(float), "k-means norms");
 	w->dots = fl__malloc(t * (size_t)(w->block * kcap) * sizeof(float), "k-means distances");
-	w->psum = fl__malloc((size_t)KM_GROUPS * (size_t)(kcap * d) * sizeof(double),
+	/* and room after them to exchange the counts, changed and inertia too */
+	w->psum = fl__malloc(((size_t)KM_GROUPS * (size_t)(kcap * d + kcap + 1) + 1) * sizeof(double),
 			     "k-means partial sums");
 	w->pcnt = fl__malloc((size_t)KM_GROUPS * (size_t)kcap * sizeof(int64_t),
 			     "k-means partial counts");
@@ -210,15 +211,26 @@ typedef struct km_pass {
  * the rows of every rank's groups, on every rank. */
 static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t *changed)
 {
-	int64_t kc = w->kcap, d = w->d, B = w->block;
+	int64_t kc = w->kcap, d = w->d, B = w->block, ns = n_groups * kc * d, nc = 0;
+	double *tail = w->psum + ns;
 
-	if (p->mode != P_ASSIGN && p->mode != P_UPDATE)
-		fl__comm_sum_f64(w->psum, n_groups * kc * d);
-	if (p->mode == P_LLOYD) {
-		fl__comm_sum_i64(w->pcnt, n_groups * kc);
-		fl__comm_sum_i64(changed, 1);
+	if (p->mode == P_ASSIGN || p->mode == P_UPDATE) {
+		fl__comm_sum_f64(w->pin, n_groups);
+	} else { /* one exchange: the sums, then counts and changed (exact in double), inertia */
+		if (p->mode == P_LLOYD) {
+			nc = n_groups * kc + 1;
+			for (int64_t i = 0; i < nc - 1; i++)
+				tail[i] = (double)w->pcnt[i];
+			tail[nc - 1] = (double)*changed;
+		}
+		memcpy(tail + nc, w->pin, (size_t)n_groups * sizeof(double));
+		fl__comm_sum_f64(w->psum, ns + nc + n_groups);
+		for (int64_t i = 0; i < nc - 1; i++)
+			w->pcnt[i] = (int64_t)tail[i];
+		if (nc)
+			*changed = (int64_t)tail[nc - 1];
+		memcpy(w->pin, tail + nc, (size_t)n_groups * sizeof(double));
 	}
-	fl__comm_sum_f64(w->pin, n_groups);
 	if (p->mode == P_ASSIGN) /* Lloyd's: once, after its last pass (gather_assign) */
 		fl__comm_gather_rows(p->assign, sizeof(int32_t), w->n, B, w->n_blocks, n_groups);
 	if (p->mode == P_ASSIGN && p->dist2)

@@ -36,6 +36,11 @@ int fl__comm_ranks(void)
 	return current ? current->size : 1;
 }
 
+int fl__comm_rank(void)
+{
+	return current ? current->rank : 0;
+}
+
 const fl_comm *fl__comm_pause(void)
 {
 	const fl_comm *c = current;
@@ -133,4 +138,67 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 	free(mine);
 	if (b != bytes_of)
 		free(b);
+}
+
+/* dst[lo, hi) := the sorted runs src[lo, mid) and src[mid, hi) merged,
+ * the left run first among equals (stable) */
+static void merge(char *dst, const char *src, int64_t lo, int64_t mid, int64_t hi, size_t size,
+		  int (*cmp)(const void *, const void *))
+{
+	int64_t i = lo, j = mid, k = lo;
+
+	while (i < mid && j < hi) {
+		const char *take = cmp(src + j * (int64_t)size, src + i * (int64_t)size) < 0 ?
+					   src + j++ * (int64_t)size : src + i++ * (int64_t)size;
+		memcpy(dst + k++ * (int64_t)size, take, size);
+	}
+	memcpy(dst + k * (int64_t)size, src + i * (int64_t)size, (size_t)(mid - i) * size);
+	k += mid - i;
+	memcpy(dst + k * (int64_t)size, src + j * (int64_t)size, (size_t)(hi - j) * size);
+}
+
+int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	int64_t p = current ? current->size : 1, runs = p, *bound = NULL;
+	char *src = base, *dst = NULL;
+	int rc = 0;
+
+	if (p == 1 || n < 64 * p) {
+		qsort(base, (size_t)n, size, cmp);
+		return 0;
+	}
+	if (!(bound = fl__malloc((size_t)(p + 1) * sizeof *bound, "sort")) ||
+	    !(dst = fl__malloc((size_t)n * size, "sort")))
+		rc = FL_ENOMEM;
+	if ((rc = fl__comm_agree(rc)) != 0 || !current)
+		goto cleanup; /* a failed exchange: the report is dropped */
+	for (int64_t q = 0; q <= p; q++)
+		bound[q] = q * n / p;
+	qsort(src + bound[current->rank] * (int64_t)size,
+	      (size_t)(bound[current->rank + 1] - bound[current->rank]), size, cmp);
+	fl__comm_gather_rows(base, size, n, 1, n, p);
+	while (runs > 1) { /* adjacent runs merged pairwise: log2(P) rounds */
+		int64_t out = 0;
+		char *t;
+
+		for (int64_t r = 0; r < runs; r += 2) {
+			int64_t hi = r + 2 <= runs ? bound[r + 2] : bound[r + 1];
+
+			merge(dst, src, bound[r], bound[r + 1], hi, size, cmp);
+			bound[out++] = bound[r];
+		}
+		bound[out] = n;
+		runs = out;
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != base) {
+		memcpy(base, src, (size_t)n * size);
+		dst = src;
+	}
+cleanup:
+	free(bound);
+	free(dst == base ? NULL : dst);
+	return rc;
 }

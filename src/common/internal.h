@@ -257,6 +257,7 @@ double fl__rng_normal(fl_rng *r);
 void fl__comm_enter(const fl_comm *c);
 int fl__comm_leave(void);
 int fl__comm_ranks(void);
+int fl__comm_rank(void); /* this rank, 0 .. ranks - 1 */
 /* Work a rank does alone (no exchange inside): pause returns the table,
  * resume(it) brings it back. */
 const fl_comm *fl__comm_pause(void);
@@ -275,6 +276,13 @@ void fl__comm_max_i64(int64_t *buf, int64_t n);
  * groups: afterwards every rank has every row */
 void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
 			  int64_t n_blocks, int64_t n_groups);
+
+/* qsort(base, n, size, cmp), the work shared by the ranks: rank q sorts
+ * the q-th of P equal parts, every rank merges the gathered parts (stable).
+ * The result is qsort's when cmp is a total order (ties broken, by row for
+ * instance). 0, or an error on every rank (FL_ENOMEM where memory ran out,
+ * "rank R failed" on the others). */
+int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* Seconds of a monotonic clock (clock.c), for stage timings. */
 double fl__now(void);

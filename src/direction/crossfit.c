@@ -50,27 +50,46 @@ int fl_direction__folds(int32_t *fold, const int64_t *rows, int64_t m,
 	return 0;
 }
 
-/* Column means and 1 / standard deviations of the scaled rows (double, in
- * row order); a constant column gets inv_s = 0 and so weight 0. */
+/* Column means and 1 / standard deviations of the scaled rows (double); a
+ * constant column gets inv_s = 0 and so weight 0. The rows are summed in
+ * at most STAT_GROUPS fixed groups of blocks of STAT_ROWS (each in row
+ * order, then the groups in order), so that several ranks can each sum
+ * their share of the groups (the others' left zero) and get the same
+ * sums. acc: (2 + STAT_GROUPS) x d. */
+#define STAT_ROWS 4096
+#define STAT_GROUPS 32
 static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *acc, float *buf)
 {
-	int64_t d = p->d;
+	int64_t d = p->d, nb = (p->m + STAT_ROWS - 1) / STAT_ROWS, g0, g1;
+	int64_t ng = nb < STAT_GROUPS ? nb : STAT_GROUPS;
+	double *part = acc + 2 * d;
 
+	fl__comm_share(ng, &g0, &g1);
 	memset(acc, 0, (size_t)(2 * d) * sizeof(double));
 	for (int pass = 0; pass < 2; pass++) {
-		for (int64_t k = 0; k < p->m; k++) {
-			int64_t row = p->rows ? p->rows[k] : k;
-			const float *src = fl_lr__row(p, row, buf);
-			float sc = p->rscale ? p->rscale[row] : 1.0f;
-			if (pass == 0)
-				for (int64_t j = 0; j < d; j++)
-					acc[j] += src[j] * sc;
-			else
-				for (int64_t j = 0; j < d; j++) {
-					double u = (double)(src[j] * sc) - (double)mu[j];
-					acc[d + j] += u * u;
-				}
+		memset(part, 0, (size_t)(ng * d) * sizeof(double));
+		for (int64_t g = g0; g < g1; g++) {
+			double *s = part + g * d;
+			int64_t k1 = (g + 1) * nb / ng * STAT_ROWS;
+
+			for (int64_t k = g * nb / ng * STAT_ROWS; k < k1 && k < p->m; k++) {
+				int64_t row = p->rows ? p->rows[k] : k;
+				const float *src = fl_lr__row(p, row, buf);
+				float sc = p->rscale ? p->rscale[row] : 1.0f;
+				if (pass == 0)
+					for (int64_t j = 0; j < d; j++)
+						s[j] += src[j] * sc;
+				else
+					for (int64_t j = 0; j < d; j++) {
+						double u = (double)(src[j] * sc) - (double)mu[j];
+						s[j] += u * u;
+					}
+			}
 		}
+		fl__comm_sum_f64(part, ng * d);
+		for (int64_t g = 0; g < ng; g++)
+			for (int64_t j = 0; j < d; j++)
+				acc[pass * d + j] += part[g * d + j];
 		for (int64_t j = 0; j < d && pass == 0; j++)
 			mu[j] = (float)(acc[j] / (double)p->m);
 	}
@@ -81,17 +100,19 @@ static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *a
 	}
 }
 
-/* ROC AUC of scores (m) for failing against passing entries, ties counted
- * half (mid-ranks). NaN when a class is empty. */
-static double roc_auc(const float *scores, const int64_t *rows, int64_t m,
-		      const unsigned char *failing, fl_f32_row *tmp)
+/* *auc := the ROC AUC of scores (m) for failing against passing entries,
+ * ties counted half (mid-ranks). NaN when a class is empty. */
+static int roc_auc(double *auc, const float *scores, const int64_t *rows, int64_t m,
+		   const unsigned char *failing, fl_f32_row *tmp)
 {
 	double rank_sum = 0;
 	int64_t nf = 0;
+	int rc;
 
 	for (int64_t k = 0; k < m; k++)
 		tmp[k] = (fl_f32_row){scores[k], k};
-	qsort(tmp, (size_t)m, sizeof(fl_f32_row), fl__cmp_f32_row);
+	if ((rc = fl__comm_sort(tmp, m, sizeof(fl_f32_row), fl__cmp_f32_row)) != 0)
+		return rc;
 	for (int64_t g = 0; g < m;) {
 		int64_t e = g + 1;
 		while (e < m && tmp[e].v == tmp[g].v)
@@ -103,9 +124,9 @@ static double roc_auc(const float *scores, const int64_t *rows, int64_t m,
 			}
 		g = e;
 	}
-	if (nf == 0 || nf == m)
-		return NAN;
-	return (rank_sum - (double)nf * (double)(nf + 1) / 2) / ((double)nf * (double)(m - nf));
+	*auc = nf == 0 || nf == m ? NAN :
+	       (rank_sum - (double)nf * (double)(nf + 1) / 2) / ((double)nf * (double)(m - nf));
+	return 0;
 }
 
 static void row_scales(float *rscale, const fl_lr_data *p, float *buf)
@@ -263,7 +284,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 	wf = fl__malloc((size_t)d * sizeof(float), "direction weights");
 	rowbuf = fl__malloc((size_t)d * sizeof(float), "a row");
 	theta = fl__malloc((size_t)p * sizeof(double), "direction weights");
-	acc = fl__malloc((size_t)(2 * d) * sizeof(double), "column statistics");
+	acc = fl__malloc((size_t)((2 + STAT_GROUPS) * d) * sizeof(double), "column statistics");
 	mean = fl__calloc((size_t)p, sizeof(double), "direction weights");
 	fv = fl__malloc((size_t)(m + d) * sizeof(float), "direction scores");
 	if (automatic) {
@@ -360,7 +381,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	dir.auc = roc_auc(sc, rows, m, failing, tmp);
+	rc = roc_auc(&dir.auc, sc, rows, m, failing, tmp);
 cleanup:
 	free(train);
 	free(rscale);

@@ -136,7 +136,8 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	}
 	for (int64_t k = 0; k < m; k++)
 		rk[k] = (ranked){scores[k], rows ? rows[k] : k};
-	qsort(rk, (size_t)m, sizeof(ranked), cmp_ranked);
+	if ((rc = fl__comm_sort(rk, m, sizeof(ranked), cmp_ranked)) != 0)
+		goto cleanup;
 	for (int64_t k = 0; k < m; k++)
 		members[k] = rk[k].row;
 	for (int g = 0; g < N_GRID; g++) {
@@ -201,7 +202,10 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 					   m, o->rows,
 					   o->threads)) != 0)
 		goto fail;
-	qsort(scores, (size_t)m, sizeof(float), cmp_float_desc);
+	/* equal scores are equal floats (but for -0 and 0): the value read at
+	 * best_m - 1 is the same for any order of ties */
+	if ((rc = fl__comm_sort(scores, m, sizeof(float), cmp_float_desc)) != 0)
+		goto fail;
 	if (!(c->description = fl__malloc(strlen(text) + 1, "slice description")) ||
 	    !(c->spec_json = spec_json(&dir, view, label, (double)scores[best_m - 1], lift))) {
 		rc = FL_ENOMEM;

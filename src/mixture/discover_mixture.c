@@ -235,7 +235,8 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 		if (sz < min_size || sz == 0)
 			continue;
 		/* most responsible first (the key of fl_mx_out), then by row */
-		qsort(mem + a, (size_t)sz, sizeof(fl_f32_row), fl__cmp_f32_row);
+		if ((rc = fl__comm_sort(mem + a, sz, sizeof(fl_f32_row), fl__cmp_f32_row)) != 0)
+			goto cleanup;
 		c->members = fl__malloc((size_t)sz * sizeof(int64_t), "slice members");
 		c->member_scores = fl__malloc((size_t)sz * sizeof(float), "slice members");
 		c->centroid = fl__malloc((size_t)p->d * sizeof(float), "slice centroid");

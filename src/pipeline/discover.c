@@ -522,6 +522,7 @@ static int cmp_worst(const void *pa, const void *pb)
 static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd)
 {
 	worst *w = fl__malloc((size_t)(c->n_members ? c->n_members : 1) * sizeof *w, "slice members");
+	int rc;
 
 	if (!w)
 		return FL_ENOMEM;
@@ -531,11 +532,11 @@ static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd)
 
 		w[m] = (worst){h->failure[i], p, row};
 	}
-	qsort(w, (size_t)c->n_members, sizeof *w, cmp_worst);
-	for (int64_t m = 0; m < c->n_members; m++)
+	rc = fl__comm_sort(w, c->n_members, sizeof *w, cmp_worst);
+	for (int64_t m = 0; m < c->n_members && rc == 0; m++)
 		c->members[m] = w[m].row;
 	free(w);
-	return FL_OK;
+	return rc;
 }
 
 /* Settle the slices from index `first` on. */
@@ -875,12 +876,12 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 		return rc;
 	if (!(p = fl__calloc(1, sizeof *p, "prepared data")))
 		return FL_ENOMEM;
-	t = fl__now();
-	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
-	p->prepare_seconds = fl__now() - t;
 	/* with several ranks, each computes its share of every pass over the
 	 * rows (faultline/comm.h) */
 	fl__comm_enter(opts->comm);
+	t = fl__now();
+	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
+	p->prepare_seconds = fl__now() - t;
 	if (rc == 0)
 		rc = fl_pipeline__discover(out, p, data, opts);
 	rc = fl__comm_leave() ? FL_EIO : rc;

@@ -339,6 +339,7 @@ static int views(const fl_data *d, int32_t threads)
 	for (int32_t v = 0; v < d->n_views; v++) {
 		const fl_view *w = &d->views[v];
 		const char *src = NAME(w->source, w->name);
+		int64_t i0, i1, bad;
 		int rc;
 
 		if (!w->name || !w->name[0] || strlen(w->name) > 63)
@@ -350,7 +351,12 @@ static int views(const fl_data *d, int32_t threads)
 		for (int32_t u = 0; u < v; u++)
 			if (strcmp(d->views[u].name, w->name) == 0)
 				return fl__error(FL_EINVAL, "view name '%s' given twice", w->name);
-		if (view_in_range(w->x, d->n * w->dim, threads))
+		/* several ranks: each tests its share of the rows; a bad value on
+		 * any, and every rank looks for the first (the same message) */
+		fl__comm_share(d->n, &i0, &i1);
+		bad = !view_in_range(w->x + i0 * w->dim, (i1 - i0) * w->dim, threads);
+		fl__comm_max_i64(&bad, 1);
+		if (!bad)
 			continue;
 		/* a bad value: the first one found in row order, named */
 		if ((rc = fl_check_finite_f32(w->x, d->n, w->dim, w->dim, src)))

@@ -60,16 +60,27 @@ int fl_split_holdout(uint8_t *holdout, const double *failure, int64_t n, uint64_
 			k[i] = k[j];
 			k[j] = t;
 		}
+		/* the passing rows, then the failing ones, each in shuffled order
+		 * (a stable partition: the sort by (stratum, position) it replaces) */
+		fl_f64_row *fail = NULL;
+		int64_t nf = 0;
 		for (int64_t i = 0; i < n; i++)
-			k[i].row = k[i].row * 2 + (k[i].v > 0.5); /* stratum in the low bit */
-		for (int64_t i = 0; i < n; i++)
-			k[i].v = (double)(k[i].row & 1) * (double)n + (double)i; /* stratum, then shuffled order */
-		qsort(k, (size_t)n, sizeof *k, fl__cmp_f64_row);
-		for (int64_t i = 0; i < n; i++) {
-			if ((k[i].row & 1) && n_pass == n)
-				n_pass = i;
-			k[i].row >>= 1;
+			nf += k[i].v > 0.5;
+		if (nf && !(fail = fl__malloc((size_t)nf * sizeof *fail, "holdout split"))) {
+			free(k);
+			return FL_ENOMEM;
 		}
+		n_pass = 0;
+		nf = 0;
+		for (int64_t i = 0; i < n; i++) {
+			if (k[i].v > 0.5)
+				fail[nf++] = k[i];
+			else
+				k[n_pass++] = k[i];
+		}
+		if (nf)
+			memcpy(k + n_pass, fail, (size_t)nf * sizeof *fail);
+		free(fail);
 	} else {
 		qsort(k, (size_t)n, sizeof *k, fl__cmp_f64_row);
 	}

@@ -1,9 +1,11 @@
 #!/bin/sh
 # `mpirun -np P faultline discover` gives the single process's report, for
 # P = 2 and 3 (uneven shares), on `faultline synth` data with two views and
-# metadata, at 1 and 2 threads per rank; and a rank that fails ends every
-# rank: a bad input on rank 1 (its message names the rank and the file, the
-# job exits non-zero, no report is written), a rank killed mid-run.
+# metadata, at 1 and 2 threads per rank; a bad value in the last rank's
+# share of the input check gives the single process's message; and a rank
+# that fails ends every rank: a bad input on rank 1 (its message names the
+# rank and the file, the job exits non-zero, no report is written), a rank
+# killed mid-run.
 # usage: ranks.sh FAULTLINE (built with -DFL_MPI=ON)
 set -eu
 bin=$1
@@ -56,6 +58,26 @@ fi
 grep -q "rank 1 of 2: .*bad.npy" "$tmp/fail.err" || { cat "$tmp/fail.err"; bad "a bad input on rank 1: no message naming rank 1 and the file"; }
 [ -z "$(ls "$tmp/fail")" ] || bad "a bad input on rank 1: files written: $(ls "$tmp/fail")"
 echo "a bad input on rank 1: every rank ended, rank 1 and the file named, no report"
+
+# a value out of range in the last row (the input check of the last rank's
+# share of the rows): the single process's message, non-zero exit, no report
+cp "$tmp/d/emb.npy" "$tmp/inf.npy"
+size=$(wc -c <"$tmp/inf.npy")
+printf '\000\000\200\177' | dd of="$tmp/inf.npy" bs=1 seek=$((size - 4)) conv=notrunc 2>/dev/null
+inf="--labels $tmp/d/labels.npy --probs $tmp/d/probs.npy --view emb=$tmp/inf.npy --quiet"
+# shellcheck disable=SC2086 # one word per argument
+"$bin" discover $inf --json "$tmp/inf1.json" 2>"$tmp/inf1.err" && bad "+Inf in the last row: exit 0"
+msg=$(sed -n 's/^faultline: //p' "$tmp/inf1.err")
+case $msg in *"row 11999, column 23: value is +Inf"*) ;; *) bad "+Inf in the last row, one process: $msg" ;; esac
+for np in 2 3; do
+	mkdir "$tmp/inf$np"
+	# shellcheck disable=SC2086
+	$run -np $np "$bin" discover $inf --json "$tmp/inf$np/r.json" >/dev/null 2>"$tmp/inf$np.err" &&
+		bad "+Inf in the last row, np $np: exit 0"
+	grep -qF "$msg" "$tmp/inf$np.err" || { cat "$tmp/inf$np.err"; bad "+Inf in the last row, np $np: not the single process's message"; }
+	[ -z "$(ls "$tmp/inf$np")" ] || bad "+Inf in the last row, np $np: files written"
+done
+echo "+Inf in the last rank's rows: the single process's message, no report"
 
 # rank 1 (the faultline process itself: the wrapper execs it) killed
 # 0.3 s into its run, on a larger set (about 1.5 s alone): mpirun ends

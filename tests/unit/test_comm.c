@@ -5,9 +5,12 @@
  * shares of every pass) and 1 or 2 OpenMP threads per rank, every rank's
  * report is the single process's, byte for byte (its JSON), on synthetic
  * data with two views, searched as they are and reduced (PCA to 8
- * dimensions, 8-bit codes) first. Also: a bad table is refused, and a table whose
- * exchange fails makes every rank fail with FL_EIO, no report.
+ * dimensions, 8-bit codes) first. Also: a bad table is refused, a table whose
+ * exchange fails makes every rank fail with FL_EIO, no report; a bad value
+ * in the rows one rank checks gives every rank the single process's error;
+ * the ranks' shared sort (fl__comm_sort) gives qsort's order.
  */
+#include "common/internal.h"
 #include "check.h"
 
 #include <pthread.h>
@@ -33,6 +36,7 @@ typedef struct rank {
 	int32_t threads, pca_dims;
 	char path[512];
 	int rc;
+	char err[512]; /* fl_last_error() when rc != 0 */
 } rank;
 
 static int reduce(void *user, void *buf, int64_t n, int op, int is_f64)
@@ -118,12 +122,75 @@ static void *run_rank(void *arg)
 		me->rc = fl_report_write_json(r, me->path, 0);
 	else if (r)
 		me->rc = -1000; /* a report on failure */
+	if (me->rc)
+		snprintf(me->err, sizeof me->err, "%s", fl_last_error());
 	fl_report_free(r);
 	return NULL;
 }
 
+/* fl__comm_sort on the ranks: each rank sorts the same values (few
+ * distinct ones, ties by row) and gets qsort's order. */
+typedef struct sort_rank {
+	rank r;
+	fl_f64_row *v;
+	int64_t n;
+	int rc;
+} sort_rank;
+
+static void *sort_on_rank(void *arg)
+{
+	sort_rank *me = arg;
+
+	fl__comm_enter(&me->r.comm);
+	me->rc = fl__comm_sort(me->v, me->n, sizeof *me->v, fl__cmp_f64_row);
+	me->rc = fl__comm_leave() ? -1 : me->rc;
+	return NULL;
+}
+
+static void test_sort(void)
+{
+	const int64_t sizes[] = {0, 5, 64 * MAX_RANKS - 1, 1000, 4097};
+	fl_rng rng;
+
+	fl__rng_seed(&rng, 3, 0);
+	for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++)
+		for (int32_t size = 1; size <= MAX_RANKS; size++) {
+			int64_t n = sizes[t];
+			fl_f64_row *want = malloc((size_t)(n + 1) * sizeof *want);
+			job j = {size, {{0}}, {0}, 0};
+			sort_rank rk[MAX_RANKS];
+			pthread_t th[MAX_RANKS];
+
+			for (int64_t i = 0; i < n; i++)
+				want[i] = (fl_f64_row){(double)fl__rng_below(&rng, 7), i};
+			pthread_barrier_init(&j.bar, NULL, (unsigned)size);
+			for (int32_t q = 0; q < size; q++) {
+				rk[q].r = (rank){&j, {FL_COMM_VERSION, q, size, &rk[q].r, allreduce_f64,
+						      allreduce_i64, broadcast, allgather}, NULL, 1, 0, "", 0, ""};
+				rk[q].v = malloc((size_t)(n + 1) * sizeof *want);
+				memcpy(rk[q].v, want, (size_t)n * sizeof *want);
+				rk[q].n = n;
+				pthread_create(&th[q], NULL, sort_on_rank, &rk[q]);
+			}
+			qsort(want, (size_t)n, sizeof *want, fl__cmp_f64_row);
+			for (int32_t q = 0; q < size; q++) {
+				pthread_join(th[q], NULL);
+				CHECK_EQ_INT(rk[q].rc, 0);
+				if (memcmp(rk[q].v, want, (size_t)n * sizeof *want) != 0)
+					fprintf(stderr, "sort of %lld on %d ranks: rank %d's order differs "
+						"from qsort's\n", (long long)n, (int)size, (int)q);
+				CHECK(memcmp(rk[q].v, want, (size_t)n * sizeof *want) == 0);
+				free(rk[q].v);
+			}
+			pthread_barrier_destroy(&j.bar);
+			free(want);
+		}
+}
+
 /* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
 static int32_t pca_dims = 128;
+
+static char errs[MAX_RANKS][512]; /* the ranks' messages of the last run_job */
 
 static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exchange, int *rcs)
 {
@@ -135,7 +202,7 @@ static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exc
 	pthread_barrier_init(&j.bar, NULL, (unsigned)size);
 	for (int32_t q = 0; q < size; q++) {
 		rk[q] = (rank){&j, {FL_COMM_VERSION, q, size, &rk[q], allreduce_f64, allreduce_i64,
-				    broadcast, allgather}, d, threads, pca_dims, "", 0};
+				    broadcast, allgather}, d, threads, pca_dims, "", 0, ""};
 		snprintf(rk[q].path, sizeof rk[q].path, "%s/comm_%d_%d_%d.json", FL_TEST_TMP,
 			 (int)size, (int)threads, (int)q);
 		pthread_create(&th[q], NULL, run_rank, &rk[q]);
@@ -143,6 +210,7 @@ static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exc
 	for (int32_t q = 0; q < size; q++) {
 		pthread_join(th[q], NULL);
 		rcs[q] = rk[q].rc;
+		memcpy(errs[q], rk[q].err, sizeof errs[q]);
 		ok += rk[q].rc == 0;
 	}
 	pthread_barrier_destroy(&j.bar);
@@ -217,6 +285,32 @@ static void test_failures(const fl_data *d)
 	CHECK_EQ_INT(rcs[1], FL_EIO);
 }
 
+/* A value out of range in the last row (the last rank's share of the input
+ * check) or the first: every rank fails with the single process's message. */
+static void test_bad_value(const fl_data *d, float *x, int64_t at)
+{
+	float keep = x[at];
+	int rcs[MAX_RANKS], want;
+	char msg[512];
+
+	x[at] = 1e30f;
+	CHECK_EQ_INT(run_job(d, 1, 1, 0, rcs), 0);
+	want = rcs[0];
+	snprintf(msg, sizeof msg, "%s", errs[0]);
+	CHECK(want == FL_ERANGE && strstr(msg, "too large"));
+	for (int32_t size = 2; size <= MAX_RANKS; size++) {
+		CHECK_EQ_INT(run_job(d, size, 1, 0, rcs), 0);
+		for (int32_t q = 0; q < size; q++) {
+			if (rcs[q] != want || strcmp(errs[q], msg) != 0)
+				fprintf(stderr, "bad value at %lld, %d ranks: rank %d says (%d) %s, one "
+					"process (%d) %s\n", (long long)at, (int)size, (int)q, rcs[q],
+					errs[q], want, msg);
+			CHECK(rcs[q] == want && strcmp(errs[q], msg) == 0);
+		}
+	}
+	x[at] = keep;
+}
+
 int main(void)
 {
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
@@ -241,10 +335,13 @@ int main(void)
 	d.n_classes = s.n_classes;
 	d.views = views;
 	d.n_views = 2;
+	test_sort();
 	test_same_report(&d);
 	pca_dims = 8;
 	test_same_report(&d);
 	test_failures(&d);
+	test_bad_value(&d, s.emb, s.n * s.d - 1);
+	test_bad_value(&d, s.emb, 3);
 	fl_synth_clear(&s);
 	return check_done();
 }
