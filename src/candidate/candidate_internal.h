@@ -67,8 +67,10 @@ void fl__lift_point(const fl_lift *l, const float *z, float *x);
 /* the score w.z + b (w: r values) as wx.x + *bx (wx: d values) */
 void fl__lift_linear(const fl_lift *l, const float *w, double b, float *wx, double *bx);
 
+/* threads: 0 = OpenMP's default; the same candidates for any number */
 int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 			 const int64_t *xrows, int64_t n, int64_t d, const int64_t *labels,
-			 int32_t n_classes, const double *failure, const fl_failure_summary *s);
+			 int32_t n_classes, const double *failure, const fl_failure_summary *s,
+			 int32_t threads);
 
 #endif

@@ -37,6 +37,7 @@
 #include "stats/stats_internal.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,9 +64,10 @@ static int32_t find(int32_t *parent, int32_t a)
 /* The class means of the passing rows (a class without passing rows
  * takes the mean of all its rows): k x d. Several ranks: each sums the rows
  * of its share of the classes, in row order, and the means are exchanged
- * (a class's mean is one rank's, plus zeros: the single process's). */
+ * (a class's mean is one rank's, plus zeros: the single process's); a
+ * rank's threads share its classes the same way. */
 static int class_means(double *mean, const float *x, const int64_t *xrows, int64_t n, int64_t d,
-		       const int64_t *labels, int32_t k, const unsigned char *failing)
+		       const int64_t *labels, int32_t k, const unsigned char *failing, int threads)
 {
 	double *cnt = fl__calloc((size_t)k * 2, sizeof *cnt, "class means");
 	double *all = fl__calloc((size_t)k * (size_t)d, sizeof *all, "class means");
@@ -78,20 +80,27 @@ static int class_means(double *mean, const float *x, const int64_t *xrows, int64
 	}
 	fl__comm_share(k, &c0, &c1);
 	memset(mean, 0, (size_t)k * (size_t)d * sizeof *mean);
-	for (int64_t i = 0; i < n; i++) {
-		int64_t c = labels[i];
-		const float *xi = x + (xrows ? xrows[i] : i) * d;
+	threads = threads < c1 - c0 ? threads : (int)(c1 - c0 > 0 ? c1 - c0 : 1);
+#pragma omp parallel num_threads(threads)
+	{
+		int t = omp_get_thread_num(), nt = omp_get_num_threads();
+		int64_t t0 = c0 + (c1 - c0) * t / nt, t1 = c0 + (c1 - c0) * (t + 1) / nt;
 
-		if (c < c0 || c >= c1)
-			continue;
-		cnt[2 * c + 1] += 1;
-		for (int64_t j = 0; j < d; j++)
-			all[c * d + j] += xi[j];
-		if (failing[i])
-			continue;
-		cnt[2 * c] += 1;
-		for (int64_t j = 0; j < d; j++)
-			mean[c * d + j] += xi[j];
+		for (int64_t i = 0; i < n; i++) {
+			int64_t c = labels[i];
+			const float *xi = x + (xrows ? xrows[i] : i) * d;
+
+			if (c < t0 || c >= t1)
+				continue;
+			cnt[2 * c + 1] += 1;
+			for (int64_t j = 0; j < d; j++)
+				all[c * d + j] += xi[j];
+			if (failing[i])
+				continue;
+			cnt[2 * c] += 1;
+			for (int64_t j = 0; j < d; j++)
+				mean[c * d + j] += xi[j];
+		}
 	}
 	for (int32_t c = 0; c < k; c++)
 		for (int64_t j = 0; j < d; j++)
@@ -212,9 +221,11 @@ static int group_candidate(fl_candidate *u, const fl_candidate *c, const int32_t
 
 int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 			 const int64_t *xrows, int64_t n, int64_t d, const int64_t *labels,
-			 int32_t n_classes, const double *failure, const fl_failure_summary *s)
+			 int32_t n_classes, const double *failure, const fl_failure_summary *s,
+			 int32_t threads)
 {
 	int32_t nc = *n_cands, made = 0, *parent = NULL, *strict = NULL, *g = NULL;
+	int ranks = fl__comm_ranks(), rank = fl__comm_rank(); /* the calling thread's */
 	unsigned char *failing = NULL;
 	double *mean = NULL, *shift = NULL, *cosine = NULL;
 	fl_candidate *out;
@@ -222,6 +233,7 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 
 	if (!labels || n_classes < 2) /* no class to have moved from */
 		return FL_OK;
+	threads = threads > 0 ? threads : omp_get_max_threads();
 	failing = fl__malloc((size_t)(n ? n : 1), "failing rows");
 	mean = fl__malloc((size_t)n_classes * (size_t)d * sizeof *mean, "class means");
 	shift = fl__calloc((size_t)(nc ? nc : 1) * (size_t)d, sizeof *shift, "shifts");
@@ -235,15 +247,16 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 		goto cleanup;
 	}
 	if ((rc = fl__failing_flags(failing, failure, n, "shift")) ||
-	    (rc = class_means(mean, x, xrows, n, d, labels, n_classes, failing)))
+	    (rc = class_means(mean, x, xrows, n, d, labels, n_classes, failing, threads)))
 		goto cleanup;
 	/* each cluster's shift, unit length (0 when none); several ranks:
 	 * rank q the clusters q, q + P, ..., the others' left zero and summed */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
 	for (int32_t a = 0; a < nc; a++) {
 		const fl_candidate *c = &(*cands)[a];
 		double *sh = shift + (size_t)a * (size_t)d, norm = 0;
 
-		if (!is_cluster(c) || a % fl__comm_ranks() != fl__comm_rank())
+		if (!is_cluster(c) || a % ranks != rank)
 			continue;
 		for (int64_t j = 0; j < c->n_members; j++) {
 			int64_t i = c->members[j], y = labels[i];

@@ -346,7 +346,7 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 	}
 	if (rc == 0 && (o->methods & (o->methods - 1)) &&
 	    (rc = fl__candidates_shift(&all, &n_all, h->views[v], h->rows, h->n, dim, h->labels,
-				       p->n_classes, h->failure, h->summary)) == 0)
+				       p->n_classes, h->failure, h->summary, o->threads)) == 0)
 		rc = lap(r, o, "shift", name, &t);
 	return add_candidates(r, h, all, n_all, rc, what);
 }

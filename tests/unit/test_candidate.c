@@ -75,9 +75,9 @@ static void test_shift(void)
 
 		cluster(&c[a], a, lo, a == 2 * K ? 60 : 40, a == 2 * K ? "kmeans" : "mixture", s);
 	}
-	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, NULL, 0, f, s), FL_OK);
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, NULL, 0, f, s, 2), FL_OK);
 	CHECK_EQ_INT(nc, NC);
-	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, labels, K, f, s), FL_OK);
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, labels, K, f, s, 2), FL_OK);
 	CHECK_EQ_INT(nc, NC + 2);
 	for (int32_t a = NC; c && a < nc; a++) {
 		got_a += c[a].n_members == 160 && !strcmp(c[a].spec_json,
@@ -127,7 +127,7 @@ static void test_shift_wide(void)
 	CHECK_RC(fl_failure_summary_new(&s, f, N), FL_OK);
 	for (int32_t a = 0; a < NC && c; a++)
 		cluster(&c[a], a, a < K ? a * PER : 40, 40, "mixture", s);
-	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, labels, K, f, s), FL_OK);
+	CHECK_RC(fl__candidates_shift(&c, &nc, x, NULL, N, D, labels, K, f, s, 2), FL_OK);
 	CHECK_EQ_INT(nc, NC + 1);
 	if (c && nc == NC + 1) {
 		CHECK_EQ_INT(c[NC].n_members, 160);
