@@ -425,6 +425,11 @@ static void test_threads(uint64_t seed)
 		CHECK(same_model(&a, &b));
 		CHECK(a.n_iter_warm > 0 && a.converged);
 		CHECK_EQ_INT(a.init, init);
+		/* after the warm-up, EM on all rows stops at the first change
+		 * below 10 tol, and not before */
+		CHECK(a.n_iter >= 1 && fabs(a.trace[a.n_iter] - a.trace[a.n_iter - 1]) < 10 * o.tol);
+		for (int32_t it = 1; it < a.n_iter; it++)
+			CHECK(fabs(a.trace[it] - a.trace[it - 1]) >= 10 * o.tol);
 		printf("threads: init %d, %d warm-up + %d iterations, identical for 1 and 2 threads\n",
 		       init, a.n_iter_warm, a.n_iter);
 		fl_mixture_clear(&a);
