@@ -13,7 +13,9 @@
 # Per size: wall seconds and peak RSS of the default call (`/usr/bin/time`),
 # its stage table (`--timings`), and a roofline measured in the same run: one
 # Gram matrix X'X of the same embedding in numpy (OpenBLAS sgemm, reading the
-# file from the page cache), as a ratio. For 200k x 512 also the run with two
+# file from the page cache), as a ratio; and how whole the planted clusters
+# came out (each one's best Jaccard with a reported slice, with numpy). For
+# 200k x 512 also the run with two
 # busy processes on the machine (`sh -c 'while :; do :; done'`), as a ratio
 # to the quiet run, and 1M x 128 against 200k x 128 (time linear in N).
 set -eu
@@ -88,6 +90,27 @@ PY
 	fi
 }
 
+# planted DIR: each planted cluster's best Jaccard with a reported slice (its
+# members, both halves) in the last run's report, and how many came out whole
+planted() {
+	if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+		/usr/bin/python3 - "$1/truth.npy" "$data/out.json" <<'PY'
+import json, sys
+import numpy as np
+truth = np.load(sys.argv[1])
+slices = json.load(open(sys.argv[2]))["slices"]
+best = []
+for c in range(int(truth.max()) + 1):
+    t = set(np.flatnonzero(truth == c).tolist())
+    best.append(max([len(t & set(s["members"])) / len(t | set(s["members"])) for s in slices] or [0]))
+print("%d/%d whole (Jaccard >= 0.8), best Jaccard %s, %d slices" % (
+    sum(j >= 0.8 for j in best), len(best), " ".join("%.2f" % j for j in best), len(slices)))
+PY
+	else
+		echo "- (needs python3-numpy)"
+	fi
+}
+
 ratio() { [ "$2" = "-" ] && echo "-" || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", a / b }'; }
 
 printf "%-12s %8s %8s %8s %8s %10s\n" "N x D" "wall s" "RSS MB" "input MB" "gram s" "wall/gram"
@@ -101,6 +124,7 @@ for s in $sizes; do
 	g=$(gram "$dir")
 	printf "%-12s %8s %8s %8s %8s %10s\n" "${n}x$d" "$wall" "$rss" "$input" "$g" "$(ratio "$wall" "$g")"
 	sed -n '2,$p' "$data/best-stages" | sed 's/^/    /'
+	echo "    planted clusters: $(planted "$dir")"
 	eval "wall_${n}_$d=$wall"
 done
 echo "time linear in N: 1M x 128 / 200k x 128 = $(ratio "$wall_1000000_128" "$wall_200000_128") (5.0 = linear)"
