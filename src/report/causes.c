@@ -23,8 +23,10 @@
  * chosen cause with Jaccard >= SAME, or has >= PART_SHARE of its rows
  * inside one, is never chosen: it is a part of the cause holding most of
  * its rows. A result that is neither a cause nor a part accounts for no
- * failures beyond the causes, and is dropped. Before a result becomes a
- * cause it is checked against its parts (diluted(): a union of causes
+ * failures beyond the causes, and is dropped. Of the best and the results
+ * that are the same slice with nearly its gain, the one after which the
+ * covering accounts for the most failures is chosen (look_ahead()).
+ * Before a result becomes a cause it is checked against its parts (diluted(): a union of causes
  * found apart, or purer parts with rows that fail little, gives way to
  * them), and a rule that is the same slice again heads it
  * (speak_plainly()). A slice of a later search is measured among the rows
@@ -57,6 +59,7 @@
 #define UNION 0.6      /* diluted(): disjoint parts holding this share make a union */
 #define REST_MIN 0.1   /* diluted(): a rest below this share is not measured */
 #define AGAIN 0.8      /* Jaccard at or above which a result is the same slice found again */
+#define LOOKAHEAD 0.1  /* look_ahead(): same-slice results within this share of the best gain */
 
 enum { FREE, CAUSE, PART, DILUTE };
 
@@ -353,6 +356,175 @@ static void plan_free(cover_plan *c)
 	free(c->holds);
 }
 
+/* What one covering run reads, and its scratch. */
+typedef struct {
+	fl_candidate *pool;
+	int32_t n;
+	const double *failure;
+	int64_t n_all;
+	uint8_t *const *skip;
+	double scale;
+	int binary;
+	uint8_t *mark; /* n_all zeros, left zeroed */
+} cover_in;
+
+/* The next result to consider (the largest gain among the free ones the
+ * rule allows; -1 when no gain is positive) and its gain. */
+static int32_t best_free(const cover_in *x, const int32_t *state, const residual *res,
+			 double *gain)
+{
+	int32_t best = -1;
+
+	*gain = 0;
+	for (int32_t c = 0; c < x->n; c++) {
+		double g;
+
+		if (state[c] != FREE || !searched_mostly(&x->pool[c], x->skip))
+			continue;
+		g = residual_gain(&x->pool[c], res, x->failure, x->scale, x->binary);
+		if (g > 0 && (best < 0 || better(&x->pool[c], g, &x->pool[best], *gain))) {
+			best = c;
+			*gain = g;
+		}
+	}
+	return best;
+}
+
+/* Make `best` the next cause: its rows among those its search looked at
+ * are covered, and what overlaps it enough there is a part (a later
+ * search's slice, a rule for other rows, can hold the rows of the causes
+ * before it without being their cause). With a plan, each part's owner
+ * and overlap are kept (the cause holding most of its rows). */
+static void make_cause(const cover_in *x, int32_t best, int32_t *state, residual *res,
+		       cover_plan *plan, double *share)
+{
+	const fl_candidate *b = &x->pool[best];
+	const uint8_t *scope = x->skip[round_of(b)];
+	uint8_t *mark = x->mark;
+	int64_t mb = 0; /* its rows in that scope */
+
+	state[best] = CAUSE;
+	for (int64_t k = 0; k < n_rows(b); k++) {
+		int64_t i = row_at(b, k);
+
+		mark[i] = !scope || !scope[i];
+		mb += mark[i];
+		if (mark[i])
+			residual_cover(res, i, x->failure[i] * x->scale);
+	}
+	for (int32_t c = 0; c < x->n; c++) {
+		int64_t inter = 0, m = n_rows(&x->pool[c]);
+		double sh, j;
+
+		if (state[c] == CAUSE || m == 0)
+			continue;
+		for (int64_t k = 0; k < m; k++)
+			inter += mark[row_at(&x->pool[c], k)];
+		sh = (double)inter / (double)m;
+		j = (double)inter / (double)(m + mb - inter);
+		if (plan && sh > share[c]) {
+			share[c] = sh;
+			plan->jac[c] = j;
+			plan->holds[c] = mb ? (double)inter / (double)mb : 0;
+			plan->owner[c] = plan->n_causes - 1;
+		}
+		if (j >= SAME || sh >= PART_SHARE)
+			state[c] = PART;
+	}
+	for (int64_t k = 0; k < n_rows(b); k++)
+		mark[row_at(b, k)] = 0;
+}
+
+/* The gains of the causes a covering chooses from this state on, with
+ * `first` taken first (subject to diluted(), like any choice), summed:
+ * the failures those causes account for beyond each other. On copies:
+ * state and res are left as they were. */
+static int followed(const cover_in *x, const int32_t *state, const residual *res, int32_t first,
+		    double first_gain, double *total)
+{
+	int32_t *st = fl__malloc((size_t)x->n * sizeof *st, "causes");
+	uint8_t *cov = fl__malloc((size_t)(x->n_all ? x->n_all : 1), "cause rows");
+	residual r = *res;
+	int32_t c = first;
+	double g = first_gain;
+
+	*total = 0;
+	if (!st || !cov) {
+		free(st);
+		free(cov);
+		return FL_ENOMEM;
+	}
+	memcpy(st, state, (size_t)x->n * sizeof *st);
+	memcpy(cov, res->covered, (size_t)x->n_all);
+	r.covered = cov;
+	for (; c >= 0; c = best_free(x, st, &r, &g)) {
+		if (diluted(x->pool, x->n, c, st, x->skip, cov, x->failure, x->scale, &r.u[1],
+			    x->mark)) {
+			st[c] = DILUTE;
+			continue;
+		}
+		*total += g;
+		make_cause(x, c, st, &r, NULL, NULL);
+	}
+	free(st);
+	free(cov);
+	return FL_OK;
+}
+
+/* Of `best` and the free results that are the same slice (Jaccard >= SAME
+ * on every row) with a gain within LOOKAHEAD of its own, the one after
+ * which the covering accounts for the most failures in all: the slice
+ * whose rows beyond the other's are failures no other cause holds, rather
+ * than rows of another cause (the top of a failure direction that takes
+ * most of one planted cluster and a part of another, against the whole
+ * first cluster). The choice looks at every later cause, never at `top`. */
+static int look_ahead(const cover_in *x, const int32_t *state, const residual *res,
+		      int32_t *best, double *best_gain)
+{
+	uint8_t *mark = x->mark;
+	const fl_candidate *b = &x->pool[*best];
+	int32_t pick = *best, b0 = *best;
+	double pick_total = 0, pick_gain = *best_gain, g;
+	int rc = FL_OK, looked = 0;
+
+	for (int64_t k = 0; k < n_rows(b); k++)
+		mark[row_at(b, k)] = 1;
+	for (int32_t c = 0; c < x->n && rc == FL_OK; c++) {
+		const fl_candidate *a = &x->pool[c];
+		int64_t inter = 0, m = n_rows(a);
+		double total;
+
+		if (c == b0 || state[c] != FREE || a->replicated != b->replicated || m == 0 ||
+		    !searched_mostly(a, x->skip))
+			continue;
+		for (int64_t k = 0; k < m; k++)
+			inter += mark[row_at(a, k)];
+		if ((double)inter < SAME * (double)(m + n_rows(b) - inter))
+			continue;
+		g = residual_gain(a, res, x->failure, x->scale, x->binary);
+		if (!(g >= (1 - LOOKAHEAD) * *best_gain))
+			continue;
+		for (int64_t k = 0; k < n_rows(b); k++) /* followed() uses mark */
+			mark[row_at(b, k)] = 0;
+		if (!looked++)
+			rc = followed(x, state, res, b0, *best_gain, &pick_total);
+		if (rc == FL_OK)
+			rc = followed(x, state, res, c, g, &total);
+		if (rc == FL_OK && total > pick_total + 1e-9 * fabs(pick_total)) {
+			pick = c;
+			pick_total = total;
+			pick_gain = g;
+		}
+		for (int64_t k = 0; k < n_rows(b); k++)
+			mark[row_at(b, k)] = 1;
+	}
+	for (int64_t k = 0; k < n_rows(b); k++)
+		mark[row_at(b, k)] = 0;
+	*best = pick;
+	*best_gain = pick_gain;
+	return rc;
+}
+
 /* Measure every result on every row and choose causes (the rule above). */
 static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *failure,
 		 int64_t n_all, uint8_t *const *skip, int32_t top)
@@ -361,25 +533,27 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 	fl_failure_summary *s = NULL;
 	/* fl__sums of f / 2^e cannot overflow; a binary signal stays 0 / 1 */
 	double *share = NULL, scale = fl__failure_scale(fl__failure_exponent(failure, n_all));
-	uint8_t *covered = NULL, *mark = NULL;
+	uint8_t *covered = NULL;
 	int64_t *rows = NULL;
 	residual res;
-	int binary = fl_failure_is_binary(failure, n_all), rc;
+	cover_in x = {pool, n, failure, n_all, skip, scale, fl_failure_is_binary(failure, n_all),
+		      NULL};
+	int rc;
 
 	memset(plan, 0, sizeof *plan);
 	if ((rc = fl_failure_summary_new(&s, failure, n_all)))
 		return rc;
 	rows = fl__malloc(na * sizeof *rows, "cause rows");
 	covered = fl__calloc(na, 1, "cause rows");
-	mark = fl__calloc(na, 1, "cause rows");
+	x.mark = fl__calloc(na, 1, "cause rows");
 	share = fl__calloc(nn, sizeof *share, "causes");
 	plan->state = fl__calloc(nn, sizeof *plan->state, "causes");
 	plan->owner = fl__malloc(nn * sizeof *plan->owner, "causes");
 	plan->order = fl__malloc(nn * sizeof *plan->order, "causes");
 	plan->jac = fl__calloc(nn, sizeof *plan->jac, "causes");
 	plan->holds = fl__calloc(nn, sizeof *plan->holds, "causes");
-	if (!rows || !covered || !mark || !share || !plan->state || !plan->owner || !plan->order ||
-	    !plan->jac || !plan->holds) {
+	if (!rows || !covered || !x.mark || !share || !plan->state || !plan->owner ||
+	    !plan->order || !plan->jac || !plan->holds) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -389,70 +563,29 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 	for (int32_t c = 0; c < n && rc == FL_OK; c++) {
 		plan->owner[c] = -1;
 		if ((rc = measure(&pool[c], s, rows)) == FL_OK)
-			pool[c].score = residual_gain(&pool[c], &res, failure, scale, binary);
+			pool[c].score = residual_gain(&pool[c], &res, failure, scale, x.binary);
 	}
 	while (rc == FL_OK && (top == 0 || plan->n_causes < top)) {
-		int32_t best = -1;
-		int64_t mb;
-		const uint8_t *scope;
-		double best_gain = 0;
+		double best_gain;
+		int32_t best = best_free(&x, plan->state, &res, &best_gain), first = best;
 
-		for (int32_t c = 0; c < n; c++) {
-			double g;
-
-			if (plan->state[c] != FREE || !searched_mostly(&pool[c], skip))
-				continue;
-			g = residual_gain(&pool[c], &res, failure, scale, binary);
-			if (g > 0 && (best < 0 || better(&pool[c], g, &pool[best], best_gain))) {
-				best = c;
-				best_gain = g;
-			}
-		}
 		if (best < 0)
 			break;
 		if (diluted(pool, n, best, plan->state, skip, covered, failure, scale, &res.u[1],
-			    mark)) {
+			    x.mark)) {
 			plan->state[best] = DILUTE; /* its purer parts are the causes */
 			continue;
 		}
-		plan->state[best] = CAUSE;
+		if ((rc = look_ahead(&x, plan->state, &res, &best, &best_gain)))
+			break;
+		if (best != first && diluted(pool, n, best, plan->state, skip, covered, failure,
+					     scale, &res.u[1], x.mark)) {
+			plan->state[best] = DILUTE;
+			continue;
+		}
 		pool[best].score = best_gain;
 		plan->order[plan->n_causes++] = best;
-		/* its rows among those its search looked at are covered, and
-		 * what overlaps it enough there is a part (a later search's slice,
-		 * a rule for other rows, can hold the rows of the causes before it
-		 * without being their cause) */
-		scope = skip[round_of(&pool[best])];
-		mb = 0; /* its rows in that scope */
-		for (int64_t k = 0; k < n_rows(&pool[best]); k++) {
-			int64_t i = row_at(&pool[best], k);
-
-			mark[i] = !scope || !scope[i];
-			mb += mark[i];
-			if (mark[i])
-				residual_cover(&res, i, failure[i] * scale);
-		}
-		for (int32_t c = 0; c < n; c++) {
-			int64_t inter = 0, m = n_rows(&pool[c]);
-			double sh, j;
-
-			if (plan->state[c] == CAUSE || m == 0)
-				continue;
-			for (int64_t k = 0; k < m; k++)
-				inter += mark[row_at(&pool[c], k)];
-			sh = (double)inter / (double)m;
-			j = (double)inter / (double)(m + mb - inter);
-			if (sh > share[c]) {
-				share[c] = sh;
-				plan->jac[c] = j;
-				plan->holds[c] = mb ? (double)inter / (double)mb : 0;
-				plan->owner[c] = plan->n_causes - 1;
-			}
-			if (j >= SAME || sh >= PART_SHARE)
-				plan->state[c] = PART;
-		}
-		for (int64_t k = 0; k < n_rows(&pool[best]); k++)
-			mark[row_at(&pool[best], k)] = 0;
+		make_cause(&x, best, plan->state, &res, plan, share);
 	}
 cleanup:
 	if (rc)
@@ -460,7 +593,7 @@ cleanup:
 	fl_failure_summary_free(s);
 	free(share);
 	free(covered);
-	free(mark);
+	free(x.mark);
 	free(rows);
 	return rc;
 }

@@ -189,6 +189,51 @@ static void test_rule_heads(void)
 	fl_failure_summary_free(s);
 }
 
+/* A result that holds most of one cause and a piece of another (the top
+ * of a failure direction across two planted clusters) gains a little more
+ * than the first cause whole, with which it is the same slice (Jaccard
+ * 0.74); taken first, it would leave that cause's other rows to nobody.
+ * Cause A: rows 0-399 (rows 0-59 fail 50%, 60-399 70%), cause B: rows
+ * 1000-1399 (65%), 5% elsewhere; the mixed result: rows 60-399 and
+ * 1000-1059. The covering looks ahead: A and B whole, the mixed result one
+ * more finding of A. */
+static void test_look_ahead(void)
+{
+	enum { M = 4000 };
+	static double f[M];
+	int64_t mix[400], a[400], b[400];
+	fl_failure_summary *s = NULL;
+	fl_report *r = NULL;
+	fl_candidate c[3];
+	const fl_candidate *x;
+
+	for (int64_t i = 0; i < M; i++)
+		f[i] = i < 60 ? i % 2 == 0 : i < 400 ? i % 10 < 7 : i >= 1000 && i < 1400 ? i % 20 < 13 :
+		       i % 20 == 0;
+	for (int64_t i = 0; i < 400; i++) {
+		a[i] = i;
+		b[i] = 1000 + i;
+		mix[i] = i < 340 ? 60 + i : 1000 + i - 340;
+	}
+	CHECK_RC(fl_failure_summary_new(&s, f, M), FL_OK);
+	CHECK_RC(fl_report_new(&r, s, M, "error"), FL_OK);
+	c[0] = make_cand("emb", 0, 1.0, mix, 400, s);
+	c[1] = make_cand("emb", 1, 1.0, a, 400, s);
+	c[2] = make_cand("emb", 2, 1.0, b, 400, s);
+	for (int k = 0; k < 3; k++)
+		c[k].replicated = 1;
+	CHECK(c[0].stats.failure_rate > c[1].stats.failure_rate); /* the mix gains more alone */
+	CHECK_RC(fl_report_add_candidates(r, c, 3), FL_OK);
+	CHECK_RC(fl_report_causes(r, f, 0), FL_OK);
+	CHECK_EQ_INT(fl_report_n_slices(r), 2);
+	x = fl_report_slice(r, 0);
+	CHECK(x && x->component == 1 && x->n_members == 400 && x->n_also == 1);
+	x = fl_report_slice(r, 1);
+	CHECK(x && x->component == 2 && x->n_members == 400);
+	fl_report_free(r);
+	fl_failure_summary_free(s);
+}
+
 /* The value of bin label `text` ("3", "1.5\xe2\x80\x932") holds x. */
 static int bin_holds(const char *text, double x)
 {
@@ -330,6 +375,7 @@ int main(void)
 
 	test_causes();
 	test_rule_heads();
+	test_look_ahead();
 	test_digest();
 	for (int i = 0; i < N; i++)
 		all[i] = i;
