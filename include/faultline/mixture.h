@@ -153,8 +153,8 @@ typedef struct fl_mixture_opts {
 	                           (default 1e-6) */
 	double tol;           /**< stop when the objective (mean over rows)
 	                           changes by less than tol between iterations,
-	                           >= 0 (default 1e-4); after a warm-up, EM on
-	                           all rows stops at 10 tol */
+	                           >= 0 (default 1e-4); after a warm-up that
+	                           converged, EM on all rows stops at 10 tol */
 	int32_t max_iter;     /**< EM iterations over all rows, >= 0; 0 returns
 	                           the initial model (default 200) */
 	fl_mixture_init init; /**< default FL_MIXTURE_INIT_CONFUSION */
@@ -223,7 +223,7 @@ typedef struct fl_mixture {
 	int32_t n_iter;       /**< EM iterations over all rows */
 	int32_t n_iter_warm;  /**< iterations on the warm-up subset (0 if none) */
 	int converged;        /**< the last change was below tol (10 tol
-	                           after a warm-up) */
+	                           after a warm-up that converged) */
 } fl_mixture;
 
 /**

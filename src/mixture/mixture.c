@@ -13,7 +13,7 @@
  * init.c; this file drives them: column variances (the floor's reference),
  * initialisation, an optional warm-up on a random subset (the big early
  * moves of EM cost little there), then EM on all rows until the objective
- * changes by less than tol (10 tol after a warm-up).
+ * changes by less than tol (10 tol after a warm-up that converged).
  */
 #include "em.h"
 #include "stats/stats_internal.h"
@@ -308,10 +308,10 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 	}
 	if (rc)
 		goto leave;
-	/* after a warm-up, EM on all rows polishes the subset's optimum: it
-	 * stops at POLISH_TOL tol (1e-3 by default: Domino's and scikit-
-	 * learn's tolerance), which halved its iterations and left every
-	 * slice of the synthetic benchmark as it was (docs/performance.md) */
+	/* after a warm-up that converged, EM on all rows polishes the subset's
+	 * optimum: it stops at POLISH_TOL tol (1e-3 by default: Domino's and
+	 * scikit-learn's tolerance), which halved its iterations and left
+	 * every slice of the synthetic benchmark as it was (docs/performance.md) */
 	polish.tol = POLISH_TOL * o->tol;
 	if (sub.rows) {
 		double obj;
@@ -321,8 +321,8 @@ int fl_mixture__fit_from(fl_mixture *out, const fl_mx_data *data, const fl_mixtu
 		rc = FL_ENOMEM;
 		goto leave;
 	}
-	m.n_iter = em_stage(&m, &x, &full, col_var, sub.rows ? &polish : o, m.trace, &m.converged,
-			    &m.objective, final, &ps);
+	m.n_iter = em_stage(&m, &x, &full, col_var, sub.rows && converged ? &polish : o, m.trace,
+			    &m.converged, &m.objective, final, &ps);
 	progress(&ps, 1);
 	if (ps.cancelled)
 		rc = fl__error(FL_ECANCELED, "cancelled during the mixture fit");

@@ -17,18 +17,19 @@
  * with the largest variance a rate can have, so that a small fragment's
  * extreme rate buys it no narrower interval than any slice of its size
  * (fl__excess_lcb_sure); Welch's normal one for a continuous signal). The
- * result with the largest gain becomes the next cause, results that
- * replicated on the holdout before any that did not; selection stops when
- * no gain is positive or after `top` causes. A result that overlaps a
- * chosen cause with Jaccard >= SAME, or has >= PART_SHARE of its rows
- * inside one, is never chosen: it is a part of the cause holding most of
- * its rows. A result that is neither a cause nor a part accounts for no
- * failures beyond the causes, and is dropped. Of the best and the results
- * that are the same slice with nearly its gain, the one after which the
- * covering accounts for the most failures is chosen (look_ahead()).
- * Before a result becomes a cause it is checked against its parts (diluted(): a union of causes
- * found apart, or purer parts with rows that fail little, gives way to
- * them), and a rule that is the same slice again heads it
+ * result with the largest gain becomes the next cause (nearly: of it and
+ * the results that are the same slice with a gain within LOOKAHEAD of its
+ * own, the one after which the plain greedy covering sums the largest
+ * gains, look_ahead()), results that replicated on the holdout before any
+ * that did not; selection stops when no gain is positive or after `top`
+ * causes. A result that overlaps a chosen cause with Jaccard >= SAME, or
+ * has >= PART_SHARE of its rows inside one, is never chosen: it is a part
+ * of the cause holding most of its rows. A result that is neither a cause
+ * nor a part accounts for no failures beyond the causes, and is dropped.
+ * Before a result becomes a cause it is checked against its parts
+ * (diluted(): a union of causes found apart, or purer parts with rows that
+ * fail little, gives way to them), and a rule that is the same slice again
+ * heads it
  * (speak_plainly()). A slice of a later search is measured among the rows
  * that search looked at (outside the causes before it:
  * fl_report__set_round_skip): it covers, and holds as parts, only those
@@ -358,14 +359,16 @@ static void plan_free(cover_plan *c)
 
 /* What one covering run reads, and its scratch. */
 typedef struct {
-	fl_candidate *pool;
+	const fl_candidate *pool;
 	int32_t n;
 	const double *failure;
 	int64_t n_all;
 	uint8_t *const *skip;
 	double scale;
 	int binary;
-	uint8_t *mark; /* n_all zeros, left zeroed */
+	uint8_t *mark;  /* n_all zeros, left zeroed */
+	int32_t *state; /* followed()'s copies: n states, n_all covered rows */
+	uint8_t *covered;
 } cover_in;
 
 /* The next result to consider (the largest gain among the free ones the
@@ -435,25 +438,19 @@ static void make_cause(const cover_in *x, int32_t best, int32_t *state, residual
 		mark[row_at(b, k)] = 0;
 }
 
-/* The gains of the causes a covering chooses from this state on, with
- * `first` taken first (subject to diluted(), like any choice), summed:
- * the failures those causes account for beyond each other. On copies:
- * state and res are left as they were. */
-static int followed(const cover_in *x, const int32_t *state, const residual *res, int32_t first,
-		    double first_gain, double *total)
+/* The gains of the causes the plain greedy covering chooses from this
+ * state on, with `first` taken first (subject to diluted(), like any
+ * choice), summed: lower bounds of the failures those causes account for
+ * beyond each other. On x's copies: state and res are left as they were. */
+static void followed(const cover_in *x, const int32_t *state, const residual *res, int32_t first,
+		     double first_gain, double *total)
 {
-	int32_t *st = fl__malloc((size_t)x->n * sizeof *st, "causes");
-	uint8_t *cov = fl__malloc((size_t)(x->n_all ? x->n_all : 1), "cause rows");
+	int32_t *st = x->state, c = first;
+	uint8_t *cov = x->covered;
 	residual r = *res;
-	int32_t c = first;
 	double g = first_gain;
 
 	*total = 0;
-	if (!st || !cov) {
-		free(st);
-		free(cov);
-		return FL_ENOMEM;
-	}
 	memcpy(st, state, (size_t)x->n * sizeof *st);
 	memcpy(cov, res->covered, (size_t)x->n_all);
 	r.covered = cov;
@@ -466,30 +463,28 @@ static int followed(const cover_in *x, const int32_t *state, const residual *res
 		*total += g;
 		make_cause(x, c, st, &r, NULL, NULL);
 	}
-	free(st);
-	free(cov);
-	return FL_OK;
 }
 
-/* Of `best` and the free results that are the same slice (Jaccard >= SAME
- * on every row) with a gain within LOOKAHEAD of its own, the one after
- * which the covering accounts for the most failures in all: the slice
- * whose rows beyond the other's are failures no other cause holds, rather
- * than rows of another cause (the top of a failure direction that takes
- * most of one planted cluster and a part of another, against the whole
- * first cluster). The choice looks at every later cause, never at `top`. */
-static int look_ahead(const cover_in *x, const int32_t *state, const residual *res,
-		      int32_t *best, double *best_gain)
+/* Of `best` and the free results of the same holdout standing that are
+ * the same slice (Jaccard >= SAME on every row, not its very rows again)
+ * with a gain within LOOKAHEAD of its own, the one after which the plain
+ * greedy covering sums the largest gains: the slice whose rows beyond the
+ * other's are failures no other cause holds, rather than rows of another
+ * cause (the top of a failure direction that takes most of one planted
+ * cluster and a part of another, against the whole first cluster). It
+ * looks at every later cause, never at `top`; a tie keeps `best`. */
+static void look_ahead(const cover_in *x, const int32_t *state, const residual *res,
+		       int32_t *best, double *best_gain)
 {
 	uint8_t *mark = x->mark;
 	const fl_candidate *b = &x->pool[*best];
 	int32_t pick = *best, b0 = *best;
 	double pick_total = 0, pick_gain = *best_gain, g;
-	int rc = FL_OK, looked = 0;
+	int looked = 0;
 
 	for (int64_t k = 0; k < n_rows(b); k++)
 		mark[row_at(b, k)] = 1;
-	for (int32_t c = 0; c < x->n && rc == FL_OK; c++) {
+	for (int32_t c = 0; c < x->n; c++) {
 		const fl_candidate *a = &x->pool[c];
 		int64_t inter = 0, m = n_rows(a);
 		double total;
@@ -499,7 +494,8 @@ static int look_ahead(const cover_in *x, const int32_t *state, const residual *r
 			continue;
 		for (int64_t k = 0; k < m; k++)
 			inter += mark[row_at(a, k)];
-		if ((double)inter < SAME * (double)(m + n_rows(b) - inter))
+		if ((double)inter < SAME * (double)(m + n_rows(b) - inter) ||
+		    (inter == m && m == n_rows(b) && round_of(a) == round_of(b)))
 			continue;
 		g = residual_gain(a, res, x->failure, x->scale, x->binary);
 		if (!(g >= (1 - LOOKAHEAD) * *best_gain))
@@ -507,10 +503,9 @@ static int look_ahead(const cover_in *x, const int32_t *state, const residual *r
 		for (int64_t k = 0; k < n_rows(b); k++) /* followed() uses mark */
 			mark[row_at(b, k)] = 0;
 		if (!looked++)
-			rc = followed(x, state, res, b0, *best_gain, &pick_total);
-		if (rc == FL_OK)
-			rc = followed(x, state, res, c, g, &total);
-		if (rc == FL_OK && total > pick_total + 1e-9 * fabs(pick_total)) {
+			followed(x, state, res, b0, *best_gain, &pick_total);
+		followed(x, state, res, c, g, &total);
+		if (total > pick_total + 1e-9 * fabs(pick_total)) {
 			pick = c;
 			pick_total = total;
 			pick_gain = g;
@@ -522,7 +517,6 @@ static int look_ahead(const cover_in *x, const int32_t *state, const residual *r
 		mark[row_at(b, k)] = 0;
 	*best = pick;
 	*best_gain = pick_gain;
-	return rc;
 }
 
 /* Measure every result on every row and choose causes (the rule above). */
@@ -537,7 +531,7 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 	int64_t *rows = NULL;
 	residual res;
 	cover_in x = {pool, n, failure, n_all, skip, scale, fl_failure_is_binary(failure, n_all),
-		      NULL};
+		      NULL, NULL, NULL};
 	int rc;
 
 	memset(plan, 0, sizeof *plan);
@@ -546,14 +540,16 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 	rows = fl__malloc(na * sizeof *rows, "cause rows");
 	covered = fl__calloc(na, 1, "cause rows");
 	x.mark = fl__calloc(na, 1, "cause rows");
+	x.state = fl__malloc(nn * sizeof *x.state, "causes");
+	x.covered = fl__malloc(na, "cause rows");
 	share = fl__calloc(nn, sizeof *share, "causes");
 	plan->state = fl__calloc(nn, sizeof *plan->state, "causes");
 	plan->owner = fl__malloc(nn * sizeof *plan->owner, "causes");
 	plan->order = fl__malloc(nn * sizeof *plan->order, "causes");
 	plan->jac = fl__calloc(nn, sizeof *plan->jac, "causes");
 	plan->holds = fl__calloc(nn, sizeof *plan->holds, "causes");
-	if (!rows || !covered || !x.mark || !share || !plan->state || !plan->owner ||
-	    !plan->order || !plan->jac || !plan->holds) {
+	if (!rows || !covered || !x.mark || !x.state || !x.covered || !share || !plan->state ||
+	    !plan->owner || !plan->order || !plan->jac || !plan->holds) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
@@ -576,8 +572,7 @@ static int cover(cover_plan *plan, fl_candidate *pool, int32_t n, const double *
 			plan->state[best] = DILUTE; /* its purer parts are the causes */
 			continue;
 		}
-		if ((rc = look_ahead(&x, plan->state, &res, &best, &best_gain)))
-			break;
+		look_ahead(&x, plan->state, &res, &best, &best_gain);
 		if (best != first && diluted(pool, n, best, plan->state, skip, covered, failure,
 					     scale, &res.u[1], x.mark)) {
 			plan->state[best] = DILUTE;
@@ -594,6 +589,8 @@ cleanup:
 	free(share);
 	free(covered);
 	free(x.mark);
+	free(x.state);
+	free(x.covered);
 	free(rows);
 	return rc;
 }
