@@ -29,9 +29,8 @@
  * Before a result becomes a cause it is checked against its parts
  * (diluted(): a union of causes found apart, or purer parts with rows that
  * fail little, gives way to them), and a rule that is the same slice again
- * heads it
- * (speak_plainly()). A slice of a later search is measured among the rows
- * that search looked at (outside the causes before it:
+ * heads it (speak_plainly()). A slice of a later search is measured
+ * among the rows that search looked at (outside the causes before it:
  * fl_report__set_round_skip): it covers, and holds as parts, only those
  * rows, and is no cause when fewer than half of its rows were searched
  * (searched_mostly(): a union of earlier causes with a few more).
