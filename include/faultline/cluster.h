@@ -127,10 +127,10 @@ typedef struct fl_discover_kmeans_opts {
  *    are merged when their failing samples, projected on the line through
  *    the two centroids, look like one Gaussian (Anderson-Darling test at 1%,
  *    the axis estimated on one half of the samples and the test run on the
- *    other; with 8 or more samples a dimension in that half, the axis joins
- *    the means of 2-means refitted on that half alone, as k-means' own split
- *    leaves a dip along its axis). Centroids become the means of their
- *    failing samples.
+ *    other; with 8 or more core samples a dimension in that half, the
+ *    axis joins the means of 2-means refitted on that half alone, as
+ *    k-means' own split leaves a dip along its axis). Centroids become the
+ *    means of their failing samples.
  * 4. Regions: a cluster's radius is 1.25 x the 90th percentile of its
  *    failing samples' distances to its centroid. Every sample (failing or
  *    not) goes to its nearest centroid and is a member of that cluster's

@@ -171,16 +171,16 @@ static void merge_refresh(merge_ws *w, int32_t c)
  * AXIS_ROWS rows a dimension or more, of the two means of 2-means (Lloyd,
  * from those means) refitted on the first half alone. k-means chose its
  * split on every row, the projected half included, and leaves a dip along
- * its own axis in both halves: one Gaussian of 6000 rows in 128 dimensions
- * cut in two by k-means stayed in two at 6 seeds of 8 (Anderson-Darling
- * about 1.1-1.2 along that axis, 0.17-0.49 along random ones; at 1M x 128
- * a planted cluster came out in pieces); refitted, 1 of 8
- * (test_discover_kmeans). With fewer rows the refit follows the half's own
- * noise: the quality benchmark's sevens with a patch, 15 to 158 rows a
- * cluster in 32 dimensions, merged into their neighbours. Returns the
- * count (0 when a side empties). */
-#define AXIS_ROWS 8
-#define AXIS_ITER 10
+ * its own axis in both halves: one Gaussian of 3000 or 6000 rows in 128
+ * dimensions cut in two by k-means came back whole 5 to 8 times in 16
+ * (Anderson-Darling about 1.1-1.2 along that axis, 0.17-0.49 along random
+ * ones; at 1M x 128 a planted cluster came out in pieces); refitted, 12 to
+ * 15 times (test_discover_kmeans). With fewer rows the refit follows the
+ * half's own noise: the quality benchmark's sevens with a patch, 15 to 158
+ * rows a cluster in 32 dimensions, merged into their neighbours. Returns
+ * the count (0 when a side empties). */
+#define AXIS_ROWS 8  /* core rows a dimension in the first half for the refit */
+#define AXIS_ITER 10 /* the refit's mean computations (at most 9 reassignments) */
 
 static int64_t merge_projection(merge_ws *w, int32_t a, int32_t b, double *proj)
 {
