@@ -576,7 +576,7 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	free(dist2);
 	assign = NULL;
 	dist2 = NULL;
-	if ((rc = fl__comm_sort(mem, n_in, sizeof(member), cmp_member)) != 0)
+	if ((rc = fl__comm_sort(mem, n_in, sizeof(member), cmp_member, o->threads)) != 0)
 		goto cleanup;
 	for (int64_t a = 0, b; a < n_in; a = b) {
 		fl_candidate *c = &cand[nc];

@@ -1,6 +1,7 @@
 /* The calling thread's communication table during fl_discover, and the
  * exchanges the passes make through it (internal.h, faultline/comm.h). */
 #include "internal.h"
+#include <omp.h>
 
 static _Thread_local const fl_comm *current;
 static _Thread_local int failed, failed_rank;
@@ -140,6 +141,9 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 		free(b);
 }
 
+/* the fewest rows a thread sorts on its own */
+#define SORT_RUN 4096
+
 /* dst[lo, hi) := the sorted runs src[lo, mid) and src[mid, hi) merged,
  * the left run first among equals (stable) */
 static void merge(char *dst, const char *src, int64_t lo, int64_t mid, int64_t hi, size_t size,
@@ -157,48 +161,74 @@ static void merge(char *dst, const char *src, int64_t lo, int64_t mid, int64_t h
 	memcpy(dst + k * (int64_t)size, src + j * (int64_t)size, (size_t)(hi - j) * size);
 }
 
-int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, const void *))
+/* base[bound[0], bound[runs]) := its sorted runs base[bound[r], bound[r + 1])
+ * merged, adjacent pairs at a time (log2(runs) rounds, the pairs of a round
+ * on t threads); tmp holds as many rows as base; bound is overwritten. */
+static void merge_runs(char *base, char *tmp, int64_t *bound, int64_t runs, size_t size,
+		       int (*cmp)(const void *, const void *), int64_t t)
 {
-	int64_t p = current ? current->size : 1, runs = p, *bound = NULL;
-	char *src = base, *dst = NULL;
+	char *src = base, *dst = tmp;
+	int64_t lo = bound[0], hi = bound[runs];
+
+	while (runs > 1) {
+		int64_t pairs = (runs + 1) / 2;
+		char *swap;
+
+#pragma omp parallel for num_threads((int)t) schedule(static, 1)
+		for (int64_t k = 0; k < pairs; k++) {
+			int64_t r = 2 * k, end = r + 2 <= runs ? bound[r + 2] : bound[r + 1];
+
+			merge(dst, src, bound[r], bound[r + 1], end, size, cmp);
+		}
+		for (int64_t k = 0; k < pairs; k++)
+			bound[k] = bound[2 * k];
+		bound[pairs] = hi;
+		runs = pairs;
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != base)
+		memcpy(base + lo * (int64_t)size, src + lo * (int64_t)size, (size_t)(hi - lo) * size);
+}
+
+int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, const void *),
+		  int threads)
+{
+	int64_t p = current ? current->size : 1, q = current ? current->rank : 0, t,
+		*bound = NULL;
+	char *tmp = NULL;
 	int rc = 0;
 
-	if (p == 1 || n < 64 * p) {
+	/* a rank's part in t runs of at least SORT_RUN rows, one a thread */
+	threads = threads > 0 ? threads : omp_get_max_threads();
+	t = n / p / SORT_RUN < threads ? n / p / SORT_RUN : threads;
+	t = t > 1 ? t : 1;
+	if ((p == 1 && t == 1) || n < 64 * p) {
 		qsort(base, (size_t)n, size, cmp);
 		return 0;
 	}
-	if (!(bound = fl__malloc((size_t)(p + 1) * sizeof *bound, "sort")) ||
-	    !(dst = fl__malloc((size_t)n * size, "sort")))
+	if (!(bound = fl__malloc((size_t)(t > p ? t : p) * sizeof *bound + sizeof *bound, "sort")) ||
+	    !(tmp = fl__malloc((size_t)n * size, "sort")))
 		rc = FL_ENOMEM;
-	if ((rc = fl__comm_agree(rc)) != 0 || !current)
+	if ((rc = fl__comm_agree(rc)) != 0 || (p > 1 && !current))
 		goto cleanup; /* a failed exchange: the report is dropped */
-	for (int64_t q = 0; q <= p; q++)
-		bound[q] = q * n / p;
-	qsort(src + bound[current->rank] * (int64_t)size,
-	      (size_t)(bound[current->rank + 1] - bound[current->rank]), size, cmp);
-	fl__comm_gather_rows(base, size, n, 1, n, p);
-	while (runs > 1) { /* adjacent runs merged pairwise: log2(P) rounds */
-		int64_t out = 0;
-		char *t;
-
-		for (int64_t r = 0; r < runs; r += 2) {
-			int64_t hi = r + 2 <= runs ? bound[r + 2] : bound[r + 1];
-
-			merge(dst, src, bound[r], bound[r + 1], hi, size, cmp);
-			bound[out++] = bound[r];
-		}
-		bound[out] = n;
-		runs = out;
-		t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != base) {
-		memcpy(base, src, (size_t)n * size);
-		dst = src;
+	/* rank q's part, rows [q n / p, (q + 1) n / p), sorted on its threads */
+	for (int64_t r = 0; r <= t; r++)
+		bound[r] = (q * t + r) * n / (p * t);
+#pragma omp parallel for num_threads((int)t) schedule(static, 1)
+	for (int64_t r = 0; r < t; r++)
+		qsort((char *)base + bound[r] * (int64_t)size, (size_t)(bound[r + 1] - bound[r]),
+		      size, cmp);
+	merge_runs(base, tmp, bound, t, size, cmp, t);
+	if (p > 1) { /* the parts gathered and merged */
+		fl__comm_gather_rows(base, size, n, 1, n, p);
+		for (int64_t r = 0; r <= p; r++)
+			bound[r] = r * n / p;
+		merge_runs(base, tmp, bound, p, size, cmp, t);
 	}
 cleanup:
 	free(bound);
-	free(dst == base ? NULL : dst);
+	free(tmp);
 	return rc;
 }

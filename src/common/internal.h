@@ -277,12 +277,15 @@ void fl__comm_max_i64(int64_t *buf, int64_t n);
 void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
 			  int64_t n_blocks, int64_t n_groups);
 
-/* qsort(base, n, size, cmp), the work shared by the ranks: rank q sorts
- * the q-th of P equal parts, every rank merges the gathered parts (stable).
- * The result is qsort's when cmp is a total order (ties broken, by row for
- * instance). 0, or an error on every rank (FL_ENOMEM where memory ran out,
- * "rank R failed" on the others). */
-int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, const void *));
+/* qsort(base, n, size, cmp), the work shared by the ranks and threads:
+ * rank q sorts the q-th of P equal parts, as one run a thread (threads <= 0:
+ * omp_get_max_threads(); at least 4096 rows a run), every rank merges the
+ * gathered runs (stable, pairs of runs on the threads). The result is
+ * qsort's when cmp is a total order (ties broken, by row for instance),
+ * whatever P and the threads. 0, or an error on every rank (FL_ENOMEM where
+ * memory ran out, "rank R failed" on the others). */
+int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, const void *),
+		  int threads);
 
 /* Seconds of a monotonic clock (clock.c), for stage timings. */
 double fl__now(void);

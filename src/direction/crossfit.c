@@ -103,7 +103,7 @@ static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *a
 /* *auc := the ROC AUC of scores (m) for failing against passing entries,
  * ties counted half (mid-ranks). NaN when a class is empty. */
 static int roc_auc(double *auc, const float *scores, const int64_t *rows, int64_t m,
-		   const unsigned char *failing, fl_f32_row *tmp)
+		   const unsigned char *failing, fl_f32_row *tmp, int threads)
 {
 	double rank_sum = 0;
 	int64_t nf = 0;
@@ -111,7 +111,7 @@ static int roc_auc(double *auc, const float *scores, const int64_t *rows, int64_
 
 	for (int64_t k = 0; k < m; k++)
 		tmp[k] = (fl_f32_row){scores[k], k};
-	if ((rc = fl__comm_sort(tmp, m, sizeof(fl_f32_row), fl__cmp_f32_row)) != 0)
+	if ((rc = fl__comm_sort(tmp, m, sizeof(fl_f32_row), fl__cmp_f32_row, threads)) != 0)
 		return rc;
 	for (int64_t g = 0; g < m;) {
 		int64_t e = g + 1;
@@ -381,7 +381,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	rc = roc_auc(&dir.auc, sc, rows, m, failing, tmp);
+	rc = roc_auc(&dir.auc, sc, rows, m, failing, tmp, o->threads);
 cleanup:
 	free(train);
 	free(rscale);

@@ -136,7 +136,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 	}
 	for (int64_t k = 0; k < m; k++)
 		rk[k] = (ranked){scores[k], rows ? rows[k] : k};
-	if ((rc = fl__comm_sort(rk, m, sizeof(ranked), cmp_ranked)) != 0)
+	if ((rc = fl__comm_sort(rk, m, sizeof(ranked), cmp_ranked, o->threads)) != 0)
 		goto cleanup;
 	for (int64_t k = 0; k < m; k++)
 		members[k] = rk[k].row;
@@ -204,7 +204,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 		goto fail;
 	/* equal scores are equal floats (but for -0 and 0): the value read at
 	 * best_m - 1 is the same for any order of ties */
-	if ((rc = fl__comm_sort(scores, m, sizeof(float), cmp_float_desc)) != 0)
+	if ((rc = fl__comm_sort(scores, m, sizeof(float), cmp_float_desc, o->threads)) != 0)
 		goto fail;
 	if (!(c->description = fl__malloc(strlen(text) + 1, "slice description")) ||
 	    !(c->spec_json = spec_json(&dir, view, label, (double)scores[best_m - 1], lift))) {

@@ -207,7 +207,7 @@ static int check_args(const float *x, int64_t n, int64_t d, int64_t ldx, const i
 static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo,
 			    const fl_mixture *m, const fl_pca *p, int64_t n,
 			    const fl_failure_summary *s, const char *view, int64_t min_size,
-			    const char *model, int joint)
+			    const char *model, int joint, int threads)
 {
 	int64_t *start = fl__calloc((size_t)m->k + 1, sizeof(int64_t), "slice members");
 	fl_f32_row *mem = fl__malloc((size_t)n * sizeof(fl_f32_row), "slice members");
@@ -235,7 +235,7 @@ static int build_candidates(fl_candidate *cand, int32_t *nc, const fl_mx_out *fo
 		if (sz < min_size || sz == 0)
 			continue;
 		/* most responsible first (the key of fl_mx_out), then by row */
-		if ((rc = fl__comm_sort(mem + a, sz, sizeof(fl_f32_row), fl__cmp_f32_row)) != 0)
+		if ((rc = fl__comm_sort(mem + a, sz, sizeof(fl_f32_row), fl__cmp_f32_row, threads)) != 0)
 			goto cleanup;
 		c->members = fl__malloc((size_t)sz * sizeof(int64_t), "slice members");
 		c->member_scores = fl__malloc((size_t)sz * sizeof(float), "slice members");
@@ -430,7 +430,7 @@ int fl__discover_mixture(fl_candidate **out, int32_t *n_out, const float *x, int
 		goto cleanup;
 	}
 	if ((rc = build_candidates(cand, &nc, &fo, &mix, pp, n, s, view, min_size, model,
-				   o->assign == FL_MIXTURE_ASSIGN_JOINT)) != 0)
+				   o->assign == FL_MIXTURE_ASSIGN_JOINT, o->threads)) != 0)
 		goto cleanup;
 	qsort(cand, (size_t)nc, sizeof(fl_candidate), fl__candidate_cmp);
 	if ((rc = report(o, stage, 3)) != 0)

@@ -532,7 +532,7 @@ static int worst_first(fl_candidate *c, const half *h, const fl_spec_data *sd)
 
 		w[m] = (worst){h->failure[i], p, row};
 	}
-	rc = fl__comm_sort(w, c->n_members, sizeof *w, cmp_worst);
+	rc = fl__comm_sort(w, c->n_members, sizeof *w, cmp_worst, sd->threads);
 	for (int64_t m = 0; m < c->n_members && rc == 0; m++)
 		c->members[m] = w[m].row;
 	free(w);

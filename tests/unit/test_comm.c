@@ -128,13 +128,14 @@ static void *run_rank(void *arg)
 	return NULL;
 }
 
-/* fl__comm_sort on the ranks: each rank sorts the same values (few
- * distinct ones, ties by row) and gets qsort's order. */
+/* fl__comm_sort on the ranks and their threads: each rank sorts the same
+ * values (few distinct ones, ties by row) and gets qsort's order, whatever
+ * the threads of each rank (1 to 3, ranks differing). */
 typedef struct sort_rank {
 	rank r;
 	fl_f64_row *v;
 	int64_t n;
-	int rc;
+	int threads, rc;
 } sort_rank;
 
 static void *sort_on_rank(void *arg)
@@ -142,19 +143,20 @@ static void *sort_on_rank(void *arg)
 	sort_rank *me = arg;
 
 	fl__comm_enter(&me->r.comm);
-	me->rc = fl__comm_sort(me->v, me->n, sizeof *me->v, fl__cmp_f64_row);
+	me->rc = fl__comm_sort(me->v, me->n, sizeof *me->v, fl__cmp_f64_row, me->threads);
 	me->rc = fl__comm_leave() ? -1 : me->rc;
 	return NULL;
 }
 
 static void test_sort(void)
 {
-	const int64_t sizes[] = {0, 5, 64 * MAX_RANKS - 1, 1000, 4097};
+	const int64_t sizes[] = {0, 5, 64 * MAX_RANKS - 1, 1000, 4097, 8192, 8193, 40000};
 	fl_rng rng;
 
 	fl__rng_seed(&rng, 3, 0);
 	for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++)
-		for (int32_t size = 1; size <= MAX_RANKS; size++) {
+		for (int32_t size = 1; size <= MAX_RANKS; size++)
+		for (int threads = 1; threads <= 3; threads++) {
 			int64_t n = sizes[t];
 			fl_f64_row *want = malloc((size_t)(n + 1) * sizeof *want);
 			job j = {size, {{0}}, {0}, 0};
@@ -170,6 +172,7 @@ static void test_sort(void)
 				rk[q].v = malloc((size_t)(n + 1) * sizeof *want);
 				memcpy(rk[q].v, want, (size_t)n * sizeof *want);
 				rk[q].n = n;
+				rk[q].threads = 1 + (threads + q) % 3;
 				pthread_create(&th[q], NULL, sort_on_rank, &rk[q]);
 			}
 			qsort(want, (size_t)n, sizeof *want, fl__cmp_f64_row);
@@ -177,8 +180,9 @@ static void test_sort(void)
 				pthread_join(th[q], NULL);
 				CHECK_EQ_INT(rk[q].rc, 0);
 				if (memcmp(rk[q].v, want, (size_t)n * sizeof *want) != 0)
-					fprintf(stderr, "sort of %lld on %d ranks: rank %d's order differs "
-						"from qsort's\n", (long long)n, (int)size, (int)q);
+					fprintf(stderr, "sort of %lld on %d ranks: rank %d's order (%d "
+						"threads) differs from qsort's\n", (long long)n, (int)size,
+						(int)q, rk[q].threads);
 				CHECK(memcmp(rk[q].v, want, (size_t)n * sizeof *want) == 0);
 				free(rk[q].v);
 			}
