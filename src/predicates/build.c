@@ -696,23 +696,23 @@ cleanup:
 	return rc;
 }
 
-int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
+/* Whether p holds a value x of its numeric column, or code of its
+ * categorical column (fl_predicate_match and fl_predicates__keep). */
+static inline int holds_number(const fl_predicate *p, double x)
 {
-	if (!p || !t || row < 0 || row >= fl_table_rows(t) || p->column < 0 || p->column >= fl_table_cols(t))
-		return 0;
-	if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC) {
-		double x = fl_table_numeric(t, p->column)[row];
-		switch (p->op) {
-		case FL_PRED_MISSING: return isnan(x);
-		case FL_PRED_EQ: return x == p->low;
-		/* an infinite bound is an open end: +inf rows are in the last bin */
-		case FL_PRED_RANGE: return !isnan(x) && x >= p->low && (x < p->high || p->high == INFINITY);
-		case FL_PRED_IN_SET:
-		case FL_PRED_NE: break; /* categorical predicates */
-		}
-		return 0;
+	switch (p->op) {
+	case FL_PRED_MISSING: return isnan(x);
+	case FL_PRED_EQ: return x == p->low;
+	/* an infinite bound is an open end: +inf rows are in the last bin */
+	case FL_PRED_RANGE: return !isnan(x) && x >= p->low && (x < p->high || p->high == INFINITY);
+	case FL_PRED_IN_SET:
+	case FL_PRED_NE: break; /* categorical predicates */
 	}
-	int32_t code = fl_table_codes(t, p->column)[row];
+	return 0;
+}
+
+static inline int holds_code(const fl_predicate *p, int32_t code)
+{
 	switch (p->op) {
 	case FL_PRED_MISSING: return code < 0;
 	case FL_PRED_EQ: return code == p->code;
@@ -725,6 +725,43 @@ int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
 	case FL_PRED_RANGE: break;
 	}
 	return 0;
+}
+
+int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
+{
+	if (!p || !t || row < 0 || row >= fl_table_rows(t) || p->column < 0 || p->column >= fl_table_cols(t))
+		return 0;
+	if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)
+		return holds_number(p, fl_table_numeric(t, p->column)[row]);
+	return holds_code(p, fl_table_codes(t, p->column)[row]);
+}
+
+void fl_predicates__keep(uint64_t *bits, int64_t words, const fl_predicate *p, const fl_table *t)
+{
+	int64_t n = fl_table_rows(t);
+	const double *x = NULL;
+	const int32_t *codes = NULL;
+
+	if (p->column < 0 || p->column >= fl_table_cols(t)) {
+		memset(bits, 0, (size_t)words * sizeof *bits);
+		return;
+	}
+	if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)
+		x = fl_table_numeric(t, p->column);
+	else
+		codes = fl_table_codes(t, p->column);
+	for (int64_t w = 0; w < words; w++) {
+		uint64_t keep = 0;
+
+		for (uint64_t b = bits[w]; b; b &= b - 1) {
+			int bit = __builtin_ctzll(b);
+			int64_t row = w * 64 + bit;
+
+			if (row < n && (x ? holds_number(p, x[row]) : holds_code(p, codes[row])))
+				keep |= 1ULL << bit;
+		}
+		bits[w] = keep;
+	}
 }
 
 int fl_predicates__rows(int64_t **out, int64_t *n_out, const fl_predicate *const *p, int32_t n,

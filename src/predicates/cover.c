@@ -118,20 +118,8 @@ static void rule_bits(uint64_t *out, const rule *u, int32_t at, const fl_predica
 	for (int32_t k = 0; k < u->n; k++) {
 		const fl_predicate *p = k == at ? with : &u->p[k];
 
-		if (!p)
-			continue;
-		for (int64_t w = 0; w < sp->words; w++) {
-			uint64_t b = out[w], keep = 0;
-
-			while (b) {
-				int bit = __builtin_ctzll(b);
-
-				if (fl_predicate_match(p, sp->t, w * 64 + bit))
-					keep |= 1ULL << bit;
-				b &= b - 1;
-			}
-			out[w] = keep;
-		}
+		if (p)
+			fl_predicates__keep(out, sp->words, p, sp->t);
 	}
 }
 
@@ -346,17 +334,9 @@ static int names_rows(const rule *u, int32_t skip, const fl__sums *us, const spa
 	if (!other || !predicted)
 		return other > 0;
 	memcpy(sp->sub, sp->scope, (size_t)sp->words * sizeof *sp->sub);
-	for (int32_t k = 0; k < u->n; k++) {
-		if (k == skip || derived(sp->t, u->p[k].column, "predicted"))
-			continue;
-		for (int64_t w = 0; w < sp->words; w++)
-			for (uint64_t b = sp->sub[w]; b; b &= b - 1) {
-				int bit = __builtin_ctzll(b);
-
-				if (!fl_predicate_match(&u->p[k], sp->t, w * 64 + bit))
-					sp->sub[w] &= ~(1ULL << bit);
-			}
-	}
+	for (int32_t k = 0; k < u->n; k++)
+		if (k != skip && !derived(sp->t, u->p[k].column, "predicted"))
+			fl_predicates__keep(sp->sub, sp->words, &u->p[k], sp->t);
 	fl__sums in = sums_of(sp->sub, sp);
 	fl__sums rest = {sp->all.n - in.n, sp->all.s - in.s, sp->all.ss - in.ss};
 

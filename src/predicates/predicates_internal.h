@@ -35,6 +35,10 @@ int fl_predicates__note(fl_predicate_result *r, const fl_predicate_opts *o, cons
  * double ('.' whatever the locale); buf of at least 32 bytes. */
 void fl_predicates__fmt(char *buf, size_t len, double x);
 
+/* bits[0..words) &= the rows of t that p holds (bit r: row r): as
+ * fl_predicate_match row by row, the column looked up once. */
+void fl_predicates__keep(uint64_t *bits, int64_t words, const fl_predicate *p, const fl_table *t);
+
 /* The rows of t (ascending) that every one of p[0..n) holds: *out, owned,
  * NULL when none (build.c). */
 int fl_predicates__rows(int64_t **out, int64_t *n_out, const fl_predicate *const *p, int32_t n,

@@ -454,6 +454,23 @@ static int brute_force_case(uint64_t seed, fl_predicate_language language)
 	}
 	if (L.n != r1->n_preds)
 		printf("seed %llu: %d predicates, the rules give %d\n", (unsigned long long)seed, r1->n_preds, L.n);
+	/* fl_predicates__keep: of random rows, those fl_predicate_match holds */
+	int64_t words = (rows + 63) / 64;
+	uint64_t *bits = malloc((size_t)words * 2 * sizeof *bits + 1), *was = bits + words;
+	for (int32_t p = 0; !bad && p < r1->n_preds; p++) {
+		for (int64_t w = 0; w < words; w++)
+			was[w] = bits[w] = check_rand(&st) * 0x9E3779B97F4A7C15ULL ^ check_rand(&st);
+		if (rows % 64)
+			was[words - 1] = bits[words - 1] &= (1ULL << (rows % 64)) - 1;
+		fl_predicates__keep(bits, words, &r1->preds[p], t);
+		for (int64_t i = 0; i < rows && !bad; i++)
+			bad |= (int)(bits[i / 64] >> (i % 64) & 1) !=
+			       (int)((was[i / 64] >> (i % 64) & 1) && mem[(size_t)p * (size_t)rows + (size_t)i]);
+		if (bad)
+			printf("seed %llu: predicate '%s': fl_predicates__keep differs from fl_predicate_match\n",
+			       (unsigned long long)seed, r1->preds[p].text);
+	}
+	free(bits);
 	cases_derived += derived && language == FL_PRED_LANG_RICH;
 	for (int32_t p = 0, seen = 0; p < r1->n_preds && !seen; p++)
 		cases_sets += seen = r1->preds[p].op == FL_PRED_IN_SET;
