@@ -167,6 +167,21 @@ static int64_t bound_index(const double *s, int64_t m, double v, int upper)
 	return lo;
 }
 
+/* bound_index(s, m, v, upper) for m >= 1 and v not NaN, without a branch
+ * on the comparisons (each row's bin: the rows' values come in any order) */
+static int64_t bound_index_flat(const double *s, int64_t m, double v, int upper)
+{
+	const double *b = s;
+
+	while (m > 1) {
+		int64_t half = m / 2;
+
+		b = (upper ? b[half - 1] <= v : b[half - 1] < v) ? b + half : b;
+		m -= half;
+	}
+	return (b - s) + (upper ? *b <= v : *b < v);
+}
+
 /* The position in (lo, hi) of the widest gap between neighbours of sorted
  * s, when it is at least GAP_SHARE of the finite range; else pos. */
 #define GAP_SHARE 0.05
@@ -474,6 +489,39 @@ static int64_t distinct_values(double *v, const double *s, int64_t m, int32_t mo
 	return d;
 }
 
+/* The bits of the thresholds of a column cut into nb bins (rowpred[r]: the
+ * bin of row r, nb when missing): lt[q] and ge[q], the active index of
+ * `< c_q` (bins 0..q) and `>= c_q` (bins q + 1..nb - 1), or -1. A word of 64
+ * rows at a time: each bin's rows in the word, then their unions from
+ * either end, one per threshold (the rows of a threshold: one pass over
+ * the rows for all of them). */
+static void threshold_bits(builder *b, const int32_t *rowpred, int32_t nb, const int32_t *lt,
+			   const int32_t *ge)
+{
+	const fl_pred_space *sp = b->sp;
+	uint64_t bin[256], below[256], above[257];
+
+	for (int64_t w = 0; w < sp->words; w++) {
+		int64_t r0 = w * 64, r1 = r0 + 64 < sp->n ? r0 + 64 : sp->n;
+
+		memset(bin, 0, (size_t)nb * sizeof *bin);
+		for (int64_t r = r0; r < r1; r++)
+			if (rowpred[r] >= 0 && rowpred[r] < nb)
+				bin[rowpred[r]] |= 1ULL << (r - r0);
+		above[nb] = 0;
+		for (int32_t k = 0; k < nb; k++)
+			below[k] = (k ? below[k - 1] : 0) | bin[k];
+		for (int32_t k = nb - 1; k >= 0; k--)
+			above[k] = above[k + 1] | bin[k];
+		for (int32_t q = 0; q < nb - 1; q++) {
+			if (lt[q] >= 0)
+				sp->bits[(size_t)lt[q] * (size_t)sp->words + (size_t)w] = below[q];
+			if (ge[q] >= 0)
+				sp->bits[(size_t)ge[q] * (size_t)sp->words + (size_t)w] = above[q + 1];
+		}
+	}
+}
+
 static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_predicate_opts *o,
 			  const fl_table *cuts_from, const scratch *w)
 {
@@ -483,6 +531,7 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 	int32_t nb, first = b->r->n_preds, npred;
 	double edges[256]; /* bins <= 256 (checked by the caller) */
 	char cut[256][40], text[512], lo[40];
+	int32_t lt[256], ge[256];
 	int rc, as_values, constant = 1;
 
 	for (int64_t r = 0; r < n; r++)
@@ -515,10 +564,10 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 		if (isnan(x[r]))
 			k = nb;
 		else if (as_values) { /* a value cut_table lacks is in no predicate */
-			k = (int32_t)bound_index(edges, nb, x[r], 0);
+			k = (int32_t)bound_index_flat(edges, nb, x[r], 0);
 			k = k < nb && edges[k] == x[r] ? k : -1;
-		} else
-			k = (int32_t)bound_index(edges, nb - 1, x[r], 1); /* cuts <= x */
+		} else /* cuts <= x */
+			k = nb > 1 ? (int32_t)bound_index_flat(edges, nb - 1, x[r], 1) : 0;
 		w->rowpred[r] = k;
 		if (k >= 0)
 			w->count[k]++;
@@ -557,22 +606,22 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 	 * several bins is one predicate, as an expert says "age >= 60" */
 	for (int32_t q = 0; q < nb - 1 && rc == 0; q++)
 		for (int above = 0; above < 2 && rc == 0; above++) {
-			int32_t from = above ? q + 1 : 0, to = above ? nb - 1 : q, a;
+			int32_t from = above ? q + 1 : 0, to = above ? nb - 1 : q;
+			int32_t *a = above ? &ge[q] : &lt[q];
 			int64_t size = 0;
 
+			*a = -1;
 			if (above ? q == nb - 2 : q == 0)
 				continue;
 			for (int32_t k = from; k <= to; k++)
 				size += w->count[k];
 			snprintf(text, sizeof text, "%s %s %.39s", name, above ? ">=" : "<", cut[q]);
 			if ((rc = add_pred(b, col, FL_PRED_RANGE, -1, above ? edges[q] : -INFINITY,
-					   above ? INFINITY : edges[q], size, text, NULL, 0)) != 0 ||
-			    (rc = add_active(b, b->r->n_preds - 1, &a)) != 0 || a < 0)
-				continue;
-			for (int64_t r = 0; r < n; r++)
-				if (w->rowpred[r] >= from && w->rowpred[r] <= to)
-					set_bit(b, a, r);
+					   above ? INFINITY : edges[q], size, text, NULL, 0)) == 0)
+				rc = add_active(b, b->r->n_preds - 1, a);
 		}
+	if (rc == 0)
+		threshold_bits(b, w->rowpred, nb, lt, ge);
 	return rc;
 }
 
@@ -736,33 +785,55 @@ int fl_predicate_match(const fl_predicate *p, const fl_table *t, int64_t row)
 	return holds_code(p, fl_table_codes(t, p->column)[row]);
 }
 
+/* bits &= the rows where `holds` (an expression of row), each set bit
+ * tested without a branch on the outcome */
+#define KEEP_WHERE(holds)                                                            \
+	for (int64_t w = 0; w < words; w++) {                                        \
+		uint64_t keep = 0;                                                   \
+		for (uint64_t b = bits[w]; b; b &= b - 1) {                          \
+			int bit = __builtin_ctzll(b);                                \
+			int64_t row = w * 64 + bit;                                  \
+			keep |= (uint64_t)(row < n && (holds)) << bit;               \
+		}                                                                    \
+		bits[w] = keep;                                                      \
+	}
+
 void fl_predicates__keep(uint64_t *bits, int64_t words, const fl_predicate *p, const fl_table *t)
 {
 	int64_t n = fl_table_rows(t);
-	const double *x = NULL;
-	const int32_t *codes = NULL;
+	const double *x;
+	const int32_t *codes;
+	double lo = p->low, hi = p->high;
+	int32_t c = p->code, open = p->high == INFINITY;
 
 	if (p->column < 0 || p->column >= fl_table_cols(t)) {
 		memset(bits, 0, (size_t)words * sizeof *bits);
 		return;
 	}
-	if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC)
+	/* holds_number and holds_code, the operator chosen once */
+	if (fl_table_col_type(t, p->column) == FL_COL_NUMERIC) {
 		x = fl_table_numeric(t, p->column);
-	else
-		codes = fl_table_codes(t, p->column);
-	for (int64_t w = 0; w < words; w++) {
-		uint64_t keep = 0;
-
-		for (uint64_t b = bits[w]; b; b &= b - 1) {
-			int bit = __builtin_ctzll(b);
-			int64_t row = w * 64 + bit;
-
-			if (row < n && (x ? holds_number(p, x[row]) : holds_code(p, codes[row])))
-				keep |= 1ULL << bit;
-		}
-		bits[w] = keep;
+		if (p->op == FL_PRED_MISSING)
+			KEEP_WHERE(isnan(x[row]))
+		else if (p->op == FL_PRED_EQ)
+			KEEP_WHERE(x[row] == lo)
+		else if (p->op == FL_PRED_RANGE) /* NaN is not >= lo */
+			KEEP_WHERE((x[row] >= lo) & ((x[row] < hi) | open))
+		else
+			memset(bits, 0, (size_t)words * sizeof *bits);
+		return;
 	}
+	codes = fl_table_codes(t, p->column);
+	if (p->op == FL_PRED_MISSING)
+		KEEP_WHERE(codes[row] < 0)
+	else if (p->op == FL_PRED_EQ)
+		KEEP_WHERE(codes[row] == c)
+	else if (p->op == FL_PRED_NE)
+		KEEP_WHERE((codes[row] >= 0) & (codes[row] != c))
+	else
+		KEEP_WHERE(holds_code(p, codes[row]))
 }
+#undef KEEP_WHERE
 
 int fl_predicates__rows(int64_t **out, int64_t *n_out, const fl_predicate *const *p, int32_t n,
 			const fl_table *t)

@@ -69,7 +69,7 @@ typedef struct {
 	const double *f;       /* failure / 2^e */
 	const uint64_t *fbits; /* failure == 1 rows of a binary signal, else NULL */
 	uint64_t *scope;       /* rows still searched */
-	uint64_t *one, *acc, *sub; /* scratch */
+	uint64_t *one, *acc, *sub, *rest; /* scratch */
 	fl__sums all;          /* of the scope */
 	double z_drop;         /* a conjunct's bar: 95% after Bonferroni over the predicates */
 } space;
@@ -461,12 +461,16 @@ static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl
 					pred_free(&g[j]);
 				break;
 			}
-			/* j = -1: drop predicate k (while another is left) */
+			/* j = -1: drop predicate k (while another is left); the
+			 * rows of the others once, each g[j] narrows them */
+			rule_bits(sp->rest, u, k, NULL, sp);
 			for (int32_t j = u->n > 1 ? -1 : 0; j < ng; j++) {
 				double gain;
 				int same;
 
-				rule_bits(sp->one, u, k, j < 0 ? NULL : &g[j], sp);
+				memcpy(sp->one, sp->rest, (size_t)sp->words * sizeof *sp->one);
+				if (j >= 0)
+					fl_predicates__keep(sp->one, sp->words, &g[j], sp->t);
 				gs = sums_of(sp->one, sp);
 				if (j >= 0 && gs.n == s.n) /* the same rows in longer words */
 					continue;
@@ -642,7 +646,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 		if (derived(t, c, "predicted"))
 			predicted = c;
 	}
-	bits = fl__calloc((size_t)(4 * words + 1), sizeof *bits, "row bitsets");
+	bits = fl__calloc((size_t)(5 * words + 1), sizeof *bits, "row bitsets");
 	subf = fl__malloc((size_t)(n + 1) * sizeof *subf, "failure");
 	rows = fl__malloc((size_t)(n + 1) * sizeof *rows, "slice rows");
 	cand = fl__calloc((size_t)o->top, sizeof *cand, "candidates");
@@ -671,7 +675,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 				fbits[i >> 6] |= 1ULL << (i & 63);
 	}
 	sp = (space){t, n, words, f, fbits, bits, bits + words, bits + 2 * words, bits + 3 * words,
-		      {0, 0, 0}, 0};
+		      bits + 4 * words, {0, 0, 0}, 0};
 	for (int64_t i = 0; i < n; i++)
 		sp.scope[i >> 6] |= 1ULL << (i & 63);
 	minsup = o->min_support > 0 ? o->min_support : (int64_t)ceil(o->min_support_frac * (double)n);
