@@ -844,8 +844,8 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	    /* descriptions say who the rows are in the metadata's terms, not
 	     * what the model did with them (the confusions say that): label,
 	     * not predicted; without metadata, none */
-	    (rc = fl_report_describe(r, !d->meta ? NULL : p->with_label ? p->with_label : p->table,
-				     p->id_col)) ||
+	    (rc = fl_report__describe(r, !d->meta ? NULL : p->with_label ? p->with_label : p->table,
+				      p->id_col, o.threads)) ||
 	    (rc = describe_phrases(r, d)) || (rc = lap(r, &o, "describe", NULL, &t)))
 		goto cleanup;
 	if (o.map && d->n_views > 0 && p->n > 1 &&

@@ -8,10 +8,12 @@
  * Causes and their parts are described alike. A description fits when its
  * precision and recall both reach FIT (fl_report__explanation_fits); the
  * writers say plainly when none does rather than show a rule that
- * describes something else.
+ * describes something else. The slices are described on the threads, each
+ * search on one, each slice's description its own: the same for any count.
  */
 #include "report_internal.h"
 
+#include <omp.h>
 #include <string.h>
 
 #define TOP 8
@@ -96,13 +98,14 @@ static fl_candidate *nth(fl_report *r, int32_t k)
 }
 
 /* The descriptions are stored once every slice has one: a failure leaves
- * the report as it was. */
-int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
+ * the report as it was (the first failing slice's error is returned). */
+int fl_report__describe(fl_report *r, const fl_table *t, int64_t skip_col, int threads)
 {
 	fl_predicate_opts po = FL_PREDICATE_OPTS_INIT;
 	explanation *ex;
 	double *target;
-	int32_t n = 0;
+	int32_t n = 0, *rcs;
+	char (*why)[256];
 	int rc = FL_OK;
 
 	t = t ? t : r->table;
@@ -117,18 +120,34 @@ int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
 	po.label_with_predicted = 1; /* "label = Shirt AND predicted = T-shirt" describes members */
 	po.skip_cols = &skip_col;
 	po.n_skip = skip_col >= 0;
+	po.threads = 1;
 	for (int32_t s = 0; s < r->n_slices; s++)
 		n += 1 + r->slices[s].n_parts;
-	target = fl__malloc((size_t)r->n * sizeof *target, "slice membership");
+	threads = threads > 0 ? threads : omp_get_max_threads();
+	threads = threads < n ? threads : n;
+	target = fl__malloc((size_t)threads * (size_t)r->n * sizeof *target, "slice membership");
 	ex = fl__calloc((size_t)n, sizeof *ex, "slice descriptions");
-	if (!target || !ex) {
+	rcs = fl__calloc((size_t)n, sizeof *rcs, "slice descriptions");
+	why = fl__malloc((size_t)n * sizeof *why, "slice descriptions");
+	if (!target || !ex || !rcs || !why) {
 		free(target);
 		free(ex);
+		free(rcs);
+		free(why);
 		return FL_ENOMEM;
 	}
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+	for (int32_t s = 0; s < n; s++) {
+		const fl_candidate *c = nth(r, s);
+
+		if (strcmp(c->method, "predicates") != 0 &&
+		    (rcs[s] = describe_one(&ex[s], c, t, target + (size_t)omp_get_thread_num() * (size_t)r->n,
+					   r->n, &po)))
+			snprintf(why[s], sizeof why[s], "%s", fl_last_error());
+	}
 	for (int32_t s = 0; s < n && rc == FL_OK; s++)
-		if (strcmp(nth(r, s)->method, "predicates") != 0)
-			rc = describe_one(&ex[s], nth(r, s), t, target, r->n, &po);
+		if ((rc = rcs[s]))
+			fl__error(rc, "%s", why[s]);
 	for (int32_t s = 0; s < n; s++) {
 		fl_candidate *c = nth(r, s);
 
@@ -143,5 +162,12 @@ int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
 	}
 	free(target);
 	free(ex);
+	free(rcs);
+	free(why);
 	return rc;
+}
+
+int fl_report_describe(fl_report *r, const fl_table *t, int64_t skip_col)
+{
+	return fl_report__describe(r, t, skip_col, 0);
 }

@@ -177,6 +177,8 @@ int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const doub
 /* Does the slice's metadata description fit it (precision and recall both
  * at least one half)? 0 without one (describe.c). */
 int fl_report__explanation_fits(const fl_candidate *c);
+/* fl_report_describe on at most `threads` threads (<= 0: omp_get_max_threads()) */
+int fl_report__describe(fl_report *r, const fl_table *t, int64_t skip_col, int threads);
 
 /* Keep a copy of the rows search `round` (2..FL_REPORT_ROUNDS) did not
  * look at, so that fl_report_causes measures its slices among the others. */

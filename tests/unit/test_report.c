@@ -362,6 +362,77 @@ static void test_digest(void)
 	free(text);
 }
 
+/* Descriptions: slices planted as metadata rules are described by those
+ * rules (a threshold: by the column, at the quantile cut nearest, fitting),
+ * and the descriptions (made on the threads, one slice each) are the same
+ * for 1 and 3 threads. */
+static void test_describe(void)
+{
+	enum { M = 3000, K = 7 };
+	static double f[M];
+	static int64_t rows[K][M];
+	static const char *const want[K] = {"kind = b", "kind = c", "size ", "size ",
+					    "kind = a AND size ", "kind = d", "size "};
+	static const char *const kinds[4] = {"a", "b", "c", "d"};
+	uint64_t rng = check_seed(5);
+	int64_t m[K] = {0};
+	fl_failure_summary *s = NULL;
+	fl_table *t = NULL;
+	fl_report *r[2] = {NULL, NULL};
+	fl_strbuf csv = {0};
+	char *text;
+
+	fl__sb_printf(&csv, "id,kind,size,noise\n");
+	for (int64_t i = 0; i < M; i++) {
+		int k = (int)(check_rand(&rng) % 4);
+		int size = (int)(check_rand(&rng) % 100);
+		int in[K] = {k == 1, k == 2, size >= 70, size < 20, k == 0 && size >= 50, k == 3,
+			     size < 40};
+
+		f[i] = (double)(check_rand(&rng) % 2);
+		fl__sb_printf(&csv, "r%lld,%s,%d,%d\n", (long long)i, kinds[k], size,
+			      (int)(check_rand(&rng) % 1000));
+		for (int j = 0; j < K; j++)
+			if (in[j])
+				rows[j][m[j]++] = i;
+	}
+	text = fl__sb_finish(&csv, "csv");
+	CHECK_RC(fl_table_read_csv_text(&t, text, strlen(text), "describe.csv"), FL_OK);
+	CHECK_RC(fl_failure_summary_new(&s, f, M), FL_OK);
+	for (int threads = 1, a = 0; threads <= 3; threads += 2, a++) {
+		fl_candidate c[K];
+
+		CHECK_RC(fl_report_new(&r[a], s, M, "error"), FL_OK);
+		for (int j = 0; j < K; j++)
+			c[j] = make_cand("emb", j, 1.0 / (j + 1), rows[j], m[j], s);
+		CHECK_RC(fl_report_add_candidates(r[a], c, K), FL_OK);
+		CHECK_RC(fl_report__describe(r[a], t, 0, threads), FL_OK);
+	}
+	for (int j = 0; r[0] && r[1] && j < K; j++) {
+		const fl_candidate *a = &r[0]->slices[j], *b = &r[1]->slices[j];
+
+		const char *w = want[a->component];
+		int ok = a->explanation && fl_report__explanation_fits(a) &&
+			 (w[strlen(w) - 1] == ' ' ? !strncmp(a->explanation, w, strlen(w))
+						   : !strcmp(a->explanation, w));
+
+		if (!ok)
+			fprintf(stderr, "slice %d: described as '%s' (precision %.2f, recall %.2f), "
+				"planted '%s...'\n", (int)a->component,
+				a->explanation ? a->explanation : "(none)", a->explanation_precision,
+				a->explanation_recall, w);
+		CHECK(ok);
+		CHECK(b->explanation && a->explanation && strcmp(a->explanation, b->explanation) == 0 &&
+		      a->explanation_precision == b->explanation_precision &&
+		      a->explanation_recall == b->explanation_recall);
+	}
+	fl_report_free(r[0]);
+	fl_report_free(r[1]);
+	fl_failure_summary_free(s);
+	fl_table_free(t);
+	free(text);
+}
+
 int main(void)
 {
 	enum { N = 12 };
@@ -380,6 +451,7 @@ int main(void)
 	test_rule_heads();
 	test_look_ahead();
 	test_digest();
+	test_describe();
 	for (int i = 0; i < N; i++)
 		all[i] = i;
 	CHECK_RC(fl_failure_summary_new(&s, failure, N), FL_OK);
