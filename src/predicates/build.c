@@ -122,17 +122,19 @@ static void cut_text(char *buf, size_t len, double below, double c)
 static void sort_doubles(double *x, int64_t m, uint64_t *tmp)
 {
 	uint64_t *a = tmp, *b = tmp + m;
-	int64_t count[256];
+	int64_t counts[8][256] = {{0}};
 
+	/* the keys, and the counts of each byte of them, in one pass */
 	for (int64_t i = 0; i < m; i++) {
 		uint64_t u;
 		memcpy(&u, &x[i], sizeof u);
 		a[i] = u >> 63 ? ~u : u | 0x8000000000000000ULL;
+		for (int d = 0; d < 8; d++)
+			counts[d][(a[i] >> (8 * d)) & 255]++;
 	}
 	for (int shift = 0; shift < 64; shift += 8) {
-		memset(count, 0, sizeof count);
-		for (int64_t i = 0; i < m; i++)
-			count[(a[i] >> shift) & 255]++;
+		int64_t *count = counts[shift / 8];
+
 		if (m == 0 || count[(a[0] >> shift) & 255] == m)
 			continue;
 		for (int64_t d = 0, sum = 0; d < 256; d++) {
@@ -176,7 +178,7 @@ static int64_t bound_index_flat(const double *s, int64_t m, double v, int upper)
 	while (m > 1) {
 		int64_t half = m / 2;
 
-		b = (upper ? b[half - 1] <= v : b[half - 1] < v) ? b + half : b;
+		b += half * (int64_t)(upper ? b[half - 1] <= v : b[half - 1] < v);
 		m -= half;
 	}
 	return (b - s) + (upper ? *b <= v : *b < v);

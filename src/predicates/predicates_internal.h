@@ -20,6 +20,10 @@ typedef struct fl_pred_space {
 	int32_t *pred;    /* active -> index into fl_predicate_result.preds (increasing) */
 } fl_pred_space;
 
+/* Nonzero: the search counts with the plain loop even where the CPU has
+ * AVX-512's VPOPCNTQ (search.c; for the tests, which run both). */
+extern int fl__predicates_plain_counts;
+
 /* Build r->preds and r->notes from the table and the bitsets of the active
  * predicates; notes also go to o->note. failure (n values >= 0, any
  * positive scale) orders the values of a column for its sets. */
