@@ -333,7 +333,7 @@ def fashion_model_input(raw):
     return np.where(BORDER, 0.0, raw).astype(np.float32)
 
 
-def make_fashion(out, seed, epochs=2):
+def make_fashion(out, seed, epochs=2, copies=1):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -346,6 +346,8 @@ def make_fashion(out, seed, epochs=2):
     tr_lab = load_idx("train-labels-idx1-ubyte.gz").astype(np.int64)
     te_img = load_idx("t10k-images-idx3-ubyte.gz").astype(np.float64) / 255
     te_lab = load_idx("t10k-labels-idx1-ubyte.gz").astype(np.int64)
+    n_test = len(te_lab)
+    te_img, te_lab = np.tile(te_img, (copies, 1, 1)), np.tile(te_lab, copies)
 
     # Training: small rotations, low contrast on 50% of every class but Bag and Ankle boot,
     # every Sneaker patched, 10% from source B; no blur, no large rotations.
@@ -385,10 +387,10 @@ def make_fashion(out, seed, epochs=2):
             opt.step()
         print(f"fashion: epoch {epoch + 1}/{epochs} done ({time.time() - t0:.1f}s)")
 
-    # Evaluation: the 10000 test images, each with at most one defect: rotated 45-65
-    # degrees (10%), blurred (12%), low contrast (15%); a Sneaker carries the patch half the
-    # time, another item 5% of the clean time; source B on 10% of the remaining clean
-    # rows, whose labels are wrong half the time.
+    # Evaluation: the 10000 test images (`copies` renderings of each), each with at most
+    # one defect: rotated 45-65 degrees (10%), blurred (12%), low contrast (15%); a Sneaker
+    # carries the patch half the time, another item 5% of the clean time; source B on 10%
+    # of the remaining clean rows, whose labels are wrong half the time.
     n = len(te_lab)
     true = te_lab
     u = rng.random(n)
@@ -435,7 +437,8 @@ def make_fashion(out, seed, epochs=2):
     view2 = (raw.reshape(n, -1) - mean) @ comps.T
 
     rot_r, con_r, blur_r = np.round(rot, 1), np.round(contrast, 3), np.round(blur, 2)
-    meta = [("id", [f"test-{k:05d}" for k in range(n)]),
+    meta = [("id", [f"test-{k:05d}" if copies == 1 else f"test-{k % n_test:05d}-r{k // n_test}"
+                    for k in range(n)]),
             ("class", [FASHION_NAMES[c] for c in labels]),
             ("rotation", list(rot_r)),
             ("blur", list(blur_r)),
@@ -470,6 +473,10 @@ def main():
     ap.add_argument("--out", help="output folder (default bench/quality/data/small or /full)")
     ap.add_argument("--only", choices=["digits", "fashion"], help="one dataset only")
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--large", action="store_true",
+                    help="evaluation sets past 131,072 rows, where the mixture warms up on a "
+                         "subset: 160 copies of each held-out digit (143,840 rows), 14 "
+                         "renderings of each fashion test image (140,000 rows)")
     a = ap.parse_args()
     out = a.out or os.path.join(HERE, "data", "small" if a.small else "full")
     names = ["digits"] if a.small else ["digits", "fashion"]
@@ -480,9 +487,10 @@ def main():
     ok = True
     for name in names:
         if name == "digits":
-            ok &= make_digits(os.path.join(out, "digits"), 5 if a.small else 7, a.seed)
+            ok &= make_digits(os.path.join(out, "digits"),
+                              160 if a.large else 5 if a.small else 7, a.seed)
         else:
-            ok &= make_fashion(os.path.join(out, "fashion"), a.seed)
+            ok &= make_fashion(os.path.join(out, "fashion"), a.seed, copies=14 if a.large else 1)
     return 0 if ok else 1
 
 

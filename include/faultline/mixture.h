@@ -153,13 +153,14 @@ typedef struct fl_mixture_opts {
 	                           (default 1e-6) */
 	double tol;           /**< stop when the objective (mean over rows)
 	                           changes by less than tol between iterations,
-	                           >= 0 (default 1e-4); after a warm-up that
-	                           converged, EM on all rows stops at 10 tol */
+	                           >= 0 (default 1e-4); with a warm-up, EM on
+	                           the subset stops at 10 tol, and on all rows
+	                           after it too when it converged */
 	int32_t max_iter;     /**< EM iterations over all rows, >= 0; 0 returns
 	                           the initial model (default 200) */
 	fl_mixture_init init; /**< default FL_MIXTURE_INIT_CONFUSION */
 	int64_t warm_rows;    /**< first fit on a random subset of this many rows
-	                           (to tol, at most max_iter), then continue on all
+	                           (to 10 tol, at most max_iter), then continue on all
 	                           rows: 0 = automatic (min(n / 4, 32768) when
 	                           n >= 65536, else none), -1 = none */
 	uint64_t seed;        /**< every random choice */
