@@ -3,9 +3,12 @@
 # of the inputs included, on `faultline synth` data (labels, probabilities,
 # one embedding view, planted failing clusters). Issue 13; docs/performance.md.
 #
-# usage: bench/e2e.sh [--big] [--runs R] [FAULTLINE]
+# usage: bench/e2e.sh [--big] [--real DIR] [--runs R] [FAULTLINE]
 #   FAULTLINE  the binary (default $FAULTLINE, else build/faultline); nothing is built here
 #   --big      also 10M x 128 (a 5 GB embedding; about 6 GB of disk for the data)
+#   --real DIR also the quality benchmark's large sets, real models' outputs with
+#              two views and metadata (made by `bench/quality/make_data.py --large
+#              --out DIR`: DIR/digits, 143,840 rows, and DIR/fashion, 140,000 rows)
 #   --runs R   quiet runs per size, the best wall time kept (default 3)
 # Environment: E2E_DATA, the folder the synthetic sets are written to and
 # kept in between runs (default a temporary folder, removed at the end).
@@ -21,10 +24,11 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${FAULTLINE:-$here/../build/faultline}
-big=0 runs=3
+big=0 runs=3 real=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--big) big=1; shift ;;
+	--real) real=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	-*) echo "e2e.sh: unknown option $1" >&2; exit 2 ;;
 	*) bin=$1; shift ;;
@@ -128,6 +132,32 @@ for s in $sizes; do
 	eval "wall_${n}_$d=$wall"
 done
 echo "time linear in N: 1M x 128 / 200k x 128 = $(ratio "$wall_1000000_128" "$wall_200000_128") (5.0 = linear)"
+
+# real: the default call with both views and the metadata, as a user runs it
+for set in digits fashion; do
+	[ -n "$real" ] || break
+	dir=$real/$set
+	if [ ! -f "$dir/meta.csv" ]; then
+		echo "$set: no $dir (make it: /usr/bin/python3 bench/quality/make_data.py --large --out $real)"
+		continue
+	fi
+	bw=""
+	i=0
+	while [ $i -lt "$runs" ]; do
+		/usr/bin/time -f "%e %M" -o "$data/time" "$bin" discover --labels "$dir/labels.npy" \
+			--probs "$dir/probs.npy" --view emb="$dir/emb.npy" --view view2="$dir/view2.npy" \
+			--meta "$dir/meta.csv" --json "$data/out.json" --quiet --timings >/dev/null \
+			2>"$data/stages"
+		read -r wall kb <"$data/time"
+		if [ -z "$bw" ] || awk -v a="$wall" -v b="$bw" 'BEGIN { exit !(a < b) }'; then
+			bw=$wall br=$((kb / 1024))
+			cp "$data/stages" "$data/best-stages"
+		fi
+		i=$((i + 1))
+	done
+	echo "$set ($(wc -l <"$dir/meta.csv") rows with the header, views emb and view2, metadata): $bw s, $br MB"
+	sed -n '2,$p' "$data/best-stages" | sed 's/^/    /'
+done
 
 # loaded: two busy processes on the (2-core) machine
 dir=$(make 200000 512 3)
