@@ -226,18 +226,22 @@ static void wait_passively(char **argv)
 		execv("/proc/self/exe", argv);
 }
 
-/* glibc maps every block of 128 KB or more afresh and gives freed memory
- * back: the passes' per-row scratch, allocated and freed stage after stage,
- * then costs a page fault a 4 KB page each time (on the VMs we measure,
- * a fifth of the system time). Blocks under 64 MB come from the heap and
- * up to 256 MB of freed heap is kept for the next stage: 200k x 512
- * 2.28-2.54 -> 2.17-2.35 s, the 140,000-row fashion set 5.5 -> 5.0 s, peak
- * memory as it was (+8 MB on fashion; docs/performance.md). */
+/* glibc maps large blocks afresh (from 128 KB, a threshold that rises as
+ * such blocks are freed) and gives freed memory back: the passes' per-row
+ * scratch, allocated and freed stage after stage, then costs a page fault
+ * a 4 KB page each time (on the VMs we measure, a fifth of the system
+ * time). Blocks under 32 MB (the largest threshold every glibc takes) come
+ * from the heap and up to 256 MB of freed heap (an arena) is kept for the
+ * next stage: 200k x 512 2.28-2.54 -> 2.17-2.35 s, the 140,000-row fashion
+ * set 5.5 -> 5.0 s, peak memory as it was (+8 MB on fashion;
+ * docs/performance.md). Where the threshold is refused, glibc is left as
+ * it is (a fixed trim threshold alone would freeze the mapping threshold
+ * at 128 KB). */
 static void keep_freed_memory(void)
 {
 #ifdef __GLIBC__
-	mallopt(M_MMAP_THRESHOLD, 64 << 20);
-	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	if (mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1)
+		mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }
 

@@ -153,6 +153,9 @@ FL_API int fl_report_causes(fl_report *r, const double *failure, int32_t top);
  * (share of its rows in the slice) and recall (share of the slice it
  * covers). Membership is the slice's members plus its holdout members.
  * Slices found by the predicate search already are their description.
+ * The slices are described on OpenMP's threads (omp_get_max_threads()),
+ * a search each, as many at once as 256 MB of scratch allows (about 64
+ * bytes a row a search); the descriptions do not depend on the count.
  * @param t        the metadata of all n rows (the report's table when NULL)
  * @param skip_col a column never used (the id column), or -1
  */

@@ -211,6 +211,12 @@ int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, c
 	if (!(bound = fl__malloc((size_t)(t > p ? t : p) * sizeof *bound + sizeof *bound, "sort")) ||
 	    !(tmp = fl__malloc((size_t)n * size, "sort")))
 		rc = FL_ENOMEM;
+	if (rc && p == 1) { /* one process: qsort needs no room of ours */
+		free(bound);
+		free(tmp);
+		qsort(base, (size_t)n, size, cmp);
+		return 0;
+	}
 	if ((rc = fl__comm_agree(rc)) != 0 || (p > 1 && !current))
 		goto cleanup; /* a failed exchange: the report is dropped */
 	/* rank q's part, rows [q n / p, (q + 1) n / p), sorted on its threads */

@@ -39,11 +39,13 @@ static int cmp_ranked(const void *a, const void *b)
 	return (x->row > y->row) - (x->row < y->row);
 }
 
+/* descending; 0 before -0, so that equal floats are equal bits and the
+ * sorted array is the same for any split of the sort */
 static int cmp_float_desc(const void *a, const void *b)
 {
 	float x = *(const float *)a, y = *(const float *)b;
 
-	return (x < y) - (x > y);
+	return x != y ? (x < y) - (x > y) : (signbit(x) != 0) - (signbit(y) != 0);
 }
 
 static char *spec_json(const fl_direction *dir, const char *view, int64_t label, double t,
@@ -202,7 +204,7 @@ static int scope_candidate(fl_candidate *c, int *made, const float *x, int64_t n
 					   m, o->rows,
 					   o->threads)) != 0)
 		goto fail;
-	/* equal scores are equal floats (but for -0 and 0): the value read at
+	/* equal scores are equal floats (0 and -0 apart): the value read at
 	 * best_m - 1 is the same for any order of ties */
 	if ((rc = fl__comm_sort(scores, m, sizeof(float), cmp_float_desc, o->threads)) != 0)
 		goto fail;

@@ -12,8 +12,9 @@
  * logs finite. The passes and updates are in em.c, the initialisations in
  * init.c; this file drives them: column variances (the floor's reference),
  * initialisation, an optional warm-up on a random subset (the big early
- * moves of EM cost little there), then EM on all rows until the objective
- * changes by less than tol (10 tol after a warm-up that converged).
+ * moves of EM cost little there; it stops at 10 tol), then EM on all rows
+ * until the objective changes by less than tol (10 tol after a warm-up
+ * that converged).
  */
 #include "em.h"
 #include "stats/stats_internal.h"

@@ -509,8 +509,11 @@ static void threshold_bits(builder *b, const int32_t *rowpred, int32_t nb, const
 {
 	const fl_pred_space *sp = b->sp;
 	uint64_t bin[256], below[256], above[257];
+	int any = 0;
 
-	for (int64_t w = 0; w < sp->words; w++) {
+	for (int32_t q = 0; q < nb - 1; q++)
+		any |= lt[q] >= 0 || ge[q] >= 0;
+	for (int64_t w = 0; any && w < sp->words; w++) {
 		int64_t r0 = w * 64, r1 = r0 + 64 < sp->n ? r0 + 64 : sp->n;
 
 		memset(bin, 0, (size_t)nb * sizeof *bin);
@@ -573,7 +576,7 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 		if (isnan(x[r]))
 			k = nb;
 		else if (as_values) { /* a value cut_table lacks is in no predicate */
-			k = (int32_t)bound_index_flat(edges, nb, x[r], 0);
+			k = nb > 0 ? (int32_t)bound_index_flat(edges, nb, x[r], 0) : 0;
 			k = k < nb && edges[k] == x[r] ? k : -1;
 		} else /* cuts <= x */
 			k = nb > 1 ? (int32_t)bound_index_flat(edges, nb - 1, x[r], 1) : 0;

@@ -22,7 +22,7 @@ typedef struct fl_pred_space {
 
 /* Nonzero: the search counts with the plain loop even where the CPU has
  * AVX-512's VPOPCNTQ (search.c; for the tests, which run both). */
-extern int fl__predicates_plain_counts;
+extern int fl_predicates__plain_counts;
 
 /* Build r->preds and r->notes from the table and the bitsets of the active
  * predicates; notes also go to o->note. failure (n values >= 0, any

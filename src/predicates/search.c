@@ -349,14 +349,14 @@ static void count_words_512(const uint64_t *a, const uint64_t *af, const uint64_
 }
 #endif
 
-int fl__predicates_plain_counts;
+int fl_predicates__plain_counts;
 
 /* size = |a AND b|, err = |af AND b| */
 static void count_binary(const uint64_t *a, const uint64_t *af, const uint64_t *b, int64_t words,
 			 int64_t *size, int64_t *err)
 {
 #ifdef FL_VPOPCNTQ
-	if (!fl__predicates_plain_counts && __builtin_cpu_supports("avx512vpopcntdq")) {
+	if (!fl_predicates__plain_counts && __builtin_cpu_supports("avx512vpopcntdq")) {
 		count_words_512(a, af, b, words, size, err);
 		return;
 	}

@@ -8,8 +8,9 @@
  * Causes and their parts are described alike. A description fits when its
  * precision and recall both reach FIT (fl_report__explanation_fits); the
  * writers say plainly when none does rather than show a rule that
- * describes something else. The slices are described on the threads, each
- * search on one, each slice's description its own: the same for any count.
+ * describes something else. The slices are described on the threads, a
+ * search each (as many at once as SPARE_BYTES allows), each slice's
+ * description its own: the same for any count.
  */
 #include "report_internal.h"
 
@@ -18,6 +19,11 @@
 
 #define TOP 8
 #define FIT 0.5
+/* the searches on the threads beyond the first hold at most this much
+ * scratch: a search holds about 64 bytes a row (the target, the build's
+ * scratch and its bitsets), so at 10M rows one search runs at a time */
+#define SPARE_BYTES (256.0 * 1048576)
+#define SEARCH_BYTES_PER_ROW 64.0
 
 int fl_report__explanation_fits(const fl_candidate *c)
 {
@@ -105,7 +111,7 @@ int fl_report__describe(fl_report *r, const fl_table *t, int64_t skip_col, int t
 	explanation *ex;
 	double *target;
 	int32_t n = 0, *rcs;
-	char (*why)[256];
+	char (*why)[512];
 	int rc = FL_OK;
 
 	t = t ? t : r->table;
@@ -120,11 +126,13 @@ int fl_report__describe(fl_report *r, const fl_table *t, int64_t skip_col, int t
 	po.label_with_predicted = 1; /* "label = Shirt AND predicted = T-shirt" describes members */
 	po.skip_cols = &skip_col;
 	po.n_skip = skip_col >= 0;
-	po.threads = 1;
 	for (int32_t s = 0; s < r->n_slices; s++)
 		n += 1 + r->slices[s].n_parts;
 	threads = threads > 0 ? threads : omp_get_max_threads();
+	po.threads = threads / n > 1 ? threads / n : 1; /* the same result for any */
 	threads = threads < n ? threads : n;
+	if (threads > 1 + SPARE_BYTES / (SEARCH_BYTES_PER_ROW * (double)r->n))
+		threads = 1 + (int)(SPARE_BYTES / (SEARCH_BYTES_PER_ROW * (double)r->n));
 	target = fl__malloc((size_t)threads * (size_t)r->n * sizeof *target, "slice membership");
 	ex = fl__calloc((size_t)n, sizeof *ex, "slice descriptions");
 	rcs = fl__calloc((size_t)n, sizeof *rcs, "slice descriptions");

@@ -156,39 +156,41 @@ static void test_sort(void)
 	fl__rng_seed(&rng, 3, 0);
 	for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++)
 		for (int32_t size = 1; size <= MAX_RANKS; size++)
-		for (int threads = 1; threads <= 3; threads++) {
-			int64_t n = sizes[t];
-			fl_f64_row *want = malloc((size_t)(n + 1) * sizeof *want);
-			job j = {size, {{0}}, {0}, 0};
-			sort_rank rk[MAX_RANKS];
-			pthread_t th[MAX_RANKS];
+			for (int threads = 1; threads <= 3; threads++) {
+				int64_t n = sizes[t];
+				fl_f64_row *want = malloc((size_t)(n + 1) * sizeof *want);
+				job j = {size, {{0}}, {0}, 0};
+				sort_rank rk[MAX_RANKS];
+				pthread_t th[MAX_RANKS];
 
-			for (int64_t i = 0; i < n; i++)
-				want[i] = (fl_f64_row){(double)fl__rng_below(&rng, 7), i};
-			pthread_barrier_init(&j.bar, NULL, (unsigned)size);
-			for (int32_t q = 0; q < size; q++) {
-				rk[q].r = (rank){&j, {FL_COMM_VERSION, q, size, &rk[q].r, allreduce_f64,
-						      allreduce_i64, broadcast, allgather}, NULL, 1, 0, "", 0, ""};
-				rk[q].v = malloc((size_t)(n + 1) * sizeof *want);
-				memcpy(rk[q].v, want, (size_t)n * sizeof *want);
-				rk[q].n = n;
-				rk[q].threads = 1 + (threads + q) % 3;
-				pthread_create(&th[q], NULL, sort_on_rank, &rk[q]);
+				for (int64_t i = 0; i < n; i++)
+					want[i] = (fl_f64_row){(double)fl__rng_below(&rng, 7), i};
+				pthread_barrier_init(&j.bar, NULL, (unsigned)size);
+				for (int32_t q = 0; q < size; q++) {
+					rk[q].r = (rank){&j,
+							 {FL_COMM_VERSION, q, size, &rk[q].r, allreduce_f64,
+							  allreduce_i64, broadcast, allgather},
+							 NULL, 1, 0, "", 0, ""};
+					rk[q].v = malloc((size_t)(n + 1) * sizeof *want);
+					memcpy(rk[q].v, want, (size_t)n * sizeof *want);
+					rk[q].n = n;
+					rk[q].threads = 1 + (threads + q) % 3;
+					pthread_create(&th[q], NULL, sort_on_rank, &rk[q]);
+				}
+				qsort(want, (size_t)n, sizeof *want, fl__cmp_f64_row);
+				for (int32_t q = 0; q < size; q++) {
+					pthread_join(th[q], NULL);
+					CHECK_EQ_INT(rk[q].rc, 0);
+					if (memcmp(rk[q].v, want, (size_t)n * sizeof *want) != 0)
+						fprintf(stderr, "sort of %lld on %d ranks: rank %d's "
+							"order (%d threads) differs from qsort's\n",
+							(long long)n, (int)size, (int)q, rk[q].threads);
+					CHECK(memcmp(rk[q].v, want, (size_t)n * sizeof *want) == 0);
+					free(rk[q].v);
+				}
+				pthread_barrier_destroy(&j.bar);
+				free(want);
 			}
-			qsort(want, (size_t)n, sizeof *want, fl__cmp_f64_row);
-			for (int32_t q = 0; q < size; q++) {
-				pthread_join(th[q], NULL);
-				CHECK_EQ_INT(rk[q].rc, 0);
-				if (memcmp(rk[q].v, want, (size_t)n * sizeof *want) != 0)
-					fprintf(stderr, "sort of %lld on %d ranks: rank %d's order (%d "
-						"threads) differs from qsort's\n", (long long)n, (int)size,
-						(int)q, rk[q].threads);
-				CHECK(memcmp(rk[q].v, want, (size_t)n * sizeof *want) == 0);
-				free(rk[q].v);
-			}
-			pthread_barrier_destroy(&j.bar);
-			free(want);
-		}
 }
 
 /* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */

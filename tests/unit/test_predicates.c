@@ -549,10 +549,10 @@ static void test_brute_force(uint64_t base)
 	/* the counts' two loops (VPOPCNTQ where the CPU has it), every other case */
 	for (int lang = 0; lang < 2; lang++)
 		for (uint64_t i = 0; i < 300; i++) {
-			fl__predicates_plain_counts = (int)(i % 2);
+			fl_predicates__plain_counts = (int)(i % 2);
 			failures[lang] += brute_force_case(base + i, (fl_predicate_language)lang);
 		}
-	fl__predicates_plain_counts = 0;
+	fl_predicates__plain_counts = 0;
 	printf("brute force: %d (rich) and %d (SliceLine) of 300 random tables differ; pruning by the "
 	       "bound in %d; sets and negations in %d, derived columns in %d\n", failures[0], failures[1],
 	       cases_pruned, cases_sets, cases_derived);
@@ -959,6 +959,62 @@ static void test_cut_gap(void)
  * min_support rows in none of them; none in the
  * SliceLine language, none with max_set 1 (negations only), none on a
  * boolean column; version-1 options search SliceLine's language. */
+/* fl_predicates__keep against fl_predicate_match on predicates made by
+ * hand: every operator on a numeric column (NaN, +-inf, -0 among the
+ * values) and on a categorical one (missing cells), operators of the other
+ * kind, finite and open bounds, a column out of range. */
+static void test_keep(void)
+{
+	static const char *const num[] = {"1.5", "", "inf", "-inf", "-0", "0", "2", "3.25", "nan"};
+	static const char *const cat[] = {"a", "b", "", "c", "a", "d"};
+	int32_t set[2] = {1, 3};
+	fl_predicate p[] = {
+		{0, FL_PRED_RANGE, -1, 1.5, 3.25, 0, NULL, 0, NULL},
+		{0, FL_PRED_RANGE, -1, -INFINITY, 0, 0, NULL, 0, NULL},
+		{0, FL_PRED_RANGE, -1, 2, INFINITY, 0, NULL, 0, NULL},
+		{0, FL_PRED_RANGE, -1, -INFINITY, INFINITY, 0, NULL, 0, NULL},
+		{0, FL_PRED_EQ, -1, 0, 0, 0, NULL, 0, NULL},
+		{0, FL_PRED_EQ, -1, -INFINITY, -INFINITY, 0, NULL, 0, NULL},
+		{0, FL_PRED_MISSING, -1, NAN, NAN, 0, NULL, 0, NULL},
+		{0, FL_PRED_NE, 1, NAN, NAN, 0, NULL, 0, NULL},
+		{0, FL_PRED_IN_SET, -1, NAN, NAN, 0, NULL, 2, set},
+		{1, FL_PRED_EQ, 0, NAN, NAN, 0, NULL, 0, NULL},
+		{1, FL_PRED_NE, 0, NAN, NAN, 0, NULL, 0, NULL},
+		{1, FL_PRED_IN_SET, -1, NAN, NAN, 0, NULL, 2, set},
+		{1, FL_PRED_MISSING, -1, NAN, NAN, 0, NULL, 0, NULL},
+		{1, FL_PRED_RANGE, -1, -INFINITY, INFINITY, 0, NULL, 0, NULL},
+		{2, FL_PRED_EQ, 0, 0, 0, 0, NULL, 0, NULL},
+		{-1, FL_PRED_MISSING, -1, NAN, NAN, 0, NULL, 0, NULL},
+	};
+	enum { ROWS = 300 };
+	uint64_t st = check_seed(21), bits[(ROWS + 63) / 64], was[(ROWS + 63) / 64];
+	char text[ROWS * 16 + 16], *at = text;
+	fl_table *t = NULL;
+	int bad = 0;
+
+	at += sprintf(at, "x,k\n");
+	for (int i = 0; i < ROWS; i++)
+		at += sprintf(at, "%s,%s\n", num[check_rand(&st) % 9], cat[check_rand(&st) % 6]);
+	CHECK_RC(fl_table_read_csv_text(&t, text, strlen(text), "keep.csv"), FL_OK);
+	CHECK(t && fl_table_col_type(t, 0) == FL_COL_NUMERIC && fl_table_col_type(t, 1) != FL_COL_NUMERIC);
+	for (size_t k = 0; t && k < sizeof p / sizeof *p; k++)
+		for (int trial = 0; trial < 4; trial++) {
+			for (int w = 0; w < (ROWS + 63) / 64; w++)
+				was[w] = bits[w] = trial == 0 ? ~0ULL : check_rand(&st);
+			was[ROWS / 64] = bits[ROWS / 64] &= (1ULL << (ROWS % 64)) - 1;
+			fl_predicates__keep(bits, (ROWS + 63) / 64, &p[k], t);
+			for (int64_t i = 0; i < ROWS; i++) {
+				int want = (int)(was[i / 64] >> (i % 64) & 1) && fl_predicate_match(&p[k], t, i);
+
+				if ((int)(bits[i / 64] >> (i % 64) & 1) != want && !bad++)
+					fprintf(stderr, "keep: predicate %d, row %lld: %d, match says %d\n",
+						(int)k, (long long)i, !want, want);
+			}
+		}
+	CHECK_EQ_INT(bad, 0);
+	fl_table_free(t);
+}
+
 static void test_sets(void)
 {
 	/* class: Bag fails 4/5, Boot 3/5, Shirt 3/5 (a tie: level order, Shirt
@@ -1731,6 +1787,7 @@ int main(void)
 	test_binning();
 	test_cuts(seed);
 	test_cut_gap();
+	test_keep();
 	test_sets();
 	test_spec_round_trip(seed);
 	test_bad_input();
