@@ -162,7 +162,8 @@ static void test_null(uint64_t seed)
 /* One Gaussian cluster of failing rows among passing rows far away,
  * searched with k = 2: k-means cuts it in two, and the merge must put it
  * back whole. Returns whether it did. */
-static int one_blob(uint64_t seed, int64_t blob, int64_t d)
+static int one_blob(uint64_t seed, int64_t blob, int64_t d, int threads, fl_candidate **keep,
+		    int32_t *n_keep)
 {
 	int64_t n = 2 * blob, best = 0;
 	uint64_t st = seed ^ 0xb10b;
@@ -184,6 +185,7 @@ static int one_blob(uint64_t seed, int64_t blob, int64_t d)
 	}
 	o.k = 2;
 	o.seed = seed;
+	o.threads = threads;
 	CHECK_RC(fl_failure_summary_new(&sum, f, n), 0);
 	CHECK_RC(fl_discover_kmeans(&c, &nc, x, n, d, d, "emb", sum, f, &o), 0);
 	for (int32_t q = 0; q < nc; q++) {
@@ -193,7 +195,12 @@ static int one_blob(uint64_t seed, int64_t blob, int64_t d)
 			in += c[q].members[m] < blob;
 		best = in > best ? in : best;
 	}
-	free_candidates(c, nc);
+	if (keep) {
+		*keep = c;
+		*n_keep = nc;
+	} else {
+		free_candidates(c, nc);
+	}
 	fl_failure_summary_free(sum);
 	free(x);
 	free(f);
@@ -207,11 +214,26 @@ static int one_blob(uint64_t seed, int64_t blob, int64_t d)
 static void test_one_blob(uint64_t seed)
 {
 	int whole = 0;
+	fl_candidate *c[2];
+	int32_t nc[2];
 
 	for (uint64_t r = 0; r < 8; r++)
-		whole += one_blob(seed + r, 6000, 128) + one_blob(seed + r, 3000, 128);
+		whole += one_blob(seed + r, 6000, 128, 0, NULL, NULL) +
+			 one_blob(seed + r, 3000, 128, 0, NULL, NULL);
 	printf("one Gaussian cut in two by k-means, merged back whole: %d of 16\n", whole);
 	CHECK(whole >= 10);
+	/* the merge test's passes on the threads (pairs of 1024 rows or more
+	 * in a half): the same candidates for 1 and 3 threads */
+	for (int t = 0; t < 2; t++)
+		one_blob(seed, 6000, 128, t ? 3 : 1, &c[t], &nc[t]);
+	CHECK_EQ_INT(nc[0], nc[1]);
+	for (int32_t q = 0; q < nc[0] && nc[0] == nc[1]; q++)
+		CHECK(c[0][q].n_members == c[1][q].n_members &&
+		      !memcmp(c[0][q].members, c[1][q].members,
+			      (size_t)c[0][q].n_members * sizeof *c[0][q].members) &&
+		      c[0][q].score == c[1][q].score);
+	free_candidates(c[0], nc[0]);
+	free_candidates(c[1], nc[1]);
 }
 
 static int progress(void *user, const char *stage, int64_t done, int64_t total)
