@@ -244,6 +244,7 @@ typedef struct {
 	int64_t min_support;
 	const double *failure;
 	int32_t group;   /* the search's column of the predicates being added */
+	fl_pred_cuts *cuts;
 } builder;
 
 /* codes: FL_PRED_IN_SET's n_codes level codes (copied), else NULL */
@@ -539,12 +540,21 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 {
 	const double *x = fl_table_numeric(t, col), *src = fl_table_numeric(cuts_from, col);
 	const char *name = fl_table_col_name(t, col);
-	int64_t n = b->sp->n, m = 0, ms = 0, distinct;
+	int64_t n = b->sp->n, m = 0, ms = 0;
 	int32_t nb, first = b->r->n_preds, npred;
-	double edges[256]; /* bins <= 256 (checked by the caller) */
-	char cut[256][40], text[512], lo[40];
+	fl_pred_cut own, *cc = &own; /* bins <= 256 (checked by the caller) */
+	double *edges = cc->edges;
+	char (*cut)[40], text[512], lo[40];
 	int32_t lt[256], ge[256];
 	int rc, as_values, constant = 1;
+
+	if (b->cuts && b->cuts->table == cuts_from && b->cuts->bins == o->bins &&
+	    col < b->cuts->cols)
+		cc = &b->cuts->col[col];
+	else
+		own.done = 0;
+	edges = cc->edges;
+	cut = cc->cut;
 
 	for (int64_t r = 0; r < n; r++)
 		if (!isnan(x[r])) {
@@ -555,20 +565,28 @@ static int numeric_column(builder *b, const fl_table *t, int64_t col, const fl_p
 		return fl_predicates__note(b->r, o, "column '%.100s': every value is missing: skipped", name);
 	if (constant && m == n)
 		return fl_predicates__note(b->r, o, "column '%.100s': constant: skipped", name);
-	/* the values the cuts come from: these rows', or cut_table's */
-	if (src != x) {
-		int64_t ns = fl_table_rows(cuts_from);
-		for (int64_t r = 0; r < ns; r++)
-			if (!isnan(src[r]))
-				w->sorted[ms++] = src[r];
-	} else {
-		ms = m;
+	/* the values the cuts come from: these rows', or cut_table's (kept) */
+	if (!cc->done) {
+		int64_t distinct;
+
+		if (src != x) {
+			int64_t ns = fl_table_rows(cuts_from);
+			for (int64_t r = 0; r < ns; r++)
+				if (!isnan(src[r]))
+					w->sorted[ms++] = src[r];
+		} else {
+			ms = m;
+		}
+		sort_doubles(w->sorted, ms, w->keys);
+		distinct = distinct_values(edges, w->sorted, ms, o->bins);
+		/* few values: one predicate per value; else bins with cuts edges[0..nb-1) */
+		cc->as_values = distinct <= o->bins;
+		cc->nb = cc->as_values ? (int32_t)distinct
+				       : quantile_cuts(edges, cut, w->sorted, ms, o->bins) + 1;
+		cc->done = 1;
 	}
-	sort_doubles(w->sorted, ms, w->keys);
-	distinct = distinct_values(edges, w->sorted, ms, o->bins);
-	/* few values: one predicate per value; else bins with cuts edges[0..nb-1) */
-	as_values = distinct <= o->bins;
-	nb = as_values ? (int32_t)distinct : quantile_cuts(edges, cut, w->sorted, ms, o->bins) + 1;
+	as_values = cc->as_values;
+	nb = cc->nb;
 	npred = nb + (m < n);
 	memset(w->count, 0, (size_t)npred * sizeof *w->count);
 	for (int64_t r = 0; r < n; r++) {
@@ -657,7 +675,8 @@ static int64_t derived_col(const fl_table *t, const char *tag)
 }
 
 int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
-			 const double *failure, const fl_predicate_opts *o, int64_t min_support)
+			 const double *failure, const fl_predicate_opts *o, int64_t min_support,
+			 fl_pred_cuts *cuts)
 {
 	int rich = o->language == FL_PRED_LANG_RICH;
 	const fl_table *cuts_from = rich && o->cut_table ? o->cut_table : t;
@@ -665,7 +684,7 @@ int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_tab
 	int64_t rows = n > fl_table_rows(cuts_from) ? n : fl_table_rows(cuts_from), *order = NULL;
 	int64_t label = derived_col(t, "label"), predicted = derived_col(t, "predicted"), k = 0;
 	int32_t used = 0, numeric = 0;
-	builder b = {r, sp, 0, 0, min_support, failure, 0};
+	builder b = {r, sp, 0, 0, min_support, failure, 0, cuts};
 	unsigned char *skip = NULL;
 	scratch w = {0};
 	locale_t c_locale, old = (locale_t)0;

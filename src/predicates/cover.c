@@ -628,6 +628,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 	int64_t n = fl_table_rows(t), words = (n + 63) / 64, minsup, *rows = NULL;
 	int32_t most_levels = 1, nc = 0;
 	fl_predicate_opts so = *o;
+	fl_pred_cuts cuts = {0};
 	fl_candidate *cand = NULL;
 	fl__sums *lv = NULL;
 	fl_predicate *g = NULL;
@@ -682,7 +683,14 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 	minsup = minsup < 1 ? 1 : minsup;
 	so.top = SEARCH_TOP;
 	so.min_support = minsup; /* the same smallest slice in every search */
-	so.cut_table = o->cut_table ? o->cut_table : t; /* the same cuts */
+	so.cut_table = o->cut_table ? o->cut_table : t; /* the same cuts, computed once */
+	cuts = (fl_pred_cuts){so.cut_table, so.bins, fl_table_cols(so.cut_table),
+			      fl__calloc((size_t)fl_table_cols(so.cut_table) + 1, sizeof *cuts.col,
+					 "column cuts")};
+	if (!cuts.col) {
+		rc = FL_ENOMEM;
+		goto cleanup;
+	}
 	for (int32_t it = 0; nc < o->top && rc == 0; it++) {
 		fl_predicate_result *r = NULL;
 		fl_table *sub = NULL;
@@ -702,7 +710,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			break;
 		so.note = it == 0 ? o->note : NULL; /* the notes on the columns once */
 		if ((rc = fl_table_subset(&sub, t, rows, m)) != 0 ||
-		    (rc = fl_predicates_search(&r, sub, subf, &so)) != 0) {
+		    (rc = fl_predicates__search(&r, sub, subf, &so, &cuts)) != 0) {
 			fl_table_free(sub);
 			break;
 		}
@@ -778,6 +786,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 			cand = NULL;
 	}
 cleanup:
+	free(cuts.col);
 	fl_candidates_free(cand, nc);
 	free(bits);
 	free(fbits);

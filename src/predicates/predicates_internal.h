@@ -24,11 +24,36 @@ typedef struct fl_pred_space {
  * AVX-512's VPOPCNTQ (search.c; for the tests, which run both). */
 extern int fl_predicates__plain_counts;
 
+/* A numeric column's cuts, from the values of the cut table (o->cut_table,
+ * else the table searched) and o->bins: the same for every search of rows
+ * of that table, so the covering's searches compute them once. */
+typedef struct fl_pred_cut {
+	int done;
+	int32_t nb, as_values; /* bins; as_values: one predicate a value (nb values) */
+	double edges[256];     /* the values, or the nb - 1 cuts */
+	char cut[256][40];     /* the cuts as text */
+} fl_pred_cut;
+
+typedef struct fl_pred_cuts {
+	const fl_table *table; /* the cut table they come from */
+	int32_t bins;
+	int64_t cols;
+	fl_pred_cut *col;      /* cols entries, each filled on first use */
+} fl_pred_cuts;
+
 /* Build r->preds and r->notes from the table and the bitsets of the active
  * predicates; notes also go to o->note. failure (n values >= 0, any
- * positive scale) orders the values of a column for its sets. */
+ * positive scale) orders the values of a column for its sets. cuts (may be
+ * NULL): the numeric columns' cuts, kept between searches with the same cut
+ * table and bins. */
 int fl_predicates__build(fl_predicate_result *r, fl_pred_space *sp, const fl_table *t,
-			 const double *failure, const fl_predicate_opts *o, int64_t min_support);
+			 const double *failure, const fl_predicate_opts *o, int64_t min_support,
+			 fl_pred_cuts *cuts);
+
+/* fl_predicates_search with the numeric columns' cuts kept in cuts (may be
+ * NULL) between calls (search.c). */
+int fl_predicates__search(fl_predicate_result **out, const fl_table *t, const double *failure,
+			  const fl_predicate_opts *opts, fl_pred_cuts *cuts);
 void fl_predicates__space_free(fl_pred_space *sp);
 
 /* Append a note to r (and pass it to o->note). */

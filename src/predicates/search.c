@@ -815,6 +815,12 @@ static int take_top(fl_predicate_result *r, const topk *top, const fl_pred_space
 int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const double *failure,
 			 const fl_predicate_opts *opts)
 {
+	return fl_predicates__search(out, t, failure, opts, NULL);
+}
+
+int fl_predicates__search(fl_predicate_result **out, const fl_table *t, const double *failure,
+			  const fl_predicate_opts *opts, fl_pred_cuts *cuts)
+{
 	static const fl_predicate_opts defaults = FL_PREDICATE_OPTS_INIT;
 	const fl_predicate_opts *o = opts ? opts : &defaults;
 	fl_predicate_opts v2 = FL_PREDICATE_OPTS_INIT;
@@ -870,7 +876,7 @@ int fl_predicates_search(fl_predicate_result **out, const fl_table *t, const dou
 		rc = fl_predicates__note(r, o, "the table has no rows: no slice");
 		goto done;
 	}
-	if ((rc = fl_predicates__build(r, &sp, t, fs ? fs : failure, o, minsup)) != 0)
+	if ((rc = fl_predicates__build(r, &sp, t, fs ? fs : failure, o, minsup, cuts)) != 0)
 		goto done;
 	if (total == 0) {
 		rc = fl_predicates__note(r, o, "the failure signal is 0 on every row: no slice");

@@ -1378,6 +1378,62 @@ static void test_discover(uint64_t base)
 	free(f);
 }
 
+/* The covering's kept cuts: searches of subsets of a table with its cuts
+ * kept between them (fl_predicates__search) list the same predicates and
+ * slices as searches computing the cuts afresh, whatever subset came first;
+ * a cache of another cut table is not used. */
+static void test_kept_cuts(void)
+{
+	uint64_t st = 123;
+	double *f = NULL, *sf = malloc(3000 * sizeof *sf);
+	int64_t *rows = malloc(3000 * sizeof *rows);
+	fl_table *t = random_table(&st, 3000, 6, &f, 1, 0);
+	fl_pred_cuts cuts = {t, 10, t ? fl_table_cols(t) : 0, NULL}, other = cuts;
+	fl_predicate_opts o = FL_PREDICATE_OPTS_INIT;
+	int same = 1, searched = 0;
+
+	cuts.col = calloc((size_t)cuts.cols + 1, sizeof *cuts.col);
+	other.col = calloc((size_t)cuts.cols + 1, sizeof *cuts.col);
+	other.table = NULL; /* another table's: never used */
+	o.cut_table = t;
+	o.bins = 10;
+	o.min_support = 30;
+	for (int pass = 0; t && pass < 4; pass++) {
+		fl_table *sub = NULL;
+		fl_predicate_result *a = NULL, *b = NULL;
+		int64_t m = 0;
+
+		for (int64_t i = 0; i < 3000; i++)
+			if ((i * 7 + pass) % (pass + 2) != 0) {
+				sf[m] = f[i];
+				rows[m++] = i;
+			}
+		CHECK_RC(fl_table_subset(&sub, t, rows, m), 0);
+		CHECK_RC(fl_predicates__search(&a, sub, sf, &o, pass % 2 ? &cuts : &other), 0);
+		CHECK_RC(fl_predicates_search(&b, sub, sf, &o), 0);
+		same &= a && b && a->n_preds == b->n_preds && a->n_slices == b->n_slices;
+		for (int32_t k = 0; same && k < a->n_preds; k++)
+			same &= !strcmp(a->preds[k].text, b->preds[k].text) &&
+				a->preds[k].size == b->preds[k].size;
+		for (int32_t k = 0; same && k < a->n_slices; k++)
+			same &= a->slices[k].score == b->slices[k].score &&
+				a->slices[k].size == b->slices[k].size;
+		searched += a && a->n_preds > 0;
+		fl_predicate_result_free(a);
+		fl_predicate_result_free(b);
+		fl_table_free(sub);
+	}
+	CHECK(same && searched == 4);
+	for (int64_t c = 0; c < cuts.cols; c++)
+		CHECK(!other.col[c].done);
+	free(cuts.col);
+	free(other.col);
+	free(rows);
+	free(sf);
+	free(f);
+	fl_table_free(t);
+}
+
 /* a tiny max_slices: stops after level 2 with a note, exact up to there */
 static void test_stop(void)
 {
@@ -1788,6 +1844,7 @@ int main(void)
 	test_cuts(seed);
 	test_cut_gap();
 	test_keep();
+	test_kept_cuts();
 	test_sets();
 	test_spec_round_trip(seed);
 	test_bad_input();
