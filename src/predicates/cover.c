@@ -109,18 +109,14 @@ static void rule_free(rule *u)
 	u->n = 0;
 }
 
-/* out = the rows of u within the scope; predicate `at` replaced by `with`
- * (dropped when `with` is NULL), none when at < 0. */
-static void rule_bits(uint64_t *out, const rule *u, int32_t at, const fl_predicate *with,
-		      const space *sp)
+/* out = the rows of u within the scope, predicate `drop` left out (none
+ * when drop < 0). */
+static void rule_bits(uint64_t *out, const rule *u, int32_t drop, const space *sp)
 {
 	memcpy(out, sp->scope, (size_t)sp->words * sizeof *out);
-	for (int32_t k = 0; k < u->n; k++) {
-		const fl_predicate *p = k == at ? with : &u->p[k];
-
-		if (p)
-			fl_predicates__keep(out, sp->words, p, sp->t);
-	}
+	for (int32_t k = 0; k < u->n; k++)
+		if (k != drop)
+			fl_predicates__keep(out, sp->words, &u->p[k], sp->t);
 }
 
 static fl__sums sums_of(const uint64_t *bits, const space *sp)
@@ -453,7 +449,7 @@ static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl
 		double best = -INFINITY;
 		int32_t at = -1, ng = 0;
 
-		rule_bits(sp->acc, u, -1, NULL, sp);
+		rule_bits(sp->acc, u, -1, sp);
 		s = sums_of(sp->acc, sp);
 		for (int32_t k = 0; k < u->n && rc == 0; k++) {
 			if ((rc = widen(g, &ng, &u->p[k], u->n, r, sp, lv)) != 0) {
@@ -463,7 +459,7 @@ static int generalise(rule *u, const fl_predicate_result *r, const space *sp, fl
 			}
 			/* j = -1: drop predicate k (while another is left); the
 			 * rows of the others once, each g[j] narrows them */
-			rule_bits(sp->rest, u, k, NULL, sp);
+			rule_bits(sp->rest, u, k, sp);
 			for (int32_t j = u->n > 1 ? -1 : 0; j < ng; j++) {
 				double gain;
 				int same;
@@ -721,7 +717,7 @@ int fl_predicates__cover(fl_candidate **out, int32_t *n_out, const fl_table *t,
 
 			if ((rc = rule_of(&found[nf], r, i)) == 0 &&
 			    (rc = generalise(&found[nf], r, &sp, lv, g, &hollow)) == 0) {
-				rule_bits(fb + nf * words, &found[nf], -1, NULL, &sp);
+				rule_bits(fb + nf * words, &found[nf], -1, &sp);
 				fl__sums in = sums_of(fb + nf * words, &sp);
 				if (hollow || !names_rows(&found[nf], -1, &in, &sp)) {
 					rule_free(&found[nf]);

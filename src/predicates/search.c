@@ -338,14 +338,9 @@ static void count_words_512(const uint64_t *a, const uint64_t *af, const uint64_
 		s = _mm512_add_epi64(s, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_loadu_si512(a + w), bw)));
 		e = _mm512_add_epi64(e, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_loadu_si512(af + w), bw)));
 	}
-	ss = _mm512_reduce_add_epi64(s);
-	ee = _mm512_reduce_add_epi64(e);
-	for (; w < words; w++) {
-		ss += __builtin_popcountll(a[w] & b[w]);
-		ee += __builtin_popcountll(af[w] & b[w]);
-	}
-	*size = ss;
-	*err = ee;
+	count_words(a + w, af + w, b + w, words - w, &ss, &ee); /* the last words */
+	*size = ss + _mm512_reduce_add_epi64(s);
+	*err = ee + _mm512_reduce_add_epi64(e);
 }
 #endif
 
