@@ -9,13 +9,16 @@ scripts/deps.sh. Install (docs/python.md):
     python3 -m venv --system-site-packages .venv
     .venv/bin/pip install --no-build-isolation ./python
 
-FAULTLINE_LIBRARY=/path/to/libfaultline.a links a library built by CMake
+As CMake's FL_NATIVE, the sources are compiled for AVX2 and FMA
+(-march=x86-64-v3) when this machine has them; FAULTLINE_NATIVE=0 compiles
+for any x86-64. FAULTLINE_LIBRARY=/path/to/libfaultline.a links a library built by CMake
 instead of compiling src/ again. FAULTLINE_BUILD_DIR=DIR puts the build's
 intermediate files there instead of python/build (the test suite does, to
 leave the source tree as it was).
 """
 import glob
 import os
+import platform
 import subprocess
 
 from setuptools import Extension, setup
@@ -37,6 +40,20 @@ def pkg_config(flag):
         raise SystemExit("faultline: pkg-config %s failed (%s); install the library's "
                          "dependencies first: sh scripts/deps.sh" % (" ".join(PACKAGES), e))
     return out.split()
+
+
+def native_flags():
+    """-march=x86-64-v3 where this machine runs it (CMakeLists.txt, FL_NATIVE)."""
+    if os.environ.get("FAULTLINE_NATIVE", "1") == "0" or \
+            platform.machine() not in ("x86_64", "AMD64"):
+        return []
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return []
+    return ["-march=x86-64-v3"] if {"avx2", "fma", "bmi2", "movbe"} <= set(flags) else []
 
 
 class BuildExt(build_ext):
@@ -68,7 +85,8 @@ def extension():
         sources=sources,
         include_dirs=[os.path.join(ROOT, "include"), os.path.join(ROOT, "src")],
         define_macros=[("_POSIX_C_SOURCE", "200809L")],
-        extra_compile_args=["-std=c11", "-fopenmp", "-fvisibility=hidden"] + WARNINGS + cflags,
+        extra_compile_args=["-std=c11", "-fopenmp", "-fvisibility=hidden"] + WARNINGS + cflags +
+        native_flags(),
         extra_objects=objects,
         depends=depends,
         extra_link_args=["-fopenmp"] + pkg_config("--libs") + ["-lm"],
