@@ -601,6 +601,31 @@ static void encode_group(fl_mx_codes *c, const float *z, int64_t i0, int64_t m)
 	}
 }
 
+void fl_mx_codes_encode(fl_mx_codes *c, const float *z, int64_t i0, int64_t m, int32_t threads)
+{
+	int64_t n_groups = (m + FL_MX_QROWS - 1) / FL_MX_QROWS;
+
+#pragma omp parallel for num_threads(threads > 0 ? threads : omp_get_max_threads()) \
+	schedule(static) if (n_groups > 1)
+	for (int64_t g = 0; g < n_groups; g++) {
+		int64_t q0 = g * FL_MX_QROWS;
+
+		encode_group(c, z + q0 * c->r, i0 + q0, m - q0 < FL_MX_QROWS ? m - q0 : FL_MX_QROWS);
+	}
+}
+
+void fl_mx_codes_gather(fl_mx_codes *c, int64_t n, int64_t block)
+{
+	int64_t r = c->r, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
+	int64_t nb = (n + block - 1) / block;
+
+	if (fl__comm_ranks() < 2)
+		return;
+	fl__comm_gather_rows(c->code, (size_t)r, n, block, nb, nb);
+	fl__comm_gather_rows(c->lo, (size_t)r * sizeof(float), groups, block / FL_MX_QROWS, nb, nb);
+	fl__comm_gather_rows(c->step, (size_t)r * sizeof(float), groups, block / FL_MX_QROWS, nb, nb);
+}
+
 /* Several ranks: the rows every rank projected (its share of the blocks
  * of s), and the first row that is not finite of all. */
 static void exchange_rows(const pca_src *s, float *z, int64_t ldz, fl_mx_codes *codes,
@@ -612,14 +637,8 @@ static void exchange_rows(const pca_src *s, float *z, int64_t ldz, fl_mx_codes *
 		fl__comm_gather_rows(z, (size_t)ldz * sizeof(float), n, B, nb, nb);
 	if (res2)
 		fl__comm_gather_rows(res2, sizeof(float), n, B, nb, nb);
-	if (codes) { /* blocks are whole groups of FL_MX_QROWS rows */
-		int64_t r = codes->r, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
-
-		fl__comm_gather_rows(codes->code, (size_t)r, n, B, nb, nb);
-		fl__comm_gather_rows(codes->lo, (size_t)r * sizeof(float), groups, B / FL_MX_QROWS, nb, nb);
-		fl__comm_gather_rows(codes->step, (size_t)r * sizeof(float), groups, B / FL_MX_QROWS, nb,
-				     nb);
-	}
+	if (codes) /* blocks are whole groups of FL_MX_QROWS rows */
+		fl_mx_codes_gather(codes, n, B);
 	fl__comm_max_i64(&neg, 1);
 	*bad = -neg;
 }

@@ -16,7 +16,7 @@
 int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *failure,
 		      const uint8_t *holdout, double q)
 {
-	return fl_report__confirm_within(r, data, failure, holdout, NULL, q);
+	return fl_report__confirm_within(r, data, failure, holdout, NULL, q, NULL, 0);
 }
 
 /* The holdout results are gathered aside and stored into the slices only
@@ -24,7 +24,8 @@ int fl_report_confirm(fl_report *r, const fl_spec_data *data, const double *fail
  * Members are every holdout row a spec selects; the test counts only those
  * `within` (all when NULL): hm holds their index among the rows within. */
 int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const double *failure,
-			      const uint8_t *holdout, const uint8_t *within, double q)
+			      const uint8_t *holdout, const uint8_t *within, double q,
+			      const fl_spec_codes *red, int32_t n_red)
 {
 	fl_failure_summary *hs = NULL;
 	int64_t *rows = NULL, *hm = NULL, **members = NULL, *n_members = NULL, *local = NULL;
@@ -68,6 +69,9 @@ int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const doub
 	}
 	if ((rc = fl_failure_summary_new(&hs, hf, mw)))
 		goto cleanup;
+	for (int32_t v = 0; v < n_red; v++)
+		if ((rc = fl_spec__cache_reduced(&cache, data, rows, m, &red[v])))
+			goto cleanup;
 	for (int32_t s = 0; s < r->n_slices; s++) {
 		const fl_candidate *c = &r->slices[s];
 		int64_t k = 0, kw = 0;

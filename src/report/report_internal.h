@@ -170,9 +170,13 @@ int fl_report__measure(fl_report *r, const double *failure);
 
 /* fl_report_confirm, testing each slice only among the holdout rows
  * `within` (all when NULL): a later search's, outside the causes before
- * it. Its members are still every holdout row its spec selects. */
+ * it. Its members are still every holdout row its spec selects. red[0..n_red):
+ * views whose holdout rows (ascending) the caller reduced into codes, for
+ * the mixture specs of the same PCA (fl_spec__cache_reduced). */
+struct fl_spec_codes;
 int fl_report__confirm_within(fl_report *r, const fl_spec_data *data, const double *failure,
-			      const uint8_t *holdout, const uint8_t *within, double q);
+			      const uint8_t *holdout, const uint8_t *within, double q,
+			      const struct fl_spec_codes *red, int32_t n_red);
 
 /* Does the slice's metadata description fit it (precision and recall both
  * at least one half)? 0 without one (describe.c). */

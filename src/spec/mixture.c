@@ -31,6 +31,8 @@ struct fl_spec_reduced {
 	char *view;
 	const fl_pca *pca;
 	const fl_mx_codes *codes;
+	fl_mx_codes *fill;  /* to be written by the first projection, when !*ready */
+	uint8_t *ready;
 };
 
 struct fl_spec_cache {
@@ -82,7 +84,8 @@ static int load_model(fl_pca *pca, fl_mixture *mx, const char *file, const char 
 #define SPEC_BLOCK 16384 /* rows projected at once */
 
 static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *embed_only,
-			  const fl_spec_view *v, const int64_t *rows, int64_t m, float *z)
+			  const fl_spec_view *v, const int64_t *rows, int64_t m, float *z,
+			  fl_mx_codes *fill, int32_t threads)
 {
 	int64_t n_blocks = (m + SPEC_BLOCK - 1) / SPEC_BLOCK, b0, b1;
 	const fl_comm *comm;
@@ -95,14 +98,20 @@ static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *
 	for (int64_t i0 = b0 * SPEC_BLOCK; i0 < b1 * SPEC_BLOCK && i0 < m && rc == 0; i0 += SPEC_BLOCK) {
 		int64_t b = m - i0 < SPEC_BLOCK ? m - i0 : SPEC_BLOCK;
 
-		if ((rc = rows ? fl_pca__transform(pca, v->x, rows + i0, b, v->dim, 0, z, pca->r, NULL)
-			       : fl_pca_transform(z, pca->r, pca, v->x + i0 * v->dim, b, v->dim, 0)) == 0)
+		if ((rc = rows ? fl_pca__transform(pca, v->x, rows + i0, b, v->dim, threads, z, pca->r,
+						   NULL)
+			       : fl_pca_transform(z, pca->r, pca, v->x + i0 * v->dim, b, v->dim,
+						  threads)) == 0)
 			rc = fl_mixture_predict(NULL, assign + i0, NULL, embed_only, z, b, pca->r, NULL,
-						NULL, NULL, 0);
+						NULL, NULL, threads);
+		if (rc == 0 && fill)
+			fl_mx_codes_encode(fill, z, i0, b, threads);
 	}
 	fl__comm_resume(comm);
 	if ((rc = fl__comm_agree(rc)) == 0)
 		fl__comm_gather_rows(assign, sizeof *assign, m, SPEC_BLOCK, n_blocks, n_blocks);
+	if (rc == 0 && fill) /* blocks are whole groups of FL_MX_QROWS rows */
+		fl_mx_codes_gather(fill, m, SPEC_BLOCK);
 	return rc;
 }
 
@@ -125,7 +134,7 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 	float *z = NULL;
 	uint8_t *sure = NULL;
 	int64_t *open = NULL, *open_rows = NULL, n_open = 0;
-	int32_t *got = NULL;
+	int32_t *got = NULL, threads = d->version >= 3 && d->threads > 0 ? d->threads : 0;
 	int rc;
 
 	memset(&pca, 0, sizeof pca);
@@ -146,10 +155,13 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 	embed_only.has_probs = 0;
 	embed_only.failure = FL_MIXTURE_FAILURE_NONE;
 	red = cache ? same_reduction(cache, view, &pca) : NULL;
-	if (!red) {
+	if (!red || (red->ready && !*red->ready)) { /* every row projected (and encoded) */
 		z = fl__malloc((size_t)(m < SPEC_BLOCK ? (m ? m : 1) : SPEC_BLOCK) * (size_t)pca.r *
 			       sizeof *z, "spec projection");
-		rc = z ? project_assign(assign, &pca, &embed_only, v, rows, m, z) : FL_ENOMEM;
+		rc = z ? project_assign(assign, &pca, &embed_only, v, rows, m, z,
+					red ? red->fill : NULL, threads) : FL_ENOMEM;
+		if (rc == 0 && red)
+			*red->ready = 1;
 		goto cleanup;
 	}
 	/* the rows the codes leave open, projected */
@@ -174,7 +186,7 @@ static int assign_rows(int32_t *assign, int32_t *k, const char *file, const char
 	}
 	for (int64_t q = 0; q < n_open; q++)
 		open_rows[q] = rows ? rows[open[q]] : open[q];
-	if ((rc = project_assign(got, &pca, &embed_only, v, open_rows, n_open, z)))
+	if ((rc = project_assign(got, &pca, &embed_only, v, open_rows, n_open, z, NULL, threads)))
 		goto cleanup;
 	for (int64_t q = 0; q < n_open; q++)
 		assign[open[q]] = got[q];
@@ -274,8 +286,10 @@ int fl_spec__cache_add(fl_spec_cache **cache, const fl_spec_data *d, const int64
 }
 
 int fl_spec__cache_reduced(fl_spec_cache **cache, const fl_spec_data *d, const int64_t *rows,
-			   int64_t m, const char *view, const fl_pca *pca, const fl_mx_codes *codes)
+			   int64_t m, const fl_spec_codes *sc)
 {
+	const fl_mx_codes *codes = sc->codes;
+	const fl_pca *pca = sc->pca;
 	fl_spec_cache *c = *cache ? *cache : (*cache = fl__calloc(1, sizeof **cache, "spec cache"));
 	fl_spec_reduced *r;
 	int32_t ignored;
@@ -294,10 +308,14 @@ int fl_spec__cache_reduced(fl_spec_cache **cache, const fl_spec_data *d, const i
 	if (!(r = realloc(c->red, (size_t)(c->n_red + 1) * sizeof *r)))
 		return fl__error(FL_ENOMEM, "out of memory noting a reduced view");
 	c->red = r;
-	if (!(r[c->n_red].view = strdup(view)))
+	r += c->n_red;
+	if (!(r->view = strdup(sc->view)))
 		return fl__error(FL_ENOMEM, "out of memory noting a reduced view");
-	r[c->n_red].pca = pca;
-	r[c->n_red++].codes = codes;
+	r->pca = pca;
+	r->codes = codes;
+	r->fill = sc->fill && sc->ready && !*sc->ready ? sc->fill : NULL;
+	r->ready = r->fill ? sc->ready : NULL;
+	c->n_red++;
 	return 0;
 }
 

@@ -45,16 +45,26 @@ int fl_spec__cache_add(fl_spec_cache **c, const fl_spec_data *d, const int64_t *
 		       char *key, void *values, int32_t k);
 
 /* For these data and rows, view `view` was reduced by pca into codes,
- * position i of the rows being codes row i (both borrowed, unchanged while
- * the cache holds them): a mixture spec whose model has that same PCA then
- * decides the rows the codes decide and projects only the others (the same
- * assignment, fewer products). *c is made when NULL; FL_EINVAL for codes
- * too few, FL_ENOMEM. A later call with other data or rows forgets it. */
+ * position i of the rows being codes row i (borrowed, unchanged while the
+ * cache holds them unless `fill`): a mixture spec whose model has that same
+ * PCA then decides the rows the codes decide and projects only the others
+ * (the same assignment, fewer products). With fill (the same codes,
+ * writable) and *ready 0, the codes are not written yet: the first such
+ * spec projects every row, as without codes, writes the codes from those
+ * projections and sets *ready, for later specs and later caches. *c is made
+ * when NULL; FL_EINVAL for codes too few, FL_ENOMEM. A later call with
+ * other data or rows forgets it. */
 typedef struct fl_spec_reduced fl_spec_reduced;
 struct fl_mx_codes;
+typedef struct fl_spec_codes {
+	const char *view;
+	const struct fl_pca *pca;
+	const struct fl_mx_codes *codes;
+	struct fl_mx_codes *fill;   /* NULL: codes written */
+	uint8_t *ready;
+} fl_spec_codes;
 int fl_spec__cache_reduced(fl_spec_cache **c, const fl_spec_data *d, const int64_t *rows,
-			   int64_t m, const char *view, const struct fl_pca *pca,
-			   const struct fl_mx_codes *codes);
+			   int64_t m, const fl_spec_codes *codes);
 
 /* fl_spec_apply with a cache (*cache NULL at first; created here, released
  * with fl_spec__cache_free). Entries hold for the same data and rows,

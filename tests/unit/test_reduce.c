@@ -89,8 +89,10 @@ static int planted_found(const fl_synth *s, const fl_candidate *c, int32_t nc)
 
 /* Mixture specs applied to every row with the codes of the rows (the
  * screened assignment: most rows decided on their codes) select what they
- * select projecting every row; also through a row subset; and the codes
- * leave some rows to project, decide most. */
+ * select projecting every row; also through a row subset; also with codes
+ * not written yet, which the first spec writes from its projection of every
+ * row (and a later cache then reads); and the codes leave some rows to
+ * project, decide most. */
 static void screened_specs(const fl_candidate *c, int32_t nc, const fl_synth *s, const fl_pca *p,
 			   const fl_mx_codes *codes)
 {
@@ -108,21 +110,51 @@ static void screened_specs(const fl_candidate *c, int32_t nc, const fl_synth *s,
 	sd.base_dir = FL_TEST_TMP;
 	for (int64_t i = 0; i < s->n; i += 1 + i % 3) /* a subset: positions are not rows */
 		rows[m++] = i;
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 3; pass++) {
 		const int64_t *rw = pass ? rows : NULL;
 		int64_t len = pass ? m : s->n;
 		fl_spec_cache *cache = NULL;
 		fl_mx_codes sub = {0};
+		uint8_t ready = 0;
 
-		/* the codes of the applied rows, position i at row i */
+		/* the codes of the applied rows, position i at row i; the third
+		 * pass leaves them to the first spec */
 		CHECK_RC(fl_mx_codes_alloc(&sub, len, R), 0);
-		CHECK_RC(fl_pca__reduce(p, s->emb, rw, len, s->d, 2, &sub, NULL) == 0 ? 0 : 1, 0);
-		CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len, "emb", p, pass ? &sub : codes), 0);
-		for (int32_t q = 0; q < nc; q++) {
-			CHECK_RC(fl_spec_apply(plain, c[q].spec_json, &sd, rw, len), 0);
-			CHECK_RC(fl_spec__apply_cached(fast, c[q].spec_json, &sd, rw, len, &cache), 0);
+		if (pass < 2)
+			CHECK_RC(fl_pca__reduce(p, s->emb, rw, len, s->d, 2, &sub, NULL) == 0 ? 0 : 1, 0);
+		else
+			memset(sub.code, 0, (size_t)(len * R));
+		CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len,
+						&(fl_spec_codes){"emb", p, pass ? &sub : codes,
+								 pass == 2 ? &sub : NULL, &ready}), 0);
+		for (int round = 0; round < (pass == 2 ? 2 : 1); round++) {
+			for (int32_t q = 0; q < nc; q++) {
+				CHECK_RC(fl_spec_apply(plain, c[q].spec_json, &sd, rw, len), 0);
+				CHECK_RC(fl_spec__apply_cached(fast, c[q].spec_json, &sd, rw, len, &cache), 0);
+				for (int64_t i = 0; i < len; i++)
+					differ += plain[i] != fast[i];
+			}
+			fl_spec__cache_free(cache);
+			cache = NULL;
+			if (pass < 2)
+				break;
+			/* written by the first mixture spec: a new cache reads them */
+			CHECK_EQ_INT(ready, 1);
+			CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len,
+							&(fl_spec_codes){"emb", p, &sub, &sub, &ready}), 0);
+		}
+		if (pass == 2) { /* the codes are the projection's: most rows decided */
+			int64_t n_sure = 0;
+
+			CHECK_RC(fl_mixture_model_load(&lp, &mx, FL_TEST_TMP "/reduce_mixture.npz"), 0);
+			mx.has_labels = mx.has_probs = 0;
+			mx.failure = FL_MIXTURE_FAILURE_NONE;
+			CHECK_RC(fl_mixture__assign_codes(assign, sure, &mx, &sub, len, 2), 0);
 			for (int64_t i = 0; i < len; i++)
-				differ += plain[i] != fast[i];
+				n_sure += sure[i];
+			CHECK(n_sure > len / 2);
+			fl_pca_clear(&lp);
+			fl_mixture_clear(&mx);
 		}
 		fl_spec__cache_free(cache);
 		fl_mx_codes_free(&sub);
