@@ -193,6 +193,15 @@ int fl__cmp_f32_row(const void *a, const void *b);
  * non-zero (error.c). */
 int fl__progress(fl_progress_fn fn, void *user, const char *stage, int64_t done, int64_t total);
 
+/* z (m x r, leading dimension ldz) = x (m x d, rows packed) times bt
+ * (d x r, leading dimension FL_ROWS_TIMES_LD(r): r rounded up to 16, the
+ * columns past r zero): each z[i][j] the sum over k of x[i][k] bt[k][j]
+ * added in k order, one rounding a step, so that a row's bits depend on
+ * that row alone, unlike sgemm's (rows_times.c). */
+#define FL_ROWS_TIMES_LD(r) (((r) + 15) / 16 * 16)
+void fl__rows_times(float *z, int64_t ldz, const float *x, int64_t m, int64_t d, const float *bt,
+		    int64_t r);
+
 /* Hold OpenBLAS at one thread while our OpenMP threads call it (blas.c);
  * calls nest and may come from several threads. */
 void fl__blas_single_enter(void);

@@ -61,6 +61,7 @@ int64_t fl_mixture__block(int64_t d)
 void fl_mixture__ctx_free(mx_ctx *x)
 {
 	free(x->w);
+	free(x->wt);
 	free(x->c);
 	free(x->lab);
 	free(x->ph);
@@ -242,8 +243,11 @@ static double e_step(const mx_ctx *x, const fl_mx_data *p, float *xb, float *lj,
 	int64_t k = x->k, d2 = x->d2;
 	double ll = 0;
 
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d2, 1.0f, xb,
-		    (int)d2, x->w, (int)d2, 0.0f, lj, (int)k);
+	if (x->wt)
+		fl__rows_times(lj, k, xb, m, d2, x->wt, k);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d2, 1.0f,
+			    xb, (int)d2, x->w, (int)d2, 0.0f, lj, (int)k);
 	if (x->use_probs) {
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, x->C, 1.0f,
 			    prb, x->C, x->ph, x->C, 0.0f, pb, (int)k);

@@ -39,6 +39,8 @@ typedef struct mx_ctx {
 	fl_mixture_failure fk;
 	/* float working model */
 	float *w;    /* k x 2d */
+	float *wt;   /* NULL, or w as columns (2d x FL_ROWS_TIMES_LD(k), zero-padded):
+			the E-step then by fl__rows_times, a row's bits its own */
 	float *c;    /* k: log pi - (sum mu^2/var + log var + log 2 pi) / 2 */
 	float *lab;  /* C x k: gamma log p */
 	float *ph;   /* k x C: phat */

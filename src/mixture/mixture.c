@@ -374,8 +374,19 @@ int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *d
 		free(fs);
 		return rc;
 	}
+	/* a rule, applied to any rows: each row's log-densities its own bits,
+	 * whichever rows it comes with (fl__rows_times), as its projection's */
+	if (!(x.wt = fl__calloc((size_t)(x.d2 * FL_ROWS_TIMES_LD(x.k)), sizeof(float),
+				"mixture assignment"))) {
+		fl_mixture__ctx_free(&x);
+		free(fs);
+		return FL_ENOMEM;
+	}
 	fl__blas_single_enter();
 	fl_mixture__ctx_load(&x, m);
+	for (int64_t s = 0; s < x.k; s++)
+		for (int64_t j = 0; j < x.d2; j++)
+			x.wt[j * FL_ROWS_TIMES_LD(x.k) + s] = x.w[s * x.d2 + j];
 	fl_mixture__pass(&x, &scaled, MX_PREDICT, NULL, out);
 	fl_mixture__gather_out(&x, &scaled, out);
 	fl__blas_single_leave();

@@ -651,7 +651,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 {
 	pca_src s;
 	int64_t d = p->d, r = p->r, bad = INT64_MAX, b0, b1;
-	float *zb = NULL;
+	float *zb = NULL, *ct;
 	int rc, nt;
 
 	if (n == 0)
@@ -659,13 +659,19 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 	if ((rc = src_init(&s, x, n, d, ldx, xrows, p->mean, threads, codes ? FL_MX_QROWS : 1)) != 0)
 		return rc;
 	nt = s.threads;
-	if (codes && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
-				       "PCA projection"))) {
+	/* the components as columns (d x r), for fl__rows_times: a row's
+	 * projection the same bits whichever rows it is projected with */
+	ct = fl__calloc((size_t)(d * FL_ROWS_TIMES_LD(r)), sizeof(float), "PCA projection");
+	if (!ct || (codes && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
+					       "PCA projection")))) {
+		free(ct);
 		free(s.xb);
 		return FL_ENOMEM;
 	}
+	for (int64_t j = 0; j < r; j++)
+		for (int64_t k = 0; k < d; k++)
+			ct[k * FL_ROWS_TIMES_LD(r) + j] = p->components[j * d + k];
 	fl__comm_share(s.n_blocks, &b0, &b1); /* several ranks: this one's blocks */
-	fl__blas_single_enter();
 	/* the first row that is not finite: the least over the blocks, whatever
 	 * order they finish in */
 #pragma omp parallel num_threads(nt)
@@ -681,8 +687,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 			int64_t ldo = ob ? r : ldz;
 
 			load_rows(&s, xb, i0, m);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)r, (int)d, 1.0f,
-				    xb, (int)d, p->components, (int)d, 0.0f, out, (int)ldo);
+			fl__rows_times(out, ldo, xb, m, d, ct, r);
 			for (int64_t q = 0; q < m && first < 0; q++)
 				for (int64_t j = 0; j < r; j++)
 					if (!isfinite(out[q * ldo + j])) {
@@ -704,7 +709,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 				bad = first;
 		}
 	}
-	fl__blas_single_leave();
+	free(ct);
 	free(s.xb);
 	free(zb);
 	if (fl__comm_ranks() > 1)

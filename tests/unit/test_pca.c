@@ -4,12 +4,17 @@
  * stated tolerance; orthonormal components; 1 and 2 threads give the same
  * bits; a row subset keeps nearly all the captured variance; rank-deficient
  * data (dead units, duplicated columns) lose their null directions; the
- * projection against a double computation; argument checks.
+ * projection against a double computation; fl__rows_times against the
+ * chain it defines (bit for bit) and a double computation, a row's bits
+ * the same in any call (alone, in odd groups, in a subset: sgemm's are
+ * not), and so a projected row's; argument checks.
  */
 #include "check.h"
 #include "mixture/mixture_internal.h"
 
+#include <cblas.h>
 #include <lapacke.h>
+#include <math.h>
 #include <string.h>
 
 /* n x d rows: a rank-`rank` signal with singular values decaying from
@@ -307,6 +312,112 @@ static void test_transform(uint64_t *st)
 	free(dense);
 }
 
+/* The chain fl__rows_times defines: z = sum over k in order, one rounding
+ * a step (fused where the build fuses). */
+static float chain(const float *x, const float *bt, int64_t d, int64_t lb, int64_t j)
+{
+	float acc = 0;
+
+	for (int64_t k = 0; k < d; k++)
+#ifdef __FMA__
+		acc = fmaf(x[k], bt[k * lb + j], acc);
+#else
+		acc = x[k] * bt[k * lb + j] + acc;
+#endif
+	return acc;
+}
+
+static void test_rows_times(uint64_t *st)
+{
+	/* r: a whole strip, strips and a part, a part alone; m not a multiple of 4 */
+	static const int64_t rs[] = {16, 37, 5, 128};
+	int64_t m = 203, d = 71;
+	float *x = malloc((size_t)(m * d) * sizeof(float));
+
+	for (int64_t q = 0; q < m * d; q++)
+		x[q] = (float)(check_uniform(st) * 4 - 2);
+	for (size_t t = 0; t < sizeof rs / sizeof rs[0]; t++) {
+		int64_t r = rs[t], lb = FL_ROWS_TIMES_LD(r), ldz = r + 3, differ = 0, other = 0;
+		float *bt = calloc((size_t)(d * lb), sizeof(float));
+		float *z = malloc((size_t)(m * ldz) * sizeof(float)), *y = malloc((size_t)(m * ldz) * sizeof(float));
+		double worst = 0;
+
+		for (int64_t k = 0; k < d; k++)
+			for (int64_t j = 0; j < r; j++)
+				bt[k * lb + j] = (float)(check_uniform(st) - 0.5);
+		fl__rows_times(z, ldz, x, m, d, bt, r);
+		for (int64_t i = 0; i < m; i++)
+			for (int64_t j = 0; j < r; j++) {
+				double v = 0;
+
+				for (int64_t k = 0; k < d; k++)
+					v += (double)x[i * d + k] * bt[k * lb + j];
+				worst = fmax(worst, fabs(z[i * ldz + j] - v));
+				differ += z[i * ldz + j] != chain(x + i * d, bt, d, lb, j);
+			}
+		/* the same rows one at a time, then in groups of 3 from row 1 */
+		for (int64_t i = 0; i < m; i++)
+			fl__rows_times(y + i * ldz, ldz, x + i * d, 1, d, bt, r);
+		for (int64_t i = 0; i < m; i++)
+			differ += memcmp(y + i * ldz, z + i * ldz, (size_t)r * sizeof(float)) != 0;
+		fl__rows_times(y, ldz, x, 1, d, bt, r);
+		for (int64_t i = 1; i < m; i += 3)
+			fl__rows_times(y + i * ldz, ldz, x + i * d, m - i < 3 ? m - i : 3, d, bt, r);
+		for (int64_t i = 0; i < m; i++)
+			differ += memcmp(y + i * ldz, z + i * ldz, (size_t)r * sizeof(float)) != 0;
+		/* sgemm on the same rows one at a time: not always the same bits */
+		for (int64_t i = 0; i < m; i++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, (int)r, (int)d, 1.0f,
+				    x + i * d, (int)d, bt, (int)lb, 0.0f, y + i * ldz, (int)ldz);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)r, (int)d, 1.0f, x,
+			    (int)d, bt, (int)lb, 0.0f, z, (int)ldz);
+		for (int64_t i = 0; i < m; i++)
+			other += memcmp(y + i * ldz, z + i * ldz, (size_t)r * sizeof(float)) != 0;
+		printf("rows_times %lld x %lld x %lld: largest error %.2g, %lld values off the chain "
+		       "or off the row's own bits; sgemm: %lld of %lld rows differ alone\n",
+		       (long long)m, (long long)d, (long long)r, worst, (long long)differ,
+		       (long long)other, (long long)m);
+		CHECK(worst < 1e-4);
+		CHECK_EQ_INT(differ, 0);
+		free(bt);
+		free(z);
+		free(y);
+	}
+	free(x);
+}
+
+/* A row projected alone, in a subset or with every row: the same bits. */
+static void test_transform_rows(uint64_t *st)
+{
+	int64_t n = 1031, d = 150, r = 21, differ = 0;
+	float *x = lowrank(n, d, r, 20, 0.8, 0.5, st);
+	float *z = malloc((size_t)(n * r) * sizeof(float)), *y = malloc((size_t)(n * r) * sizeof(float));
+	int64_t *rows = malloc((size_t)n * sizeof(int64_t)), m = 0;
+	fl_pca p;
+	fl_pca_opts o = FL_PCA_OPTS_INIT;
+
+	o.n_components = (int32_t)r;
+	CHECK_RC(fl_pca_fit(&p, x, n, d, d, &o), 0);
+	CHECK_RC(fl_pca_transform(z, r, &p, x, n, d, 2), 0);
+	for (int64_t i = n - 1; i >= 0; i -= 1 + i % 5) /* a subset, in no order */
+		rows[m++] = i;
+	CHECK_RC(fl_pca__transform(&p, x, rows, m, d, 1, y, r, NULL), 0);
+	for (int64_t q = 0; q < m; q++)
+		differ += memcmp(y + q * r, z + rows[q] * r, (size_t)r * sizeof(float)) != 0;
+	for (int64_t i = 0; i < n; i += 7) {
+		CHECK_RC(fl_pca_transform(y, r, &p, x + i * d, 1, d, 1), 0);
+		differ += memcmp(y, z + i * r, (size_t)r * sizeof(float)) != 0;
+	}
+	printf("transform: %lld rows projected apart differ from the same rows projected together\n",
+	       (long long)differ);
+	CHECK_EQ_INT(differ, 0);
+	fl_pca_clear(&p);
+	free(x);
+	free(z);
+	free(y);
+	free(rows);
+}
+
 static void test_invalid(void)
 {
 	float x[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
@@ -351,6 +462,8 @@ int main(void)
 	test_subset(&st);
 	test_rank(&st);
 	test_transform(&st);
+	test_rows_times(&st);
+	test_transform_rows(&st);
 	test_invalid();
 	return check_done();
 }
