@@ -11,11 +11,11 @@
  * 200,000 at 200k x 512. Here every product is a chain over k in order, one
  * rounding a step (fused multiply-add where the build has it), whatever the
  * other rows: the same bits for a row in any call, on any rank, in any
- * block. Four rows by sixteen columns at a time in AVX2 registers (a row
- * alone: sixteen columns side by side, the same steps), it runs about as
- * fast as the sgemm it replaces on the PCA's shapes (100k x 512 x 128 on
- * two threads: 0.076-0.079 s against 0.081 s; the whole reduce stage
- * 5-10% slower). The matrix comes padded to a multiple of 16 columns, so
+ * block. Six rows by sixteen columns at a time in AVX2 registers (a row
+ * alone: sixteen columns side by side, the same steps), it runs as fast as
+ * the sgemm it replaces on these shapes, two threads (sgemm = 1): 100k x
+ * 512 x 128 0.94-0.96, 500k x 128 x 128 0.82-1.08, the mixture's 500k x
+ * 256 x 25 0.83. The matrix comes padded to a multiple of 16 columns, so
  * that the last columns run as a whole strip.
  */
 #include "internal.h"
@@ -40,14 +40,15 @@ static inline float step(float a, float b, float c)
 
 
 #ifdef TILE_AVX2
-/* four rows of x by sixteen columns of b (leading dimension lb) into z:
- * eight chains of 8 in registers */
-static void tile4x16(float *z, int64_t ldz, const float *x, int64_t d, const float *b,
+/* six rows of x by sixteen columns of b (leading dimension lb) into z:
+ * twelve chains of 8 in registers, with the two of b and a broadcast all
+ * sixteen AVX2 registers (BLIS's Haswell shape) */
+static void tile6x16(float *z, int64_t ldz, const float *x, int64_t d, const float *b,
 		     int64_t lb)
 {
-	const float *x0 = x, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+	const float *x0 = x, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d, *x4 = x3 + d, *x5 = x4 + d;
 	__m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00;
-	__m256 a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+	__m256 a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
 
 	for (int64_t k = 0; k < d; k++) {
 		__m256 c0 = _mm256_loadu_ps(b + k * lb), c1 = _mm256_loadu_ps(b + k * lb + 8), e;
@@ -64,6 +65,12 @@ static void tile4x16(float *z, int64_t ldz, const float *x, int64_t d, const flo
 		e = _mm256_broadcast_ss(x3 + k);
 		a30 = _mm256_fmadd_ps(e, c0, a30);
 		a31 = _mm256_fmadd_ps(e, c1, a31);
+		e = _mm256_broadcast_ss(x4 + k);
+		a40 = _mm256_fmadd_ps(e, c0, a40);
+		a41 = _mm256_fmadd_ps(e, c1, a41);
+		e = _mm256_broadcast_ss(x5 + k);
+		a50 = _mm256_fmadd_ps(e, c0, a50);
+		a51 = _mm256_fmadd_ps(e, c1, a51);
 	}
 	_mm256_storeu_ps(z, a00);
 	_mm256_storeu_ps(z + 8, a01);
@@ -73,6 +80,10 @@ static void tile4x16(float *z, int64_t ldz, const float *x, int64_t d, const flo
 	_mm256_storeu_ps(z + 2 * ldz + 8, a21);
 	_mm256_storeu_ps(z + 3 * ldz, a30);
 	_mm256_storeu_ps(z + 3 * ldz + 8, a31);
+	_mm256_storeu_ps(z + 4 * ldz, a40);
+	_mm256_storeu_ps(z + 4 * ldz + 8, a41);
+	_mm256_storeu_ps(z + 5 * ldz, a50);
+	_mm256_storeu_ps(z + 5 * ldz + 8, a51);
 }
 #endif
 
@@ -97,20 +108,20 @@ void fl__rows_times(float *z, int64_t ldz, const float *x, int64_t m, int64_t d,
 		    int64_t r)
 {
 	int64_t lb = FL_ROWS_TIMES_LD(r);
-	float last[4 * 16];
+	float last[6 * 16];
 
 	for (int64_t j0 = 0; j0 < r; j0 += 16) {
 		int64_t w = r - j0 < 16 ? r - j0 : 16, i = 0;
 
 		/* the last columns: a whole strip of 16 (bt is padded) into last */
 #ifdef TILE_AVX2
-		for (; i + 4 <= m; i += 4) {
+		for (; i + 6 <= m; i += 6) {
 			if (w == 16) {
-				tile4x16(z + i * ldz + j0, ldz, x + i * d, d, bt + j0, lb);
+				tile6x16(z + i * ldz + j0, ldz, x + i * d, d, bt + j0, lb);
 				continue;
 			}
-			tile4x16(last, 16, x + i * d, d, bt + j0, lb);
-			for (int q = 0; q < 4; q++)
+			tile6x16(last, 16, x + i * d, d, bt + j0, lb);
+			for (int q = 0; q < 6; q++)
 				memcpy(z + (i + q) * ldz + j0, last + q * 16, (size_t)w * sizeof *z);
 		}
 #endif
