@@ -20,6 +20,7 @@ import glob
 import os
 import platform
 import subprocess
+import sysconfig
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -53,7 +54,16 @@ def native_flags():
                           if line.startswith("flags")), [])
     except OSError:
         return []
-    return ["-march=x86-64-v3"] if {"avx2", "fma", "bmi2", "movbe"} <= set(flags) else []
+    if not {"avx2", "fma", "bmi2", "movbe"} <= set(flags):
+        return []
+    # a compiler that knows the level (GCC 11, clang 12 on), as CMake's probe
+    cc = (sysconfig.get_config_var("CC") or "cc").split()
+    try:
+        subprocess.run(cc + ["-march=x86-64-v3", "-x", "c", "-c", "-o", os.devnull, "-"],
+                       input="int x;\n", check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return ["-march=x86-64-v3"]
 
 
 class BuildExt(build_ext):

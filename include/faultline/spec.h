@@ -46,9 +46,9 @@ typedef struct fl_spec_data {
 	                             first (the saved report's folder), or NULL */
 	const int64_t *preds;   /**< n predicted labels (predicates on the "predicted"
 	                             column); labels serve those on "label" */
-	int32_t threads;        /**< version >= 3: OpenMP threads of the direction and
-	                             centroid specs, 0 = all cores; the rows selected
-	                             never depend on it */
+	int32_t threads;        /**< version >= 3: OpenMP threads of the direction,
+	                             centroid and mixture specs, 0 = all cores; the
+	                             rows selected never depend on it */
 } fl_spec_data;
 
 #define FL_SPEC_DATA_VERSION 3

@@ -196,8 +196,9 @@ int fl__progress(fl_progress_fn fn, void *user, const char *stage, int64_t done,
 /* z (m x r, leading dimension ldz) = x (m x d, rows packed) times bt
  * (d x r, leading dimension FL_ROWS_TIMES_LD(r): r rounded up to 16, the
  * columns past r zero): each z[i][j] the sum over k of x[i][k] bt[k][j]
- * added in k order, one rounding a step, so that a row's bits depend on
- * that row alone, unlike sgemm's (rows_times.c). */
+ * added in k order, a fused multiply-add a step (a product and a sum
+ * without FMA), so that in one build a row's bits depend on that row
+ * alone, unlike sgemm's (rows_times.c). */
 #define FL_ROWS_TIMES_LD(r) (((r) + 15) / 16 * 16)
 void fl__rows_times(float *z, int64_t ldz, const float *x, int64_t m, int64_t d, const float *bt,
 		    int64_t r);

@@ -11,7 +11,7 @@
  * 200,000 at 200k x 512. Here every product is a chain over k in order, one
  * rounding a step (fused multiply-add where the build has it), whatever the
  * other rows: the same bits for a row in any call, on any rank, in any
- * block. Six rows by sixteen columns at a time in AVX2 registers (a row
+ * block, within one build (a build with FMA and one without round apart). Six rows by sixteen columns at a time in AVX2 registers (a row
  * alone: sixteen columns side by side, the same steps), it runs as fast as
  * the sgemm it replaces on these shapes, two threads (sgemm = 1): 100k x
  * 512 x 128 0.94-0.96, 500k x 128 x 128 0.82-1.08, the mixture's 500k x
@@ -34,10 +34,9 @@ static inline float step(float a, float b, float c)
 #ifdef __FMA__
 	return fmaf(a, b, c);
 #else
-	return a * b + c; /* C11 (not GNU C): never contracted */
+	return a * b + c; /* no FMA instruction to contract into */
 #endif
 }
-
 
 #ifdef TILE_AVX2
 /* six rows of x by sixteen columns of b (leading dimension lb) into z:

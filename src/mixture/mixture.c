@@ -374,8 +374,9 @@ int fl_mixture__predict(fl_mx_out *out, const fl_mixture *m, const fl_mx_data *d
 		free(fs);
 		return rc;
 	}
-	/* a rule, applied to any rows: each row's log-densities its own bits,
-	 * whichever rows it comes with (fl__rows_times), as its projection's */
+	/* a rule, applied to any rows: each row's embedding terms its own bits,
+	 * whichever rows it comes with (fl__rows_times), as its projection's
+	 * (the probabilities' term, which specs do not use, is an sgemm's) */
 	if (!(x.wt = fl__calloc((size_t)(x.d2 * FL_ROWS_TIMES_LD(x.k)), sizeof(float),
 				"mixture assignment"))) {
 		fl_mixture__ctx_free(&x);

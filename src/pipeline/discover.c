@@ -746,7 +746,8 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 		sd.threads = o->threads;
 	if (rc ||
 	    (rc = settle_members(r, &h, &sd, 0)) || (rc = lap(r, o, "settle", NULL, &t)) ||
-	    (holdout && ((red && (rc = room_for_holdout(red, d, holdout, p->n))) ||
+	    (holdout && ((red && (o->methods & FL_METHOD_MIXTURE) &&
+			  (rc = room_for_holdout(red, d, holdout, p->n))) ||
 			 (rc = confirm(r, &sd, p, holdout, NULL, o, red)) ||
 			 (rc = lap(r, o, "confirm", NULL, &t)))))
 		goto cleanup;

@@ -8,9 +8,12 @@
  * The assignment depends on the model alone, not on the component: with a
  * cache, the specs of all components of one saved model share it. Rows of
  * a view the caller has reduced with the model's own PCA (the discovery
- * half, fl_spec__cache_reduced) are decided on their 8-bit codes where the
- * codes' error bound leaves no doubt (fl_mixture__assign_codes), and only
- * the others are projected: the same assignment.
+ * half; the holdout, its codes written by the first spec that projects
+ * every holdout row: fl_spec__cache_reduced) are decided on their 8-bit
+ * codes where the codes' error bound leaves no doubt
+ * (fl_mixture__assign_codes), and only the others are projected: the same
+ * assignment, a row's projection and log-densities the same bits in any
+ * company (fl__rows_times).
  */
 #include "mixture/mixture_internal.h"
 #include "spec_internal.h"
@@ -26,7 +29,8 @@ typedef struct mx_entry {
 } mx_entry;
 
 /* A view of these rows reduced by the caller: position i of the rows is
- * row i of codes (borrowed). */
+ * row i of codes (borrowed; written here first when fill, see
+ * fl_spec__cache_reduced). */
 struct fl_spec_reduced {
 	char *view;
 	const fl_pca *pca;
@@ -110,7 +114,10 @@ static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *
 	fl__comm_resume(comm);
 	if ((rc = fl__comm_agree(rc)) == 0)
 		fl__comm_gather_rows(assign, sizeof *assign, m, SPEC_BLOCK, n_blocks, n_blocks);
-	if (rc == 0 && fill) /* blocks are whole groups of FL_MX_QROWS rows */
+	/* blocks are whole groups of FL_MX_QROWS rows; should the exchange
+	 * fail, the run ends with FL_EIO when it leaves the ranks' table, so
+	 * codes missing another rank's rows are never read */
+	if (rc == 0 && fill)
 		fl_mx_codes_gather(fill, m, SPEC_BLOCK);
 	return rc;
 }
@@ -305,6 +312,8 @@ int fl_spec__cache_reduced(fl_spec_cache **cache, const fl_spec_data *d, const i
 	if (codes->n < m || codes->r != pca->r)
 		return fl__error(FL_EINVAL, "a reduced view of %lld rows for %lld", (long long)codes->n,
 				 (long long)m);
+	if (sc->fill && (sc->fill != codes || !sc->ready))
+		return fl__error(FL_EINVAL, "codes to write need to be the codes, with a flag");
 	if (!(r = realloc(c->red, (size_t)(c->n_red + 1) * sizeof *r)))
 		return fl__error(FL_ENOMEM, "out of memory noting a reduced view");
 	c->red = r;

@@ -49,11 +49,12 @@ int fl_spec__cache_add(fl_spec_cache **c, const fl_spec_data *d, const int64_t *
  * cache holds them unless `fill`): a mixture spec whose model has that same
  * PCA then decides the rows the codes decide and projects only the others
  * (the same assignment, fewer products). With fill (the same codes,
- * writable) and *ready 0, the codes are not written yet: the first such
- * spec projects every row, as without codes, writes the codes from those
- * projections and sets *ready, for later specs and later caches. *c is made
- * when NULL; FL_EINVAL for codes too few, FL_ENOMEM. A later call with
- * other data or rows forgets it. */
+ * writable; FL_EINVAL for others, or without ready) and *ready 0, the
+ * codes are not written yet: the first such spec projects every row, as
+ * without codes, writes the codes from those projections and sets *ready,
+ * for later specs and later caches. *c is made when NULL; FL_EINVAL for
+ * codes too few, FL_ENOMEM. A later call with other data or rows forgets
+ * it. */
 typedef struct fl_spec_reduced fl_spec_reduced;
 struct fl_mx_codes;
 typedef struct fl_spec_codes {

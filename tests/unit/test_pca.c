@@ -6,7 +6,7 @@
  * data (dead units, duplicated columns) lose their null directions; the
  * projection against a double computation; fl__rows_times against the
  * chain it defines (bit for bit) and a double computation, a row's bits
- * the same in any call (alone, in odd groups, in a subset: sgemm's are
+ * the same in any call (alone, in groups of 7, in a subset: sgemm's are
  * not), and so a projected row's; argument checks.
  */
 #include "check.h"
@@ -329,7 +329,7 @@ static float chain(const float *x, const float *bt, int64_t d, int64_t lb, int64
 
 static void test_rows_times(uint64_t *st)
 {
-	/* r: a whole strip, strips and a part, a part alone; m not a multiple of 4 */
+	/* r: a whole strip, strips and a part, a part alone; m not a multiple of 6 */
 	static const int64_t rs[] = {16, 37, 5, 128};
 	int64_t m = 203, d = 71;
 	float *x = malloc((size_t)(m * d) * sizeof(float));
@@ -355,14 +355,16 @@ static void test_rows_times(uint64_t *st)
 				worst = fmax(worst, fabs(z[i * ldz + j] - v));
 				differ += z[i * ldz + j] != chain(x + i * d, bt, d, lb, j);
 			}
-		/* the same rows one at a time, then in groups of 3 from row 1 */
+		/* the same rows one at a time, then in groups of 7 from row 1 (a
+		 * tile of 6 and a row alone each: rows in other places than in the
+		 * whole call) */
 		for (int64_t i = 0; i < m; i++)
 			fl__rows_times(y + i * ldz, ldz, x + i * d, 1, d, bt, r);
 		for (int64_t i = 0; i < m; i++)
 			differ += memcmp(y + i * ldz, z + i * ldz, (size_t)r * sizeof(float)) != 0;
 		fl__rows_times(y, ldz, x, 1, d, bt, r);
-		for (int64_t i = 1; i < m; i += 3)
-			fl__rows_times(y + i * ldz, ldz, x + i * d, m - i < 3 ? m - i : 3, d, bt, r);
+		for (int64_t i = 1; i < m; i += 7)
+			fl__rows_times(y + i * ldz, ldz, x + i * d, m - i < 7 ? m - i : 7, d, bt, r);
 		for (int64_t i = 0; i < m; i++)
 			differ += memcmp(y + i * ldz, z + i * ldz, (size_t)r * sizeof(float)) != 0;
 		/* sgemm on the same rows one at a time: not always the same bits */

@@ -118,16 +118,27 @@ static void screened_specs(const fl_candidate *c, int32_t nc, const fl_synth *s,
 		uint8_t ready = 0;
 
 		/* the codes of the applied rows, position i at row i; the third
-		 * pass leaves them to the first spec */
+		 * pass leaves them to the first spec (zeros until then) */
 		CHECK_RC(fl_mx_codes_alloc(&sub, len, R), 0);
-		if (pass < 2)
+		if (pass < 2) {
 			CHECK_RC(fl_pca__reduce(p, s->emb, rw, len, s->d, 2, &sub, NULL) == 0 ? 0 : 1, 0);
-		else
+		} else {
+			int64_t groups = (len + FL_MX_QROWS - 1) / FL_MX_QROWS;
+
 			memset(sub.code, 0, (size_t)(len * R));
+			memset(sub.lo, 0, (size_t)(groups * R) * sizeof(float));
+			memset(sub.step, 0, (size_t)(groups * R) * sizeof(float));
+		}
 		CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len,
 						&(fl_spec_codes){"emb", p, pass ? &sub : codes,
 								 pass == 2 ? &sub : NULL, &ready}), 0);
 		for (int round = 0; round < (pass == 2 ? 2 : 1); round++) {
+			if (round == 1) { /* written by the first mixture spec: a new cache reads them */
+				CHECK_EQ_INT(ready, 1);
+				CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len,
+								&(fl_spec_codes){"emb", p, &sub, &sub,
+										 &ready}), 0);
+			}
 			for (int32_t q = 0; q < nc; q++) {
 				CHECK_RC(fl_spec_apply(plain, c[q].spec_json, &sd, rw, len), 0);
 				CHECK_RC(fl_spec__apply_cached(fast, c[q].spec_json, &sd, rw, len, &cache), 0);
@@ -136,25 +147,24 @@ static void screened_specs(const fl_candidate *c, int32_t nc, const fl_synth *s,
 			}
 			fl_spec__cache_free(cache);
 			cache = NULL;
-			if (pass < 2)
-				break;
-			/* written by the first mixture spec: a new cache reads them */
-			CHECK_EQ_INT(ready, 1);
-			CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len,
-							&(fl_spec_codes){"emb", p, &sub, &sub, &ready}), 0);
 		}
-		if (pass == 2) { /* the codes are the projection's: most rows decided */
-			int64_t n_sure = 0;
+		if (pass == 2) { /* the codes fl_pca__reduce writes, bit for bit */
+			fl_mx_codes ref = {0};
+			int64_t groups = (len + FL_MX_QROWS - 1) / FL_MX_QROWS;
 
-			CHECK_RC(fl_mixture_model_load(&lp, &mx, FL_TEST_TMP "/reduce_mixture.npz"), 0);
-			mx.has_labels = mx.has_probs = 0;
-			mx.failure = FL_MIXTURE_FAILURE_NONE;
-			CHECK_RC(fl_mixture__assign_codes(assign, sure, &mx, &sub, len, 2), 0);
-			for (int64_t i = 0; i < len; i++)
-				n_sure += sure[i];
-			CHECK(n_sure > len / 2);
-			fl_pca_clear(&lp);
-			fl_mixture_clear(&mx);
+			CHECK_RC(fl_mx_codes_alloc(&ref, len, R), 0);
+			CHECK_RC(fl_pca__reduce(p, s->emb, rw, len, s->d, 2, &ref, NULL) == 0 ? 0 : 1, 0);
+			CHECK(!memcmp(ref.code, sub.code, (size_t)(len * R)) &&
+			      !memcmp(ref.lo, sub.lo, (size_t)(groups * R) * sizeof(float)) &&
+			      !memcmp(ref.step, sub.step, (size_t)(groups * R) * sizeof(float)));
+			fl_mx_codes_free(&ref);
+			/* a fill that is not the codes, or has no flag: refused */
+			CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len,
+							&(fl_spec_codes){"emb", p, codes, &sub, &ready}),
+				 FL_EINVAL);
+			CHECK_RC(fl_spec__cache_reduced(&cache, &sd, rw, len,
+							&(fl_spec_codes){"emb", p, &sub, &sub, NULL}),
+				 FL_EINVAL);
 		}
 		fl_spec__cache_free(cache);
 		fl_mx_codes_free(&sub);
