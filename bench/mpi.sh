@@ -7,7 +7,9 @@
 # stage table and exchange volume of the last 2-rank run.
 #
 # usage: bench/mpi.sh [--runs R] [--n N] [--d D] [--np P] [FAULTLINE]
-#   FAULTLINE  a binary built with -DFL_MPI=ON (default build-mpi/faultline)
+#   FAULTLINE  a binary built with -DFL_MPI=ON (default build-mpi/faultline; after
+#              scripts/test.sh that build is for any x86-64: reconfigure it with
+#              -DFL_NATIVE=ON before measuring)
 # Environment: E2E_DATA, the folder the synthetic set is written to and kept
 # (default a temporary folder, removed at the end).
 set -eu
