@@ -77,8 +77,11 @@ int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
  * ends every rank (MPI_Abort) instead. ranks_agree(code): every rank's
  * worst code, once all got there (before rank 0 writes: a rank that ended
  * early leaves no report behind). ranks_print_volume: what this rank
- * exchanged, on stderr (--timings). fail() names the rank (cli_rank of
- * cli_ranks) when there are several. */
+ * exchanged, on stderr (--timings). ranks_guard(x, n, dim): with
+ * FAULTLINE_RANK_GUARD in the environment, the pages of the view x that
+ * lie outside this rank's rows are made unreadable (a check for the
+ * steps that read past their rank's rows). fail() names the rank (cli_rank
+ * of cli_ranks) when there are several. */
 extern int cli_rank, cli_ranks;
 #ifdef FL_MPI
 int ranks_start(void);
@@ -86,11 +89,13 @@ const fl_comm *ranks_comm(void);
 int ranks_agree(int code);
 int ranks_end(int code);
 void ranks_print_volume(void);
+void ranks_guard(const float *x, int64_t n, int64_t dim);
 #else
 static inline int ranks_start(void) { return 0; }
 static inline const fl_comm *ranks_comm(void) { return NULL; }
 static inline int ranks_agree(int code) { return code; }
 static inline void ranks_print_volume(void) {}
+static inline void ranks_guard(const float *x, int64_t n, int64_t dim) { (void)x, (void)n, (void)dim; }
 static inline int ranks_end(int code) { return code; }
 #endif
 

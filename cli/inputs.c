@@ -109,6 +109,8 @@ static int take_views(inputs *in)
 		if (rc)
 			return fail(exit_for_input(rc), "%s", fl_last_error());
 	}
+	for (int v = 0; v < in->data.n_views; v++) /* FAULTLINE_RANK_GUARD (cli/mpi.c) */
+		ranks_guard(in->views[v].x, in->n, in->views[v].dim);
 	return 0;
 }
 
@@ -186,6 +188,7 @@ static int read_views(inputs *in, const args *a)
 		in->views[v].name = in->view_name[v];
 		in->views[v].dim = fl_array_cols(arr);
 		in->views[v].source = eq + 1;
+
 	}
 	in->data.views = in->views;
 	in->data.n_views = a->views.n;

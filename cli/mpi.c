@@ -9,10 +9,13 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static fl_comm comm;
 static int started;
@@ -110,15 +113,6 @@ int ranks_start(void)
 	 * for threads, main.c): on a shared machine, spinning takes the time
 	 * the rank it waits for needs; the environment can say otherwise */
 	setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
-	/* every rank on this machine (mpirun says so before MPI_Init): Open
-	 * MPI's shared-memory path (ob1 over vader) starts in 0.1 s where
-	 * its default probe of UCX's transports takes 0.3 s, once per run
-	 * (measured: 2 ranks, 0.33 against 0.55 s for a 2000-row discover);
-	 * the exchanges move the same bytes through shared memory either
-	 * way. Across machines UCX is kept; OMPI_MCA_pml says otherwise. */
-	const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE"), *all = getenv("OMPI_COMM_WORLD_SIZE");
-	if (local && all && strcmp(local, all) == 0)
-		setenv("OMPI_MCA_pml", "ob1", 0);
 	if (MPI_Init(NULL, NULL) != MPI_SUCCESS)
 		return fail(EXIT_INTERNAL, "MPI_Init failed");
 	started = 1;
@@ -153,6 +147,36 @@ void ranks_print_volume(void)
 			"%.2f s), %lld gathers (%.1f MB, %.2f s)\n", comm.rank, comm.size,
 			(long long)n_reduce, (double)reduce_bytes / 1e6, reduce_seconds,
 			(long long)n_gather, (double)gather_bytes / 1e6, gather_seconds);
+}
+
+/* FAULTLINE_RANK_GUARD=M: the rows of the view outside this rank's range,
+ * [q n / P, (q + 1) n / P) widened by M percent of n each side, unreadable
+ * (their whole pages): a step that still reads rows of other ranks (issue
+ * 16: each rank is to read only its own rows) ends the run with SIGSEGV,
+ * and `mpirun ... gdb -batch -ex run -ex bt --args faultline ...` names
+ * it. A check for developers; the view must be memory-mapped read-only
+ * (an .npy of float32), as the CLI maps it. */
+void ranks_guard(const float *x, int64_t n, int64_t dim)
+{
+	const char *env = getenv("FAULTLINE_RANK_GUARD");
+	int64_t margin, lo, hi;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), at, end, from, to;
+
+	if (!env || !started || comm.size < 2 || !x || n < 1)
+		return;
+	margin = atoi(env) * n / 100;
+	lo = (int64_t)comm.rank * n / comm.size - margin;
+	hi = ((int64_t)comm.rank + 1) * n / comm.size + margin;
+	at = (uintptr_t)x;
+	end = at + (uintptr_t)(n * dim) * sizeof(float);
+	from = (at + (uintptr_t)((lo > 0 ? lo : 0) * dim) * sizeof(float)) / page * page;
+	to = (at + (uintptr_t)((hi < n ? hi : n) * dim) * sizeof(float) + page - 1) / page * page;
+	at = (at + page - 1) / page * page; /* whole pages only */
+	end = end / page * page;
+	if ((from > at && mprotect((void *)at, from - at, PROT_NONE)) ||
+	    (end > to && mprotect((void *)to, end - to, PROT_NONE)))
+		fprintf(stderr, "faultline: rank %d: FAULTLINE_RANK_GUARD: %s\n", comm.rank,
+			strerror(errno));
 }
 
 int ranks_end(int code)

@@ -574,14 +574,13 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	for (int64_t i = 0; i < n_fail; i++) {
-		if (lift) {
-			fl_mx_codes_row(lift->codes, rows[i], xf + i * d);
-			e2f[i] = lift->res2[rows[i]];
-		} else {
-			memcpy(xf + i * d, x + rows[i] * ldx, (size_t)d * sizeof(float));
-		}
+	for (int64_t i = 0; lift && i < n_fail; i++) {
+		fl_mx_codes_row(lift->codes, rows[i], xf + i * d);
+		e2f[i] = lift->res2[rows[i]];
 	}
+	/* several ranks: each copies the failing rows of its own range */
+	if (!lift && (rc = fl__comm_fetch_rows(xf, x, ldx, d, rows, n_fail)) != 0)
+		goto cleanup;
 	fl_km_data fail_data = {xf, n_fail, d, d, NULL, o->normalize, e2f, NULL};
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data, o->threads)) != 0)

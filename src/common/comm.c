@@ -2,9 +2,12 @@
  * exchanges the passes make through it (internal.h, faultline/comm.h). */
 #include "internal.h"
 #include <omp.h>
+#include <stdlib.h>
+#include <string.h>
 
 static _Thread_local const fl_comm *current;
 static _Thread_local int failed, failed_rank;
+static _Thread_local int64_t view_rows; /* the rows of the views (fl__comm_fetch_rows) */
 
 /* After a failed exchange the rank goes on alone: every later pass
  * computes all its groups here (the table is not called again), and
@@ -16,9 +19,10 @@ static void fail_here(void)
 	current = NULL;
 }
 
-void fl__comm_enter(const fl_comm *c)
+void fl__comm_enter(const fl_comm *c, int64_t n_rows)
 {
 	current = c && c->size > 1 ? c : NULL;
+	view_rows = n_rows;
 	failed = 0;
 }
 
@@ -28,6 +32,7 @@ int fl__comm_leave(void)
 
 	current = NULL;
 	failed = 0;
+	view_rows = 0;
 	return bad ? fl__error(FL_EIO, "rank %d: communication between the ranks failed",
 			       failed_rank) : 0;
 }
@@ -139,6 +144,79 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 	free(mine);
 	if (b != bytes_of)
 		free(b);
+}
+
+typedef struct {
+	int64_t row, k;
+} wanted;
+
+static int cmp_wanted(const void *a, const void *b)
+{
+	const wanted *x = a, *y = b;
+
+	return x->row != y->row ? (x->row > y->row) - (x->row < y->row) : (x->k > y->k) - (x->k < y->k);
+}
+
+/* the rank whose range of n rows holds row (rows past n: the last) */
+static int64_t owner(int64_t row, int64_t n, int64_t p)
+{
+	int64_t r = n > 0 && row < n ? row * p / n : p - 1;
+
+	while (r > 0 && row < r * n / p)
+		r--;
+	while (r < p - 1 && row >= (r + 1) * n / p)
+		r++;
+	return r;
+}
+
+int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const int64_t *rows,
+			int64_t m)
+{
+	int64_t p = current ? current->size : 1, n = view_rows, mine = 0;
+	int64_t *bytes_of = NULL;
+	wanted *w = NULL;
+	float *got = NULL, *part = NULL;
+	size_t row_bytes = (size_t)d * sizeof(float);
+	int rc = 0;
+
+	if (p == 1) {
+		for (int64_t k = 0; k < m; k++)
+			memcpy(out + k * d, x + rows[k] * ld, row_bytes);
+		return 0;
+	}
+	if ((w = fl__malloc((size_t)(m ? m : 1) * sizeof *w, "rows"))) {
+		for (int64_t k = 0; k < m; k++) {
+			w[k] = (wanted){rows[k], k};
+			mine += owner(rows[k], n, p) == current->rank;
+		}
+	}
+	if (!w || !(bytes_of = fl__calloc((size_t)p, sizeof *bytes_of, "rank sizes")) ||
+	    !(got = fl__malloc((size_t)(m ? m : 1) * row_bytes, "rows")) ||
+	    !(part = fl__malloc((size_t)(mine ? mine : 1) * row_bytes, "rows")))
+		rc = FL_ENOMEM;
+	if ((rc = fl__comm_agree(rc)) != 0 || !current)
+		goto cleanup; /* a failed exchange: the report is dropped */
+	/* the wanted rows by row: each rank's are a run of them, in rank order */
+	qsort(w, (size_t)m, sizeof *w, cmp_wanted);
+	for (int64_t j = 0, t = 0; j < m; j++) {
+		int64_t r = owner(w[j].row, n, p);
+
+		bytes_of[r] += (int64_t)row_bytes;
+		if (r == current->rank)
+			memcpy(part + t++ * d, x + w[j].row * ld, row_bytes);
+	}
+	if (current->allgather(current->user, part, got, bytes_of)) {
+		memset(got, 0, (size_t)m * row_bytes); /* the others' rows unknown */
+		fail_here();
+	}
+	for (int64_t j = 0; j < m; j++)
+		memcpy(out + w[j].k * d, got + j * d, row_bytes);
+cleanup:
+	free(w);
+	free(bytes_of);
+	free(got);
+	free(part);
+	return rc;
 }
 
 /* the fewest rows a thread sorts on its own */

@@ -264,7 +264,8 @@ double fl__rng_normal(fl_rng *r);
  * with one rank) share is everything and the rest does nothing: the
  * single-process path is unchanged. A failed exchange is remembered and
  * fl__comm_leave returns it (FL_EIO), since passes have no error path. */
-void fl__comm_enter(const fl_comm *c);
+/* n_rows: the rows of the views; rank q owns [q n / P, (q + 1) n / P) */
+void fl__comm_enter(const fl_comm *c, int64_t n_rows);
 int fl__comm_leave(void);
 int fl__comm_ranks(void);
 int fl__comm_rank(void); /* this rank, 0 .. ranks - 1 */
@@ -286,6 +287,14 @@ void fl__comm_max_i64(int64_t *buf, int64_t n);
  * groups: afterwards every rank has every row */
 void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
 			  int64_t n_blocks, int64_t n_groups);
+/* out[k d, (k + 1) d) := x[rows[k] ld, + d) for k < m, on every rank; x is
+ * a view (fl__comm_enter's n_rows rows). A rank reads only the rows of its
+ * own range of x (rank q: rows [q n / P, (q + 1) n / P)) and the ranks
+ * exchange them: steps that read scattered rows of a view (a sample, the failing
+ * rows) go through here, so that no rank reads past its range. rows need
+ * not be sorted. FL_ENOMEM, or 0 (a failed exchange: fl__comm_leave). */
+int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const int64_t *rows,
+			int64_t m);
 
 /* qsort(base, n, size, cmp), the work shared by the ranks and threads:
  * rank q sorts the q-th of P equal parts, as one run a thread (threads <= 0:

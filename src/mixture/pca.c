@@ -481,6 +481,7 @@ int fl_pca__fit(fl_pca *out, const float *x, const int64_t *xrows, int64_t n, in
 	const fl_pca_opts *o = opts ? opts : &defaults;
 	pca_src src = {0};
 	int64_t *rows = NULL, m, r, l;
+	float *local = NULL; /* several ranks: the rows used, fetched */
 	fl_pca_solver solver;
 	int rc;
 
@@ -533,7 +534,25 @@ int fl_pca__fit(fl_pca *out, const float *x, const int64_t *xrows, int64_t n, in
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	if ((rc = src_init(&src, x, m, d, ldx, m < n ? rows : xrows, NULL, o->threads, 1)) != 0)
+	if (fl__comm_ranks() > 1) {
+		/* several ranks: the rows fetched from their owners (at most
+		 * max_rows rows), so that no rank reads outside its range */
+		const int64_t *want = m < n ? rows : xrows;
+		int64_t *all = want ? NULL : fl__malloc((size_t)(m ? m : 1) * sizeof *all, "PCA rows");
+
+		for (int64_t i = 0; all && i < m; i++)
+			all[i] = i;
+		if (!(local = fl__malloc((size_t)((m ? m : 1) * d) * sizeof(float), "PCA rows")) ||
+		    (!want && !all))
+			rc = FL_ENOMEM;
+		if ((rc = fl__comm_agree(rc)) == 0)
+			rc = fl__comm_fetch_rows(local, x, ldx, d, want ? want : all, m);
+		free(all);
+		if (rc)
+			goto cleanup;
+	}
+	if ((rc = src_init(&src, local ? local : x, m, d, local ? d : ldx,
+			   local ? NULL : m < n ? rows : xrows, NULL, o->threads, 1)) != 0)
 		goto cleanup;
 	fl__blas_single_enter();
 	if ((rc = row_mean(out->mean, &src)) == 0 && (rc = check_finite(out->mean, &src)) == 0) {
@@ -549,6 +568,7 @@ int fl_pca__fit(fl_pca *out, const float *x, const int64_t *xrows, int64_t n, in
 cleanup:
 	free(src.xb);
 	free(rows);
+	free(local);
 	if (rc)
 		fl_pca_clear(out);
 	return rc;

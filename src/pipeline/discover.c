@@ -917,7 +917,7 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 		return FL_ENOMEM;
 	/* with several ranks, each computes its share of every pass over the
 	 * rows (faultline/comm.h) */
-	fl__comm_enter(opts->comm);
+	fl__comm_enter(opts->comm, data->n);
 	t = fl__now();
 	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
 	p->prepare_seconds = fl__now() - t;

@@ -40,6 +40,9 @@ int fl_pipeline__view_print(fl_view_print *out, const fl_prep *p, const fl_data 
 {
 	const float *x = d->views[v].x;
 	int64_t n = p->n, dim = d->views[v].dim, m = n < PRINT_ROWS ? n : PRINT_ROWS;
+	int64_t *at = fl__malloc((size_t)(m ? m : 1) * sizeof *at, "view fingerprint");
+	float *rows = fl__malloc((size_t)((m ? m : 1) * dim) * sizeof(float), "view fingerprint");
+	int rc = at && rows ? 0 : FL_ENOMEM;
 
 	memset(out, 0, sizeof *out);
 	out->dim = dim;
@@ -48,38 +51,46 @@ int fl_pipeline__view_print(fl_view_print *out, const fl_prep *p, const fl_data 
 	out->mean = fl__calloc((size_t)dim, sizeof(double), "view fingerprint");
 	out->sd = fl__calloc((size_t)dim, sizeof(double), "view fingerprint");
 	if (!out->name || !out->mean || !out->sd)
-		return FL_ENOMEM;
-	for (int64_t k = 0; k < m; k++) { /* rows k n / m: spread evenly, the first included */
-		const float *row = x + (int64_t)((double)k * (double)n / (double)m) * dim;
+		rc = FL_ENOMEM;
+	for (int64_t k = 0; rc == 0 && k < m; k++) /* rows k n / m: spread evenly, the first included */
+		at[k] = (int64_t)((double)k * (double)n / (double)m);
+	/* with several ranks, the owners of the rows read them */
+	if ((rc = fl__comm_agree(rc)) != 0 || (rc = fl__comm_fetch_rows(rows, x, dim, dim, at, m)))
+		goto cleanup;
+	for (int64_t k = 0; k < m; k++)
 		for (int64_t j = 0; j < dim; j++)
-			out->mean[j] += row[j];
-	}
+			out->mean[j] += rows[k * dim + j];
 	for (int64_t j = 0; j < dim; j++)
 		out->mean[j] /= (double)m;
-	for (int64_t k = 0; k < m; k++) {
-		const float *row = x + (int64_t)((double)k * (double)n / (double)m) * dim;
+	for (int64_t k = 0; k < m; k++)
 		for (int64_t j = 0; j < dim; j++)
-			out->sd[j] += (row[j] - out->mean[j]) * (row[j] - out->mean[j]);
-	}
+			out->sd[j] += (rows[k * dim + j] - out->mean[j]) *
+				      (rows[k * dim + j] - out->mean[j]);
 	for (int64_t j = 0; j < dim; j++)
 		out->sd[j] = sqrt(out->sd[j] / (double)(m > 1 ? m - 1 : 1));
 	if (p->id_col < 0 || !d->meta || n < 1)
-		return 0;
+		goto cleanup;
 	out->n_ids = n < PRINT_IDS ? (int32_t)n : PRINT_IDS;
 	out->n_values = dim < PRINT_VALUES ? (int32_t)dim : PRINT_VALUES;
 	out->ids = fl__calloc((size_t)out->n_ids, sizeof(char *), "view fingerprint");
 	out->values = fl__malloc((size_t)(out->n_ids * out->n_values) * sizeof(float),
 				 "view fingerprint");
-	if (!out->ids || !out->values)
-		return FL_ENOMEM;
-	for (int32_t k = 0; k < out->n_ids; k++) {
-		int64_t row = (int64_t)((double)k * (double)n / (double)out->n_ids);
-		if (!(out->ids[k] = fl__strdup(fl_table_cell(d->meta, row, p->id_col))))
-			return FL_ENOMEM;
-		memcpy(out->values + k * out->n_values, x + row * dim,
-		       (size_t)out->n_values * sizeof(float));
+	rc = out->ids && out->values ? 0 : FL_ENOMEM;
+	for (int32_t k = 0; rc == 0 && k < out->n_ids; k++) {
+		at[k] = (int64_t)((double)k * (double)n / (double)out->n_ids);
+		if (!(out->ids[k] = fl__strdup(fl_table_cell(d->meta, at[k], p->id_col))))
+			rc = FL_ENOMEM;
 	}
-	return 0;
+	if ((rc = fl__comm_agree(rc)) != 0 ||
+	    (rc = fl__comm_fetch_rows(rows, x, dim, dim, at, out->n_ids)))
+		goto cleanup;
+	for (int32_t k = 0; k < out->n_ids; k++)
+		memcpy(out->values + k * out->n_values, rows + k * dim,
+		       (size_t)out->n_values * sizeof(float));
+cleanup:
+	free(at);
+	free(rows);
+	return rc;
 }
 
 char *fl_pipeline__view_print_json(const fl_view_print *f)

@@ -142,7 +142,7 @@ static void *sort_on_rank(void *arg)
 {
 	sort_rank *me = arg;
 
-	fl__comm_enter(&me->r.comm);
+	fl__comm_enter(&me->r.comm, me->n);
 	me->rc = fl__comm_sort(me->v, me->n, sizeof *me->v, fl__cmp_f64_row, me->threads);
 	me->rc = fl__comm_leave() ? -1 : me->rc;
 	return NULL;
@@ -197,6 +197,34 @@ static void test_sort(void)
 static int32_t pca_dims = 128;
 
 static char errs[MAX_RANKS][512]; /* the ranks' messages of the last run_job */
+
+/* d as rank q of size holds it when it maps only its own rows: the rows
+ * of every view outside [q n / P, (q + 1) n / P) hold other values */
+typedef struct own {
+	fl_data d;
+	fl_view views[4];
+	float *x[4];
+} own;
+
+static const fl_data *own_data(own *o, const fl_data *d, int32_t q, int32_t size)
+{
+	int64_t lo = q * d->n / size, hi = (q + 1) * d->n / size;
+
+	o->d = *d;
+	o->d.views = o->views;
+	for (int32_t v = 0; v < d->n_views && v < 4; v++) {
+		int64_t dim = d->views[v].dim;
+
+		o->views[v] = d->views[v];
+		o->x[v] = malloc((size_t)(d->n * dim) * sizeof(float));
+		CHECK(o->x[v] != NULL);
+		for (int64_t i = 0; i < d->n * dim; i++)
+			o->x[v][i] = i / dim >= lo && i / dim < hi ? d->views[v].x[i]
+								  : (float)(i % 97) - 48.0f;
+		o->views[v].x = o->x[v];
+	}
+	return &o->d;
+}
 
 static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exchange, int *rcs)
 {
@@ -317,6 +345,80 @@ static void test_bad_value(const fl_data *d, float *x, int64_t at)
 	x[at] = keep;
 }
 
+/* fl__comm_fetch_rows: every rank gets the rows asked for (in any order,
+ * repeated, past the last rank's range too) while each holds only its own
+ * rows: the others hold other values (own_data). */
+typedef struct fetch_rank {
+	rank r;
+	const float *x;
+	int64_t n, d, m;
+	const int64_t *rows;
+	float *out;
+	int rc;
+} fetch_rank;
+
+static void *fetch_on_rank(void *arg)
+{
+	fetch_rank *me = arg;
+
+	fl__comm_enter(&me->r.comm, me->n);
+	me->rc = fl__comm_fetch_rows(me->out, me->x, me->d, me->d, me->rows, me->m);
+	me->rc = fl__comm_leave() ? -1 : me->rc;
+	return NULL;
+}
+
+static void test_fetch(const fl_data *d)
+{
+	const fl_view *v = &d->views[1];
+	int64_t m = 3000, *rows = malloc((size_t)m * sizeof *rows);
+	fl_rng rng;
+
+	CHECK(rows != NULL);
+	fl__rng_seed(&rng, 5, 0);
+	for (int64_t k = 0; k < m; k++) /* the last rows, the first, then any */
+		rows[k] = k < 3 ? d->n - 1 - k : k < 5 ? k - 3 : (int64_t)fl__rng_below(&rng, (uint64_t)d->n);
+	for (int32_t size = 1; size <= MAX_RANKS; size++) {
+		job j = {size, {{0}}, {0}, 0};
+		fetch_rank fr[MAX_RANKS];
+		own ow[MAX_RANKS];
+		pthread_t th[MAX_RANKS];
+
+		pthread_barrier_init(&j.bar, NULL, (unsigned)size);
+		for (int32_t q = 0; q < size; q++) {
+			const fl_data *mine = own_data(&ow[q], d, q, size);
+
+			fr[q].r = (rank){&j, {FL_COMM_VERSION, q, size, &fr[q].r, allreduce_f64,
+					      allreduce_i64, broadcast, allgather}, mine, 1, 0, "", 0, ""};
+			fr[q].x = mine->views[1].x;
+			fr[q].n = d->n;
+			fr[q].d = v->dim;
+			fr[q].m = m;
+			fr[q].rows = rows;
+			fr[q].out = malloc((size_t)(m * v->dim) * sizeof(float));
+			CHECK(fr[q].out != NULL);
+			pthread_create(&th[q], NULL, fetch_on_rank, &fr[q]);
+		}
+		for (int32_t q = 0; q < size; q++) {
+			int64_t bad = 0;
+
+			pthread_join(th[q], NULL);
+			CHECK_EQ_INT(fr[q].rc, 0);
+			for (int64_t k = 0; k < m; k++)
+				bad += memcmp(fr[q].out + k * v->dim, v->x + rows[k] * v->dim,
+					      (size_t)v->dim * sizeof(float)) != 0;
+			if (bad)
+				fprintf(stderr, "fetch, %d ranks: rank %d got %lld of %lld rows wrong\n",
+					(int)size, (int)q, (long long)bad, (long long)m);
+			CHECK(bad == 0);
+			free(fr[q].out);
+			for (int32_t w = 0; w < d->n_views; w++)
+				free(ow[q].x[w]);
+		}
+		pthread_barrier_destroy(&j.bar);
+	}
+	free(rows);
+}
+
 int main(void)
 {
 	fl_synth_opts so = FL_SYNTH_OPTS_INIT;
@@ -345,6 +447,7 @@ int main(void)
 	test_same_report(&d);
 	pca_dims = 8;
 	test_same_report(&d);
+	test_fetch(&d);
 	test_failures(&d);
 	test_bad_value(&d, s.emb, s.n * s.d - 1);
 	test_bad_value(&d, s.emb, 3);
