@@ -149,11 +149,14 @@ int cmd_discover(int argc, char **argv)
 	progress_init(a.quiet);
 	double t = now();
 	if ((rc = read_inputs(&in, &a, 1)) == 0) {
-		char *prefix = model_prefix(a.json);
+		/* ranks other than 0 never write the report: their mixture models
+		 * stay in $TMPDIR, never beside the JSON (a rank ended by mpirun
+		 * cannot remove them) */
+		char *prefix = cli_rank == 0 ? model_prefix(a.json) : NULL;
 		double read = now() - t;
 
 		a.o.model_prefix = prefix;
-		if (a.json && strcmp(a.json, "-") != 0 && !prefix)
+		if (cli_rank == 0 && a.json && strcmp(a.json, "-") != 0 && !prefix)
 			rc = fail(EXIT_INTERNAL, "out of memory");
 		else if ((rc = fl_discover(&r, &in.data, &a.o)) ||
 			 (a.o.timings && (rc = fl_report_add_timing(r, "read", read))))

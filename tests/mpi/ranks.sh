@@ -80,8 +80,10 @@ done
 echo "+Inf in the last rank's rows: the single process's message, no report"
 
 # rank 1 (the faultline process itself: the wrapper execs it) killed
-# 0.3 s into its run, on a larger set (about 1.5 s alone): mpirun ends
-# rank 0, names rank 1, no report
+# once rank 0 keeps mixture models beside the JSON (its OUT.tmp.XXXXXX
+# folder), on a larger set (about 1.5 s alone): mpirun ends rank 0, which
+# was waiting for rank 1 in an exchange, names rank 1; no report, and rank
+# 0's folder removed
 mkdir "$tmp/kill"
 "$bin" synth --out "$tmp/big" --n 150000 --d 24 --seed 5 >/dev/null
 # shellcheck disable=SC2016 # expanded by the rank's shell
@@ -94,13 +96,20 @@ for _ in $(seq 300); do
 	[ -s "$tmp/pid.1" ] && pid=$(cat "$tmp/pid.1") && break
 	sleep 0.05
 done
-[ -n "$pid" ] && sleep 0.3 && kill -9 "$pid"
+seen=""
+for _ in $(seq 400); do
+	[ -n "$pid" ] || break
+	[ -n "$(ls "$tmp/kill")" ] && seen=1 && break
+	sleep 0.025
+done
+[ -n "$pid" ] && kill -9 "$pid"
 rc=0
 wait "$job" || rc=$?
 [ -n "$pid" ] || bad "rank 1 killed: rank 1 was never seen running"
+[ -n "$seen" ] || bad "rank 1 killed: rank 0's model folder never appeared"
 [ "$rc" -ne 0 ] || bad "rank 1 killed: exit 0"
 [ "$rc" -ne 124 ] || bad "rank 1 killed: mpirun did not end within $limit s"
 grep -q "rank 1" "$tmp/kill.err" || { cat "$tmp/kill.err"; bad "rank 1 killed: rank 1 not named"; }
 [ -z "$(ls "$tmp/kill")" ] || bad "rank 1 killed: files written: $(ls "$tmp/kill")"
-echo "rank 1 killed: the job ended non-zero (exit $rc), rank 1 named, no report"
+echo "rank 1 killed: the job ended non-zero (exit $rc), rank 1 named, no report, no folder"
 [ "$fails" -eq 0 ]
