@@ -61,54 +61,160 @@ static int32_t find(int32_t *parent, int32_t a)
 	return a;
 }
 
-/* The class means of the passing rows (a class without passing rows
- * takes the mean of all its rows): k x d. Several ranks: each sums the rows
- * of its share of the classes, in row order, and the means are exchanged
- * (a class's mean is one rank's, plus zeros: the single process's); a
- * rank's threads share its classes the same way. */
-static int class_means(double *mean, const float *x, const int64_t *xrows, int64_t n, int64_t d,
-		       const int64_t *labels, int32_t k, const unsigned char *failing, int threads)
+/* Sums over the rows of a class or a cluster are cut into the fixed groups
+ * of the view's rows (FL_ROW_GROUPS, fl__comm_row_groups): a group sums its
+ * rows in order, the groups are added in group order. Several ranks: each
+ * sums the rows of its own groups, reads no other rank's rows, and the
+ * group sums are exchanged (zeros elsewhere: the same bits for any P). At
+ * most SUM_DOUBLES doubles of group sums at a time (many classes: passes
+ * over a share of the classes each). */
+#define SUM_DOUBLES (1 << 22)
+
+/* pb[g]: the first of the n rows (x rows xrows[i], in increasing order, or
+ * i) in view-row group g, g = 0 .. FL_ROW_GROUPS */
+static void group_bounds(int64_t *pb, const int64_t *xrows, int64_t n)
 {
-	double *cnt = fl__calloc((size_t)k * 2, sizeof *cnt, "class means");
-	double *all = fl__calloc((size_t)k * (size_t)d, sizeof *all, "class means");
-	int64_t c0, c1;
+	for (int64_t g = 0, i = 0; g <= FL_ROW_GROUPS; g++) {
+		int64_t first = g < FL_ROW_GROUPS ? fl__comm_group_row(g) : INT64_MAX;
 
-	if (!cnt || !all) {
-		free(cnt);
-		free(all);
-		return FL_ENOMEM;
+		while (i < n && (xrows ? xrows[i] : i) < first)
+			i++;
+		pb[g] = i;
 	}
-	fl__comm_share(k, &c0, &c1);
-	memset(mean, 0, (size_t)k * (size_t)d * sizeof *mean);
-	threads = threads < c1 - c0 ? threads : (int)(c1 - c0 > 0 ? c1 - c0 : 1);
-#pragma omp parallel num_threads(threads)
-	{
-		int t = omp_get_thread_num(), nt = omp_get_num_threads();
-		int64_t t0 = c0 + (c1 - c0) * t / nt, t1 = c0 + (c1 - c0) * (t + 1) / nt;
+}
 
-		for (int64_t i = 0; i < n; i++) {
-			int64_t c = labels[i];
-			const float *xi = x + (xrows ? xrows[i] : i) * d;
+/* the group of row i of the n (pb: group_bounds) */
+static int64_t group_of(const int64_t *pb, int64_t i)
+{
+	int64_t lo = 0, hi = FL_ROW_GROUPS; /* pb[lo] <= i < pb[hi] */
 
-			if (c < t0 || c >= t1)
-				continue;
-			cnt[2 * c + 1] += 1;
-			for (int64_t j = 0; j < d; j++)
-				all[c * d + j] += xi[j];
-			if (failing[i])
-				continue;
-			cnt[2 * c] += 1;
-			for (int64_t j = 0; j < d; j++)
-				mean[c * d + j] += xi[j];
+	while (hi - lo > 1) {
+		int64_t mid = (lo + hi) / 2;
+
+		if (pb[mid] <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The class means of the passing rows (a class without passing rows
+ * takes the mean of all its rows): k x d. Per class and group: the sum of
+ * its passing rows, of all its rows, their counts (2 d + 2 doubles). */
+static int class_means(double *mean, const float *x, const int64_t *xrows, int64_t d,
+		       const int64_t *labels, int32_t k, const unsigned char *failing,
+		       const int64_t *pb, int threads)
+{
+	int64_t G = FL_ROW_GROUPS, L = 2 * d + 2, chunk = SUM_DOUBLES / (G * L), g0, g1;
+	double *part;
+
+	chunk = chunk < 1 ? 1 : chunk < k ? chunk : k;
+	if (!(part = fl__malloc((size_t)(G * chunk * L) * sizeof *part, "class means")))
+		return FL_ENOMEM;
+	fl__comm_row_groups(&g0, &g1);
+	for (int64_t c0 = 0; c0 < k; c0 += chunk) {
+		int64_t c1 = c0 + chunk < k ? c0 + chunk : k;
+
+		memset(part, 0, (size_t)(G * chunk * L) * sizeof *part);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+		for (int64_t g = g0; g < g1; g++) {
+			double *pg = part + g * chunk * L;
+
+			for (int64_t i = pb[g]; i < pb[g + 1]; i++) {
+				int64_t c = labels[i];
+				const float *xi = x + (xrows ? xrows[i] : i) * d;
+				double *pc = pg + (c - c0) * L;
+
+				if (c < c0 || c >= c1)
+					continue;
+				pc[2 * d + 1] += 1;
+				for (int64_t j = 0; j < d; j++)
+					pc[d + j] += xi[j];
+				if (failing[i])
+					continue;
+				pc[2 * d] += 1;
+				for (int64_t j = 0; j < d; j++)
+					pc[j] += xi[j];
+			}
+		}
+		fl__comm_sum_f64(part, G * chunk * L);
+		for (int64_t c = c0; c < c1; c++) {
+			double *m = mean + c * d, np = 0, na = 0;
+
+			memset(m, 0, (size_t)d * sizeof *m);
+			for (int64_t g = 0; g < G; g++) {
+				const double *pc = part + (g * chunk + c - c0) * L;
+
+				np += pc[2 * d];
+				na += pc[2 * d + 1];
+			}
+			for (int64_t j = 0; j < d; j++) {
+				double sp = 0, sa = 0;
+
+				for (int64_t g = 0; g < G; g++) {
+					sp += part[(g * chunk + c - c0) * L + j];
+					sa += part[(g * chunk + c - c0) * L + d + j];
+				}
+				m[j] = np > 0 ? sp / np : na > 0 ? sa / na : 0;
+			}
 		}
 	}
-	for (int32_t c = 0; c < k; c++)
-		for (int64_t j = 0; j < d; j++)
-			mean[c * d + j] = cnt[2 * c] > 0 ? mean[c * d + j] / cnt[2 * c]
-				       : cnt[2 * c + 1] > 0 ? all[c * d + j] / cnt[2 * c + 1] : 0;
-	fl__comm_sum_f64(mean, k * d);
-	free(cnt);
-	free(all);
+	free(part);
+	return FL_OK;
+}
+
+
+/* Each cluster's shift, the sum over its rows of x_i - m(y_i), unit
+ * length (0 when none): nc x d, cut into groups as the class means. */
+static int cluster_shifts(double *shift, const fl_candidate *cands, int32_t nc, const float *x,
+			  const int64_t *xrows, int64_t d, const int64_t *labels, const double *mean,
+			  const int64_t *pb, int threads)
+{
+	int64_t G = FL_ROW_GROUPS, chunk = SUM_DOUBLES / (G * d), g0, g1;
+	double *part;
+
+	chunk = chunk < 1 ? 1 : chunk < nc ? chunk : nc > 0 ? nc : 1;
+	if (!(part = fl__malloc((size_t)(G * chunk * d) * sizeof *part, "shifts")))
+		return FL_ENOMEM;
+	fl__comm_row_groups(&g0, &g1);
+	for (int64_t a0 = 0; a0 < nc; a0 += chunk) {
+		int64_t a1 = a0 + chunk < nc ? a0 + chunk : nc;
+
+		memset(part, 0, (size_t)(G * chunk * d) * sizeof *part);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+		for (int64_t a = a0; a < a1; a++) {
+			const fl_candidate *c = &cands[a];
+
+			if (!is_cluster(c))
+				continue;
+			for (int64_t j = 0; j < c->n_members; j++) {
+				int64_t i = c->members[j], y = labels[i], g = group_of(pb, i);
+				const float *xi = x + (xrows ? xrows[i] : i) * d;
+				double *sh = part + (g * chunk + a - a0) * d;
+
+				if (g < g0 || g >= g1)
+					continue;
+				for (int64_t q = 0; q < d; q++)
+					sh[q] += xi[q] - mean[y * d + q];
+			}
+		}
+		fl__comm_sum_f64(part, G * chunk * d);
+		for (int64_t a = a0; a < a1; a++) {
+			double *sh = shift + a * d, norm = 0;
+
+			for (int64_t q = 0; q < d; q++) {
+				sh[q] = 0;
+				for (int64_t g = 0; g < G; g++)
+					sh[q] += part[(g * chunk + a - a0) * d + q];
+				norm += sh[q] * sh[q];
+			}
+			norm = sqrt(norm);
+			for (int64_t q = 0; q < d; q++)
+				sh[q] = norm > 0 ? sh[q] / norm : 0;
+		}
+	}
+	free(part);
 	return FL_OK;
 }
 
@@ -225,7 +331,7 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 			 int32_t threads)
 {
 	int32_t nc = *n_cands, made = 0, *parent = NULL, *strict = NULL, *g = NULL;
-	int ranks = fl__comm_ranks(), rank = fl__comm_rank(); /* the calling thread's */
+	int64_t pb[FL_ROW_GROUPS + 1];
 	unsigned char *failing = NULL;
 	double *mean = NULL, *shift = NULL, *cosine = NULL;
 	fl_candidate *out;
@@ -246,32 +352,11 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
+	group_bounds(pb, xrows, n);
 	if ((rc = fl__failing_flags(failing, failure, n, "shift")) ||
-	    (rc = class_means(mean, x, xrows, n, d, labels, n_classes, failing, threads)))
+	    (rc = class_means(mean, x, xrows, d, labels, n_classes, failing, pb, threads)) ||
+	    (rc = cluster_shifts(shift, *cands, nc, x, xrows, d, labels, mean, pb, threads)))
 		goto cleanup;
-	/* each cluster's shift, unit length (0 when none); several ranks:
-	 * rank q the clusters q, q + P, ..., the others' left zero and summed */
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-	for (int32_t a = 0; a < nc; a++) {
-		const fl_candidate *c = &(*cands)[a];
-		double *sh = shift + (size_t)a * (size_t)d, norm = 0;
-
-		if (!is_cluster(c) || a % ranks != rank)
-			continue;
-		for (int64_t j = 0; j < c->n_members; j++) {
-			int64_t i = c->members[j], y = labels[i];
-			const float *xi = x + (xrows ? xrows[i] : i) * d;
-
-			for (int64_t q = 0; q < d; q++)
-				sh[q] += xi[q] - mean[y * d + q];
-		}
-		for (int64_t q = 0; q < d; q++)
-			norm += sh[q] * sh[q];
-		norm = sqrt(norm);
-		for (int64_t q = 0; q < d; q++)
-			sh[q] = norm > 0 ? sh[q] / norm : 0;
-	}
-	fl__comm_sum_f64(shift, (int64_t)nc * d);
 	memset(failing, 0, (size_t)(n ? n : 1)); /* from here on, row marks */
 	for (size_t ab = 0; ab < (size_t)nc * (size_t)nc; ab++)
 		cosine[ab] = -2; /* no link */

@@ -146,6 +146,52 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 		free(b);
 }
 
+void fl__comm_spans(int64_t *span, const int64_t *rows, int64_t m, int64_t align)
+{
+	int64_t p = current ? current->size : 1;
+
+	span[0] = 0;
+	span[p] = m;
+	for (int64_t q = 1; q < p; q++) {
+		int64_t first = fl__comm_group_row(q * FL_ROW_GROUPS / p), lo = 0, hi = m;
+
+		while (lo < hi) { /* the first position whose row is at least first */
+			int64_t mid = lo + (hi - lo) / 2;
+
+			if ((rows ? rows[mid] : mid) < first)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		lo = lo / align * align;
+		span[q] = lo > span[q - 1] ? lo : span[q - 1];
+	}
+}
+
+void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span)
+{
+	int64_t p, q, *bytes_of;
+	char *mine = NULL;
+	int rc = -1;
+
+	if (!current)
+		return;
+	p = current->size;
+	q = current->rank;
+	if ((bytes_of = fl__malloc((size_t)p * sizeof *bytes_of, "rank sizes")) &&
+	    (mine = fl__malloc((size_t)(span[q + 1] - span[q]) * row_bytes + 1, "rows"))) {
+		for (int64_t r = 0; r < p; r++)
+			bytes_of[r] = (span[r + 1] - span[r]) * (int64_t)row_bytes;
+		/* MPI forbids aliasing the send and receive buffers: send a copy */
+		memcpy(mine, (char *)base + span[q] * (int64_t)row_bytes, (size_t)bytes_of[q]);
+		rc = current->allgather(current->user, mine, base, bytes_of);
+	}
+	if (rc)
+		fail_here(); /* the run ends with FL_EIO: the rows are never read */
+	free(bytes_of);
+	free(mine);
+}
+
 typedef struct {
 	int64_t row, k;
 } wanted;
@@ -157,22 +203,29 @@ static int cmp_wanted(const void *a, const void *b)
 	return x->row != y->row ? (x->row > y->row) - (x->row < y->row) : (x->k > y->k) - (x->k < y->k);
 }
 
-/* the rank whose range of n rows holds row (rows past n: the last) */
-static int64_t owner(int64_t row, int64_t n, int64_t p)
+int64_t fl__comm_group_row(int64_t g)
 {
-	int64_t r = n > 0 && row < n ? row * p / n : p - 1;
+	return g * view_rows / FL_ROW_GROUPS;
+}
 
-	while (r > 0 && row < r * n / p)
-		r--;
-	while (r < p - 1 && row >= (r + 1) * n / p)
-		r++;
-	return r;
+void fl__comm_row_groups(int64_t *g0, int64_t *g1)
+{
+	fl__comm_share(FL_ROW_GROUPS, g0, g1);
+}
+
+void fl__comm_rows(int64_t *lo, int64_t *hi)
+{
+	int64_t g0, g1;
+
+	fl__comm_row_groups(&g0, &g1);
+	*lo = fl__comm_group_row(g0);
+	*hi = fl__comm_group_row(g1);
 }
 
 int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const int64_t *rows,
 			int64_t m)
 {
-	int64_t p = current ? current->size : 1, n = view_rows, mine = 0;
+	int64_t p = current ? current->size : 1, lo, hi, mine = 0;
 	int64_t *bytes_of = NULL;
 	wanted *w = NULL;
 	float *got = NULL, *part = NULL;
@@ -184,10 +237,11 @@ int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const
 			memcpy(out + k * d, x + rows[k] * ld, row_bytes);
 		return 0;
 	}
+	fl__comm_rows(&lo, &hi);
 	if ((w = fl__malloc((size_t)(m ? m : 1) * sizeof *w, "rows"))) {
 		for (int64_t k = 0; k < m; k++) {
 			w[k] = (wanted){rows[k], k};
-			mine += owner(rows[k], n, p) == current->rank;
+			mine += rows[k] >= lo && (rows[k] < hi || current->rank == p - 1);
 		}
 	}
 	if (!w || !(bytes_of = fl__calloc((size_t)p, sizeof *bytes_of, "rank sizes")) ||
@@ -198,9 +252,9 @@ int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const
 		goto cleanup; /* a failed exchange: the report is dropped */
 	/* the wanted rows by row: each rank's are a run of them, in rank order */
 	qsort(w, (size_t)m, sizeof *w, cmp_wanted);
-	for (int64_t j = 0, t = 0; j < m; j++) {
-		int64_t r = owner(w[j].row, n, p);
-
+	for (int64_t j = 0, t = 0, r = 0; j < m; j++) {
+		while (r < p - 1 && w[j].row >= fl__comm_group_row((r + 1) * FL_ROW_GROUPS / p))
+			r++; /* the rank that holds the row (rows past the views': the last) */
 		bytes_of[r] += (int64_t)row_bytes;
 		if (r == current->rank)
 			memcpy(part + t++ * d, x + w[j].row * ld, row_bytes);

@@ -264,7 +264,7 @@ double fl__rng_normal(fl_rng *r);
  * with one rank) share is everything and the rest does nothing: the
  * single-process path is unchanged. A failed exchange is remembered and
  * fl__comm_leave returns it (FL_EIO), since passes have no error path. */
-/* n_rows: the rows of the views; rank q owns [q n / P, (q + 1) n / P) */
+/* n_rows: the rows of the views (fl__comm_rows) */
 void fl__comm_enter(const fl_comm *c, int64_t n_rows);
 int fl__comm_leave(void);
 int fl__comm_ranks(void);
@@ -287,10 +287,29 @@ void fl__comm_max_i64(int64_t *buf, int64_t n);
  * groups: afterwards every rank has every row */
 void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
 			  int64_t n_blocks, int64_t n_groups);
+/* The rows of the views (fl__comm_enter's n_rows, n) cut into FL_ROW_GROUPS
+ * fixed groups, group g rows [g n / G, (g + 1) n / G) (fl__comm_group_row);
+ * rank q owns the groups [q G / P, (q + 1) G / P) (fl__comm_row_groups), so
+ * its rows are one range (fl__comm_rows; with P > G some ranks own none).
+ * Sums over scattered rows of a view (a class's rows) are cut into these
+ * groups: each rank sums the rows of its groups, the same sums for any P. */
+#define FL_ROW_GROUPS 32
+int64_t fl__comm_group_row(int64_t g);
+void fl__comm_row_groups(int64_t *g0, int64_t *g1);
+void fl__comm_rows(int64_t *lo, int64_t *hi);
+/* span[0..P]: rank q's positions of rows[0..m) (view rows in increasing
+ * order; NULL: the rows 0..m-1) are [span[q], span[q + 1]), the rows of its
+ * range (fl__comm_rows), each boundary rounded down to a multiple of align
+ * (a group of align positions stays with one rank, which then reads up to
+ * align - 1 rows of the next). For passes whose rows' results do not
+ * depend on the rows they come with (projections, assignments): then
+ * fl__comm_gather_spans(base, row_bytes, span) gives every rank every
+ * row's result. */
+void fl__comm_spans(int64_t *span, const int64_t *rows, int64_t m, int64_t align);
+void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span);
 /* out[k d, (k + 1) d) := x[rows[k] ld, + d) for k < m, on every rank; x is
- * a view (fl__comm_enter's n_rows rows). A rank reads only the rows of its
- * own range of x (rank q: rows [q n / P, (q + 1) n / P)) and the ranks
- * exchange them: steps that read scattered rows of a view (a sample, the failing
+ * a view (n rows). A rank reads only the rows of its own range of x
+ * (fl__comm_rows) and the ranks exchange them: steps that read scattered rows of a view (a sample, the failing
  * rows) go through here, so that no rank reads past its range. rows need
  * not be sorted. FL_ENOMEM, or 0 (a failed exchange: fl__comm_leave). */
 int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const int64_t *rows,

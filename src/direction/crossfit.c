@@ -230,20 +230,46 @@ static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts 
 			 uint64_t seed, int64_t *itr, int64_t *ite, int32_t *ifold, float *fv,
 			 double *th)
 {
-	int64_t stride = (tr->m + INNER_ROWS - 1) / INNER_ROWS;
+	int64_t stride = (tr->m + INNER_ROWS - 1) / INNER_ROWS, *rows = NULL, *want = NULL;
+	int64_t *at = NULL;
 	fl_lr_data sub = *tr;
-	int64_t *rows;
-	int rc;
+	float *local = NULL;
+	int rc = 0;
 
-	if (stride <= 1)
-		return inner_cv(lambda, tr, lo, seed, itr, ite, ifold, fv, th);
-	if (!(rows = fl__malloc((size_t)(tr->m / stride + 1) * sizeof *rows, "inner rows")))
-		return FL_ENOMEM;
-	for (sub.m = 0; sub.m * stride < tr->m; sub.m++)
-		rows[sub.m] = tr->rows[sub.m * stride];
-	sub.rows = rows;
-	rc = inner_cv(lambda, &sub, lo, seed, itr, ite, ifold, fv, th);
+	if (stride > 1) {
+		if (!(rows = fl__malloc((size_t)(tr->m / stride + 1) * sizeof *rows, "inner rows")))
+			return FL_ENOMEM;
+		for (sub.m = 0; sub.m * stride < tr->m; sub.m++)
+			rows[sub.m] = tr->rows[sub.m * stride];
+		sub.rows = rows;
+	}
+	/* several ranks: the inner fits' rows (at most INNER_ROWS) fetched from
+	 * their owners, read from here: a pass over so few rows is one group
+	 * of blocks, which one rank would read whole */
+	if (fl__comm_ranks() > 1 && !tr->codes && sub.m > 0) {
+		int64_t n_entry = sub.rows[sub.m - 1] + 1; /* rows in increasing order */
+
+		local = fl__malloc((size_t)(sub.m * tr->d) * sizeof *local, "inner rows");
+		want = fl__malloc((size_t)sub.m * sizeof *want, "inner rows");
+		at = fl__malloc((size_t)n_entry * sizeof *at, "inner rows");
+		rc = local && want && at ? 0 : FL_ENOMEM;
+		for (int64_t k = 0; rc == 0 && k < sub.m; k++) {
+			want[k] = tr->xrows ? tr->xrows[sub.rows[k]] : sub.rows[k];
+			at[sub.rows[k]] = k; /* entry row -> its row in local */
+		}
+		if ((rc = fl__comm_agree(rc)) == 0 &&
+		    (rc = fl__comm_fetch_rows(local, tr->x, tr->ldx, tr->d, want, sub.m)) == 0) {
+			sub.x = local;
+			sub.ldx = tr->d;
+			sub.xrows = at;
+		}
+	}
+	if (rc == 0)
+		rc = inner_cv(lambda, &sub, lo, seed, itr, ite, ifold, fv, th);
 	free(rows);
+	free(want);
+	free(at);
+	free(local);
 	return rc;
 }
 

@@ -22,10 +22,10 @@ void fl_mx_codes_free(fl_mx_codes *c);
  * into z (m x c->r), to codes, as fl_pca__transform writes them; a group
  * of rows a thread (threads <= 0: OpenMP's default). */
 void fl_mx_codes_encode(fl_mx_codes *c, const float *z, int64_t i0, int64_t m, int32_t threads);
-/* Several ranks, each of which encoded its share (fl__comm_share) of the
- * blocks of `block` rows (a multiple of FL_MX_QROWS) of rows 0 .. n - 1:
- * every rank's codes, on every rank. One rank: nothing. */
-void fl_mx_codes_gather(fl_mx_codes *c, int64_t n, int64_t block);
+/* Several ranks, each of which encoded its span (fl__comm_spans, align
+ * FL_MX_QROWS) of rows 0 .. n - 1: every rank's codes, on every rank;
+ * gspan: room for P + 1 values. One rank: nothing. */
+void fl_mx_codes_gather_spans(fl_mx_codes *c, int64_t n, const int64_t *span, int64_t *gspan);
 
 /* The rows of a fit: row i is z[rows ? rows[i] : i]. z is float32 (z != NULL,
  * leading dimension ldz) or 8-bit codes (codes != NULL). labels/probs/failure

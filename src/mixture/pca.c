@@ -634,31 +634,33 @@ void fl_mx_codes_encode(fl_mx_codes *c, const float *z, int64_t i0, int64_t m, i
 	}
 }
 
-void fl_mx_codes_gather(fl_mx_codes *c, int64_t n, int64_t block)
+void fl_mx_codes_gather_spans(fl_mx_codes *c, int64_t n, const int64_t *span, int64_t *gspan)
 {
-	int64_t r = c->r, groups = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
-	int64_t nb = (n + block - 1) / block;
+	int64_t p = fl__comm_ranks();
 
-	if (fl__comm_ranks() < 2)
+	if (p < 2)
 		return;
-	fl__comm_gather_rows(c->code, (size_t)r, n, block, nb, nb);
-	fl__comm_gather_rows(c->lo, (size_t)r * sizeof(float), groups, block / FL_MX_QROWS, nb, nb);
-	fl__comm_gather_rows(c->step, (size_t)r * sizeof(float), groups, block / FL_MX_QROWS, nb, nb);
+	for (int64_t q = 0; q < p; q++) /* the boundaries are whole groups */
+		gspan[q] = span[q] / FL_MX_QROWS;
+	gspan[p] = (n + FL_MX_QROWS - 1) / FL_MX_QROWS;
+	fl__comm_gather_spans(c->code, (size_t)c->r, span);
+	fl__comm_gather_spans(c->lo, (size_t)c->r * sizeof(float), gspan);
+	fl__comm_gather_spans(c->step, (size_t)c->r * sizeof(float), gspan);
 }
 
-/* Several ranks: the rows every rank projected (its share of the blocks
- * of s), and the first row that is not finite of all. */
+/* Several ranks: the rows every rank projected (its span of the rows,
+ * fl__comm_spans), and the first row that is not finite of all. */
 static void exchange_rows(const pca_src *s, float *z, int64_t ldz, fl_mx_codes *codes,
-			  float *res2, int64_t *bad)
+			  float *res2, int64_t *span, int64_t *bad)
 {
-	int64_t n = s->n, B = s->block, nb = s->n_blocks, neg = -*bad;
+	int64_t neg = -*bad;
 
 	if (z)
-		fl__comm_gather_rows(z, (size_t)ldz * sizeof(float), n, B, nb, nb);
+		fl__comm_gather_spans(z, (size_t)ldz * sizeof(float), span);
 	if (res2)
-		fl__comm_gather_rows(res2, sizeof(float), n, B, nb, nb);
-	if (codes) /* blocks are whole groups of FL_MX_QROWS rows */
-		fl_mx_codes_gather(codes, n, B);
+		fl__comm_gather_spans(res2, sizeof(float), span);
+	if (codes) /* spans are whole groups of FL_MX_QROWS rows */
+		fl_mx_codes_gather_spans(codes, s->n, span, span + fl__comm_ranks() + 1);
 	fl__comm_max_i64(&neg, 1);
 	*bad = -neg;
 }
@@ -670,7 +672,8 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 		     float *res2)
 {
 	pca_src s;
-	int64_t d = p->d, r = p->r, bad = INT64_MAX, b0, b1;
+	int64_t d = p->d, r = p->r, bad = INT64_MAX, me = fl__comm_rank(), P = fl__comm_ranks();
+	int64_t *span, i0s, nbq;
 	float *zb = NULL, *ct;
 	int rc, nt;
 
@@ -682,16 +685,23 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 	/* the components as columns (d x r), for fl__rows_times: a row's
 	 * projection the same bits whichever rows it is projected with */
 	ct = fl__calloc((size_t)(d * FL_ROWS_TIMES_LD(r)), sizeof(float), "PCA projection");
-	if (!ct || (codes && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
-					       "PCA projection")))) {
+	span = fl__malloc((size_t)(2 * (P + 1)) * sizeof *span, "rank sizes");
+	if (!ct || !span ||
+	    (codes && !(zb = fl__malloc((size_t)nt * (size_t)(s.block * r) * sizeof(float),
+					"PCA projection")))) {
 		free(ct);
+		free(span);
 		free(s.xb);
 		return FL_ENOMEM;
 	}
 	for (int64_t j = 0; j < r; j++)
 		for (int64_t k = 0; k < d; k++)
 			ct[k * FL_ROWS_TIMES_LD(r) + j] = p->components[j * d + k];
-	fl__comm_share(s.n_blocks, &b0, &b1); /* several ranks: this one's blocks */
+	/* several ranks: this one's rows, whole groups of FL_MX_QROWS for the
+	 * codes (a row's projection does not depend on its block) */
+	fl__comm_spans(span, xrows, n, codes ? FL_MX_QROWS : 1);
+	i0s = span[me];
+	nbq = (span[me + 1] - i0s + s.block - 1) / s.block;
 	/* the first row that is not finite: the least over the blocks, whatever
 	 * order they finish in */
 #pragma omp parallel num_threads(nt)
@@ -701,8 +711,9 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 		float *ob = zb ? zb + (size_t)t * (size_t)(s.block * r) : NULL;
 
 #pragma omp for schedule(static, 1) reduction(min : bad)
-		for (int64_t b = b0; b < b1; b++) {
-			int64_t i0 = b * s.block, m = n - i0 < s.block ? n - i0 : s.block, first = -1;
+		for (int64_t b = 0; b < nbq; b++) {
+			int64_t i0 = i0s + b * s.block, first = -1;
+			int64_t m = span[me + 1] - i0 < s.block ? span[me + 1] - i0 : s.block;
 			float *out = ob ? ob : z + i0 * ldz;
 			int64_t ldo = ob ? r : ldz;
 
@@ -732,8 +743,9 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 	free(ct);
 	free(s.xb);
 	free(zb);
-	if (fl__comm_ranks() > 1)
-		exchange_rows(&s, z, ldz, codes, res2, &bad);
+	if (P > 1)
+		exchange_rows(&s, z, ldz, codes, res2, span, &bad);
+	free(span);
 	if (bad != INT64_MAX)
 		return fl__error(FL_ERANGE, "PCA projection: row %lld is not finite (NaN or Inf in the "
 				 "embedding?)", (long long)bad);

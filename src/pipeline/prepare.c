@@ -351,9 +351,12 @@ static int views(const fl_data *d, int32_t threads)
 		for (int32_t u = 0; u < v; u++)
 			if (strcmp(d->views[u].name, w->name) == 0)
 				return fl__error(FL_EINVAL, "view name '%s' given twice", w->name);
-		/* several ranks: each tests its share of the rows; a bad value on
-		 * any, and every rank looks for the first (the same message) */
-		fl__comm_share(d->n, &i0, &i1);
+		/* several ranks: each tests its own rows; a bad value on any, and
+		 * every rank looks for the first (the same message) */
+		i0 = 0;
+		i1 = d->n;
+		if (fl__comm_ranks() > 1)
+			fl__comm_rows(&i0, &i1);
 		bad = !view_in_range(w->x + i0 * w->dim, (i1 - i0) * w->dim, threads);
 		fl__comm_max_i64(&bad, 1);
 		if (!bad)

@@ -91,16 +91,24 @@ static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *
 			  const fl_spec_view *v, const int64_t *rows, int64_t m, float *z,
 			  fl_mx_codes *fill, int32_t threads)
 {
-	int64_t n_blocks = (m + SPEC_BLOCK - 1) / SPEC_BLOCK, b0, b1;
+	int64_t p = fl__comm_ranks(), q = fl__comm_rank();
+	int64_t *span = fl__malloc((size_t)(2 * (p + 1)) * sizeof *span, "rank sizes");
 	const fl_comm *comm;
-	int rc = 0;
+	int rc = span ? 0 : FL_ENOMEM;
 
-	/* with several ranks, each projects its share of the blocks alone (the
-	 * calls below do not exchange), then the ranks agree and exchange */
-	fl__comm_share(n_blocks, &b0, &b1);
+	if ((rc = fl__comm_agree(rc)) != 0) {
+		free(span);
+		return rc;
+	}
+	/* with several ranks, each projects the rows of its own range (a row's
+	 * projection and component do not depend on the rows it comes with,
+	 * fl__rows_times; groups of FL_MX_QROWS rows stay whole for the codes)
+	 * alone (the calls below do not exchange), then the ranks agree and
+	 * exchange */
+	fl__comm_spans(span, rows, m, FL_MX_QROWS);
 	comm = fl__comm_pause();
-	for (int64_t i0 = b0 * SPEC_BLOCK; i0 < b1 * SPEC_BLOCK && i0 < m && rc == 0; i0 += SPEC_BLOCK) {
-		int64_t b = m - i0 < SPEC_BLOCK ? m - i0 : SPEC_BLOCK;
+	for (int64_t i0 = span[q]; i0 < span[q + 1] && rc == 0; i0 += SPEC_BLOCK) {
+		int64_t b = span[q + 1] - i0 < SPEC_BLOCK ? span[q + 1] - i0 : SPEC_BLOCK;
 
 		if ((rc = rows ? fl_pca__transform(pca, v->x, rows + i0, b, v->dim, threads, z, pca->r,
 						   NULL)
@@ -113,12 +121,13 @@ static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *
 	}
 	fl__comm_resume(comm);
 	if ((rc = fl__comm_agree(rc)) == 0)
-		fl__comm_gather_rows(assign, sizeof *assign, m, SPEC_BLOCK, n_blocks, n_blocks);
-	/* blocks are whole groups of FL_MX_QROWS rows; should the exchange
-	 * fail, the run ends with FL_EIO when it leaves the ranks' table, so
-	 * codes missing another rank's rows are never read */
+		fl__comm_gather_spans(assign, sizeof *assign, span);
+	/* should the exchange fail, the run ends with FL_EIO when it leaves
+	 * the ranks' table, so codes missing another rank's rows are never
+	 * read */
 	if (rc == 0 && fill)
-		fl_mx_codes_gather(fill, m, SPEC_BLOCK);
+		fl_mx_codes_gather_spans(fill, m, span, span + p + 1);
+	free(span);
 	return rc;
 }
 

@@ -199,7 +199,8 @@ static int32_t pca_dims = 128;
 static char errs[MAX_RANKS][512]; /* the ranks' messages of the last run_job */
 
 /* d as rank q of size holds it when it maps only its own rows: the rows
- * of every view outside [q n / P, (q + 1) n / P) hold other values */
+ * of every view outside its groups of rows (fl__comm_rows) hold other
+ * values */
 typedef struct own {
 	fl_data d;
 	fl_view views[4];
@@ -208,7 +209,8 @@ typedef struct own {
 
 static const fl_data *own_data(own *o, const fl_data *d, int32_t q, int32_t size)
 {
-	int64_t lo = q * d->n / size, hi = (q + 1) * d->n / size;
+	int64_t lo = q * FL_ROW_GROUPS / size * d->n / FL_ROW_GROUPS,
+		hi = (q + 1) * FL_ROW_GROUPS / size * d->n / FL_ROW_GROUPS;
 
 	o->d = *d;
 	o->d.views = o->views;
