@@ -146,26 +146,61 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 		free(b);
 }
 
+/* rank q's first position (fl__comm_spans), given rank q - 1's */
+static int64_t span_start(int64_t q, int64_t before, const int64_t *rows, int64_t m,
+			  int64_t align)
+{
+	int64_t p = current ? current->size : 1, first, lo = 0, hi = m;
+
+	if (q == 0 || q == p)
+		return q ? m : 0;
+	first = fl__comm_group_row(q * FL_ROW_GROUPS / p);
+	while (lo < hi) { /* the first position whose row is at least first */
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if ((rows ? rows[mid] : mid) < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	lo = lo / align * align;
+	return lo > before ? lo : before;
+}
+
 void fl__comm_spans(int64_t *span, const int64_t *rows, int64_t m, int64_t align)
 {
 	int64_t p = current ? current->size : 1;
 
 	span[0] = 0;
-	span[p] = m;
-	for (int64_t q = 1; q < p; q++) {
-		int64_t first = fl__comm_group_row(q * FL_ROW_GROUPS / p), lo = 0, hi = m;
+	for (int64_t q = 1; q <= p; q++)
+		span[q] = span_start(q, span[q - 1], rows, m, align);
+}
 
-		while (lo < hi) { /* the first position whose row is at least first */
-			int64_t mid = lo + (hi - lo) / 2;
+void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1)
+{
+	int64_t q = current ? current->rank : 0, s = 0;
 
-			if ((rows ? rows[mid] : mid) < first)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		lo = lo / align * align;
-		span[q] = lo > span[q - 1] ? lo : span[q - 1];
+	for (int64_t r = 1; r <= q; r++)
+		s = span_start(r, s, rows, m, 1);
+	*i0 = s;
+	*i1 = span_start(q + 1, s, rows, m, 1);
+}
+
+void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int64_t m)
+{
+	int64_t spans[257], *span = spans;
+
+	if (!current)
+		return;
+	if (current->size > 256 &&
+	    !(span = fl__malloc((size_t)(current->size + 1) * sizeof *span, "rank sizes"))) {
+		fail_here(); /* the run ends with FL_EIO */
+		return;
 	}
+	fl__comm_spans(span, rows, m, 1);
+	fl__comm_gather_spans(base, row_bytes, span);
+	if (span != spans)
+		free(span);
 }
 
 void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span)

@@ -307,6 +307,9 @@ void fl__comm_rows(int64_t *lo, int64_t *hi);
  * row's result. */
 void fl__comm_spans(int64_t *span, const int64_t *rows, int64_t m, int64_t align);
 void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span);
+/* this rank's span, [*i0, *i1), and the gather of every rank's, for align 1 */
+void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1);
+void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int64_t m);
 /* out[k d, (k + 1) d) := x[rows[k] ld, + d) for k < m, on every rank; x is
  * a view (n rows). A rank reads only the rows of its own range of x
  * (fl__comm_rows) and the ranks exchange them: steps that read scattered rows of a view (a sample, the failing

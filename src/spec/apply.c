@@ -218,7 +218,7 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 			    const fl_spec_view *v, const int64_t *rows, int64_t m, int normalize,
 			    int threads)
 {
-	int64_t n_blocks = (m + SCREEN_ROWS - 1) / SCREEN_ROWS, b0, b1;
+	int64_t n_blocks, s0, s1;
 	double *cn = fl__malloc((size_t)(k ? k : 1) * sizeof *cn, "centroid norms");
 	float *xb = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)dim * sizeof *xb, "spec rows");
 	float *dots = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)(k ? k : 1) * sizeof *dots,
@@ -238,13 +238,15 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 		cmax = cn[s] > cmax ? cn[s] : cmax;
 	}
 	cmax = sqrt(cmax);
-	/* with several ranks, each its share of the blocks, then exchanged */
-	fl__comm_share(n_blocks, &b0, &b1);
+	/* with several ranks, each the rows of its own range (a row's answer
+	 * does not depend on its block), then exchanged */
+	fl__comm_own_span(rows, m, &s0, &s1);
+	n_blocks = (s1 - s0 + SCREEN_ROWS - 1) / SCREEN_ROWS;
 	fl__blas_single_enter();
 #pragma omp parallel for num_threads(threads) schedule(static)
-	for (int64_t b = b0; b < b1; b++) {
+	for (int64_t b = 0; b < n_blocks; b++) {
 		int t = omp_get_thread_num();
-		int64_t i0 = b * SCREEN_ROWS, nb = m - i0 < SCREEN_ROWS ? m - i0 : SCREEN_ROWS;
+		int64_t i0 = s0 + b * SCREEN_ROWS, nb = s1 - i0 < SCREEN_ROWS ? s1 - i0 : SCREEN_ROWS;
 		float *x = xb + (size_t)t * SCREEN_ROWS * (size_t)dim;
 		float *dt = dots + (size_t)t * SCREEN_ROWS * (size_t)k;
 
@@ -299,7 +301,7 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 		}
 	}
 	fl__blas_single_leave();
-	fl__comm_gather_rows(near, sizeof *near, m, SCREEN_ROWS, n_blocks, n_blocks);
+	fl__comm_gather_own(near, sizeof *near, rows, m);
 	free(cn);
 	free(xb);
 	free(dots);
@@ -366,7 +368,7 @@ static int direction_products(const float **out, fl_spec_cache **cache, const fl
 		free(buf);
 		return FL_ENOMEM;
 	}
-	fl__comm_share(m, &i0, &i1);
+	fl__comm_own_span(rows, m, &i0, &i1); /* several ranks: the rows of this one's range */
 #pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
 	for (int64_t i = i0; i < i1; i++)
 		float_dot(fa + 2 * i, w, row_of(v, rows ? rows[i] : i, normalize,
@@ -455,8 +457,9 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	    (rc = direction_products(&prod, cache, d, v, normalize, w, dim, rows, m, threads)))
 		goto cleanup;
 	/* rows apart: the same bits whatever the threads; with several ranks
-	 * each its share of the rows, then exchanged */
-	fl__comm_share(m, &i0, &i1);
+	 * each the rows of its range (the same as direction_products'), then
+	 * exchanged */
+	fl__comm_own_span(rows, m, &i0, &i1);
 #pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
 	for (int64_t i = i0; i < i1; i++) {
 		int64_t r = rows ? rows[i] : i;
@@ -478,7 +481,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 			member[i] = sqrt(dist2(w, x, dim)) <= cut &&
 				    (near || nearest(others, n_others, dim, x) == own);
 	}
-	fl__comm_gather_rows(member, 1, m, 1, m, m);
+	fl__comm_gather_own(member, 1, rows, m);
 cleanup:
 	free(w);
 	free(buf);
