@@ -80,8 +80,9 @@ int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
  * exchanged, on stderr (--timings). ranks_guard(x, n, dim): with
  * FAULTLINE_RANK_GUARD in the environment, the pages of the view x that
  * lie outside this rank's rows are made unreadable (a check for the
- * steps that read past their rank's rows). fail() names the rank (cli_rank
- * of cli_ranks) when there are several. */
+ * steps that read past their rank's rows). ranks_read_file: rank 0 reads
+ * a file, every rank gets its bytes (the metadata CSV). fail() names the
+ * rank (cli_rank of cli_ranks) when there are several. */
 extern int cli_rank, cli_ranks;
 #ifdef FL_MPI
 int ranks_start(void);
@@ -90,12 +91,18 @@ int ranks_agree(int code);
 int ranks_end(int code);
 void ranks_print_volume(void);
 void ranks_guard(const float *x, int64_t n, int64_t dim);
+int ranks_read_file(const char *path, char **text, size_t *len);
 #else
 static inline int ranks_start(void) { return 0; }
 static inline const fl_comm *ranks_comm(void) { return NULL; }
 static inline int ranks_agree(int code) { return code; }
 static inline void ranks_print_volume(void) {}
 static inline void ranks_guard(const float *x, int64_t n, int64_t dim) { (void)x, (void)n, (void)dim; }
+static inline int ranks_read_file(const char *path, char **text, size_t *len)
+{
+	(void)path, (void)text, (void)len;
+	return EXIT_INTERNAL; /* never called: one rank reads its files itself */
+}
 static inline int ranks_end(int code) { return code; }
 #endif
 

@@ -149,7 +149,18 @@ static int read_meta(inputs *in, const args *a)
 
 	if (!a->meta)
 		return 0;
-	if ((rc = fl_table_read_csv(&in->meta, a->meta)))
+	if (cli_ranks > 1) { /* rank 0 reads the file, every rank parses it */
+		char *text;
+		size_t len;
+
+		if ((rc = ranks_read_file(a->meta, &text, &len)))
+			return rc;
+		rc = fl_table_read_csv_text(&in->meta, text, len, a->meta);
+		free(text);
+	} else {
+		rc = fl_table_read_csv(&in->meta, a->meta);
+	}
+	if (rc)
 		return fail(exit_for_input(rc), "%s", fl_last_error());
 	if ((rc = check_rows(in, a->meta, fl_table_rows(in->meta))))
 		return rc;

@@ -187,6 +187,59 @@ void ranks_print_volume(void)
 			(long long)n_gather, (double)gather_bytes / 1e6, gather_seconds);
 }
 
+/* Rank 0's read of the file at path, into *text (*len bytes, malloc'd),
+ * broadcast to every rank: a file every rank needs whole (the metadata
+ * CSV) is read from the file system once. 0, or an exit code after saying
+ * why (then the job ends: ranks_end). */
+int ranks_read_file(const char *path, char **text, size_t *len)
+{
+	int64_t n = 0;
+	char *buf = NULL;
+	int err = 0;
+
+	*text = NULL;
+	*len = 0;
+	if (comm.rank == 0) {
+		FILE *f = fopen(path, "rb");
+		size_t cap = 1 << 16, got;
+
+		while (f && !err) {
+			char *nb = (size_t)n + 1 >= cap || !buf ? realloc(buf, cap *= 2) : buf;
+
+			if (!nb) {
+				err = ENOMEM;
+				break;
+			}
+			buf = nb;
+			got = fread(buf + n, 1, cap - (size_t)n - 1, f);
+			n += (int64_t)got;
+			if (got == 0)
+				err = ferror(f) ? EIO : -1;
+		}
+		err = !f ? errno : err == -1 ? 0 : err;
+		if (f)
+			fclose(f);
+		if (err)
+			n = -1;
+	}
+	if (broadcast(NULL, &n, sizeof n, 0))
+		return fail(EXIT_INTERNAL, "MPI_Bcast failed");
+	if (n < 0) {
+		free(buf);
+		return comm.rank == 0 ? fail(EXIT_INPUT, "%s: cannot open: %s", path, strerror(err))
+				      : fail(EXIT_INPUT, "%s: rank 0 could not read it", path);
+	}
+	if (comm.rank != 0 && !(buf = malloc((size_t)n + 1)))
+		return fail(EXIT_INTERNAL, "out of memory");
+	if (broadcast(NULL, buf, n, 0)) {
+		free(buf);
+		return fail(EXIT_INTERNAL, "MPI_Bcast failed");
+	}
+	*text = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
 /* FAULTLINE_RANK_GUARD=M: the rows of the view outside this rank's range,
  * [q n / P, (q + 1) n / P) widened by M percent of n each side, unreadable
  * (their whole pages): a step that still reads rows of other ranks (issue

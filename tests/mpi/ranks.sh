@@ -59,6 +59,19 @@ grep -q "rank 1 of 2: .*bad.npy" "$tmp/fail.err" || { cat "$tmp/fail.err"; bad "
 [ -z "$(ls "$tmp/fail")" ] || bad "a bad input on rank 1: files written: $(ls "$tmp/fail")"
 echo "a bad input on rank 1: every rank ended, rank 1 and the file named, no report"
 
+# the metadata is read by rank 0 and sent to the others (the reports above
+# used it); missing, rank 0 names it and every rank ends, no report
+mkdir "$tmp/nometa"
+# shellcheck disable=SC2046 # one word per argument
+if $run -np 2 "$bin" discover $(echo "$args" | sed "s|--meta [^ ]*|--meta $tmp/none.csv|") \
+	--json "$tmp/nometa/r.json" >/dev/null 2>"$tmp/nometa.err"; then
+	bad "missing metadata: exit 0"
+fi
+grep -q "rank 0 of 2: .*none.csv: cannot open" "$tmp/nometa.err" ||
+	{ cat "$tmp/nometa.err"; bad "missing metadata: rank 0 does not name the file"; }
+[ -z "$(ls "$tmp/nometa")" ] || bad "missing metadata: files written"
+echo "missing metadata: rank 0 names it, every rank ended, no report"
+
 # a value out of range in the last row (the input check of the last rank's
 # share of the rows): the single process's message, non-zero exit, no report
 cp "$tmp/d/emb.npy" "$tmp/inf.npy"
