@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	}
 	printf("n %lld, d %lld, threads %d (0 = all)\n", (long long)n, (long long)d, threads);
 
-	fl_lr_data data = {x, d, d, NULL, n, NULL, NULL, NULL, y, NULL, NULL};
+	fl_lr_data data = {x, d, d, NULL, n, NULL, NULL, NULL, y, NULL, NULL, 0};
 	if (fl_direction__objective(&obj, grad, theta, &data, 0.01, threads)) /* warm up */
 		die("objective");
 	t = now();

@@ -188,7 +188,7 @@ void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1)
 
 void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int64_t m)
 {
-	int64_t spans[257], *span = spans;
+	int64_t spans[257] = {0}, *span = spans;
 
 	if (!current)
 		return;
@@ -225,6 +225,63 @@ void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span)
 		fail_here(); /* the run ends with FL_EIO: the rows are never read */
 	free(bytes_of);
 	free(mine);
+}
+
+void fl__layout_blocks(fl__layout *l, int64_t m, int64_t block, int64_t max_groups)
+{
+	int64_t nb = (m + block - 1) / block;
+
+	l->n_groups = nb < max_groups ? nb : max_groups;
+	for (int64_t g = 0; g <= l->n_groups; g++) {
+		int64_t k = l->n_groups ? g * nb / l->n_groups * block : 0;
+
+		l->first[g] = k < m ? k : m;
+	}
+}
+
+void fl__layout_view(fl__layout *l, int64_t m, const int64_t *rows, const int64_t *xrows,
+		     int64_t block)
+{
+	if (view_rows <= 0) { /* not a view of fl_discover's */
+		fl__layout_blocks(l, m, block, FL_ROW_GROUPS);
+		return;
+	}
+	l->n_groups = FL_ROW_GROUPS;
+	for (int64_t g = 0, k = 0; g <= FL_ROW_GROUPS; g++) {
+		int64_t first = g < FL_ROW_GROUPS ? fl__comm_group_row(g) : INT64_MAX;
+
+		while (k < m) {
+			int64_t r = rows ? rows[k] : k;
+
+			if ((xrows ? xrows[r] : r) >= first)
+				break;
+			k++;
+		}
+		l->first[g] = k;
+	}
+}
+
+void fl__layout_share(const fl__layout *l, int64_t *g0, int64_t *g1)
+{
+	fl__comm_share(l->n_groups, g0, g1);
+}
+
+void fl__layout_gather(const fl__layout *l, void *base, size_t row_bytes)
+{
+	int64_t spans[257] = {0}, *span = spans, p;
+
+	if (!current)
+		return;
+	p = current->size;
+	if (p > 256 && !(span = fl__malloc((size_t)(p + 1) * sizeof *span, "rank sizes"))) {
+		fail_here(); /* the run ends with FL_EIO */
+		return;
+	}
+	for (int64_t q = 0; q <= p; q++)
+		span[q] = l->first[q * l->n_groups / p];
+	fl__comm_gather_spans(base, row_bytes, span);
+	if (span != spans)
+		free(span);
 }
 
 typedef struct {

@@ -310,6 +310,26 @@ void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span);
 /* this rank's span, [*i0, *i1), and the gather of every rank's, for align 1 */
 void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1);
 void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int64_t m);
+/* How a summing pass cuts its m rows (positions of a list) into fixed
+ * groups, summed apart and then in group order; each group's rows in
+ * blocks from its first. fl__layout_blocks: groups of consecutive blocks
+ * of `block` rows, at most max_groups (<= FL_ROW_GROUPS) of them, for rows
+ * every rank holds (a copy, codes). fl__layout_view: the positions of each
+ * row group (fl__comm_row_groups) of the view rows xrows[rows[k]]
+ * (increasing; NULL arrays: the identity), for rows read from a view:
+ * then every rank's groups are its
+ * own rows (outside fl_discover, fl__layout_blocks). _share: this rank's
+ * groups; _gather: the per-row results of every rank's groups, on every
+ * rank. */
+typedef struct fl__layout {
+	int64_t n_groups;
+	int64_t first[FL_ROW_GROUPS + 1]; /* group g: positions [first[g], first[g + 1]) */
+} fl__layout;
+void fl__layout_blocks(fl__layout *l, int64_t m, int64_t block, int64_t max_groups);
+void fl__layout_view(fl__layout *l, int64_t m, const int64_t *rows, const int64_t *xrows,
+		     int64_t block);
+void fl__layout_share(const fl__layout *l, int64_t *g0, int64_t *g1);
+void fl__layout_gather(const fl__layout *l, void *base, size_t row_bytes);
 /* out[k d, (k + 1) d) := x[rows[k] ld, + d) for k < m, on every rank; x is
  * a view (n rows). A rank reads only the rows of its own range of x
  * (fl__comm_rows) and the ranks exchange them: steps that read scattered rows of a view (a sample, the failing

@@ -52,27 +52,31 @@ int fl_direction__folds(int32_t *fold, const int64_t *rows, int64_t m,
 
 /* Column means and 1 / standard deviations of the scaled rows (double); a
  * constant column gets inv_s = 0 and so weight 0. The rows are summed in
- * at most STAT_GROUPS fixed groups of blocks of STAT_ROWS (each in row
- * order, then the groups in order), so that several ranks can each sum
- * their share of the groups (the others' left zero) and get the same
- * sums. acc: (2 + STAT_GROUPS) x d. */
+ * fixed groups (a view's row groups, else at most STAT_GROUPS groups of
+ * blocks of STAT_ROWS; each in row order, then the groups in order), so
+ * that several ranks can each sum their share of the groups (the others'
+ * left zero) and get the same sums. acc: (2 + STAT_GROUPS) x d. */
 #define STAT_ROWS 4096
 #define STAT_GROUPS 32
 static void column_stats(float *mu, float *inv_s, const fl_lr_data *p, double *acc, float *buf)
 {
-	int64_t d = p->d, nb = (p->m + STAT_ROWS - 1) / STAT_ROWS, g0, g1;
-	int64_t ng = nb < STAT_GROUPS ? nb : STAT_GROUPS;
+	int64_t d = p->d, ng, g0, g1;
 	double *part = acc + 2 * d;
+	fl__layout lay; /* a view's rows: its row groups, each rank its own rows */
 
-	fl__comm_share(ng, &g0, &g1);
+	if (p->codes || p->copy)
+		fl__layout_blocks(&lay, p->m, STAT_ROWS, STAT_GROUPS);
+	else
+		fl__layout_view(&lay, p->m, p->rows, p->xrows, STAT_ROWS);
+	ng = lay.n_groups;
+	fl__layout_share(&lay, &g0, &g1);
 	memset(acc, 0, (size_t)(2 * d) * sizeof(double));
 	for (int pass = 0; pass < 2; pass++) {
 		memset(part, 0, (size_t)(ng * d) * sizeof(double));
 		for (int64_t g = g0; g < g1; g++) {
 			double *s = part + g * d;
-			int64_t k1 = (g + 1) * nb / ng * STAT_ROWS;
 
-			for (int64_t k = g * nb / ng * STAT_ROWS; k < k1 && k < p->m; k++) {
+			for (int64_t k = lay.first[g]; k < lay.first[g + 1]; k++) {
 				int64_t row = p->rows ? p->rows[k] : k;
 				const float *src = fl_lr__row(p, row, buf);
 				float sc = p->rscale ? p->rscale[row] : 1.0f;
@@ -262,6 +266,7 @@ static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts 
 			sub.x = local;
 			sub.ldx = tr->d;
 			sub.xrows = at;
+			sub.copy = 1;
 		}
 	}
 	if (rc == 0)
@@ -327,7 +332,7 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	fl_lr_data all = {x, d, ldx, rows, m, rscale, NULL, NULL, failing, o->rows, codes};
+	fl_lr_data all = {x, d, ldx, rows, m, rscale, NULL, NULL, failing, o->rows, codes, 0};
 	if (rscale)
 		row_scales(rscale, &all, rowbuf);
 	if (o->standardize) {
@@ -353,8 +358,8 @@ int fl_direction__crossfit(fl_direction *out, float *scores, double *fold_models
 			else
 				train[ntr++] = row;
 		}
-		fl_lr_data tr = {x, d, ldx, train, ntr, rscale, mu, inv_s, failing, o->rows, codes};
-		fl_lr_data te = {x, d, ldx, test, nte, rscale, mu, inv_s, failing, o->rows, codes};
+		fl_lr_data tr = {x, d, ldx, train, ntr, rscale, mu, inv_s, failing, o->rows, codes, 0};
+		fl_lr_data te = {x, d, ldx, test, nte, rscale, mu, inv_s, failing, o->rows, codes, 0};
 		if (automatic &&
 		    (rc = choose_lambda(&lo.lambda, &tr, &lo, o->seed ^ (FL_STREAM_INNER + (uint64_t)f),
 					itr, ite, ifold, fv, th2)) != 0)
@@ -513,7 +518,7 @@ int fl_direction__score_rows(float *out, const fl_direction *dir, const float *x
 			    const fl_mx_codes *codes, int64_t n, int64_t ldx,
 			    const int64_t *rows, int64_t m, const int64_t *xrows, int32_t threads)
 {
-	fl_lr_data data = {x, dir->dim, ldx, rows, m, NULL, NULL, NULL, NULL, xrows, codes};
+	fl_lr_data data = {x, dir->dim, ldx, rows, m, NULL, NULL, NULL, NULL, xrows, codes, 0};
 	float *rscale = NULL, *buf = NULL;
 	int rc;
 

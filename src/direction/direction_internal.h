@@ -24,6 +24,8 @@ typedef struct fl_lr_data {
 	const int64_t *xrows; /* NULL, or entry row is x row xrows[row] (the data only) */
 	const fl_mx_codes *codes; /* NULL, or x is not read: row k of x is row k of the
 				     codes, decoded (a reduced view, fl_lift) */
+	int copy;                 /* x is a copy every rank holds, not a view (its
+				     passes' groups: fl__layout_blocks) */
 } fl_lr_data;
 
 /* The data of entry row `row` of p: a pointer into x, or buf (d floats)

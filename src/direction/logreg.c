@@ -53,6 +53,7 @@ typedef struct lr_ws {
 	float *gb;   /* threads x d */
 	float *wf;   /* d: the weights in float */
 	double *gs;  /* LR_GROUPS x (d + 2): each group's gradient, bias term, loss */
+	fl__layout lay; /* the groups of rows (a view's: each rank's own rows) */
 } lr_ws;
 
 static void ws_free(lr_ws *w)
@@ -91,6 +92,12 @@ static int ws_init(lr_ws *w, const fl_lr_data *data, int32_t threads)
 	w->zb = fl__malloc(sz, "direction blocks");
 	w->fb = fl__malloc(t * (size_t)w->stride_d * sizeof(float), "direction blocks");
 	w->gb = fl__malloc(t * (size_t)w->stride_d * sizeof(float), "direction blocks");
+	/* rows read from a view: its row groups, so that a rank sums its own
+	 * rows; codes or a copy: groups of consecutive blocks */
+	if (data->codes || data->copy)
+		fl__layout_blocks(&w->lay, data->m, w->block, LR_GROUPS);
+	else
+		fl__layout_view(&w->lay, data->m, data->rows, data->xrows, w->block);
 	w->wf = fl__malloc((size_t)d * sizeof(float), "direction weights");
 	w->gs = fl__malloc((size_t)LR_GROUPS * (size_t)(d + 2) * sizeof(double), "direction sums");
 	if (!w->zb || !w->fb || !w->gb || !w->wf || !w->gs) {
@@ -139,22 +146,23 @@ static double dsoftplus_neg(double t)
  * gradient (unscaled sums) at (wf, b), with class weights cw[0] (passing)
  * and cw[1] (failing).
  *
- * Reduction order: the blocks are cut into at most LR_GROUPS fixed groups
- * of consecutive blocks; a group's sums are added in block order by
+ * Reduction order: the rows are cut into fixed groups (w->lay: at most
+ * LR_GROUPS groups of consecutive blocks, or a view's row groups); a
+ * group's sums are added in block order by
  * whichever thread takes it, then the groups in group order (as em.c). No
  * thread waits for another inside the loop, and the result does not
  * depend on the thread count. */
 static double eval_pass(lr_ws *w, double b, const double cw[2], double *grad)
 {
 	const fl_lr_data *p = w->data;
-	int64_t d = p->d, n_groups = w->n_blocks < LR_GROUPS ? w->n_blocks : LR_GROUPS;
+	int64_t d = p->d, n_groups = w->lay.n_groups;
 	int64_t g0, g1;
 	double loss = 0;
 
 	if (grad)
 		memset(grad, 0, (size_t)(d + 1) * sizeof(double));
 	/* with several ranks this one sums its groups; the others' stay 0 */
-	fl__comm_share(n_groups, &g0, &g1);
+	fl__layout_share(&w->lay, &g0, &g1);
 	if (fl__comm_ranks() > 1)
 		memset(w->gs, 0, (size_t)(n_groups * (d + 2)) * sizeof(double));
 #pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1)
@@ -166,10 +174,9 @@ static double eval_pass(lr_ws *w, double b, const double cw[2], double *grad)
 		double *gs = w->gs + (size_t)g * (size_t)(d + 2);
 
 		memset(gs, 0, (size_t)(d + 2) * sizeof(double));
-		for (int64_t blk = g * w->n_blocks / n_groups; blk < (g + 1) * w->n_blocks / n_groups;
-		     blk++) {
-			int64_t i0 = blk * w->block;
-			int64_t rows = p->m - i0 < w->block ? p->m - i0 : w->block;
+		for (int64_t i0 = w->lay.first[g]; i0 < w->lay.first[g + 1]; i0 += w->block) {
+			int64_t end = w->lay.first[g + 1];
+			int64_t rows = end - i0 < w->block ? end - i0 : w->block;
 			double pl = 0, pq = 0;
 
 			load_rows(p, zb, i0, rows);
@@ -414,7 +421,7 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 			   int32_t threads)
 {
 	lr_ws w;
-	int64_t n_groups, g0, g1, b0, b1;
+	int64_t g0, g1;
 	int rc;
 
 	if ((rc = check_data(data)) != 0)
@@ -424,12 +431,9 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 	if ((rc = ws_init(&w, data, threads)) != 0)
 		return rc;
 	memcpy(w.wf, wv, (size_t)data->d * sizeof(float));
-	/* with several ranks this one scores the blocks of its share of the
-	 * groups, then the ranks exchange the scores */
-	n_groups = w.n_blocks < LR_GROUPS ? w.n_blocks : LR_GROUPS;
-	fl__comm_share(n_groups, &g0, &g1);
-	b0 = g0 * w.n_blocks / n_groups;
-	b1 = g1 * w.n_blocks / n_groups;
+	/* with several ranks this one scores the blocks of its groups, then
+	 * the ranks exchange the scores */
+	fl__layout_share(&w.lay, &g0, &g1);
 	fl__blas_single_enter();
 #pragma omp parallel num_threads(w.threads)
 	{
@@ -437,20 +441,21 @@ int fl_direction__decision(float *out, const fl_lr_data *data, const float *wv, 
 		float *zb = w.zb + (size_t)t * (size_t)w.stride_z;
 		float *fb = w.fb + (size_t)t * (size_t)w.stride_d;
 
-#pragma omp for schedule(static, 1)
-		for (int64_t blk = b0; blk < b1; blk++) {
-			int64_t i0 = blk * w.block;
-			int64_t rows = data->m - i0 < w.block ? data->m - i0 : w.block;
+#pragma omp for schedule(dynamic, 1)
+		for (int64_t g = g0; g < g1; g++)
+			for (int64_t i0 = w.lay.first[g]; i0 < w.lay.first[g + 1]; i0 += w.block) {
+				int64_t end = w.lay.first[g + 1];
+				int64_t rows = end - i0 < w.block ? end - i0 : w.block;
 
-			load_rows(data, zb, i0, rows);
-			cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)data->d, 1.0f, zb,
-				    (int)data->d, w.wf, 1, 0.0f, fb, 1);
-			for (int64_t r = 0; r < rows; r++)
-				out[i0 + r] = (float)((double)fb[r] + b);
-		}
+				load_rows(data, zb, i0, rows);
+				cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)data->d, 1.0f,
+					    zb, (int)data->d, w.wf, 1, 0.0f, fb, 1);
+				for (int64_t r = 0; r < rows; r++)
+					out[i0 + r] = (float)((double)fb[r] + b);
+			}
 	}
 	fl__blas_single_leave();
-	fl__comm_gather_rows(out, sizeof(float), data->m, w.block, w.n_blocks, n_groups);
+	fl__layout_gather(&w.lay, out, sizeof(float));
 	ws_free(&w);
 	return 0;
 }

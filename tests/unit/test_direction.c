@@ -142,7 +142,7 @@ static void test_solver_reference(uint64_t seed)
 
 	make_logistic(x, y, M, D, &st);
 	/* plain rows */
-	fl_lr_data data = {x, D, D, NULL, M, NULL, NULL, NULL, y, NULL, NULL};
+	fl_lr_data data = {x, D, D, NULL, M, NULL, NULL, NULL, y, NULL, NULL, 0};
 	for (int64_t i = 0; i < M * D; i++)
 		z[i] = x[i];
 	ref_newton(ref, z, y, M, D, lo.lambda);
@@ -193,7 +193,7 @@ static void test_solver_reference(uint64_t seed)
 		for (int j = 0; j < D; j++)
 			z[k * D + j] = (x[rows[k] * D + j] - mu[j]) * inv_s[j];
 	}
-	fl_lr_data sub = {x, D, D, rows, m, NULL, mu, inv_s, y, NULL, NULL};
+	fl_lr_data sub = {x, D, D, rows, m, NULL, mu, inv_s, y, NULL, NULL, 0};
 	ref_newton(ref, z, ysub, m, D, lo.lambda);
 	memset(theta, 0, sizeof theta);
 	CHECK_RC(fl_direction__logreg(theta, &info, NULL, &sub, &lo), 0);
@@ -206,7 +206,7 @@ static void test_solver_reference(uint64_t seed)
 
 	/* no failing row: refused */
 	memset(ysub, 0, sizeof ysub);
-	fl_lr_data none = {x, D, D, NULL, M, NULL, NULL, NULL, ysub, NULL, NULL};
+	fl_lr_data none = {x, D, D, NULL, M, NULL, NULL, NULL, ysub, NULL, NULL, 0};
 	CHECK_RC(fl_direction__logreg(theta, &info, NULL, &none, &lo), FL_EINVAL);
 }
 
@@ -237,7 +237,7 @@ static void test_balance(uint64_t seed)
 	}
 	printf("balance: %lld failing of %d (log-odds %.2f)\n", (long long)nf, M,
 	       log((double)nf / (double)(M - nf)));
-	fl_lr_data data = {x, D, D, NULL, M, NULL, NULL, NULL, y, NULL, NULL};
+	fl_lr_data data = {x, D, D, NULL, M, NULL, NULL, NULL, y, NULL, NULL, 0};
 	CHECK_RC(fl_direction__logreg(theta, &info, NULL, &data, &lo), 0);
 	printf("balance: bias with weights held at 0: %.2e\n", theta[D]);
 	CHECK(fabs(theta[D]) < 1e-3);
