@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	}
 	for (int64_t l = 0; l < k * d; l++)
 		init[l] = x[(l / d) * (n / k) * d + l % d];
-	fl_km_data data = {x, n, d, d, NULL, 0, NULL, NULL};
+	fl_km_data data = {x, n, d, d, NULL, 0, NULL, NULL, 0};
 	o.k = k;
 	o.tol = 0;
 	o.threads = threads;

@@ -563,7 +563,7 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 		goto cleanup;
 	}
 	fl_km_data all = {x, n, d, ldx, o->rows, o->normalize, lift ? lift->res2 : NULL,
-			  lift ? lift->codes : NULL};
+			  lift ? lift->codes : NULL, !lift};
 	/* the failing rows, which every pass of the fit and the merge reads,
 	 * gathered once (decoded, with their residuals): read through the row
 	 * index from a mapped file, each pass paid a cache and TLB miss per row
@@ -581,7 +581,7 @@ int fl__discover_kmeans(fl_candidate **out, int32_t *n_out, const float *x, int6
 	/* several ranks: each copies the failing rows of its own range */
 	if (!lift && (rc = fl__comm_fetch_rows(xf, x, ldx, d, rows, n_fail)) != 0)
 		goto cleanup;
-	fl_km_data fail_data = {xf, n_fail, d, d, NULL, o->normalize, e2f, NULL};
+	fl_km_data fail_data = {xf, n_fail, d, d, NULL, o->normalize, e2f, NULL, 0};
 	if ((rc = fl_kmeans__fit(cen, assign, NULL, NULL, &fail_data, &ko, NULL)) != 0 ||
 	    (rc = merge_clusters(cen, rad, &ko.k, assign, &fail_data, o->threads)) != 0)
 		goto cleanup;

@@ -15,9 +15,10 @@
  * translation invariant): it keeps the cancellation in that expansion small
  * when the data sit far from the origin.
  *
- * Threads and determinism: rows are cut into fixed blocks whose size depends
- * on d only, and the blocks into at most KM_GROUPS fixed groups of
- * consecutive blocks; OpenMP threads take whole groups, each group sums its
+ * Threads and determinism: rows are cut into at most KM_GROUPS fixed groups
+ * of consecutive blocks, whose size depends on d only (the rows of a view of
+ * fl_discover's: its row groups, each cut into blocks, fl__layout_view, so
+ * that each rank reads its own rows); OpenMP threads take whole groups, each group sums its
  * blocks in block order (centroid sums in double, inertia, seeding
  * potentials), and the groups are added in group order after the loop, so
  * results are bit-identical for any thread count and no thread waits for
@@ -52,6 +53,7 @@ typedef struct km_ws {
 	double *psum;  /* per group, kcap x d: the group's sums */
 	int64_t *pcnt; /* per group, kcap */
 	double *pin;   /* per group: its inertia */
+	fl__layout lay; /* the groups of rows (a view's: each rank its own rows) */
 } km_ws;
 
 static void ws_free(km_ws *w)
@@ -80,6 +82,10 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 	w->kcap = kcap;
 	w->block = fl__block_rows(d); /* in cache for the argmin and the sums */
 	w->n_blocks = (w->n + w->block - 1) / w->block;
+	if (data->view)
+		fl__layout_view(&w->lay, w->n, NULL, data->rows, w->block);
+	else
+		fl__layout_blocks(&w->lay, w->n, w->block, KM_GROUPS);
 	w->threads = threads > 0 ? threads : omp_get_max_threads();
 	if (w->threads > w->n_blocks)
 		w->threads = w->n_blocks > 0 ? (int)w->n_blocks : 1;
@@ -211,7 +217,7 @@ typedef struct km_pass {
  * the rows of every rank's groups, on every rank. */
 static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t *changed)
 {
-	int64_t kc = w->kcap, d = w->d, B = w->block, ns = n_groups * kc * d, nc = 0;
+	int64_t kc = w->kcap, d = w->d, ns = n_groups * kc * d, nc = 0;
 	double *tail = w->psum + ns;
 
 	if (p->mode == P_ASSIGN || p->mode == P_UPDATE) {
@@ -232,27 +238,25 @@ static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t *changed)
 		memcpy(w->pin, tail + nc, (size_t)n_groups * sizeof(double));
 	}
 	if (p->mode == P_ASSIGN) /* Lloyd's: once, after its last pass (gather_assign) */
-		fl__comm_gather_rows(p->assign, sizeof(int32_t), w->n, B, w->n_blocks, n_groups);
+		fl__layout_gather(&w->lay, p->assign, sizeof(int32_t));
 	if (p->mode == P_ASSIGN && p->dist2)
-		fl__comm_gather_rows(p->dist2, sizeof(float), w->n, B, w->n_blocks, n_groups);
+		fl__layout_gather(&w->lay, p->dist2, sizeof(float));
 	if (p->mode == P_UPDATE)
-		fl__comm_gather_rows(p->mind2, sizeof(float), w->n, B, w->n_blocks, n_groups);
+		fl__layout_gather(&w->lay, p->mind2, sizeof(float));
 }
 
 /* Several ranks: the rows of every rank in assign (after Lloyd passes,
  * which only write and read this rank's rows). */
 static void gather_assign(km_ws *w, int32_t *assign)
 {
-	int64_t n_groups = w->n_blocks < KM_GROUPS ? w->n_blocks : KM_GROUPS;
-
-	fl__comm_gather_rows(assign, sizeof(int32_t), w->n, w->block, w->n_blocks, n_groups);
+	fl__layout_gather(&w->lay, assign, sizeof(int32_t));
 }
 
 static void run_pass(km_ws *w, km_pass *p)
 {
 	int64_t d = w->d, m = p->m, kc = w->kcap;
 	int64_t nsum = p->mode == P_MEAN ? d : p->mode == P_LLOYD ? m * d : p->mode == P_EVAL ? m : 0;
-	int64_t n_groups = w->n_blocks < KM_GROUPS ? w->n_blocks : KM_GROUPS;
+	int64_t n_groups = w->lay.n_groups;
 	double inertia = 0;
 	int64_t changed = 0, g0, g1;
 
@@ -265,7 +269,7 @@ static void run_pass(km_ws *w, km_pass *p)
 	memset(w->tot, 0, (size_t)nsum * sizeof(double));
 	memset(w->cnt, 0, (size_t)m * sizeof(int64_t));
 	/* with several ranks this one sums its groups; the others' stay 0 */
-	fl__comm_share(n_groups, &g0, &g1);
+	fl__layout_share(&w->lay, &g0, &g1);
 	if (fl__comm_ranks() > 1) {
 		memset(w->psum, 0, (size_t)(n_groups * kc * d) * sizeof(double));
 		memset(w->pcnt, 0, (size_t)(n_groups * kc) * sizeof(int64_t));
@@ -281,8 +285,8 @@ static void run_pass(km_ws *w, km_pass *p)
 
 		memset(ps, 0, (size_t)nsum * sizeof(double));
 		memset(pc, 0, (size_t)m * sizeof(int64_t));
-		for (int64_t b = g * w->n_blocks / n_groups; b < (g + 1) * w->n_blocks / n_groups; b++) {
-			int64_t i0 = b * w->block, rows = w->n - i0 < w->block ? w->n - i0 : w->block;
+		for (int64_t i0 = w->lay.first[g]; i0 < w->lay.first[g + 1]; i0 += w->block) {
+			int64_t end = w->lay.first[g + 1], rows = end - i0 < w->block ? end - i0 : w->block;
 
 			/* the argmin modes need no |x|^2: sqdist gives the distance */
 			load_rows(w, xb, p->mode == P_EVAL || p->mode == P_UPDATE ? xn : NULL, i0, rows);
@@ -619,7 +623,7 @@ cleanup:
 int fl_kmeans_fit(float *centroids, int32_t *assign, double *inertia, const float *x,
 		  int64_t n, int64_t d, int64_t ldx, const fl_kmeans_opts *opts)
 {
-	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL, NULL};
+	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL, NULL, 0};
 
 	return fl_kmeans__fit(centroids, assign, inertia, NULL, &data, opts, NULL);
 }
@@ -627,7 +631,7 @@ int fl_kmeans_fit(float *centroids, int32_t *assign, double *inertia, const floa
 int fl_kmeans_assign(int32_t *assign, float *dist2, const float *x, int64_t n, int64_t d,
 		     int64_t ldx, const float *centroids, int32_t k, int32_t threads)
 {
-	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL, NULL};
+	fl_km_data data = {x, n, d, ldx, NULL, 0, NULL, NULL, 0};
 
 	return fl_kmeans__assign(assign, dist2, &data, centroids, k, threads);
 }

@@ -23,6 +23,8 @@ typedef struct fl_km_data {
 	int normalize;
 	const float *extra2;
 	const fl_mx_codes *codes;
+	int view; /* x is a view of fl_discover's, rows its rows: the passes are
+		     cut at its row groups (fl__layout_view), each rank its own */
 } fl_km_data;
 
 /* fl_kmeans_fit on `data`. `init` (k x d, or NULL for k-means++) replaces

@@ -84,7 +84,7 @@ static void test_reference(uint64_t *st)
 	float init[6 * 24], cen[6 * 24];
 	double ref[6 * 24], in, rin;
 	int32_t *a = malloc((size_t)n * sizeof(int32_t)), *ra = malloc((size_t)n * sizeof(int32_t)), it;
-	fl_km_data data = {x, n, d, d, NULL, 0, NULL, NULL};
+	fl_km_data data = {x, n, d, d, NULL, 0, NULL, NULL, 0};
 	fl_kmeans_opts o = FL_KMEANS_OPTS_INIT;
 
 	for (int32_t j = 0; j < k; j++)
@@ -122,7 +122,7 @@ static void test_monotone(uint64_t *st)
 	float *x = blobs(n, d, 12, 2.0, st, NULL);
 	float cen[9 * 10], init[9 * 10];
 	fl_kmeans_opts o = FL_KMEANS_OPTS_INIT;
-	fl_km_data data = {x, n, d, d, NULL, 0, NULL, NULL};
+	fl_km_data data = {x, n, d, d, NULL, 0, NULL, NULL, 0};
 	double prev = HUGE_VAL, in;
 	int increases = 0;
 
@@ -231,7 +231,7 @@ static void test_rows_normalize(uint64_t *st)
 			y[m * d + l] = x[i * d + l] * (float)(1.0 / sqrt(s)); /* as the solver does */
 		rows[m++] = i;
 	}
-	fl_km_data sub = {x, m, d, d, rows, 1, NULL, NULL}, dense = {y, m, d, d, NULL, 0, NULL, NULL};
+	fl_km_data sub = {x, m, d, d, rows, 1, NULL, NULL, 0}, dense = {y, m, d, d, NULL, 0, NULL, NULL, 0};
 	o.k = 5;
 	CHECK_RC(fl_kmeans__fit(c1, a1, NULL, NULL, &sub, &o, NULL), 0);
 	CHECK_RC(fl_kmeans__fit(c2, a2, NULL, NULL, &dense, &o, NULL), 0);
