@@ -240,8 +240,8 @@ int ranks_read_file(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-/* FAULTLINE_RANK_GUARD=M: the rows of the view outside this rank's range,
- * [q n / P, (q + 1) n / P) widened by M percent of n each side, unreadable
+/* FAULTLINE_RANK_GUARD=M: the rows of the view outside this rank's range
+ * (fl_comm_rows) widened by M percent of n each side, unreadable
  * (their whole pages): a step that still reads rows of other ranks (issue
  * 16: each rank is to read only its own rows) ends the run with SIGSEGV,
  * and `mpirun ... gdb -batch -ex run -ex bt --args faultline ...` names
@@ -256,8 +256,9 @@ void ranks_guard(const float *x, int64_t n, int64_t dim)
 	if (!env || !started || comm.size < 2 || !x || n < 1)
 		return;
 	margin = atoi(env) * n / 100;
-	lo = (int64_t)comm.rank * n / comm.size - margin;
-	hi = ((int64_t)comm.rank + 1) * n / comm.size + margin;
+	fl_comm_rows(comm.rank, comm.size, n, &lo, &hi);
+	lo -= margin;
+	hi += margin;
 	at = (uintptr_t)x;
 	end = at + (uintptr_t)(n * dim) * sizeof(float);
 	from = (at + (uintptr_t)((lo > 0 ? lo : 0) * dim) * sizeof(float)) / page * page;

@@ -176,6 +176,52 @@ void fl__comm_spans(int64_t *span, const int64_t *rows, int64_t m, int64_t align
 		span[q] = span_start(q, span[q - 1], rows, m, align);
 }
 
+int fl__comm_halo(float **halo, int64_t *h0, int64_t *h1, const float *x, int64_t ldx, int64_t d,
+		  const int64_t *rows, int64_t m, int64_t align)
+{
+	int64_t p = current ? current->size : 1, q = current ? current->rank : 0;
+	int64_t *span = NULL, *want = NULL, n_want = 0, off = 0;
+	float *all = NULL;
+	int rc = 0;
+
+	*halo = NULL;
+	*h0 = *h1 = 0;
+	if (p == 1 || align <= 1)
+		return 0;
+	if (!(span = fl__malloc((size_t)(2 * (p + 1)) * sizeof *span, "rank sizes")))
+		rc = FL_ENOMEM;
+	if (rc == 0) {
+		fl__comm_spans(span, rows, m, align);         /* where the spans start */
+		fl__comm_spans(span + p + 1, rows, m, 1);     /* where the ranks' rows start */
+		for (int64_t r = 1; r < p; r++)
+			n_want += span[p + 1 + r] - span[r];
+		want = fl__malloc((size_t)(n_want ? n_want : 1) * sizeof *want, "edge rows");
+		all = fl__malloc((size_t)((n_want ? n_want : 1) * d) * sizeof *all, "edge rows");
+		rc = want && all ? 0 : FL_ENOMEM;
+	}
+	if ((rc = fl__comm_agree(rc)) != 0 || !current)
+		goto cleanup;
+	for (int64_t r = 1, k = 0; r < p; r++)
+		for (int64_t i = span[r]; i < span[p + 1 + r]; i++)
+			want[k++] = rows ? rows[i] : i;
+	if ((rc = fl__comm_fetch_rows(all, x, ldx, d, want, n_want)) != 0)
+		goto cleanup;
+	for (int64_t r = 1; r < q; r++)
+		off += span[p + 1 + r] - span[r];
+	if (q > 0 && span[p + 1 + q] > span[q]) { /* this rank's rows, to the front */
+		*h0 = span[q];
+		*h1 = span[p + 1 + q];
+		memmove(all, all + off * d, (size_t)((*h1 - *h0) * d) * sizeof *all);
+		*halo = all;
+		all = NULL;
+	}
+cleanup:
+	free(span);
+	free(want);
+	free(all);
+	return rc;
+}
+
 void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1)
 {
 	int64_t q = current ? current->rank : 0, s = 0;
@@ -305,13 +351,17 @@ void fl__comm_row_groups(int64_t *g0, int64_t *g1)
 	fl__comm_share(FL_ROW_GROUPS, g0, g1);
 }
 
+void fl_comm_rows(int32_t rank, int32_t size, int64_t n, int64_t *lo, int64_t *hi)
+{
+	int64_t g0 = (int64_t)rank * FL_ROW_GROUPS / size, g1 = ((int64_t)rank + 1) * FL_ROW_GROUPS / size;
+
+	*lo = g0 * n / FL_ROW_GROUPS;
+	*hi = g1 * n / FL_ROW_GROUPS;
+}
+
 void fl__comm_rows(int64_t *lo, int64_t *hi)
 {
-	int64_t g0, g1;
-
-	fl__comm_row_groups(&g0, &g1);
-	*lo = fl__comm_group_row(g0);
-	*hi = fl__comm_group_row(g1);
+	fl_comm_rows(current ? current->rank : 0, current ? current->size : 1, view_rows, lo, hi);
 }
 
 int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const int64_t *rows,

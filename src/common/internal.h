@@ -307,6 +307,12 @@ void fl__comm_rows(int64_t *lo, int64_t *hi);
  * row's result. */
 void fl__comm_spans(int64_t *span, const int64_t *rows, int64_t m, int64_t align);
 void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span);
+/* The rows of this rank's span (align > 1) that lie before its range:
+ * positions [*h0, *h1) of rows, fetched from their owners into *halo
+ * (malloc'd, (h1 - h0) x d; NULL when none), so that the span's passes
+ * read no other rank's rows of x. Collective; FL_ENOMEM or 0. */
+int fl__comm_halo(float **halo, int64_t *h0, int64_t *h1, const float *x, int64_t ldx, int64_t d,
+		  const int64_t *rows, int64_t m, int64_t align);
 /* this rank's span, [*i0, *i1), and the gather of every rank's, for align 1 */
 void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1);
 void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int64_t m);

@@ -99,6 +99,8 @@ typedef struct pca_src {
 	int64_t block, n_blocks;
 	int threads;
 	float *xb; /* per thread: block x d */
+	const float *halo; /* rows h0 .. h1 - 1, read from here (fl__comm_halo) */
+	int64_t h0, h1;
 } pca_src;
 
 /* about 1 MiB of rows per block: sgemm/ssyrk with d ~ 500 are near their
@@ -123,6 +125,8 @@ static int src_init(pca_src *s, const float *x, int64_t n, int64_t d, int64_t ld
 	s->mu = mu;
 	s->block = (pca_block(d) + align - 1) / align * align;
 	s->n_blocks = (n + s->block - 1) / s->block;
+	s->halo = NULL;
+	s->h0 = s->h1 = 0;
 	s->threads = threads > 0 ? threads : omp_get_max_threads();
 	if (s->threads > s->n_blocks)
 		s->threads = s->n_blocks > 0 ? (int)s->n_blocks : 1;
@@ -135,7 +139,8 @@ static void load_rows(const pca_src *s, float *dst, int64_t i0, int64_t m)
 	int64_t d = s->d;
 
 	for (int64_t r = 0; r < m; r++) {
-		const float *src = s->x + (s->rows ? s->rows[i0 + r] : i0 + r) * s->ldx;
+		const float *src = i0 + r >= s->h0 && i0 + r < s->h1 ? s->halo + (i0 + r - s->h0) * d
+				   : s->x + (s->rows ? s->rows[i0 + r] : i0 + r) * s->ldx;
 		float *o = dst + r * d;
 		if (s->mu)
 #pragma omp simd
@@ -674,7 +679,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 	pca_src s;
 	int64_t d = p->d, r = p->r, bad = INT64_MAX, me = fl__comm_rank(), P = fl__comm_ranks();
 	int64_t *span, i0s, nbq;
-	float *zb = NULL, *ct;
+	float *zb = NULL, *ct, *halo = NULL;
 	int rc, nt;
 
 	if (n == 0)
@@ -698,8 +703,18 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 		for (int64_t k = 0; k < d; k++)
 			ct[k * FL_ROWS_TIMES_LD(r) + j] = p->components[j * d + k];
 	/* several ranks: this one's rows, whole groups of FL_MX_QROWS for the
-	 * codes (a row's projection does not depend on its block) */
+	 * codes (a row's projection does not depend on its block), the rows of
+	 * a group that lie before its range fetched from their owner */
 	fl__comm_spans(span, xrows, n, codes ? FL_MX_QROWS : 1);
+	if ((rc = fl__comm_halo(&halo, &s.h0, &s.h1, x, ldx, d, xrows, n,
+				codes ? FL_MX_QROWS : 1)) != 0) {
+		free(ct);
+		free(span);
+		free(zb);
+		free(s.xb);
+		return rc;
+	}
+	s.halo = halo;
 	i0s = span[me];
 	nbq = (span[me + 1] - i0s + s.block - 1) / s.block;
 	/* the first row that is not finite: the least over the blocks, whatever
@@ -746,6 +761,7 @@ static int transform(const fl_pca *p, const float *x, const int64_t *xrows, int6
 	if (P > 1)
 		exchange_rows(&s, z, ldz, codes, res2, span, &bad);
 	free(span);
+	free(halo);
 	if (bad != INT64_MAX)
 		return fl__error(FL_ERANGE, "PCA projection: row %lld is not finite (NaN or Inf in the "
 				 "embedding?)", (long long)bad);

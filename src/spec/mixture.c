@@ -91,29 +91,37 @@ static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *
 			  const fl_spec_view *v, const int64_t *rows, int64_t m, float *z,
 			  fl_mx_codes *fill, int32_t threads)
 {
-	int64_t p = fl__comm_ranks(), q = fl__comm_rank();
+	int64_t p = fl__comm_ranks(), q = fl__comm_rank(), h0 = 0, h1 = 0;
 	int64_t *span = fl__malloc((size_t)(2 * (p + 1)) * sizeof *span, "rank sizes");
 	const fl_comm *comm;
+	float *halo = NULL;
 	int rc = span ? 0 : FL_ENOMEM;
 
-	if ((rc = fl__comm_agree(rc)) != 0) {
+	if ((rc = fl__comm_agree(rc)) != 0 ||
+	    (rc = fl__comm_halo(&halo, &h0, &h1, v->x, v->dim, v->dim, rows, m,
+				fill ? FL_MX_QROWS : 1)) != 0) {
 		free(span);
 		return rc;
 	}
 	/* with several ranks, each projects the rows of its own range (a row's
 	 * projection and component do not depend on the rows it comes with,
-	 * fl__rows_times; groups of FL_MX_QROWS rows stay whole for the codes)
-	 * alone (the calls below do not exchange), then the ranks agree and
-	 * exchange */
-	fl__comm_spans(span, rows, m, FL_MX_QROWS);
+	 * fl__rows_times; groups of FL_MX_QROWS rows stay whole for the codes,
+	 * the rows of the first that lie before its range fetched: halo) alone
+	 * (the calls below do not exchange), then the ranks agree and exchange */
+	fl__comm_spans(span, rows, m, fill ? FL_MX_QROWS : 1);
 	comm = fl__comm_pause();
 	for (int64_t i0 = span[q]; i0 < span[q + 1] && rc == 0; i0 += SPEC_BLOCK) {
 		int64_t b = span[q + 1] - i0 < SPEC_BLOCK ? span[q + 1] - i0 : SPEC_BLOCK;
+		int64_t e = i0 == h0 ? h1 - h0 : 0; /* rows from the halo first */
 
-		if ((rc = rows ? fl_pca__transform(pca, v->x, rows + i0, b, v->dim, threads, z, pca->r,
-						   NULL)
-			       : fl_pca_transform(z, pca->r, pca, v->x + i0 * v->dim, b, v->dim,
-						  threads)) == 0)
+		if (e > 0)
+			rc = fl_pca_transform(z, pca->r, pca, halo, e, v->dim, threads);
+		if (rc == 0 && b > e)
+			rc = rows ? fl_pca__transform(pca, v->x, rows + i0 + e, b - e, v->dim, threads,
+						      z + e * pca->r, pca->r, NULL)
+				  : fl_pca_transform(z + e * pca->r, pca->r, pca,
+						     v->x + (i0 + e) * v->dim, b - e, v->dim, threads);
+		if (rc == 0)
 			rc = fl_mixture_predict(NULL, assign + i0, NULL, embed_only, z, b, pca->r, NULL,
 						NULL, NULL, threads);
 		if (rc == 0 && fill)
@@ -128,6 +136,7 @@ static int project_assign(int32_t *assign, const fl_pca *pca, const fl_mixture *
 	if (rc == 0 && fill)
 		fl_mx_codes_gather_spans(fill, m, span, span + p + 1);
 	free(span);
+	free(halo);
 	return rc;
 }
 

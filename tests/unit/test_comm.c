@@ -8,7 +8,10 @@
  * dimensions, 8-bit codes) first. Also: a bad table is refused, a table whose
  * exchange fails makes every rank fail with FL_EIO, no report; a bad value
  * in the rows one rank checks gives every rank the single process's error;
- * the ranks' shared sort (fl__comm_sort) gives qsort's order.
+ * the ranks' shared sort (fl__comm_sort) gives qsort's order; the same
+ * reports when each rank's views hold other values outside its own rows
+ * (fl_comm_rows: no rank reads another's rows), and the row fetch gets
+ * every rank the true rows.
  */
 #include "common/internal.h"
 #include "check.h"
@@ -199,8 +202,7 @@ static int32_t pca_dims = 128;
 static char errs[MAX_RANKS][512]; /* the ranks' messages of the last run_job */
 
 /* d as rank q of size holds it when it maps only its own rows: the rows
- * of every view outside its groups of rows (fl__comm_rows) hold other
- * values */
+ * of every view outside its rows (fl_comm_rows) hold other values */
 typedef struct own {
 	fl_data d;
 	fl_view views[4];
@@ -209,9 +211,9 @@ typedef struct own {
 
 static const fl_data *own_data(own *o, const fl_data *d, int32_t q, int32_t size)
 {
-	int64_t lo = q * FL_ROW_GROUPS / size * d->n / FL_ROW_GROUPS,
-		hi = (q + 1) * FL_ROW_GROUPS / size * d->n / FL_ROW_GROUPS;
+	int64_t lo, hi;
 
+	fl_comm_rows(q, size, d->n, &lo, &hi);
 	o->d = *d;
 	o->d.views = o->views;
 	for (int32_t v = 0; v < d->n_views && v < 4; v++) {
@@ -228,17 +230,22 @@ static const fl_data *own_data(own *o, const fl_data *d, int32_t q, int32_t size
 	return &o->d;
 }
 
+/* own_rows: each rank's views hold other values outside its rows (own_data) */
+static int own_rows;
+
 static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exchange, int *rcs)
 {
 	job j = {size, {{0}}, {0}, fail_exchange};
 	rank rk[MAX_RANKS];
 	pthread_t th[MAX_RANKS];
+	own ow[MAX_RANKS];
 	int ok = 0;
 
 	pthread_barrier_init(&j.bar, NULL, (unsigned)size);
 	for (int32_t q = 0; q < size; q++) {
 		rk[q] = (rank){&j, {FL_COMM_VERSION, q, size, &rk[q], allreduce_f64, allreduce_i64,
-				    broadcast, allgather}, d, threads, pca_dims, "", 0, ""};
+				    broadcast, allgather}, own_rows ? own_data(&ow[q], d, q, size) : d,
+			       threads, pca_dims, "", 0, ""};
 		snprintf(rk[q].path, sizeof rk[q].path, "%s/comm_%d_%d_%d.json", FL_TEST_TMP,
 			 (int)size, (int)threads, (int)q);
 		pthread_create(&th[q], NULL, run_rank, &rk[q]);
@@ -248,6 +255,8 @@ static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exc
 		rcs[q] = rk[q].rc;
 		memcpy(errs[q], rk[q].err, sizeof errs[q]);
 		ok += rk[q].rc == 0;
+		for (int32_t v = 0; own_rows && v < d->n_views && v < 4; v++)
+			free(ow[q].x[v]);
 	}
 	pthread_barrier_destroy(&j.bar);
 	return ok;
@@ -449,6 +458,14 @@ int main(void)
 	test_same_report(&d);
 	pca_dims = 8;
 	test_same_report(&d);
+	/* each rank reads only its own rows of the views (fl_comm_rows): the
+	 * others hold other values, the report is the single process's */
+	own_rows = 1;
+	pca_dims = 128;
+	test_same_report(&d);
+	pca_dims = 8;
+	test_same_report(&d);
+	own_rows = 0;
 	test_fetch(&d);
 	test_failures(&d);
 	test_bad_value(&d, s.emb, s.n * s.d - 1);
