@@ -340,7 +340,6 @@ static int views(const fl_data *d, int32_t threads)
 		const fl_view *w = &d->views[v];
 		const char *src = NAME(w->source, w->name);
 		int64_t i0, i1, bad;
-		int rc;
 
 		if (!w->name || !w->name[0] || strlen(w->name) > 63)
 			return fl__error(FL_EINVAL, "view %d: a name of 1-63 bytes is needed", (int)v);
@@ -361,16 +360,31 @@ static int views(const fl_data *d, int32_t threads)
 		fl__comm_max_i64(&bad, 1);
 		if (!bad)
 			continue;
-		/* a bad value: the first one found in row order, named */
-		if ((rc = fl_check_finite_f32(w->x, d->n, w->dim, w->dim, src)))
-			return rc;
-		for (int64_t i = 0; i < d->n * w->dim; i++)
-			if (fabsf(w->x[i]) > VIEW_MAX_ABS)
-				return fl__error(FL_ERANGE, "%s: row %lld, column %lld: %.6g is too large "
-						 "for an embedding (at most %g in magnitude): rescale "
-						 "view %s", src, (long long)(i / w->dim),
-						 (long long)(i % w->dim), (double)w->x[i], VIEW_MAX_ABS,
-						 w->name);
+		/* a bad value: the first in row order that is not finite, else the
+		 * first too large, named; several ranks: each looks in its own
+		 * rows, the first of all is named by every rank */
+		int64_t first[2] = {-INT64_MAX, -INT64_MAX}, at;
+		double value = 0;
+
+		for (int64_t i = i0 * w->dim; i < i1 * w->dim && first[0] == -INT64_MAX; i++)
+			if (!isfinite(w->x[i]))
+				first[0] = -i; /* negated: the ranks agree on the max */
+		for (int64_t i = i0 * w->dim; i < i1 * w->dim && first[1] == -INT64_MAX; i++)
+			if (isfinite(w->x[i]) && fabsf(w->x[i]) > VIEW_MAX_ABS)
+				first[1] = -i;
+		fl__comm_max_i64(first, 2);
+		at = first[0] != -INT64_MAX ? -first[0] : -first[1];
+		if (at >= i0 * w->dim && at < i1 * w->dim)
+			value = w->x[at]; /* its owner's; the others add 0 */
+		fl__comm_sum_f64(&value, 1);
+		if (first[0] != -INT64_MAX)
+			return fl__error(FL_ERANGE, "%s: row %lld, column %lld: value is %s", src,
+					 (long long)(at / w->dim), (long long)(at % w->dim),
+					 isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf");
+		return fl__error(FL_ERANGE, "%s: row %lld, column %lld: %.6g is too large for an "
+				 "embedding (at most %g in magnitude): rescale view %s", src,
+				 (long long)(at / w->dim), (long long)(at % w->dim), value,
+				 VIEW_MAX_ABS, w->name);
 	}
 	return 0;
 }

@@ -88,12 +88,13 @@ case $msg in *"row 11999, column 23: value is +Inf"*) ;; *) bad "+Inf in the las
 for np in 2 3; do
 	mkdir "$tmp/inf$np"
 	# shellcheck disable=SC2086
-	$run -np $np "$bin" discover $inf --json "$tmp/inf$np/r.json" >/dev/null 2>"$tmp/inf$np.err" &&
+	FAULTLINE_RANK_GUARD=0 $run -np $np -x FAULTLINE_RANK_GUARD "$bin" discover $inf \
+		--json "$tmp/inf$np/r.json" >/dev/null 2>"$tmp/inf$np.err" &&
 		bad "+Inf in the last row, np $np: exit 0"
 	grep -qF "$msg" "$tmp/inf$np.err" || { cat "$tmp/inf$np.err"; bad "+Inf in the last row, np $np: not the single process's message"; }
 	[ -z "$(ls "$tmp/inf$np")" ] || bad "+Inf in the last row, np $np: files written"
 done
-echo "+Inf in the last rank's rows: the single process's message, no report"
+echo "+Inf in the last rank's rows: the single process's message (each rank reading its own rows), no report"
 
 # rank 1 (the faultline process itself: the wrapper execs it) killed
 # once rank 0 keeps mixture models beside the JSON (its OUT.tmp.XXXXXX
