@@ -3,7 +3,8 @@
  * shared text-image space, the phrases whose embeddings point the way the
  * slice's mean moved away from the overall mean describe what is special
  * about it ("a photo of a dog in snow"). The score is the dot product of
- * the phrase embedding with that difference of means.
+ * the phrase embedding with that difference of means. The means' sums are
+ * cut into the row groups (several ranks: each sums its own rows).
  */
 #include "report_internal.h"
 
@@ -28,10 +29,48 @@ static int store_phrases(fl_report *r, const char *const *phrases, int32_t n)
 	return FL_OK;
 }
 
+/* The group of row (of n) among FL_ROW_GROUPS groups of n / G rows */
+static int64_t group_of(int64_t row, int64_t n)
+{
+	int64_t g = n > 0 ? (int64_t)((double)row * FL_ROW_GROUPS / (double)n) : 0;
+
+	g = g < 0 ? 0 : g >= FL_ROW_GROUPS ? FL_ROW_GROUPS - 1 : g;
+	while (g > 0 && g * n / FL_ROW_GROUPS > row)
+		g--;
+	while (g < FL_ROW_GROUPS - 1 && (g + 1) * n / FL_ROW_GROUPS <= row)
+		g++;
+	return g;
+}
+
+/* out[0..d) := the sum of rows rows[0..m) of x (NULL: 0..m-1), cut into
+ * the row groups of the n rows (fl__comm_row_groups): several ranks each
+ * sum their own rows, the groups are added in order */
+static void sum_rows(double *out, double *part, const float *x, int64_t n, int64_t d,
+		     const int64_t *rows, const int64_t *rows2, int64_t m2, int64_t m)
+{
+	int64_t g0, g1;
+
+	fl__comm_row_groups(&g0, &g1);
+	memset(part, 0, (size_t)(FL_ROW_GROUPS * d) * sizeof *part);
+	for (int64_t k = 0; k < m + m2; k++) {
+		int64_t row = k < m ? (rows ? rows[k] : k) : rows2[k - m], g = group_of(row, n);
+
+		if (g < g0 || g >= g1)
+			continue;
+		for (int64_t j = 0; j < d; j++)
+			part[g * d + j] += x[row * d + j];
+	}
+	fl__comm_sum_f64(part, FL_ROW_GROUPS * d);
+	memset(out, 0, (size_t)d * sizeof *out);
+	for (int64_t g = 0; g < FL_ROW_GROUPS; g++)
+		for (int64_t j = 0; j < d; j++)
+			out[j] += part[g * d + j];
+}
+
 int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
 			       const char *const *phrases, const float *emb, int32_t n_phrases)
 {
-	double *all, *diff;
+	double *all, *diff, *part;
 	int rc;
 
 	if (!x || d < 1 || !phrases || !emb || n_phrases < 1 || r->phrases)
@@ -39,14 +78,14 @@ int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
 				 "dimension");
 	all = fl__calloc((size_t)d, sizeof *all, "view mean");
 	diff = fl__malloc((size_t)d * sizeof *diff, "slice mean");
-	if (!all || !diff || (rc = store_phrases(r, phrases, n_phrases))) {
+	part = fl__malloc((size_t)(FL_ROW_GROUPS * d) * sizeof *part, "slice mean");
+	if (!all || !diff || !part || (rc = store_phrases(r, phrases, n_phrases))) {
 		free(all);
 		free(diff);
+		free(part);
 		return FL_ENOMEM;
 	}
-	for (int64_t i = 0; i < r->n; i++)
-		for (int64_t j = 0; j < d; j++)
-			all[j] += x[i * d + j];
+	sum_rows(all, part, x, r->n, d, NULL, NULL, 0, r->n);
 	for (int64_t j = 0; j < d; j++)
 		all[j] /= (double)r->n;
 	for (int32_t s = 0; s < r->n_slices; s++) {
@@ -55,14 +94,8 @@ int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
 
 		if (m == 0)
 			continue;
-		memset(diff, 0, (size_t)d * sizeof *diff);
-		for (int64_t k = 0; k < m; k++) {
-			int64_t row = k < c->n_members ? c->members[k] :
-						     c->holdout_members[k - c->n_members];
-
-			for (int64_t j = 0; j < d; j++)
-				diff[j] += x[row * d + j];
-		}
+		sum_rows(diff, part, x, r->n, d, c->members, c->holdout_members, c->n_holdout_members,
+			 c->n_members);
 		for (int64_t j = 0; j < d; j++)
 			diff[j] = diff[j] / (double)m - all[j];
 		c->n_phrases = 0;
@@ -89,5 +122,6 @@ int fl_report_describe_phrases(fl_report *r, const float *x, int64_t d,
 	}
 	free(all);
 	free(diff);
+	free(part);
 	return FL_OK;
 }

@@ -49,6 +49,28 @@ for pca in 128 16; do
 	done
 done
 
+# phrase descriptions (their sums over a slice's rows, by row groups) and
+# the page's map, on the CLI tests' small set
+cli=$(cd "$(dirname "$0")/../cli/data" && pwd)
+small="--labels $cli/labels.npy --probs $cli/probs.npy --view e=$cli/emb.npy --method kmeans --k 2
+       --min-size 3 --no-holdout --phrases $cli/phrases.txt --phrase-embeddings $cli/phrase_emb.npy
+       --phrase-view e --quiet"
+mkdir "$tmp/ph1"
+# shellcheck disable=SC2086 # one word per argument
+"$bin" discover $small --json "$tmp/ph1/r.json" --html "$tmp/ph1/r.html" >/dev/null
+grep -q '"phrases"' "$tmp/ph1/r.json" || bad "phrases: none in the single process's report"
+for np in 2 3; do
+	mkdir "$tmp/ph$np"
+	# shellcheck disable=SC2086
+	FAULTLINE_RANK_GUARD=0 $run -np $np -x FAULTLINE_RANK_GUARD "$bin" discover $small \
+		--json "$tmp/ph$np/r.json" --html "$tmp/ph$np/r.html" >/dev/null 2>"$tmp/ph$np.err" ||
+		{ cat "$tmp/ph$np.err"; bad "phrases, np $np: exit non-zero"; }
+	for f in r.json r.html; do
+		cmp -s "$tmp/ph1/$f" "$tmp/ph$np/$f" || bad "phrases, np $np: $f differs"
+	done
+done
+echo "phrases and the map: np 2 and 3 give the single process's report and page"
+
 # a bad input on rank 1 only: every rank ends, rank and file named, no report
 printf 'not an npy file' >"$tmp/bad.npy"
 mkdir "$tmp/fail"
