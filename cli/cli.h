@@ -77,10 +77,9 @@ int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
  * ends every rank (MPI_Abort) instead. ranks_agree(code): every rank's
  * worst code, once all got there (before rank 0 writes: a rank that ended
  * early leaves no report behind). ranks_print_volume: what this rank
- * exchanged, on stderr (--timings). ranks_guard(x, n, dim): with
- * FAULTLINE_RANK_GUARD in the environment, the pages of the view x that
- * lie outside this rank's rows are made unreadable (a check for the
- * steps that read past their rank's rows). ranks_read_file: rank 0 reads
+ * exchanged, on stderr (--timings). ranks_map_own(a, x, n, dim): of the
+ * view x (the mapping of array a), this rank keeps the pages of its own
+ * rows (fl_comm_rows) mapped, the rest unmapped. ranks_read_file: rank 0 reads
  * a file, every rank gets its bytes (the metadata CSV). fail() names the
  * rank (cli_rank of cli_ranks) when there are several. */
 extern int cli_rank, cli_ranks;
@@ -90,14 +89,17 @@ const fl_comm *ranks_comm(void);
 int ranks_agree(int code);
 int ranks_end(int code);
 void ranks_print_volume(void);
-void ranks_guard(const float *x, int64_t n, int64_t dim);
+void ranks_map_own(const fl_array *a, const float *x, int64_t n, int64_t dim);
 int ranks_read_file(const char *path, char **text, size_t *len);
 #else
 static inline int ranks_start(void) { return 0; }
 static inline const fl_comm *ranks_comm(void) { return NULL; }
 static inline int ranks_agree(int code) { return code; }
 static inline void ranks_print_volume(void) {}
-static inline void ranks_guard(const float *x, int64_t n, int64_t dim) { (void)x, (void)n, (void)dim; }
+static inline void ranks_map_own(const fl_array *a, const float *x, int64_t n, int64_t dim)
+{
+	(void)a, (void)x, (void)n, (void)dim;
+}
 static inline int ranks_read_file(const char *path, char **text, size_t *len)
 {
 	(void)path, (void)text, (void)len;

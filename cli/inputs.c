@@ -109,8 +109,13 @@ static int take_views(inputs *in)
 		if (rc)
 			return fail(exit_for_input(rc), "%s", fl_last_error());
 	}
-	for (int v = 0; v < in->data.n_views; v++) /* FAULTLINE_RANK_GUARD (cli/mpi.c) */
-		ranks_guard(in->views[v].x, in->n, in->views[v].dim);
+	/* several ranks: each keeps the mapping of its own rows of every view
+	 * only (cli/mpi.c) */
+	for (int i = 0; i < in->n_due; i++)
+		for (int v = 0; v < in->data.n_views; v++)
+			if (in->views_due[i].f32 == &in->views[v].x)
+				ranks_map_own(in->views_due[i].arr, in->views[v].x, in->n,
+					      in->views[v].dim);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * partial report is written. Without mpirun or srun (no PMI in the
  * environment) MPI is not started: one process, as the default build.
  */
+#define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "cli.h"
 
 #include <errno.h>
@@ -240,35 +241,41 @@ int ranks_read_file(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-/* FAULTLINE_RANK_GUARD=M: the rows of the view outside this rank's range
- * (fl_comm_rows) widened by M percent of n each side, unreadable
- * (their whole pages): a step that still reads rows of other ranks (issue
- * 16: each rank is to read only its own rows) ends the run with SIGSEGV,
- * and `mpirun ... gdb -batch -ex run -ex bt --args faultline ...` names
- * it. A check for developers; the view must be memory-mapped read-only
- * (an .npy of float32), as the CLI maps it. */
-void ranks_guard(const float *x, int64_t n, int64_t dim)
+/* Each rank maps only its own rows of a view (issue 16): fl_discover reads
+ * no other row of a view on this rank (fl_comm_rows), so the pages of the
+ * file's mapping outside them are replaced by an inaccessible reservation
+ * (MAP_FIXED): the file system serves each rank its rows only, and a step
+ * that read another rank's rows would stop with SIGSEGV rather than read
+ * them quietly (tests/mpi/ranks.sh runs every case so). Views that are not
+ * a float32 mapping (float64, .npz) were converted whole and stay whole.
+ * FAULTLINE_RANK_ROWS=all keeps every row mapped. The reservation lies in
+ * the mapping's address range, which fl_array_free unmaps whole. */
+void ranks_map_own(const fl_array *a, const float *x, int64_t n, int64_t dim)
 {
-	const char *env = getenv("FAULTLINE_RANK_GUARD");
-	int64_t margin, lo, hi;
+	const char *env = getenv("FAULTLINE_RANK_ROWS");
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), at, end, from, to;
+	int64_t lo, hi;
+	int bad = 0;
 
-	if (!env || !started || comm.size < 2 || !x || n < 1)
+	if (!started || comm.size < 2 || !x || n < 1 || !fl_array_is_mapped(a) ||
+	    fl_array_dtype(a) != FL_DT_F32 || (env && strcmp(env, "all") == 0))
 		return;
-	margin = atoi(env) * n / 100;
 	fl_comm_rows(comm.rank, comm.size, n, &lo, &hi);
-	lo -= margin;
-	hi += margin;
 	at = (uintptr_t)x;
 	end = at + (uintptr_t)(n * dim) * sizeof(float);
-	from = (at + (uintptr_t)((lo > 0 ? lo : 0) * dim) * sizeof(float)) / page * page;
-	to = (at + (uintptr_t)((hi < n ? hi : n) * dim) * sizeof(float) + page - 1) / page * page;
-	at = (at + page - 1) / page * page; /* whole pages only */
+	from = (at + (uintptr_t)(lo * dim) * sizeof(float)) / page * page;
+	to = (at + (uintptr_t)(hi * dim) * sizeof(float) + page - 1) / page * page;
+	at = (at + page - 1) / page * page; /* whole pages of the view only */
 	end = end / page * page;
-	if ((from > at && mprotect((void *)at, from - at, PROT_NONE)) ||
-	    (end > to && mprotect((void *)to, end - to, PROT_NONE)))
-		fprintf(stderr, "faultline: rank %d: FAULTLINE_RANK_GUARD: %s\n", comm.rank,
-			strerror(errno));
+	if (from > at)
+		bad |= mmap((void *)at, from - at, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED;
+	if (end > to)
+		bad |= mmap((void *)to, end - to, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED;
+	if (bad) /* the mapping stays as it was: every row readable */
+		fprintf(stderr, "faultline: rank %d: note: every row of %s stays mapped: %s\n",
+			comm.rank, fl_array_name(a), strerror(errno));
 }
 
 int ranks_end(int code)

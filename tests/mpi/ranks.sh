@@ -6,7 +6,7 @@
 # that fails ends every rank: a bad input on rank 1 (its message names the
 # rank and the file, the job exits non-zero, no report is written), a rank
 # killed mid-run; and each rank reads only its own rows of the views (the
-# others' made unreadable, FAULTLINE_RANK_GUARD).
+# others unmapped: the CLI maps each rank's own rows only).
 # usage: ranks.sh FAULTLINE (built with -DFL_MPI=ON)
 set -eu
 bin=$1
@@ -33,9 +33,9 @@ for pca in 128 16; do
 		out=$tmp/np$1-t$2-$pca
 		mkdir "$out"
 		# every rank reads only its own rows of the views: the others'
-		# unreadable (FAULTLINE_RANK_GUARD, fl_comm_rows)
+		# unmapped (cli/mpi.c, fl_comm_rows)
 		# shellcheck disable=SC2086
-		if ! FAULTLINE_RANK_GUARD=0 $run -np "$1" -x FAULTLINE_RANK_GUARD "$bin" discover $args \
+		if ! $run -np "$1" "$bin" discover $args \
 			--pca-dims $pca --threads "$2" --json "$out/r.json" >"$out/r.txt" 2>"$out/err"; then
 			cat "$out/err"
 			bad "np $1 threads $2 pca-dims $pca: exit non-zero"
@@ -62,7 +62,7 @@ grep -q '"phrases"' "$tmp/ph1/r.json" || bad "phrases: none in the single proces
 for np in 2 3; do
 	mkdir "$tmp/ph$np"
 	# shellcheck disable=SC2086
-	FAULTLINE_RANK_GUARD=0 $run -np $np -x FAULTLINE_RANK_GUARD "$bin" discover $small \
+	$run -np $np "$bin" discover $small \
 		--json "$tmp/ph$np/r.json" --html "$tmp/ph$np/r.html" >/dev/null 2>"$tmp/ph$np.err" ||
 		{ cat "$tmp/ph$np.err"; bad "phrases, np $np: exit non-zero"; }
 	for f in r.json r.html; do
@@ -110,7 +110,7 @@ case $msg in *"row 11999, column 23: value is +Inf"*) ;; *) bad "+Inf in the las
 for np in 2 3; do
 	mkdir "$tmp/inf$np"
 	# shellcheck disable=SC2086
-	FAULTLINE_RANK_GUARD=0 $run -np $np -x FAULTLINE_RANK_GUARD "$bin" discover $inf \
+	$run -np $np "$bin" discover $inf \
 		--json "$tmp/inf$np/r.json" >/dev/null 2>"$tmp/inf$np.err" &&
 		bad "+Inf in the last row, np $np: exit 0"
 	grep -qF "$msg" "$tmp/inf$np.err" || { cat "$tmp/inf$np.err"; bad "+Inf in the last row, np $np: not the single process's message"; }
@@ -151,6 +151,7 @@ wait "$job" || rc=$?
 grep -q "rank 1" "$tmp/kill.err" || { cat "$tmp/kill.err"; bad "rank 1 killed: rank 1 not named"; }
 [ -z "$(ls "$tmp/kill")" ] || bad "rank 1 killed: files written: $(ls "$tmp/kill")"
 echo "rank 1 killed: the job ended non-zero (exit $rc), rank 1 named, no report, no folder"
+
 # the same on a larger set (blocks of 4096 rows, many to a rank)
 big="--labels $tmp/big/labels.npy --probs $tmp/big/probs.npy --view emb=$tmp/big/emb.npy --quiet"
 mkdir "$tmp/g1" "$tmp/g2" "$tmp/g3"
@@ -158,11 +159,11 @@ mkdir "$tmp/g1" "$tmp/g2" "$tmp/g3"
 "$bin" discover $big --threads 1 --json "$tmp/g1/r.json" >/dev/null
 for np in 2 3; do
 	# shellcheck disable=SC2086
-	FAULTLINE_RANK_GUARD=0 $run -np $np -x FAULTLINE_RANK_GUARD "$bin" discover $big --threads 1 \
+	$run -np $np "$bin" discover $big --threads 1 \
 		--json "$tmp/g$np/r.json" >/dev/null 2>"$tmp/g$np.err" ||
-		{ cat "$tmp/g$np.err"; bad "np $np, rows of other ranks unreadable: exit non-zero"; }
+		{ cat "$tmp/g$np.err"; bad "np $np, rows of other ranks unmapped: exit non-zero"; }
 	cmp -s "$tmp/g1/r.json" "$tmp/g$np/r.json" ||
-		bad "np $np, rows of other ranks unreadable: not the single process's report"
+		bad "np $np, rows of other ranks unmapped: not the single process's report"
 done
-echo "150,000 rows, other ranks' rows unreadable: np 2 and 3 give the single process's report"
+echo "150,000 rows, other ranks' rows unmapped: np 2 and 3 give the single process's report"
 [ "$fails" -eq 0 ]
