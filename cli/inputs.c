@@ -204,7 +204,6 @@ static int read_views(inputs *in, const args *a)
 		in->views[v].name = in->view_name[v];
 		in->views[v].dim = fl_array_cols(arr);
 		in->views[v].source = eq + 1;
-
 	}
 	in->data.views = in->views;
 	in->data.n_views = a->views.n;

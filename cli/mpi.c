@@ -173,9 +173,12 @@ int ranks_agree(int code)
 {
 	int worst = code;
 
+	MPI_Request req;
+
 	if (started && comm.size > 1 &&
-	    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
-		return fail(EXIT_INTERNAL, "MPI_Allreduce failed");
+	    wait_for(&req, MPI_Iallreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req)))
+		return progress_cancelled() ? progress_cancelled()
+					    : fail(EXIT_INTERNAL, "MPI_Allreduce failed");
 	return worst != code ? fail(worst, "another rank failed") : code;
 }
 

@@ -64,11 +64,11 @@ typedef struct fl_comm {
 /**
  * The rows of the views that rank `rank` of `size` reads, [*lo, *hi) of n
  * (the rows of 32 fixed groups of n / 32 rows each, the rank's share of the
- * groups; with more than 32 ranks some read none). fl_discover reads no
- * other row of a view on that rank but, at the edge of its range, the
- * edge rows it fetches from their owners and the rows it scans for the
- * first bad value when one is found; a caller may give each rank views
- * whose other rows are unreadable (the CLI's FAULTLINE_RANK_GUARD).
+ * groups; with more than 32 ranks some read none). With a table, fl_discover
+ * reads no other row of a view on that rank (rows it needs from others are
+ * sent by their owners), so a caller may give each rank views whose other
+ * rows are unreadable: the CLI maps only these (FAULTLINE_RANK_ROWS=all
+ * maps every row). No rows (0, 0) for a rank outside [0, size).
  */
 FL_API void fl_comm_rows(int32_t rank, int32_t size, int64_t n, int64_t *lo, int64_t *hi);
 

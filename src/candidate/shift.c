@@ -124,10 +124,11 @@ static int class_means(double *mean, const float *x, const int64_t *xrows, int64
 			for (int64_t i = pb[g]; i < pb[g + 1]; i++) {
 				int64_t c = labels[i];
 				const float *xi = x + (xrows ? xrows[i] : i) * d;
-				double *pc = pg + (c - c0) * L;
+				double *pc;
 
 				if (c < c0 || c >= c1)
 					continue;
+				pc = pg + (c - c0) * L;
 				pc[2 * d + 1] += 1;
 				for (int64_t j = 0; j < d; j++)
 					pc[d + j] += xi[j];

@@ -451,7 +451,11 @@ static void update_centres(km_ws *w, float *c, float *old, int32_t k, int32_t *a
 					fd = s, far = i0 + r;
 			}
 		}
-		/* n >= k guarantees a cluster with two rows while one is empty */
+		/* n >= k guarantees a cluster with two rows while one is empty
+		 * (not after a failed exchange between ranks, whose counts are a
+		 * rank's own: the run is dropped) */
+		if (far < 0)
+			continue;
 		int32_t a = assign[far];
 		load_rows(w, row, NULL, far, 1);
 		w->cnt[a]--;

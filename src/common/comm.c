@@ -9,14 +9,21 @@ static _Thread_local const fl_comm *current;
 static _Thread_local int failed, failed_rank;
 static _Thread_local int64_t view_rows; /* the rows of the views (fl__comm_fetch_rows) */
 
-/* After a failed exchange the rank goes on alone: every later pass
- * computes all its groups here (the table is not called again), and
- * fl__comm_leave reports the failure; the report is dropped. */
+/* After a failed exchange (another rank gone, a signal caught while
+ * waiting) the table is not called again: every later pass computes its
+ * own groups of rows only, as before (no rank reads another's rows), the
+ * exchanges leave the others' parts at zero, and fl__comm_leave reports
+ * the failure; the report is dropped. */
 static void fail_here(void)
 {
 	failed = 1;
 	failed_rank = current->rank;
-	current = NULL;
+}
+
+/* the table while exchanges work, else NULL */
+static const fl_comm *table(void)
+{
+	return failed ? NULL : current;
 }
 
 void fl__comm_enter(const fl_comm *c, int64_t n_rows)
@@ -64,7 +71,7 @@ int fl__comm_agree(int rc)
 {
 	int64_t v; /* the lowest rank that failed, as size - rank (0: none) */
 
-	if (!current)
+	if (!table())
 		return rc;
 	v = rc ? current->size - current->rank : 0;
 	if (current->allreduce_i64(current->user, &v, 1, FL_COMM_MAX)) {
@@ -87,19 +94,19 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
 
 void fl__comm_sum_f64(double *buf, int64_t n)
 {
-	if (current && n > 0 && current->allreduce_f64(current->user, buf, n, FL_COMM_SUM))
+	if (table() && n > 0 && current->allreduce_f64(current->user, buf, n, FL_COMM_SUM))
 		fail_here();
 }
 
 void fl__comm_sum_i64(int64_t *buf, int64_t n)
 {
-	if (current && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_SUM))
+	if (table() && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_SUM))
 		fail_here();
 }
 
 void fl__comm_max_i64(int64_t *buf, int64_t n)
 {
-	if (current && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_MAX))
+	if (table() && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_MAX))
 		fail_here();
 }
 
@@ -124,6 +131,11 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 	p = current->size;
 	lo = group_row(current->rank * n_groups / p, n_rows, block, n_blocks, n_groups);
 	hi = group_row((current->rank + 1) * n_groups / p, n_rows, block, n_blocks, n_groups);
+	if (!table()) { /* after a failed exchange: the others' rows zeros (valid indices) */
+		memset(rows, 0, (size_t)lo * row_bytes);
+		memset(rows + hi * (int64_t)row_bytes, 0, (size_t)(n_rows - hi) * row_bytes);
+		return;
+	}
 	if (p <= 256 || (b = fl__malloc((size_t)p * sizeof *b, "rank sizes"))) {
 		for (int64_t q = 0; q < p; q++)
 			b[q] = (group_row((q + 1) * n_groups / p, n_rows, block, n_blocks, n_groups) -
@@ -199,7 +211,7 @@ int fl__comm_halo(float **halo, int64_t *h0, int64_t *h1, const float *x, int64_
 		all = fl__malloc((size_t)((n_want ? n_want : 1) * d) * sizeof *all, "edge rows");
 		rc = want && all ? 0 : FL_ENOMEM;
 	}
-	if ((rc = fl__comm_agree(rc)) != 0 || !current)
+	if ((rc = fl__comm_agree(rc)) != 0)
 		goto cleanup;
 	for (int64_t r = 1, k = 0; r < p; r++)
 		for (int64_t i = span[r]; i < span[p + 1 + r]; i++)
@@ -240,7 +252,8 @@ void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int6
 		return;
 	if (current->size > 256 &&
 	    !(span = fl__malloc((size_t)(current->size + 1) * sizeof *span, "rank sizes"))) {
-		fail_here(); /* the run ends with FL_EIO */
+		fail_here(); /* the run ends with FL_EIO; meanwhile zeros, valid indices */
+		memset(base, 0, (size_t)m * row_bytes);
 		return;
 	}
 	fl__comm_spans(span, rows, m, 1);
@@ -259,6 +272,12 @@ void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span)
 		return;
 	p = current->size;
 	q = current->rank;
+	if (!table()) { /* after a failed exchange: the others' rows zeros (valid indices) */
+		memset(base, 0, (size_t)span[q] * row_bytes);
+		memset((char *)base + span[q + 1] * (int64_t)row_bytes, 0,
+		       (size_t)(span[p] - span[q + 1]) * row_bytes);
+		return;
+	}
 	if ((bytes_of = fl__malloc((size_t)p * sizeof *bytes_of, "rank sizes")) &&
 	    (mine = fl__malloc((size_t)(span[q + 1] - span[q]) * row_bytes + 1, "rows"))) {
 		for (int64_t r = 0; r < p; r++)
@@ -267,8 +286,10 @@ void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span)
 		memcpy(mine, (char *)base + span[q] * (int64_t)row_bytes, (size_t)bytes_of[q]);
 		rc = current->allgather(current->user, mine, base, bytes_of);
 	}
-	if (rc)
-		fail_here(); /* the run ends with FL_EIO: the rows are never read */
+	if (rc) { /* the run ends with FL_EIO; meanwhile zeros, valid indices */
+		fail_here();
+		memset(base, 0, (size_t)span[p] * row_bytes);
+	}
 	free(bytes_of);
 	free(mine);
 }
@@ -288,7 +309,7 @@ void fl__layout_blocks(fl__layout *l, int64_t m, int64_t block, int64_t max_grou
 void fl__layout_view(fl__layout *l, int64_t m, const int64_t *rows, const int64_t *xrows,
 		     int64_t block)
 {
-	if (view_rows <= 0) { /* not a view of fl_discover's */
+	if (view_rows <= 0) { /* not a view of fl_discover's: blocks */
 		fl__layout_blocks(l, m, block, FL_ROW_GROUPS);
 		return;
 	}
@@ -320,7 +341,8 @@ void fl__layout_gather(const fl__layout *l, void *base, size_t row_bytes)
 		return;
 	p = current->size;
 	if (p > 256 && !(span = fl__malloc((size_t)(p + 1) * sizeof *span, "rank sizes"))) {
-		fail_here(); /* the run ends with FL_EIO */
+		fail_here(); /* the run ends with FL_EIO; meanwhile zeros, valid indices */
+		memset(base, 0, (size_t)l->first[l->n_groups] * row_bytes);
 		return;
 	}
 	for (int64_t q = 0; q <= p; q++)
@@ -353,8 +375,14 @@ void fl__comm_row_groups(int64_t *g0, int64_t *g1)
 
 void fl_comm_rows(int32_t rank, int32_t size, int64_t n, int64_t *lo, int64_t *hi)
 {
-	int64_t g0 = (int64_t)rank * FL_ROW_GROUPS / size, g1 = ((int64_t)rank + 1) * FL_ROW_GROUPS / size;
+	int64_t g0, g1;
 
+	if (size < 1 || rank < 0 || rank >= size || n < 0) { /* no such rank: no rows */
+		*lo = *hi = 0;
+		return;
+	}
+	g0 = (int64_t)rank * FL_ROW_GROUPS / size;
+	g1 = ((int64_t)rank + 1) * FL_ROW_GROUPS / size;
 	*lo = g0 * n / FL_ROW_GROUPS;
 	*hi = g1 * n / FL_ROW_GROUPS;
 }
@@ -390,8 +418,8 @@ int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const
 	    !(got = fl__malloc((size_t)(m ? m : 1) * row_bytes, "rows")) ||
 	    !(part = fl__malloc((size_t)(mine ? mine : 1) * row_bytes, "rows")))
 		rc = FL_ENOMEM;
-	if ((rc = fl__comm_agree(rc)) != 0 || !current)
-		goto cleanup; /* a failed exchange: the report is dropped */
+	if ((rc = fl__comm_agree(rc)) != 0)
+		goto cleanup;
 	/* the wanted rows by row: each rank's are a run of them, in rank order */
 	qsort(w, (size_t)m, sizeof *w, cmp_wanted);
 	for (int64_t j = 0, t = 0, r = 0; j < m; j++) {
@@ -401,9 +429,10 @@ int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const
 		if (r == current->rank)
 			memcpy(part + t++ * d, x + w[j].row * ld, row_bytes);
 	}
-	if (current->allgather(current->user, part, got, bytes_of)) {
+	if (!table() || current->allgather(current->user, part, got, bytes_of)) {
 		memset(got, 0, (size_t)m * row_bytes); /* the others' rows unknown */
-		fail_here();
+		if (table())
+			fail_here();
 	}
 	for (int64_t j = 0; j < m; j++)
 		memcpy(out + w[j].k * d, got + j * d, row_bytes);
@@ -491,8 +520,8 @@ int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, c
 		qsort(base, (size_t)n, size, cmp);
 		return 0;
 	}
-	if ((rc = fl__comm_agree(rc)) != 0 || (p > 1 && !current))
-		goto cleanup; /* a failed exchange: the report is dropped */
+	if ((rc = fl__comm_agree(rc)) != 0)
+		goto cleanup;
 	/* rank q's part, rows [q n / p, (q + 1) n / p), sorted on its threads */
 	for (int64_t r = 0; r <= t; r++)
 		bound[r] = (q * t + r) * n / (p * t);

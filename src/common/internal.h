@@ -300,8 +300,9 @@ void fl__comm_rows(int64_t *lo, int64_t *hi);
 /* span[0..P]: rank q's positions of rows[0..m) (view rows in increasing
  * order; NULL: the rows 0..m-1) are [span[q], span[q + 1]), the rows of its
  * range (fl__comm_rows), each boundary rounded down to a multiple of align
- * (a group of align positions stays with one rank, which then reads up to
- * align - 1 rows of the next). For passes whose rows' results do not
+ * (a group of align positions stays with one rank, whose span then starts
+ * with up to align - 1 rows of the rank before: fl__comm_halo fetches
+ * them). For passes whose rows' results do not
  * depend on the rows they come with (projections, assignments): then
  * fl__comm_gather_spans(base, row_bytes, span) gives every rank every
  * row's result. */

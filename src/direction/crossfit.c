@@ -133,15 +133,30 @@ static int roc_auc(double *auc, const float *scores, const int64_t *rows, int64_
 	return 0;
 }
 
+/* the scale of a row that normalises it (0 for a zero row) */
+static float row_scale(const float *x, int64_t d)
+{
+	double s = 0;
+
+	for (int64_t j = 0; j < d; j++)
+		s += (double)x[j] * x[j];
+	return s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
+}
+
+/* rscale[row] for the rows of p; several ranks: of the rows of this rank's
+ * range only, the only ones its passes read (a pass over rows of others
+ * reads a copy, with its own scales: choose_lambda) */
 static void row_scales(float *rscale, const fl_lr_data *p, float *buf)
 {
+	int64_t lo = 0, hi = INT64_MAX;
+
+	if (fl__comm_ranks() > 1 && !p->codes)
+		fl__comm_rows(&lo, &hi);
 	for (int64_t k = 0; k < p->m; k++) {
-		int64_t row = p->rows ? p->rows[k] : k;
-		const float *x = fl_lr__row(p, row, buf);
-		double s = 0;
-		for (int64_t j = 0; j < p->d; j++)
-			s += (double)x[j] * x[j];
-		rscale[row] = s > 0 ? (float)(1.0 / sqrt(s)) : 0.0f;
+		int64_t row = p->rows ? p->rows[k] : k, xrow = p->xrows ? p->xrows[row] : row;
+
+		if (xrow >= lo && xrow < hi)
+			rscale[row] = row_scale(fl_lr__row(p, row, buf), p->d);
 	}
 }
 
@@ -237,7 +252,7 @@ static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts 
 	int64_t stride = (tr->m + INNER_ROWS - 1) / INNER_ROWS, *rows = NULL, *want = NULL;
 	int64_t *at = NULL;
 	fl_lr_data sub = *tr;
-	float *local = NULL;
+	float *local = NULL, *rs = NULL;
 	int rc = 0;
 
 	if (stride > 1) {
@@ -247,25 +262,30 @@ static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts 
 			rows[sub.m] = tr->rows[sub.m * stride];
 		sub.rows = rows;
 	}
-	/* several ranks: the inner fits' rows (at most INNER_ROWS) fetched from
-	 * their owners, read from here: a pass over so few rows is one group
-	 * of blocks, which one rank would read whole */
-	if (fl__comm_ranks() > 1 && !tr->codes && sub.m > 0) {
+	/* the inner fits' rows (at most INNER_ROWS) copied, from their owners
+	 * with several ranks, and read from the copy: a pass over so few rows
+	 * is one group of blocks, which one rank would read whole (copied with
+	 * one rank too, so that the passes' groups are the same) */
+	if (!tr->codes && sub.m > 0) {
 		int64_t n_entry = sub.rows[sub.m - 1] + 1; /* rows in increasing order */
 
 		local = fl__malloc((size_t)(sub.m * tr->d) * sizeof *local, "inner rows");
 		want = fl__malloc((size_t)sub.m * sizeof *want, "inner rows");
 		at = fl__malloc((size_t)n_entry * sizeof *at, "inner rows");
-		rc = local && want && at ? 0 : FL_ENOMEM;
+		rs = tr->rscale ? fl__malloc((size_t)n_entry * sizeof *rs, "inner rows") : NULL;
+		rc = local && want && at && (rs || !tr->rscale) ? 0 : FL_ENOMEM;
 		for (int64_t k = 0; rc == 0 && k < sub.m; k++) {
 			want[k] = tr->xrows ? tr->xrows[sub.rows[k]] : sub.rows[k];
 			at[sub.rows[k]] = k; /* entry row -> its row in local */
 		}
 		if ((rc = fl__comm_agree(rc)) == 0 &&
 		    (rc = fl__comm_fetch_rows(local, tr->x, tr->ldx, tr->d, want, sub.m)) == 0) {
+			for (int64_t k = 0; rs && k < sub.m; k++) /* the scales of rows of others */
+				rs[sub.rows[k]] = row_scale(local + k * tr->d, tr->d);
 			sub.x = local;
 			sub.ldx = tr->d;
 			sub.xrows = at;
+			sub.rscale = rs ? rs : tr->rscale;
 			sub.copy = 1;
 		}
 	}
@@ -275,6 +295,7 @@ static int choose_lambda(double *lambda, const fl_lr_data *tr, const fl_lr_opts 
 	free(want);
 	free(at);
 	free(local);
+	free(rs);
 	return rc;
 }
 

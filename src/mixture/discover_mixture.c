@@ -140,7 +140,10 @@ static int assign_chunks(fl_mx_out *fo, const fl_mixture *m, const fl_pca *p, co
 			 const fl_discover_mixture_opts *o)
 {
 	fl_mx_codes cc = {0};
-	int rc = fl_mx_codes_alloc(&cc, ASSIGN_CHUNK, p->r);
+	/* the rows of a chunk as rows of x, even when they are x's own: with
+	 * several ranks, each projects the rows of its range (fl__comm_spans) */
+	int64_t *idx = o->rows ? NULL : fl__malloc(ASSIGN_CHUNK * sizeof *idx, "chunk rows");
+	int rc = !o->rows && !idx ? FL_ENOMEM : fl_mx_codes_alloc(&cc, ASSIGN_CHUNK, p->r);
 
 	for (int64_t c0 = 0; rc == 0 && c0 < n; c0 += ASSIGN_CHUNK) {
 		int64_t mc = n - c0 < ASSIGN_CHUNK ? n - c0 : ASSIGN_CHUNK;
@@ -154,11 +157,14 @@ static int assign_chunks(fl_mx_out *fo, const fl_mixture *m, const fl_pca *p, co
 		data.prows = side->prows ? side->prows + c0 : NULL;
 		if (side->probs && !side->prows)
 			data.probs = side->probs + c0 * side->n_classes;
-		if ((rc = fl_pca__transform(p, o->rows ? x : x + c0 * ldx, o->rows ? o->rows + c0 : NULL,
-					    mc, ldx, o->threads, NULL, 0, &cc)) == 0)
+		for (int64_t i = 0; idx && i < mc; i++)
+			idx[i] = c0 + i;
+		if ((rc = fl_pca__transform(p, x, o->rows ? o->rows + c0 : idx, mc, ldx, o->threads,
+					    NULL, 0, &cc)) == 0)
 			rc = fl_mixture__predict(&part, m, &data, o->threads);
 	}
 	fl_mx_codes_free(&cc);
+	free(idx);
 	return rc;
 }
 

@@ -71,6 +71,22 @@ for np in 2 3; do
 done
 echo "phrases and the map: np 2 and 3 give the single process's report and page"
 
+# normalised rows (their scales, each rank its own), and the mixture without
+# a holdout past 2^19 rows (its rows assigned a chunk at a time)
+for case in "normalize:$args --normalize" "chunks:--labels $tmp/c/labels.npy --probs $tmp/c/probs.npy
+	--view emb=$tmp/c/emb.npy --no-holdout --method mixture --quiet"; do
+	name=${case%%:*}
+	[ "$name" = chunks ] && "$bin" synth --out "$tmp/c" --n 600000 --d 8 --seed 3 >/dev/null
+	mkdir "$tmp/$name-1" "$tmp/$name-2"
+	# shellcheck disable=SC2086 # one word per argument
+	"$bin" discover ${case#*:} --threads 1 --json "$tmp/$name-1/r.json" >/dev/null
+	# shellcheck disable=SC2086
+	$run -np 2 "$bin" discover ${case#*:} --threads 1 --json "$tmp/$name-2/r.json" \
+		>/dev/null 2>"$tmp/$name.err" || { cat "$tmp/$name.err"; bad "$name, np 2: exit non-zero"; }
+	cmp -s "$tmp/$name-1/r.json" "$tmp/$name-2/r.json" || bad "$name, np 2: not the single process's report"
+done
+echo "normalised rows, the mixture's chunks without a holdout: np 2 gives the single process's report"
+
 # a bad input on rank 1 only: every rank ends, rank and file named, no report
 printf 'not an npy file' >"$tmp/bad.npy"
 mkdir "$tmp/fail"
