@@ -62,7 +62,7 @@ static int32_t find(int32_t *parent, int32_t a)
 }
 
 /* Sums over the rows of a class or a cluster are cut into the fixed groups
- * of the view's rows (FL_ROW_GROUPS, fl__comm_row_groups): a group sums its
+ * of the view's rows (fl__layout_view): a group sums its
  * rows in order, the groups are added in group order. Several ranks: each
  * sums the rows of its own groups, reads no other rank's rows, and the
  * group sums are exchanged (zeros elsewhere: the same bits for any P). At
@@ -70,28 +70,15 @@ static int32_t find(int32_t *parent, int32_t a)
  * over a share of the classes each). */
 #define SUM_DOUBLES (1 << 22)
 
-/* pb[g]: the first of the n rows (x rows xrows[i], in increasing order, or
- * i) in view-row group g, g = 0 .. FL_ROW_GROUPS */
-static void group_bounds(int64_t *pb, const int64_t *xrows, int64_t n)
+/* the group of row i of the layout's rows */
+static int64_t group_of(const fl__layout *l, int64_t i)
 {
-	for (int64_t g = 0, i = 0; g <= FL_ROW_GROUPS; g++) {
-		int64_t first = g < FL_ROW_GROUPS ? fl__comm_group_row(g) : INT64_MAX;
-
-		while (i < n && (xrows ? xrows[i] : i) < first)
-			i++;
-		pb[g] = i;
-	}
-}
-
-/* the group of row i of the n (pb: group_bounds) */
-static int64_t group_of(const int64_t *pb, int64_t i)
-{
-	int64_t lo = 0, hi = FL_ROW_GROUPS; /* pb[lo] <= i < pb[hi] */
+	int64_t lo = 0, hi = l->n_groups; /* first[lo] <= i < first[hi] */
 
 	while (hi - lo > 1) {
 		int64_t mid = (lo + hi) / 2;
 
-		if (pb[mid] <= i)
+		if (l->first[mid] <= i)
 			lo = mid;
 		else
 			hi = mid;
@@ -104,15 +91,15 @@ static int64_t group_of(const int64_t *pb, int64_t i)
  * its passing rows, of all its rows, their counts (2 d + 2 doubles). */
 static int class_means(double *mean, const float *x, const int64_t *xrows, int64_t d,
 		       const int64_t *labels, int32_t k, const unsigned char *failing,
-		       const int64_t *pb, int threads)
+		       const fl__layout *lay, int threads)
 {
-	int64_t G = FL_ROW_GROUPS, L = 2 * d + 2, chunk = SUM_DOUBLES / (G * L), g0, g1;
+	int64_t G = lay->n_groups, L = 2 * d + 2, chunk = SUM_DOUBLES / (FL_ROW_GROUPS * L), g0, g1;
 	double *part;
 
 	chunk = chunk < 1 ? 1 : chunk < k ? chunk : k;
 	if (!(part = fl__malloc((size_t)(G * chunk * L) * sizeof *part, "class means")))
 		return FL_ENOMEM;
-	fl__comm_row_groups(&g0, &g1);
+	fl__layout_share(lay, &g0, &g1);
 	for (int64_t c0 = 0; c0 < k; c0 += chunk) {
 		int64_t c1 = c0 + chunk < k ? c0 + chunk : k;
 
@@ -121,7 +108,7 @@ static int class_means(double *mean, const float *x, const int64_t *xrows, int64
 		for (int64_t g = g0; g < g1; g++) {
 			double *pg = part + g * chunk * L;
 
-			for (int64_t i = pb[g]; i < pb[g + 1]; i++) {
+			for (int64_t i = lay->first[g]; i < lay->first[g + 1]; i++) {
 				int64_t c = labels[i];
 				const float *xi = x + (xrows ? xrows[i] : i) * d;
 				double *pc;
@@ -170,15 +157,15 @@ static int class_means(double *mean, const float *x, const int64_t *xrows, int64
  * length (0 when none): nc x d, cut into groups as the class means. */
 static int cluster_shifts(double *shift, const fl_candidate *cands, int32_t nc, const float *x,
 			  const int64_t *xrows, int64_t d, const int64_t *labels, const double *mean,
-			  const int64_t *pb, int threads)
+			  const fl__layout *lay, int threads)
 {
-	int64_t G = FL_ROW_GROUPS, chunk = SUM_DOUBLES / (G * d), g0, g1;
+	int64_t G = lay->n_groups, chunk = SUM_DOUBLES / (FL_ROW_GROUPS * d), g0, g1;
 	double *part;
 
 	chunk = chunk < 1 ? 1 : chunk < nc ? chunk : nc > 0 ? nc : 1;
 	if (!(part = fl__malloc((size_t)(G * chunk * d) * sizeof *part, "shifts")))
 		return FL_ENOMEM;
-	fl__comm_row_groups(&g0, &g1);
+	fl__layout_share(lay, &g0, &g1);
 	for (int64_t a0 = 0; a0 < nc; a0 += chunk) {
 		int64_t a1 = a0 + chunk < nc ? a0 + chunk : nc;
 
@@ -190,7 +177,7 @@ static int cluster_shifts(double *shift, const fl_candidate *cands, int32_t nc, 
 			if (!is_cluster(c))
 				continue;
 			for (int64_t j = 0; j < c->n_members; j++) {
-				int64_t i = c->members[j], y = labels[i], g = group_of(pb, i);
+				int64_t i = c->members[j], y = labels[i], g = group_of(lay, i);
 				const float *xi = x + (xrows ? xrows[i] : i) * d;
 				double *sh = part + (g * chunk + a - a0) * d;
 
@@ -332,7 +319,7 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 			 int32_t threads)
 {
 	int32_t nc = *n_cands, made = 0, *parent = NULL, *strict = NULL, *g = NULL;
-	int64_t pb[FL_ROW_GROUPS + 1];
+	fl__layout lay; /* the view's row groups of the n rows */
 	unsigned char *failing = NULL;
 	double *mean = NULL, *shift = NULL, *cosine = NULL;
 	fl_candidate *out;
@@ -353,10 +340,10 @@ int fl__candidates_shift(fl_candidate **cands, int32_t *n_cands, const float *x,
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
-	group_bounds(pb, xrows, n);
+	fl__layout_view(&lay, n, NULL, xrows, 1);
 	if ((rc = fl__failing_flags(failing, failure, n, "shift")) ||
-	    (rc = class_means(mean, x, xrows, d, labels, n_classes, failing, pb, threads)) ||
-	    (rc = cluster_shifts(shift, *cands, nc, x, xrows, d, labels, mean, pb, threads)))
+	    (rc = class_means(mean, x, xrows, d, labels, n_classes, failing, &lay, threads)) ||
+	    (rc = cluster_shifts(shift, *cands, nc, x, xrows, d, labels, mean, &lay, threads)))
 		goto cleanup;
 	memset(failing, 0, (size_t)(n ? n : 1)); /* from here on, row marks */
 	for (size_t ab = 0; ab < (size_t)nc * (size_t)nc; ab++)

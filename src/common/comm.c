@@ -234,34 +234,6 @@ cleanup:
 	return rc;
 }
 
-void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1)
-{
-	int64_t q = current ? current->rank : 0, s = 0;
-
-	for (int64_t r = 1; r <= q; r++)
-		s = span_start(r, s, rows, m, 1);
-	*i0 = s;
-	*i1 = span_start(q + 1, s, rows, m, 1);
-}
-
-void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int64_t m)
-{
-	int64_t spans[257] = {0}, *span = spans;
-
-	if (!current)
-		return;
-	if (current->size > 256 &&
-	    !(span = fl__malloc((size_t)(current->size + 1) * sizeof *span, "rank sizes"))) {
-		fail_here(); /* the run ends with FL_EIO; meanwhile zeros, valid indices */
-		memset(base, 0, (size_t)m * row_bytes);
-		return;
-	}
-	fl__comm_spans(span, rows, m, 1);
-	fl__comm_gather_spans(base, row_bytes, span);
-	if (span != spans)
-		free(span);
-}
-
 void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span)
 {
 	int64_t p, q, *bytes_of;

@@ -314,9 +314,6 @@ void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span);
  * read no other rank's rows of x. Collective; FL_ENOMEM or 0. */
 int fl__comm_halo(float **halo, int64_t *h0, int64_t *h1, const float *x, int64_t ldx, int64_t d,
 		  const int64_t *rows, int64_t m, int64_t align);
-/* this rank's span, [*i0, *i1), and the gather of every rank's, for align 1 */
-void fl__comm_own_span(const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1);
-void fl__comm_gather_own(void *base, size_t row_bytes, const int64_t *rows, int64_t m);
 /* How a summing pass cuts its m rows (positions of a list) into fixed
  * groups, summed apart and then in group order; each group's rows in
  * blocks from its first. fl__layout_blocks: groups of consecutive blocks

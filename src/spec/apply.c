@@ -204,6 +204,18 @@ static char *vectors_key(const char *what, const fl_spec_view *v, int normalize,
 	return fl__sb_finish(&s, "centroids key");
 }
 
+/* rows[0..m) of a view (NULL: 0..m-1) in its row groups (fl__layout_view):
+ * with several ranks, this one's are the positions [*i0, *i1), its own rows */
+static void own_rows(fl__layout *lay, const int64_t *rows, int64_t m, int64_t *i0, int64_t *i1)
+{
+	int64_t g0, g1;
+
+	fl__layout_view(lay, m, NULL, rows, 1);
+	fl__layout_share(lay, &g0, &g1);
+	*i0 = lay->first[g0];
+	*i1 = lay->first[g1];
+}
+
 /* nearest() for rows[0..m) (all rows when NULL) of view v, the same
  * answers, screened by float32 GEMM: per block of rows, the distances
  * |x|^2 + |c|^2 - 2 x.c with x.c from one sgemm, whose error is at most
@@ -219,6 +231,7 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 			    int threads)
 {
 	int64_t n_blocks, s0, s1;
+	fl__layout lay;
 	double *cn = fl__malloc((size_t)(k ? k : 1) * sizeof *cn, "centroid norms");
 	float *xb = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)dim * sizeof *xb, "spec rows");
 	float *dots = fl__malloc((size_t)threads * SCREEN_ROWS * (size_t)(k ? k : 1) * sizeof *dots,
@@ -240,7 +253,7 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 	cmax = sqrt(cmax);
 	/* with several ranks, each the rows of its own range (a row's answer
 	 * does not depend on its block), then exchanged */
-	fl__comm_own_span(rows, m, &s0, &s1);
+	own_rows(&lay, rows, m, &s0, &s1);
 	n_blocks = (s1 - s0 + SCREEN_ROWS - 1) / SCREEN_ROWS;
 	fl__blas_single_enter();
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -301,7 +314,7 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 		}
 	}
 	fl__blas_single_leave();
-	fl__comm_gather_own(near, sizeof *near, rows, m);
+	fl__layout_gather(&lay, near, sizeof *near);
 	free(cn);
 	free(xb);
 	free(dots);
@@ -351,6 +364,7 @@ static int direction_products(const float **out, fl_spec_cache **cache, const fl
 	char *key = vectors_key("direction", v, normalize, w, 1, dim);
 	float *fa, *buf;
 	int64_t i0, i1;
+	fl__layout lay;
 	int32_t k;
 	int rc;
 
@@ -368,7 +382,7 @@ static int direction_products(const float **out, fl_spec_cache **cache, const fl
 		free(buf);
 		return FL_ENOMEM;
 	}
-	fl__comm_own_span(rows, m, &i0, &i1); /* several ranks: the rows of this one's range */
+	own_rows(&lay, rows, m, &i0, &i1); /* several ranks: the rows of this one's range */
 #pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
 	for (int64_t i = i0; i < i1; i++)
 		float_dot(fa + 2 * i, w, row_of(v, rows ? rows[i] : i, normalize,
@@ -394,6 +408,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	const int32_t *near = NULL;
 	double cut = 0, bias = 0;
 	int64_t dim = 0, label = -1, n_others = 0, own = -1, i0, i1;
+	fl__layout lay;
 	int normalize = cJSON_IsTrue(field(spec, "normalize")), threads, rc;
 
 	if ((rc = vector(&w, &dim, spec, is_direction ? "weights" : "centroid", type)) ||
@@ -459,7 +474,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 	/* rows apart: the same bits whatever the threads; with several ranks
 	 * each the rows of its range (the same as direction_products'), then
 	 * exchanged */
-	fl__comm_own_span(rows, m, &i0, &i1);
+	own_rows(&lay, rows, m, &i0, &i1);
 #pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
 	for (int64_t i = i0; i < i1; i++) {
 		int64_t r = rows ? rows[i] : i;
@@ -481,7 +496,7 @@ static int apply_linear(uint8_t *member, const cJSON *spec, const fl_spec_data *
 			member[i] = sqrt(dist2(w, x, dim)) <= cut &&
 				    (near || nearest(others, n_others, dim, x) == own);
 	}
-	fl__comm_gather_own(member, 1, rows, m);
+	fl__layout_gather(&lay, member, 1);
 cleanup:
 	free(w);
 	free(buf);
