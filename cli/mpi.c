@@ -205,10 +205,11 @@ int ranks_read_file(const char *path, char **text, size_t *len)
 	*len = 0;
 	if (comm.rank == 0) {
 		FILE *f = fopen(path, "rb");
-		size_t cap = 1 << 16, got;
+		size_t cap = 0, got = 1;
 
-		while (f && !err) {
-			char *nb = (size_t)n + 1 >= cap || !buf ? realloc(buf, cap *= 2) : buf;
+		err = f ? 0 : errno;
+		while (!err && got > 0) { /* grown twofold; one byte spare */
+			char *nb = (size_t)n + 1 < cap ? buf : realloc(buf, cap = cap ? 2 * cap : 1 << 16);
 
 			if (!nb) {
 				err = ENOMEM;
@@ -217,10 +218,8 @@ int ranks_read_file(const char *path, char **text, size_t *len)
 			buf = nb;
 			got = fread(buf + n, 1, cap - (size_t)n - 1, f);
 			n += (int64_t)got;
-			if (got == 0)
-				err = ferror(f) ? EIO : -1;
+			err = got == 0 && ferror(f) ? EIO : 0;
 		}
-		err = !f ? errno : err == -1 ? 0 : err;
 		if (f)
 			fclose(f);
 		if (err)
