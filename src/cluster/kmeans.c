@@ -37,6 +37,7 @@
 #include <string.h>
 
 #define KM_GROUPS 32 /* fixed groups of blocks summed apart (run_pass) */
+#define KM_TRIALS 24 /* 2 + ln k candidates a centre: k < e^22 */
 
 /* Workspace of one solver: shared state plus per-thread block scratch. */
 typedef struct km_ws {
@@ -196,8 +197,8 @@ static float sqdist(const float *a, const float *b, int64_t d)
 enum km_mode {
 	P_MEAN,   /* tot[0..d) = sum of the unshifted rows */
 	P_LLOYD,  /* assign, changed, inertia, tot = per-centre sums, cnt */
-	P_EVAL,   /* tot[j] = sum_i min(mind2_i, |x_i - c_j|^2) */
-	P_UPDATE, /* mind2 = min(mind2, |x - c_0|^2); inertia = sum of mind2 */
+	P_EVAL,   /* tot[j] = sum_i min(mind2_i, |x_i - c_j|^2); dtr */
+	P_UPDATE, /* mind2 = |x - c_0|^2; inertia = sum of mind2 */
 	P_ASSIGN  /* assign, dist2 */
 };
 
@@ -208,23 +209,24 @@ typedef struct km_pass {
 	int32_t *assign;
 	float *dist2;   /* P_ASSIGN, may be NULL */
 	float *mind2;   /* seeding: squared distance to the nearest centre so far */
-	int first;      /* P_UPDATE: mind2 is not set yet */
+	float *dtr;     /* P_EVAL: |x_i - c_j|^2 at i m + j, this rank's rows */
 	double inertia;
 	int64_t changed;
 } km_pass;
 
-/* Several ranks: every group's partial sums, and the per-row results of
- * the rows of every rank's groups, on every rank. */
-static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t *changed)
+/* Several ranks: every group's partial sums (nsum a group), and
+ * P_ASSIGN's per-row results of the rows of every rank's groups, on every
+ * rank. */
+static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t nsum, int64_t *changed)
 {
-	int64_t kc = w->kcap, d = w->d, ns = n_groups * kc * d, nc = 0;
+	int64_t ns = n_groups * nsum, nc = 0;
 	double *tail = w->psum + ns;
 
 	if (p->mode == P_ASSIGN || p->mode == P_UPDATE) {
 		fl__comm_sum_f64(w->pin, n_groups);
 	} else { /* one exchange: the sums, then counts and changed (exact in double), inertia */
 		if (p->mode == P_LLOYD) {
-			nc = n_groups * kc + 1;
+			nc = n_groups * p->m + 1;
 			for (int64_t i = 0; i < nc - 1; i++)
 				tail[i] = (double)w->pcnt[i];
 			tail[nc - 1] = (double)*changed;
@@ -241,8 +243,6 @@ static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t *changed)
 		fl__layout_gather(&w->lay, p->assign, sizeof(int32_t));
 	if (p->mode == P_ASSIGN && p->dist2)
 		fl__layout_gather(&w->lay, p->dist2, sizeof(float));
-	if (p->mode == P_UPDATE)
-		fl__layout_gather(&w->lay, p->mind2, sizeof(float));
 }
 
 /* Several ranks: the rows of every rank in assign (after Lloyd passes,
@@ -255,6 +255,7 @@ static void gather_assign(km_ws *w, int32_t *assign)
 static void run_pass(km_ws *w, km_pass *p)
 {
 	int64_t d = w->d, m = p->m, kc = w->kcap;
+	/* a group's sums: nsum doubles at psum + g nsum, m counts at pcnt + g m */
 	int64_t nsum = p->mode == P_MEAN ? d : p->mode == P_LLOYD ? m * d : p->mode == P_EVAL ? m : 0;
 	int64_t n_groups = w->lay.n_groups;
 	double inertia = 0;
@@ -271,8 +272,8 @@ static void run_pass(km_ws *w, km_pass *p)
 	/* with several ranks this one sums its groups; the others' stay 0 */
 	fl__layout_share(&w->lay, &g0, &g1);
 	if (fl__comm_ranks() > 1) {
-		memset(w->psum, 0, (size_t)(n_groups * kc * d) * sizeof(double));
-		memset(w->pcnt, 0, (size_t)(n_groups * kc) * sizeof(int64_t));
+		memset(w->psum, 0, (size_t)(n_groups * nsum) * sizeof(double));
+		memset(w->pcnt, 0, (size_t)(n_groups * m) * sizeof(int64_t));
 		memset(w->pin, 0, (size_t)n_groups * sizeof(double));
 	}
 #pragma omp parallel for num_threads(w->threads) schedule(dynamic, 1) reduction(+ : changed)
@@ -280,8 +281,8 @@ static void run_pass(km_ws *w, km_pass *p)
 		int t = omp_get_thread_num();
 		float *xb = w->xb + (size_t)t * w->block * d, *xn = w->xn + (size_t)t * w->block;
 		float *dots = w->dots + (size_t)t * w->block * kc;
-		double *ps = w->psum + (size_t)g * kc * d, pin = 0;
-		int64_t *pc = w->pcnt + (size_t)g * kc;
+		double *ps = w->psum + (size_t)(g * nsum), pin = 0;
+		int64_t *pc = w->pcnt + (size_t)(g * m);
 
 		memset(ps, 0, (size_t)nsum * sizeof(double));
 		memset(pc, 0, (size_t)m * sizeof(int64_t));
@@ -306,14 +307,13 @@ static void run_pass(km_ws *w, km_pass *p)
 					for (int64_t j = 0; j < m; j++) {
 						v = xn[r] + (dr[j] + w->cn[j]);
 						v = v > 0 ? v : 0;
+						p->dtr[i * m + j] = v;
 						ps[j] += v < p->mind2[i] ? v : p->mind2[i];
 					}
 					break;
 				case P_UPDATE:
 					v = xn[r] + (dr[0] + w->cn[0]);
-					v = v > 0 ? v : 0;
-					if (p->first || v < p->mind2[i])
-						p->mind2[i] = v;
+					p->mind2[i] = v > 0 ? v : 0;
 					pin += p->mind2[i];
 					break;
 				case P_LLOYD:
@@ -345,65 +345,97 @@ static void run_pass(km_ws *w, km_pass *p)
 		w->pin[g] = pin;
 	}
 	if (fl__comm_ranks() > 1)
-		exchange(w, p, n_groups, &changed);
+		exchange(w, p, n_groups, nsum, &changed);
 	for (int64_t g = 0; g < n_groups; g++) {
 		for (int64_t l = 0; l < nsum; l++)
-			w->tot[l] += w->psum[(size_t)g * kc * d + l];
+			w->tot[l] += w->psum[(size_t)(g * nsum + l)];
 		for (int64_t j = 0; j < m; j++)
-			w->cnt[j] += w->pcnt[(size_t)g * kc + j];
+			w->cnt[j] += w->pcnt[(size_t)(g * m + j)];
 		inertia += w->pin[g];
 	}
 	p->inertia = inertia;
 	p->changed = changed;
 }
 
-/* A row index drawn with probability proportional to mind2 (target is a
- * uniform fraction of the total); falls back to the last positive row when
- * rounding leaves the target just above the running sum. */
-static int64_t sample_d2(const float *mind2, int64_t n, double target)
+/* The row of a draw with probability proportional to mind2: target is a
+ * uniform fraction of the total, gp the groups' potentials (their sums of
+ * mind2, on every rank). The groups' running sum finds the group, its
+ * rows' running sum the row, so the draw is the same for any number of
+ * ranks: -1 when the group is another rank's (its rows' mind2 are not
+ * here). Rounding past the end takes the last positive group and in it
+ * the last positive row. */
+static int64_t sample_d2(const km_ws *w, const float *mind2, const double *gp, double target)
 {
-	double acc = 0;
-	int64_t last = 0;
+	int64_t last = -1, row = -1, g0, g1;
+	double acc = 0, before = 0;
 
-	for (int64_t i = 0; i < n; i++) {
-		if (mind2[i] > 0) {
-			acc += mind2[i];
-			last = i;
+	for (int64_t g = 0; g < w->lay.n_groups; g++) {
+		if (gp[g] > 0) {
+			last = g;
+			before = acc;
+			acc += gp[g];
 			if (acc > target)
-				return i;
+				break;
 		}
 	}
-	return last;
+	fl__layout_share(&w->lay, &g0, &g1);
+	if (last < g0 || last >= g1)
+		return -1;
+	acc = before;
+	for (int64_t i = w->lay.first[last], end = w->lay.first[last + 1]; i < end; i++) {
+		if (mind2[i] > 0) {
+			acc += mind2[i];
+			row = i;
+			if (acc > target)
+				break;
+		}
+	}
+	return row;
 }
 
-/* Greedy k-means++ seeding into c (k x d, shifted); cand holds the trials. */
-static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *cand,
+/* Greedy k-means++ seeding into c (k x d, shifted); cand holds the trials,
+ * dtr (n x trials) their distances. A candidate's pass also gives what
+ * taking it leaves: each row's distance to it and each group's potential,
+ * so the centre taken needs no pass of its own; with several ranks each
+ * keeps the distances of its rows, and the draws are found by the ranks
+ * that hold them (sample_d2). */
+static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *dtr, float *cand,
 			  fl_rng *rng)
 {
-	int64_t n = w->n, d = w->d, trials = 2 + (int64_t)log((double)k);
-	km_pass up = {P_UPDATE, c, 1, NULL, NULL, mind2, 1, 0, 0};
+	int64_t n = w->n, d = w->d, trials = 2 + (int64_t)log((double)k), g0, g1;
+	int64_t at[KM_TRIALS];
+	double gp[KM_GROUPS], pot;
+	km_pass up = {P_UPDATE, c, 1, NULL, NULL, mind2, NULL, 0, 0};
 
 	load_rows(w, c, NULL, (int64_t)fl__rng_below(rng, (uint64_t)n), 1);
 	run_pass(w, &up);
+	memcpy(gp, w->pin, (size_t)w->lay.n_groups * sizeof(double));
+	pot = up.inertia;
+	fl__layout_share(&w->lay, &g0, &g1);
 	for (int32_t j = 1; j < k; j++) {
-		double pot = up.inertia;
 		int64_t best = 0;
 
-		for (int64_t l = 0; l < trials; l++) {
-			/* all rows on a centre already (duplicates): any row will do */
-			int64_t i = pot > 0 ? sample_d2(mind2, n, fl__rng_uniform(rng) * pot)
-					    : (int64_t)fl__rng_below(rng, (uint64_t)n);
-			load_rows(w, cand + l * d, NULL, i, 1);
-		}
-		km_pass ev = {P_EVAL, cand, trials, NULL, NULL, mind2, 0, 0, 0};
+		for (int64_t l = 0; l < trials; l++) /* all rows on a centre already: any row */
+			at[l] = pot > 0 ? sample_d2(w, mind2, gp, fl__rng_uniform(rng) * pot)
+					: (int64_t)fl__rng_below(rng, (uint64_t)n);
+		if (pot > 0)
+			fl__comm_max_i64(at, trials);
+		for (int64_t l = 0; l < trials; l++)
+			load_rows(w, cand + l * d, NULL, at[l], 1);
+		km_pass ev = {P_EVAL, cand, trials, NULL, NULL, mind2, dtr, 0, 0};
 		run_pass(w, &ev);
 		for (int64_t l = 1; l < trials; l++)
 			if (w->tot[l] < w->tot[best])
 				best = l;
 		memcpy(c + (int64_t)j * d, cand + best * d, (size_t)d * sizeof(float));
-		up.c = c + (int64_t)j * d;
-		up.first = 0;
-		run_pass(w, &up);
+		/* what the pass summed for the best candidate: the new mind2 */
+		for (int64_t g = 0; g < w->lay.n_groups; g++)
+			gp[g] = w->psum[g * trials + best];
+		pot = w->tot[best];
+		for (int64_t g = g0; g < g1; g++)
+			for (int64_t i = w->lay.first[g]; i < w->lay.first[g + 1]; i++)
+				mind2[i] = dtr[i * trials + best] < mind2[i] ? dtr[i * trials + best]
+									    : mind2[i];
 	}
 }
 
@@ -492,6 +524,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 	const fl_kmeans_opts *o = opts ? opts : &defaults;
 	km_ws w;
 	float *c = NULL, *old = NULL, *best = NULL, *cand = NULL, *row = NULL, *mind2 = NULL;
+	float *dtr = NULL;
 	int32_t *own = NULL, best_it = 0;
 	int64_t d = data->d, trials, best_r = -1, restarts;
 	double best_in = HUGE_VAL;
@@ -515,22 +548,23 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 	cand = fl__malloc((size_t)(trials * d) * sizeof(float), "k-means candidates");
 	row = fl__malloc((size_t)d * sizeof(float), "k-means row");
 	mind2 = init ? NULL : fl__malloc((size_t)data->n * sizeof(float), "k-means seeding");
+	dtr = init ? NULL : fl__malloc((size_t)(data->n * trials) * sizeof(float), "k-means seeding");
 	if (!assign)
 		assign = own = fl__malloc((size_t)data->n * sizeof(int32_t), "k-means assignment");
-	if (!c || !old || !best || !cand || !row || (!init && !mind2) || !assign) {
+	if (!c || !old || !best || !cand || !row || (!init && (!mind2 || !dtr)) || !assign) {
 		rc = FL_ENOMEM;
 		goto cleanup;
 	}
 
 	fl__blas_single_enter();
-	km_pass mean = {P_MEAN, NULL, 0, NULL, NULL, NULL, 0, 0, 0};
+	km_pass mean = {P_MEAN, NULL, 0, NULL, NULL, NULL, NULL, 0, 0};
 	run_pass(&w, &mean);
 	for (int64_t l = 0; l < d; l++)
 		w.mu[l] = (float)(w.tot[l] / (double)data->n);
 
 	restarts = init ? 1 : o->n_init; /* restarts from one start are equal */
 	for (int64_t r = 0; r < restarts; r++) {
-		km_pass lp = {P_LLOYD, c, o->k, assign, NULL, NULL, 0, 0, 0};
+		km_pass lp = {P_LLOYD, c, o->k, assign, NULL, NULL, NULL, 0, 0};
 		double prev = HUGE_VAL;
 		int32_t it = 0;
 
@@ -540,7 +574,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 		} else {
 			fl_rng rng;
 			fl__rng_seed(&rng, o->seed, FL_STREAM_KMEANS + (uint64_t)r);
-			seed_plusplus(&w, c, o->k, mind2, cand, &rng);
+			seed_plusplus(&w, c, o->k, mind2, dtr, cand, &rng);
 		}
 		for (;;) {
 			run_pass(&w, &lp);
@@ -560,7 +594,7 @@ int fl_kmeans__fit(float *centroids, int32_t *assign, double *inertia, int32_t *
 		}
 	}
 	if (best_r != restarts - 1 && !own) { /* the caller's assignment must match */
-		km_pass ap = {P_ASSIGN, best, o->k, assign, NULL, NULL, 0, 0, 0};
+		km_pass ap = {P_ASSIGN, best, o->k, assign, NULL, NULL, NULL, 0, 0};
 		run_pass(&w, &ap);
 	}
 	fl__blas_single_leave();
@@ -578,6 +612,7 @@ cleanup:
 	free(cand);
 	free(row);
 	free(mind2);
+	free(dtr);
 	free(own);
 	return rc;
 }
@@ -615,7 +650,7 @@ int fl_kmeans__assign(int32_t *assign, float *dist2, const fl_km_data *data,
 	for (int64_t l = 0; l < (int64_t)k * d; l++)
 		c[l] = centroids[l] - w.mu[l % d];
 	fl__blas_single_enter();
-	km_pass ap = {P_ASSIGN, c, k, assign, dist2, NULL, 0, 0, 0};
+	km_pass ap = {P_ASSIGN, c, k, assign, dist2, NULL, NULL, 0, 0};
 	run_pass(&w, &ap);
 	fl__blas_single_leave();
 cleanup:
