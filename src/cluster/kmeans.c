@@ -4,9 +4,11 @@
  * Seeding: greedy k-means++ (Arthur & Vassilvitskii, "k-means++: the
  * advantages of careful seeding", SODA 2007, section 6): every new centre
  * is the best, by the inertia it leaves, of 2 + floor(ln k) candidates drawn
- * by D^2 sampling. It costs 2 + ln k distance passes per centre instead of
- * one and is more robust than plain D^2 sampling (it is what scikit-learn
- * runs; Grunau et al., SODA 2023, analyse it). Then Lloyd iterations (Lloyd
+ * by D^2 sampling. One pass measures all of a centre's candidates (one
+ * sgemm of 2 + ln k columns a block) and keeps each row's distance to them,
+ * so taking the best needs no pass of its own; it is more robust than
+ * plain D^2 sampling (it is what scikit-learn runs; Grunau et al., SODA
+ * 2023, analyse it). Then Lloyd iterations (Lloyd
  * 1982) until the relative inertia decrease falls below tol, or no row
  * changes cluster, or max_iter updates.
  *
