@@ -138,6 +138,9 @@ static void load_rows(const km_ws *w, float *dst, float *xn, int64_t i0, int64_t
 			fl_mx_codes_row(p->codes, row, o);
 		else
 			src = p->x + row * p->ldx;
+		if (p->rows && !p->codes && i0 + r + FL_PREFETCH_ROWS < w->n)
+			fl__prefetch(p->x + p->rows[i0 + r + FL_PREFETCH_ROWS] * p->ldx,
+				     (size_t)d * sizeof(float));
 		if (p->normalize) {
 			double s = 0;
 			for (int64_t j = 0; j < d; j++)

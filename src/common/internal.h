@@ -169,6 +169,19 @@ static inline int64_t fl__block_rows(int64_t d)
 	return b < 64 ? 64 : b > 1024 ? 1024 : b;
 }
 
+/* Passes that read rows through a list of row numbers (a half's rows, a
+ * fold's) ask for the row FL_PREFETCH_ROWS ahead while they work on this
+ * one: the hardware prefetcher follows only consecutive lines, and waiting
+ * for each row's lines in turn left the direction's passes latency-bound
+ * (1M x 128, one thread: its stage 2.45-2.59 -> 1.54-1.60 s; 2 to 16 rows
+ * ahead all did as well). Only a hint: no result changes. */
+#define FL_PREFETCH_ROWS 8
+static inline void fl__prefetch(const void *p, size_t bytes)
+{
+	for (size_t b = 0; b < bytes; b += 64)
+		__builtin_prefetch((const char *)p + b);
+}
+
 /* qsort comparators (sort.c). fl__cmp_f64: doubles ascending.
  * fl__cmp_f64_row / fl__cmp_f32_row: (value, row) pairs by value
  * ascending, ties by row, so the order is total and qsort's is

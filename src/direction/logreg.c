@@ -117,6 +117,13 @@ static void load_rows(const fl_lr_data *p, float *z, int64_t i0, int64_t rows)
 	for (int64_t r = 0; r < rows; r++) {
 		int64_t row = p->rows ? p->rows[i0 + r] : i0 + r;
 		float sc = p->rscale ? p->rscale[row] : 1.0f, *o = z + r * d;
+
+		if (p->rows && !p->codes && i0 + r + FL_PREFETCH_ROWS < p->m) {
+			int64_t ahead = p->rows[i0 + r + FL_PREFETCH_ROWS];
+
+			fl__prefetch(p->x + (p->xrows ? p->xrows[ahead] : ahead) * p->ldx,
+				     (size_t)d * sizeof(float));
+		}
 		const float *src = fl_lr__row(p, row, o), *mu = p->mu, *is = p->inv_s;
 
 		if (shift) {
