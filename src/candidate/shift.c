@@ -113,6 +113,10 @@ static int class_means(double *mean, const float *x, const int64_t *xrows, int64
 				const float *xi = x + (xrows ? xrows[i] : i) * d;
 				double *pc;
 
+				if (xrows && i + FL_PREFETCH_ROWS < lay->first[g + 1])
+					fl__prefetch(x + xrows[i + FL_PREFETCH_ROWS] * d,
+						     (size_t)d * sizeof(float));
+
 				if (c < c0 || c >= c1)
 					continue;
 				pc = pg + (c - c0) * L;

@@ -142,6 +142,10 @@ static void load_rows(const pca_src *s, float *dst, int64_t i0, int64_t m)
 		const float *src = i0 + r >= s->h0 && i0 + r < s->h1 ? s->halo + (i0 + r - s->h0) * d
 				   : s->x + (s->rows ? s->rows[i0 + r] : i0 + r) * s->ldx;
 		float *o = dst + r * d;
+
+		if (s->rows && i0 + r + FL_PREFETCH_ROWS < s->n)
+			fl__prefetch(s->x + s->rows[i0 + r + FL_PREFETCH_ROWS] * s->ldx,
+				     (size_t)d * sizeof(float));
 		if (s->mu)
 #pragma omp simd
 			for (int64_t j = 0; j < d; j++)

@@ -266,6 +266,10 @@ static int nearest_screened(int32_t *near, const float *c, int64_t k, int64_t di
 		for (int64_t r = 0; r < nb; r++) {
 			const float *src = row_of(v, rows ? rows[i0 + r] : i0 + r, normalize, x + r * dim);
 
+			if (rows && i0 + r + FL_PREFETCH_ROWS < s1)
+				fl__prefetch(v->x + rows[i0 + r + FL_PREFETCH_ROWS] * v->dim,
+					     (size_t)dim * sizeof(float));
+
 			if (src != x + r * dim)
 				memcpy(x + r * dim, src, (size_t)dim * sizeof *x);
 		}
@@ -384,9 +388,13 @@ static int direction_products(const float **out, fl_spec_cache **cache, const fl
 	}
 	own_rows(&lay, rows, m, &i0, &i1); /* several ranks: the rows of this one's range */
 #pragma omp parallel for num_threads(threads) schedule(static) if (m * dim > 1 << 18)
-	for (int64_t i = i0; i < i1; i++)
+	for (int64_t i = i0; i < i1; i++) {
+		if (rows && i + FL_PREFETCH_ROWS < i1)
+			fl__prefetch(v->x + rows[i + FL_PREFETCH_ROWS] * v->dim,
+				     (size_t)dim * sizeof(float));
 		float_dot(fa + 2 * i, w, row_of(v, rows ? rows[i] : i, normalize,
 						 buf + (normalize ? omp_get_thread_num() * dim : 0)), dim);
+	}
 	free(buf);
 	if ((rc = fl_spec__cache_add(cache, d, rows, m, key, fa, 1))) {
 		free(key);
