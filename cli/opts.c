@@ -12,10 +12,26 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The rank mpirun (or srun) started this process as, before MPI_Init:
+ * 0 when not started so. */
+static int launched_rank(void)
+{
+	static const char *const names[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (getenv(names[i]))
+			return atoi(getenv(names[i]));
+	return 0;
+}
+
+/* Every rank reads the same arguments and finds the same fault: rank 0
+ * says it, once. */
 int usage_error(const char *verb, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (launched_rank() > 0)
+		return EXIT_USAGE;
 	fputs("faultline: error: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -113,6 +113,14 @@ grep -q "rank 0 of 2: .*none.csv: cannot open" "$tmp/nometa.err" ||
 [ -z "$(ls "$tmp/nometa")" ] || bad "missing metadata: files written"
 echo "missing metadata: rank 0 names it, every rank ended, no report"
 
+# a fault in the arguments, found alike by every rank: said once (rank 0)
+if $run -np 3 "$bin" discover --labels "$tmp/d/labels.npy" >/dev/null 2>"$tmp/usage.err"; then
+	bad "usage error: exit 0"
+fi
+[ "$(grep -c "^faultline: error: " "$tmp/usage.err")" = 1 ] ||
+	{ cat "$tmp/usage.err"; bad "usage error: not said exactly once"; }
+echo "usage error: said once, by rank 0"
+
 # a value out of range in the last row (the input check of the last rank's
 # share of the rows): the single process's message, non-zero exit, no report
 cp "$tmp/d/emb.npy" "$tmp/inf.npy"
