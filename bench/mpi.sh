@@ -3,8 +3,11 @@
 # `faultline synth` data of N x D (default 1M x 128), the default discover
 # with one thread per rank, 1 rank (no mpirun) and `mpirun -np 2`,
 # alternating, R runs each (default 3); the medians of the wall times, their
-# ratio, each run's report compared byte for byte with the first, and the
-# stage table and exchange volume of the last 2-rank run.
+# ratio, the median of the R ratios of a 1-rank run to the 2-rank run right
+# after it (the two met much the same load from the machine's neighbours:
+# on a shared host one process took 14.1 to 20.1 s within ten minutes),
+# each run's report compared byte for byte with the first, and the stage
+# table and exchange volume of the last 2-rank run.
 #
 # usage: bench/mpi.sh [--runs R] [--n N] [--d D] [--np P] [FAULTLINE]
 #   FAULTLINE  a binary built with -DFL_MPI=ON (default build-mpi/faultline; after
@@ -60,6 +63,9 @@ done
 one=$(median "$out/one.times")
 many=$(median "$out/ranks.times")
 echo "$n x $d, 1 thread per rank, median of $runs: 1 rank $one s, $np ranks $many s: $(echo "scale=2; $one / $many" | bc)x"
+paste "$out/one.times" "$out/ranks.times" | awk '{print $1 / $2}' >"$out/pairs"
+echo "median of the $runs paired ratios: $(median "$out/pairs" | xargs printf '%.2f')x" \
+	"(each: $(sort -n "$out/pairs" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}'))"
 echo "1 rank: $(tr '\n' ' ' <"$out/one.times")"
 echo "$np ranks: $(tr '\n' ' ' <"$out/ranks.times")"
 echo "stages (1 rank | $np ranks, the last runs):"
