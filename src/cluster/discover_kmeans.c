@@ -43,6 +43,8 @@
 #define AD_CRITICAL 1.035
 /* Pair tests per rank between two agreements of the ranks */
 #define MERGE_BATCH 4
+#define TEST_FAILED 1
+#define TEST_PASSED 2
 
 static int64_t core_rank(int64_t n_failing)
 {
@@ -314,7 +316,10 @@ static int64_t merge_projection(merge_ws *w, int32_t a, int32_t b, double *proj)
  * false merges (measured: on synthetic slices as wide as the background
  * noise the 0.01% level merged slices into background clusters, 1% did
  * not). Nearest pairs first, one merge at a time, until none passes; a pair
- * that failed is retested only after one of its clusters has grown. On return cen holds
+ * that failed is retested only after one of its clusters has grown (a test
+ * reads only the rows, distances and radii of its two clusters, so its
+ * result stands until one of them grows: with several ranks, the results
+ * of the tests past the first pass are kept, not thrown away). On return cen holds
  * the means of the *k surviving clusters' failing rows, radius their core
  * radii, and af (the failing rows' clusters) is relabelled to match. */
 static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
@@ -324,7 +329,9 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 	int64_t c0, c1;
 	merge_ws w = {fd, af, kk, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		      threads > 0 ? threads : omp_get_max_threads()};
-	unsigned char *failed = fl__calloc((size_t)(kk * kk), 1, "cluster merge");
+	/* a pair's test: 0 not known, TEST_FAILED, TEST_PASSED */
+	unsigned char *known = fl__calloc((size_t)(kk * kk), 1, "cluster merge");
+	int64_t *res = fl__malloc((size_t)(ranks * MERGE_BATCH) * sizeof(int64_t), "cluster merge");
 	double *proj = fl__malloc((size_t)nf * sizeof(double), "cluster merge");
 	pair *pairs = fl__malloc((size_t)(kk * kk) * sizeof(pair), "cluster merge");
 	int rc = 0, merged = 1;
@@ -338,7 +345,7 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 	w.axis = fl__malloc((size_t)(2 * d) * sizeof(double), "cluster merge");
 	w.half = fl__malloc((size_t)(nf ? nf : 1) * sizeof(int64_t), "cluster merge");
 	w.side = fl__malloc((size_t)(nf ? nf : 1), "cluster merge");
-	if (!failed || !proj || !pairs || !w.cnt || !w.sum || !w.dist || !w.scratch || !w.rad ||
+	if (!known || !res || !proj || !pairs || !w.cnt || !w.sum || !w.dist || !w.scratch || !w.rad ||
 	    !w.row || !w.axis || !w.half || !w.side) {
 		rc = FL_ENOMEM;
 		goto cleanup;
@@ -359,7 +366,7 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 		for (int64_t a = 0; a < kk; a++)
 			for (int64_t b = a + 1; b < kk && w.cnt[a]; b++) {
 				double t = 0;
-				if (!w.cnt[b] || failed[a * kk + b])
+				if (!w.cnt[b] || known[a * kk + b] == TEST_FAILED)
 					continue;
 				for (int64_t j = 0; j < d; j++) {
 					double u = w.sum[a * d + j] / (double)w.cnt[a] -
@@ -373,21 +380,34 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 		merged = 0;
 		/* the first pair that passes, MERGE_BATCH x P pairs at a time: rank
 		 * r tests the round's pairs r, r + P, ... up to its first that
-		 * passes, and the ranks agree on the first that passed (every pair
-		 * before it was tested and failed) */
+		 * passes, the ranks exchange what they found, and the first that
+		 * passed is merged (every pair before it was tested and failed) */
 		for (int64_t q0 = 0; q0 < np && !merged; q0 += ranks * MERGE_BATCH) {
-			int64_t q, first = 0, m;
+			int64_t q, first = np, m, nb = ranks * MERGE_BATCH;
 			int32_t a, b;
+			unsigned char *kn;
 
-			for (int64_t t = 0; t < MERGE_BATCH && !first; t++)
-				if ((q = q0 + t * ranks + rank) < np &&
-				    (m = merge_projection(&w, pairs[q].a, pairs[q].b, proj)) >= 8 &&
-				    anderson_darling(proj, m) < AD_CRITICAL)
-					first = np - q;
-			fl__comm_max_i64(&first, 1);
-			first = first ? np - first : np;
-			for (q = q0; q < q0 + ranks * MERGE_BATCH && q < first && q < np; q++)
-				failed[pairs[q].a * kk + pairs[q].b] = 1;
+			memset(res, 0, (size_t)nb * sizeof(int64_t));
+			for (int64_t t = 0; t < MERGE_BATCH; t++) {
+				if ((q = q0 + t * ranks + rank) >= np)
+					break;
+				kn = &known[pairs[q].a * kk + pairs[q].b];
+				if (!*kn)
+					*kn = (m = merge_projection(&w, pairs[q].a, pairs[q].b, proj)) >= 8 &&
+						      anderson_darling(proj, m) < AD_CRITICAL
+					      ? TEST_PASSED
+					      : TEST_FAILED;
+				res[t * ranks + rank] = *kn;
+				if (*kn == TEST_PASSED)
+					break;
+			}
+			fl__comm_sum_i64(res, nb);
+			for (int64_t j = 0; j < nb && q0 + j < np; j++) {
+				if (res[j]) /* tested, here or by another rank */
+					known[pairs[q0 + j].a * kk + pairs[q0 + j].b] = (unsigned char)res[j];
+				if (res[j] == TEST_PASSED && first == np)
+					first = q0 + j;
+			}
 			if (first == np)
 				continue;
 			a = pairs[first].a;
@@ -400,7 +420,7 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 			w.cnt[b] = 0;
 			merge_refresh(&w, a);
 			for (int64_t c = 0; c < kk; c++) /* a has grown: retest its pairs */
-				failed[a * kk + c] = failed[c * kk + a] = 0;
+				known[a * kk + c] = known[c * kk + a] = 0;
 			merged = 1;
 		}
 	}
@@ -417,7 +437,8 @@ static int merge_clusters(float *cen, float *radius, int32_t *k, int32_t *af,
 		af[i] = relabel[af[i]];
 	*k = live;
 cleanup:
-	free(failed);
+	free(known);
+	free(res);
 	free(proj);
 	free(pairs);
 	free(w.cnt);
