@@ -16,6 +16,7 @@
 # Environment: E2E_DATA, the folder the synthetic set is written to and kept
 # (default a temporary folder, removed at the end).
 set -eu
+export LC_ALL=C # printf's decimal point
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../build-mpi/faultline
 runs=3 n=1000000 d=128 np=2

@@ -50,7 +50,9 @@ typedef struct fl_kmeans_opts {
  *
  * Deterministic: the same inputs and seed give the same bits whatever
  * `threads` is (rows are processed in fixed blocks and every reduction runs
- * in block order). Memory beyond the outputs: n floats for the seeding, n
+ * in block order). Memory beyond the outputs: n (3 + floor(ln k)) floats
+ * for the seeding (each row's distance to its nearest centre and to the
+ * candidates of the next), n
  * indices when assign is NULL, and O(threads * block * (d + k) + k * d)
  * scratch (block <= 1024 rows).
  *

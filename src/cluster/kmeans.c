@@ -39,7 +39,8 @@
 #include <string.h>
 
 #define KM_GROUPS 32 /* fixed groups of blocks summed apart (run_pass) */
-#define KM_TRIALS 24 /* 2 + ln k candidates a centre: k < e^22 */
+#define KM_TRIALS 24 /* 2 + ln k candidates a centre: any int32 k */
+_Static_assert(KM_GROUPS >= FL_ROW_GROUPS, "a view's row groups fit the group sums");
 
 /* Workspace of one solver: shared state plus per-thread block scratch. */
 typedef struct km_ws {
@@ -53,8 +54,8 @@ typedef struct km_ws {
 	float *xb;     /* per thread, block x d: the shifted rows of a block */
 	float *xn;     /* per thread, block: their squared norms */
 	float *dots;   /* per thread, block x kcap: -2 x.c */
-	double *psum;  /* per group, kcap x d: the group's sums */
-	int64_t *pcnt; /* per group, kcap */
+	double *psum;  /* per group, up to kcap x d: the group's sums (run_pass) */
+	int64_t *pcnt; /* per group, up to kcap: its counts */
 	double *pin;   /* per group: its inertia */
 	fl__layout lay; /* the groups of rows (a view's: each rank its own rows) */
 } km_ws;
@@ -425,8 +426,8 @@ static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *dt
 					: (int64_t)fl__rng_below(rng, (uint64_t)n);
 		if (pot > 0)
 			fl__comm_max_i64(at, trials);
-		for (int64_t l = 0; l < trials; l++)
-			load_rows(w, cand + l * d, NULL, at[l], 1);
+		for (int64_t l = 0; l < trials; l++) /* -1 only after a failed exchange */
+			load_rows(w, cand + l * d, NULL, at[l] < 0 ? 0 : at[l], 1);
 		km_pass ev = {P_EVAL, cand, trials, NULL, NULL, mind2, dtr, 0, 0};
 		run_pass(w, &ev);
 		for (int64_t l = 1; l < trials; l++)
