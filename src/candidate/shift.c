@@ -109,14 +109,13 @@ static int class_means(double *mean, const float *x, const int64_t *xrows, int64
 			double *pg = part + g * chunk * L;
 
 			for (int64_t i = lay->first[g]; i < lay->first[g + 1]; i++) {
-				int64_t c = labels[i];
+				int64_t c = labels[i], ahead = i + FL_PREFETCH_ROWS;
 				const float *xi = x + (xrows ? xrows[i] : i) * d;
 				double *pc;
 
-				if (xrows && i + FL_PREFETCH_ROWS < lay->first[g + 1])
-					fl__prefetch(x + xrows[i + FL_PREFETCH_ROWS] * d,
-						     (size_t)d * sizeof(float));
-
+				if (xrows && ahead < lay->first[g + 1] && labels[ahead] >= c0 &&
+				    labels[ahead] < c1)
+					fl__prefetch(x + xrows[ahead] * d, (size_t)d * sizeof(float));
 				if (c < c0 || c >= c1)
 					continue;
 				pc = pg + (c - c0) * L;

@@ -440,8 +440,8 @@ static void seed_plusplus(km_ws *w, float *c, int32_t k, float *mind2, float *dt
 		pot = w->tot[best];
 		for (int64_t g = g0; g < g1; g++)
 			for (int64_t i = w->lay.first[g]; i < w->lay.first[g + 1]; i++)
-				mind2[i] = dtr[i * trials + best] < mind2[i] ? dtr[i * trials + best]
-									    : mind2[i];
+				if (dtr[i * trials + best] < mind2[i])
+					mind2[i] = dtr[i * trials + best];
 	}
 }
 
