@@ -3,6 +3,7 @@
 #include "internal.h"
 #include <omp.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 static _Thread_local const fl_comm *current;
@@ -90,6 +91,28 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
 
 	*g0 = q * n / p;
 	*g1 = (q + 1) * n / p;
+}
+
+void fl__comm_cut(int64_t n, const double *rate, int64_t *cut)
+{
+	int64_t p = current ? current->size : 1;
+	double total = 0, run = 0;
+
+	for (int64_t q = 0; q < p; q++)
+		total += rate[q] > 0 ? rate[q] : 0;
+	cut[0] = 0;
+	for (int64_t q = 0; q < p; q++) {
+		int64_t c, lo, hi;
+
+		run += rate[q] > 0 ? rate[q] : 0;
+		c = total > 0 ? (int64_t)llround((double)n * (run / total)) : (q + 1) * n / p;
+		/* every rank keeps a group while there are enough, so that its
+		 * rate stays measured */
+		lo = n >= p ? cut[q] + 1 : cut[q];
+		hi = n >= p ? n - (p - 1 - q) : n;
+		cut[q + 1] = c < lo ? lo : c > hi ? hi : c;
+	}
+	cut[p] = n;
 }
 
 void fl__comm_sum_f64(double *buf, int64_t n)

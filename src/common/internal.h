@@ -291,6 +291,13 @@ void fl__comm_resume(const fl_comm *c);
 int fl__comm_agree(int rc);
 /* [*g0, *g1): this rank's share of n groups (contiguous, by rank) */
 void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1);
+/* Groups cut among the ranks by speed, for passes over data every rank
+ * holds (the sums of a group do not depend on the rank that makes them):
+ * cut[0..P] with rank q's groups [cut[q], cut[q + 1]) in proportion to
+ * rate[q] (P values, the same on every rank: the groups each rank summed
+ * a second in the last pass), one group at least each while n >= P; equal
+ * shares while no rate is positive. */
+void fl__comm_cut(int64_t n, const double *rate, int64_t *cut);
 /* buf[0..n) summed over the ranks, in place (nothing with one rank) */
 void fl__comm_sum_f64(double *buf, int64_t n);
 void fl__comm_sum_i64(int64_t *buf, int64_t n);

@@ -32,6 +32,13 @@
  * sum a group's blocks in block order, and the groups are summed in group
  * order, in double: results are bit-identical for any thread count, and no
  * thread waits on another inside the loop.
+ *
+ * Ranks: every rank holds every row of a pass (the codes, the labels, the
+ * probabilities), and a group's sums are the same whichever rank makes
+ * them, so the groups are cut among the ranks by their speed in the pass
+ * before (fl__comm_cut), not in equal shares: on a machine whose cores
+ * run at different speeds (a shared host's neighbours), the fast rank
+ * takes more groups instead of waiting at every pass's exchange.
  */
 #include "em.h"
 
@@ -78,6 +85,9 @@ void fl_mixture__ctx_free(mx_ctx *x)
 	free(x->rowmax);
 	free(x->groups);
 	free(x->accbuf);
+	free(x->rate);
+	free(x->cut);
+	free(x->span);
 }
 
 /* per-group sums besides s12 and ll: nk, nc, f1, f2, a */
@@ -90,6 +100,7 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 		    fl_mixture_failure fk, int32_t threads, int64_t max_rows)
 {
 	size_t t, B, kk = (size_t)k, cc = (size_t)(C > 0 ? C : 1), d2 = (size_t)(2 * d);
+	size_t P = (size_t)fl__comm_ranks();
 	size_t nacc = kk * d2 + kk + cc * kk + kk * cc + 2 * kk + cc; /* sums, M-step scratch */
 
 	memset(x, 0, sizeof *x);
@@ -125,12 +136,15 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 	x->used = fl__malloc(t * kk, "mixture partial sums");
 	x->ap = fl__malloc(t * kk * cc * sizeof(float), "mixture partial sums");
 	x->rowmax = fl__malloc(t * B * sizeof(float), "mixture blocks");
-	x->groups = fl__malloc((size_t)MX_GROUPS * (kk * d2 + kk * (3 + 2 * cc) + 1) * sizeof(double),
-			       "mixture partial sums");
+	x->groups = fl__malloc(((size_t)MX_GROUPS * (kk * d2 + kk * (3 + 2 * cc) + 1) + P) *
+			       sizeof(double), "mixture partial sums");
 	x->accbuf = fl__malloc(nacc * sizeof(double), "mixture sums");
+	x->rate = fl__malloc(P * sizeof(double), "mixture ranks");
+	x->cut = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
+	x->span = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
 	if (!x->w || !x->c || !x->lab || !x->ph || !x->fa || !x->fb || !x->fc || !x->xb ||
 	    !x->lj || !x->pb || !x->pr || !x->s12p || !x->used || !x->ap || !x->rowmax || !x->groups ||
-	    !x->accbuf) {
+	    !x->accbuf || !x->rate || !x->cut || !x->span) {
 		fl_mixture__ctx_free(x);
 		return FL_ENOMEM;
 	}
@@ -141,6 +155,8 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 	x->acc.f1 = x->acc.a + kk * cc;
 	x->acc.f2 = x->acc.f1 + kk;
 	x->ev = x->acc.f2 + kk;
+	for (size_t q = 0; q < P; q++)
+		x->rate[q] = 1; /* equal shares until the first pass is timed */
 	return 0;
 }
 
@@ -372,15 +388,20 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 	int64_t k = x->k, d2 = x->d2, C = x->C, B = x->block;
 	int64_t n_blocks = (p->n + B - 1) / B, n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS;
 	size_t nap = accp_len(x), slot = (size_t)(k * d2) + nap + 1;
-	int64_t g0, g1;
-	double ll = 0;
+	int64_t g0 = 0, g1 = n_groups, ranks = fl__comm_ranks(), me = fl__comm_rank();
+	double ll = 0, t0;
 
 	memset(x->accbuf, 0, ((size_t)(k * d2) + (size_t)k * (3 + 2 * (size_t)(C > 0 ? C : 1))) *
 				     sizeof(double));
-	/* with several ranks this one sums its groups; the others' stay 0 */
-	fl__comm_share(n_groups, &g0, &g1);
-	if (fl__comm_ranks() > 1)
-		memset(x->groups, 0, (size_t)n_groups * slot * sizeof(double));
+	/* with several ranks this one sums its groups, cut by the ranks' speeds
+	 * in the pass before; the others' and their seconds stay 0 */
+	if (ranks > 1) {
+		fl__comm_cut(n_groups, x->rate, x->cut);
+		g0 = x->cut[me];
+		g1 = x->cut[me + 1];
+		memset(x->groups, 0, ((size_t)n_groups * slot + (size_t)ranks) * sizeof(double));
+	}
+	t0 = fl__now();
 #pragma omp parallel for num_threads(x->threads) schedule(dynamic, 1)
 	for (int64_t g = g0; g < g1; g++) {
 		int t = omp_get_thread_num();
@@ -450,7 +471,15 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 			}
 		}
 	}
-	fl__comm_sum_f64(x->groups, n_groups * (int64_t)slot);
+	if (ranks > 1) {
+		double *secs = x->groups + (size_t)n_groups * slot;
+
+		secs[me] = fl__now() - t0;
+		fl__comm_sum_f64(x->groups, n_groups * (int64_t)slot + ranks);
+		for (int64_t q = 0; q < ranks; q++)
+			if (x->cut[q + 1] > x->cut[q] && secs[q] > 0)
+				x->rate[q] = (double)(x->cut[q + 1] - x->cut[q]) / secs[q];
+	}
 	for (int64_t g = 0; g < n_groups; g++) {
 		const double *gs = x->groups + (size_t)g * slot, *nkp = gs + k * d2, *ncp = nkp + k,
 			     *f1p = ncp + C * k, *f2p = f1p + k, *apd = f2p + k;
@@ -477,17 +506,24 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 
 void fl_mixture__gather_out(const mx_ctx *x, const fl_mx_data *p, fl_mx_out *out)
 {
-	int64_t B = x->block, n_blocks = (p->n + B - 1) / B;
-	int64_t n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS;
+	int64_t B = x->block, n_blocks = (p->n + B - 1) / B, ranks = fl__comm_ranks();
+	int64_t n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS, *span = x->span;
 
-	if (out && out->resp)
-		fl__comm_gather_rows(out->resp, (size_t)x->k * sizeof(float), p->n, B, n_blocks, n_groups);
-	if (out && out->assign)
-		fl__comm_gather_rows(out->assign, sizeof(int32_t), p->n, B, n_blocks, n_groups);
-	if (out && out->assign && out->rmax)
-		fl__comm_gather_rows(out->rmax, sizeof(float), p->n, B, n_blocks, n_groups);
-	if (out && out->assign && out->key)
-		fl__comm_gather_rows(out->key, sizeof(float), p->n, B, n_blocks, n_groups);
+	if (!out || ranks < 2 || p->n == 0)
+		return;
+	for (int64_t q = 0; q <= ranks; q++) { /* the rows of each rank's groups in the last pass */
+		int64_t row = x->cut[q] * n_blocks / n_groups * B;
+
+		span[q] = row < p->n ? row : p->n;
+	}
+	if (out->resp)
+		fl__comm_gather_spans(out->resp, (size_t)x->k * sizeof(float), span);
+	if (out->assign)
+		fl__comm_gather_spans(out->assign, sizeof(int32_t), span);
+	if (out->assign && out->rmax)
+		fl__comm_gather_spans(out->rmax, sizeof(float), span);
+	if (out->assign && out->key)
+		fl__comm_gather_spans(out->key, sizeof(float), span);
 }
 
 /* ---- M-step ------------------------------------------------------------ */

@@ -51,7 +51,11 @@ typedef struct mx_ctx {
 	float *xb, *lj, *pb, *pr, *s12p, *ap, *rowmax;
 	uint8_t *used;  /* k: the components of the block's M-step sums */
 	double *groups; /* per group of blocks: s12 (k 2d), nk (k), nc (C k), f1, f2 (k),
-			   a (k C), ll (1) */
+			   a (k C), ll (1); then each rank's seconds (P) */
+	/* several ranks (P): the groups each summed a second in the last pass,
+	 * the cut of that pass (P + 1) and its rows (P + 1, gather_out) */
+	double *rate;
+	int64_t *cut, *span;
 	mx_acc acc;
 	double *ev;     /* C: M-step scratch (in accbuf, so the M-step cannot fail) */
 	double *accbuf;
@@ -59,7 +63,8 @@ typedef struct mx_ctx {
 
 /* Working state for passes over rows of dimension d with k components and C
  * classes; threads <= 0 means omp_get_max_threads(), trimmed to the blocks
- * of max_rows rows. */
+ * of max_rows rows. Its passes run on the ranks it was made on
+ * (fl__comm_ranks() then: its cuts have that many shares). */
 int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_labels,
 			 int use_probs, fl_mixture_failure fk, int32_t threads, int64_t max_rows);
 void fl_mixture__ctx_free(mx_ctx *x);
@@ -70,7 +75,8 @@ void fl_mixture__load_rows(const fl_mx_data *p, float *xb, int64_t i0, int64_t m
 /* One pass: MX_EM and MX_HARD fill x->acc, every mode x->acc.ll. With
  * several ranks the sums are every rank's, the rows of `out` only those
  * of this rank's groups until fl_mixture__gather_out (once, after the
- * last pass: the shares are the same in every pass over p). */
+ * last pass: it gathers the rows of the groups each rank had in that
+ * pass; a rank's groups follow its speed, pass by pass). */
 void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const int32_t *hard,
 		      fl_mx_out *out);
 void fl_mixture__gather_out(const mx_ctx *x, const fl_mx_data *p, fl_mx_out *out);

@@ -2,7 +2,8 @@
  * fl_discover on several ranks (fl_discover_opts.comm, faultline/comm.h)
  * without MPI: P threads of this process are the ranks, exchanging through
  * a communication table built on a barrier. For P = 1, 2, 3 (3: uneven
- * shares of every pass) and 1 or 2 OpenMP threads per rank, every rank's
+ * shares of every pass) and 1 or 2 OpenMP threads per rank (or q + 1 on
+ * rank q: ranks of different speeds), every rank's
  * report is the single process's, byte for byte (its JSON), on synthetic
  * data with two views, searched as they are and reduced (PCA to 8
  * dimensions, 8-bit codes) first. Also: a bad table is refused, a table whose
@@ -11,9 +12,11 @@
  * the ranks' shared sort (fl__comm_sort) gives qsort's order; the same
  * reports when each rank's views hold other values outside its own rows
  * (fl_comm_rows: no rank reads another's rows), and the row fetch gets
- * every rank the true rows.
+ * every rank the true rows; the cut of a pass's groups by the ranks'
+ * speeds (fl__comm_cut).
  */
 #include "common/internal.h"
+#include "mixture/em.h"
 #include "check.h"
 
 #include <pthread.h>
@@ -197,6 +200,161 @@ static void test_sort(void)
 }
 
 /* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
+/* fl__comm_cut: groups in proportion to the ranks' rates, one at least
+ * each while there are enough, equal shares without a positive rate,
+ * every cut on every rank the same */
+static void test_cut(void)
+{
+	static const struct {
+		int32_t p;
+		int64_t n;
+		double rate[3];
+		int64_t cut[4];
+	} cases[] = {
+		{2, 32, {1, 1}, {0, 16, 32}},
+		{2, 32, {2, 1}, {0, 21, 32}},       /* 32 x 2/3 = 21.3 */
+		{2, 32, {1, 3}, {0, 8, 32}},
+		{2, 32, {100, 1}, {0, 31, 32}},     /* the slow rank keeps a group */
+		{2, 32, {0, 0}, {0, 16, 32}},       /* nothing measured: equal shares */
+		{2, 32, {-1, 5}, {0, 1, 32}},       /* a rate below 0 counts as 0 */
+		{3, 32, {1, 1, 1}, {0, 11, 21, 32}},
+		{3, 32, {1, 2, 1}, {0, 8, 24, 32}},
+		{3, 2, {1, 1, 1}, {0, 1, 1, 2}},    /* fewer groups than ranks */
+		{3, 0, {1, 1, 1}, {0, 0, 0, 0}},
+	};
+	job j = {3, {{0}}, {0}, 0};
+	rank rk = {&j, {FL_COMM_VERSION, 0, 2, &rk, allreduce_f64, allreduce_i64, broadcast,
+			allgather}, NULL, 1, 0, "", 0, ""};
+
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		int64_t cut[4] = {-1, -1, -1, -1};
+
+		rk.comm.size = cases[c].p;
+		fl__comm_enter(&rk.comm, 100);
+		fl__comm_cut(cases[c].n, cases[c].rate, cut);
+		CHECK_EQ_INT(fl__comm_leave(), 0);
+		for (int32_t q = 0; q <= cases[c].p; q++)
+			CHECK_EQ_INT(cut[q], cases[c].cut[q]);
+	}
+	/* one process: every group its own */
+	{
+		double one = 1;
+		int64_t cut[2] = {-1, -1};
+
+		fl__comm_cut(7, &one, cut);
+		CHECK_EQ_INT(cut[0], 0);
+		CHECK_EQ_INT(cut[1], 7);
+	}
+}
+
+/* An EM pass whose groups are cut unevenly among the ranks (the rates set
+ * by hand, as a fast rank's and a slow one's would be): the same sums and
+ * the same rows (gathered by the pass's cut) as one process's, bit for
+ * bit. */
+#define EM_N 20000 /* 10 blocks of 2048 rows: 10 groups */
+#define EM_D 4
+
+typedef struct em_result {
+	double ll, nk[3], s12[3 * 2 * EM_D];
+	int32_t assign[EM_N];
+	float key[EM_N];
+} em_result;
+
+typedef struct em_rank {
+	rank r;
+	const fl_mixture *m;
+	const float *z;
+	const double *f;
+	const double *rate;
+	em_result *res;
+} em_rank;
+
+static void em_pass(em_result *res, const fl_mixture *m, const float *z, const double *f,
+		    const double *rate)
+{
+	fl_mx_data p = {EM_N, EM_D, z, EM_D, NULL, NULL, NULL, NULL, 0, f, NULL, NULL, NULL};
+	fl_mx_out out = {NULL, res->assign, NULL, res->key, 0};
+	mx_ctx x;
+
+	CHECK_EQ_INT(fl_mixture__ctx_init(&x, EM_D, m->k, 0, 0, 0, m->failure, 1, EM_N), 0);
+	fl_mixture__ctx_load(&x, m);
+	if (rate)
+		memcpy(x.rate, rate, (size_t)fl__comm_ranks() * sizeof *rate);
+	fl_mixture__pass(&x, &p, MX_EM, NULL, &out);
+	fl_mixture__gather_out(&x, &p, &out);
+	res->ll = x.acc.ll;
+	memcpy(res->nk, x.acc.nk, sizeof res->nk);
+	memcpy(res->s12, x.acc.s12, sizeof res->s12);
+	fl_mixture__ctx_free(&x);
+}
+
+static void *em_on_rank(void *arg)
+{
+	em_rank *e = arg;
+
+	fl__comm_enter(&e->r.comm, EM_N);
+	em_pass(e->res, e->m, e->z, e->f, e->rate);
+	e->r.rc = fl__comm_leave();
+	return NULL;
+}
+
+static void test_em_cut(void)
+{
+	static const double rates[2][MAX_RANKS] = {{5, 1, 0}, {1, 1, 4}}; /* cuts 8 | 2, 2 | 1 | 7 */
+	float *z = malloc((size_t)EM_N * EM_D * sizeof *z);
+	double *f = malloc((size_t)EM_N * sizeof *f);
+	em_result *one = calloc(1, sizeof *one), *res = calloc(MAX_RANKS, sizeof *res);
+	fl_mixture_opts o = FL_MIXTURE_OPTS_INIT;
+	fl_mixture m = {0};
+	uint64_t s = 88172645463325252ull;
+
+	CHECK(z && f && one && res);
+	if (!z || !f || !one || !res)
+		goto cleanup;
+	for (int64_t i = 0; i < EM_N; i++) { /* three clusters, their failures apart */
+		for (int64_t j = 0; j < EM_D; j++) {
+			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+			z[i * EM_D + j] = (float)(i % 3 == j % 3) * 4.0f +
+					  (float)(s >> 11) / 9007199254740992.0f;
+		}
+		f[i] = (double)(i % 3 == 0 && i % 7 < 4);
+	}
+	o.k = 3;
+	o.max_iter = 3;
+	CHECK_EQ_INT(fl_mixture_fit(&m, z, EM_N, EM_D, EM_D, NULL, NULL, 0, f, &o), 0);
+	em_pass(one, &m, z, f, NULL);
+	for (int32_t size = 2; size <= MAX_RANKS; size++) {
+		job j = {size, {{0}}, {0}, 0};
+		em_rank er[MAX_RANKS];
+		pthread_t th[MAX_RANKS];
+
+		pthread_barrier_init(&j.bar, NULL, (unsigned)size);
+		for (int32_t q = 0; q < size; q++) {
+			er[q] = (em_rank){{&j, {FL_COMM_VERSION, q, size, &er[q].r, allreduce_f64,
+					       allreduce_i64, broadcast, allgather}, NULL, 1, 0, "", 0,
+					   ""}, &m, z, f, rates[size - 2], &res[q]};
+			pthread_create(&th[q], NULL, em_on_rank, &er[q]);
+		}
+		for (int32_t q = 0; q < size; q++)
+			pthread_join(th[q], NULL);
+		pthread_barrier_destroy(&j.bar);
+		for (int32_t q = 0; q < size; q++) {
+			CHECK_EQ_INT(er[q].r.rc, 0);
+			CHECK(res[q].ll == one->ll);
+			CHECK(memcmp(res[q].nk, one->nk, sizeof one->nk) == 0);
+			CHECK(memcmp(res[q].s12, one->s12, sizeof one->s12) == 0);
+			CHECK(memcmp(res[q].assign, one->assign, sizeof one->assign) == 0);
+			CHECK(memcmp(res[q].key, one->key, sizeof one->key) == 0);
+		}
+	}
+cleanup:
+	fl_mixture_clear(&m);
+	free(z);
+	free(f);
+	free(one);
+	free(res);
+}
+
 static int32_t pca_dims = 128;
 
 static char errs[MAX_RANKS][512]; /* the ranks' messages of the last run_job */
@@ -245,7 +403,7 @@ static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exc
 	for (int32_t q = 0; q < size; q++) {
 		rk[q] = (rank){&j, {FL_COMM_VERSION, q, size, &rk[q], allreduce_f64, allreduce_i64,
 				    broadcast, allgather}, own_rows ? own_data(&ow[q], d, q, size) : d,
-			       threads, pca_dims, "", 0, ""};
+			       threads > 0 ? threads : q + 1, pca_dims, "", 0, ""};
 		snprintf(rk[q].path, sizeof rk[q].path, "%s/comm_%d_%d_%d.json", FL_TEST_TMP,
 			 (int)size, (int)threads, (int)q);
 		pthread_create(&th[q], NULL, run_rank, &rk[q]);
@@ -291,7 +449,10 @@ static void test_same_report(const fl_data *d)
 	CHECK(one && strstr(one, "\"slices\"") && strstr(one, "mixture"));
 	unlink(path);
 	for (int32_t size = 2; size <= MAX_RANKS; size++)
-		for (int32_t threads = 1; threads <= 2; threads++) {
+		/* threads 0: rank q runs q + 1 threads, so the ranks run at
+		 * different speeds and the passes that cut their groups by speed
+		 * (fl__comm_cut) cut them unevenly */
+		for (int32_t threads = 0; threads <= 2; threads++) {
 			CHECK_EQ_INT(run_job(d, size, threads, 0, rcs), size);
 			for (int32_t q = 0; q < size; q++) {
 				char *other;
@@ -455,6 +616,8 @@ int main(void)
 	d.views = views;
 	d.n_views = 2;
 	test_sort();
+	test_cut();
+	test_em_cut();
 	test_same_report(&d);
 	pca_dims = 8;
 	test_same_report(&d);
