@@ -26,7 +26,12 @@
  * results are bit-identical for any thread count and no thread waits for
  * another inside the loop (an `ordered` section would: spin-waiting threads
  * cost dearly when the cores are shared). The serial part is O(k d) per
- * group against O(B k d) of sgemm work per block.
+ * group against O(B k d) of sgemm work per block. Ranks that all hold the
+ * rows (not a view's) cut the groups of the mean's, Lloyd's and the
+ * assignment's passes by their speeds in the pass before (fl__comm_cut; a
+ * group's sums are the same on any rank), Lloyd's assignment gathered
+ * after each pass; the seeding's passes, whose distances stay with the
+ * rank that computed them, keep equal shares.
  *
  * BLAS threads: OpenBLAS is held at 1 thread while a solver runs (see
  * common/blas.c).
@@ -58,6 +63,14 @@ typedef struct km_ws {
 	int64_t *pcnt; /* per group, up to kcap: its counts */
 	double *pin;   /* per group: its inertia */
 	fl__layout lay; /* the groups of rows (a view's: each rank its own rows) */
+	/* several ranks (P) holding every row (not a view's): the passes with
+	 * no per-row state carried over from a pass before (the mean, Lloyd's
+	 * with its assignment gathered after each pass, the assignment) cut
+	 * their groups by the ranks' speeds (fl__comm_cut): each rank's groups
+	 * a second in the last such pass, that pass's cut */
+	int by_speed;
+	double *rate;
+	int64_t *cut;
 } km_ws;
 
 static void ws_free(km_ws *w)
@@ -72,11 +85,13 @@ static void ws_free(km_ws *w)
 	free(w->psum);
 	free(w->pcnt);
 	free(w->pin);
+	free(w->rate);
+	free(w->cut);
 }
 
 static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threads)
 {
-	int64_t d = data->d;
+	int64_t d = data->d, ranks = fl__comm_ranks();
 	size_t t, sz;
 
 	memset(w, 0, sizeof *w);
@@ -106,16 +121,21 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 	w->xn = fl__malloc(t * (size_t)w->block * sizeof(float), "k-means norms");
 	w->dots = fl__malloc(t * (size_t)(w->block * kcap) * sizeof(float), "k-means distances");
 	/* and room after them to exchange the counts, changed and inertia too */
-	w->psum = fl__malloc(((size_t)KM_GROUPS * (size_t)(kcap * d + kcap + 1) + 1) * sizeof(double),
-			     "k-means partial sums");
+	w->psum = fl__malloc(((size_t)KM_GROUPS * (size_t)(kcap * d + kcap + 1) + 1 + (size_t)ranks) *
+			     sizeof(double), "k-means partial sums");
 	w->pcnt = fl__malloc((size_t)KM_GROUPS * (size_t)kcap * sizeof(int64_t),
 			     "k-means partial counts");
 	w->pin = fl__malloc((size_t)KM_GROUPS * sizeof(double), "k-means partial inertia");
+	w->rate = fl__malloc((size_t)ranks * sizeof(double), "k-means ranks");
+	w->cut = fl__malloc((size_t)(ranks + 1) * sizeof(int64_t), "k-means ranks");
 	if (!w->mu || !w->cn || !w->tot || !w->cnt || !w->xb || !w->xn || !w->dots ||
-	    !w->psum || !w->pcnt || !w->pin) {
+	    !w->psum || !w->pcnt || !w->pin || !w->rate || !w->cut) {
 		ws_free(w);
 		return FL_ENOMEM;
 	}
+	w->by_speed = ranks > 1 && !data->view;
+	for (int64_t q = 0; q < ranks; q++)
+		w->rate[q] = 1; /* equal shares until a pass is timed */
 	return 0;
 }
 
@@ -220,42 +240,56 @@ typedef struct km_pass {
 	int64_t changed;
 } km_pass;
 
-/* Several ranks: every group's partial sums (nsum a group), and
- * P_ASSIGN's per-row results of the rows of every rank's groups, on every
- * rank. */
-static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t nsum, int64_t *changed)
+/* Several ranks: every group's partial sums (nsum a group), the seconds
+ * of each rank (speed: its rate then updated), and the per-row results of
+ * P_ASSIGN (and of P_LLOYD when speed: the next pass may be cut otherwise)
+ * of the rows of every rank's groups, on every rank. */
+static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t nsum, int64_t *changed,
+		     int speed, double secs_mine)
 {
-	int64_t ns = n_groups * nsum, nc = 0;
+	int64_t ns = n_groups * nsum, nc = 0, ranks = fl__comm_ranks(), me = fl__comm_rank();
 	double *tail = w->psum + ns;
+	const int64_t *cut = speed ? w->cut : NULL;
 
 	if (p->mode == P_ASSIGN || p->mode == P_UPDATE) {
 		fl__comm_sum_f64(w->pin, n_groups);
-	} else { /* one exchange: the sums, then counts and changed (exact in double), inertia */
+	} else { /* one exchange: the sums, then counts and changed (exact in double),
+		  * inertia, seconds */
+		double *secs;
+
 		if (p->mode == P_LLOYD) {
 			nc = n_groups * p->m + 1;
 			for (int64_t i = 0; i < nc - 1; i++)
 				tail[i] = (double)w->pcnt[i];
 			tail[nc - 1] = (double)*changed;
 		}
+		secs = tail + nc + n_groups;
 		memcpy(tail + nc, w->pin, (size_t)n_groups * sizeof(double));
-		fl__comm_sum_f64(w->psum, ns + nc + n_groups);
+		memset(secs, 0, (size_t)ranks * sizeof(double));
+		secs[me] = secs_mine;
+		fl__comm_sum_f64(w->psum, ns + nc + n_groups + ranks);
 		for (int64_t i = 0; i < nc - 1; i++)
 			w->pcnt[i] = (int64_t)tail[i];
 		if (nc)
 			*changed = (int64_t)tail[nc - 1];
 		memcpy(w->pin, tail + nc, (size_t)n_groups * sizeof(double));
+		for (int64_t q = 0; speed && q < ranks; q++)
+			if (w->cut[q + 1] > w->cut[q] && secs[q] > 0)
+				w->rate[q] = (double)(w->cut[q + 1] - w->cut[q]) / secs[q];
 	}
-	if (p->mode == P_ASSIGN) /* Lloyd's: once, after its last pass (gather_assign) */
-		fl__layout_gather(&w->lay, p->assign, sizeof(int32_t));
+	if (p->mode == P_ASSIGN || (p->mode == P_LLOYD && speed))
+		fl__layout_gather_cut(&w->lay, cut, p->assign, sizeof(int32_t));
 	if (p->mode == P_ASSIGN && p->dist2)
-		fl__layout_gather(&w->lay, p->dist2, sizeof(float));
+		fl__layout_gather_cut(&w->lay, cut, p->dist2, sizeof(float));
 }
 
 /* Several ranks: the rows of every rank in assign (after Lloyd passes,
- * which only write and read this rank's rows). */
+ * which only write and read this rank's rows; when they are cut by speed,
+ * each pass gathered them). */
 static void gather_assign(km_ws *w, int32_t *assign)
 {
-	fl__layout_gather(&w->lay, assign, sizeof(int32_t));
+	if (!w->by_speed)
+		fl__layout_gather(&w->lay, assign, sizeof(int32_t));
 }
 
 static void run_pass(km_ws *w, km_pass *p)
@@ -264,8 +298,9 @@ static void run_pass(km_ws *w, km_pass *p)
 	/* a group's sums: nsum doubles at psum + g nsum, m counts at pcnt + g m */
 	int64_t nsum = p->mode == P_MEAN ? d : p->mode == P_LLOYD ? m * d : p->mode == P_EVAL ? m : 0;
 	int64_t n_groups = w->lay.n_groups;
-	double inertia = 0;
+	double inertia = 0, t0;
 	int64_t changed = 0, g0, g1;
+	int speed = w->by_speed && (p->mode == P_MEAN || p->mode == P_LLOYD || p->mode == P_ASSIGN);
 
 	for (int64_t j = 0; j < m; j++) {
 		double s = 0;
@@ -275,8 +310,15 @@ static void run_pass(km_ws *w, km_pass *p)
 	}
 	memset(w->tot, 0, (size_t)nsum * sizeof(double));
 	memset(w->cnt, 0, (size_t)m * sizeof(int64_t));
-	/* with several ranks this one sums its groups; the others' stay 0 */
+	/* with several ranks this one sums its groups (cut by speed, or its
+	 * share); the others' stay 0 */
 	fl__layout_share(&w->lay, &g0, &g1);
+	if (speed) {
+		fl__comm_cut(n_groups, w->rate, w->cut);
+		g0 = w->cut[fl__comm_rank()];
+		g1 = w->cut[fl__comm_rank() + 1];
+	}
+	t0 = fl__now();
 	if (fl__comm_ranks() > 1) {
 		memset(w->psum, 0, (size_t)(n_groups * nsum) * sizeof(double));
 		memset(w->pcnt, 0, (size_t)(n_groups * m) * sizeof(int64_t));
@@ -351,7 +393,7 @@ static void run_pass(km_ws *w, km_pass *p)
 		w->pin[g] = pin;
 	}
 	if (fl__comm_ranks() > 1)
-		exchange(w, p, n_groups, nsum, &changed);
+		exchange(w, p, n_groups, nsum, &changed, speed, fl__now() - t0);
 	for (int64_t g = 0; g < n_groups; g++) {
 		for (int64_t l = 0; l < nsum; l++)
 			w->tot[l] += w->psum[(size_t)(g * nsum + l)];

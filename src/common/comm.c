@@ -93,10 +93,14 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
 	*g1 = (q + 1) * n / p;
 }
 
+const double *fl__comm_test_rates;
+
 void fl__comm_cut(int64_t n, const double *rate, int64_t *cut)
 {
 	int64_t p = current ? current->size : 1;
 	double total = 0, run = 0;
+
+	rate = fl__comm_test_rates ? fl__comm_test_rates : rate;
 
 	for (int64_t q = 0; q < p; q++)
 		total += rate[q] > 0 ? rate[q] : 0;
@@ -330,6 +334,11 @@ void fl__layout_share(const fl__layout *l, int64_t *g0, int64_t *g1)
 
 void fl__layout_gather(const fl__layout *l, void *base, size_t row_bytes)
 {
+	fl__layout_gather_cut(l, NULL, base, row_bytes);
+}
+
+void fl__layout_gather_cut(const fl__layout *l, const int64_t *cut, void *base, size_t row_bytes)
+{
 	int64_t spans[257] = {0}, *span = spans, p;
 
 	if (!current)
@@ -341,7 +350,7 @@ void fl__layout_gather(const fl__layout *l, void *base, size_t row_bytes)
 		return;
 	}
 	for (int64_t q = 0; q <= p; q++)
-		span[q] = l->first[q * l->n_groups / p];
+		span[q] = l->first[cut ? cut[q] : q * l->n_groups / p];
 	fl__comm_gather_spans(base, row_bytes, span);
 	if (span != spans)
 		free(span);

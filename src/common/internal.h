@@ -298,6 +298,9 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1);
  * a second in the last pass), one group at least each while n >= P; equal
  * shares while no rate is positive. */
 void fl__comm_cut(int64_t n, const double *rate, int64_t *cut);
+/* Tests only: rates (one a rank) that every cut takes instead of the
+ * measured ones, so that a test cuts unevenly on purpose; NULL otherwise */
+extern const double *fl__comm_test_rates;
 /* buf[0..n) summed over the ranks, in place (nothing with one rank) */
 void fl__comm_sum_f64(double *buf, int64_t n);
 void fl__comm_sum_i64(int64_t *buf, int64_t n);
@@ -354,6 +357,8 @@ void fl__layout_view(fl__layout *l, int64_t m, const int64_t *rows, const int64_
 		     int64_t block);
 void fl__layout_share(const fl__layout *l, int64_t *g0, int64_t *g1);
 void fl__layout_gather(const fl__layout *l, void *base, size_t row_bytes);
+/* the same when the ranks' groups were cut[q] .. cut[q + 1] - 1 (fl__comm_cut) */
+void fl__layout_gather_cut(const fl__layout *l, const int64_t *cut, void *base, size_t row_bytes);
 /* out[k d, (k + 1) d) := x[rows[k] ld, + d) for k < m, on every rank; x is
  * a view (n rows). A rank reads only the rows of its own range of x
  * (fl__comm_rows) and the ranks exchange them: steps that read scattered rows of a view (a sample, the failing

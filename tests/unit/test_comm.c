@@ -13,7 +13,8 @@
  * reports when each rank's views hold other values outside its own rows
  * (fl_comm_rows: no rank reads another's rows), and the row fetch gets
  * every rank the true rows; the cut of a pass's groups by the ranks'
- * speeds (fl__comm_cut).
+ * speeds (fl__comm_cut), and the same reports with every such pass cut
+ * unevenly on purpose.
  */
 #include "common/internal.h"
 #include "mixture/em.h"
@@ -629,6 +630,15 @@ int main(void)
 	pca_dims = 8;
 	test_same_report(&d);
 	own_rows = 0;
+	/* the passes that cut their groups by speed, cut as ranks of speeds
+	 * 7 : 1 (: 3) would be: the same reports */
+	{
+		static const double skewed[MAX_RANKS] = {7, 1, 3};
+
+		fl__comm_test_rates = skewed;
+		test_same_report(&d);
+		fl__comm_test_rates = NULL;
+	}
 	test_fetch(&d);
 	test_failures(&d);
 	test_bad_value(&d, s.emb, s.n * s.d - 1);
