@@ -9,28 +9,34 @@
 # each run's report compared byte for byte with the first, and the stage
 # table and exchange volume of the last 2-rank run.
 #
-# usage: bench/mpi.sh [--runs R] [--n N] [--d D] [--np P] [FAULTLINE]
+# usage: bench/mpi.sh [--runs R] [--n N] [--d D] [--np P] [--against OTHER] [FAULTLINE]
 #   FAULTLINE  a binary built with -DFL_MPI=ON (default build-mpi/faultline; after
 #              scripts/test.sh that build is for any x86-64: reconfigure it with
 #              -DFL_NATIVE=ON before measuring)
+#   --against OTHER  another MPI build (an older commit's, say): each round also
+#              runs it on P ranks, right after FAULTLINE's, and the bench prints
+#              the median of the paired ratios OTHER / FAULTLINE (> 1: FAULTLINE
+#              faster), the one comparison a shared host's noise lets through
 # Environment: E2E_DATA, the folder the synthetic set is written to and kept
 # (default a temporary folder, removed at the end).
 set -eu
 export LC_ALL=C # printf's decimal point
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../build-mpi/faultline
-runs=3 n=1000000 d=128 np=2
+runs=3 n=1000000 d=128 np=2 other=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
 	--n) n=$2; shift 2 ;;
 	--d) d=$2; shift 2 ;;
 	--np) np=$2; shift 2 ;;
+	--against) other=$2; shift 2 ;;
 	-*) echo "mpi.sh: unknown option $1" >&2; exit 2 ;;
 	*) bin=$1; shift ;;
 	esac
 done
 [ -x "$bin" ] || { echo "mpi.sh: no faultline binary at $bin (cmake -DFL_MPI=ON)" >&2; exit 2; }
+[ -z "$other" ] || [ -x "$other" ] || { echo "mpi.sh: no faultline binary at $other" >&2; exit 2; }
 keep=${E2E_DATA:-}
 data=${E2E_DATA:-$(mktemp -d "${TMPDIR:-/tmp}/faultline-mpi.XXXXXX")}
 out=$(mktemp -d "${TMPDIR:-/tmp}/faultline-mpi-out.XXXXXX")
@@ -40,12 +46,12 @@ mkdir -p "$data"
 [ -f "$set_dir/emb.npy" ] || "$bin" synth --out "$set_dir" --n "$n" --d "$d" --slices 8 --seed 1 >/dev/null
 args="--labels $set_dir/labels.npy --probs $set_dir/probs.npy --view emb=$set_dir/emb.npy --threads 1 --quiet"
 
-# run LAUNCHER NAME: one discover, its wall seconds appended to $out/NAME
+# run LAUNCHER NAME [BINARY]: one discover, its wall seconds appended to $out/NAME
 run() {
 	mkdir -p "$out/$2"
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086 # one word per argument
-	$1 "$bin" discover $args --timings --json "$out/$2/r.json" >/dev/null 2>"$out/$2.stages"
+	$1 "${3:-$bin}" discover $args --timings --json "$out/$2/r.json" >/dev/null 2>"$out/$2.stages"
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc >>"$out/$2.times"
 	sed -i 's/"timings":{[^}]*}//' "$out/$2/r.json"   # the rest must be equal
@@ -60,6 +66,7 @@ median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2
 for _ in $(seq "$runs"); do
 	run "" one
 	run "mpirun --oversubscribe --allow-run-as-root -np $np" ranks
+	[ -z "$other" ] || run "mpirun --oversubscribe --allow-run-as-root -np $np" other "$other"
 done
 one=$(median "$out/one.times")
 many=$(median "$out/ranks.times")
@@ -69,5 +76,11 @@ echo "median of the $runs paired ratios: $(median "$out/pairs" | xargs printf '%
 	"(each: $(sort -n "$out/pairs" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}'))"
 echo "1 rank: $(tr '\n' ' ' <"$out/one.times")"
 echo "$np ranks: $(tr '\n' ' ' <"$out/ranks.times")"
+if [ -n "$other" ]; then
+	paste "$out/other.times" "$out/ranks.times" | awk '{print $1 / $2}' >"$out/vs"
+	echo "against $other on $np ranks: median $(median "$out/other.times") s; paired" \
+		"$other / $bin: $(median "$out/vs" | xargs printf '%.3f')" \
+		"(each: $(sort -n "$out/vs" | awk '{printf "%s%.3f", (NR > 1 ? " " : ""), $1}'))"
+fi
 echo "stages (1 rank | $np ranks, the last runs):"
 paste "$out/one.stages" "$out/ranks.stages" | grep -v "^faultline: timings"

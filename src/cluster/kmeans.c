@@ -28,7 +28,7 @@
  * cost dearly when the cores are shared). The serial part is O(k d) per
  * group against O(B k d) of sgemm work per block. Ranks that all hold the
  * rows (not a view's) cut the groups of the mean's, Lloyd's and the
- * assignment's passes by their speeds in the pass before (fl__comm_cut; a
+ * assignment's passes by their speeds in such passes before (fl__comm_cut; a
  * group's sums are the same on any rank), Lloyd's assignment gathered
  * after each pass; the seeding's passes, whose distances stay with the
  * rank that computed them, keep equal shares.
@@ -66,10 +66,10 @@ typedef struct km_ws {
 	/* several ranks (P) holding every row (not a view's): the passes with
 	 * no per-row state carried over from a pass before (the mean, Lloyd's
 	 * with its assignment gathered after each pass, the assignment) cut
-	 * their groups by the ranks' speeds (fl__comm_cut): each rank's groups
-	 * a second in the last such pass, that pass's cut */
+	 * their groups by the ranks' speeds (fl__comm_cut): the groups and
+	 * seconds of each rank in such passes so far (2P), the last one's cut */
 	int by_speed;
-	double *rate;
+	double *done;
 	int64_t *cut;
 } km_ws;
 
@@ -85,7 +85,7 @@ static void ws_free(km_ws *w)
 	free(w->psum);
 	free(w->pcnt);
 	free(w->pin);
-	free(w->rate);
+	free(w->done);
 	free(w->cut);
 }
 
@@ -126,16 +126,14 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 	w->pcnt = fl__malloc((size_t)KM_GROUPS * (size_t)kcap * sizeof(int64_t),
 			     "k-means partial counts");
 	w->pin = fl__malloc((size_t)KM_GROUPS * sizeof(double), "k-means partial inertia");
-	w->rate = fl__malloc((size_t)ranks * sizeof(double), "k-means ranks");
+	w->done = fl__calloc(2 * (size_t)ranks, sizeof(double), "k-means ranks");
 	w->cut = fl__malloc((size_t)(ranks + 1) * sizeof(int64_t), "k-means ranks");
 	if (!w->mu || !w->cn || !w->tot || !w->cnt || !w->xb || !w->xn || !w->dots ||
-	    !w->psum || !w->pcnt || !w->pin || !w->rate || !w->cut) {
+	    !w->psum || !w->pcnt || !w->pin || !w->done || !w->cut) {
 		ws_free(w);
 		return FL_ENOMEM;
 	}
 	w->by_speed = ranks > 1 && !data->view;
-	for (int64_t q = 0; q < ranks; q++)
-		w->rate[q] = 1; /* equal shares until a pass is timed */
 	return 0;
 }
 
@@ -241,7 +239,7 @@ typedef struct km_pass {
 } km_pass;
 
 /* Several ranks: every group's partial sums (nsum a group), the seconds
- * of each rank (speed: its rate then updated), and the per-row results of
+ * of each rank (speed: added to its timing), and the per-row results of
  * P_ASSIGN (and of P_LLOYD when speed: the next pass may be cut otherwise)
  * of the rows of every rank's groups, on every rank. */
 static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t nsum, int64_t *changed,
@@ -273,9 +271,8 @@ static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t nsum, int64
 		if (nc)
 			*changed = (int64_t)tail[nc - 1];
 		memcpy(w->pin, tail + nc, (size_t)n_groups * sizeof(double));
-		for (int64_t q = 0; speed && q < ranks; q++)
-			if (w->cut[q + 1] > w->cut[q] && secs[q] > 0)
-				w->rate[q] = (double)(w->cut[q + 1] - w->cut[q]) / secs[q];
+		if (speed)
+			fl__comm_timed(w->done, w->cut, secs);
 	}
 	if (p->mode == P_ASSIGN || (p->mode == P_LLOYD && speed))
 		fl__layout_gather_cut(&w->lay, cut, p->assign, sizeof(int32_t));
@@ -314,7 +311,7 @@ static void run_pass(km_ws *w, km_pass *p)
 	 * share); the others' stay 0 */
 	fl__layout_share(&w->lay, &g0, &g1);
 	if (speed) {
-		fl__comm_cut(n_groups, w->rate, w->cut);
+		fl__comm_cut(n_groups, w->done, w->cut);
 		g0 = w->cut[fl__comm_rank()];
 		g1 = w->cut[fl__comm_rank() + 1];
 	}

@@ -93,30 +93,52 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1)
 	*g1 = (q + 1) * n / p;
 }
 
-const double *fl__comm_test_rates;
+static _Thread_local const double *test_rates;
 
-void fl__comm_cut(int64_t n, const double *rate, int64_t *cut)
+void fl__comm_test_rates(const double *rate)
+{
+	test_rates = rate;
+}
+
+/* rank q's groups a second so far; 0 when it has none timed */
+static double rate_of(const double *done, int64_t p, int64_t q)
+{
+	if (test_rates)
+		return test_rates[q] > 0 ? test_rates[q] : 0;
+	return done[q] > 0 && done[p + q] > 0 ? done[q] / done[p + q] : 0;
+}
+
+void fl__comm_cut(int64_t n, const double *done, int64_t *cut)
 {
 	int64_t p = current ? current->size : 1;
 	double total = 0, run = 0;
 
-	rate = fl__comm_test_rates ? fl__comm_test_rates : rate;
-
-	for (int64_t q = 0; q < p; q++)
-		total += rate[q] > 0 ? rate[q] : 0;
+	for (int64_t q = 0; q < p; q++) /* equal shares until every rank is timed */
+		total = total >= 0 && rate_of(done, p, q) > 0 ? total + rate_of(done, p, q) : -1;
 	cut[0] = 0;
 	for (int64_t q = 0; q < p; q++) {
 		int64_t c, lo, hi;
 
-		run += rate[q] > 0 ? rate[q] : 0;
+		run += total > 0 ? rate_of(done, p, q) : 0;
 		c = total > 0 ? (int64_t)llround((double)n * (run / total)) : (q + 1) * n / p;
-		/* every rank keeps a group while there are enough, so that its
-		 * rate stays measured */
+		/* every rank keeps a group while there are enough, so that it
+		 * stays timed */
 		lo = n >= p ? cut[q] + 1 : cut[q];
 		hi = n >= p ? n - (p - 1 - q) : n;
 		cut[q + 1] = c < lo ? lo : c > hi ? hi : c;
 	}
 	cut[p] = n;
+}
+
+void fl__comm_timed(double *done, const int64_t *cut, const double *secs)
+{
+	int64_t p = current ? current->size : 1;
+
+	for (int64_t q = 0; q < p; q++)
+		if (cut[q + 1] > cut[q] && secs[q] > 0) {
+			done[q] += (double)(cut[q + 1] - cut[q]);
+			done[p + q] += secs[q];
+		}
 }
 
 void fl__comm_sum_f64(double *buf, int64_t n)

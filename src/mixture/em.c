@@ -35,7 +35,7 @@
  *
  * Ranks: every rank holds every row of a pass (the codes, the labels, the
  * probabilities), and a group's sums are the same whichever rank makes
- * them, so the groups are cut among the ranks by their speed in the pass
+ * them, so the groups are cut among the ranks by their speed in the passes
  * before (fl__comm_cut), not in equal shares: on a machine whose cores
  * run at different speeds (a shared host's neighbours), the fast rank
  * takes more groups instead of waiting at every pass's exchange.
@@ -85,7 +85,7 @@ void fl_mixture__ctx_free(mx_ctx *x)
 	free(x->rowmax);
 	free(x->groups);
 	free(x->accbuf);
-	free(x->rate);
+	free(x->done);
 	free(x->cut);
 	free(x->span);
 }
@@ -139,12 +139,12 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 	x->groups = fl__malloc(((size_t)MX_GROUPS * (kk * d2 + kk * (3 + 2 * cc) + 1) + P) *
 			       sizeof(double), "mixture partial sums");
 	x->accbuf = fl__malloc(nacc * sizeof(double), "mixture sums");
-	x->rate = fl__malloc(P * sizeof(double), "mixture ranks");
+	x->done = fl__calloc(2 * P, sizeof(double), "mixture ranks");
 	x->cut = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
 	x->span = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
 	if (!x->w || !x->c || !x->lab || !x->ph || !x->fa || !x->fb || !x->fc || !x->xb ||
 	    !x->lj || !x->pb || !x->pr || !x->s12p || !x->used || !x->ap || !x->rowmax || !x->groups ||
-	    !x->accbuf || !x->rate || !x->cut || !x->span) {
+	    !x->accbuf || !x->done || !x->cut || !x->span) {
 		fl_mixture__ctx_free(x);
 		return FL_ENOMEM;
 	}
@@ -155,8 +155,6 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 	x->acc.f1 = x->acc.a + kk * cc;
 	x->acc.f2 = x->acc.f1 + kk;
 	x->ev = x->acc.f2 + kk;
-	for (size_t q = 0; q < P; q++)
-		x->rate[q] = 1; /* equal shares until the first pass is timed */
 	return 0;
 }
 
@@ -394,9 +392,9 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 	memset(x->accbuf, 0, ((size_t)(k * d2) + (size_t)k * (3 + 2 * (size_t)(C > 0 ? C : 1))) *
 				     sizeof(double));
 	/* with several ranks this one sums its groups, cut by the ranks' speeds
-	 * in the pass before; the others' and their seconds stay 0 */
+	 * in the passes before; the others' and their seconds stay 0 */
 	if (ranks > 1) {
-		fl__comm_cut(n_groups, x->rate, x->cut);
+		fl__comm_cut(n_groups, x->done, x->cut);
 		g0 = x->cut[me];
 		g1 = x->cut[me + 1];
 		memset(x->groups, 0, ((size_t)n_groups * slot + (size_t)ranks) * sizeof(double));
@@ -476,9 +474,7 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 
 		secs[me] = fl__now() - t0;
 		fl__comm_sum_f64(x->groups, n_groups * (int64_t)slot + ranks);
-		for (int64_t q = 0; q < ranks; q++)
-			if (x->cut[q + 1] > x->cut[q] && secs[q] > 0)
-				x->rate[q] = (double)(x->cut[q + 1] - x->cut[q]) / secs[q];
+		fl__comm_timed(x->done, x->cut, secs);
 	}
 	for (int64_t g = 0; g < n_groups; g++) {
 		const double *gs = x->groups + (size_t)g * slot, *nkp = gs + k * d2, *ncp = nkp + k,

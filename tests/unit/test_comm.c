@@ -115,12 +115,17 @@ static int allgather(void *user, const void *mine, void *all, const int64_t *byt
 	return j->fail_exchange ? -1 : 0;
 }
 
+/* the rates every rank's cuts take (fl__comm_test_rates), or NULL */
+static const double *test_rates;
+static const double skewed[MAX_RANKS] = {7, 1, 3};
+
 static void *run_rank(void *arg)
 {
 	rank *me = arg;
 	fl_discover_opts o = FL_DISCOVER_OPTS_INIT;
 	fl_report *r = NULL;
 
+	fl__comm_test_rates(test_rates);
 	o.seed = 7;
 	o.threads = me->threads;
 	o.pca_dims = me->pca_dims;
@@ -201,23 +206,23 @@ static void test_sort(void)
 }
 
 /* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
-/* fl__comm_cut: groups in proportion to the ranks' rates, one at least
- * each while there are enough, equal shares without a positive rate,
- * every cut on every rank the same */
+/* fl__comm_cut: groups in proportion to the ranks' groups a second so
+ * far, one at least each while there are enough, equal shares until every
+ * rank is timed; fl__comm_timed adds a pass to the timings */
 static void test_cut(void)
 {
 	static const struct {
 		int32_t p;
 		int64_t n;
-		double rate[3];
+		double rate[3]; /* groups a second, timed over 1 s (0: not timed) */
 		int64_t cut[4];
 	} cases[] = {
 		{2, 32, {1, 1}, {0, 16, 32}},
 		{2, 32, {2, 1}, {0, 21, 32}},       /* 32 x 2/3 = 21.3 */
 		{2, 32, {1, 3}, {0, 8, 32}},
 		{2, 32, {100, 1}, {0, 31, 32}},     /* the slow rank keeps a group */
-		{2, 32, {0, 0}, {0, 16, 32}},       /* nothing measured: equal shares */
-		{2, 32, {-1, 5}, {0, 1, 32}},       /* a rate below 0 counts as 0 */
+		{2, 32, {0, 0}, {0, 16, 32}},       /* nothing timed: equal shares */
+		{2, 32, {0, 5}, {0, 16, 32}},       /* one rank not timed: equal shares */
 		{3, 32, {1, 1, 1}, {0, 11, 21, 32}},
 		{3, 32, {1, 2, 1}, {0, 8, 24, 32}},
 		{3, 2, {1, 1, 1}, {0, 1, 1, 2}},    /* fewer groups than ranks */
@@ -228,21 +233,44 @@ static void test_cut(void)
 			allgather}, NULL, 1, 0, "", 0, ""};
 
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		int32_t p = cases[c].p;
 		int64_t cut[4] = {-1, -1, -1, -1};
+		double done[6] = {0};
 
-		rk.comm.size = cases[c].p;
+		for (int32_t q = 0; q < p; q++) {
+			done[q] = cases[c].rate[q];
+			done[p + q] = cases[c].rate[q] > 0 ? 1 : 0;
+		}
+		rk.comm.size = p;
 		fl__comm_enter(&rk.comm, 100);
-		fl__comm_cut(cases[c].n, cases[c].rate, cut);
+		fl__comm_cut(cases[c].n, done, cut);
 		CHECK_EQ_INT(fl__comm_leave(), 0);
-		for (int32_t q = 0; q <= cases[c].p; q++)
+		for (int32_t q = 0; q <= p; q++)
 			CHECK_EQ_INT(cut[q], cases[c].cut[q]);
+	}
+	/* two passes timed: 8 groups in 2 s and 2 in 0.5 s (4 a second each),
+	 * then 4 in 1 s and 6 in 3 s: 12 : 8 groups in 3 : 3.5 s */
+	{
+		double done[4] = {0}, secs1[2] = {2, 0.5}, secs2[2] = {1, 3};
+		int64_t cut1[3] = {0, 8, 10}, cut2[3] = {0, 4, 10}, cut[3];
+
+		rk.comm.size = 2;
+		fl__comm_enter(&rk.comm, 100);
+		fl__comm_timed(done, cut1, secs1);
+		fl__comm_cut(10, done, cut);
+		CHECK_EQ_INT(cut[1], 5);
+		fl__comm_timed(done, cut2, secs2);
+		fl__comm_cut(10, done, cut); /* 4 : 2.29 a second: 10 x 0.636 = 6.4 */
+		CHECK_EQ_INT(cut[1], 6);
+		CHECK_EQ_INT(fl__comm_leave(), 0);
+		CHECK(done[0] == 12 && done[1] == 8 && done[2] == 3 && done[3] == 3.5);
 	}
 	/* one process: every group its own */
 	{
-		double one = 1;
+		double none[2] = {0};
 		int64_t cut[2] = {-1, -1};
 
-		fl__comm_cut(7, &one, cut);
+		fl__comm_cut(7, none, cut);
 		CHECK_EQ_INT(cut[0], 0);
 		CHECK_EQ_INT(cut[1], 7);
 	}
@@ -279,9 +307,9 @@ static void em_pass(em_result *res, const fl_mixture *m, const float *z, const d
 
 	CHECK_EQ_INT(fl_mixture__ctx_init(&x, EM_D, m->k, 0, 0, 0, m->failure, 1, EM_N), 0);
 	fl_mixture__ctx_load(&x, m);
-	if (rate)
-		memcpy(x.rate, rate, (size_t)fl__comm_ranks() * sizeof *rate);
+	fl__comm_test_rates(rate);
 	fl_mixture__pass(&x, &p, MX_EM, NULL, &out);
+	fl__comm_test_rates(NULL);
 	fl_mixture__gather_out(&x, &p, &out);
 	res->ll = x.acc.ll;
 	memcpy(res->nk, x.acc.nk, sizeof res->nk);
@@ -632,13 +660,9 @@ int main(void)
 	own_rows = 0;
 	/* the passes that cut their groups by speed, cut as ranks of speeds
 	 * 7 : 1 (: 3) would be: the same reports */
-	{
-		static const double skewed[MAX_RANKS] = {7, 1, 3};
-
-		fl__comm_test_rates = skewed;
-		test_same_report(&d);
-		fl__comm_test_rates = NULL;
-	}
+	test_rates = skewed;
+	test_same_report(&d);
+	test_rates = NULL;
 	test_fetch(&d);
 	test_failures(&d);
 	test_bad_value(&d, s.emb, s.n * s.d - 1);
