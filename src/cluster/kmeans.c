@@ -28,10 +28,10 @@
  * cost dearly when the cores are shared). The serial part is O(k d) per
  * group against O(B k d) of sgemm work per block. Ranks that all hold the
  * rows (not a view's) cut the groups of the mean's, Lloyd's and the
- * assignment's passes by their speeds in such passes before (fl__comm_cut; a
- * group's sums are the same on any rank), Lloyd's assignment gathered
- * after each pass; the seeding's passes, whose distances stay with the
- * rank that computed them, keep equal shares.
+ * assignment's passes by their speeds in the passes cut so far
+ * (fl__comm_cut; a group's sums are the same on any rank), Lloyd's
+ * assignment gathered after each pass; the seeding's passes, whose
+ * distances stay with the rank that computed them, keep equal shares.
  *
  * BLAS threads: OpenBLAS is held at 1 thread while a solver runs (see
  * common/blas.c).
@@ -66,10 +66,8 @@ typedef struct km_ws {
 	/* several ranks (P) holding every row (not a view's): the passes with
 	 * no per-row state carried over from a pass before (the mean, Lloyd's
 	 * with its assignment gathered after each pass, the assignment) cut
-	 * their groups by the ranks' speeds (fl__comm_cut): the groups and
-	 * seconds of each rank in such passes so far (2P), the last one's cut */
+	 * their groups by the ranks' speeds (fl__comm_cut): the last one's cut */
 	int by_speed;
-	double *done;
 	int64_t *cut;
 } km_ws;
 
@@ -85,7 +83,6 @@ static void ws_free(km_ws *w)
 	free(w->psum);
 	free(w->pcnt);
 	free(w->pin);
-	free(w->done);
 	free(w->cut);
 }
 
@@ -126,10 +123,9 @@ static int ws_init(km_ws *w, const fl_km_data *data, int64_t kcap, int32_t threa
 	w->pcnt = fl__malloc((size_t)KM_GROUPS * (size_t)kcap * sizeof(int64_t),
 			     "k-means partial counts");
 	w->pin = fl__malloc((size_t)KM_GROUPS * sizeof(double), "k-means partial inertia");
-	w->done = fl__calloc(2 * (size_t)ranks, sizeof(double), "k-means ranks");
 	w->cut = fl__malloc((size_t)(ranks + 1) * sizeof(int64_t), "k-means ranks");
 	if (!w->mu || !w->cn || !w->tot || !w->cnt || !w->xb || !w->xn || !w->dots ||
-	    !w->psum || !w->pcnt || !w->pin || !w->done || !w->cut) {
+	    !w->psum || !w->pcnt || !w->pin || !w->cut) {
 		ws_free(w);
 		return FL_ENOMEM;
 	}
@@ -272,7 +268,7 @@ static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t nsum, int64
 			*changed = (int64_t)tail[nc - 1];
 		memcpy(w->pin, tail + nc, (size_t)n_groups * sizeof(double));
 		if (speed)
-			fl__comm_timed(w->done, w->cut, secs);
+			fl__comm_timed(w->cut, secs);
 	}
 	if (p->mode == P_ASSIGN || (p->mode == P_LLOYD && speed))
 		fl__layout_gather_cut(&w->lay, cut, p->assign, sizeof(int32_t));
@@ -311,7 +307,7 @@ static void run_pass(km_ws *w, km_pass *p)
 	 * share); the others' stay 0 */
 	fl__layout_share(&w->lay, &g0, &g1);
 	if (speed) {
-		fl__comm_cut(n_groups, w->done, w->cut);
+		fl__comm_cut(n_groups, w->cut);
 		g0 = w->cut[fl__comm_rank()];
 		g1 = w->cut[fl__comm_rank() + 1];
 	}

@@ -27,17 +27,27 @@ static const fl_comm *table(void)
 	return failed ? NULL : current;
 }
 
+/* The ranks' speeds in the passes cut by speed so far (fl__comm_timed):
+ * 2P values, each rank's groups then its seconds, older passes weighing
+ * SPEED_DECAY less a pass; NULL with one rank (or no room: equal shares) */
+static _Thread_local double *speed;
+#define SPEED_DECAY 0.9
+
 void fl__comm_enter(const fl_comm *c, int64_t n_rows)
 {
 	current = c && c->size > 1 ? c : NULL;
 	view_rows = n_rows;
 	failed = 0;
+	free(speed);
+	speed = current ? calloc(2 * (size_t)current->size, sizeof *speed) : NULL;
 }
 
 int fl__comm_leave(void)
 {
 	int bad = failed;
 
+	free(speed);
+	speed = NULL;
 	current = NULL;
 	failed = 0;
 	view_rows = 0;
@@ -101,25 +111,25 @@ void fl__comm_test_rates(const double *rate)
 }
 
 /* rank q's groups a second so far; 0 when it has none timed */
-static double rate_of(const double *done, int64_t p, int64_t q)
+static double rate_of(int64_t p, int64_t q)
 {
 	if (test_rates)
 		return test_rates[q] > 0 ? test_rates[q] : 0;
-	return done[q] > 0 && done[p + q] > 0 ? done[q] / done[p + q] : 0;
+	return speed && speed[q] > 0 && speed[p + q] > 0 ? speed[q] / speed[p + q] : 0;
 }
 
-void fl__comm_cut(int64_t n, const double *done, int64_t *cut)
+void fl__comm_cut(int64_t n, int64_t *cut)
 {
 	int64_t p = current ? current->size : 1;
 	double total = 0, run = 0;
 
 	for (int64_t q = 0; q < p; q++) /* equal shares until every rank is timed */
-		total = total >= 0 && rate_of(done, p, q) > 0 ? total + rate_of(done, p, q) : -1;
+		total = total >= 0 && rate_of(p, q) > 0 ? total + rate_of(p, q) : -1;
 	cut[0] = 0;
 	for (int64_t q = 0; q < p; q++) {
 		int64_t c, lo, hi;
 
-		run += total > 0 ? rate_of(done, p, q) : 0;
+		run += total > 0 ? rate_of(p, q) : 0;
 		c = total > 0 ? (int64_t)llround((double)n * (run / total)) : (q + 1) * n / p;
 		/* every rank keeps a group while there are enough, so that it
 		 * stays timed */
@@ -130,14 +140,14 @@ void fl__comm_cut(int64_t n, const double *done, int64_t *cut)
 	cut[p] = n;
 }
 
-void fl__comm_timed(double *done, const int64_t *cut, const double *secs)
+void fl__comm_timed(const int64_t *cut, const double *secs)
 {
 	int64_t p = current ? current->size : 1;
 
-	for (int64_t q = 0; q < p; q++)
+	for (int64_t q = 0; speed && q < p; q++)
 		if (cut[q + 1] > cut[q] && secs[q] > 0) {
-			done[q] += (double)(cut[q + 1] - cut[q]);
-			done[p + q] += secs[q];
+			speed[q] = SPEED_DECAY * speed[q] + (double)(cut[q + 1] - cut[q]);
+			speed[p + q] = SPEED_DECAY * speed[p + q] + secs[q];
 		}
 }
 

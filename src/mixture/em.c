@@ -85,7 +85,6 @@ void fl_mixture__ctx_free(mx_ctx *x)
 	free(x->rowmax);
 	free(x->groups);
 	free(x->accbuf);
-	free(x->done);
 	free(x->cut);
 	free(x->span);
 }
@@ -139,12 +138,11 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 	x->groups = fl__malloc(((size_t)MX_GROUPS * (kk * d2 + kk * (3 + 2 * cc) + 1) + P) *
 			       sizeof(double), "mixture partial sums");
 	x->accbuf = fl__malloc(nacc * sizeof(double), "mixture sums");
-	x->done = fl__calloc(2 * P, sizeof(double), "mixture ranks");
 	x->cut = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
 	x->span = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
 	if (!x->w || !x->c || !x->lab || !x->ph || !x->fa || !x->fb || !x->fc || !x->xb ||
 	    !x->lj || !x->pb || !x->pr || !x->s12p || !x->used || !x->ap || !x->rowmax || !x->groups ||
-	    !x->accbuf || !x->done || !x->cut || !x->span) {
+	    !x->accbuf || !x->cut || !x->span) {
 		fl_mixture__ctx_free(x);
 		return FL_ENOMEM;
 	}
@@ -394,7 +392,7 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 	/* with several ranks this one sums its groups, cut by the ranks' speeds
 	 * in the passes before; the others' and their seconds stay 0 */
 	if (ranks > 1) {
-		fl__comm_cut(n_groups, x->done, x->cut);
+		fl__comm_cut(n_groups, x->cut);
 		g0 = x->cut[me];
 		g1 = x->cut[me + 1];
 		memset(x->groups, 0, ((size_t)n_groups * slot + (size_t)ranks) * sizeof(double));
@@ -474,7 +472,7 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 
 		secs[me] = fl__now() - t0;
 		fl__comm_sum_f64(x->groups, n_groups * (int64_t)slot + ranks);
-		fl__comm_timed(x->done, x->cut, secs);
+		fl__comm_timed(x->cut, secs);
 	}
 	for (int64_t g = 0; g < n_groups; g++) {
 		const double *gs = x->groups + (size_t)g * slot, *nkp = gs + k * d2, *ncp = nkp + k,

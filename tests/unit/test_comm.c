@@ -208,7 +208,8 @@ static void test_sort(void)
 /* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
 /* fl__comm_cut: groups in proportion to the ranks' groups a second so
  * far, one at least each while there are enough, equal shares until every
- * rank is timed; fl__comm_timed adds a pass to the timings */
+ * rank is timed; fl__comm_timed adds a pass, the older ones weighing less;
+ * fl__comm_enter starts untimed */
 static void test_cut(void)
 {
 	static const struct {
@@ -234,43 +235,46 @@ static void test_cut(void)
 
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		int32_t p = cases[c].p;
-		int64_t cut[4] = {-1, -1, -1, -1};
-		double done[6] = {0};
+		int64_t cut[4] = {-1, -1, -1, -1}, timed[4] = {0};
+		double secs[3] = {1, 1, 1};
 
-		for (int32_t q = 0; q < p; q++) {
-			done[q] = cases[c].rate[q];
-			done[p + q] = cases[c].rate[q] > 0 ? 1 : 0;
-		}
+		for (int32_t q = 0; q < p; q++) /* one pass of rate[q] groups in 1 s */
+			timed[q + 1] = timed[q] + (int64_t)cases[c].rate[q];
 		rk.comm.size = p;
 		fl__comm_enter(&rk.comm, 100);
-		fl__comm_cut(cases[c].n, done, cut);
+		fl__comm_timed(timed, secs);
+		fl__comm_cut(cases[c].n, cut);
 		CHECK_EQ_INT(fl__comm_leave(), 0);
 		for (int32_t q = 0; q <= p; q++)
 			CHECK_EQ_INT(cut[q], cases[c].cut[q]);
 	}
 	/* two passes timed: 8 groups in 2 s and 2 in 0.5 s (4 a second each),
-	 * then 4 in 1 s and 6 in 3 s: 12 : 8 groups in 3 : 3.5 s */
+	 * then 4 in 1 s and 6 in 3 s, the first weighing 0.9: 11.2 groups in
+	 * 2.8 s, 7.8 in 3.45 s */
 	{
-		double done[4] = {0}, secs1[2] = {2, 0.5}, secs2[2] = {1, 3};
+		double secs1[2] = {2, 0.5}, secs2[2] = {1, 3};
 		int64_t cut1[3] = {0, 8, 10}, cut2[3] = {0, 4, 10}, cut[3];
 
 		rk.comm.size = 2;
 		fl__comm_enter(&rk.comm, 100);
-		fl__comm_timed(done, cut1, secs1);
-		fl__comm_cut(10, done, cut);
+		fl__comm_timed(cut1, secs1);
+		fl__comm_cut(10, cut);
 		CHECK_EQ_INT(cut[1], 5);
-		fl__comm_timed(done, cut2, secs2);
-		fl__comm_cut(10, done, cut); /* 4 : 2.29 a second: 10 x 0.636 = 6.4 */
+		fl__comm_timed(cut2, secs2);
+		fl__comm_cut(10, cut); /* 4 : 2.26 a second: 10 x 0.639 = 6.4 */
 		CHECK_EQ_INT(cut[1], 6);
 		CHECK_EQ_INT(fl__comm_leave(), 0);
-		CHECK(done[0] == 12 && done[1] == 8 && done[2] == 3 && done[3] == 3.5);
+		/* a new run starts untimed: equal shares */
+		fl__comm_enter(&rk.comm, 100);
+		fl__comm_cut(10, cut);
+		CHECK_EQ_INT(cut[1], 5);
+		CHECK_EQ_INT(fl__comm_leave(), 0);
 	}
 	/* one process: every group its own */
 	{
-		double none[2] = {0};
 		int64_t cut[2] = {-1, -1};
 
-		fl__comm_cut(7, none, cut);
+		fl__comm_cut(7, cut);
 		CHECK_EQ_INT(cut[0], 0);
 		CHECK_EQ_INT(cut[1], 7);
 	}
