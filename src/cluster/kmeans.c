@@ -66,7 +66,8 @@ typedef struct km_ws {
 	/* several ranks (P) holding every row (not a view's): the passes with
 	 * no per-row state carried over from a pass before (the mean, Lloyd's
 	 * with its assignment gathered after each pass, the assignment) cut
-	 * their groups by the ranks' speeds (fl__comm_cut): the last one's cut */
+	 * their groups by the ranks' speeds (fl__comm_cut; the mean's and
+	 * Lloyd's passes are timed, fl__comm_timed): the last one's cut */
 	int by_speed;
 	int64_t *cut;
 } km_ws;
@@ -235,9 +236,10 @@ typedef struct km_pass {
 } km_pass;
 
 /* Several ranks: every group's partial sums (nsum a group), the seconds
- * of each rank (speed: added to its timing), and the per-row results of
- * P_ASSIGN (and of P_LLOYD when speed: the next pass may be cut otherwise)
- * of the rows of every rank's groups, on every rank. */
+ * of each rank (P_MEAN, P_LLOYD and P_EVAL; timed when speed), and the
+ * per-row results of P_ASSIGN (and of P_LLOYD when speed: the next pass
+ * may be cut otherwise) of the rows of every rank's groups, on every
+ * rank. */
 static void exchange(km_ws *w, km_pass *p, int64_t n_groups, int64_t nsum, int64_t *changed,
 		     int speed, double secs_mine)
 {

@@ -28,26 +28,27 @@ static const fl_comm *table(void)
 }
 
 /* The ranks' speeds in the passes cut by speed so far (fl__comm_timed):
- * 2P values, each rank's groups then its seconds, older passes weighing
- * SPEED_DECAY less a pass; NULL with one rank (or no room: equal shares) */
-static _Thread_local double *speed;
+ * speed[q] / speed_weight is rank q's groups a second over the mean
+ * rank's, a mean over the passes weighted by their seconds, older passes
+ * weighing SPEED_DECAY less a pass. Fixed room, no allocation that one
+ * rank alone could fail: with more than SPEED_RANKS ranks, equal shares. */
+#define SPEED_RANKS 64
 #define SPEED_DECAY 0.9
+static _Thread_local double speed[SPEED_RANKS], speed_weight;
 
 void fl__comm_enter(const fl_comm *c, int64_t n_rows)
 {
 	current = c && c->size > 1 ? c : NULL;
 	view_rows = n_rows;
 	failed = 0;
-	free(speed);
-	speed = current ? calloc(2 * (size_t)current->size, sizeof *speed) : NULL;
+	memset(speed, 0, sizeof speed); /* untimed */
+	speed_weight = 0;
 }
 
 int fl__comm_leave(void)
 {
 	int bad = failed;
 
-	free(speed);
-	speed = NULL;
 	current = NULL;
 	failed = 0;
 	view_rows = 0;
@@ -115,7 +116,7 @@ static double rate_of(int64_t p, int64_t q)
 {
 	if (test_rates)
 		return test_rates[q] > 0 ? test_rates[q] : 0;
-	return speed && speed[q] > 0 && speed[p + q] > 0 ? speed[q] / speed[p + q] : 0;
+	return p <= SPEED_RANKS && speed_weight > 0 ? speed[q] / speed_weight : 0;
 }
 
 void fl__comm_cut(int64_t n, int64_t *cut)
@@ -143,12 +144,20 @@ void fl__comm_cut(int64_t n, int64_t *cut)
 void fl__comm_timed(const int64_t *cut, const double *secs)
 {
 	int64_t p = current ? current->size : 1;
+	double mean = 0, weight = 0;
 
-	for (int64_t q = 0; speed && q < p; q++)
-		if (cut[q + 1] > cut[q] && secs[q] > 0) {
-			speed[q] = SPEED_DECAY * speed[q] + (double)(cut[q + 1] - cut[q]);
-			speed[p + q] = SPEED_DECAY * speed[p + q] + secs[q];
-		}
+	/* each rank's groups a second over the mean rank's: the pass's cost
+	 * a group cancels, so passes of every kind add up */
+	for (int64_t q = 0; q < p && p <= SPEED_RANKS; q++) {
+		if (!(cut[q + 1] > cut[q] && secs[q] > 0))
+			return; /* a rank without groups or time: the pass says nothing */
+		mean += (double)(cut[q + 1] - cut[q]) / secs[q] / (double)p;
+		weight += secs[q];
+	}
+	for (int64_t q = 0; q < p && p <= SPEED_RANKS; q++)
+		speed[q] = SPEED_DECAY * speed[q] +
+			   weight * ((double)(cut[q + 1] - cut[q]) / secs[q] / mean);
+	speed_weight = SPEED_DECAY * speed_weight + weight;
 }
 
 void fl__comm_sum_f64(double *buf, int64_t n)

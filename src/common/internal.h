@@ -294,10 +294,11 @@ void fl__comm_share(int64_t n, int64_t *g0, int64_t *g1);
 /* Groups cut among the ranks by speed, for passes over data every rank
  * holds (the sums of a group do not depend on the rank that makes them):
  * cut[0..P] with rank q's groups [cut[q], cut[q + 1]) in proportion to its
- * groups a second in the passes cut so far since fl__comm_enter (the
- * recent ones weighing more), one group at least each while n >= P; equal
- * shares until every rank is timed. fl__comm_timed adds a pass cut by cut
- * in which rank q spent secs[q] seconds (every rank's, brought by the
+ * speed in the passes cut so far since fl__comm_enter (its groups a
+ * second over the mean rank's, the recent passes weighing more), one
+ * group at least each while n >= P; equal shares until a pass timed every
+ * rank, and with more than 64 ranks. fl__comm_timed adds a pass cut by
+ * cut in which rank q spent secs[q] seconds (every rank's, brought by the
  * pass's exchange: every rank then holds the same speeds). */
 void fl__comm_cut(int64_t n, int64_t *cut);
 void fl__comm_timed(const int64_t *cut, const double *secs);

@@ -46,6 +46,21 @@ typedef struct rank {
 	char err[512]; /* fl_last_error() when rc != 0 */
 } rank;
 
+/* rotate: every reduction moves the rates the cuts take (test_rates =
+ * rotating: fl__comm_test_rates) one rank on, so that the passes cut by
+ * speed cut differently pass after pass */
+static int rotate;
+static double rotating[MAX_RANKS];
+
+static void rotate_rates(void)
+{
+	double first = rotating[0];
+
+	for (int32_t q = 0; q < MAX_RANKS - 1; q++)
+		rotating[q] = rotating[q + 1];
+	rotating[MAX_RANKS - 1] = first;
+}
+
 static int reduce(void *user, void *buf, int64_t n, int op, int is_f64)
 {
 	rank *me = user;
@@ -72,6 +87,8 @@ static int reduce(void *user, void *buf, int64_t n, int op, int is_f64)
 	pthread_barrier_wait(&j->bar);
 	memcpy(buf, acc, bytes);
 	free(acc);
+	if (rotate && me->comm.rank == 0) /* the others wait below: none reads them now */
+		rotate_rates();
 	pthread_barrier_wait(&j->bar);
 	return j->fail_exchange ? -1 : 0;
 }
@@ -205,7 +222,6 @@ static void test_sort(void)
 			}
 }
 
-/* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
 /* fl__comm_cut: groups in proportion to the ranks' groups a second so
  * far, one at least each while there are enough, equal shares until every
  * rank is timed; fl__comm_timed adds a pass, the older ones weighing less;
@@ -248,9 +264,9 @@ static void test_cut(void)
 		for (int32_t q = 0; q <= p; q++)
 			CHECK_EQ_INT(cut[q], cases[c].cut[q]);
 	}
-	/* two passes timed: 8 groups in 2 s and 2 in 0.5 s (4 a second each),
-	 * then 4 in 1 s and 6 in 3 s, the first weighing 0.9: 11.2 groups in
-	 * 2.8 s, 7.8 in 3.45 s */
+	/* two passes timed: 8 groups in 2 s and 2 in 0.5 s (4 a second each:
+	 * 1 and 1 the mean), then 4 in 1 s and 6 in 3 s (4 and 2: 1.33 and 0.67
+	 * the mean), weighted by their seconds, 2.5 x 0.9 and 4 */
 	{
 		double secs1[2] = {2, 0.5}, secs2[2] = {1, 3};
 		int64_t cut1[3] = {0, 8, 10}, cut2[3] = {0, 4, 10}, cut[3];
@@ -261,7 +277,7 @@ static void test_cut(void)
 		fl__comm_cut(10, cut);
 		CHECK_EQ_INT(cut[1], 5);
 		fl__comm_timed(cut2, secs2);
-		fl__comm_cut(10, cut); /* 4 : 2.26 a second: 10 x 0.639 = 6.4 */
+		fl__comm_cut(10, cut); /* 1.213 : 0.787 the mean: 10 x 0.607 = 6.1 */
 		CHECK_EQ_INT(cut[1], 6);
 		CHECK_EQ_INT(fl__comm_leave(), 0);
 		/* a new run starts untimed: equal shares */
@@ -424,6 +440,7 @@ static const fl_data *own_data(own *o, const fl_data *d, int32_t q, int32_t size
 /* own_rows: each rank's views hold other values outside its rows (own_data) */
 static int own_rows;
 
+/* Run P ranks; returns how many succeeded; their JSON in TMP/comm_P_T_RANK.json */
 static int run_job(const fl_data *d, int32_t size, int32_t threads, int fail_exchange, int *rcs)
 {
 	job j = {size, {{0}}, {0}, fail_exchange};
@@ -666,6 +683,12 @@ int main(void)
 	 * 7 : 1 (: 3) would be: the same reports */
 	test_rates = skewed;
 	test_same_report(&d);
+	/* and cut otherwise at every pass */
+	memcpy(rotating, skewed, sizeof rotating);
+	test_rates = rotating;
+	rotate = 1;
+	test_same_report(&d);
+	rotate = 0;
 	test_rates = NULL;
 	test_fetch(&d);
 	test_failures(&d);
