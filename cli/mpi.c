@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static fl_comm comm;
@@ -228,9 +229,15 @@ int ranks_read_file(const char *path, char **text, size_t *len)
 	if (broadcast(NULL, &n, sizeof n, 0))
 		return fail(EXIT_INTERNAL, "MPI_Bcast failed");
 	if (n < 0) {
+		const struct timespec second = {1, 0};
+
 		free(buf);
-		return comm.rank == 0 ? fail(EXIT_INPUT, "%s: cannot open: %s", path, strerror(err))
-				      : fail(EXIT_INPUT, "%s: rank 0 could not read it", path);
+		if (comm.rank == 0)
+			return fail(EXIT_INPUT, "%s: cannot open: %s", path, strerror(err));
+		/* rank 0 says why and ends the job: give it the time to, before
+		 * this rank's own end (MPI_Abort) cuts it short */
+		nanosleep(&second, NULL);
+		return fail(EXIT_INPUT, "%s: rank 0 could not read it", path);
 	}
 	if (comm.rank != 0 && !(buf = malloc((size_t)n + 1)))
 		return fail(EXIT_INTERNAL, "out of memory");

@@ -42,17 +42,27 @@ int usage_error(const char *verb, const char *fmt, ...)
 
 int cli_rank, cli_ranks = 1;
 
+/* The line is written whole, in one call: under mpirun the ranks' lines
+ * and mpirun's own messages share one stream, and a line written in
+ * pieces came out split by another rank's (tests/mpi/ranks.sh). */
 int fail(int code, const char *fmt, ...)
 {
+	char line[4096];
+	int at = snprintf(line, sizeof line, "faultline: ");
 	va_list ap;
 
-	fputs("faultline: ", stderr);
 	if (cli_ranks > 1)
-		fprintf(stderr, "rank %d of %d: ", cli_rank, cli_ranks);
+		at += snprintf(line + at, sizeof line - (size_t)at, "rank %d of %d: ", cli_rank,
+			       cli_ranks);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + at, sizeof line - (size_t)at, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	at = (int)strlen(line);
+	if (at < (int)sizeof line - 1)
+		line[at++] = '\n';
+	else /* a longer message is cut; its line still ends */
+		line[at - 1] = '\n';
+	fwrite(line, 1, (size_t)at, stderr);
 	return code;
 }
 
