@@ -155,7 +155,7 @@ static void merge_refresh(merge_ws *w, int32_t c)
 			t += w->fd->extra2[w->fd->rows ? w->fd->rows[i] : i];
 		w->dist[i] = (float)sqrt(t);
 	}
-	fl__comm_gather_rows(w->dist, sizeof(float), nf, 1, nf, fl__comm_ranks());
+	fl__comm_gather_rows(w->dist, sizeof(float), nf, 1, nf, fl__comm_ranks(), NULL);
 	for (int32_t a = c < 0 ? 0 : c; a < (c < 0 ? w->k : c + 1); a++) {
 		int64_t m = 0;
 

@@ -187,8 +187,14 @@ static int64_t group_row(int64_t g, int64_t n_rows, int64_t block, int64_t n_blo
 	return row < n_rows ? row : n_rows;
 }
 
+/* the first group of rank q's share of n_groups (the cut, or equal shares) */
+static int64_t share_start(int64_t q, int64_t p, int64_t n_groups, const int64_t *cut)
+{
+	return cut ? cut[q] : q * n_groups / p;
+}
+
 void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
-			  int64_t n_blocks, int64_t n_groups)
+			  int64_t n_blocks, int64_t n_groups, const int64_t *cut)
 {
 	int64_t bytes_of[256], *b = bytes_of, p, lo, hi;
 	char *rows = base, *mine = NULL;
@@ -197,8 +203,10 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 	if (!current || n_rows == 0)
 		return;
 	p = current->size;
-	lo = group_row(current->rank * n_groups / p, n_rows, block, n_blocks, n_groups);
-	hi = group_row((current->rank + 1) * n_groups / p, n_rows, block, n_blocks, n_groups);
+	lo = group_row(share_start(current->rank, p, n_groups, cut), n_rows, block, n_blocks,
+		       n_groups);
+	hi = group_row(share_start(current->rank + 1, p, n_groups, cut), n_rows, block, n_blocks,
+		       n_groups);
 	if (!table()) { /* after a failed exchange: the others' rows zeros (valid indices) */
 		memset(rows, 0, (size_t)lo * row_bytes);
 		memset(rows + hi * (int64_t)row_bytes, 0, (size_t)(n_rows - hi) * row_bytes);
@@ -206,9 +214,10 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 	}
 	if (p <= 256 || (b = fl__malloc((size_t)p * sizeof *b, "rank sizes"))) {
 		for (int64_t q = 0; q < p; q++)
-			b[q] = (group_row((q + 1) * n_groups / p, n_rows, block, n_blocks, n_groups) -
-				group_row(q * n_groups / p, n_rows, block, n_blocks, n_groups)) *
-			       (int64_t)row_bytes;
+			b[q] = (group_row(share_start(q + 1, p, n_groups, cut), n_rows, block,
+					  n_blocks, n_groups) -
+				group_row(share_start(q, p, n_groups, cut), n_rows, block, n_blocks,
+					  n_groups)) * (int64_t)row_bytes;
 		/* MPI forbids aliasing the send and receive buffers: send a copy */
 		if ((mine = fl__malloc((size_t)(hi > lo ? hi - lo : 1) * row_bytes, "rows"))) {
 			memcpy(mine, rows + lo * (int64_t)row_bytes, (size_t)(hi - lo) * row_bytes);
@@ -576,7 +585,7 @@ int fl__comm_sort(void *base, int64_t n, size_t size, int (*cmp)(const void *, c
 		      size, cmp);
 	merge_runs(base, tmp, bound, t, size, cmp, t);
 	if (p > 1) { /* the parts gathered and merged */
-		fl__comm_gather_rows(base, size, n, 1, n, p);
+		fl__comm_gather_rows(base, size, n, 1, n, p, NULL);
 		for (int64_t r = 0; r <= p; r++)
 			bound[r] = r * n / p;
 		merge_runs(base, tmp, bound, p, size, cmp, t);

@@ -312,9 +312,10 @@ void fl__comm_sum_i64(int64_t *buf, int64_t n);
 void fl__comm_max_i64(int64_t *buf, int64_t n);
 /* base holds n_rows rows of row_bytes, in n_blocks blocks of block rows cut
  * into n_groups groups; each rank filled the rows of its share of the
- * groups: afterwards every rank has every row */
+ * groups (equal shares, or cut[q] .. cut[q + 1] - 1: fl__comm_cut):
+ * afterwards every rank has every row */
 void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t block,
-			  int64_t n_blocks, int64_t n_groups);
+			  int64_t n_blocks, int64_t n_groups, const int64_t *cut);
 /* The rows of the views (fl__comm_enter's n_rows, n) cut into FL_ROW_GROUPS
  * fixed groups, group g rows [g n / G, (g + 1) n / G) (fl__comm_group_row);
  * rank q owns the groups [q G / P, (q + 1) G / P) (fl__comm_row_groups), so

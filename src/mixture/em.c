@@ -86,7 +86,6 @@ void fl_mixture__ctx_free(mx_ctx *x)
 	free(x->groups);
 	free(x->accbuf);
 	free(x->cut);
-	free(x->span);
 }
 
 /* per-group sums besides s12 and ll: nk, nc, f1, f2, a */
@@ -139,10 +138,9 @@ int fl_mixture__ctx_init(mx_ctx *x, int64_t d, int32_t k, int32_t C, int use_lab
 			       sizeof(double), "mixture partial sums");
 	x->accbuf = fl__malloc(nacc * sizeof(double), "mixture sums");
 	x->cut = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
-	x->span = fl__malloc((P + 1) * sizeof(int64_t), "mixture ranks");
 	if (!x->w || !x->c || !x->lab || !x->ph || !x->fa || !x->fb || !x->fc || !x->xb ||
 	    !x->lj || !x->pb || !x->pr || !x->s12p || !x->used || !x->ap || !x->rowmax || !x->groups ||
-	    !x->accbuf || !x->cut || !x->span) {
+	    !x->accbuf || !x->cut) {
 		fl_mixture__ctx_free(x);
 		return FL_ENOMEM;
 	}
@@ -500,24 +498,21 @@ void fl_mixture__pass(mx_ctx *x, const fl_mx_data *p, enum mx_mode mode, const i
 
 void fl_mixture__gather_out(const mx_ctx *x, const fl_mx_data *p, fl_mx_out *out)
 {
-	int64_t B = x->block, n_blocks = (p->n + B - 1) / B, ranks = fl__comm_ranks();
-	int64_t n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS, *span = x->span;
+	int64_t B = x->block, n_blocks = (p->n + B - 1) / B;
+	int64_t n_groups = n_blocks < MX_GROUPS ? n_blocks : MX_GROUPS;
 
-	if (!out || ranks < 2 || p->n == 0)
+	/* the rows of each rank's groups in the last pass (its cut) */
+	if (!out || fl__comm_ranks() < 2 || p->n == 0)
 		return;
-	for (int64_t q = 0; q <= ranks; q++) { /* the rows of each rank's groups in the last pass */
-		int64_t row = x->cut[q] * n_blocks / n_groups * B;
-
-		span[q] = row < p->n ? row : p->n;
-	}
 	if (out->resp)
-		fl__comm_gather_spans(out->resp, (size_t)x->k * sizeof(float), span);
+		fl__comm_gather_rows(out->resp, (size_t)x->k * sizeof(float), p->n, B, n_blocks,
+				     n_groups, x->cut);
 	if (out->assign)
-		fl__comm_gather_spans(out->assign, sizeof(int32_t), span);
+		fl__comm_gather_rows(out->assign, sizeof(int32_t), p->n, B, n_blocks, n_groups, x->cut);
 	if (out->assign && out->rmax)
-		fl__comm_gather_spans(out->rmax, sizeof(float), span);
+		fl__comm_gather_rows(out->rmax, sizeof(float), p->n, B, n_blocks, n_groups, x->cut);
 	if (out->assign && out->key)
-		fl__comm_gather_spans(out->key, sizeof(float), span);
+		fl__comm_gather_rows(out->key, sizeof(float), p->n, B, n_blocks, n_groups, x->cut);
 }
 
 /* ---- M-step ------------------------------------------------------------ */

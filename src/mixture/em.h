@@ -52,9 +52,7 @@ typedef struct mx_ctx {
 	uint8_t *used;  /* k: the components of the block's M-step sums */
 	double *groups; /* per group of blocks: s12 (k 2d), nk (k), nc (C k), f1, f2 (k),
 			   a (k C), ll (1); then each rank's seconds (P) */
-	/* several ranks (P): the cut of the last pass (P + 1) and its rows
-	 * (P + 1, gather_out) */
-	int64_t *cut, *span;
+	int64_t *cut; /* several ranks (P): the cut of the last pass (P + 1) */
 	mx_acc acc;
 	double *ev;     /* C: M-step scratch (in accbuf, so the M-step cannot fail) */
 	double *accbuf;

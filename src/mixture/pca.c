@@ -285,7 +285,8 @@ static int product_pass(const pca_src *s, enum pca_op op, double *acc, float *y,
 	if (gsum)
 		fl__comm_sum_f64(gsum, ng * plen);
 	for (int64_t c = 0; op == OP_AG && c < l; c++) /* column c of y: n rows */
-		fl__comm_gather_rows(y + c * s->n, sizeof(float), s->n, s->block, s->n_blocks, ng);
+		fl__comm_gather_rows(y + c * s->n, sizeof(float), s->n, s->block, s->n_blocks, ng,
+				     NULL);
 	for (int64_t q = 0; gsum && q < ng; q++)
 		for (int64_t k = 0; k < plen; k++)
 			acc[k] += gsum[(size_t)q * (size_t)plen + (size_t)k];
