@@ -9,6 +9,16 @@
 # each run's report compared byte for byte with the first, and the stage
 # table and exchange volume of the last 2-rank run.
 #
+# And the ceiling this machine sets, measured in the same rounds: P
+# one-process runs at once (each does all the work: the machine's
+# throughput for this work with P cores busy, no exchange, no step
+# replicated) and the MPI start and stop (a 2000-row discover on P ranks
+# less the same in one process). A P-rank run that shared every step
+# perfectly would do a P-th of the work at that throughput and pay the
+# start and stop: ceiling = one / (together / P + start and stop), each
+# round's own figures; the ranks' paired ratio over it is the share of
+# that ceiling reached.
+#
 # usage: bench/mpi.sh [--runs R] [--n N] [--d D] [--np P] [--against OTHER] [FAULTLINE]
 #   FAULTLINE  a binary built with -DFL_MPI=ON (default build-mpi/faultline; after
 #              scripts/test.sh that build is for any x86-64: reconfigure it with
@@ -45,6 +55,10 @@ set_dir=$data/$n-$d
 mkdir -p "$data"
 [ -f "$set_dir/emb.npy" ] || "$bin" synth --out "$set_dir" --n "$n" --d "$d" --slices 8 --seed 1 >/dev/null
 args="--labels $set_dir/labels.npy --probs $set_dir/probs.npy --view emb=$set_dir/emb.npy --threads 1 --quiet"
+tiny=$data/start-stop
+[ -f "$tiny/emb.npy" ] || "$bin" synth --out "$tiny" --n 2000 --d 8 --slices 2 --seed 1 >/dev/null
+targs="--labels $tiny/labels.npy --probs $tiny/probs.npy --view emb=$tiny/emb.npy --threads 1 --quiet"
+mpi="mpirun --oversubscribe --allow-run-as-root -np $np"
 
 # run LAUNCHER NAME [BINARY]: one discover, its wall seconds appended to $out/NAME
 run() {
@@ -61,12 +75,42 @@ run() {
 		cp "$out/$2/r.json" "$out/first.json"
 	fi
 }
+# seconds LAUNCHER ARGS...: the wall seconds of one discover, printed
+seconds() {
+	l=$1
+	shift
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2086 # one word per argument
+	$l "$bin" discover "$@" >/dev/null 2>&1
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc
+}
+
+# ceiling: P one-process runs at once, then the start and stop (the least
+# of three tiny runs each way); their seconds appended to $out/together
+# and $out/startstop
+ceiling() {
+	t0=$(date +%s.%N)
+	for q in $(seq "$np"); do
+		# shellcheck disable=SC2086 # one word per argument
+		"$bin" discover $args --json "$out/together$q.json" >/dev/null 2>&1 &
+	done
+	wait
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc >>"$out/together"
+	# shellcheck disable=SC2086 # one word per argument
+	a=$(for _ in 1 2 3; do seconds "" $targs --json "$out/t.json"; done | sort -n | head -1)
+	# shellcheck disable=SC2086 # one word per argument
+	b=$(for _ in 1 2 3; do seconds "$mpi" $targs --json "$out/t.json"; done | sort -n | head -1)
+	echo "$b - $a" | bc >>"$out/startstop"
+}
 median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 for _ in $(seq "$runs"); do
 	run "" one
-	run "mpirun --oversubscribe --allow-run-as-root -np $np" ranks
-	[ -z "$other" ] || run "mpirun --oversubscribe --allow-run-as-root -np $np" other "$other"
+	run "$mpi" ranks
+	[ -z "$other" ] || run "$mpi" other "$other"
+	ceiling
 done
 one=$(median "$out/one.times")
 many=$(median "$out/ranks.times")
@@ -74,6 +118,14 @@ echo "$n x $d, 1 thread per rank, median of $runs: 1 rank $one s, $np ranks $man
 paste "$out/one.times" "$out/ranks.times" | awk '{print $1 / $2}' >"$out/pairs"
 echo "median of the $runs paired ratios: $(median "$out/pairs" | xargs printf '%.2f')x" \
 	"(each: $(sort -n "$out/pairs" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}'))"
+paste "$out/one.times" "$out/together" "$out/startstop" |
+	awk -v p="$np" '{print $1 / ($2 / p + $3)}' >"$out/ceil"
+paste "$out/pairs" "$out/ceil" | awk '{print $1 / $2}' >"$out/reached"
+echo "ceiling: $np one-process runs at once $(median "$out/together") s, MPI start and stop" \
+	"$(median "$out/startstop") s: $(median "$out/ceil" | xargs printf '%.2f')x" \
+	"(each: $(sort -n "$out/ceil" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}'));" \
+	"the ranks reach $(median "$out/reached" | xargs printf '%.2f') of it" \
+	"(each: $(sort -n "$out/reached" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}'))"
 echo "1 rank: $(tr '\n' ' ' <"$out/one.times")"
 echo "$np ranks: $(tr '\n' ' ' <"$out/ranks.times")"
 if [ -n "$other" ]; then
