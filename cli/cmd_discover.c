@@ -104,12 +104,22 @@ int write_report(fl_report *r, const args *a, const char *json)
 
 void print_timings(const fl_report *r, double write)
 {
-	double total = write, s;
-	const char *stage;
+	size_t tail = strlen(FL_TIMING_EXCHANGES), len;
+	double total = write, s, x;
+	const char *stage, *next;
 
 	fprintf(stderr, "faultline: timings (wall seconds)\n");
 	for (int32_t i = 0; (stage = fl_report_timing(r, i, &s)) != NULL; i++) {
-		fprintf(stderr, "  %-28.60s %8.3f\n", stage, s);
+		/* several ranks: a stage's seconds in the exchanges follow it */
+		next = fl_report_timing(r, i + 1, &x);
+		len = strlen(stage);
+		if (next && strlen(next) == len + tail && !strncmp(next, stage, len) &&
+		    !strcmp(next + len, FL_TIMING_EXCHANGES)) {
+			fprintf(stderr, "  %-28.60s %8.3f  (%.3f exchanging)\n", stage, s, x);
+			i++;
+		} else {
+			fprintf(stderr, "  %-28.60s %8.3f\n", stage, s);
+		}
 		total += s;
 	}
 	fprintf(stderr, "  %-28s %8.3f\n  %-28s %8.3f\n", "write", write, "total", total);

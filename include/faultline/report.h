@@ -79,6 +79,13 @@ FL_API int fl_report_set_param(fl_report *r, const char *key, const char *value)
  * the order the stages were first named.
  */
 FL_API int fl_report_add_timing(fl_report *r, const char *stage, double seconds);
+/**
+ * On several ranks (fl_discover_opts.comm) each stage is followed by
+ * "STAGE" FL_TIMING_EXCHANGES: the part of its seconds this rank spent in
+ * the exchanges, waiting for the other ranks included (within the stage's
+ * time, not added to it).
+ */
+#define FL_TIMING_EXCHANGES ": exchanges"
 /** Stages timed so far. */
 FL_API int32_t fl_report_n_timings(const fl_report *r);
 /** Stage i (0 <= i < fl_report_n_timings) and its seconds; NULL when out of range. */

@@ -9,6 +9,7 @@
 static _Thread_local const fl_comm *current;
 static _Thread_local int failed, failed_rank;
 static _Thread_local int64_t view_rows; /* the rows of the views (fl__comm_fetch_rows) */
+static _Thread_local double exchanging, lap_mark; /* seconds in the table's calls (fl__comm_lap) */
 
 /* After a failed exchange (another rank gone, a signal caught while
  * waiting) the table is not called again: every later pass computes its
@@ -43,6 +44,44 @@ void fl__comm_enter(const fl_comm *c, int64_t n_rows)
 	failed = 0;
 	memset(speed, 0, sizeof speed); /* untimed */
 	speed_weight = 0;
+	exchanging = lap_mark = 0;
+}
+
+double fl__comm_lap(void)
+{
+	double s = exchanging - lap_mark;
+
+	lap_mark = exchanging;
+	return s;
+}
+
+/* The table's calls, timed: the seconds in them, waiting for the other
+ * ranks included, are where a rank stood still (fl__comm_lap). */
+static int reduce_f64(double *buf, int64_t n, int op)
+{
+	double t = fl__now();
+	int rc = current->allreduce_f64(current->user, buf, n, op);
+
+	exchanging += fl__now() - t;
+	return rc;
+}
+
+static int reduce_i64(int64_t *buf, int64_t n, int op)
+{
+	double t = fl__now();
+	int rc = current->allreduce_i64(current->user, buf, n, op);
+
+	exchanging += fl__now() - t;
+	return rc;
+}
+
+static int gather(const void *mine, void *all, const int64_t *bytes_of)
+{
+	double t = fl__now();
+	int rc = current->allgather(current->user, mine, all, bytes_of);
+
+	exchanging += fl__now() - t;
+	return rc;
 }
 
 int fl__comm_leave(void)
@@ -86,7 +125,7 @@ int fl__comm_agree(int rc)
 	if (!table())
 		return rc;
 	v = rc ? current->size - current->rank : 0;
-	if (current->allreduce_i64(current->user, &v, 1, FL_COMM_MAX)) {
+	if (reduce_i64(&v, 1, FL_COMM_MAX)) {
 		fail_here();
 		return rc;
 	}
@@ -162,19 +201,19 @@ void fl__comm_timed(const int64_t *cut, const double *secs)
 
 void fl__comm_sum_f64(double *buf, int64_t n)
 {
-	if (table() && n > 0 && current->allreduce_f64(current->user, buf, n, FL_COMM_SUM))
+	if (table() && n > 0 && reduce_f64(buf, n, FL_COMM_SUM))
 		fail_here();
 }
 
 void fl__comm_sum_i64(int64_t *buf, int64_t n)
 {
-	if (table() && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_SUM))
+	if (table() && n > 0 && reduce_i64(buf, n, FL_COMM_SUM))
 		fail_here();
 }
 
 void fl__comm_max_i64(int64_t *buf, int64_t n)
 {
-	if (table() && n > 0 && current->allreduce_i64(current->user, buf, n, FL_COMM_MAX))
+	if (table() && n > 0 && reduce_i64(buf, n, FL_COMM_MAX))
 		fail_here();
 }
 
@@ -221,7 +260,7 @@ void fl__comm_gather_rows(void *base, size_t row_bytes, int64_t n_rows, int64_t 
 		/* MPI forbids aliasing the send and receive buffers: send a copy */
 		if ((mine = fl__malloc((size_t)(hi > lo ? hi - lo : 1) * row_bytes, "rows"))) {
 			memcpy(mine, rows + lo * (int64_t)row_bytes, (size_t)(hi - lo) * row_bytes);
-			rc = current->allgather(current->user, mine, rows, b);
+			rc = gather(mine, rows, b);
 			if (rc) /* the others' rows are unknown: zeros, valid indices */
 				memset(rows, 0, (size_t)n_rows * row_bytes);
 			if (rc) /* and our own as computed */
@@ -333,7 +372,7 @@ void fl__comm_gather_spans(void *base, size_t row_bytes, const int64_t *span)
 			bytes_of[r] = (span[r + 1] - span[r]) * (int64_t)row_bytes;
 		/* MPI forbids aliasing the send and receive buffers: send a copy */
 		memcpy(mine, (char *)base + span[q] * (int64_t)row_bytes, (size_t)bytes_of[q]);
-		rc = current->allgather(current->user, mine, base, bytes_of);
+		rc = gather(mine, base, bytes_of);
 	}
 	if (rc) { /* the run ends with FL_EIO; meanwhile zeros, valid indices */
 		fail_here();
@@ -483,7 +522,7 @@ int fl__comm_fetch_rows(float *out, const float *x, int64_t ld, int64_t d, const
 		if (r == current->rank)
 			memcpy(part + t++ * d, x + w[j].row * ld, row_bytes);
 	}
-	if (!table() || current->allgather(current->user, part, got, bytes_of)) {
+	if (!table() || gather(part, got, bytes_of)) {
 		memset(got, 0, (size_t)m * row_bytes); /* the others' rows unknown */
 		if (table())
 			fail_here();

@@ -282,6 +282,10 @@ void fl__comm_enter(const fl_comm *c, int64_t n_rows);
 int fl__comm_leave(void);
 int fl__comm_ranks(void);
 int fl__comm_rank(void); /* this rank, 0 .. ranks - 1 */
+/* The seconds this rank spent in the table's calls (waiting for the other
+ * ranks included) since the last call, or since fl__comm_enter: where it
+ * stood still in a stage (--timings) */
+double fl__comm_lap(void);
 /* Work a rank does alone (no exchange inside): pause returns the table,
  * resume(it) brings it back. */
 const fl_comm *fl__comm_pause(void);

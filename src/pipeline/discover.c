@@ -259,6 +259,26 @@ static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int3
 
 /* With opts.timings: the time since *t added to stage "WHAT[ VIEW]" of r;
  * *t = now. */
+/* A stage's seconds; with several ranks, then the part of them this rank
+ * stood in the exchanges (FL_TIMING_EXCHANGES). */
+static int timing(fl_report *r, const char *stage, double seconds)
+{
+	char what[128];
+	int rc;
+
+	if ((rc = fl_report_add_timing(r, stage, seconds)) || fl__comm_ranks() < 2)
+		return rc;
+	snprintf(what, sizeof what, "%s" FL_TIMING_EXCHANGES, stage);
+	return fl_report_add_timing(r, what, fl__comm_lap());
+}
+
+/* The start of a stage's seconds (lap), and of its seconds in the exchanges */
+static double stage_start(void)
+{
+	fl__comm_lap();
+	return fl__now();
+}
+
 static int lap(fl_report *r, const fl_discover_opts *o, const char *what, const char *view,
 	       double *t)
 {
@@ -271,7 +291,7 @@ static int lap(fl_report *r, const fl_discover_opts *o, const char *what, const 
 	snprintf(stage, sizeof stage, "%s%s%.60s", what, view ? " " : "", view ? view : "");
 	now -= *t;
 	*t += now;
-	return fl_report_add_timing(r, stage, now);
+	return timing(r, stage, now);
 }
 
 /* Move a method's n candidates to the end of *all (rc: the method's). */
@@ -308,7 +328,7 @@ static int discover_view(fl_report *r, const half *h, const fl_prep *p, const fl
 	fl_candidate *cands = NULL, *all = NULL;
 	int32_t n_cands = 0, n_all = 0;
 	char what[80];
-	double t = fl__now();
+	double t = stage_start();
 	int rc = 0;
 
 	snprintf(what, sizeof what, "view %s", name);
@@ -400,7 +420,7 @@ static int discover_meta(fl_report *r, const half *h, const fl_prep *p, const fl
 	fl_candidate *cands = NULL;
 	int32_t n_cands = 0;
 	int64_t skip[2];
-	double t = fl__now();
+	double t = stage_start();
 	int rc;
 
 	po.alpha = o->alpha;
@@ -680,7 +700,7 @@ static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_
 	for (int32_t round = 2; rc == 0 && round <= o->rounds; round++) {
 		int32_t first = r->n_slices, n_causes = 0;
 		int64_t searched = 0, confirmed = 0;
-		double t = fl__now();
+		double t = stage_start();
 		half h2 = {0};
 
 		if ((rc = fl_report__cause_rows(r, p->failure, cause, &n_causes)) || n_causes == 0)
@@ -699,7 +719,7 @@ static int search_again(fl_report *r, const half *h, const fl_prep *p, const fl_
 		if (rc == 0 && (rc = lap(r, o, "split", NULL, &t)) == 0)
 			rc = search_round(r, &h2, p, d, &again, round);
 		half_free(&h2);
-		t = fl__now();
+		t = stage_start();
 		if (rc == 0 && (rc = settle_members(r, h, sd, first)) == 0)
 			rc = lap(r, o, "settle", NULL, &t);
 		if (rc == 0 && holdout && (rc = confirm(r, sd, p, holdout, outside, o, red)) == 0)
@@ -724,7 +744,7 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 	fl_spec_data sd = FL_SPEC_DATA_INIT;
 	reduced *red = NULL;
 	half h = {0};
-	double t = fl__now();
+	double t = stage_start();
 	int rc = 0;
 
 	if ((rc = fl_pipeline__holdout(&holdout, r, p, d, o)))
@@ -741,7 +761,7 @@ static int search(fl_report *r, const fl_prep *p, const fl_data *d, const fl_dis
 			rc = search_round(r, &h, p, d, o, 1);
 		half_shed(&h);
 	}
-	t = fl__now();
+	t = stage_start();
 	if (rc == 0 && (rc = fl_pipeline__spec_data(&sd, &sv, p, d, fl_report__model_dir(r))) == 0)
 		sd.threads = o->threads;
 	if (rc ||
@@ -869,10 +889,10 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	    (p->labels && p->preds &&
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
-	if ((o.timings && (rc = fl_report_add_timing(r, "prepare", p->prepare_seconds))) ||
+	if ((o.timings && (rc = timing(r, "prepare", p->prepare_seconds))) ||
 	    (rc = fl_pipeline__report_views(r, p, d, NULL, 0)) || (rc = search(r, p, d, &o)))
 		goto cleanup;
-	t = fl__now();
+	t = stage_start();
 	if (!o.holdout && o.note)
 		o.note(o.note_user, "no holdout: slices are measured on the data they were found in; "
 		       "their p-values are optimistic and nothing is confirmed");
@@ -918,7 +938,7 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 	/* with several ranks, each computes its share of every pass over the
 	 * rows (faultline/comm.h) */
 	fl__comm_enter(opts->comm, data->n);
-	t = fl__now();
+	t = stage_start();
 	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
 	p->prepare_seconds = fl__now() - t;
 	if (rc == 0)

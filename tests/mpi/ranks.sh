@@ -71,6 +71,21 @@ for np in 2 3; do
 done
 echo "phrases and the map: np 2 and 3 give the single process's report and page"
 
+# --timings on ranks: every stage with the seconds rank 0 stood in the
+# exchanges, within the stage's; then the volume line
+# shellcheck disable=SC2086 # one word per argument
+$run -np 2 "$bin" discover $small --timings --json "$tmp/t.json" >/dev/null 2>"$tmp/t.err" ||
+	{ cat "$tmp/t.err"; bad "timings, np 2: exit non-zero"; }
+for stage in prepare split 'kmeans e' settle causes; do
+	grep -qE "^  $stage +([0-9.]+)  \(([0-9.]+) exchanging\)$" "$tmp/t.err" ||
+		{ cat "$tmp/t.err"; bad "timings, np 2: no exchanges for stage $stage"; }
+done
+awk '/exchanging\)$/ { s = $(NF - 2); x = substr($(NF - 1), 2); if (x + 0 > s + 0) bad = 1 }
+	END { exit bad }' "$tmp/t.err" || bad "timings, np 2: more seconds exchanging than in the stage"
+grep -q '"kmeans e: exchanges":' "$tmp/t.json" || bad "timings, np 2: no exchanges in the JSON"
+grep -q "^faultline: exchanged by rank 0 of 2: " "$tmp/t.err" || bad "timings, np 2: no volume line"
+echo "--timings on 2 ranks: each stage's seconds in the exchanges"
+
 # normalised rows (their scales, each rank its own), and the mixture without
 # a holdout past 2^19 rows (its rows assigned a chunk at a time)
 for case in "normalize:$args --normalize" "chunks:--labels $tmp/c/labels.npy --probs $tmp/c/probs.npy

@@ -136,6 +136,35 @@ static int allgather(void *user, const void *mine, void *all, const int64_t *byt
 static const double *test_rates;
 static const double skewed[MAX_RANKS] = {7, 1, 3};
 
+/* with timings: on several ranks every stage is followed by its seconds in
+ * the exchanges (FL_TIMING_EXCHANGES), within the stage's; on one, none.
+ * 0, or -1 and why in err. */
+static int timings;
+
+static int check_timings(const fl_report *r, int32_t size, char *err, size_t len_err)
+{
+	size_t tail = strlen(FL_TIMING_EXCHANGES);
+	int32_t n = fl_report_n_timings(r), stages = 0;
+	double s, x;
+
+	for (int32_t i = 0; i < n; i++, stages++) {
+		const char *stage = fl_report_timing(r, i, &s), *next;
+		size_t len = strlen(stage);
+
+		if (len >= tail && !strcmp(stage + len - tail, FL_TIMING_EXCHANGES))
+			return snprintf(err, len_err, "timing %s not after its stage", stage), -1;
+		if (size < 2)
+			continue;
+		next = fl_report_timing(r, ++i, &x);
+		if (!next || strlen(next) != len + tail || strncmp(next, stage, len) ||
+		    !(x >= 0 && x <= s))
+			return snprintf(err, len_err, "stage %s (%g s), then %s (%g s)", stage, s,
+					next ? next : "nothing", next ? x : 0), -1;
+	}
+	/* prepare, split, the views' methods, settle, ... */
+	return stages >= 5 ? 0 : (snprintf(err, len_err, "%d stages timed", (int)stages), -1);
+}
+
 static void *run_rank(void *arg)
 {
 	rank *me = arg;
@@ -147,11 +176,15 @@ static void *run_rank(void *arg)
 	o.threads = me->threads;
 	o.pca_dims = me->pca_dims;
 	o.comm = &me->comm;
-	if ((me->rc = fl_discover(&r, me->data, &o)) == 0)
+	o.timings = timings;
+	me->rc = fl_discover(&r, me->data, &o);
+	if (me->rc == 0 && timings) /* no JSON: the timings checked */
+		me->rc = check_timings(r, me->comm.size, me->err, sizeof me->err);
+	else if (me->rc == 0)
 		me->rc = fl_report_write_json(r, me->path, 0);
 	else if (r)
 		me->rc = -1000; /* a report on failure */
-	if (me->rc)
+	if (me->rc && !me->err[0])
 		snprintf(me->err, sizeof me->err, "%s", fl_last_error());
 	fl_report_free(r);
 	return NULL;
@@ -522,6 +555,21 @@ static void test_same_report(const fl_data *d)
 	free(one);
 }
 
+/* --timings on ranks: each stage then its seconds in the exchanges */
+static void test_timings(const fl_data *d)
+{
+	int rcs[MAX_RANKS];
+
+	timings = 1;
+	for (int32_t size = 1; size <= 3; size++) {
+		CHECK_EQ_INT(run_job(d, size, 1, 0, rcs), size);
+		for (int32_t q = 0; q < size; q++)
+			if (rcs[q])
+				fprintf(stderr, "ranks %d, rank %d: %s\n", (int)size, (int)q, errs[q]);
+	}
+	timings = 0;
+}
+
 static void test_failures(const fl_data *d)
 {
 	fl_comm bad = {FL_COMM_VERSION, 2, 2, NULL, allreduce_f64, allreduce_i64, broadcast, allgather};
@@ -691,6 +739,7 @@ int main(void)
 	rotate = 0;
 	test_rates = NULL;
 	test_fetch(&d);
+	test_timings(&d);
 	test_failures(&d);
 	test_bad_value(&d, s.emb, s.n * s.d - 1);
 	test_bad_value(&d, s.emb, 3);
