@@ -17,12 +17,15 @@
 # perfectly would do a P-th of the work at that throughput and pay the
 # start and stop: ceiling = one / (together / P + start and stop), each
 # round's own figures; the ranks' paired ratio over it is the share of
-# that ceiling reached.
+# that ceiling reached. The ceiling leaves out what running in lockstep
+# costs: bench/mpi_lockstep.c (built beside FAULTLINE) measures it for
+# ranks of equal passes over arrays of their own, faultline aside.
 #
 # usage: bench/mpi.sh [--runs R] [--n N] [--d D] [--np P] [--against OTHER] [FAULTLINE]
 #   FAULTLINE  a binary built with -DFL_MPI=ON (default build-mpi/faultline; after
 #              scripts/test.sh that build is for any x86-64: reconfigure it with
-#              -DFL_NATIVE=ON before measuring)
+#              -DFL_NATIVE=ON before measuring; `cmake --build build-mpi --target
+#              mpi_lockstep` adds the lockstep figure)
 #   --against OTHER  another MPI build (an older commit's, say): each round also
 #              runs it on P ranks, right after FAULTLINE's, and the bench prints
 #              the median of the paired ratios OTHER / FAULTLINE (> 1: FAULTLINE
@@ -59,6 +62,7 @@ tiny=$data/start-stop
 [ -f "$tiny/emb.npy" ] || "$bin" synth --out "$tiny" --n 2000 --d 8 --slices 2 --seed 1 >/dev/null
 targs="--labels $tiny/labels.npy --probs $tiny/probs.npy --view emb=$tiny/emb.npy --threads 1 --quiet"
 mpi="mpirun --oversubscribe --allow-run-as-root -np $np"
+lockstep=$(dirname "$bin")/bench/mpi_lockstep # built with FL_MPI beside faultline
 
 # run LAUNCHER NAME [BINARY]: one discover, its wall seconds appended to $out/NAME
 run() {
@@ -103,6 +107,7 @@ ceiling() {
 	# shellcheck disable=SC2086 # one word per argument
 	b=$(for _ in 1 2 3; do seconds "$mpi" $targs --json "$out/t.json"; done | sort -n | head -1)
 	echo "$b - $a" | bc >>"$out/startstop"
+	[ ! -x "$lockstep" ] || $mpi "$lockstep" | sed 's/.*waiting at most \([0-9.]*\)%.*/\1/' >>"$out/lockstep"
 }
 median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
@@ -126,6 +131,9 @@ echo "ceiling: $np one-process runs at once $(median "$out/together") s, MPI sta
 	"(each: $(sort -n "$out/ceil" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}'));" \
 	"the ranks reach $(median "$out/reached" | xargs printf '%.2f') of it" \
 	"(each: $(sort -n "$out/reached" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}'))"
+[ ! -f "$out/lockstep" ] || echo "lockstep, faultline aside (bench/mpi_lockstep.c: $np ranks," \
+	"100 equal passes over 256 MB each, an allreduce after each): a rank waits up to" \
+	"$(median "$out/lockstep")% of its time (each: $(sort -n "$out/lockstep" | tr '\n' ' '| sed 's/ $//'))"
 echo "1 rank: $(tr '\n' ' ' <"$out/one.times")"
 echo "$np ranks: $(tr '\n' ' ' <"$out/ranks.times")"
 if [ -n "$other" ]; then
