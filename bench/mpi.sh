@@ -85,7 +85,7 @@ seconds() {
 	shift
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086 # one word per argument
-	$l "$bin" discover "$@" >/dev/null 2>&1
+	$l "$bin" discover "$@" >/dev/null 2>&1 || { echo "mpi.sh: a start-and-stop run failed" >&2; exit 1; }
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc
 }
@@ -95,19 +95,27 @@ seconds() {
 # and $out/startstop
 ceiling() {
 	t0=$(date +%s.%N)
+	pids=
 	for q in $(seq "$np"); do
 		# shellcheck disable=SC2086 # one word per argument
-		"$bin" discover $args --json "$out/together$q.json" >/dev/null 2>&1 &
+		"$bin" discover $args --json "$out/together$q.json" >/dev/null 2>"$out/together$q.err" &
+		pids="$pids $!"
 	done
-	wait
+	for pid in $pids; do
+		wait "$pid" || { cat "$out"/together*.err >&2; echo "mpi.sh: a run of the ceiling failed" >&2; exit 1; }
+	done
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc >>"$out/together"
 	# shellcheck disable=SC2086 # one word per argument
 	a=$(for _ in 1 2 3; do seconds "" $targs --json "$out/t.json"; done | sort -n | head -1)
 	# shellcheck disable=SC2086 # one word per argument
 	b=$(for _ in 1 2 3; do seconds "$mpi" $targs --json "$out/t.json"; done | sort -n | head -1)
+	[ -n "$a" ] && [ -n "$b" ] || exit 1 # a run failed (said so)
 	echo "$b - $a" | bc >>"$out/startstop"
-	[ ! -x "$lockstep" ] || $mpi "$lockstep" | sed 's/.*waiting at most \([0-9.]*\)%.*/\1/' >>"$out/lockstep"
+	if [ -x "$lockstep" ]; then
+		$mpi "$lockstep" >"$out/lockstep.line" || { echo "mpi.sh: $lockstep failed" >&2; exit 1; }
+		sed -n 's/.*waiting at most \([0-9.]*\)%.*/\1/p' "$out/lockstep.line" >>"$out/lockstep"
+	fi
 }
 median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 

@@ -257,11 +257,9 @@ static int add_candidates(fl_report *r, const half *h, fl_candidate *cands, int3
 	return rc && rc != FL_ENOMEM && rc != FL_ECANCELED ? prefixed(rc, what) : rc;
 }
 
-/* With opts.timings: the time since *t added to stage "WHAT[ VIEW]" of r;
- * *t = now. */
 /* A stage's seconds; with several ranks, then the part of them this rank
  * stood in the exchanges (FL_TIMING_EXCHANGES). */
-static int timing(fl_report *r, const char *stage, double seconds)
+static int timing(fl_report *r, const char *stage, double seconds, double exchanges)
 {
 	char what[128];
 	int rc;
@@ -269,7 +267,7 @@ static int timing(fl_report *r, const char *stage, double seconds)
 	if ((rc = fl_report_add_timing(r, stage, seconds)) || fl__comm_ranks() < 2)
 		return rc;
 	snprintf(what, sizeof what, "%s" FL_TIMING_EXCHANGES, stage);
-	return fl_report_add_timing(r, what, fl__comm_lap());
+	return fl_report_add_timing(r, what, exchanges);
 }
 
 /* The start of a stage's seconds (lap), and of its seconds in the exchanges */
@@ -279,6 +277,8 @@ static double stage_start(void)
 	return fl__now();
 }
 
+/* With opts.timings: the time since *t added to stage "WHAT[ VIEW]" of r;
+ * *t = now. */
 static int lap(fl_report *r, const fl_discover_opts *o, const char *what, const char *view,
 	       double *t)
 {
@@ -291,7 +291,7 @@ static int lap(fl_report *r, const fl_discover_opts *o, const char *what, const 
 	snprintf(stage, sizeof stage, "%s%s%.60s", what, view ? " " : "", view ? view : "");
 	now -= *t;
 	*t += now;
-	return timing(r, stage, now);
+	return timing(r, stage, now, fl__comm_lap());
 }
 
 /* Move a method's n candidates to the end of *all (rc: the method's). */
@@ -889,7 +889,7 @@ int fl_pipeline__discover(fl_report **out, fl_prep *p, const fl_data *d,
 	    (p->labels && p->preds &&
 	     (rc = fl_report_set_classes(r, p->labels, p->preds, p->n_classes, p->class_names))))
 		goto cleanup;
-	if ((o.timings && (rc = timing(r, "prepare", p->prepare_seconds))) ||
+	if ((o.timings && (rc = timing(r, "prepare", p->prepare_seconds, p->prepare_exchanges))) ||
 	    (rc = fl_pipeline__report_views(r, p, d, NULL, 0)) || (rc = search(r, p, d, &o)))
 		goto cleanup;
 	t = stage_start();
@@ -941,6 +941,7 @@ int fl_discover(fl_report **out, const fl_data *data, const fl_discover_opts *op
 	t = stage_start();
 	rc = fl_pipeline__prepare(p, data, opts->failure_kind, 1, opts->threads);
 	p->prepare_seconds = fl__now() - t;
+	p->prepare_exchanges = fl__comm_lap();
 	if (rc == 0)
 		rc = fl_pipeline__discover(out, p, data, opts);
 	rc = fl__comm_leave() ? FL_EIO : rc;

@@ -11,6 +11,7 @@
 typedef struct fl_prep {
 	int64_t n;
 	double prepare_seconds;     /* wall time of fl_pipeline__prepare (opts.timings) */
+	double prepare_exchanges;   /* of it, in the ranks' exchanges (fl__comm_lap) */
 	int32_t n_classes;
 	const int64_t *labels;
 	const int64_t *preds;       /* the caller's, or argmax */

@@ -137,7 +137,8 @@ static const double *test_rates;
 static const double skewed[MAX_RANKS] = {7, 1, 3};
 
 /* with timings: on several ranks every stage is followed by its seconds in
- * the exchanges (FL_TIMING_EXCHANGES), within the stage's; on one, none.
+ * the exchanges (FL_TIMING_EXCHANGES), within the stage's, and some are
+ * not 0 (every reduction of this table waits at a barrier); on one, none.
  * 0, or -1 and why in err. */
 static int timings;
 
@@ -145,7 +146,7 @@ static int check_timings(const fl_report *r, int32_t size, char *err, size_t len
 {
 	size_t tail = strlen(FL_TIMING_EXCHANGES);
 	int32_t n = fl_report_n_timings(r), stages = 0;
-	double s, x;
+	double s, x, all = 0;
 
 	for (int32_t i = 0; i < n; i++, stages++) {
 		const char *stage = fl_report_timing(r, i, &s), *next;
@@ -157,10 +158,13 @@ static int check_timings(const fl_report *r, int32_t size, char *err, size_t len
 			continue;
 		next = fl_report_timing(r, ++i, &x);
 		if (!next || strlen(next) != len + tail || strncmp(next, stage, len) ||
-		    !(x >= 0 && x <= s))
+		    strcmp(next + len, FL_TIMING_EXCHANGES) || !(x >= 0 && x <= s))
 			return snprintf(err, len_err, "stage %s (%g s), then %s (%g s)", stage, s,
 					next ? next : "nothing", next ? x : 0), -1;
+		all += x;
 	}
+	if (size > 1 && !(all > 0))
+		return snprintf(err, len_err, "no second in the exchanges"), -1;
 	/* prepare, split, the views' methods, settle, ... */
 	return stages >= 5 ? 0 : (snprintf(err, len_err, "%d stages timed", (int)stages), -1);
 }
